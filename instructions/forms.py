@@ -1,0 +1,28 @@
+from django import forms
+
+
+class SignInForm(forms.Form):
+    badge = forms.CharField(
+        max_length=32, widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True})
+    )
+    pin = forms.CharField(max_length=12, widget=forms.PasswordInput(attrs={"inputmode": "numeric"}))
+
+
+class ScanForm(forms.Form):
+    code = forms.CharField(max_length=200, required=False)
+
+
+class MeasurementForm(forms.Form):
+    value = forms.CharField(max_length=40, required=False)
+
+
+class FlagForm(forms.Form):
+    comment = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OverrideForm(forms.Form):
+    supervisor_badge = forms.CharField(max_length=32, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    supervisor_pin = forms.CharField(
+        max_length=12, widget=forms.PasswordInput(attrs={"inputmode": "numeric"})
+    )
+    reason = forms.CharField(max_length=500)

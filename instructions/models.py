@@ -1,0 +1,347 @@
+import hashlib
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Part(models.Model):
+    number = models.CharField(max_length=40)
+    revision = models.CharField(max_length=10)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    plex_part_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["number", "revision"]
+        constraints = [models.UniqueConstraint(fields=["number", "revision"], name="part_number_revision")]
+
+    def __str__(self) -> str:
+        return f"{self.number} rev {self.revision}"
+
+
+class WorkCenter(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=120)
+    area = models.CharField(max_length=60, blank=True, db_index=True)
+    plex_workcenter_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class Operation(models.Model):
+    """One routing step of a part (Plex: part operation)."""
+
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="operations")
+    sequence = models.PositiveIntegerField()
+    name = models.CharField(max_length=120)
+    work_center = models.ForeignKey(WorkCenter, on_delete=models.PROTECT, related_name="operations")
+    required_certification = models.ForeignKey(
+        "labor.CertificationType", null=True, blank=True, on_delete=models.PROTECT
+    )
+    plex_operation_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["part", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["part", "sequence"], name="operation_part_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.part.number} op {self.sequence} {self.name}"
+
+
+class WorkOrderStatus(models.TextChoices):
+    RELEASED = "released", "Released"
+    IN_PROGRESS = "in_progress", "In progress"
+    ON_HOLD = "on_hold", "On hold"
+    COMPLETE = "complete", "Complete"
+
+
+class WorkOrder(models.Model):
+    """A job on the floor (Plex: scheduling job + operation)."""
+
+    number = models.CharField(max_length=40, db_index=True)
+    barcode = models.CharField(max_length=64, unique=True)
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="work_orders")
+    operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="work_orders")
+    quantity = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=16, choices=WorkOrderStatus.choices, default=WorkOrderStatus.RELEASED
+    )
+    due_date = models.DateField(null=True, blank=True)
+    plex_job_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["number", "operation__sequence"]
+
+    def __str__(self) -> str:
+        return f"{self.number} op {self.operation.sequence}"
+
+
+class Station(models.Model):
+    """A tablet bound to a work center. Its sign-in page is /station/<code>/."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=120)
+    work_center = models.ForeignKey(WorkCenter, on_delete=models.PROTECT, related_name="stations")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class WorkInstruction(models.Model):
+    """The living document for one part + operation; its content lives in immutable versions."""
+
+    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="instructions")
+    operation = models.ForeignKey(Operation, on_delete=models.PROTECT, related_name="instructions")
+    title = models.CharField(max_length=200)
+    current_version = models.ForeignKey(
+        "InstructionVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    plex_document_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["part", "operation__sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["part", "operation"], name="instruction_part_operation")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ImmutableError(Exception):
+    pass
+
+
+class InstructionVersion(models.Model):
+    """A published, immutable snapshot of an instruction. Changes publish a new version."""
+
+    instruction = models.ForeignKey(WorkInstruction, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64)
+    change_note = models.CharField(max_length=500)
+    effective_from = models.DateTimeField()
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    published_at = models.DateTimeField(auto_now_add=True)
+    restored_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["instruction", "-number"]
+        constraints = [models.UniqueConstraint(fields=["instruction", "number"], name="version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.instruction.title} v{self.number}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        """Versions are written once; an edit is a new version."""
+        if self.pk is not None:
+            raise ImmutableError("Instruction versions are immutable; publish a new version instead.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ImmutableError("Instruction versions are never deleted.")
+
+
+class CheckKind(models.TextChoices):
+    NONE = "", "No measurement"
+    TORQUE = "torque", "Torque"
+    DIMENSION = "dimension", "Dimension"
+    OTHER = "other", "Other measurement"
+
+
+class Step(models.Model):
+    """One step of one version. Immutable with its version; `key` follows the step across versions."""
+
+    version = models.ForeignKey(InstructionVersion, on_delete=models.PROTECT, related_name="steps")
+    key = models.CharField(max_length=32)
+    order = models.PositiveIntegerField()
+    title = models.CharField(max_length=120)
+    text = models.TextField()
+    caution = models.TextField(blank=True)
+    why = models.TextField(blank=True)
+    critical = models.BooleanField(default=False)
+    safety_critical = models.BooleanField(default=False)
+    tool = models.CharField(max_length=120, blank=True)
+    media = models.CharField(max_length=200, blank=True, help_text="Path of an image under static/")
+    check_kind = models.CharField(max_length=12, choices=CheckKind.choices, blank=True, default="")
+    spec_nominal = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    spec_lower = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    spec_upper = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    spec_unit = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["version", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "order"], name="step_version_order"),
+            models.UniqueConstraint(fields=["version", "key"], name="step_version_key"),
+            models.CheckConstraint(
+                condition=Q(spec_lower__isnull=True)
+                | Q(spec_upper__isnull=True)
+                | Q(spec_lower__lte=models.F("spec_upper")),
+                name="step_spec_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.title}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ImmutableError("Steps belong to an immutable version; publish a new version instead.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ImmutableError("Steps of a published version are never deleted.")
+
+    @property
+    def is_measured(self) -> bool:
+        return bool(self.check_kind) and (self.spec_lower is not None or self.spec_upper is not None)
+
+    def in_spec(self, value: Decimal) -> bool:
+        """Inside the spec limits, limits included."""
+        if self.spec_lower is not None and value < self.spec_lower:
+            return False
+        return not (self.spec_upper is not None and value > self.spec_upper)
+
+    def content(self) -> dict[str, object]:
+        """The step's content as plain data: what the content hash and diffs are computed over."""
+        return {
+            "key": self.key,
+            "order": self.order,
+            "title": self.title,
+            "text": self.text,
+            "caution": self.caution,
+            "why": self.why,
+            "critical": self.critical,
+            "safety_critical": self.safety_critical,
+            "tool": self.tool,
+            "media": self.media,
+            "check_kind": self.check_kind,
+            "spec_nominal": _num(self.spec_nominal),
+            "spec_lower": _num(self.spec_lower),
+            "spec_upper": _num(self.spec_upper),
+            "spec_unit": self.spec_unit,
+        }
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else format(Decimal(value).normalize(), "f")
+
+
+def content_hash(*, title: str, steps: list[dict[str, object]]) -> str:
+    """SHA-256 over a canonical JSON form of an instruction's content."""
+    canonical = json.dumps({"title": title, "steps": steps}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class ExecutionStatus(models.TextChoices):
+    ACTIVE = "active", "In progress"
+    COMPLETE = "complete", "Complete"
+
+
+class Execution(models.Model):
+    """A work order being worked through one instruction version; resumable from any tablet."""
+
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="executions")
+    version = models.ForeignKey(InstructionVersion, on_delete=models.PROTECT, related_name="executions")
+    status = models.CharField(max_length=12, choices=ExecutionStatus.choices, default=ExecutionStatus.ACTIVE)
+    current_order = models.PositiveIntegerField(default=1)
+    started_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["work_order"],
+                condition=Q(status="active"),
+                name="one_active_execution_per_work_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_order} on v{self.version.number}"
+
+
+class StepCompletion(models.Model):
+    execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="completions")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="+")
+    completed_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    completed_at = models.DateTimeField(auto_now_add=True)
+    station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["execution", "step"], name="step_done_once")]
+
+
+class Measurement(models.Model):
+    """A value entered against a step's spec. Out-of-spec entries are kept and marked, never discarded."""
+
+    execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="measurements")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="measurements")
+    value = models.DecimalField(max_digits=12, decimal_places=4)
+    raw_value = models.CharField(max_length=40)
+    in_spec = models.BooleanField(db_index=True)
+    recheck_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    entered_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["entered_at", "id"]
+
+
+class UnclearFlag(models.Model):
+    """An operator's "this step is unclear", tied to the exact version and step."""
+
+    version = models.ForeignKey(InstructionVersion, on_delete=models.PROTECT, related_name="flags")
+    step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="flags")
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="+")
+    execution = models.ForeignKey(Execution, null=True, on_delete=models.PROTECT, related_name="flags")
+    raised_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(blank=True, max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class CertificationOverride(models.Model):
+    """A supervisor's recorded permission for an operator without a valid certification."""
+
+    execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="overrides")
+    operator = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    supervisor = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class AdaptationLog(models.Model):
+    """What the adaptation engine changed for whom, on which version, and why."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    employee = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(InstructionVersion, on_delete=models.PROTECT, related_name="+")
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(max_length=12)
+    language = models.CharField(max_length=10)
+    rules = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-at"]

@@ -1,0 +1,383 @@
+"""Instruction services: publishing versions and the operator's station flow."""
+
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from instructions.models import (
+    CertificationOverride,
+    Execution,
+    ExecutionStatus,
+    InstructionVersion,
+    Measurement,
+    Station,
+    Step,
+    StepCompletion,
+    UnclearFlag,
+    WorkInstruction,
+    WorkOrder,
+    WorkOrderStatus,
+    content_hash,
+)
+from labor.auth import BadgeLocked, badge_check
+from labor.models import Employee
+from plexcopilot.roles import ADMIN, SUPERVISOR
+from plexcopilot.services import audit_record
+
+STEP_FIELDS = [
+    "title", "text", "caution", "why", "critical", "safety_critical", "tool", "media",
+    "check_kind", "spec_nominal", "spec_lower", "spec_upper", "spec_unit",
+]  # fmt: skip
+
+
+class StationError(Exception):
+    """A problem the operator must see; the message is written for them."""
+
+
+class PublishConflict(Exception):
+    """The instruction moved on since the edit was based on it."""
+
+
+# --- Publishing -------------------------------------------------------------------------------
+
+
+def version_publish(
+    *,
+    instruction: WorkInstruction,
+    steps: list[dict[str, Any]],
+    change_note: str,
+    published_by: Any | None,
+    base_version: InstructionVersion | None,
+    restored_from: InstructionVersion | None = None,
+) -> InstructionVersion:
+    """Publish `steps` as the instruction's next immutable version and make it current.
+
+    The switch of `current_version` is a conditional update on `base_version`, so two
+    publishes from the same base can never both land: the second raises PublishConflict.
+    """
+    normalised = [_step_content(raw, order) for order, raw in enumerate(steps, start=1)]
+    digest = content_hash(
+        title=instruction.title, steps=[Step(**content).content() for content in normalised]
+    )
+    with transaction.atomic():
+        moved = WorkInstruction.objects.filter(pk=instruction.pk, current_version=base_version).update(
+            current_version=None
+        )
+        if moved != 1:
+            raise PublishConflict(f"{instruction.title} changed since this edit was started.")
+        last = instruction.versions.order_by("-number").values_list("number", flat=True).first() or 0
+        version = InstructionVersion.objects.create(
+            instruction=instruction,
+            number=last + 1,
+            content_hash=digest,
+            change_note=change_note,
+            effective_from=timezone.now(),
+            published_by=published_by,
+            restored_from=restored_from,
+        )
+        Step.objects.bulk_create([Step(version=version, **content) for content in normalised])
+        WorkInstruction.objects.filter(pk=instruction.pk).update(current_version=version)
+        instruction.current_version = version
+        audit_record(
+            actor=published_by,
+            action="version.publish",
+            obj=version,
+            summary=f"Published {instruction.title} v{version.number}: {change_note}",
+            data={"content_hash": digest, "base_version": base_version.number if base_version else None},
+        )
+    return version
+
+
+def _step_content(raw: dict[str, Any], order: int) -> dict[str, Any]:
+    content = {field: raw.get(field) for field in STEP_FIELDS}
+    for text_field in ("caution", "why", "tool", "media", "check_kind", "spec_unit"):
+        content[text_field] = (content[text_field] or "").strip()
+    content["critical"] = bool(content["critical"])
+    content["safety_critical"] = bool(content["safety_critical"])
+    for number_field in ("spec_nominal", "spec_lower", "spec_upper"):
+        value = content[number_field]
+        content[number_field] = None if value in (None, "") else Decimal(str(value))
+    content["key"] = raw.get("key") or uuid.uuid4().hex[:12]
+    content["order"] = order
+    return content
+
+
+# --- Station flow -----------------------------------------------------------------------------
+
+SCAN_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/\-]{1,63}$")
+
+
+def work_order_scan(*, raw: str, station: Station) -> WorkOrder:
+    """Find the work order a scan or typed number names, for this station's work center."""
+    value = raw.strip().upper()
+    if not value:
+        raise StationError("Scan the work order barcode, or type its number.")
+    if not SCAN_PATTERN.fullmatch(value):
+        raise StationError(
+            "That scan could not be read (unexpected characters or length). "
+            "Scan the barcode again, or type the work order number."
+        )
+    work_order = (
+        WorkOrder.objects.select_related("operation__work_center", "part").filter(barcode=value).first()
+    )
+    if work_order is None:
+        candidates = list(
+            WorkOrder.objects.select_related("operation__work_center", "part").filter(
+                number=value, operation__work_center=station.work_center
+            )[:2]
+        )
+        work_order = candidates[0] if len(candidates) == 1 else None
+    if work_order is None:
+        raise StationError(f"No work order found for “{value}”. Check the traveler or ask your supervisor.")
+    if work_order.operation.work_center_id != station.work_center_id:
+        raise StationError(
+            f"{work_order.barcode} runs at {work_order.operation.work_center}, "
+            f"not at this station ({station.work_center.code})."
+        )
+    if work_order.status in (WorkOrderStatus.ON_HOLD, WorkOrderStatus.COMPLETE):
+        raise StationError(
+            f"{work_order.barcode} is {work_order.get_status_display().lower()}; it cannot be started."
+        )
+    return work_order
+
+
+def execution_start(*, work_order: WorkOrder, employee: Employee) -> Execution:
+    """Resume the work order's open execution, or start one on the version in effect now."""
+    existing = Execution.objects.filter(work_order=work_order, status=ExecutionStatus.ACTIVE).first()
+    if existing is not None:
+        return existing
+    instruction = WorkInstruction.objects.filter(
+        part=work_order.part, operation=work_order.operation, current_version__isnull=False
+    ).first()
+    if instruction is None:
+        raise StationError(
+            f"There is no released work instruction for {work_order.part} op {work_order.operation.sequence}. "
+            "Call your supervisor."
+        )
+    try:
+        with transaction.atomic():
+            execution = Execution.objects.create(
+                work_order=work_order, version_id=instruction.current_version_id, started_by=employee
+            )
+            WorkOrder.objects.filter(pk=work_order.pk, status=WorkOrderStatus.RELEASED).update(
+                status=WorkOrderStatus.IN_PROGRESS
+            )
+    except IntegrityError:
+        # Another tablet started it in the same instant: join that one.
+        return Execution.objects.get(work_order=work_order, status=ExecutionStatus.ACTIVE)
+    audit_record(
+        actor=employee.user,
+        action="execution.start",
+        obj=execution,
+        summary=f"Started {work_order.barcode} on {instruction.title} v{execution.version.number}",
+    )
+    return execution
+
+
+@dataclass(frozen=True)
+class MeasurementResult:
+    measurement: Measurement
+    message: str
+
+
+def measurement_parse(raw: str) -> Decimal:
+    cleaned = raw.strip().replace(",", ".").replace(" ", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise StationError(
+            f"“{raw.strip()[:20]}” is not a number. Enter the reading, for example 26.4."
+        ) from None
+    if not value.is_finite() or abs(value) >= Decimal("1e7"):
+        raise StationError("That reading is out of any possible range. Enter the value shown on the gauge.")
+    return value
+
+
+def measurement_record(
+    *, execution: Execution, step: Step, raw: str, employee: Employee, station: Station | None
+) -> MeasurementResult:
+    """Check a reading against the step's spec and keep it whatever the result."""
+    if not step.is_measured:
+        raise StationError("This step has no measured check.")
+    value = measurement_parse(raw)
+    previous = execution.measurements.filter(step=step).order_by("-id").first()
+    in_spec = step.in_spec(value)
+    measurement = Measurement.objects.create(
+        execution=execution,
+        step=step,
+        value=value,
+        raw_value=raw.strip()[:40],
+        in_spec=in_spec,
+        recheck_of=previous if previous is not None and not previous.in_spec else None,
+        entered_by=employee,
+        station=station,
+    )
+    spec = spec_text(step)
+    if in_spec:
+        return MeasurementResult(measurement, f"{_fmt(value)} {step.spec_unit} is within spec ({spec}).")
+    audit_record(
+        actor=employee.user,
+        action="measurement.out_of_spec",
+        obj=measurement,
+        summary=f"Out of spec on {execution.work_order.barcode} step {step.order}: {_fmt(value)} {step.spec_unit} ({spec})",
+        data={"step": step.key, "version": execution.version_id, "value": str(value)},
+    )
+    side = "below" if step.spec_lower is not None and value < step.spec_lower else "above"
+    return MeasurementResult(
+        measurement,
+        f"OUT OF SPEC: {_fmt(value)} {step.spec_unit} is {side} the limit ({spec}). "
+        "Re-check the part and enter the new reading. If it is still out, report a defect.",
+    )
+
+
+def spec_text(step: Step) -> str:
+    if step.spec_lower is not None and step.spec_upper is not None:
+        return f"{_fmt(step.spec_lower)}–{_fmt(step.spec_upper)} {step.spec_unit}"
+    if step.spec_lower is not None:
+        return f"≥ {_fmt(step.spec_lower)} {step.spec_unit}"
+    return f"≤ {_fmt(step.spec_upper)} {step.spec_unit}"
+
+
+def _fmt(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return format(Decimal(value).normalize(), "f")
+
+
+def step_complete(
+    *, execution: Execution, step: Step, employee: Employee, station: Station | None, locked: bool
+) -> StepCompletion:
+    """Mark a step done. Idempotent: a second submit returns the first completion."""
+    done = StepCompletion.objects.filter(execution=execution, step=step).first()
+    if done is not None:
+        return done
+    if execution.status != ExecutionStatus.ACTIVE:
+        raise StationError("This work order's instruction is already complete.")
+    if locked:
+        raise StationError("This step needs a valid certification or a supervisor override.")
+    missing = (
+        Step.objects.filter(version=execution.version, order__lt=step.order)
+        .exclude(pk__in=execution.completions.values("step"))
+        .order_by("order")
+        .first()
+    )
+    if missing is not None:
+        raise StationError(f"Finish step {missing.order} ({missing.title}) first.")
+    if step.is_measured:
+        latest = execution.measurements.filter(step=step).order_by("-id").first()
+        has_defect = execution.defects.filter(step=step).exists()
+        if latest is None:
+            raise StationError(
+                f"Enter the {step.get_check_kind_display().lower()} reading before marking done."
+            )
+        if not latest.in_spec and not has_defect:
+            raise StationError(
+                "The last reading is out of spec. Re-check and enter it again, or report a defect."
+            )
+    try:
+        with transaction.atomic():
+            completion = StepCompletion.objects.create(
+                execution=execution, step=step, completed_by=employee, station=station
+            )
+    except IntegrityError:
+        return StepCompletion.objects.get(execution=execution, step=step)
+    next_step = (
+        Step.objects.filter(version=execution.version, order__gt=step.order)
+        .exclude(pk__in=execution.completions.values("step"))
+        .order_by("order")
+        .first()
+    )
+    if next_step is None:
+        Execution.objects.filter(pk=execution.pk, status=ExecutionStatus.ACTIVE).update(
+            status=ExecutionStatus.COMPLETE, completed_at=timezone.now(), current_order=step.order
+        )
+        audit_record(
+            actor=employee.user,
+            action="execution.complete",
+            obj=execution,
+            summary=f"Completed all steps of {execution.work_order.barcode} v{execution.version.number}",
+        )
+    else:
+        Execution.objects.filter(pk=execution.pk, current_order__lt=next_step.order).update(
+            current_order=next_step.order
+        )
+    execution.refresh_from_db()
+    return completion
+
+
+def flag_create(*, execution: Execution, step: Step, employee: Employee, comment: str) -> UnclearFlag:
+    flag = UnclearFlag.objects.create(
+        version=execution.version,
+        step=step,
+        work_order=execution.work_order,
+        execution=execution,
+        raised_by=employee,
+        comment=comment.strip()[:1000],
+    )
+    audit_record(
+        actor=employee.user,
+        action="step.flag_unclear",
+        obj=flag,
+        summary=f"Step {step.order} of {execution.version} flagged unclear",
+        data={"step": step.key, "version": execution.version_id, "comment": flag.comment},
+    )
+    return flag
+
+
+def certification_override(
+    *, execution: Execution, operator: Employee, supervisor_badge: str, supervisor_pin: str, reason: str
+) -> CertificationOverride:
+    """A supervisor lets an operator without a valid certification past the safety gate; recorded."""
+    reason = reason.strip()
+    if not reason:
+        raise StationError("The supervisor must give a reason for the override.")
+    try:
+        supervisor = badge_check(badge_id=supervisor_badge.strip(), pin=supervisor_pin.strip())
+    except BadgeLocked:
+        raise StationError("Too many wrong PINs for that badge. Wait a minute and try again.") from None
+    if supervisor is None:
+        raise StationError("Supervisor badge or PIN not recognised.")
+    if supervisor.role not in (SUPERVISOR, ADMIN):
+        raise StationError(f"{supervisor.full_name} is not a supervisor and cannot approve an override.")
+    if supervisor.pk == operator.pk:
+        raise StationError("An operator cannot override their own certification gate.")
+    with transaction.atomic():
+        override = CertificationOverride.objects.create(
+            execution=execution, operator=operator, supervisor=supervisor, reason=reason[:500]
+        )
+        audit_record(
+            actor=supervisor.user,
+            action="certification.override",
+            obj=override,
+            summary=f"{supervisor.full_name} let {operator.full_name} run {execution.work_order.barcode} "
+            f"without a valid certification: {reason[:200]}",
+            data={"operator": operator.badge_id, "execution": execution.pk},
+        )
+    return override
+
+
+def execution_touch(*, execution: Execution, order: int) -> None:
+    """Remember where the operator is, so another tablet resumes at the same step."""
+    Execution.objects.filter(pk=execution.pk, status=ExecutionStatus.ACTIVE).exclude(
+        current_order=order
+    ).update(current_order=order)
+    execution.current_order = order
+
+
+def barcode_svg(value: str) -> bytes:
+    """Code 128 barcode as SVG, the symbology keyboard-wedge scanners read out of the box."""
+    import io
+
+    import barcode
+    from barcode.writer import SVGWriter
+
+    out = io.BytesIO()
+    barcode.get("code128", value, writer=SVGWriter()).write(
+        out, options={"module_height": 12, "font_size": 8}
+    )
+    return out.getvalue()

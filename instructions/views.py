@@ -1,0 +1,292 @@
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from instructions import services
+from instructions.adaptation import instruction_adapt
+from instructions.forms import FlagForm, MeasurementForm, OverrideForm, ScanForm, SignInForm
+from instructions.models import Execution, Station, WorkOrder, WorkOrderStatus
+from instructions.services import StationError
+from labor.auth import BadgeLocked
+from labor.models import Employee
+from plexcopilot.middleware import LAST_SEEN_KEY, STATION_SESSION_KEY
+from quality.forms import DefectForm
+from quality.photos import PhotoRejected
+from quality.services import DefectInvalid, defect_report_create
+
+
+def station_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The request comes from a signed-in station session; sets request.station and request.employee."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        station_id = request.session.get(STATION_SESSION_KEY)
+        employee = (
+            Employee.objects.filter(user_id=request.user.pk).first()
+            if request.user.is_authenticated
+            else None
+        )
+        station = (
+            Station.objects.select_related("work_center").filter(pk=station_id).first()
+            if station_id
+            else None
+        )
+        if station is None or employee is None:
+            target = reverse("station-list")
+            if request.headers.get("HX-Request"):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = target
+                return response
+            return HttpResponseRedirect(target)
+        request.station, request.employee = station, employee  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@require_GET
+def station_list(request: HttpRequest) -> HttpResponse:
+    stations = Station.objects.filter(active=True).select_related("work_center")
+    return render(request, "station/list.html", {"stations": stations})
+
+
+@require_http_methods(["GET", "POST"])
+def station_signin(request: HttpRequest, code: str) -> HttpResponse:
+    station = get_object_or_404(Station.objects.select_related("work_center"), code=code, active=True)
+    form = SignInForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        badge = form.cleaned_data["badge"].strip()
+        try:
+            user = authenticate(request, badge_id=badge, pin=form.cleaned_data["pin"])
+        except BadgeLocked:
+            user, error = None, "Too many wrong PINs for this badge. Wait a minute, then try again."
+        if user is not None:
+            logout(request)
+            login(request, user, backend="labor.auth.BadgePinBackend")
+            request.session[STATION_SESSION_KEY] = station.pk
+            request.session["station_code"] = station.code
+            request.session[LAST_SEEN_KEY] = timezone.now().timestamp()
+            return redirect("station-home")
+        error = error or "Badge or PIN not recognised. Check the PIN and try again."
+        form = SignInForm(initial={"badge": badge})
+    idle = request.GET.get("idle") == "1"
+    context = {"station": station, "form": form, "error": error, "idle": idle}
+    return render(request, "station/signin.html", context, status=401 if error else 200)
+
+
+@require_POST
+def station_signout(request: HttpRequest) -> HttpResponse:
+    code = request.session.get("station_code")
+    logout(request)
+    return redirect("station-signin", code) if code else redirect("station-list")
+
+
+def _open_work_orders(station: Station) -> list[WorkOrder]:
+    return list(
+        WorkOrder.objects.filter(
+            operation__work_center=station.work_center,
+            status__in=[WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS],
+        )
+        .select_related("part", "operation")
+        .order_by("due_date", "number")[:20]
+    )
+
+
+@require_GET
+@station_required
+def station_home(request: HttpRequest) -> HttpResponse:
+    context = {"form": ScanForm(), "work_orders": _open_work_orders(request.station)}  # type: ignore[attr-defined]
+    return render(request, "station/home.html", context)
+
+
+@require_POST
+@station_required
+def station_scan(request: HttpRequest) -> HttpResponse:
+    form = ScanForm(request.POST)
+    raw = request.POST.get("code", "")
+    try:
+        if not form.is_valid():
+            raise StationError(
+                "That scan could not be read (unexpected characters or length). Scan the barcode again, or type the work order number."
+            )
+        work_order = services.work_order_scan(raw=raw, station=request.station)  # type: ignore[attr-defined]
+        execution = services.execution_start(work_order=work_order, employee=request.employee)  # type: ignore[attr-defined]
+    except StationError as error:
+        context = {"form": ScanForm(), "work_orders": _open_work_orders(request.station), "error": str(error),  # type: ignore[attr-defined]
+                   "scanned": raw[:80]}  # fmt: skip
+        return render(request, "station/home.html", context, status=422)
+    return redirect("station-step", execution.pk, execution.current_order)
+
+
+def _step_page(
+    request: HttpRequest, execution: Execution, order: int, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    adapted = instruction_adapt(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
+    current = adapted.step(order) or adapted.steps[0]
+    context = {
+        "adapted": adapted,
+        "execution": execution,
+        "current": current,
+        "spec": services.spec_text(current.step) if current.step.is_measured else "",
+        "measurements": execution.measurements.filter(step=current.step).order_by("-id")[:5],
+        "total": len(adapted.steps),
+        "measurement_form": MeasurementForm(),
+        "flag_form": FlagForm(),
+        "override_form": OverrideForm(),
+        "defect_form": extra.pop("defect_form", None) or DefectForm(),
+        **extra,
+    }
+    template = "station/step.html#station-main" if request.headers.get("HX-Request") else "station/step.html"
+    response = render(request, template, context, status=status)
+    response["HX-Push-Url"] = reverse("station-step", args=[execution.pk, current.step.order])
+    return response
+
+
+def _execution(pk: int) -> Execution:
+    return get_object_or_404(
+        Execution.objects.select_related(
+            "work_order__part", "work_order__operation__required_certification", "version__instruction"
+        ),
+        pk=pk,
+    )
+
+
+@require_GET
+@station_required
+def station_step(request: HttpRequest, pk: int, order: int) -> HttpResponse:
+    execution = _execution(pk)
+    services.execution_touch(execution=execution, order=order)
+    return _step_page(request, execution, order)
+
+
+@require_POST
+@station_required
+def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse:
+    execution = _execution(pk)
+    step = get_object_or_404(execution.version.steps, order=order)
+    adapted = instruction_adapt(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
+    current = adapted.step(order)
+    try:
+        services.step_complete(
+            execution=execution,
+            step=step,
+            employee=request.employee,  # type: ignore[attr-defined]
+            station=request.station,  # type: ignore[attr-defined]
+            locked=bool(current and current.locked),
+        )
+    except StationError as error:
+        return _step_page(request, execution, order, status=422, error=str(error))
+    return _step_page(request, execution, execution.current_order, notice=f"Step {order} done.")
+
+
+@require_POST
+@station_required
+def station_measure(request: HttpRequest, pk: int, order: int) -> HttpResponse:
+    execution = _execution(pk)
+    step = get_object_or_404(execution.version.steps, order=order)
+    try:
+        result = services.measurement_record(
+            execution=execution,
+            step=step,
+            raw=request.POST.get("value", ""),
+            employee=request.employee,  # type: ignore[attr-defined]
+            station=request.station,  # type: ignore[attr-defined]
+        )
+    except StationError as error:
+        return _step_page(request, execution, order, status=422, error=str(error),
+                          entered_value=request.POST.get("value", "")[:40])  # fmt: skip
+    if result.measurement.in_spec:
+        return _step_page(request, execution, order, notice=result.message)
+    return _step_page(request, execution, order, out_of_spec=result.message)
+
+
+@require_POST
+@station_required
+def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
+    execution = _execution(pk)
+    step = get_object_or_404(execution.version.steps, order=order)
+    form = FlagForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else request.POST.get("comment", "")[:1000]
+    services.flag_create(execution=execution, step=step, employee=request.employee, comment=comment)  # type: ignore[attr-defined]
+    return _step_page(
+        request, execution, order, notice="Thanks — step flagged as unclear. Your supervisor will see it."
+    )
+
+
+@require_POST
+@station_required
+def station_override(request: HttpRequest, pk: int, order: int) -> HttpResponse:
+    execution = _execution(pk)
+    form = OverrideForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise StationError("The supervisor's badge, PIN and a reason are all needed.")
+        services.certification_override(
+            execution=execution,
+            operator=request.employee,  # type: ignore[attr-defined]
+            supervisor_badge=form.cleaned_data["supervisor_badge"],
+            supervisor_pin=form.cleaned_data["supervisor_pin"],
+            reason=form.cleaned_data["reason"],
+        )
+    except StationError as error:
+        return _step_page(request, execution, order, status=422, override_error=str(error))
+    return _step_page(request, execution, order, notice="Supervisor override recorded. You may continue.")
+
+
+@require_POST
+@station_required
+def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
+    execution = _execution(pk)
+    step = get_object_or_404(execution.version.steps, order=order)
+    form = DefectForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _step_page(request, execution, order, status=422, defect_form=form,
+                          defect_error="Check the defect details: category, quantity and a description are needed.")  # fmt: skip
+    try:
+        defect_report_create(
+            execution=execution,
+            step=step,
+            reporter=request.employee,  # type: ignore[attr-defined]
+            station=request.station,  # type: ignore[attr-defined]
+            description=form.cleaned_data["description"],
+            category=form.cleaned_data["category"],
+            quantity=form.cleaned_data["quantity"],
+            photo=form.cleaned_data["photo"],
+        )
+    except (PhotoRejected, DefectInvalid) as error:
+        return _step_page(request, execution, order, status=422, defect_form=form,
+                          defect_error=f"{error} Your description was kept; choose the photo again.")  # fmt: skip
+    messages.success(request, "Defect reported.")
+    return _step_page(
+        request, execution, order, notice="Defect reported with its photo. Quality has been notified."
+    )
+
+
+@require_GET
+@login_required
+def work_order_travelers(request: HttpRequest) -> HttpResponse:
+    """A printable sheet of work order barcodes (travelers) for the open work."""
+    work_orders = WorkOrder.objects.exclude(status=WorkOrderStatus.COMPLETE).select_related(
+        "part", "operation__work_center"
+    )
+    return render(request, "instructions/travelers.html", {"work_orders": work_orders})
+
+
+@require_GET
+@login_required
+def work_order_barcode(request: HttpRequest, barcode: str) -> HttpResponse:
+    work_order = get_object_or_404(WorkOrder, barcode=barcode)
+    svg = services.barcode_svg(work_order.barcode)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PlexcopilotConfig(AppConfig):
+    name = "plexcopilot"
+    verbose_name = "Plant audit trail"

@@ -1,0 +1,49 @@
+"""Role-based permissions. Roles live on the employee record; superusers act as admins."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+OPERATOR = "operator"
+SUPERVISOR = "supervisor"
+QUALITY = "quality"
+ADMIN = "admin"
+ROLE_CHOICES = [
+    (OPERATOR, "Operator"),
+    (SUPERVISOR, "Supervisor"),
+    (QUALITY, "Quality engineer"),
+    (ADMIN, "Plant admin"),
+]
+
+
+def user_role(user: Any) -> str | None:
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return ADMIN
+    employee = getattr(user, "employee", None)
+    return employee.role if employee is not None else None
+
+
+def user_has_role(user: Any, *roles: str) -> bool:
+    role = user_role(user)
+    return role is not None and (role in roles or role == ADMIN)
+
+
+def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Login required, then one of `roles` (admins pass every role check)."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not user_has_role(request.user, *roles):
+                raise PermissionDenied("Your role does not allow this page.")
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator

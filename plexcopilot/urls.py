@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from plexcopilot import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", views.account_login, name="account-login"),
+    path("accounts/logout/", views.account_logout, name="account-logout"),
+    path("admin/", admin.site.urls),
+    path("", include("instructions.urls")),
+    path("quality/", include("quality.urls")),
+    path("copilot/", include("copilot.urls")),
+    path("labor/", include("labor.urls")),
+]

@@ -1,0 +1,44 @@
+from django.contrib.auth import views as auth_views
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from instructions.models import AdaptationLog, UnclearFlag
+from plexcopilot.middleware import STATION_SESSION_KEY
+from plexcopilot.roles import OPERATOR, user_role
+from quality.models import DefectReport
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("station-list")
+    if request.session.get(STATION_SESSION_KEY) or user_role(request.user) == OPERATOR:
+        return redirect("station-home")
+    context = {
+        "flags": UnclearFlag.objects.select_related(
+            "step", "raised_by", "work_order", "version__instruction"
+        )[:15],
+        "defects": DefectReport.objects.select_related("part", "operation", "step", "reported_by")[:15],
+        "adaptations": AdaptationLog.objects.select_related("employee", "version__instruction", "work_order")[
+            :15
+        ],
+        "role": user_role(request.user),
+    }
+    return render(request, "dashboard.html", context)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+account_login = auth_views.LoginView.as_view(template_name="account/login.html")
+
+
+@require_POST
+def account_logout(request: HttpRequest) -> HttpResponse:
+    return auth_views.LogoutView.as_view()(request)

@@ -1,0 +1,33 @@
+"""Shared actors and isolation for the whole suite."""
+
+import os
+
+# Playwright runs its own event loop in the test thread; the live server's ORM calls are safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+
+from tests.actors import Plant, build_plant  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def plant(db) -> Plant:
+    """A small plant built for tests: one press station, one instruction with a torque check and a safety step."""
+    return build_plant()
+
+
+@pytest.fixture
+def demo_plant(db):
+    from instructions.demo import demo_plant_load
+
+    return demo_plant_load()

@@ -1,0 +1,143 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from instructions.models import AdaptationLog, CertificationOverride, StepCompletion
+from plexcopilot.models import AuditEvent
+from quality.models import DefectReport
+from tests.actors import PIN, at, start, station_client
+
+pytestmark = pytest.mark.django_db
+
+
+def step_page(client, url, order):
+    return client.get(at(url, order)).content.decode()
+
+
+class TestAdaptation:
+    def test_it_shows_a_trainee_the_why_expanded_cautions_and_highlighted_specs(self, plant):
+        client = station_client(plant.station, plant.trainee)
+        url = start(client, "WO-1-10")
+        page = step_page(client, url, 2)
+        assert "Why this matters" in page
+        assert "Loose clamps let the die shift" in page
+        assert "caution-full" in page
+        assert "measure-highlight" in page
+        log = AdaptationLog.objects.filter(employee=plant.trainee).latest("at")
+        assert log.level == "trainee"
+        assert log.version == plant.version
+        assert log.rules[0]["rule"] == "trainee_view"
+        assert 2 in log.rules[0]["steps"]
+
+    def test_it_shows_an_expert_the_compact_view_with_cautions_still_there(self, plant):
+        client = station_client(plant.station, plant.expert)
+        url = start(client, "WO-1-10")
+        page = step_page(client, url, 2)
+        assert "Why this matters" not in page
+        assert "measure-highlight" not in page
+        assert "caution-compact" in page
+        assert "Use the calibrated wrench only." in page
+        safety = step_page(client, url, 3)
+        assert "caution-full" in safety and "Never bypass the light curtain." in safety
+        assert AdaptationLog.objects.filter(employee=plant.expert, level="expert").exists()
+
+    @pytest.mark.parametrize("who", ["expired", "uncertified"])
+    def test_it_stops_an_operator_without_a_valid_certification_before_safety_steps(self, plant, who):
+        operator = getattr(plant, who)
+        client = station_client(plant.station, operator)
+        url = start(client, "WO-1-10")
+        page = step_page(client, url, 3)
+        assert "Stop — certification needed" in page
+        assert "expired" in page if who == "expired" else "You have no PRESS-T certification" in page
+        assert 'data-testid="done"' not in page
+        # Steps before the gate can be worked.
+        client.post(url + "done/")
+        assert StepCompletion.objects.filter(step__order=1).exists()
+        log = AdaptationLog.objects.filter(employee=operator).latest("at")
+        gate = next(rule for rule in log.rules if rule["rule"] == "safety_gate")
+        assert gate["steps"] == [3, 4]
+
+    def test_it_refuses_to_complete_a_locked_step_even_when_posted_directly(self, plant):
+        client = station_client(plant.station, plant.expired)
+        url = start(client, "WO-1-10")
+        response = client.post(at(url, 3) + "done/")
+        assert response.status_code == 422
+        assert not StepCompletion.objects.filter(step__order=3).exists()
+
+    def test_it_records_a_supervisor_override_and_opens_the_gate(self, plant):
+        client = station_client(plant.station, plant.expired)
+        url = at(start(client, "WO-1-10"), 3)
+        response = client.post(
+            url + "override/",
+            {
+                "supervisor_badge": plant.supervisor.badge_id,
+                "supervisor_pin": PIN,
+                "reason": "Recert booked, I watch the run",
+            },
+        )
+        assert response.status_code == 200
+        assert "Supervisor override recorded" in response.content.decode()
+        override = CertificationOverride.objects.get()
+        assert override.supervisor == plant.supervisor and override.operator == plant.expired
+        event = AuditEvent.objects.get(action="certification.override")
+        assert event.actor == plant.supervisor.user
+        assert "Recert booked" in event.summary
+        page = client.get(url).content.decode()
+        assert "Stop — certification needed" not in page
+        rules = AdaptationLog.objects.filter(employee=plant.expired).latest("at").rules
+        assert any(rule["rule"] == "safety_gate_overridden" for rule in rules)
+
+    @pytest.mark.parametrize(
+        ("badge", "pin", "message"),
+        [
+            ("600001", "9999", "Supervisor badge or PIN not recognised."),
+            ("500002", PIN, "is not a supervisor"),
+        ],
+    )
+    def test_it_refuses_an_override_without_a_supervisor(self, plant, badge, pin, message):
+        client = station_client(plant.station, plant.expired)
+        url = at(start(client, "WO-1-10"), 3)
+        response = client.post(
+            url + "override/", {"supervisor_badge": badge, "supervisor_pin": pin, "reason": "x"}
+        )
+        assert response.status_code == 422
+        assert message in response.content.decode()
+        assert not CertificationOverride.objects.exists()
+
+    def test_it_warns_on_a_step_with_a_recent_defect_and_shows_its_photo(self, plant):
+        step = plant.version.steps.get(order=2)
+        recent = DefectReport.objects.create(
+            part=plant.work_order.part, operation=plant.work_order.operation, version=plant.version, step=step,
+            step_key=step.key, reported_by=plant.certified, category="torque", description="Bolt sheared at 31 N·m",
+            created_at=timezone.now() - datetime.timedelta(days=2), thumbnail="defects/x.jpg", photo="defects/x.jpg",
+        )  # fmt: skip
+        DefectReport.objects.create(
+            part=plant.work_order.part, operation=plant.work_order.operation, step=step, step_key=step.key,
+            reported_by=plant.certified, description="Old news", created_at=timezone.now() - datetime.timedelta(days=90),
+        )  # fmt: skip
+        client = station_client(plant.station, plant.expert)
+        url = start(client, "WO-1-10")
+        page = step_page(client, url, 2)
+        assert "Recent defect on this step" in page
+        assert "Bolt sheared at 31 N·m" in page
+        assert f"/quality/defects/{recent.pk}/thumbnail/" in page
+        assert "Old news" not in page
+        assert "Recent defect on this step" not in step_page(client, url, 1)
+        rule = next(r for r in AdaptationLog.objects.latest("at").rules if r["rule"] == "recent_defects")
+        assert rule["steps"] == [2] and rule["defects"] == [recent.pk]
+
+    def test_it_escapes_instruction_text(self, plant):
+        from instructions.services import version_publish
+
+        version_publish(
+            instruction=plant.instruction,
+            steps=[{"title": "<b>x</b>", "text": "<script>alert('x')</script>"}],
+            change_note="test",
+            published_by=None,
+            base_version=plant.version,
+        )
+        client = station_client(plant.station, plant.expert)
+        page = client.get(start(client, "WO-1-10")).content.decode()
+        assert "<script>alert('x')</script>" not in page
+        assert "&lt;script&gt;" in page

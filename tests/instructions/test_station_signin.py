@@ -1,0 +1,78 @@
+import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
+
+from tests.actors import PIN, station_client
+
+pytestmark = pytest.mark.django_db
+
+
+class TestStationSignin:
+    def test_it_signs_in_with_badge_and_pin_bound_to_the_station(self, plant):
+        client = station_client(plant.station, plant.certified)
+        assert client.session["station_id"] == plant.station.pk
+        page = client.get("/station/home/")
+        assert page.status_code == 200
+        assert "Scan a work order" in page.content.decode()
+
+    def test_it_rejects_a_wrong_pin_and_keeps_the_badge(self, plant):
+        client = Client()
+        response = client.post(
+            f"/station/{plant.station.code}/", {"badge": plant.certified.badge_id, "pin": "0000"}
+        )
+        body = response.content.decode()
+        assert response.status_code == 401
+        assert "Badge or PIN not recognised" in body
+        assert f'value="{plant.certified.badge_id}"' in body
+        assert "_auth_user_id" not in client.session
+
+    def test_it_locks_a_badge_after_repeated_wrong_pins(self, plant, settings):
+        client = Client()
+        for _ in range(settings.BADGE_LOCKOUT_ATTEMPTS):
+            client.post(f"/station/{plant.station.code}/", {"badge": plant.certified.badge_id, "pin": "0000"})
+        response = client.post(
+            f"/station/{plant.station.code}/", {"badge": plant.certified.badge_id, "pin": PIN}
+        )
+        assert response.status_code == 401
+        assert "Too many wrong PINs" in response.content.decode()
+
+    def test_it_invalidates_the_server_session_on_sign_out(self, plant):
+        client = station_client(plant.station, plant.certified)
+        old_key = client.session.session_key
+        client.post("/station/signout/")
+        assert not Session.objects.filter(session_key=old_key).exists()
+        stale = Client()
+        stale.cookies["sessionid"] = old_key
+        assert stale.get("/station/home/").status_code == 302
+
+    def test_it_signs_an_idle_station_out(self, plant, settings):
+        settings.STATION_IDLE_TIMEOUT_SECONDS = 60
+        client = station_client(plant.station, plant.certified)
+        session = client.session
+        session["station_last_seen"] -= 61
+        session.save()
+        response = client.get("/station/home/")
+        assert response.status_code == 302
+        assert response["Location"] == f"/station/{plant.station.code}/?idle=1"
+        follow = client.get(response["Location"])
+        assert "signed out after a period without activity" in follow.content.decode()
+
+    def test_it_keeps_an_active_station_signed_in(self, plant, settings):
+        settings.STATION_IDLE_TIMEOUT_SECONDS = 60
+        client = station_client(plant.station, plant.certified)
+        session = client.session
+        session["station_last_seen"] -= 30
+        session.save()
+        assert client.get("/station/home/").status_code == 200
+
+    def test_it_sends_a_station_page_without_a_session_to_the_station_list(self, plant):
+        response = Client().get("/station/home/")
+        assert response.status_code == 302
+        assert response["Location"] == "/station/"
+
+    def test_it_requires_csrf_on_sign_in(self, plant):
+        client = Client(enforce_csrf_checks=True)
+        response = client.post(
+            f"/station/{plant.station.code}/", {"badge": plant.certified.badge_id, "pin": PIN}
+        )
+        assert response.status_code == 403
