@@ -99,7 +99,7 @@ else:
         }
     }
 if env_str("DATABASE_TEST_NAME"):
-    # Lets parallel runs against one PostgreSQL server use separate test databases.
+    # Lets parallel test runs (SQLite file or PostgreSQL database) use separate test databases.
     DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
