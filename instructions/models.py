@@ -345,3 +345,174 @@ class AdaptationLog(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+# --- Governance: change proposals, evidence and electronic signatures ----------------------------
+
+
+class ProposalSource(models.TextChoices):
+    OPERATOR_FLAGS = "operator_flags", "Operator flags"
+    DEFECT = "defect", "Defect"
+    QUALITY_ENGINEER = "quality_engineer", "Quality engineer"
+    ENGINEER_EDIT = "engineer_edit", "Engineer edit"
+    AI_DRAFT = "ai_draft", "AI draft"
+    ROLLBACK = "rollback", "Rollback"
+
+
+class ProposalStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PENDING = "pending", "Pending approval"
+    APPROVED = "approved", "Approved and published"
+    REJECTED = "rejected", "Rejected"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class RiskClass(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    SAFETY_CRITICAL = "safety_critical", "Safety-critical"
+
+
+class ChangeProposal(models.Model):
+    """A proposed change to an instruction, based on one published version.
+
+    `edits` is a list of step-level operations applied to the base version's steps (see
+    instructions.governance.proposal_steps). `content_hash` is the hash of the version this
+    proposal would publish; signatures are bound to it.
+    """
+
+    instruction = models.ForeignKey(WorkInstruction, on_delete=models.PROTECT, related_name="proposals")
+    base_version = models.ForeignKey(InstructionVersion, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=20, choices=ProposalSource.choices)
+    status = models.CharField(
+        max_length=12, choices=ProposalStatus.choices, default=ProposalStatus.PENDING, db_index=True
+    )
+    risk = models.CharField(max_length=16, choices=RiskClass.choices, default=RiskClass.STANDARD)
+    summary = models.CharField(max_length=200)
+    rationale = models.TextField(max_length=4000)
+    edits = models.JSONField(default=list, blank=True)
+    restored_from = models.ForeignKey(
+        InstructionVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    content_hash = models.CharField(max_length=64)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reason = models.CharField(max_length=1000, blank=True)
+    published_version = models.OneToOneField(
+        InstructionVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="proposal"
+    )
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Bumped by a conditional UPDATE at every signature: the row lock that serialises signers
+    # on PostgreSQL and the "still pending?" check on every database.
+    revision = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="approved", published_version__isnull=False)
+                | (~Q(status="approved") & Q(published_version__isnull=True)),
+                name="proposal_approved_iff_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposal {self.pk}: {self.summary}"
+
+    @property
+    def is_safety_critical(self) -> bool:
+        return self.risk == RiskClass.SAFETY_CRITICAL
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ProposalStatus.DRAFT, ProposalStatus.PENDING)
+
+
+class EvidenceKind(models.TextChoices):
+    FLAG = "flag", "Unclear-step flag"
+    DEFECT = "defect", "Defect report"
+    OUT_OF_SPEC = "out_of_spec", "Out-of-spec entry"
+    NCR = "ncr", "NCR"
+    COPILOT_QUESTION = "copilot_question", "Copilot question"
+    OTHER = "other", "Other"
+
+
+class ProposalEvidence(models.Model):
+    """One piece of evidence behind a proposal: a flag, defect, out-of-spec reading, NCR or question.
+
+    Flags, defects and measurements are linked by foreign key; records of other apps (NCRs,
+    copilot questions) by their model label and primary key.
+    """
+
+    proposal = models.ForeignKey(ChangeProposal, on_delete=models.PROTECT, related_name="evidence")
+    kind = models.CharField(max_length=20, choices=EvidenceKind.choices)
+    flag = models.ForeignKey(UnclearFlag, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    defect = models.ForeignKey(
+        "quality.DefectReport", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    measurement = models.ForeignKey(
+        Measurement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    step_key = models.CharField(max_length=32, blank=True)
+    label = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.label}"
+
+
+class SignatureMeaning(models.TextChoices):
+    APPROVED_FOR_RELEASE = "approved_for_release", "Approved for release"
+    REVIEWED = "reviewed", "Reviewed"
+
+
+class SignatureMethod(models.TextChoices):
+    BADGE_PIN = "badge_pin", "Badge + PIN"
+    PASSWORD = "password", "Password"
+
+
+class Signature(models.Model):
+    """An electronic signature on a proposal, bound to the content hash of the version it releases.
+
+    Written once; the printed name, role and meaning are copied at signing time so later changes
+    to the person's record never alter what was signed.
+    """
+
+    proposal = models.ForeignKey(ChangeProposal, on_delete=models.PROTECT, related_name="signatures")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    printed_name = models.CharField(max_length=200)
+    role = models.CharField(max_length=20)
+    meaning = models.CharField(max_length=24, choices=SignatureMeaning.choices)
+    method = models.CharField(max_length=12, choices=SignatureMethod.choices)
+    content_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "signer", "content_hash"], name="one_signature_per_person_and_content"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.printed_name} ({self.role}) — {self.get_meaning_display()}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ImmutableError("Signatures are written once.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ImmutableError("Signatures are never deleted.")
