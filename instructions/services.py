@@ -154,7 +154,7 @@ def execution_start(*, work_order: WorkOrder, employee: Employee) -> Execution:
     instruction = WorkInstruction.objects.filter(
         part=work_order.part, operation=work_order.operation, current_version__isnull=False
     ).first()
-    if instruction is None:
+    if instruction is None or instruction.current_version_id is None:
         raise StationError(
             f"There is no released work instruction for {work_order.part} op {work_order.operation.sequence}. "
             "Call your supervisor."
