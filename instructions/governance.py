@@ -48,7 +48,7 @@ from instructions.models import (
 from instructions.services import STEP_FIELDS, PublishConflict, _step_content, version_publish
 from labor.auth import BadgeLocked, badge_check
 from plexcopilot.roles import ADMIN, QUALITY, SUPERVISOR, user_role
-from plexcopilot.services import audit_record
+from plexcopilot.services import audit_chain_lock, audit_record
 
 FIELD_LABELS = {
     "title": "Title", "text": "Instruction", "caution": "Caution", "why": "Why it matters",
@@ -629,6 +629,7 @@ def proposal_sign(
     printed = _printed_name(user)
     try:
         with transaction.atomic():
+            audit_chain_lock()  # chain lock before row locks: one lock order for every signer
             claimed = ChangeProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.PENDING).update(
                 revision=F("revision") + 1
             )

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from plexcopilot.models import AuditEvent
@@ -22,8 +22,8 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the hash-chained audit trail.
 
-    Concurrent writers race for the same predecessor; the unique hash makes the loser retry
-    against the new tail, so the chain never forks.
+    Appends are serialised (an advisory lock on PostgreSQL, the write lock on SQLite); the
+    unique prev_hash is the backstop that makes a racing writer retry, so the chain never forks.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -33,26 +33,65 @@ def audit_record(
     if actor_user is not None:
         actor_name = actor_user.get_full_name() or actor_user.get_username()
     for _attempt in range(20):
-        tail = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        event = AuditEvent(
-            at=timezone.now(),
-            actor=actor_user,
-            actor_name=actor_name,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            summary=summary[:500],
-            data=data or {},
-            prev_hash=tail or GENESIS_HASH,
-        )
-        event.hash = event.compute_hash()
         try:
             with transaction.atomic():
+                audit_chain_lock()
+                tail = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+                event = _event(
+                    actor_user,
+                    actor_name,
+                    action,
+                    object_type,
+                    object_id,
+                    summary,
+                    data,
+                    tail or GENESIS_HASH,
+                )
                 event.save()
             return event
         except IntegrityError:
             continue
     raise RuntimeError("Could not append to the audit trail under contention.")
+
+
+AUDIT_LOCK_KEY = 7_220_611  # any constant: the PostgreSQL advisory lock that orders the chain
+
+
+def audit_chain_lock() -> None:
+    """Serialise appends to the chain until the current transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite needs nothing: its IMMEDIATE
+    transactions already hold the single write lock. Call it first in a transaction that will
+    write audit events after locking rows, so every such transaction takes its locks in one order.
+    """
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
+
+
+def _event(
+    actor_user: Any,
+    actor_name: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    summary: str,
+    data: dict[str, Any] | None,
+    prev_hash: str,
+) -> AuditEvent:
+    event = AuditEvent(
+        at=timezone.now(),
+        actor=actor_user,
+        actor_name=actor_name,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        summary=summary[:500],
+        data=data or {},
+        prev_hash=prev_hash,
+    )
+    event.hash = event.compute_hash()
+    return event
 
 
 def audit_verify() -> tuple[bool, int, str]:
