@@ -6,6 +6,7 @@ Rules, in order:
 2. safety gate: required certification missing or expired → steps from the first safety-critical one
    on are locked until a supervisor override is recorded.
 3. recent defects on this part and step → a prominent warning with the defect photo.
+4. language: the operator's language → each step's cached translation (machine/untranslated marked).
 Safety cautions are never hidden at any level.
 """
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from instructions.models import AdaptationLog, CertificationOverride, Execution, Station, Step
 from labor.models import CertificationLevel, Employee, EmployeeCertification
+from languages.services import adapted_translate
 from quality.models import DefectReport
 
 
@@ -31,6 +33,7 @@ class AdaptedStep:
     locked: bool = False
     defects: list[DefectReport] = field(default_factory=list)
     last_measurement: Any = None
+    translation: Any = None  # languages.services.StepText when the operator reads another language
 
 
 @dataclass
@@ -165,6 +168,10 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
                 "defects": [pk for ids in warned.values() for pk in ids],
             }
         )
+
+    language_rule = adapted_translate(adapted=adapted, version=version, language=employee.language)
+    if language_rule is not None:
+        rules.append(language_rule)
 
     AdaptationLog.objects.create(
         employee=employee,

@@ -26,6 +26,7 @@ from instructions.models import (
 )
 from labor.auth import BadgeLocked, badge_check
 from labor.models import Employee
+from languages.services import version_translate_on_commit
 from plexcopilot.roles import ADMIN, SUPERVISOR
 from plexcopilot.services import audit_record
 
@@ -81,6 +82,7 @@ def version_publish(
             restored_from=restored_from,
         )
         Step.objects.bulk_create([Step(version=version, **content) for content in normalised])
+        version_translate_on_commit(version=version)  # languages: cache step translations after commit
         WorkInstruction.objects.filter(pk=instruction.pk).update(current_version=version)
         instruction.current_version = version
         audit_record(

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from instructions import services
@@ -48,7 +48,9 @@ def station_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
                 return response
             return HttpResponseRedirect(target)
         request.station, request.employee = station, employee  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        with translation.override(employee.language):  # the station speaks the operator's language
+            request.LANGUAGE_CODE = employee.language  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
 
     return wrapped
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "instructions",
     "quality",
     "copilot",
+    "languages",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +73,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "plexcopilot.context_processors.plant",
@@ -190,6 +192,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 RECENT_DEFECT_DAYS = env_int("RECENT_DEFECT_DAYS", 30)
 
 PLANT_NAME = env_str("PLANT_NAME", "")
+
+# Languages: machine translation backends, tried in order (docs in languages/backends.py). None configured →
+# untranslated text is shown in English, marked "not translated".
+ARGOS_PACKAGES_DIR = Path(env_str("ARGOS_PACKAGES_DIR", str(DATA_DIR / "argos-packages")))
+LIBRETRANSLATE_URL = env_str("LIBRETRANSLATE_URL")
+LIBRETRANSLATE_API_KEY = env_str("LIBRETRANSLATE_API_KEY")
+TRANSLATION_LLM_URL = env_str("TRANSLATION_LLM_URL")
+TRANSLATION_LLM_MODEL = env_str("TRANSLATION_LLM_MODEL", "gpt-4o-mini")
+TRANSLATION_LLM_API_KEY = env_str("TRANSLATION_LLM_API_KEY")
+TRANSLATION_TIMEOUT_SECONDS = env_int("TRANSLATION_TIMEOUT_SECONDS", 20)
 
 LOGGING = {
     "version": 1,
