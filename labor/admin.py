@@ -1,1 +1,134 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from labor.forms import EmployeeAdminForm
+from labor.models import (
+    Absence,
+    AndonCall,
+    CertificationType,
+    CrewAssignment,
+    CrewPlan,
+    Employee,
+    EmployeeCertification,
+    Handover,
+    LaborFlag,
+    Punch,
+    ScheduledJob,
+    Shift,
+)
+from plexcopilot.services import audit_record
+
+
+class EmployeeCertificationInline(admin.TabularInline):
+    model = EmployeeCertification
+    extra = 0
+
+
+@admin.register(Employee)
+class EmployeeAdmin(admin.ModelAdmin):
+    form = EmployeeAdminForm
+    list_display = ["badge_id", "last_name", "first_name", "role", "shift", "language", "active"]
+    list_filter = ["role", "shift", "active", "language"]
+    search_fields = ["badge_id", "first_name", "last_name", "plex_employee_id"]
+    inlines = [EmployeeCertificationInline]
+    actions = ["deactivate"]
+
+    def save_model(self, request: HttpRequest, obj: Employee, form: EmployeeAdminForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("new_pin"):
+            audit_record(actor=request.user, action="employee.pin_set", obj=obj,
+                         summary=f"PIN set for {obj.full_name} ({obj.badge_id}) in the admin")  # fmt: skip
+
+    @admin.action(description="Deactivate (cannot sign in at a station)")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[Employee]) -> None:
+        for employee in queryset:
+            Employee.objects.filter(pk=employee.pk).update(active=False)
+            audit_record(actor=request.user, action="employee.deactivate", obj=employee,
+                         summary=f"{employee.full_name} deactivated in the admin")  # fmt: skip
+        self.message_user(request, f"{queryset.count()} employee(s) deactivated.", messages.SUCCESS)
+
+
+@admin.register(CertificationType)
+class CertificationTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "validity_days"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(EmployeeCertification)
+class EmployeeCertificationAdmin(admin.ModelAdmin):
+    list_display = ["employee", "certification_type", "level", "valid_until"]
+    list_filter = ["certification_type", "level"]
+    search_fields = ["employee__last_name", "employee__badge_id"]
+
+
+@admin.register(Shift)
+class ShiftAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "starts", "ends", "paid_hours"]
+
+
+@admin.register(Punch)
+class PunchAdmin(admin.ModelAdmin):
+    """Read-only: punches are corrected from the flag queue with a new punch, never edited."""
+
+    list_display = ["employee", "kind", "at", "work_center", "work_order", "source", "replaces", "voids"]
+    list_filter = ["kind", "source"]
+    search_fields = ["employee__last_name", "employee__badge_id"]
+    date_hierarchy = "at"
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(LaborFlag)
+class LaborFlagAdmin(admin.ModelAdmin):
+    list_display = ["day", "employee", "rule", "confidence", "status"]
+    list_filter = ["status", "rule"]
+    readonly_fields = ["key"]
+
+
+@admin.register(ScheduledJob)
+class ScheduledJobAdmin(admin.ModelAdmin):
+    list_display = ["day", "shift", "work_order", "crew_size", "hours"]
+    list_filter = ["shift"]
+
+
+@admin.register(Absence)
+class AbsenceAdmin(admin.ModelAdmin):
+    list_display = ["employee", "first_day", "last_day", "reason"]
+
+
+class CrewAssignmentInline(admin.TabularInline):
+    model = CrewAssignment
+    extra = 0
+
+
+@admin.register(CrewPlan)
+class CrewPlanAdmin(admin.ModelAdmin):
+    list_display = ["day", "shift", "status", "feasible", "created_at"]
+    inlines = [CrewAssignmentInline]
+
+
+@admin.register(AndonCall)
+class AndonCallAdmin(admin.ModelAdmin):
+    list_display = [
+        "raised_at",
+        "work_center",
+        "category",
+        "urgency",
+        "line_down",
+        "acknowledged_at",
+        "resolved_at",
+    ]
+    list_filter = ["category", "urgency", "line_down"]
+
+
+@admin.register(Handover)
+class HandoverAdmin(admin.ModelAdmin):
+    list_display = ["day", "shift", "signed_by", "signed_at", "acknowledged_by", "acknowledged_at"]

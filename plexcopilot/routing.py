@@ -1,5 +1,6 @@
 """Websocket routes of every app, gathered in one place."""
 
 from instructions.routing import websocket_urlpatterns as instruction_routes
+from labor.routing import websocket_urlpatterns as labor_routes
 
-websocket_urlpatterns = [*instruction_routes]
+websocket_urlpatterns = [*instruction_routes, *labor_routes]

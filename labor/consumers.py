@@ -1,0 +1,33 @@
+"""The live Andon board: each desk user joins the group of the role whose calls they see."""
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from labor.selectors import board_role
+from labor.services import andon_group
+
+
+class AndonBoardConsumer(AsyncWebsocketConsumer):
+    group = ""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        role = await database_sync_to_async(board_role)(user) if user is not None else None
+        if role is None:
+            await self.close(code=4403)
+            return
+        self.group = andon_group(role)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """The board only listens; acknowledgements go through the HTTP forms (CSRF, audit)."""
+
+    async def andon_update(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["html"])

@@ -1,0 +1,359 @@
+import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from instructions.models import WorkOrder
+from instructions.views import station_required
+from labor import selectors, services
+from labor.forms import AndonForm, AndonResolveForm, AssignForm, FlagResolveForm, HandoverSignForm
+from labor.models import (
+    AndonCall,
+    AndonCategory,
+    CrewPlan,
+    Employee,
+    FlagStatus,
+    Handover,
+    LaborFlag,
+    PunchKind,
+    ScheduledJob,
+)
+from labor.services import LaborError
+from plexcopilot.roles import QUALITY, SUPERVISOR, role_required
+
+# --- Station: clock, jobs, Andon -------------------------------------------------------------------
+
+
+def _station_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
+    station, employee = request.station, request.employee  # type: ignore[attr-defined]
+    context = {
+        "state": selectors.punch_state(employee),
+        "work_orders": selectors.open_work_orders().filter(operation__work_center=station.work_center)[:12],
+        "categories": AndonCategory.choices,
+        "calls": selectors.andon_for_station(station.pk),
+        **extra,
+    }
+    template = "labor/station.html#labor-station" if request.htmx else "labor/station.html"  # type: ignore[attr-defined]
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@station_required
+def station(request: HttpRequest) -> HttpResponse:
+    return _station_page(request)
+
+
+@require_POST
+@station_required
+def station_clock(request: HttpRequest, direction: str) -> HttpResponse:
+    if direction not in ("in", "out"):
+        raise Http404
+    action = services.clock_in if direction == "in" else services.clock_out
+    try:
+        message = action(employee=request.employee, station=request.station)  # type: ignore[attr-defined]
+    except LaborError as error:
+        return _station_page(request, status=422, error=str(error))
+    return _station_page(request, notice=message)
+
+
+@require_POST
+@station_required
+def station_job(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
+    if direction not in ("on", "off"):
+        raise Http404
+    work_order = get_object_or_404(WorkOrder.objects.select_related("operation__work_center"), pk=pk)
+    action = services.job_on if direction == "on" else services.job_off
+    try:
+        message = action(employee=request.employee, station=request.station, work_order=work_order)  # type: ignore[attr-defined]
+    except LaborError as error:
+        return _station_page(request, status=422, error=str(error))
+    return _station_page(request, notice=message)
+
+
+@require_POST
+@station_required
+def station_andon(request: HttpRequest) -> HttpResponse:
+    form = AndonForm(request.POST)
+    if not form.is_valid():
+        return _station_page(request, status=422, andon_error="Choose maintenance, quality, material or safety.",
+                             andon_note=request.POST.get("note", "")[:500])  # fmt: skip
+    call = services.andon_raise(station=request.station, employee=request.employee, **form.cleaned_data)  # type: ignore[attr-defined]
+    return _station_page(request, notice=f"Andon {call.get_category_display().lower()} raised "
+                         f"({call.get_urgency_display().lower()}). Help is on the way.")  # fmt: skip
+
+
+# --- Supervisor hub ----------------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(SUPERVISOR)
+def home(request: HttpRequest) -> HttpResponse:
+    (now_day, now_shift), (next_day, next_shift) = services.current_and_next_shift()
+    today = timezone.localdate()
+    context = {
+        "now_day": now_day, "now_shift": now_shift, "next_day": next_day, "next_shift": next_shift,
+        "open_flags": LaborFlag.objects.filter(status=FlagStatus.OPEN).count(),
+        "open_calls": AndonCall.objects.filter(resolved_at__isnull=True).count(),
+        "expiring": len([r for r in selectors.certification_expiries(today) if r["band"] in ("expired", "d30")]),
+        "plan": CrewPlan.objects.filter(day=next_day, shift=next_shift.code).first(),
+        "handover": Handover.objects.filter(day=now_day, shift=now_shift.code).first(),
+    }  # fmt: skip
+    return render(request, "labor/home.html", context)
+
+
+# --- Punch flags ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(SUPERVISOR)
+def flags(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", FlagStatus.OPEN)
+    status = status if status in FlagStatus.values else FlagStatus.OPEN
+    context = {"flags": selectors.flag_queue(status)[:200], "status": status, "statuses": FlagStatus.choices,
+               "form": FlagResolveForm(), "kinds": PunchKind.choices}  # fmt: skip
+    return render(request, "labor/flags.html", context)
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def flags_validate(request: HttpRequest) -> HttpResponse:
+    created = services.punches_validate(start=timezone.now() - datetime.timedelta(days=2))
+    return redirect(f"{reverse('labor-flags')}?checked={created}")
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = get_object_or_404(LaborFlag.objects.select_related("employee", "punch"), pk=pk)
+    form = FlagResolveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise LaborError(
+                "Check the correction: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            )
+        data = form.cleaned_data
+        if data["action"] == "accept":
+            services.flag_accept(flag=flag, user=request.user, note=data["note"])
+        elif data["action"] == "dismiss":
+            services.flag_dismiss(flag=flag, user=request.user, note=data["note"])
+        else:
+            services.flag_correct(flag=flag, user=request.user, mode=data["mode"], at=data["at"], kind=data["kind"],
+                                  note=data["note"])  # fmt: skip
+    except LaborError as error:
+        flag.refresh_from_db()
+        return render(request, "labor/flags.html#flag-row", {"flag": flag, "error": str(error), "kinds": PunchKind.choices,
+                      "form": form}, status=422)  # fmt: skip
+    flag.refresh_from_db()
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "labor/flags.html#flag-row", {"flag": flag, "kinds": PunchKind.choices})
+    return redirect("labor-flags")
+
+
+# --- Certifications and skill gaps ------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(SUPERVISOR, QUALITY)
+def certifications(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    types, rows = selectors.certification_matrix(today)
+    context = {
+        "types": types,
+        "rows": rows,
+        "expiries": selectors.certification_expiries(today),
+        "today": today,
+    }
+    return render(request, "labor/certifications.html", context)
+
+
+@require_GET
+@role_required(SUPERVISOR)
+def skill_gaps(request: HttpRequest) -> HttpResponse:
+    return render(request, "labor/skill_gaps.html", {"gaps": selectors.skill_gaps(timezone.localdate())})
+
+
+# --- Crew plans ----------------------------------------------------------------------------------------------
+
+
+def _shift_param(request: HttpRequest) -> tuple[datetime.date, Any]:
+    (_d, _s), (next_day, next_shift) = services.current_and_next_shift()
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("day") or request.POST.get("day") or "")
+    except ValueError:
+        day = next_day
+    shift = selectors.shift_get(request.GET.get("shift") or request.POST.get("shift") or "") or next_shift
+    return day, shift
+
+
+@require_GET
+@role_required(SUPERVISOR)
+def crew(request: HttpRequest) -> HttpResponse:
+    day, shift = _shift_param(request)
+    plan = CrewPlan.objects.filter(day=day, shift=shift.code).first()
+    return render(request, "labor/crew.html", _crew_context(day, shift, plan))
+
+
+def _crew_context(day: datetime.date, shift: Any, plan: CrewPlan | None, **extra: Any) -> dict[str, Any]:
+    jobs = list(ScheduledJob.objects.filter(day=day, shift=shift.code).select_related(
+        "work_order__part", "work_order__operation__work_center", "work_order__operation__required_certification"))  # fmt: skip
+    assignments = list(plan.assignments.select_related("employee")) if plan else []
+    rows = [(job, [a for a in assignments if a.job_id == job.pk]) for job in jobs]
+    operators = Employee.objects.filter(active=True, role="operator")
+    return {"day": day, "shift": shift, "plan": plan, "rows": rows, "operators": operators,
+            "shifts": selectors.shift_list(), **extra}  # fmt: skip
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def crew_draft(request: HttpRequest) -> HttpResponse:
+    day, shift = _shift_param(request)
+    services.crew_plan_draft(day=day, shift=shift, user=request.user)
+    return redirect(f"{reverse('labor-crew')}?day={day:%Y-%m-%d}&shift={shift.code}")
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def crew_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(CrewPlan, pk=pk)
+    shift = selectors.shift_get(plan.shift)
+    form = AssignForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise LaborError("Choose an operator for the job.")
+        job = get_object_or_404(ScheduledJob.objects.select_related("work_order__operation"), pk=form.cleaned_data["job"],
+                                day=plan.day, shift=plan.shift)  # fmt: skip
+        services.crew_assignment_set(
+            plan=plan, job=job, employee=form.cleaned_data["employee"], user=request.user
+        )
+    except LaborError as error:
+        return render(
+            request, "labor/crew.html", _crew_context(plan.day, shift, plan, error=str(error)), status=422
+        )
+    return redirect(f"{reverse('labor-crew')}?day={plan.day:%Y-%m-%d}&shift={plan.shift}")
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def crew_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_object_or_404(CrewPlan, pk=pk)
+    try:
+        services.crew_plan_accept(plan=plan, user=request.user)
+    except LaborError as error:
+        shift = selectors.shift_get(plan.shift)
+        return render(
+            request, "labor/crew.html", _crew_context(plan.day, shift, plan, error=str(error)), status=422
+        )
+    return redirect(f"{reverse('labor-crew')}?day={plan.day:%Y-%m-%d}&shift={plan.shift}")
+
+
+# --- Shift handover -----------------------------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(SUPERVISOR)
+def handover(request: HttpRequest) -> HttpResponse:
+    (now_day, now_shift), _next = services.current_and_next_shift()
+    pk = request.GET.get("pk", "")
+    current = (
+        Handover.objects.filter(pk=int(pk)).first()
+        if pk.isdigit()
+        else Handover.objects.filter(day=now_day, shift=now_shift.code).first()
+    )
+    return render(request, "labor/handover.html", _handover_context(current, now_day, now_shift))
+
+
+def _handover_context(
+    current: Handover | None, now_day: datetime.date, now_shift: Any, **extra: Any
+) -> dict[str, Any]:
+    recent = Handover.objects.select_related("signed_by", "acknowledged_by")[:10]
+    form = HandoverSignForm(initial={"text": current.text}) if current else None
+    return {"current": current, "recent": recent, "now_day": now_day, "now_shift": now_shift,
+            "form": extra.pop("form", form), **extra}  # fmt: skip
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def handover_draft(request: HttpRequest) -> HttpResponse:
+    (now_day, now_shift), _next = services.current_and_next_shift()
+    try:
+        draft = services.handover_draft(day=now_day, shift=now_shift, user=request.user)
+    except LaborError as error:
+        current = Handover.objects.filter(day=now_day, shift=now_shift.code).first()
+        return render(request, "labor/handover.html", _handover_context(current, now_day, now_shift, error=str(error)),
+                      status=422)  # fmt: skip
+    return redirect(f"{reverse('labor-handover')}?pk={draft.pk}")
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def handover_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    current = get_object_or_404(Handover, pk=pk)
+    form = HandoverSignForm(request.POST)
+    (now_day, now_shift), _next = services.current_and_next_shift()
+    try:
+        if not form.is_valid():
+            raise LaborError("The handover text is empty or too long (20,000 characters at most).")
+        services.handover_sign(handover=current, user=request.user, text=form.cleaned_data["text"])
+    except LaborError as error:
+        return render(request, "labor/handover.html",
+                      _handover_context(current, now_day, now_shift, error=str(error), form=form), status=422)  # fmt: skip
+    return redirect(f"{reverse('labor-handover')}?pk={current.pk}")
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def handover_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    current = get_object_or_404(Handover, pk=pk)
+    (now_day, now_shift), _next = services.current_and_next_shift()
+    try:
+        services.handover_acknowledge(handover=current, user=request.user)
+    except LaborError as error:
+        return render(request, "labor/handover.html", _handover_context(current, now_day, now_shift, error=str(error)),
+                      status=422)  # fmt: skip
+    return redirect(f"{reverse('labor-handover')}?pk={current.pk}")
+
+
+# --- Andon board ----------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@role_required(SUPERVISOR, QUALITY)
+def andon_board(request: HttpRequest) -> HttpResponse:
+    role = selectors.board_role(request.user)
+    open_calls, recent = selectors.andon_board_calls(role)
+    context = {"open_calls": open_calls, "recent": recent, "board_role": role}
+    template = "labor/andon_board.html#andon-board" if request.htmx else "labor/andon_board.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@require_POST
+@role_required(SUPERVISOR, QUALITY)
+def andon_update(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ("acknowledge", "resolve"):
+        raise Http404
+    call = get_object_or_404(AndonCall.objects.select_related("work_center"), pk=pk)
+    error = ""
+    try:
+        if action == "acknowledge":
+            services.andon_acknowledge(call=call, user=request.user)
+        else:
+            form = AndonResolveForm(request.POST)
+            resolution = form.cleaned_data["resolution"] if form.is_valid() else ""
+            services.andon_resolve(call=call, user=request.user, resolution=resolution)
+    except LaborError as err:
+        error = str(err)
+    role = selectors.board_role(request.user)
+    open_calls, recent = selectors.andon_board_calls(role)
+    context = {
+        "open_calls": open_calls,
+        "recent": recent,
+        "board_role": role,
+        "error": error,
+        "error_call": pk,
+    }
+    template = "labor/andon_board.html#andon-board" if request.htmx else "labor/andon_board.html"  # type: ignore[attr-defined]
+    return render(request, template, context, status=422 if error else 200)
