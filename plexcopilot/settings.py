@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "quality",
     "copilot",
     "languages",
+    "plex",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Adaptation: how far back a defect on a step still warns the operator.
 RECENT_DEFECT_DAYS = env_int("RECENT_DEFECT_DAYS", 30)
+
+# Plex Connect (docs/plex.md). An empty PLEX_BASE_URL keeps the integration off: local data only.
+PLEX_BASE_URL = env_str("PLEX_BASE_URL", "")
+PLEX_API_KEY = env_str("PLEX_API_KEY", "")
+PLEX_TENANT_ID = env_str("PLEX_TENANT_ID", "")
+PLEX_CUSTOMER_ID = env_str("PLEX_CUSTOMER_ID", "")
+PLEX_RATE_PER_MINUTE = env_int("PLEX_RATE_PER_MINUTE", 200)
+PLEX_CONNECT_TIMEOUT = env_int("PLEX_CONNECT_TIMEOUT", 5)
+PLEX_READ_TIMEOUT = env_int("PLEX_READ_TIMEOUT", 30)
+PLEX_MAX_RETRIES = env_int("PLEX_MAX_RETRIES", 4)
+PLEX_SYNC_EVERY_SECONDS = env_int("PLEX_SYNC_EVERY_SECONDS", 300)
+PLEX_STALE_AFTER_SECONDS = env_int("PLEX_STALE_AFTER_SECONDS", 900)
+PLEX_JOB_WINDOW_DAYS = env_int("PLEX_JOB_WINDOW_DAYS", 30)
+PLEX_DRAFTS_TARGET = env_str("PLEX_DRAFTS_TARGET", "activity-manager")  # or "custom-objects"
+PLEX_CUSTOM_OBJECT = env_str("PLEX_CUSTOM_OBJECT", "plexcopilot_notes")
 
 PLANT_NAME = env_str("PLANT_NAME", "")
 

@@ -1,0 +1,30 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from plex.services import outbox_drain, plex_enabled
+from plex.sync import RESOURCES, plex_sync
+
+
+class Command(BaseCommand):
+    help = "Poll Plex Connect into the local cache (once, or every N seconds with --every), then drain the outbox."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--every", type=int, default=0, help="repeat every N seconds (0 = once)")
+        parser.add_argument("--resource", action="append", choices=RESOURCES, help="only these resources")
+
+    def handle(self, *args: object, every: int, resource: list[str] | None, **options: object) -> None:
+        if not plex_enabled():
+            raise CommandError("PLEX_BASE_URL is not set: the Plex integration is off (see docs/plex.md).")
+        while True:
+            run = plex_sync(resources=resource)
+            drained = outbox_drain()
+            self.stdout.write(
+                f"{run.started_at:%Y-%m-%d %H:%M:%S} sync {run.status}: {run.counts} calls={run.calls} "
+                f"errors={run.errors.count()} {run.message[:200]} | outbox sent={drained.sent} "
+                f"retrying={drained.retrying} failed={drained.failed}"
+            )
+            if not every:
+                return
+            time.sleep(every or settings.PLEX_SYNC_EVERY_SECONDS)

@@ -1,0 +1,12 @@
+"""`{% load plex_tags %}{% plex_freshness %}`: how old the Plex data on this screen is."""
+
+from django import template
+
+from plex.services import plex_freshness as freshness_of
+
+register = template.Library()
+
+
+@register.inclusion_tag("plex/freshness.html")
+def plex_freshness() -> dict[str, object]:
+    return {"fresh": freshness_of()}

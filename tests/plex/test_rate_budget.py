@@ -1,0 +1,81 @@
+"""The 200 calls/minute budget holds under a burst, across processes, on an injected clock (no waiting)."""
+
+import pytest
+
+from plex.client import RateBudget
+from plex.fake_server import FakeClock, FakePlex
+from tests.plex.conftest import make_client
+
+
+def max_in_any_window(times: list[float], window: float) -> int:
+    times = sorted(times)
+    best, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+@pytest.mark.django_db
+def test_it_keeps_a_burst_of_450_calls_within_200_per_minute():
+    clock = FakeClock()
+    with FakePlex(clock=clock, rate_limit=200) as fake:
+        budget = RateBudget(limit=200, window=60.0, clock=clock, sleep=clock.sleep)
+        with make_client(fake, budget=budget, sleep=clock.sleep) as client:
+            for _ in range(450):
+                client.get("mdm/v1/parts")
+        statuses = {r.status for r in fake.requests}
+        times = [r.at for r in fake.requests]
+    assert statuses == {200}, "Plex never had to answer 429"
+    assert len(times) == 450
+    assert max_in_any_window(times, 60.0) == 200
+    assert clock.now - 1_800_000_000.0 >= 120  # the burst was spread over at least two minutes
+
+
+@pytest.mark.django_db
+def test_it_shares_the_budget_between_processes():
+    clock = FakeClock()
+    with FakePlex(clock=clock, rate_limit=200) as fake:
+        # Two workers (e.g. the sync and the outbox drain) each with their own client and budget object,
+        # sharing only the database, as separate processes would.
+        clients = [
+            make_client(fake, budget=RateBudget(limit=200, clock=clock, sleep=clock.sleep), sleep=clock.sleep)
+            for _ in range(2)
+        ]
+        for _ in range(150):
+            for client in clients:
+                client.get("mdm/v1/employees")
+        for client in clients:
+            client.close()
+        times = [r.at for r in fake.requests]
+        statuses = {r.status for r in fake.requests}
+    assert len(times) == 300 and statuses == {200}
+    assert max_in_any_window(times, 60.0) <= 200
+
+
+@pytest.mark.django_db
+def test_it_would_be_rate_limited_without_the_budget():
+    """The control: the same burst with a budget that is too generous gets 429s from Plex."""
+    clock = FakeClock()
+    with FakePlex(clock=clock, rate_limit=200) as fake:
+        budget = RateBudget(limit=10_000, clock=clock, sleep=clock.sleep)
+        with make_client(fake, budget=budget, sleep=lambda s: None, max_retries=0) as client:
+            failures = 0
+            for _ in range(250):
+                try:
+                    client.get("mdm/v1/parts")
+                except Exception:
+                    failures += 1
+    assert failures == 50
+    assert sum(1 for r in fake.requests if r.status == 429) == 50
+
+
+@pytest.mark.django_db
+def test_it_tells_how_long_to_wait_when_the_window_is_full():
+    clock = FakeClock()
+    budget = RateBudget(limit=3, window=10.0, clock=clock, sleep=clock.sleep)
+    assert [budget.try_acquire() for _ in range(3)] == [0.0, 0.0, 0.0]
+    clock.sleep(4)
+    assert budget.try_acquire() == pytest.approx(6.0)
+    assert budget.acquire() == pytest.approx(6.0)
