@@ -1,0 +1,15 @@
+"""`flush` empties every table, the append-only audit table included (test teardown uses it)."""
+
+from typing import Any
+
+from django.core.management.commands import flush
+
+from plexcopilot.audit_guard import audit_guard_suspended
+
+
+class Command(flush.Command):
+    help = flush.Command.help + " The audit table's append-only guard is lifted for this command only."
+
+    def handle(self, **options: Any) -> None:
+        with audit_guard_suspended(using=options["database"]):
+            super().handle(**options)
