@@ -1,0 +1,128 @@
+from django.conf import settings
+from django.db import models
+
+from plexcopilot.roles import ROLE_CHOICES
+
+
+class DocType(models.TextChoices):
+    SOP = "sop", "Standard operating procedure"
+    TROUBLESHOOTING = "troubleshooting", "Troubleshooting guide"
+    MAINTENANCE = "maintenance", "Maintenance log"
+    CORRECTIVE_ACTION = "corrective_action", "Corrective action"
+    INSTRUCTION = "instruction", "Work instruction"
+    NCR = "ncr", "Closed NCR"
+    OTHER = "other", "Other"
+
+
+class KnowledgeDocument(models.Model):
+    """One source in the knowledge library: a file, an upload, an instruction version or a closed NCR.
+
+    `source_key` identifies the source across re-ingests (a file path, `instruction-version:12`, ...);
+    `content_hash` lets an unchanged source be skipped.
+    """
+
+    source_key = models.CharField(max_length=500, unique=True)
+    title = models.CharField(max_length=300)
+    doc_type = models.CharField(max_length=20, choices=DocType.choices, default=DocType.OTHER, db_index=True)
+    file_format = models.CharField(max_length=10, blank=True)
+    part_number = models.CharField(max_length=40, blank=True, help_text="Blank: any part")
+    work_center_code = models.CharField(max_length=32, blank=True, help_text="Blank: any work center")
+    area = models.CharField(max_length=60, blank=True, help_text="Blank: every area may see it")
+    roles = models.CharField(
+        max_length=100, blank=True, help_text="Comma-separated roles that may see it; blank: everyone"
+    )
+    version = models.ForeignKey(
+        "instructions.InstructionVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    content_hash = models.CharField(max_length=64)
+    text = models.TextField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["doc_type", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def role_list(self) -> list[str]:
+        return [role.strip() for role in self.roles.split(",") if role.strip()]
+
+    def visible_to(self, *, role: str | None, area: str | None) -> bool:
+        """Admins see everything; otherwise the role (when restricted) and area (when set) must match."""
+        if role == "admin":
+            return True
+        if self.role_list and role not in self.role_list:
+            return False
+        return not self.area or area is None or self.area == area
+
+
+class KnowledgeChunk(models.Model):
+    """A passage of a document, the unit retrieved and cited. Its primary key is its id in the vector store."""
+
+    document = models.ForeignKey(KnowledgeDocument, on_delete=models.CASCADE, related_name="chunks")
+    ordinal = models.PositiveIntegerField()
+    location = models.CharField(max_length=300, blank=True, help_text="Heading path, page or step")
+    text = models.TextField()
+    step = models.ForeignKey("instructions.Step", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["document", "ordinal"]
+        constraints = [models.UniqueConstraint(fields=["document", "ordinal"], name="chunk_document_ordinal")]
+
+    def __str__(self) -> str:
+        return f"{self.document.title} — {self.location or self.ordinal}"
+
+
+class IndexState(models.Model):
+    """A single row whose token changes whenever the library changes, so every worker rebuilds BM25."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+
+class Conversation(models.Model):
+    """The questions one operator asked on one work order."""
+
+    work_order = models.ForeignKey("instructions.WorkOrder", null=True, on_delete=models.PROTECT, related_name="+")
+    employee = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["work_order", "employee"], name="one_conversation_per_work_order")
+        ]
+
+
+class CopilotQuestion(models.Model):
+    """A question and its answer, tied to the exact version and step: evidence for change proposals."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="questions")
+    work_order = models.ForeignKey("instructions.WorkOrder", null=True, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(
+        "instructions.InstructionVersion", null=True, on_delete=models.PROTECT, related_name="copilot_questions"
+    )
+    step = models.ForeignKey("instructions.Step", null=True, on_delete=models.PROTECT, related_name="copilot_questions")
+    step_key = models.CharField(max_length=32, blank=True, db_index=True)
+    operator = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    question = models.TextField(max_length=500)
+    answer = models.TextField(blank=True)
+    citations = models.JSONField(default=list)
+    unverified = models.JSONField(default=list, help_text="Numbers the answer gave that no source or spec holds")
+    engine = models.CharField(max_length=20, blank=True)
+    notice = models.CharField(max_length=300, blank=True)
+    helpful = models.BooleanField(null=True)
+    asked_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    answered_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+
+    def __str__(self) -> str:
+        return self.question[:80]
+
+
+ROLE_VALUES = [value for value, _label in ROLE_CHOICES]

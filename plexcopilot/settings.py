@@ -209,6 +209,27 @@ PLEX_CUSTOM_OBJECT = env_str("PLEX_CUSTOM_OBJECT", "plexcopilot_notes")
 
 PLANT_NAME = env_str("PLANT_NAME", "")
 
+# Copilot: embedded Chroma under the data dir unless CHROMA_URL names a Chroma server; extractive answers
+# unless LLM_BASE_URL names an OpenAI-compatible endpoint.
+CHROMA_URL = env_str("CHROMA_URL")
+COPILOT_CHROMA_DIR = Path(env_str("COPILOT_CHROMA_DIR", str(DATA_DIR / "chroma")))
+COPILOT_COLLECTION = env_str("COPILOT_COLLECTION", "plexcopilot-knowledge")
+COPILOT_LIBRARY_DIRS = env_list("COPILOT_LIBRARY_DIRS", [str(BASE_DIR / "demo" / "library")])
+COPILOT_UPLOAD_DIR = DATA_DIR / "library-uploads"
+COPILOT_EMBED_MODEL = env_str("COPILOT_EMBED_MODEL")
+COPILOT_EMBED_TOKENIZER = env_str("COPILOT_EMBED_TOKENIZER")
+COPILOT_EMBED_SHA256 = env_str(
+    "COPILOT_EMBED_SHA256", "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+)
+LLM_BASE_URL = env_str("LLM_BASE_URL")
+LLM_MODEL = env_str("LLM_MODEL", "gpt-4o-mini")
+LLM_API_KEY = env_str("LLM_API_KEY")
+LLM_CONNECT_TIMEOUT_SECONDS = env_int("LLM_CONNECT_TIMEOUT_SECONDS", 3)
+LLM_FIRST_TOKEN_SECONDS = env_int("LLM_FIRST_TOKEN_SECONDS", 6)
+LLM_TOTAL_SECONDS = env_int("LLM_TOTAL_SECONDS", 45)
+LLM_BREAKER_FAILURES = env_int("LLM_BREAKER_FAILURES", 3)
+LLM_BREAKER_COOLDOWN_SECONDS = env_int("LLM_BREAKER_COOLDOWN_SECONDS", 60)
+
 # Languages: machine translation backends, tried in order (docs in languages/backends.py). None configured →
 # untranslated text is shown in English, marked "not translated".
 ARGOS_PACKAGES_DIR = Path(env_str("ARGOS_PACKAGES_DIR", str(DATA_DIR / "argos-packages")))

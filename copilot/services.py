@@ -1,0 +1,532 @@
+"""Copilot services: the knowledge library (ingest, index) and questions (retrieve, answer, record)."""
+
+import hashlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from copilot import retrieval
+from copilot.answers import (
+    Answer,
+    LLMUnavailable,
+    Passage,
+    answer_segments,
+    breaker,
+    extractive_answer,
+    llm_configured,
+    llm_messages,
+    llm_stream,
+    numeric_guard,
+)
+from copilot.embedding import embedder
+from copilot.library import SUPPORTED, ParsedDocument, UnreadableDocument, parse_file
+from copilot.library import Passage as ParsedPassage
+from copilot.models import (
+    Conversation,
+    CopilotQuestion,
+    DocType,
+    IndexState,
+    KnowledgeChunk,
+    KnowledgeDocument,
+)
+from instructions.models import Execution, InstructionVersion, Step, WorkInstruction
+from instructions.services import spec_text
+from plexcopilot.roles import ROLE_CHOICES
+from plexcopilot.services import audit_record
+
+META_FIELDS = ("type", "part", "work_center", "area", "roles")
+
+
+class QuestionInvalid(ValueError):
+    pass
+
+
+# --- Library ----------------------------------------------------------------------------------
+
+
+def index_touch() -> None:
+    """Tell every worker that the library changed (their in-memory BM25 is rebuilt on next use)."""
+    token = uuid.uuid4().hex
+    if not IndexState.objects.filter(pk=1).update(token=token):
+        IndexState.objects.update_or_create(pk=1, defaults={"token": token})
+
+
+def _document_hash(parsed: ParsedDocument) -> str:
+    payload = {
+        "title": parsed.title,
+        "meta": {k: parsed.meta.get(k, "") for k in META_FIELDS},
+        "passages": [[p.location, p.text] for p in parsed.passages],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _clean_roles(raw: str) -> str:
+    known = {value for value, _ in ROLE_CHOICES}
+    return ",".join(r for r in (x.strip().lower() for x in raw.split(",")) if r in known)
+
+
+def document_ingest(
+    *,
+    source_key: str,
+    parsed: ParsedDocument,
+    actor: Any | None = None,
+    version: InstructionVersion | None = None,
+    steps: list[Step | None] | None = None,
+) -> tuple[KnowledgeDocument, bool]:
+    """Add or replace one document and its passages; returns (document, changed). Unchanged → skipped."""
+    digest = _document_hash(parsed)
+    existing = KnowledgeDocument.objects.filter(source_key=source_key).first()
+    if existing is not None and existing.content_hash == digest:
+        return existing, False
+    doc_type = parsed.meta.get("type", "")
+    texts = [
+        retrieval.index_text(title=parsed.title, location=p.location, text=p.text) for p in parsed.passages
+    ]
+    vectors = embedder().embed(texts)  # outside the transaction: the slow part
+    with transaction.atomic():
+        old_ids: list[int] = []
+        document = existing or KnowledgeDocument(source_key=source_key)
+        if existing is not None:
+            old_ids = list(existing.chunks.values_list("id", flat=True))
+            existing.chunks.all().delete()
+        document.title = parsed.title[:300]
+        document.doc_type = doc_type if doc_type in DocType.values else DocType.OTHER
+        document.file_format = parsed.file_format
+        document.part_number = parsed.meta.get("part", "")[:40]
+        document.work_center_code = parsed.meta.get("work_center", "")[:32]
+        document.area = parsed.meta.get("area", "")[:60]
+        document.roles = _clean_roles(parsed.meta.get("roles", ""))
+        document.version = version
+        document.content_hash = digest
+        document.text = parsed.text
+        if document.pk is None and actor is not None and getattr(actor, "is_authenticated", False):
+            document.uploaded_by = actor
+        document.save()
+        chunks = KnowledgeChunk.objects.bulk_create(
+            [
+                KnowledgeChunk(
+                    document=document, ordinal=n, location=p.location[:300], text=p.text,
+                    step=steps[n] if steps else None,
+                )  # fmt: skip
+                for n, p in enumerate(parsed.passages)
+            ]
+        )
+        for chunk in chunks:
+            chunk.document = document
+        index_touch()
+        audit_record(
+            actor=actor,
+            action="copilot.document.update" if existing else "copilot.document.add",
+            obj=document,
+            summary=f"{'Re-indexed' if existing else 'Added'} {document.title} ({len(chunks)} passages)",
+            data={"source": source_key, "content_hash": digest},
+        )
+    retrieval.vectors_delete(old_ids)
+    retrieval.vectors_upsert(
+        ids=[c.pk for c in chunks], embeddings=vectors, metadatas=[retrieval.chunk_metadata(c) for c in chunks]
+    )
+    return document, True
+
+
+def document_remove(*, document: KnowledgeDocument, actor: Any | None = None) -> None:
+    ids = list(document.chunks.values_list("id", flat=True))
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action="copilot.document.remove", obj=document,
+            summary=f"Removed {document.title} from the knowledge library", data={"source": document.source_key},
+        )  # fmt: skip
+        document.delete()
+        index_touch()
+    retrieval.vectors_delete(ids)
+
+
+def _source_key(path: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return "file:" + str(resolved.relative_to(settings.BASE_DIR))
+    except ValueError:
+        return "file:" + str(resolved)
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0
+    errors: list[str] | None = None
+
+
+def library_ingest_paths(
+    *, paths: Iterable[Path], actor: Any | None = None, progress: Callable[[str], None] | None = None
+) -> IngestReport:
+    """Ingest files and folders (recursively). Unchanged files are skipped; files gone from an ingested
+    folder are dropped from the index."""
+    report = IngestReport(errors=[])
+    files: list[Path] = []
+    folders: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            folders.append(path)
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED))
+        elif path.is_file():
+            files.append(path)
+        else:
+            report.errors.append(f"{path}: no such file or folder")  # type: ignore[union-attr]
+    seen: set[str] = set()
+    for n, path in enumerate(files, start=1):
+        key = _source_key(path)
+        seen.add(key)
+        try:
+            parsed = parse_file(path)
+        except (UnreadableDocument, OSError) as error:
+            report.errors.append(str(error))  # type: ignore[union-attr]
+            if progress:
+                progress(f"[{n}/{len(files)}] skipped {path}: {error}")
+            continue
+        existed = KnowledgeDocument.objects.filter(source_key=key).exists()
+        document, changed = document_ingest(source_key=key, parsed=parsed, actor=actor)
+        if not changed:
+            report.unchanged += 1
+            state = "unchanged"
+        else:
+            report.chunks += len(parsed.passages)
+            if existed:
+                report.updated += 1
+                state = "updated"
+            else:
+                report.added += 1
+                state = "added"
+        if progress:
+            progress(f"[{n}/{len(files)}] {state:9} {path} ({len(parsed.passages)} passages)")
+    for folder in folders:
+        prefix = _source_key(folder).rstrip("/") + "/"
+        for document in KnowledgeDocument.objects.filter(source_key__startswith=prefix):
+            if document.source_key not in seen:
+                document_remove(document=document, actor=actor)
+                report.removed += 1
+                if progress:
+                    progress(f"removed   {document.source_key[5:]} (file no longer exists)")
+    return report
+
+
+def upload_ingest(*, name: str, data: bytes, actor: Any, meta: dict[str, str]) -> KnowledgeDocument:
+    """An admin's upload: kept under the data dir, then ingested like any file."""
+    safe_name = Path(name).name.replace(" ", "-")[:120] or "upload.txt"
+    if Path(safe_name).suffix.lower() not in SUPPORTED:
+        raise UnreadableDocument(f"{safe_name}: use Markdown, text, HTML or PDF.")
+    folder = settings.COPILOT_UPLOAD_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / safe_name
+    parsed = parse_file(path, data)  # validate before anything is written
+    for key, value in meta.items():
+        if value:
+            parsed.meta[key] = value
+    path.write_bytes(data)
+    document, _changed = document_ingest(source_key=_source_key(path), parsed=parsed, actor=actor)
+    return document
+
+
+def _instruction_parsed(version: InstructionVersion) -> tuple[ParsedDocument, list[Step | None]]:
+    instruction: WorkInstruction = version.instruction
+    operation = instruction.operation
+    steps = list(version.steps.order_by("order"))
+    parsed = ParsedDocument(
+        title=f"{instruction.title} (version {version.number})",
+        file_format="instruction",
+        meta={
+            "type": DocType.INSTRUCTION.value,
+            "part": instruction.part.number,
+            "work_center": operation.work_center.code,
+        },
+    )
+    for step in steps:
+        lines = [step.text]
+        if step.caution:
+            lines.append(f"Caution: {step.caution}")
+        if step.why:
+            lines.append(f"Why: {step.why}")
+        if step.tool:
+            lines.append(f"Tool: {step.tool}")
+        if step.is_measured:
+            lines.append(f"Spec: {spec_text(step)}.")
+        parsed.passages.append(ParsedPassage(f"Step {step.order}: {step.title}", "\n".join(lines)))
+    return parsed, list(steps)
+
+
+def instruction_versions_index(*, actor: Any | None = None) -> int:
+    """Index every published instruction version not yet in the library (cheap when there is none)."""
+    indexed = KnowledgeDocument.objects.filter(version__isnull=False).values("version_id")
+    pending = InstructionVersion.objects.exclude(pk__in=indexed).select_related(
+        "instruction__part", "instruction__operation__work_center"
+    )
+    count = 0
+    for version in pending:
+        parsed, steps = _instruction_parsed(version)
+        if parsed.passages:
+            document_ingest(
+                source_key=f"instruction-version:{version.pk}", parsed=parsed, actor=actor, version=version,
+                steps=steps,
+            )  # fmt: skip
+            count += 1
+    return count
+
+
+def vectors_reconcile() -> int:
+    """Re-embed chunks missing from the vector store (e.g. a fresh Chroma dir beside an existing database)."""
+    col = retrieval.collection()
+    if col.count() == KnowledgeChunk.objects.count():
+        return 0
+    ids = list(KnowledgeChunk.objects.values_list("id", flat=True))
+    present: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        batch = [str(i) for i in ids[start : start + 5000]]
+        present.update(int(i) for i in col.get(ids=batch, include=[])["ids"])
+    missing = list(KnowledgeChunk.objects.filter(id__in=set(ids) - present).select_related("document"))
+    for start in range(0, len(missing), 256):
+        batch = missing[start : start + 256]
+        vectors = embedder().embed(
+            [retrieval.index_text(title=c.document.title, location=c.location, text=c.text) for c in batch]
+        )
+        retrieval.vectors_upsert(
+            ids=[c.pk for c in batch], embeddings=vectors, metadatas=[retrieval.chunk_metadata(c) for c in batch]
+        )
+    return len(missing)
+
+
+# --- Questions --------------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionContext:
+    """Who asks, where, about what. Built from the station session and the step page."""
+
+    employee: Any
+    role: str | None
+    area: str | None = None
+    execution: Execution | None = None
+    step: Step | None = None
+
+    def search_filter(self) -> retrieval.SearchFilter:
+        if self.execution is None:
+            current = WorkInstruction.objects.exclude(current_version=None).values_list("current_version", flat=True)
+            return retrieval.SearchFilter(role=self.role, area=self.area, versions=tuple(current))
+        work_order = self.execution.work_order
+        return retrieval.SearchFilter(
+            parts=(work_order.part.number,),
+            work_centers=(work_order.operation.work_center.code,),
+            role=self.role,
+            area=self.area,
+            versions=(self.execution.version_id,),  # instruction content pinned to this work order's version
+        )
+
+    def describe(self) -> str:
+        if self.execution is None:
+            return ""
+        wo = self.execution.work_order
+        text = f"work order {wo.number}, part {wo.part.number} {wo.part.name}, operation {wo.operation.sequence} {wo.operation.name}"
+        if self.step is not None:
+            text += f", step {self.step.order} '{self.step.title}'"
+            if self.step.is_measured:
+                text += f" (spec {spec_text(self.step)})"
+        return text
+
+
+def passages_for(hits: list[retrieval.Hit]) -> list[Passage]:
+    chunks = KnowledgeChunk.objects.select_related("document").in_bulk([h.chunk_id for h in hits])
+    passages = []
+    for n, hit in enumerate(hits, start=1):
+        chunk = chunks.get(hit.chunk_id)
+        if chunk is None:
+            continue  # removed since the vector store was written
+        passages.append(
+            Passage(
+                number=n, chunk_id=chunk.pk, title=chunk.document.title, location=chunk.location,
+                text=chunk.text, doc_type=chunk.document.doc_type,
+                url=reverse("copilot-source", args=[chunk.pk]) + f"#p-{chunk.pk}",
+            )
+        )  # fmt: skip
+    return passages
+
+
+def knowledge_search(*, question: str, search_filter: retrieval.SearchFilter, k: int = 5) -> list[Passage]:
+    return passages_for(retrieval.search(question, search_filter, k=k))
+
+
+def knowledge_answer(*, question: str, search_filter: retrieval.SearchFilter) -> Answer:
+    """The extractive answer, for the CLI and as the fallback of the generative engine."""
+    instruction_versions_index()
+    return extractive_answer(question, knowledge_search(question=question, search_filter=search_filter))
+
+
+@dataclass
+class Prepared:
+    record: CopilotQuestion
+    passages: list[Passage]
+    extractive: Answer
+    context: str
+    spec_sources: list[str]
+
+
+def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
+    """Validate and store the question, retrieve passages and compose the extractive answer."""
+    question = " ".join(question.split())
+    if not question:
+        raise QuestionInvalid("Type a question first.")
+    if len(question) > 500:
+        raise QuestionInvalid("That question is too long: keep it under 500 characters.")
+    instruction_versions_index()
+    execution = context.execution
+    work_order = execution.work_order if execution else None
+    conversation, _ = Conversation.objects.get_or_create(work_order=work_order, employee=context.employee)
+    record = CopilotQuestion.objects.create(
+        conversation=conversation,
+        work_order=work_order,
+        version=execution.version if execution else None,
+        step=context.step,
+        step_key=context.step.key if context.step else "",
+        operator=context.employee,
+        question=question,
+    )
+    audit_record(
+        actor=context.employee.user, action="copilot.question", obj=record,
+        summary=f"Asked the copilot: {question[:200]}",
+        data={"work_order": work_order.number if work_order else None, "step": context.step.order if context.step else None},
+    )  # fmt: skip
+    passages = knowledge_search(question=question, search_filter=context.search_filter())
+    spec_sources = []
+    if context.step is not None:
+        step = context.step
+        spec_sources = [str(v) for v in (step.spec_nominal, step.spec_lower, step.spec_upper) if v is not None]
+        spec_sources.append(step.text)
+    return Prepared(record, passages, extractive_answer(question, passages), context.describe(), spec_sources)
+
+
+def question_finish(*, prepared: Prepared, answer: Answer) -> CopilotQuestion:
+    record = prepared.record
+    record.answer = answer.text
+    record.citations = [
+        {"number": p.number, "chunk_id": p.chunk_id, "title": p.title, "location": p.location, "url": p.url}
+        for p in answer.citations
+    ]
+    record.unverified = answer.unverified
+    record.engine = answer.engine
+    record.notice = answer.notice[:300]
+    record.answered_at = timezone.now()
+    record.save(update_fields=["answer", "citations", "unverified", "engine", "notice", "answered_at"])
+    return record
+
+
+FALLBACK_NOTICE = "The language model {reason}; this answer quotes the plant library directly."
+
+
+async def question_answer_stream(*, prepared: Prepared, chunk_words: int = 4) -> AsyncIterator[tuple[str, Any]]:
+    """Yield ("token", text) while answering, then ("final", Answer). Never hangs: the generative engine is
+    bounded by its watchdog and falls back to the extractive answer with a notice."""
+    extractive = prepared.extractive
+    if llm_configured() and prepared.passages:
+        if not breaker.allow():
+            yield "final", _with_notice(extractive, "is unavailable right now (too many recent failures)")
+            return
+        pieces: list[str] = []
+        try:
+            messages = llm_messages(prepared.record.question, prepared.passages, prepared.context)
+            async for token in llm_stream(messages):
+                pieces.append(token)
+                yield "token", token
+        except LLMUnavailable as error:
+            breaker.failure()
+            yield "final", _with_notice(extractive, _reason(str(error)))
+            return
+        breaker.success()
+        text = "".join(pieces).strip()
+        cited = [p for p in prepared.passages if f"[{p.number}]" in text] or prepared.passages
+        unverified = numeric_guard(text, [p.text for p in cited] + prepared.spec_sources)
+        yield "final", Answer(text=text, citations=cited, engine="llm", unverified=unverified)
+        return
+    words = extractive.text.split(" ")
+    for start in range(0, len(words), chunk_words):
+        yield "token", " ".join(words[start : start + chunk_words]) + " "
+    yield "final", extractive
+
+
+def _reason(error: str) -> str:
+    return "did not answer in time" if "time" in error or "slow" in error else "failed"
+
+
+def _with_notice(answer: Answer, reason: str) -> Answer:
+    return Answer(
+        text=answer.text, citations=answer.citations, engine="extractive", found=answer.found,
+        notice=FALLBACK_NOTICE.format(reason=reason),
+    )  # fmt: skip
+
+
+aquestion_prepare = sync_to_async(question_prepare, thread_sensitive=True)
+aquestion_finish = sync_to_async(question_finish, thread_sensitive=True)
+
+
+def question_feedback(*, record: CopilotQuestion, employee: Any, helpful: bool) -> CopilotQuestion:
+    if record.operator_id != employee.pk:
+        raise QuestionInvalid("Only the person who asked can rate this answer.")
+    record.helpful = helpful
+    record.save(update_fields=["helpful"])
+    audit_record(
+        actor=employee.user, action="copilot.feedback", obj=record,
+        summary=f"Marked a copilot answer {'helpful' if helpful else 'not helpful'}",
+    )  # fmt: skip
+    return record
+
+
+def conversation_recent(*, employee: Any, work_order: Any | None, limit: int = 5) -> list[CopilotQuestion]:
+    qs = CopilotQuestion.objects.filter(operator=employee, work_order=work_order).exclude(answered_at=None)
+    return list(reversed(qs.order_by("-asked_at", "-id")[:limit]))
+
+
+def message_context(*, record: CopilotQuestion, answer: Answer | None = None) -> dict[str, Any]:
+    """What copilot/_message.html needs, from a fresh answer or from the stored record."""
+    if answer is None:
+        citations = [
+            Passage(number=c["number"], chunk_id=c["chunk_id"], title=c["title"], location=c["location"],
+                    text="", doc_type="", url=c["url"])  # fmt: skip
+            for c in record.citations
+        ]
+        answer = Answer(text=record.answer, citations=citations, engine=record.engine, notice=record.notice,
+                        unverified=record.unverified)  # fmt: skip
+    return {
+        "q": record,
+        "answer": answer,
+        "segments": answer_segments(answer.text, answer.citations, answer.unverified),
+    }
+
+
+def question_context(*, user: Any, station_id: int | None, execution_id: int, order: int) -> QuestionContext | None:
+    """The context of a question asked from a station's step page; None when the session may not ask there."""
+    from instructions.models import Station
+    from labor.models import Employee
+    from plexcopilot.roles import user_role
+
+    if not getattr(user, "is_authenticated", False) or not station_id:
+        return None
+    employee = Employee.objects.filter(user_id=user.pk, active=True).first()
+    station = Station.objects.select_related("work_center").filter(pk=station_id, active=True).first()
+    execution = (
+        Execution.objects.select_related("work_order__part", "work_order__operation__work_center", "version")
+        .filter(pk=execution_id)
+        .first()
+    )
+    if employee is None or station is None or execution is None:
+        return None
+    step = execution.version.steps.filter(order=order).first()
+    return QuestionContext(
+        employee=employee, role=user_role(user), area=station.work_center.area or None, execution=execution, step=step
+    )

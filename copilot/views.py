@@ -1,0 +1,106 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from copilot import services
+from copilot.forms import FeedbackForm, UploadForm
+from copilot.library import UnreadableDocument
+from copilot.models import CopilotQuestion, KnowledgeChunk, KnowledgeDocument
+from instructions.models import Station
+from labor.models import Employee
+from plexcopilot.middleware import STATION_SESSION_KEY
+from plexcopilot.roles import ADMIN, QUALITY, role_required, user_role
+
+
+def _station_area(request: HttpRequest) -> str | None:
+    station_id = request.session.get(STATION_SESSION_KEY)
+    if not station_id:
+        return None
+    return Station.objects.filter(pk=station_id).values_list("work_center__area", flat=True).first()
+
+
+@require_GET
+@login_required
+def source_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
+    """A cited document, opened at the cited passage (or the instruction step and version)."""
+    chunk = get_object_or_404(KnowledgeChunk.objects.select_related("document__version__instruction"), pk=chunk_id)
+    document = chunk.document
+    if not document.visible_to(role=user_role(request.user), area=_station_area(request)):
+        raise Http404("No such document.")
+    context = {"document": document, "cited": chunk, "chunks": document.chunks.all(), "back": request.GET.get("back", "")}
+    return render(request, "copilot/source.html", context)
+
+
+@require_POST
+@login_required
+def ask(request: HttpRequest, execution_id: int, order: int) -> HttpResponse:
+    """Without websockets (no JavaScript): the extractive answer on a page of its own."""
+    context = services.question_context(
+        user=request.user, station_id=request.session.get(STATION_SESSION_KEY), execution_id=execution_id, order=order
+    )
+    if context is None:
+        return redirect("station-list")
+    page = {"execution_id": execution_id, "order": order}
+    try:
+        prepared = services.question_prepare(context=context, question=request.POST.get("question", ""))
+    except services.QuestionInvalid as error:
+        return render(request, "copilot/ask.html", {**page, "error": str(error)}, status=422)
+    record = services.question_finish(prepared=prepared, answer=prepared.extractive)
+    return render(request, "copilot/ask.html", {**page, **services.message_context(record=record, answer=prepared.extractive)})
+
+
+@require_POST
+@login_required
+def question_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(CopilotQuestion, pk=pk)
+    employee = Employee.objects.filter(user_id=request.user.pk).first()
+    form = FeedbackForm(request.POST)
+    if employee is None or not form.is_valid():
+        return HttpResponse("Choose helpful or not helpful.", status=422)
+    try:
+        services.question_feedback(record=record, employee=employee, helpful=form.cleaned_data["helpful"])
+    except services.QuestionInvalid as error:
+        return HttpResponse(str(error), status=403)
+    return render(request, "copilot/_message.html#copilot-feedback", {"q": record})
+
+
+@require_GET
+@role_required(ADMIN, QUALITY)
+def library(request: HttpRequest) -> HttpResponse:
+    documents = KnowledgeDocument.objects.exclude(doc_type="instruction").order_by("doc_type", "title")
+    return render(request, "copilot/library.html", {"documents": documents, "form": UploadForm()})
+
+
+@require_POST
+@role_required(ADMIN, QUALITY)
+def library_upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST, request.FILES)
+    error = ""
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        meta = {
+            "type": form.cleaned_data["doc_type"],
+            "part": form.cleaned_data["part"].strip(),
+            "work_center": form.cleaned_data["work_center"].strip(),
+            "area": form.cleaned_data["area"].strip(),
+            "roles": ",".join(form.cleaned_data["roles"]),
+        }
+        try:
+            document = services.upload_ingest(name=upload.name, data=upload.read(), actor=request.user, meta=meta)
+        except UnreadableDocument as exc:
+            error = str(exc)
+        else:
+            return redirect(f"{request.path.rsplit('/upload/', 1)[0]}/?added={document.pk}")
+    else:
+        error = "Choose a Markdown, text, HTML or PDF file (10 MB at most)."
+    documents = KnowledgeDocument.objects.exclude(doc_type="instruction").order_by("doc_type", "title")
+    return render(request, "copilot/library.html", {"documents": documents, "form": form, "error": error}, status=422)
+
+
+@require_POST
+@role_required(ADMIN, QUALITY)
+def library_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_object_or_404(KnowledgeDocument.objects.exclude(doc_type="instruction"), pk=pk)
+    services.document_remove(document=document, actor=request.user)
+    return redirect("copilot-library")
