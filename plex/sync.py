@@ -521,7 +521,7 @@ def _apply_jobs(body: dict[str, Any], ctx: Context) -> None:
         order.status = _status_from_plex(raw_status, order.status if order.pk else None)
         order.save()
 
-    _each(ctx, "job", list(jobs.values()), "id", apply_job)
+    _each(ctx, "job", body["jobs"], "id", apply_job)
     for job_id, answer in body["operations"].items():
         try:
             operations = _records(answer, f"operations of job {job_id}")

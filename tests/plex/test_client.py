@@ -15,7 +15,9 @@ from tests.plex.conftest import make_client
 
 
 def test_it_writes_plex_timestamps_with_seven_fraction_digits_in_utc():
-    moment = datetime.datetime(2026, 11, 21, 18, 5, 9, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=-5)))
+    moment = datetime.datetime(
+        2026, 11, 21, 18, 5, 9, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=-5))
+    )
     assert plex_timestamp(moment) == "2026-11-21T23:05:09.1234560Z"
 
 
