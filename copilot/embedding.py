@@ -19,6 +19,7 @@ from pydantic import PrivateAttr
 
 MAX_TOKENS = 256
 DIMENSIONS = 384
+CACHE_SIZE = 4096
 
 
 class EmbeddingModelError(RuntimeError):
@@ -70,10 +71,21 @@ class OnnxMiniLM:
         self.tokenizer.no_padding()
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.lock = threading.Lock()
+        self.cache: dict[str, np.ndarray] = {}
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Unit vectors for `texts`. Recently seen texts come from a small cache (re-ingests, repeated steps)."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if missing:
+            for text, vector in zip(missing, self._embed(missing, batch_size), strict=True):
+                if len(self.cache) >= CACHE_SIZE:
+                    self.cache.pop(next(iter(self.cache)))
+                self.cache[text] = vector
+        return np.stack([self.cache[t] for t in texts])
+
+    def _embed(self, texts: list[str], batch_size: int) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)
         # Batches of similar length waste less compute on padding.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))

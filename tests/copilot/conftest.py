@@ -1,0 +1,50 @@
+"""Copilot tests: a fresh vector store per test, and a small library built from the demo plant's own."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from copilot import answers
+
+LIBRARY = Path(settings.BASE_DIR) / "demo" / "library"
+
+
+@pytest.fixture(autouse=True)
+def _copilot_isolated(settings, tmp_path):
+    settings.COPILOT_CHROMA_DIR = tmp_path / "chroma"
+    settings.COPILOT_UPLOAD_DIR = tmp_path / "uploads"
+    settings.CHROMA_URL = ""
+    settings.LLM_BASE_URL = ""
+    answers.breaker.success()
+    yield
+    answers.breaker.success()
+
+
+@pytest.fixture
+def library_dir(tmp_path) -> Path:
+    """A copy of part of the demo library that tests may change."""
+    target = tmp_path / "library"
+    for relative in (
+        "sops/prs-400-clearing-a-jam.md",
+        "troubleshooting/prs-400-troubleshooting.md",
+        "sops/pw2-electrode-tip-dressing.md",
+        "sops/lt1-leak-tester-calibration.md",
+        "troubleshooting/vm2-sensor-bore.html",
+        "maintenance/pw2-maintenance-log.txt",
+        "maintenance/prs-400-electrical-notes.md",
+    ):
+        (target / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(LIBRARY / relative, target / relative)
+    return target
+
+
+@pytest.fixture
+def library(demo_plant, library_dir):
+    """The demo plant with the small library and its instruction versions indexed."""
+    from copilot.services import instruction_versions_index, library_ingest_paths
+
+    library_ingest_paths(paths=[library_dir])
+    instruction_versions_index()
+    return library_dir

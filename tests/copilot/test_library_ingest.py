@@ -1,0 +1,76 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from copilot import retrieval
+from copilot.models import KnowledgeChunk, KnowledgeDocument
+from copilot.services import library_ingest_paths
+from plexcopilot.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def vector_count() -> int:
+    return retrieval.collection().count()
+
+
+class TestIngest:
+    def test_it_indexes_every_file_of_a_folder_with_its_metadata(self, library_dir):
+        report = library_ingest_paths(paths=[library_dir])
+        assert report.added == 7 and not report.errors
+        jam = KnowledgeDocument.objects.get(title__startswith="SOP-PRS-014")
+        assert (jam.doc_type, jam.work_center_code, jam.area) == ("sop", "PRS-400", "Stamping")
+        assert KnowledgeDocument.objects.get(title__contains="safety circuit").roles == "supervisor,admin"
+        assert vector_count() == KnowledgeChunk.objects.count() > 20
+        assert AuditEvent.objects.filter(action="copilot.document.add").count() == 7
+
+    def test_it_skips_unchanged_files_updates_changed_ones_and_drops_removed_ones(self, library_dir):
+        library_ingest_paths(paths=[library_dir])
+        chunks_before = KnowledgeChunk.objects.count()
+        again = library_ingest_paths(paths=[library_dir])
+        assert (again.added, again.updated, again.unchanged, again.removed) == (0, 0, 7, 0)
+        assert KnowledgeChunk.objects.count() == chunks_before
+
+        sop = library_dir / "sops" / "pw2-electrode-tip-dressing.md"
+        sop.write_text(sop.read_text() + "\n## Spare dressers\nSpare hand dressers are kept in cabinet W-4.\n")
+        (library_dir / "maintenance" / "pw2-maintenance-log.txt").unlink()
+        report = library_ingest_paths(paths=[library_dir])
+        assert (report.updated, report.removed, report.unchanged) == (1, 1, 5)
+        assert not KnowledgeDocument.objects.filter(title__startswith="Maintenance log — projection").exists()
+        assert KnowledgeChunk.objects.filter(text__contains="cabinet W-4").exists()
+        assert vector_count() == KnowledgeChunk.objects.count()
+
+    def test_it_reports_unreadable_files_and_keeps_going(self, library_dir):
+        (library_dir / "sops" / "empty.md").write_text("")
+        report = library_ingest_paths(paths=[library_dir])
+        assert report.added == 7
+        assert any("no text found" in e for e in report.errors or [])
+
+    def test_the_command_shows_progress_and_a_summary(self, library_dir):
+        out = io.StringIO()
+        call_command("ingest_docs", str(library_dir), stdout=out)
+        text = out.getvalue()
+        assert "[1/7] added" in text and "7 added, 0 updated, 0 unchanged, 0 removed" in text
+
+
+class TestBuildIndex:
+    def test_it_indexes_the_library_and_instruction_versions_and_is_idempotent(self, demo_plant, library_dir, settings):
+        settings.COPILOT_LIBRARY_DIRS = [str(library_dir)]
+        out = io.StringIO()
+        call_command("build_index", stdout=out)
+        assert "7 added" in out.getvalue() and "Instruction versions indexed: 6" in out.getvalue()
+        assert KnowledgeDocument.objects.filter(doc_type="instruction", version__isnull=False).count() == 6
+        out = io.StringIO()
+        call_command("build_index", stdout=out)
+        assert "0 added, 0 updated, 7 unchanged" in out.getvalue()
+        assert "Instruction versions indexed: 0" in out.getvalue()
+
+    def test_it_restores_vectors_missing_from_a_fresh_vector_store(self, demo_plant, library_dir, settings, tmp_path):
+        settings.COPILOT_LIBRARY_DIRS = [str(library_dir)]
+        call_command("build_index", stdout=io.StringIO())
+        settings.COPILOT_CHROMA_DIR = tmp_path / "fresh-chroma"
+        out = io.StringIO()
+        call_command("build_index", stdout=out)
+        assert vector_count() == KnowledgeChunk.objects.count()
+        assert f"Vectors repaired: {KnowledgeChunk.objects.count()}" in out.getvalue()
