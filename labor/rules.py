@@ -10,6 +10,8 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 CLOCK_IN, CLOCK_OUT, JOB_ON, JOB_OFF = "clock_in", "clock_out", "job_on", "job_off"
 
 # A clock-in still open after this long is taken as a forgotten clock-out.
@@ -39,7 +41,8 @@ class Finding:
 
 
 def _hm(at: datetime.datetime) -> str:
-    return f"{at:%a %H:%M}"
+    """Weekday and time in the plant's time zone."""
+    return f"{timezone.localtime(at) if timezone.is_aware(at) else at:%a %H:%M}"
 
 
 def sequence_findings(

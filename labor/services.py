@@ -239,7 +239,8 @@ def punches_validate(
         found += _uncertified_findings(
             employee, [p for p in in_window if p.kind == PunchKind.JOB_ON], overrides
         )
-        found += _history_findings(employee, mine, start)
+        flagged = {f.punch_id for f in found}
+        found += [f for f in _history_findings(employee, mine, start) if f.punch_id not in flagged]
         for f in found:
             punch = by_id.get(f.punch_id) if f.punch_id else None
             if punch is not None and punch.at < start:

@@ -1,0 +1,140 @@
+"""Labor data for the demo plant: two weeks of time-clock history with a few planted mistakes, Andon
+calls, then the flags, a crew plan for the next shift and a handover draft, so the pages are not empty.
+
+Run after `load_demo_plant` (`manage.py load_demo_labor`); safe to run again."""
+
+import datetime
+import random
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from instructions.models import Station, WorkCenter, WorkOrder
+from labor import services
+from labor.models import AndonCall, AndonCategory, Employee, Punch, PunchKind, PunchSource, Urgency
+from labor.selectors import shift_get, shift_window
+
+DEMO_NOTE = "demo history"
+HOME_WORK_CENTER = {  # badge -> work center code they usually clock into
+    "100101": "PRS-400", "100102": "WLD-R3", "100103": "MCH-VM2", "100104": "ASM-L1", "100105": "WLD-PW2",
+    "100106": "INS-LT1", "100107": "PRS-400", "100108": "ASM-L1", "100109": "ASM-L1", "100110": "MCH-VM2",
+    "100111": "PRS-400",
+}  # fmt: skip
+
+
+def labor_demo_load(*, now: datetime.datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    if Punch.objects.filter(note=DEMO_NOTE).exists():
+        return {"punches": 0, "skipped": "demo labor history already loaded"}
+    rng = random.Random(2040)  # noqa: S311 — repeatable demo data, not security
+    employees = {e.badge_id: e for e in Employee.objects.filter(badge_id__in=HOME_WORK_CENTER)}
+    centers = {c.code: c for c in WorkCenter.objects.all()}
+    work = {
+        wo.operation.work_center.code: wo for wo in WorkOrder.objects.select_related("operation__work_center")
+    }
+    if len(employees) < len(HOME_WORK_CENTER) or not centers:
+        return {"punches": 0, "skipped": "load the demo plant first"}
+    today = timezone.localtime(now).date()
+    punches = 0
+
+    def punch(
+        employee: Employee, kind: str, at: datetime.datetime, wc: str, wo: WorkOrder | None = None
+    ) -> None:
+        nonlocal punches
+        Punch.objects.create(employee=employee, kind=kind, at=at, work_center=centers[wc], work_order=wo,
+                             source=PunchSource.IMPORT, note=DEMO_NOTE)  # fmt: skip
+        punches += 1
+
+    with transaction.atomic():
+        for badge, wc in HOME_WORK_CENTER.items():
+            employee = employees[badge]
+            shift = shift_get(employee.shift)
+            if shift is None:
+                continue
+            habit = rng.randint(-12, 2)  # this person's usual minutes before/after the shift start
+            day = today - datetime.timedelta(days=15)
+            while day < today:
+                start, end = shift_window(shift, day)
+                if day.weekday() < 5 and end < now - datetime.timedelta(hours=1):
+                    clock_in = start + datetime.timedelta(minutes=habit + rng.randint(-3, 3))
+                    clock_out = end + datetime.timedelta(minutes=rng.randint(0, 8))
+                    wo = work.get(wc)
+                    if day == today - datetime.timedelta(days=1) and badge == "100109":
+                        clock_in = start + datetime.timedelta(minutes=74)  # late against his own norm
+                    punch(employee, PunchKind.CLOCK_IN, clock_in, wc)
+                    if wo is not None:
+                        punch(employee, PunchKind.JOB_ON, clock_in + datetime.timedelta(minutes=10), wc, wo)
+                        punch(employee, PunchKind.JOB_OFF, clock_out - datetime.timedelta(minutes=10), wc, wo)
+                    punch(employee, PunchKind.CLOCK_OUT, clock_out, wc)
+                day += datetime.timedelta(days=1)
+        recent = _last_weekday(today)
+        _planted_mistakes(employees, centers, work, recent, punch)
+        _andon_history(employees, centers, now)
+    flags = services.punches_validate(start=now - datetime.timedelta(days=7), now=now)
+    (now_day, now_shift), (next_day, next_shift) = services.current_and_next_shift()
+    plan = services.crew_plan_draft(day=next_day, shift=next_shift)
+    handover = services.handover_draft(day=now_day, shift=now_shift)
+    return {"punches": punches, "flags": flags, "crew_plan": plan.pk, "handover": handover.pk}
+
+
+def _last_weekday(today: datetime.date) -> datetime.date:
+    day = today - datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+def _planted_mistakes(employees: dict, centers: dict, work: dict, day: datetime.date, punch: Any) -> None:
+    """The mistakes a supervisor finds every week, on the last weekday."""
+    tz = timezone.get_current_timezone()
+
+    def at(hour: int, minute: int = 0, plus_days: int = 0) -> datetime.datetime:
+        return datetime.datetime.combine(
+            day + datetime.timedelta(days=plus_days), datetime.time(hour, minute), tzinfo=tz
+        )
+
+    marcus, luis, emily = employees["100105"], employees["100102"], employees["100108"]
+    jessica = employees["100106"]
+    # Luis: a terminal with the wrong clock recorded his clock-out before his clock-in.
+    punch(luis, PunchKind.CLOCK_OUT, at(5, 58), "WLD-R3")
+    # Emily started a second job without stopping the first.
+    punch(emily, PunchKind.JOB_ON, at(15, 0), "ASM-L1", work.get("WLD-R3"))
+    # Jessica booked machining labor while clocked in at the leak tester.
+    punch(jessica, PunchKind.JOB_ON, at(16, 0), "MCH-VM2", work.get("MCH-VM2"))
+    punch(jessica, PunchKind.JOB_OFF, at(16, 30), "MCH-VM2", work.get("MCH-VM2"))
+    # Marcus helps out at the 400 t press with an expired PRESS-OP certification.
+    press = work.get("PRS-400")
+    if press is not None:
+        punch(marcus, PunchKind.JOB_ON, at(12, 0), "PRS-400", press)
+        punch(marcus, PunchKind.JOB_OFF, at(12, 40), "PRS-400", press)
+    # The projection welder was down 09:30–10:10 while Marcus's job there stayed on.
+    station = Station.objects.filter(work_center=centers["WLD-PW2"]).first()
+    if station is not None:
+        AndonCall.objects.create(
+            station=station, work_center=centers["WLD-PW2"], category=AndonCategory.MAINTENANCE,
+            note="Cooling water flow alarm on the lower electrode", line_down=True, urgency=Urgency.HIGH,
+            triage_reason="the work center is down", routed_to=["supervisor"], raised_by=marcus,
+            raised_at=at(9, 30), acknowledged_at=at(9, 34), resolved_at=at(10, 10),
+            resolution="Kinked hose replaced, flow 6 L/min restored",
+        )  # fmt: skip
+
+
+def _andon_history(employees: dict, centers: dict, now: datetime.datetime) -> None:
+    stations = {s.work_center.code: s for s in Station.objects.select_related("work_center")}
+    if "WLD-PW2" in stations:
+        AndonCall.objects.create(
+            station=stations["WLD-PW2"], work_center=centers["WLD-PW2"], category=AndonCategory.MAINTENANCE,
+            note="Upper electrode mushroomed, nut projections not fusing", line_down=True, urgency=Urgency.HIGH,
+            triage_reason="the work center is down", routed_to=["supervisor"], raised_by=employees["100101"],
+            raised_at=now - datetime.timedelta(hours=3), acknowledged_at=now - datetime.timedelta(hours=2, minutes=55),
+            resolved_at=now - datetime.timedelta(hours=2, minutes=20),
+            resolution="Electrode dressed, weld schedule verified with a teardown",
+        )  # fmt: skip
+    if "MCH-VM2" in stations:
+        AndonCall.objects.create(
+            station=stations["MCH-VM2"], work_center=centers["MCH-VM2"], category=AndonCategory.QUALITY,
+            note="Sensor bore reading near the upper limit after insert change", urgency=Urgency.NORMAL,
+            triage_reason="no escalation signals", routed_to=["quality", "supervisor"],
+            raised_by=employees["100103"], raised_at=now - datetime.timedelta(minutes=25),
+        )  # fmt: skip

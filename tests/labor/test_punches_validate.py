@@ -1,0 +1,147 @@
+import datetime
+
+from django.utils import timezone
+
+from instructions.models import Station
+from labor.models import Absence, AndonCall, FlagStatus, LaborFlag, Punch
+from labor.services import flag_correct, punches_validate
+from tests.actors import make_employee
+from tests.labor.conftest import punch
+
+H = datetime.timedelta(hours=1)
+
+
+def flags(rule):
+    return list(LaborFlag.objects.filter(rule=rule))
+
+
+def test_it_flags_a_clock_out_before_the_clock_in(plant, morning):
+    wc = plant.station.work_center
+    bad = punch(plant.certified, "clock_out", morning - H, work_center=wc)
+    punch(plant.certified, "clock_in", morning, work_center=wc)
+    punch(plant.certified, "clock_out", morning + 8 * H, work_center=wc)
+    assert punches_validate(start=morning - 2 * H) == 1
+    [flag] = flags("clock_out_before_in")
+    assert flag.punch == bad and flag.employee == plant.certified and flag.confidence > 0.9
+    assert flag.status == FlagStatus.OPEN
+
+
+def test_it_is_idempotent(plant, morning):
+    punch(plant.certified, "clock_out", morning, work_center=plant.station.work_center)
+    assert punches_validate(start=morning - H) == 1
+    assert punches_validate(start=morning - H) == 0
+    assert LaborFlag.objects.count() == 1
+
+
+def test_it_flags_overlapping_jobs_and_a_job_where_not_clocked_in(plant, morning):
+    press, weld = plant.station.work_center, plant.other_station.work_center
+    punch(plant.certified, "clock_in", morning, work_center=press)
+    punch(plant.certified, "job_on", morning + H, work_center=press, work_order=plant.work_order)
+    from instructions.models import WorkOrder
+
+    weld_wo = WorkOrder.objects.create(number="WO-1", barcode="WO-1-20", part=plant.work_order.part,
+                                       operation=plant.work_order.part.operations.get(sequence=20), quantity=5)  # fmt: skip
+    punch(plant.certified, "job_on", morning + 2 * H, work_center=weld, work_order=weld_wo)
+    punches_validate(start=morning - H)
+    [overlap] = flags("overlapping_jobs")
+    [elsewhere] = flags("job_not_clocked_in")
+    assert "WO-1-10" in overlap.reason and "WO-1-20" in overlap.reason
+    assert "WLD-T1" in elsewhere.reason and "PRS-T1" in elsewhere.reason
+
+
+def test_it_flags_labor_on_a_work_center_that_is_down(plant, morning):
+    wc = plant.station.work_center
+    punch(plant.certified, "clock_in", morning, work_center=wc)
+    punch(plant.certified, "job_on", morning + H, work_center=wc, work_order=plant.work_order)
+    punch(plant.certified, "job_off", morning + 4 * H, work_center=wc, work_order=plant.work_order)
+    punch(plant.certified, "clock_out", morning + 8 * H, work_center=wc)
+    AndonCall.objects.create(station=plant.station, work_center=wc, category="maintenance", line_down=True,
+                             raised_by=plant.certified, raised_at=morning + 2 * H, resolved_at=morning + 3 * H)  # fmt: skip
+    punches_validate(start=morning - H)
+    [flag] = flags("labor_on_down_work_center")
+    assert "down" in flag.reason and flag.punch.kind == "job_on"
+
+
+def test_it_flags_labor_on_an_operation_the_employee_is_not_certified_for(plant, morning):
+    wc = plant.station.work_center
+    for employee in (plant.expired, plant.uncertified, plant.certified):
+        punch(employee, "clock_in", morning, work_center=wc)
+        punch(employee, "job_on", morning + H, work_center=wc, work_order=plant.work_order)
+    punches_validate(start=morning - H)
+    flagged = {f.employee: f for f in flags("uncertified")}
+    assert set(flagged) == {plant.expired, plant.uncertified}
+    assert "expired on" in flagged[plant.expired].reason and flagged[plant.expired].confidence == 1.0
+
+
+def test_it_flags_a_missed_clock_in_against_the_schedule_but_not_for_an_absence(plant):
+    tz = timezone.get_current_timezone()
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= datetime.timedelta(days=1)
+    start = datetime.datetime.combine(day, datetime.time(6), tzinfo=tz)
+    present, missing, absent = make_employee("510001"), make_employee("510002"), make_employee("510003")
+    for e in (present, missing, absent):
+        e.shift = "A"
+        e.save()
+    Absence.objects.create(employee=absent, first_day=day, last_day=day, reason="vacation")
+    punch(present, "clock_in", start - datetime.timedelta(minutes=5), work_center=plant.station.work_center)
+    punches_validate(start=start - H, end=start + 9 * H, now=start + 9 * H)
+    assert [f.employee for f in flags("missed_clock_in")] == [missing]
+    assert "shift A" in flags("missed_clock_in")[0].reason
+
+
+def test_it_flags_a_clock_in_far_from_the_employees_own_habit(plant):
+    tz = timezone.get_current_timezone()
+    employee = plant.certified
+    employee.shift = "A"
+    employee.save()
+    today = timezone.localdate()
+    wc = plant.station.work_center
+    for back in range(10, 0, -1):
+        day = today - datetime.timedelta(days=back)
+        start = datetime.datetime.combine(day, datetime.time(6), tzinfo=tz)
+        late = 80 if back == 1 else (back % 3)
+        punch(employee, "clock_in", start + datetime.timedelta(minutes=late - 8), work_center=wc)
+        punch(employee, "clock_out", start + 8 * H, work_center=wc)
+    punches_validate(
+        start=datetime.datetime.combine(today - datetime.timedelta(days=1), datetime.time(0), tzinfo=tz)
+    )
+    [flag] = flags("late_in")
+    assert "72 min late" in flag.reason and "usually" in flag.reason
+
+
+def test_it_corrects_with_a_new_punch_and_keeps_the_original(plant, morning, django_user_model):
+    wc = plant.station.work_center
+    first = punch(plant.certified, "clock_in", morning, work_center=wc)
+    bad = punch(plant.certified, "clock_in", morning + 8 * H, work_center=wc)  # should have been a clock-out
+    punches_validate(start=morning - H)
+    flag = LaborFlag.objects.get(rule="missed_clock_out", punch=first)
+    correction = flag_correct(flag=flag, user=plant.supervisor.user, mode="add", kind="clock_out",
+                              at=morning + 8 * H - datetime.timedelta(minutes=1))  # fmt: skip
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.CORRECTED and flag.correction == correction
+    assert Punch.objects.get(pk=bad.pk).at == morning + 8 * H  # untouched
+    assert correction.source == "correction" and correction.recorded_by == plant.supervisor.user
+    # removing a punch is itself a new record too
+    second = LaborFlag.objects.create(employee=plant.certified, punch=bad, rule="x", key="x", day=flag.day,
+                                      confidence=0.5, reason="test")  # fmt: skip
+    voiding = flag_correct(flag=second, user=plant.supervisor.user, mode="void", at=None)
+    assert voiding.replaces == bad and voiding.voids and Punch.objects.filter(pk=bad.pk).exists()
+
+
+def test_it_refuses_a_correction_without_a_time_or_in_the_future(plant, morning):
+    import pytest
+
+    from labor.services import LaborError
+
+    flag = LaborFlag.objects.create(employee=plant.certified, rule="missed_clock_in", key="k", day=morning.date(),
+                                    confidence=0.7, reason="r")  # fmt: skip
+    with pytest.raises(LaborError, match="date and time"):
+        flag_correct(flag=flag, user=plant.supervisor.user, mode="add", kind="clock_in", at=None)
+    with pytest.raises(LaborError, match="future"):
+        flag_correct(flag=flag, user=plant.supervisor.user, mode="add", kind="clock_in",
+                     at=timezone.now() + datetime.timedelta(days=1))  # fmt: skip
+    with pytest.raises(LaborError, match="no punch"):
+        flag_correct(flag=flag, user=plant.supervisor.user, mode="void", at=None)
+    assert Punch.objects.count() == 0
+    assert Station.objects.exists()
