@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -44,3 +45,189 @@ class DefectReport(models.Model):
 
     def __str__(self) -> str:
         return f"Defect {self.pk} on {self.part} ({self.get_category_display()})"
+
+
+ROOT_CAUSE_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
+
+# Root-cause codes of the demo plant; a plant's imported history may use its own codes of the same form.
+ROOT_CAUSES = {
+    "TOOL-WEAR": "Cutting or punching tool worn beyond its offset or life",
+    "TOOL-DAMAGE": "Tool chipped, cracked or broken",
+    "DIE-SETUP": "Die or tool set up wrong (shims, clamps, pilots, feed)",
+    "MAT-PROPERTY": "Incoming material out of its property range (grade, yield, thickness)",
+    "MAT-CASTING": "Casting defect from the supplier (porosity, inclusions)",
+    "MAT-MIXED": "Wrong or mixed component lot at the point of use",
+    "SUPPLIER-COMPONENT": "Purchased component nonconforming (plating, patch, spring)",
+    "FIXTURE-WEAR": "Fixture, locator or pin worn or damaged",
+    "FIXTURE-CHIPS": "Chips or debris on locators or in holes",
+    "GAGE-CAL": "Gauge or torque tool out of calibration",
+    "PROC-PARAM": "Process parameter or program wrong or drifted",
+    "CONSUMABLE": "Consumable empty, worn or not changed (tips, nozzles, gas, coolant)",
+    "MAINT-EQUIP": "Equipment fault (cooling, seals, nutrunner, sensors)",
+    "METHOD-SKIPPED": "Method step skipped or done out of sequence",
+    "HANDLING": "Damage in handling, racking or transport",
+}
+
+
+class NCRStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CONTAINED = "contained", "Contained"
+    ROOT_CAUSE = "root_cause", "Root cause found"
+    CORRECTIVE_ACTION = "corrective_action", "Corrective action"
+    CLOSED = "closed", "Closed"
+
+
+NCR_LIFECYCLE = [s.value for s in NCRStatus]
+
+
+class Disposition(models.TextChoices):
+    PENDING = "", "Not decided"
+    USE_AS_IS = "use_as_is", "Use as is"
+    REWORK = "rework", "Rework"
+    SCRAP = "scrap", "Scrap"
+    RETURN = "return", "Return to supplier"
+
+
+class NCRSource(models.TextChoices):
+    FLOOR = "floor", "Defect report from the floor"
+    IMPORT = "import", "Imported history"
+
+
+class NCR(models.Model):
+    """A nonconformance report. Floor NCRs come from a defect report; imported ones are plant history."""
+
+    number = models.CharField(max_length=40, unique=True)
+    source = models.CharField(max_length=10, choices=NCRSource.choices, default=NCRSource.FLOOR)
+    defect = models.OneToOneField(
+        DefectReport, null=True, blank=True, on_delete=models.PROTECT, related_name="ncr"
+    )
+    part = models.ForeignKey("instructions.Part", on_delete=models.PROTECT, related_name="ncrs")
+    operation = models.ForeignKey("instructions.Operation", on_delete=models.PROTECT, related_name="ncrs")
+    step = models.ForeignKey(
+        "instructions.Step", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    step_key = models.CharField(max_length=32, blank=True, db_index=True)
+    work_order = models.ForeignKey(
+        "instructions.WorkOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reported_by = models.ForeignKey(
+        "labor.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(default=1)
+    description = models.TextField(max_length=4000)
+    category = models.CharField(max_length=20, choices=DefectCategory.choices, blank=True)
+    root_cause_code = models.CharField(max_length=32, blank=True, db_index=True)
+    containment = models.TextField(blank=True, max_length=4000)
+    corrective_action = models.TextField(blank=True, max_length=4000)
+    disposition = models.CharField(max_length=12, choices=Disposition.choices, blank=True, default="")
+    status = models.CharField(max_length=20, choices=NCRStatus.choices, default=NCRStatus.OPEN, db_index=True)
+    opened_at = models.DateTimeField(db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["part", "operation", "step_key", "opened_at"])]
+        verbose_name = "NCR"
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def root_cause_text(self) -> str:
+        return ROOT_CAUSES.get(self.root_cause_code, "")
+
+    def next_status(self) -> str | None:
+        """The lifecycle runs one way: open → contained → root cause → corrective action → closed."""
+        index = NCR_LIFECYCLE.index(self.status)
+        return NCR_LIFECYCLE[index + 1] if index + 1 < len(NCR_LIFECYCLE) else None
+
+
+class DraftStatus(models.TextChoices):
+    PENDING = "pending", "Drafting"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class NCRTriageDraft(models.Model):
+    """What the background triage proposed for one NCR, with the historical NCRs behind each proposal."""
+
+    ncr = models.OneToOneField(NCR, on_delete=models.CASCADE, related_name="triage")
+    status = models.CharField(max_length=10, choices=DraftStatus.choices, default=DraftStatus.PENDING)
+    task_id = models.CharField(max_length=64, blank=True)
+    requested_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    # [{"code": ..., "confidence": 0..1, "evidence": [ncr ids]}], best first
+    categories = models.JSONField(default=list)
+    root_causes = models.JSONField(default=list)
+    # [{"text": ..., "evidence": [ncr ids]}]
+    containment = models.JSONField(default=list)
+    # [{"id": ncr id, "number": ..., "score": 0..1}], most similar first
+    neighbours = models.JSONField(default=list)
+    affected_work_orders = models.ManyToManyField("instructions.WorkOrder", blank=True, related_name="+")
+    narrative = models.TextField(blank=True)
+    narrative_model = models.CharField(max_length=120, blank=True)
+    method = models.CharField(max_length=60, blank=True)
+
+    def __str__(self) -> str:
+        return f"Triage of {self.ncr}"
+
+
+class TriageField(models.TextChoices):
+    CATEGORY = "category", "Category"
+    ROOT_CAUSE = "root_cause", "Root cause"
+    CONTAINMENT = "containment", "Containment"
+    NARRATIVE = "narrative", "Narrative"
+
+
+class TriageVerdict(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    EDITED = "edited", "Edited"
+    REJECTED = "rejected", "Rejected"
+
+
+class TriageDecision(models.Model):
+    """The engineer's verdict on one drafted field; kept so the triage's accuracy can be measured."""
+
+    draft = models.ForeignKey(NCRTriageDraft, on_delete=models.CASCADE, related_name="decisions")
+    field = models.CharField(max_length=20, choices=TriageField.choices)
+    verdict = models.CharField(max_length=10, choices=TriageVerdict.choices)
+    proposed = models.TextField(blank=True)
+    final = models.TextField(blank=True)
+    # Rank of the final value among the drafted candidates (1 = top), 0 when it was not among them.
+    proposed_rank = models.PositiveSmallIntegerField(default=0)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["draft", "field"]
+        constraints = [models.UniqueConstraint(fields=["draft", "field"], name="one_decision_per_field")]
+
+
+class QualityAlertKind(models.TextChoices):
+    OUT_OF_SPEC = "out_of_spec", "Out-of-spec trend"
+    FEEDBACK = "feedback", "Feedback threshold"
+
+
+class QualityAlert(models.Model):
+    """A trend that crossed its threshold; one per burst, so a run of bad readings raises one alert."""
+
+    kind = models.CharField(max_length=20, choices=QualityAlertKind.choices)
+    instruction = models.ForeignKey(
+        "instructions.WorkInstruction", on_delete=models.PROTECT, related_name="+"
+    )
+    step_key = models.CharField(max_length=32)
+    step_title = models.CharField(max_length=120, blank=True)
+    summary = models.CharField(max_length=500)
+    evidence = models.JSONField(default=dict)
+    raised_at = models.DateTimeField(db_index=True)
+    window_start = models.DateTimeField()
+    proposal_id = models.CharField(max_length=64, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
