@@ -6,6 +6,7 @@ rate-limits (429 with Retry-After) on an injectable clock, and can be made slow 
 dropped connection). Every request is logged so tests can assert on what reached "Plex".
 """
 
+import contextlib
 import json
 import re
 import socket
@@ -398,7 +399,7 @@ class FakePlex:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host!s}:{port}/"
 
     def start(self) -> "FakePlex":
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-plex", daemon=True)
@@ -505,7 +506,7 @@ class FakePlex:
                     )
             if kind.startswith(("clock", "workcenter")) and match["id"] not in self.data.setups:
                 return 404, {"code": "NotFound", "message": "Unknown workcenter."}, {}
-            answer = {"id": str(uuid.uuid4())}
+            answer: dict[str, Any] = {"id": str(uuid.uuid4())}
             if kind in ("clock_in", "clock_out"):
                 setup = self.data.setups[match["id"]]
                 if kind == "clock_in":
@@ -565,10 +566,9 @@ def _handler_for(fake: FakePlex) -> type[BaseHTTPRequestHandler]:
             for name, value in extra.items():
                 self.send_header(name, value)
             self.end_headers()
-            try:
+            # The client may have given up waiting (a timeout test): then there is nobody to answer.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up waiting (a timeout test): nothing to answer
 
         def do_GET(self) -> None:
             self._serve("GET")

@@ -119,6 +119,11 @@ def _moment(rec: dict[str, Any], key: str, *, required: bool = False) -> datetim
         raise Malformed(f"{key} is not a Plex timestamp: {value!r}"[:200]) from exc
 
 
+def _others(queryset: Any, obj: Any) -> Any:
+    """Rows other than `obj` (all of them when `obj` is not saved yet)."""
+    return queryset.exclude(pk=obj.pk) if obj is not None and obj.pk else queryset
+
+
 def _digest(rec: Any) -> str:
     return hashlib.sha256(json.dumps(rec, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -330,7 +335,7 @@ def _apply_workcenters(body: Any, ctx: Context) -> None:
         area = _text(rec, "workcenterGroup", max_len=60) or _text(rec, "workcenterType", max_len=60)
         center = WorkCenter.objects.filter(plex_workcenter_id=plex_id).first()
         center = center or WorkCenter.objects.filter(code=code, plex_workcenter_id="").first()
-        if WorkCenter.objects.filter(code=code).exclude(pk=getattr(center, "pk", None)).exists():
+        if _others(WorkCenter.objects.filter(code=code), center).exists():
             raise Malformed(f"work center code {code} is already used by another Plex work center")
         center = center or WorkCenter(plex_workcenter_id=plex_id)
         center.plex_workcenter_id, center.code, center.name, center.area = plex_id, code, name, area
@@ -351,7 +356,7 @@ def _apply_employees(body: Any, ctx: Context) -> None:
         shift = _text(rec, "shift", max_len=4)
         employee = Employee.objects.filter(plex_employee_id=plex_id).first()
         employee = employee or Employee.objects.filter(badge_id=badge, plex_employee_id="").first()
-        if Employee.objects.filter(badge_id=badge).exclude(pk=getattr(employee, "pk", None)).exists():
+        if _others(Employee.objects.filter(badge_id=badge), employee).exists():
             raise Malformed(f"badge {badge} already belongs to another employee")
         if employee is None:
             username = f"plex-{badge}"
@@ -378,7 +383,7 @@ def _apply_parts(body: Any, ctx: Context) -> None:
         description = _text(rec, "description", max_len=2000)
         part = Part.objects.filter(plex_part_id=plex_id).first()
         part = part or Part.objects.filter(number=number, revision=revision, plex_part_id="").first()
-        clash = Part.objects.filter(number=number, revision=revision).exclude(pk=getattr(part, "pk", None))
+        clash = _others(Part.objects.filter(number=number, revision=revision), part)
         if clash.exists():
             raise Malformed(f"part {number} rev {revision} already exists with another Plex id")
         part = part or Part()
@@ -511,7 +516,7 @@ def _apply_jobs(body: dict[str, Any], ctx: Context) -> None:
             raise Malformed(f"job number {number!r} cannot be printed as a scannable barcode")
         order = WorkOrder.objects.filter(plex_job_id=plex_id).first()
         order = order or WorkOrder.objects.filter(barcode=barcode, plex_job_id="").first()
-        if WorkOrder.objects.filter(barcode=barcode).exclude(pk=getattr(order, "pk", None)).exists():
+        if _others(WorkOrder.objects.filter(barcode=barcode), order).exists():
             raise Malformed(f"barcode {barcode} already belongs to another work order")
         order = order or WorkOrder(plex_job_id=plex_id)
         raw_status = _text(rec, "jobOperationStatus", max_len=40) or _text(job, "jobStatus", max_len=40)
@@ -617,6 +622,7 @@ def _apply_labor(body: Any, ctx: Context) -> None:
 
     def apply(rec: dict[str, Any]) -> None:
         begin = _moment(rec, "beginTime", required=True)
+        assert begin is not None
         employee_id = _text(rec, "employeeId", max_len=64)
         account_id = _text(rec, "accountId", max_len=64)
         center_id = _text(rec, "workcenterId", max_len=64)

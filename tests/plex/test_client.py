@@ -93,6 +93,8 @@ def test_it_times_out_on_a_slow_plex(fake_plex):
     import httpx
 
     fake_plex.delay = 0.5
-    with make_client(fake_plex, timeout=httpx.Timeout(0.1), max_retries=0) as plex_client:
-        with pytest.raises(PlexUnavailable):
-            plex_client.get("mdm/v1/parts")
+    with (
+        make_client(fake_plex, timeout=httpx.Timeout(0.1), max_retries=0) as plex_client,
+        pytest.raises(PlexUnavailable),
+    ):
+        plex_client.get("mdm/v1/parts")

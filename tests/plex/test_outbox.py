@@ -103,7 +103,9 @@ def test_it_backs_off_between_attempts(plex_on, client):
 
 def test_it_parks_a_rejected_item_for_the_admin_and_sends_it_after_a_retry(plex_on, client, settings):
     item = workcenter_status_writeback(
-        work_center=WorkCenter(code="X", plex_workcenter_id="wc-unknown"), status_id="s", idempotency_key="andon-x"
+        work_center=WorkCenter(code="X", plex_workcenter_id="wc-unknown"),
+        status_id="s",
+        idempotency_key="andon-x",
     )
     outbox_drain(client=client)
     item.refresh_from_db()
@@ -118,7 +120,9 @@ def test_it_parks_a_rejected_item_for_the_admin_and_sends_it_after_a_retry(plex_
 
 def test_it_writes_a_station_measurement_back_as_a_checksheet(plex_on, client):
     plex_sync(client=client)
-    Station.objects.create(code="ST-PRS-250", name="Press tablet", work_center=WorkCenter.objects.get(code="PRS-250"))
+    Station.objects.create(
+        code="ST-PRS-250", name="Press tablet", work_center=WorkCenter.objects.get(code="PRS-250")
+    )
     lena = Employee.objects.get(badge_id="410001")
     lena.set_pin(PIN)
     lena.save()
