@@ -1,6 +1,6 @@
 from django.urls import path
 
-from instructions import views
+from instructions import governance_views, views
 
 urlpatterns = [
     path("station/", views.station_list, name="station-list"),
@@ -16,4 +16,18 @@ urlpatterns = [
     path("station/<str:code>/", views.station_signin, name="station-signin"),
     path("work-orders/travelers/", views.work_order_travelers, name="instructions-travelers"),
     path("work-orders/<str:barcode>/barcode.svg", views.work_order_barcode, name="instructions-barcode"),
+    # Governance: approval queue, proposals, signatures, version history, rollback.
+    path("governance/queue/", governance_views.approval_queue, name="instructions-approval-queue"),
+    path("governance/proposals/<int:pk>/", governance_views.proposal_detail, name="instructions-proposal-detail"),
+    path("governance/proposals/<int:pk>/sign/", governance_views.proposal_sign, name="instructions-proposal-sign"),
+    path("governance/proposals/<int:pk>/reject/", governance_views.proposal_reject, name="instructions-proposal-reject"),
+    path("governance/proposals/<int:pk>/rebase/", governance_views.proposal_rebase, name="instructions-proposal-rebase"),
+    path("governance/instructions/", governance_views.instruction_list, name="instructions-governance-list"),
+    path("governance/instructions/<int:pk>/history/", governance_views.version_history,
+         name="instructions-version-history"),
+    path("governance/instructions/<int:pk>/history.csv", governance_views.version_history_csv,
+         name="instructions-version-history-csv"),
+    path("governance/instructions/<int:pk>/diff/", governance_views.version_diff, name="instructions-version-diff"),
+    path("governance/instructions/<int:pk>/rollback/<int:number>/", governance_views.version_rollback,
+         name="instructions-version-rollback"),
 ]

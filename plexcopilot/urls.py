@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from plexcopilot import views
+from plexcopilot import audit_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/login/", views.account_login, name="account-login"),
     path("accounts/logout/", views.account_logout, name="account-logout"),
     path("admin/", admin.site.urls),
+    path("audit/", audit_views.audit_trail, name="audit-trail"),
     path("", include("instructions.urls")),
     path("quality/", include("quality.urls")),
     path("copilot/", include("copilot.urls")),

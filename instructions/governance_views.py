@@ -1,0 +1,251 @@
+"""Supervisor governance pages: approval queue, proposal with diff and signatures, history, rollback."""
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from instructions import governance, selectors
+from instructions.models import (
+    ChangeProposal,
+    InstructionVersion,
+    ProposalStatus,
+    RiskClass,
+    SignatureMeaning,
+    WorkInstruction,
+)
+from plexcopilot.roles import QUALITY, SUPERVISOR, role_required, user_role
+
+_role_required = role_required(SUPERVISOR, QUALITY)  # admins pass every role check
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@require_GET
+@_role_required
+def approval_queue(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "status": request.GET.get("status", ProposalStatus.PENDING),
+        "area": request.GET.get("area", ""),
+        "work_center": request.GET.get("work_center", ""),
+        "min_age_days": _int(request.GET.get("age")),
+        "risk": request.GET.get("risk", ""),
+    }
+    if filters["status"] not in ProposalStatus.values and filters["status"] != "":
+        filters["status"] = ProposalStatus.PENDING
+    proposals = list(selectors.proposal_queue(**filters)[:200])  # type: ignore[arg-type]
+    for proposal in proposals:
+        proposal.stale = governance.proposal_is_stale(proposal)  # type: ignore[attr-defined]
+    context = {"proposals": proposals, "filters": filters, "statuses": ProposalStatus.choices,
+               "risks": RiskClass.choices, **selectors.queue_filter_options()}  # fmt: skip
+    template = "governance/queue.html#queue-table" if request.htmx else "governance/queue.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _proposal_page(
+    request: HttpRequest, proposal: ChangeProposal, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    signatures = list(proposal.signatures.all())
+    evidence = list(proposal.evidence.select_related("flag__step", "defect", "measurement__step"))
+    diff = governance.proposal_diff(proposal)
+    for step in diff:
+        step.evidence = [e for e in evidence if e.step_key and e.step_key == step.key]  # type: ignore[attr-defined]
+    context = {
+        "proposal": proposal,
+        "diff": diff,
+        "evidence": evidence,
+        "signatures": signatures,
+        "missing": governance.signature_requirements(proposal, signatures) if proposal.is_open else [],
+        "stale": governance.proposal_is_stale(proposal),
+        "meanings": SignatureMeaning.choices,
+        "own": proposal.proposed_by_id == request.user.pk,
+        "role": user_role(request.user),
+        "left_label": f"v{proposal.base_version.number} (base)",
+        "right_label": "Proposed",
+        **extra,
+    }
+    template = "governance/proposal.html#proposal-decision" if request.htmx else "governance/proposal.html"  # type: ignore[attr-defined]
+    return render(request, template, context, status=status)
+
+
+def _proposal(pk: int) -> ChangeProposal:
+    return get_object_or_404(
+        ChangeProposal.objects.select_related(
+            "instruction__part",
+            "instruction__operation__work_center",
+            "base_version",
+            "proposed_by",
+            "published_version",
+            "restored_from",
+            "decided_by",
+            "superseded_by",
+        ),  # fmt: skip
+        pk=pk,
+    )
+
+
+@require_GET
+@_role_required
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _proposal_page(request, _proposal(pk))
+
+
+def _done(request: HttpRequest, url: str) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@require_POST
+@_role_required
+def proposal_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _proposal(pk)
+    try:
+        outcome = governance.proposal_sign(
+            proposal=proposal,
+            user=request.user,
+            meaning=request.POST.get("meaning", ""),
+            password=request.POST.get("password", ""),
+            badge=request.POST.get("badge", "")[:32],
+            pin=request.POST.get("pin", "")[:12],
+        )
+    except (governance.SignatureRefused, governance.ProposalConflict) as error:
+        return _proposal_page(request, _proposal(pk), status=422, sign_error=str(error),
+                              chosen_meaning=request.POST.get("meaning", ""))  # fmt: skip
+    messages.success(request, outcome.message)
+    return _done(request, reverse("instructions-proposal-detail", args=[pk]))
+
+
+@require_POST
+@_role_required
+def proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _proposal(pk)
+    try:
+        governance.proposal_reject(
+            proposal=proposal, user=request.user, reason=request.POST.get("reason", "")
+        )
+    except governance.SignatureRefused as error:
+        return _proposal_page(request, proposal, status=422, reject_error=str(error),
+                              reject_reason=request.POST.get("reason", "")[:1000])  # fmt: skip
+    messages.success(request, "Proposal rejected; the reason is recorded.")
+    return _done(request, reverse("instructions-proposal-detail", args=[pk]))
+
+
+@require_POST
+@_role_required
+def proposal_rebase(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = _proposal(pk)
+    try:
+        fresh = governance.proposal_rebase(proposal=proposal, user=request.user)
+    except governance.ProposalConflict as error:
+        return _proposal_page(request, proposal, status=409, sign_error=str(error))
+    messages.success(
+        request, f"Rebased onto v{fresh.base_version.number} as proposal {fresh.pk}; sign it there."
+    )
+    return _done(request, reverse("instructions-proposal-detail", args=[fresh.pk]))
+
+
+@require_GET
+@_role_required
+def instruction_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "governance/instructions.html", {"instructions": selectors.instructions_overview()}
+    )
+
+
+def _instruction(pk: int) -> WorkInstruction:
+    return get_object_or_404(
+        WorkInstruction.objects.select_related("part", "operation__work_center", "current_version"), pk=pk
+    )
+
+
+@require_GET
+@_role_required
+def version_history(request: HttpRequest, pk: int) -> HttpResponse:
+    instruction = _instruction(pk)
+    versions = selectors.version_history(instruction)
+    for version in versions:
+        version.governing = selectors.version_proposal(version)  # type: ignore[attr-defined]
+    open_proposals = instruction.proposals.filter(status__in=[ProposalStatus.PENDING, ProposalStatus.DRAFT])
+    template = "governance/history_print.html" if request.GET.get("print") else "governance/history.html"
+    return render(request, template, {"instruction": instruction, "versions": versions,
+                                      "open_proposals": open_proposals})  # fmt: skip
+
+
+@require_GET
+@_role_required
+def version_diff(request: HttpRequest, pk: int) -> HttpResponse:
+    instruction = _instruction(pk)
+    numbers = list(instruction.versions.order_by("number").values_list("number", flat=True))
+    current = (
+        instruction.current_version.number if instruction.current_version else (numbers[-1] if numbers else 0)
+    )
+    old_number = _int(request.GET.get("from")) or max(current - 1, 1)
+    new_number = _int(request.GET.get("to")) or current
+    old = instruction.versions.filter(number=old_number).first()
+    new = instruction.versions.filter(number=new_number).first()
+    if old is None or new is None:
+        raise Http404("No such version of this instruction.")
+    diff = governance.steps_diff(governance.version_steps(old), governance.version_steps(new))
+    return render(request, "governance/diff.html", {"instruction": instruction, "old": old, "new": new,
+                                                    "diff": diff, "numbers": numbers,
+                                                    "left_label": f"v{old.number}", "right_label": f"v{new.number}"})  # fmt: skip
+
+
+@require_POST
+@_role_required
+def version_rollback(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    instruction = _instruction(pk)
+    target = get_object_or_404(InstructionVersion, instruction=instruction, number=number)
+    try:
+        proposal = governance.proposal_rollback(instruction=instruction, target=target, user=request.user,
+                                                reason=request.POST.get("reason", ""))  # fmt: skip
+    except governance.ProposalInvalid as error:
+        messages.error(request, str(error))
+        return redirect("instructions-version-history", pk)
+    messages.success(request, f"Rollback to v{number} proposed. Another person signs it to release it.")
+    return redirect("instructions-proposal-detail", proposal.pk)
+
+
+def _cell(value: Any) -> str:
+    """CSV cells that a spreadsheet would run as formulas are quoted with a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+@_role_required
+def version_history_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    instruction = _instruction(pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"history-{instruction.part.number}-op{instruction.operation.sequence}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(["version", "effective_from", "published_by", "change_note", "content_hash", "restored_from",
+                     "proposal", "source", "rationale", "proposed_by", "signatures"])  # fmt: skip
+    for version in selectors.version_history(instruction):
+        proposal = selectors.version_proposal(version)
+        signatures = "; ".join(
+            f"{s.printed_name} ({s.role}) {s.get_meaning_display()} {s.signed_at:%Y-%m-%d %H:%M:%S %Z}"
+            for s in (proposal.signatures.all() if proposal else [])
+        )
+        writer.writerow([_cell(v) for v in [
+            version.number, version.effective_from.isoformat(),
+            version.published_by.get_full_name() if version.published_by else "", version.change_note,
+            version.content_hash, version.restored_from.number if version.restored_from else "",
+            proposal.pk if proposal else "", proposal.get_source_display() if proposal else "",
+            proposal.rationale if proposal else "",
+            (proposal.proposed_by.get_full_name() if proposal and proposal.proposed_by else ""), signatures,
+        ]])  # fmt: skip
+    return response

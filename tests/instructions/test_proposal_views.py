@@ -1,0 +1,139 @@
+import pytest
+from django.test import Client
+
+from instructions.governance import proposal_draft
+from instructions.models import ProposalStatus, Signature
+from plexcopilot.models import AuditEvent
+from tests.actors import PIN
+
+pytestmark = pytest.mark.django_db
+DESK = "desk-pass-123"
+
+
+def desk(employee) -> Client:
+    client = Client()
+    assert client.login(username=employee.badge_id, password=DESK)
+    return client
+
+
+def propose(plant, order=1, text=None, by=None, evidence=()):
+    step = plant.instruction.current_version.steps.get(order=order)
+    return proposal_draft(
+        instruction=plant.instruction, base_version=plant.instruction.current_version, source="operator_flags",
+        edits=[{"op": "change", "key": step.key, "fields": {"text": text or step.text + " Tag it blue."}}],
+        rationale="Operators asked <b>which</b> die.", evidence=list(evidence), proposed_by=by,
+    )  # fmt: skip
+
+
+class TestApprovalQueue:
+    def test_it_lists_pending_proposals_with_filters(self, plant):
+        safety = propose(plant, order=3, text="Reset and test the curtain twice.")
+        standard = propose(plant, order=1)
+        page = desk(plant.supervisor).get("/governance/queue/").content.decode()
+        assert (
+            f"/governance/proposals/{safety.pk}/" in page and f"/governance/proposals/{standard.pk}/" in page
+        )
+        page = desk(plant.supervisor).get("/governance/queue/?risk=safety_critical").content.decode()
+        assert (
+            f"/governance/proposals/{safety.pk}/" in page
+            and f"/governance/proposals/{standard.pk}/" not in page
+        )
+        page = desk(plant.supervisor).get("/governance/queue/?area=Welding").content.decode()
+        assert "Nothing waiting" in page
+        page = desk(plant.supervisor).get("/governance/queue/?age=7").content.decode()
+        assert "Nothing waiting" in page
+
+    def test_it_answers_htmx_with_the_table_only(self, plant):
+        propose(plant)
+        response = desk(plant.supervisor).get("/governance/queue/?area=Stamping", HTTP_HX_REQUEST="true")
+        body = response.content.decode()
+        assert body.lstrip().startswith('<section id="queue-table"') and "<html" not in body
+
+    def test_it_is_closed_to_operators(self, plant):
+        response = desk(plant.certified).get("/governance/queue/")
+        assert response.status_code == 403
+        assert Client().get("/governance/queue/").status_code == 302
+
+
+class TestProposalDetail:
+    def test_it_shows_a_side_by_side_diff_escaped_with_evidence(self, plant):
+        proposal = propose(
+            plant, evidence=[{"kind": "copilot_question", "label": "<script>x</script> which die?"}]
+        )
+        page = desk(plant.supervisor).get(f"/governance/proposals/{proposal.pk}/").content.decode()
+        assert "Tag it blue.</ins>" in page and "<del>" not in page
+        assert 'data-status="changed"' in page and page.count('data-status="same"') == 3
+        assert "&lt;b&gt;which&lt;/b&gt;" in page and "&lt;script&gt;x&lt;/script&gt;" in page
+        assert "<script>x</script>" not in page
+
+    def test_signing_with_the_password_publishes(self, plant):
+        proposal = propose(plant, by=plant.quality.user)
+        client = desk(plant.supervisor)
+        response = client.post(f"/governance/proposals/{proposal.pk}/sign/",
+                               {"meaning": "approved_for_release", "password": DESK})  # fmt: skip
+        assert response.status_code == 302
+        proposal.refresh_from_db()
+        assert proposal.status == ProposalStatus.APPROVED and proposal.published_version.number == 2
+        page = client.get(response["Location"]).content.decode()
+        assert "Approved and published as v2" in page and plant.supervisor.full_name in page
+
+    def test_a_wrong_pin_shows_a_message_changes_nothing_and_is_logged(self, plant):
+        proposal = propose(plant)
+        response = desk(plant.supervisor).post(
+            f"/governance/proposals/{proposal.pk}/sign/",
+            {"meaning": "approved_for_release", "badge": plant.supervisor.badge_id, "pin": "9999"},
+            HTTP_HX_REQUEST="true",
+        )
+        assert response.status_code == 422
+        assert "Badge or PIN not recognised" in response.content.decode()
+        assert 'id="proposal-decision"' in response.content.decode()
+        proposal.refresh_from_db()
+        assert proposal.status == ProposalStatus.PENDING and not Signature.objects.exists()
+        assert AuditEvent.objects.filter(action="signature.refused").count() == 1
+
+    def test_badge_and_pin_sign_over_htmx_and_redirect(self, plant):
+        proposal = propose(plant)
+        response = desk(plant.supervisor).post(
+            f"/governance/proposals/{proposal.pk}/sign/",
+            {"meaning": "approved_for_release", "badge": plant.supervisor.badge_id, "pin": PIN},
+            HTTP_HX_REQUEST="true",
+        )
+        assert (
+            response.status_code == 204 and response["HX-Redirect"] == f"/governance/proposals/{proposal.pk}/"
+        )
+        assert Signature.objects.get().method == "badge_pin"
+
+    def test_the_proposer_gets_no_sign_form_and_is_refused(self, plant):
+        proposal = propose(plant, by=plant.supervisor.user)
+        client = desk(plant.supervisor)
+        page = client.get(f"/governance/proposals/{proposal.pk}/").content.decode()
+        assert "another person must sign it" in page and 'data-testid="sign"' not in page
+        response = client.post(f"/governance/proposals/{proposal.pk}/sign/",
+                               {"meaning": "approved_for_release", "password": DESK})  # fmt: skip
+        assert response.status_code == 422 and "another person must approve it" in response.content.decode()
+
+    def test_a_stale_proposal_shows_the_conflict_and_rebases(self, plant):
+        first, second = propose(plant, order=1), propose(plant, order=4, text="Cycle once; tag the piece.")
+        client = desk(plant.supervisor)
+        client.post(
+            f"/governance/proposals/{first.pk}/sign/", {"meaning": "approved_for_release", "password": DESK}
+        )
+        page = client.get(f"/governance/proposals/{second.pk}/").content.decode()
+        assert 'data-testid="conflict"' in page and 'data-testid="sign"' not in page
+        response = client.post(f"/governance/proposals/{second.pk}/rebase/")
+        second.refresh_from_db()
+        assert second.status == ProposalStatus.SUPERSEDED
+        assert response["Location"] == f"/governance/proposals/{second.superseded_by_id}/"
+
+    def test_rejecting_needs_a_reason_and_keeps_the_typed_text(self, plant):
+        proposal = propose(plant)
+        client = desk(plant.supervisor)
+        response = client.post(f"/governance/proposals/{proposal.pk}/reject/", {"reason": ""})
+        assert response.status_code == 422 and "Give a reason" in response.content.decode()
+        response = client.post(
+            f"/governance/proposals/{proposal.pk}/reject/", {"reason": "Covered by training."}
+        )
+        proposal.refresh_from_db()
+        assert (
+            proposal.status == ProposalStatus.REJECTED and proposal.decision_reason == "Covered by training."
+        )
