@@ -13,10 +13,13 @@ import hashlib
 import json
 import logging
 import re
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -31,6 +34,7 @@ from languages.models import (
     MemorySegment,
     ReviewStatus,
     StepTranslation,
+    TermKind,
     TranslationReview,
     segment_hash,
 )
@@ -500,8 +504,19 @@ def memory_segment_save(
     return segment
 
 
-def translation_review_approve(*, review: TranslationReview, final_text: str, user: Any) -> MemorySegment:
-    """A supervisor approves (possibly corrected) text into the memory; cached steps are refreshed."""
+def signature_check(*, user: Any, password: str) -> None:
+    """An approval is an electronic signature: the signer types their password again."""
+    if not password:
+        raise ReviewError("Enter your password to sign the approval. Nothing was approved.")
+    if authenticate(None, username=user.get_username(), password=password) is None:
+        raise ReviewError("Password not recognised. Nothing was approved.")
+
+
+def translation_review_approve(
+    *, review: TranslationReview, final_text: str, user: Any, password: str
+) -> MemorySegment:
+    """A supervisor signs (possibly corrected) text into the memory; cached steps are refreshed."""
+    signature_check(user=user, password=password)
     with transaction.atomic():
         locked = TranslationReview.objects.select_for_update().get(pk=review.pk)
         if locked.status != ReviewStatus.PENDING:
@@ -520,12 +535,13 @@ def translation_review_approve(*, review: TranslationReview, final_text: str, us
             actor=user,
             action="translation.approve",
             obj=segment,
-            summary=f"Approved [{locked.language}] “{locked.source_text[:80]}” → “{segment.target_text[:80]}”",
+            summary=f"Signed approval [{locked.language}] “{locked.source_text[:80]}” → “{segment.target_text[:80]}”",
             data={
                 "review": locked.pk,
                 "machine_text": locked.machine_text,
                 "final_text": segment.target_text,
                 "edited": segment.target_text != locked.machine_text.strip(),
+                "signature": {"meaning": "approved translation", "method": "password"},
             },
         )
     step_translations_refresh(language=locked.language)
@@ -591,3 +607,54 @@ def memory_import(*, entries: list[dict[str, str]], language: str, user: Any = N
         )
         count += 1
     return count
+
+
+# --- Demo data -------------------------------------------------------------------------------------
+
+DEMO_TRANSLATIONS = Path(__file__).resolve().parent / "demo_translations.toml"
+
+
+def demo_translations_load(*, path: Path = DEMO_TRANSLATIONS) -> dict[str, int]:
+    """Glossary and approved memory for the demo plant; then the cached steps of current versions are
+    brought up to date. Safe to run again."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    glossary = data.get("glossary", {})
+    terms = 0
+    with transaction.atomic():
+        for term in glossary.get("do_not_translate", []):
+            GlossaryTerm.objects.update_or_create(
+                term=term, language="", defaults={"translation": "", "kind": TermKind.CODE}
+            )
+            terms += 1
+        for language, locked in glossary.items():
+            if isinstance(locked, dict):
+                for term, rendering in locked.items():
+                    GlossaryTerm.objects.update_or_create(
+                        term=term,
+                        language=language,
+                        defaults={"translation": rendering, "kind": TermKind.TERM},
+                    )
+                    terms += 1
+        segments = sum(
+            memory_import(entries=entries, language=language)
+            for language, entries in data.get("memory", {}).items()
+        )
+    languages = sorted(set(translation_languages()) | set(data.get("memory", {})))
+    for version in InstructionVersion.objects.filter(
+        pk__in=WorkInstruction.objects.filter(current_version__isnull=False).values("current_version")
+    ):
+        version_translate(version=version, languages=languages)
+    refreshed = sum(step_translations_refresh(language=language) for language in languages)
+    return {"glossary_terms": terms, "memory_segments": segments, "steps_refreshed": refreshed}
+
+
+def translations_refresh_all() -> int:
+    """Translate what is missing for current versions, then retry every marked step (after a new package,
+    glossary or memory entries)."""
+    languages = translation_languages()
+    count = 0
+    for version in InstructionVersion.objects.filter(
+        pk__in=WorkInstruction.objects.filter(current_version__isnull=False).values("current_version")
+    ):
+        count += sum(r.translated for r in version_translate(version=version, languages=languages))
+    return count + sum(step_translations_refresh(language=language) for language in languages)

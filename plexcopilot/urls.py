@@ -14,4 +14,5 @@ urlpatterns = [
     path("quality/", include("quality.urls")),
     path("copilot/", include("copilot.urls")),
     path("labor/", include("labor.urls")),
+    path("languages/", include("languages.urls")),
 ]

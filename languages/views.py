@@ -1,0 +1,63 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
+
+from languages.models import ReviewStatus, TranslationReview
+from languages.services import ReviewError, translation_review_approve, translation_review_reject
+from plexcopilot.roles import SUPERVISOR, role_required
+
+LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
+
+
+@require_GET
+@role_required(SUPERVISOR)
+def review_list(request: HttpRequest) -> HttpResponse:
+    language = request.GET.get("language", "")
+    pending = TranslationReview.objects.filter(status=ReviewStatus.PENDING)
+    if language in LANGUAGES:
+        pending = pending.filter(language=language)
+    page = Paginator(pending.order_by("language", "id"), 25).get_page(request.GET.get("page"))
+    context = {"page": page, "language": language, "languages": settings.LANGUAGES[1:]}
+    return render(request, "languages/review.html", context)
+
+
+def _item(
+    request: HttpRequest, review: TranslationReview, *, status: int = 200, **extra: object
+) -> HttpResponse:
+    template = (
+        "languages/review.html#review-item"
+        if request.headers.get("HX-Request")
+        else "languages/review_item_page.html"
+    )
+    return render(request, template, {"review": review, **extra}, status=status)
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def review_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_object_or_404(TranslationReview, pk=pk)
+    text = request.POST.get("final_text", "")[:5000]
+    try:
+        translation_review_approve(
+            review=review, final_text=text, user=request.user, password=request.POST.get("password", "")
+        )
+    except ReviewError as error:
+        return _item(request, review, status=422, error=str(error), final_text=text)
+    return _item(request, review, notice="Approved and signed: stations now show this sentence unmarked.")
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def review_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_object_or_404(TranslationReview, pk=pk)
+    try:
+        translation_review_reject(
+            review=review, reason=request.POST.get("reason", "")[:500], user=request.user
+        )
+    except ReviewError as error:
+        return _item(request, review, status=422, reject_error=str(error))
+    return _item(
+        request, review, notice="Rejected. The sentence stays marked until a translation is approved."
+    )

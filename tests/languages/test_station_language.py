@@ -1,0 +1,114 @@
+"""The station in the operator's language: UI strings, translated steps, the English original one tap away."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from instructions.models import AdaptationLog, Station, WorkOrder, WorkOrderStatus
+from labor.models import Employee
+from languages.models import StepTranslation
+from languages.services import demo_translations_load
+from tests.actors import at, make_employee, start, station_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def spanish_demo(demo_plant):
+    demo_translations_load()
+    station = Station.objects.get(code="ST-PRS-400")
+    ana = Employee.objects.get(badge_id="100101")
+    work_order = WorkOrder.objects.filter(
+        operation__work_center=station.work_center,
+        status__in=[WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS],
+    ).first()
+    return station, ana, work_order
+
+
+def demo_client(station, employee, pin):
+    from django.test import Client
+
+    client = Client()
+    response = client.post(f"/station/{station.code}/", {"badge": employee.badge_id, "pin": pin})
+    assert response.status_code == 302
+    return client
+
+
+class TestSpanishOperator:
+    def test_it_shows_the_station_ui_in_the_operators_language(self, spanish_demo):
+        station, ana, _ = spanish_demo
+        page = demo_client(station, ana, "4821").get("/station/home/").content.decode()
+        assert "Escanee una orden de trabajo" in page
+        assert "Cerrar sesión" in page
+        assert '<html lang="es">' in page
+
+    def test_it_shows_approved_spanish_steps_with_the_english_original_one_tap_away(self, spanish_demo):
+        station, ana, work_order = spanish_demo
+        client = demo_client(station, ana, "4821")
+        url = start(client, work_order.barcode)
+        page = client.get(at(url, 4)).content.decode()
+        assert (
+            "Apriete los ocho tornillos M16 de sujeción del troquel en cruz a 180 N·m (165–195 N·m)." in page
+        )
+        assert re.search(r"Paso 4 de \d+", page) and "CRÍTICO PARA LA SEGURIDAD" in page
+        assert "Original (inglés)" in page
+        assert "Torque the eight M16 die clamp bolts in a cross pattern to 180 N·m (165–195 N·m)." in page
+        assert 'data-testid="mark-machine"' not in page and 'data-testid="mark-untranslated"' not in page
+
+    def test_it_never_drops_a_safety_caution_and_uses_the_curated_phrases(self, spanish_demo):
+        station, ana, work_order = spanish_demo
+        client = demo_client(station, ana, "4821")
+        url = start(client, work_order.barcode)
+        page = client.get(at(url, 3)).content.decode()
+        # The caution of the lockout step, in approved Spanish, in the full caution box.
+        assert "Nunca entre en el espacio del troquel solo con el paro de emergencia." in page
+        assert "caution-full" in page
+        page = client.get(at(url, 6)).content.decode()
+        assert "No inicie la producción." in page  # a standard safety phrase, verbatim
+
+    def test_it_logs_the_language_rule_in_the_adaptation_log(self, spanish_demo):
+        station, ana, work_order = spanish_demo
+        client = demo_client(station, ana, "4821")
+        client.get(start(client, work_order.barcode))
+        log = AdaptationLog.objects.filter(employee=ana).latest("at")
+        rule = next(r for r in log.rules if r["rule"] == "language")
+        assert log.language == "es"
+        assert rule["steps"] == list(range(1, log.version.steps.count() + 1))
+        assert rule["untranslated"] == [] and rule["machine"] == [] and rule["flagged"] == []
+
+    def test_it_reads_all_step_translations_in_one_query(self, spanish_demo):
+        station, ana, work_order = spanish_demo
+        client = demo_client(station, ana, "4821")
+        url = start(client, work_order.barcode)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(at(url, 2)).status_code == 200
+        reads = [q["sql"] for q in queries.captured_queries if "languages_steptranslation" in q["sql"]]
+        assert len(reads) == 1
+
+    def test_it_keeps_english_readers_on_the_original_text(self, spanish_demo):
+        station, _, work_order = spanish_demo
+        dwayne = Employee.objects.get(badge_id="100107")
+        client = demo_client(station, dwayne, "3870")
+        url = start(client, work_order.barcode)
+        page = client.get(at(url, 4)).content.decode()
+        assert "Torque the eight M16 die clamp bolts" in page and "Apriete" not in page
+        assert "Original (English)" not in page
+        assert re.search(r"Step 4 of \d+", page)
+
+
+class TestUntranslatedLanguage:
+    def test_it_marks_untranslated_text_and_shows_english_when_no_backend_exists(self, plant):
+        polish = make_employee("510001", language="pl")
+        from tests.actors import certify
+
+        certify(polish, plant.instruction.operation.required_certification, "certified", 100)
+        client = station_client(plant.station, polish)
+        url = start(client, "WO-1-10")
+        page = client.get(at(url, 1)).content.decode()
+        assert 'data-testid="mark-untranslated"' in page
+        assert "Jeszcze nieprzetłumaczone" in page
+        assert "Confirm die D-40 is loaded." in page  # English kept, not dropped
+        assert "Trzymaj ręce z dala." in page  # "Keep hands clear." from the safety phrases
+        assert StepTranslation.objects.filter(version=plant.version, language="pl").count() == 4
