@@ -1,0 +1,139 @@
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from labor.models import AndonCall
+from labor.services import LaborError, andon_acknowledge, andon_raise, andon_resolve
+from plexcopilot.asgi import application
+from plexcopilot.models import AuditEvent
+from tests.actors import build_plant, station_client
+from tests.labor.conftest import desk_client
+
+
+def ws_for(employee) -> WebsocketCommunicator:
+    """A browser's websocket to the Andon board, with the desk user's session cookie."""
+    client = Client()
+    client.force_login(employee.user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    return WebsocketCommunicator(
+        application,
+        "/ws/labor/andon/",
+        headers=[(b"cookie", cookie.encode()), (b"origin", b"http://localhost")],
+    )
+
+
+def test_it_raises_an_andon_call_from_the_station_with_triage(plant):
+    client = station_client(plant.station, plant.certified)
+    response = client.post("/labor/station/andon/", {"category": "maintenance", "note": "Die clamp leaking oil",
+                                                     "line_down": "1"})  # fmt: skip
+    assert response.status_code == 200 and b"Andon maintenance raised (high)" in response.content
+    call = AndonCall.objects.get()
+    assert (call.urgency, call.routed_to, call.line_down) == ("high", ["supervisor"], True)
+    assert call.work_center == plant.station.work_center and call.raised_by == plant.certified
+    assert AuditEvent.objects.filter(action="andon.raise").exists()
+
+
+def test_it_refuses_an_andon_without_a_category_and_keeps_the_note(plant):
+    client = station_client(plant.station, plant.certified)
+    response = client.post("/labor/station/andon/", {"category": "coffee", "note": "Nothing <b>works</b>"})
+    assert response.status_code == 422
+    assert b"Choose maintenance, quality, material or safety" in response.content
+    assert b"Nothing &lt;b&gt;works&lt;/b&gt;" in response.content
+    assert not AndonCall.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("category", "note", "urgency", "routes"),
+    [
+        ("safety", "", "critical", ["supervisor"]),
+        ("material", "out of nuts", "normal", ["supervisor"]),
+        ("quality", "burr on holes", "normal", ["quality", "supervisor"]),
+        ("material", "smoke from the coil cart", "critical", ["supervisor"]),
+    ],
+)
+def test_it_routes_each_category_to_the_right_role(plant, category, note, urgency, routes):
+    call = andon_raise(station=plant.station, employee=plant.certified, category=category, note=note)
+    assert (call.urgency, call.routed_to) == (urgency, routes)
+
+
+def test_it_records_acknowledge_and_resolve_times(plant):
+    call = andon_raise(station=plant.station, employee=plant.certified, category="material")
+    call = andon_acknowledge(call=call, user=plant.supervisor.user)
+    assert call.acknowledged_at >= call.raised_at and call.state == "acknowledged"
+    with pytest.raises(LaborError, match="Already acknowledged"):
+        andon_acknowledge(call=call, user=plant.supervisor.user)
+    with pytest.raises(LaborError, match="what was done"):
+        andon_resolve(call=call, user=plant.supervisor.user, resolution="  ")
+    call = andon_resolve(call=call, user=plant.supervisor.user, resolution="Nuts delivered")
+    assert call.resolved_at >= call.acknowledged_at and call.state == "resolved"
+
+
+def test_it_lets_the_supervisor_acknowledge_and_resolve_on_the_board(plant):
+    call = andon_raise(
+        station=plant.station, employee=plant.certified, category="quality", note="<script>x</script>"
+    )
+    board = desk_client(plant.supervisor)
+    page = board.get("/labor/andon/")
+    assert b"&lt;script&gt;x&lt;/script&gt;" in page.content and b"<script>x" not in page.content
+    assert b'ws-connect="/ws/labor/andon/"' in page.content
+    response = board.post(f"/labor/andon/{call.pk}/acknowledge/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and b"Acknowledged" in response.content
+    response = board.post(f"/labor/andon/{call.pk}/resolve/", {"resolution": ""})
+    assert response.status_code == 422 and b"Write what was done" in response.content
+    board.post(f"/labor/andon/{call.pk}/resolve/", {"resolution": "Punch replaced"})
+    call.refresh_from_db()
+    assert call.resolution == "Punch replaced" and call.resolved_by == plant.supervisor.user
+
+
+def test_it_keeps_operators_off_the_board(plant):
+    assert desk_client(plant.certified).get("/labor/andon/").status_code == 403
+
+
+def test_it_pushes_a_new_call_to_the_supervisor_board_live(transactional_db):
+    async_to_sync(_pushes_a_new_call)(build_plant())
+
+
+async def _pushes_a_new_call(plant):
+    communicator = await sync_to_async(ws_for)(plant.supervisor)
+    connected, _ = await communicator.connect()
+    assert connected
+    await sync_to_async(andon_raise)(station=plant.station, employee=plant.certified, category="safety",
+                                     note="Guard door latch broken")  # fmt: skip
+    html = await communicator.receive_from(timeout=5)
+    assert 'id="andon-board"' in html and 'hx-swap-oob="true"' in html
+    assert "Guard door latch broken" in html and "Critical" in html
+    await communicator.disconnect()
+
+
+def test_it_routes_quality_calls_to_quality_and_not_maintenance_calls(transactional_db):
+    async_to_sync(_routes_quality_calls)(build_plant())
+
+
+async def _routes_quality_calls(plant):
+    communicator = await sync_to_async(ws_for)(plant.quality)
+    connected, _ = await communicator.connect()
+    assert connected
+    await sync_to_async(andon_raise)(station=plant.station, employee=plant.certified, category="maintenance",
+                                     note="Hydraulic leak")  # fmt: skip
+    assert await communicator.receive_nothing(timeout=0.5)
+    await sync_to_async(andon_raise)(station=plant.station, employee=plant.certified, category="quality",
+                                     note="Burr on the anchor hole")  # fmt: skip
+    html = await communicator.receive_from(timeout=5)
+    assert "Burr on the anchor hole" in html and "Hydraulic leak" not in html
+    await communicator.disconnect()
+
+
+def test_it_refuses_the_board_socket_to_operators_and_strangers(transactional_db):
+    async_to_sync(_refuses_operators)(build_plant())
+
+
+async def _refuses_operators(plant):
+    communicator = await sync_to_async(ws_for)(plant.certified)
+    connected, _ = await communicator.connect()
+    assert not connected
+    anonymous = WebsocketCommunicator(
+        application, "/ws/labor/andon/", headers=[(b"origin", b"http://localhost")]
+    )
+    connected, _ = await anonymous.connect()
+    assert not connected

@@ -1,0 +1,83 @@
+from django.utils import timezone
+
+from labor.models import Punch
+from plexcopilot.models import AuditEvent
+from tests.actors import station_client
+
+
+def test_it_clocks_in_and_out_at_the_station(plant):
+    client = station_client(plant.station, plant.certified)
+    page = client.get("/labor/station/")
+    assert b"Clock in at PRS-T1" in page.content
+    response = client.post("/labor/station/clock-in/")
+    assert response.status_code == 200 and b"Clocked in at PRS-T1" in response.content
+    assert b"data-since=" in response.content
+    response = client.post("/labor/station/clock-out/")
+    assert b"Clocked out after" in response.content
+    assert list(Punch.objects.values_list("kind", flat=True)) == ["clock_in", "clock_out"]
+    assert AuditEvent.objects.filter(action="punch.clock_in").exists()
+
+
+def test_it_keeps_the_timer_across_reloads_and_tablet_swaps(plant):
+    first = station_client(plant.station, plant.certified)
+    first.post("/labor/station/clock-in/")
+    clock_in = Punch.objects.get(kind="clock_in")
+    first.post(f"/labor/station/job/{plant.work_order.pk}/on/")
+    other_tablet = station_client(plant.station, plant.certified)
+    page = other_tablet.get("/labor/station/").content.decode()
+    assert "Clocked in at <strong>PRS-T1</strong>" in page
+    assert timezone.localtime(clock_in.at).isoformat()[:19] in page
+    assert "Job off WO-1-10" in page
+
+
+def test_it_moves_the_clock_to_another_work_center(plant):
+    station_client(plant.station, plant.certified).post("/labor/station/clock-in/")
+    weld = station_client(plant.other_station, plant.certified)
+    assert b"Move here" in weld.get("/labor/station/").content
+    response = weld.post("/labor/station/clock-in/")
+    assert b"Moved from PRS-T1 and clocked in at WLD-T1" in response.content
+    assert [(p.kind, p.work_center.code) for p in Punch.objects.all()] == [
+        ("clock_in", "PRS-T1"), ("clock_out", "PRS-T1"), ("clock_in", "WLD-T1")]  # fmt: skip
+
+
+def test_it_explains_what_to_do_when_a_punch_makes_no_sense(plant):
+    client = station_client(plant.station, plant.certified)
+    response = client.post("/labor/station/clock-out/")
+    assert response.status_code == 422 and b"not clocked in" in response.content
+    response = client.post(f"/labor/station/job/{plant.work_order.pk}/on/")
+    assert response.status_code == 422 and b"Clock in first" in response.content
+    client.post("/labor/station/clock-in/")
+    assert client.post("/labor/station/clock-in/").status_code == 422
+    client.post(f"/labor/station/job/{plant.work_order.pk}/on/")
+    response = client.post(f"/labor/station/job/{plant.work_order.pk}/on/")
+    assert response.status_code == 422 and b"already on" in response.content
+    assert client.post("/labor/station/clock-sideways/").status_code == 404
+    assert Punch.objects.count() == 2
+
+
+def test_it_stops_open_jobs_at_clock_out(plant):
+    client = station_client(plant.station, plant.certified)
+    client.post("/labor/station/clock-in/")
+    client.post(f"/labor/station/job/{plant.work_order.pk}/on/")
+    response = client.post("/labor/station/clock-out/")
+    assert b"Stopped WO-1-10" in response.content
+    assert list(Punch.objects.values_list("kind", flat=True)) == [
+        "clock_in",
+        "job_on",
+        "job_off",
+        "clock_out",
+    ]
+
+
+def test_it_flags_an_uncertified_operator_booking_the_job(plant):
+    client = station_client(plant.station, plant.expired)
+    client.post("/labor/station/clock-in/")
+    client.post(f"/labor/station/job/{plant.work_order.pk}/on/")
+    from labor.models import LaborFlag
+
+    assert LaborFlag.objects.filter(rule="uncertified", employee=plant.expired).exists()
+
+
+def test_it_sends_a_signed_out_tablet_to_the_station_list(plant, client):
+    response = client.get("/labor/station/")
+    assert response.status_code == 302 and response["Location"] == "/station/"
