@@ -3,10 +3,13 @@ from django.contrib import admin
 from instructions.models import (
     AdaptationLog,
     CertificationOverride,
+    ChangeProposal,
     Execution,
     InstructionVersion,
     Operation,
     Part,
+    ProposalEvidence,
+    Signature,
     Station,
     Step,
     UnclearFlag,
@@ -102,3 +105,41 @@ class CertificationOverrideAdmin(ReadOnlyAdmin):
 class AdaptationLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "employee", "work_order", "version", "level", "language"]
     list_filter = ["level", "language"]
+
+
+# --- Governance: proposals and signatures are records; decisions happen in the approval queue ----
+
+
+class ProposalEvidenceInline(admin.TabularInline):
+    model = ProposalEvidence
+    fields = ("kind", "label", "step_key", "flag", "defect", "measurement", "object_type", "object_id")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class SignatureInline(admin.TabularInline):
+    model = Signature
+    fields = ("printed_name", "role", "meaning", "method", "signed_at", "content_hash")
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(ChangeProposal)
+class ChangeProposalAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "instruction", "base_version", "summary", "source", "risk", "status", "created_at"]
+    list_filter = ["status", "risk", "source"]
+    inlines = [ProposalEvidenceInline, SignatureInline]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnlyAdmin):
+    list_display = ["signed_at", "printed_name", "role", "meaning", "method", "proposal", "content_hash"]
+    list_filter = ["role", "meaning"]
