@@ -19,17 +19,10 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 from django.conf import settings
 
-from copilot.library import split_sentences
+from copilot.library import INJECTION, split_sentences
 
 MAX_SENTENCES = 4
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-./]*[A-Za-z0-9]|[A-Za-z0-9]")
-# Text that tries to steer a model. Such sentences are never quoted, and passages are given to a model as data.
-INJECTION = re.compile(
-    r"ignore (all |any )?(the )?(previous|prior|above|earlier|preceding) (instructions|prompts?|rules)"
-    r"|disregard (all |any )?(the )?(previous|prior|above|system)|system prompt|you are now|new instructions:"
-    r"|<\s*script|javascript:",
-    re.IGNORECASE,
-)
 UNITS = (
     r"N·m|N\.m|N m|Nm|kN|N|mm|cm|µm|um|m|bar|psi|MPa|kPa|kA|A|kVA|V|L/min|l/min|cc/min|ml/min|%|°C|°F|ºC"
     r"|s|ms|min|h|kg|g|rpm|Brix|t"
@@ -249,6 +242,8 @@ async def llm_stream(messages: list[dict[str, str]]) -> AsyncIterator[str]:
                     if delta:
                         got_token = True
                         yield delta
+    except httpx.TimeoutException as error:
+        raise LLMUnavailable("no first token in time" if not got_token else "answer too slow") from error
     except httpx.HTTPError as error:
         raise LLMUnavailable(f"the endpoint could not be reached ({type(error).__name__})") from error
     if not got_token:

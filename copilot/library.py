@@ -26,6 +26,13 @@ FOLDER_TYPES = {
     "corrective_actions": DocType.CORRECTIVE_ACTION,
     "capa": DocType.CORRECTIVE_ACTION,
 }
+# Text that tries to steer an assistant. Such sentences are dropped at ingest and never quoted.
+INJECTION = re.compile(
+    r"ignore (all |any )?(the )?(previous|prior|above|earlier|preceding) (instructions|prompts?|rules)"
+    r"|disregard (all |any )?(the )?(previous|prior|above|system)|system prompt|you are now|new instructions:"
+    r"|<\s*script|javascript:",
+    re.IGNORECASE,
+)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -53,6 +60,18 @@ class ParsedDocument:
 
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def strip_instructions(text: str) -> tuple[str, int]:
+    """Drop sentences that try to instruct an assistant ("ignore previous instructions…"); count them."""
+    kept_lines, removed = [], 0
+    for line in text.splitlines():
+        sentences = split_sentences(line)
+        clean = [s for s in sentences if not INJECTION.search(s)]
+        removed += len(sentences) - len(clean)
+        if clean:
+            kept_lines.append(" ".join(clean))
+    return "\n".join(kept_lines), removed
 
 
 def _pack(location: str, paragraphs: list[str]) -> list[Passage]:

@@ -8,6 +8,7 @@ area, instruction versions) are applied inside both retrievers, never after them
 post-filter would starve the fused list.
 """
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from copilot.embedding import embedder
 from copilot.models import ROLE_VALUES, IndexState, KnowledgeChunk
 
 RRF_K = 60
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 CANDIDATES = 20
 
 

@@ -28,7 +28,7 @@ from copilot.answers import (
     numeric_guard,
 )
 from copilot.embedding import embedder
-from copilot.library import SUPPORTED, ParsedDocument, UnreadableDocument, parse_file
+from copilot.library import SUPPORTED, ParsedDocument, UnreadableDocument, parse_file, strip_instructions
 from copilot.library import Passage as ParsedPassage
 from copilot.models import (
     Conversation,
@@ -82,7 +82,20 @@ def document_ingest(
     version: InstructionVersion | None = None,
     steps: list[Step | None] | None = None,
 ) -> tuple[KnowledgeDocument, bool]:
-    """Add or replace one document and its passages; returns (document, changed). Unchanged → skipped."""
+    """Add or replace one document and its passages; returns (document, changed). Unchanged → skipped.
+
+    Sentences that try to instruct an assistant are dropped here, so neither engine ever sees them.
+    """
+    quarantined = 0
+    kept: list[tuple[ParsedPassage, Step | None]] = []
+    for n, passage in enumerate(parsed.passages):
+        text, removed = strip_instructions(passage.text)
+        quarantined += removed
+        if text.strip():
+            kept.append((ParsedPassage(passage.location, text), steps[n] if steps else None))
+    if quarantined:
+        parsed = ParsedDocument(parsed.title, parsed.file_format, parsed.meta, [p for p, _ in kept])
+        steps = [s for _, s in kept] if steps else None
     digest = _document_hash(parsed)
     existing = KnowledgeDocument.objects.filter(source_key=source_key).first()
     if existing is not None and existing.content_hash == digest:
@@ -128,7 +141,7 @@ def document_ingest(
             action="copilot.document.update" if existing else "copilot.document.add",
             obj=document,
             summary=f"{'Re-indexed' if existing else 'Added'} {document.title} ({len(chunks)} passages)",
-            data={"source": source_key, "content_hash": digest},
+            data={"source": source_key, "content_hash": digest, "quarantined_sentences": quarantined},
         )
     retrieval.vectors_delete(old_ids)
     retrieval.vectors_upsert(

@@ -48,3 +48,18 @@ def library(demo_plant, library_dir):
     library_ingest_paths(paths=[library_dir])
     instruction_versions_index()
     return library_dir
+
+
+@pytest.fixture
+def station_run(library):
+    """Ana García signed in at the 400 t press tablet, on step 4 of WO-24123-10 (the die clamp torque)."""
+    from instructions.models import Execution, Station
+    from labor.models import Employee
+    from tests.actors import start, station_client
+
+    station = Station.objects.get(code="ST-PRS-400")
+    ana = Employee.objects.get(badge_id="100101")
+    client = station_client(station, ana, pin="4821")
+    url = start(client, "WO-24123-10")
+    execution = Execution.objects.get(work_order__barcode="WO-24123-10", status="active")
+    return client, execution, ana

@@ -41,6 +41,12 @@ class FakeLLM:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802
+                try:
+                    self._answer()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting, as it should
+
+            def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 fake.requests.append(json.loads(self.rfile.read(length)))
                 mode = self.path.strip("/").split("/")[0]
