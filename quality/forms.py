@@ -1,6 +1,6 @@
 from django import forms
 
-from quality.models import DefectCategory
+from quality.models import DefectCategory, Disposition, TriageField, TriageVerdict
 
 
 class DefectForm(forms.Form):
@@ -8,3 +8,23 @@ class DefectForm(forms.Form):
     quantity = forms.IntegerField(min_value=1, initial=1)
     description = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     photo = forms.FileField(required=False)
+
+
+class NcrUpdateForm(forms.Form):
+    category = forms.ChoiceField(choices=[("", "—"), *DefectCategory.choices], required=False)
+    root_cause_code = forms.CharField(max_length=32, required=False)
+    containment = forms.CharField(max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    corrective_action = forms.CharField(
+        max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    disposition = forms.ChoiceField(choices=Disposition.choices, required=False)
+
+
+class TriageDecisionForm(forms.Form):
+    field = forms.ChoiceField(choices=TriageField.choices)
+    verdict = forms.ChoiceField(choices=TriageVerdict.choices)
+    value = forms.CharField(max_length=4000, required=False)
+
+
+class NcrImportForm(forms.Form):
+    file = forms.FileField(help_text="CSV with the columns described in docs/quality.md")

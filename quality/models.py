@@ -142,6 +142,11 @@ class NCR(models.Model):
         index = NCR_LIFECYCLE.index(self.status)
         return NCR_LIFECYCLE[index + 1] if index + 1 < len(NCR_LIFECYCLE) else None
 
+    @property
+    def next_status_label(self) -> str:
+        target = self.next_status()
+        return NCRStatus(target).label if target else ""
+
 
 class DraftStatus(models.TextChoices):
     PENDING = "pending", "Drafting"

@@ -924,3 +924,17 @@ def feedback_check_enqueue(*, instruction_id: int, step_key: str) -> None:
     from quality.tasks import step_feedback_task
 
     step_feedback_task.enqueue(instruction_id, step_key)
+
+
+def alert_acknowledge(*, alert: QualityAlert, user: Any) -> QualityAlert:
+    if QualityAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_by=user, acknowledged_at=timezone.now()
+    ):
+        audit_record(
+            actor=user,
+            action="quality.alert_acknowledge",
+            obj=alert,
+            summary=f"Acknowledged: {alert.summary}",
+        )
+    alert.refresh_from_db()
+    return alert

@@ -1,9 +1,24 @@
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
-from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_GET
+import io
 
-from quality.models import DefectReport
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from instructions.models import Operation, Part
+from plexcopilot.roles import QUALITY, role_required
+from quality import selectors, services
+from quality.forms import NcrImportForm, NcrUpdateForm, TriageDecisionForm
+from quality.models import (
+    NCR,
+    ROOT_CAUSES,
+    DefectCategory,
+    DefectReport,
+    DraftStatus,
+    NCRStatus,
+    QualityAlert,
+)
 
 
 @require_GET
@@ -17,3 +32,138 @@ def defect_photo(request: HttpRequest, pk: int, size: str) -> FileResponse:
     response = FileResponse(field.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@require_GET
+@role_required(QUALITY)
+def ncr_queue(request: HttpRequest) -> HttpResponse:
+    context = {
+        "ncrs": selectors.ncr_queue(),
+        "alerts": selectors.alerts_open(),
+        "spec_trends": selectors.out_of_spec_trends(),
+    }
+    return render(request, "quality/queue.html", context)
+
+
+def _ncr_page(
+    request: HttpRequest, ncr: NCR, *, form: NcrUpdateForm | None = None, status: int = 200
+) -> HttpResponse:
+    draft = getattr(ncr, "triage", None)
+    context = {
+        "ncr": ncr,
+        "draft": draft,
+        "view": selectors.triage_view(draft) if draft and draft.status == DraftStatus.READY else None,
+        "decisions": {d.field: d for d in draft.decisions.all()} if draft else {},
+        "worker_slow": selectors.draft_waiting_on_worker(draft) if draft else False,
+        "root_causes": ROOT_CAUSES,
+        "categories": DefectCategory.choices,
+        "lifecycle": NCRStatus.choices,
+        "form": form or NcrUpdateForm(initial={f: getattr(ncr, f) for f in NcrUpdateForm.base_fields}),
+    }
+    template = (
+        "quality/ncr_detail.html#triage"
+        if request.htmx and request.method == "GET"
+        else "quality/ncr_detail.html"
+    )
+    return render(request, template, context, status=status)
+
+
+def _ncr(pk: int) -> NCR:
+    return get_object_or_404(
+        NCR.objects.select_related("part", "operation", "work_order", "reported_by", "defect", "step"), pk=pk
+    )
+
+
+@require_GET
+@role_required(QUALITY)
+def ncr_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _ncr_page(request, _ncr(pk))
+
+
+@require_POST
+@role_required(QUALITY)
+def ncr_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    ncr = _ncr(pk)
+    form = TriageDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a field and accept, edit or reject.")
+        return _ncr_page(request, ncr, status=422)
+    try:
+        services.ncr_decide(ncr=ncr, user=request.user, **form.cleaned_data)
+    except services.NcrInvalid as error:
+        messages.error(request, str(error))
+        return _ncr_page(request, ncr, status=422)
+    messages.success(
+        request,
+        f"{form.cleaned_data['field'].replace('_', ' ').capitalize()} {form.cleaned_data['verdict']}.",
+    )
+    return redirect("quality-ncr-detail", pk=ncr.pk)
+
+
+@require_POST
+@role_required(QUALITY)
+def ncr_update(request: HttpRequest, pk: int) -> HttpResponse:
+    ncr = _ncr(pk)
+    form = NcrUpdateForm(request.POST)
+    if not form.is_valid():
+        return _ncr_page(request, ncr, form=form, status=422)
+    try:
+        services.ncr_update(ncr=ncr, user=request.user, **form.cleaned_data)
+        if "advance" in request.POST:
+            services.ncr_advance(ncr=ncr, user=request.user)
+    except services.NcrInvalid as error:
+        messages.error(request, str(error))
+        return _ncr_page(request, ncr, form=form, status=422)
+    messages.success(request, f"{ncr.number} saved — {ncr.get_status_display()}.")
+    return redirect("quality-ncr-detail", pk=ncr.pk)
+
+
+@require_POST
+@role_required(QUALITY)
+def ncr_retriage(request: HttpRequest, pk: int) -> HttpResponse:
+    ncr = _ncr(pk)
+    services.ncr_triage_request(ncr=ncr, actor=request.user)
+    messages.success(request, "Triage queued again.")
+    return redirect("quality-ncr-detail", pk=ncr.pk)
+
+
+@require_POST
+@role_required(QUALITY)
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = get_object_or_404(QualityAlert, pk=pk)
+    services.alert_acknowledge(alert=alert, user=request.user)
+    return redirect("quality-queue")
+
+
+@require_GET
+@role_required(QUALITY)
+def trends(request: HttpRequest) -> HttpResponse:
+    part, operation, step = selectors.trend_filters(request.GET)
+    trend = selectors.defect_trend(part=part, operation=operation, step_key=step.key if step else "")
+    context = {
+        "trend": trend,
+        "part": part,
+        "operation": operation,
+        "step": step,
+        "parts": Part.objects.all(),
+        "operations": Operation.objects.filter(part=part) if part else [],
+        "steps": selectors.trend_steps(operation) if operation else [],
+        "spec_trends": selectors.out_of_spec_trends(),
+    }
+    return render(request, "quality/trends.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(QUALITY)
+def ncr_import(request: HttpRequest) -> HttpResponse:
+    form = NcrImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            text = form.cleaned_data["file"].read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
+        else:
+            report = services.ncr_history_import(lines=io.StringIO(text, newline=""), actor=request.user)
+    status = 422 if request.method == "POST" and (not form.is_valid() or (report and report.errors)) else 200
+    return render(request, "quality/import.html", {"form": form, "report": report}, status=status)

@@ -1,0 +1,196 @@
+"""Quality reads: the engineer's queue, triage evidence, defect and out-of-spec trends."""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from instructions.models import Measurement, Operation, Part, Step, WorkInstruction
+from quality.models import (
+    NCR,
+    ROOT_CAUSES,
+    DefectCategory,
+    DraftStatus,
+    NCRSource,
+    NCRStatus,
+    NCRTriageDraft,
+    QualityAlert,
+)
+
+# A pending draft older than this has most likely not been picked up: the worker is not running.
+WORKER_SLOW_SECONDS = 30
+
+
+def ncr_queue() -> QuerySet[NCR]:
+    """Open floor NCRs, newest first, with what the page shows."""
+    return (
+        NCR.objects.filter(source=NCRSource.FLOOR)
+        .exclude(status=NCRStatus.CLOSED)
+        .select_related("part", "operation", "reported_by", "triage", "defect")
+        .order_by("-opened_at", "-id")
+    )
+
+
+def alerts_open() -> QuerySet[QualityAlert]:
+    return QualityAlert.objects.filter(acknowledged_at__isnull=True).select_related("instruction")[:20]
+
+
+def draft_waiting_on_worker(draft: NCRTriageDraft) -> bool:
+    """True when a pending draft has waited long enough that the worker is probably down."""
+    if draft.status != DraftStatus.PENDING:
+        return False
+    waited = (timezone.now() - draft.requested_at).total_seconds()
+    return waited > getattr(settings, "QUALITY_WORKER_SLOW_SECONDS", WORKER_SLOW_SECONDS)
+
+
+def triage_view(draft: NCRTriageDraft) -> dict[str, Any]:
+    """The draft with labels, percentages and the cited NCRs resolved, ready for the page."""
+    ids = [n["id"] for n in draft.neighbours]
+    for group in (draft.categories, draft.root_causes, draft.containment):
+        for item in group:
+            ids.extend(item.get("evidence", []))
+    found = NCR.objects.select_related("part", "operation").in_bulk(ids)
+    labels = {**dict(DefectCategory.choices), **ROOT_CAUSES}
+
+    def rows(group: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "value": item[key],
+                "label": labels.get(item[key], "") if key == "code" else "",
+                "pct": round(100 * item.get("confidence", 0)),
+                "evidence": [found[i] for i in item.get("evidence", []) if i in found],
+            }
+            for item in group
+        ]
+
+    return {
+        "categories": rows(draft.categories, "code"),
+        "root_causes": rows(draft.root_causes, "code"),
+        "containment": rows(draft.containment, "text"),
+        "neighbours": [
+            (found[n["id"]], round(100 * n["score"])) for n in draft.neighbours if n["id"] in found
+        ],
+    }
+
+
+def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    months, day = [], first.replace(day=1)
+    while day <= last:
+        months.append(day)
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+@dataclass
+class TrendBar:
+    label: str
+    count: int
+    x: float
+    y: float
+    height: float
+
+
+@dataclass
+class Trend:
+    title: str
+    bars: list[TrendBar]
+    total: int
+    peak: int
+    width: int
+    height: int
+    bar_width: float
+
+
+def defect_trend(
+    *, part: Part | None = None, operation: Operation | None = None, step_key: str = "", months: int = 24
+) -> Trend:
+    """NCRs (history and floor) per month for a part / operation / step, as bars ready for an inline SVG."""
+    rows = NCR.objects.all()
+    if part is not None:
+        rows = rows.filter(part=part)
+    if operation is not None:
+        rows = rows.filter(operation=operation)
+    if step_key:
+        rows = rows.filter(step_key=step_key)
+    today = timezone.localdate()
+    start = (today.replace(day=1) - datetime.timedelta(days=31 * (months - 1))).replace(day=1)
+    counts: dict[datetime.date, int] = {}
+    for opened in rows.filter(opened_at__date__gte=start).values_list("opened_at", flat=True):
+        month = timezone.localtime(opened).date().replace(day=1)
+        counts[month] = counts.get(month, 0) + 1
+    buckets = _months(start, today)
+    width, height, top = 720, 200, 20
+    peak = max(counts.values(), default=0)
+    slot = width / max(len(buckets), 1)
+    bars = []
+    for i, month in enumerate(buckets):
+        count = counts.get(month, 0)
+        bar_height = (height - top - 24) * count / peak if peak else 0
+        bars.append(
+            TrendBar(
+                label=month.strftime("%b %y"),
+                count=count,
+                x=round(i * slot + slot * 0.15, 1),
+                y=round(height - 24 - bar_height, 1),
+                height=round(bar_height, 1),
+            )
+        )
+    title = " / ".join(
+        filter(
+            None, [part.number if part else "All parts", f"op {operation.sequence}" if operation else "", ""]
+        )
+    )
+    return Trend(title, bars, sum(counts.values()), peak, width, height, round(slot * 0.7, 1))
+
+
+@dataclass
+class StepSpecTrend:
+    instruction: WorkInstruction
+    step: Step
+    readings: list[Measurement]
+    out_of_spec: int
+    alert: bool
+
+
+def out_of_spec_trends() -> list[StepSpecTrend]:
+    """For every measured step with readings: the last N readings and how many were out of spec."""
+    window = int(getattr(settings, "QUALITY_OOS_WINDOW", 10))
+    limit = int(getattr(settings, "QUALITY_OOS_LIMIT", 3))
+    trends = []
+    for instruction in WorkInstruction.objects.select_related("current_version").order_by("title"):
+        if instruction.current_version is None:
+            continue
+        for step in instruction.current_version.steps.exclude(check_kind="").order_by("order"):
+            readings = list(
+                Measurement.objects.filter(
+                    execution__version__instruction=instruction, step__key=step.key
+                ).order_by("-entered_at", "-id")[:window]
+            )
+            if not readings:
+                continue
+            bad = sum(1 for m in readings if not m.in_spec)
+            trends.append(StepSpecTrend(instruction, step, readings[::-1], bad, bad >= limit))
+    trends.sort(key=lambda t: (-t.alert, -t.out_of_spec, t.instruction.title, t.step.order))
+    return trends
+
+
+def trend_filters(params: Any) -> tuple[Part | None, Operation | None, Step | None]:
+    """Part, operation and step chosen on the trends page; unknown ids are ignored."""
+    part = Part.objects.filter(pk=params.get("part") or 0).first()
+    operation = Operation.objects.filter(pk=params.get("operation") or 0, part=part).first() if part else None
+    step = None
+    if operation is not None and params.get("step"):
+        instruction = WorkInstruction.objects.filter(operation=operation).first()
+        if instruction and instruction.current_version_id:
+            step = Step.objects.filter(version_id=instruction.current_version_id, key=params["step"]).first()
+    return part, operation, step
+
+
+def trend_steps(operation: Operation) -> list[Step]:
+    instruction = WorkInstruction.objects.filter(operation=operation).first()
+    if instruction is None or instruction.current_version_id is None:
+        return []
+    return list(Step.objects.filter(version_id=instruction.current_version_id).order_by("order"))
