@@ -78,12 +78,12 @@ class RateBudget:
 
     def try_acquire(self) -> float:
         """Take a slot now and return 0, or return how many seconds to wait before trying again."""
-        now = self.clock()
+        BudgetLock.objects.get_or_create(name=self.name)
         with transaction.atomic():
             # The locked row serialises budget checks between processes (PostgreSQL); SQLite's
-            # immediate transactions already do.
-            BudgetLock.objects.get_or_create(name=self.name)
+            # immediate transactions already do. The clock is read once the lock is held.
             BudgetLock.objects.select_for_update().filter(name=self.name).first()
+            now = self.clock()
             ApiCall.objects.filter(at__lte=now - self.window).delete()
             in_window = ApiCall.objects.filter(at__gt=now - self.window)
             if in_window.count() < self.limit:

@@ -79,3 +79,34 @@ def test_it_tells_how_long_to_wait_when_the_window_is_full():
     clock.sleep(4)
     assert budget.try_acquire() == pytest.approx(6.0)
     assert budget.acquire() == pytest.approx(6.0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_holds_the_budget_for_concurrent_workers_on_real_time():
+    """Four workers at once, each with its own connection, client and budget object: 20 calls/second."""
+    import threading
+
+    from django.db import connection
+
+    with FakePlex(rate_limit=20, rate_window=0.9) as fake:
+        problems = []
+
+        def worker():
+            try:
+                budget = RateBudget(limit=20, window=1.0)
+                with make_client(fake, budget=budget, max_retries=0) as client:
+                    for _ in range(15):
+                        client.get("mdm/v1/parts")
+            except Exception as exc:  # collected and asserted below
+                problems.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        statuses = [r.status for r in fake.requests]
+    assert problems == []
+    assert len(statuses) == 60 and set(statuses) == {200}
