@@ -35,11 +35,11 @@ class TestVerifyAuditCommand:
             call_command("verify_audit")
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="copies the SQLite database file")
-def test_it_fails_on_a_tampered_copy_of_the_database(tmp_path):
-    """A tamperer with the file: drops the triggers in a copy, edits a row; verify_audit names the row."""
-    target = events()[1]
+def verify_copies(tmp_path, event_pk):
+    """Copy the SQLite database twice; in one copy a tamperer drops the trigger and edits event `event_pk`.
+
+    Returns the `manage.py verify_audit` results (intact copy, tampered copy).
+    """
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_checkpoint(FULL)")
     dirs = {}
@@ -50,20 +50,31 @@ def test_it_fails_on_a_tampered_copy_of_the_database(tmp_path):
         (dirs[name] / "secret_key").write_text("test-only")
     db = sqlite3.connect(dirs["tampered"] / "plexcopilot.sqlite3")
     with pytest.raises(sqlite3.OperationalError, match="plexcopilot_audit_guard"):
-        db.execute("UPDATE plexcopilot_auditevent SET summary = 'nothing happened' WHERE id = ?", [target.pk])
+        db.execute("UPDATE plexcopilot_auditevent SET summary = 'nothing happened' WHERE id = ?", [event_pk])
     db.execute("DROP TRIGGER plexcopilot_audit_no_update")
-    db.execute("UPDATE plexcopilot_auditevent SET summary = 'nothing happened' WHERE id = ?", [target.pk])
+    db.execute("UPDATE plexcopilot_auditevent SET summary = 'nothing happened' WHERE id = ?", [event_pk])
     db.commit()
     db.close()
 
     def verify(data_dir):
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_TEST_NAME", "DATABASE_URL")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DATABASE_TEST_NAME", "DATABASE_URL", "REDIS_URL")
+        }
         return subprocess.run([sys.executable, "manage.py", "verify_audit"], cwd=settings.BASE_DIR,
                               env={**env, "PLEXCOPILOT_DATA_DIR": str(data_dir)}, capture_output=True, text=True)  # fmt: skip
 
-    intact = verify(dirs["intact"])
+    return verify(dirs["intact"]), verify(dirs["tampered"])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="copies the SQLite database file")
+def test_it_fails_on_a_tampered_copy_of_the_database(tmp_path):
+    """A tamperer with the file: drops the trigger in a copy, edits a row; verify_audit names the row."""
+    target = events()[1]
+    intact, tampered = verify_copies(tmp_path, target.pk)
     assert intact.returncode == 0, intact.stderr
     assert "intact: 4 events" in intact.stdout
-    tampered = verify(dirs["tampered"])
     assert tampered.returncode == 1
     assert f"event {target.pk} was altered" in tampered.stderr
