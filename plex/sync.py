@@ -124,6 +124,10 @@ def _others(queryset: Any, obj: Any) -> Any:
     return queryset.exclude(pk=obj.pk) if obj is not None and obj.pk else queryset
 
 
+def _plain(value: Decimal | None) -> str:
+    return "—" if value is None else format(Decimal(value).normalize(), "f")
+
+
 def _digest(rec: Any) -> str:
     return hashlib.sha256(json.dumps(rec, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -432,7 +436,7 @@ def _apply_specifications(body: Any, ctx: Context) -> None:
             lower = target - minus
         if lower is not None and upper is not None and lower > upper:
             raise Malformed(f"lower limit {lower} is above upper limit {upper}")
-        PartSpecification.objects.update_or_create(
+        spec, _ = PartSpecification.objects.update_or_create(
             plex_id=plex_id,
             defaults={
                 "part": part,
@@ -445,8 +449,29 @@ def _apply_specifications(body: Any, ctx: Context) -> None:
                 "updated_at": _moment(rec, "updatedDateTime"),
             },
         )
+        _report_drift(ctx, spec)
 
     _each(ctx, "part-specification", _records(body, "part_specifications"), "id", apply)
+
+
+def _report_drift(ctx: Context, spec: PartSpecification) -> None:
+    """A published step keeps its limits until a person approves a change; when Plex's limits move, the
+    admin (and engineering) are told which step still checks the old ones."""
+    for link in StepSpecLink.objects.filter(specification=spec).select_related(
+        "instruction__current_version"
+    ):
+        version = link.instruction.current_version
+        step = version.steps.filter(key=link.step_key).first() if version else None
+        if step is None or (step.spec_lower, step.spec_upper) == (spec.lower, spec.upper):
+            continue
+        _report(
+            ctx.run,
+            "spec-drift",
+            spec.plex_id,
+            f"Plex limits for {spec.part.number} {spec.number} are now {_plain(spec.lower)}–{_plain(spec.upper)} "
+            f"{spec.unit}; step {step.order} of {link.instruction.title} v{version.number} still checks "
+            f"{_plain(step.spec_lower)}–{_plain(step.spec_upper)}. Propose a change to the instruction.",
+        )
 
 
 def _apply_control_plans(body: Any, ctx: Context) -> None:

@@ -2,6 +2,7 @@
 malformed payloads and outages without leaving half-applied data."""
 
 import copy
+from decimal import Decimal
 
 import pytest
 
@@ -208,3 +209,16 @@ def test_it_never_rewrites_an_existing_instruction(client):
     plex_sync(client=client)
     instruction.refresh_from_db()
     assert instruction.current_version == version and instruction.versions.count() == 1
+
+
+def test_it_reports_plex_limits_that_moved_away_from_a_published_step(client, fake_plex):
+    plex_sync(client=client)
+    fake_plex.data.part_specifications[0]["toleranceType"]["targetPlus"] = 0.2
+    run = plex_sync(client=client)
+    assert run.status == SyncRunStatus.PARTIAL
+    drift = SyncError.objects.filter(resource="spec-drift")
+    assert drift.count() == 2  # the spec is checked in both LS-4410 operations' baselines
+    assert "are now 8.4–8.7 mm" in drift.first().message
+    assert "still checks 8.4–8.6" in drift.first().message
+    spec = PartSpecification.objects.get(plex_id=fake_plex.data.part_specifications[0]["id"])
+    assert spec.upper == spec.nominal + Decimal("0.2")  # the cache follows Plex; the step waits for approval
