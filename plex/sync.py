@@ -462,7 +462,7 @@ def _report_drift(ctx: Context, spec: PartSpecification) -> None:
     ):
         version = link.instruction.current_version
         step = version.steps.filter(key=link.step_key).first() if version else None
-        if step is None or (step.spec_lower, step.spec_upper) == (spec.lower, spec.upper):
+        if version is None or step is None or (step.spec_lower, step.spec_upper) == (spec.lower, spec.upper):
             continue
         _report(
             ctx.run,
