@@ -1,0 +1,46 @@
+import datetime
+
+from django.utils import timezone
+
+from labor.models import CertificationType
+from labor.selectors import certification_expiries, expiry_band, skill_gaps
+from tests.actors import certify, make_employee
+from tests.labor.conftest import desk_client
+
+
+def test_it_bands_expiries_at_90_60_30_days():
+    today = datetime.date(2026, 1, 1)
+    bands = [
+        expiry_band(today + datetime.timedelta(days=d), today)[0] for d in (-1, 0, 30, 31, 60, 61, 90, 91)
+    ]
+    assert bands == ["expired", "d30", "d30", "d60", "d60", "d90", "d90", ""]
+
+
+def test_it_lists_expiring_certifications_soonest_first(plant):
+    rows = certification_expiries(timezone.localdate())
+    assert [r["cert"].employee for r in rows] == [plant.expired]
+    soon = make_employee("520001")
+    certify(soon, CertificationType.objects.get(code="PRESS-T"), "certified", 45)
+    rows = certification_expiries(timezone.localdate())
+    assert [(r["cert"].employee, r["band"]) for r in rows] == [(plant.expired, "expired"), (soon, "d60")]
+
+
+def test_it_shows_the_matrix_and_the_alerts(plant):
+    page = desk_client(plant.supervisor).get("/labor/certifications/").content.decode()
+    assert "PRESS-T" in page and "Expert" in page and "EXPIRED" in page
+    assert "Expired 3 d ago" in page
+
+
+def test_it_finds_skill_gaps_for_the_open_work_and_suggests_cross_training(plant):
+    for e in (plant.trainee, plant.certified, plant.expert, plant.expired, plant.uncertified):
+        e.shift = "A"
+        e.save()
+    [gap] = skill_gaps(timezone.localdate())
+    assert gap.cert.code == "PRESS-T" and gap.demand == 1 and gap.work == ["WO-1-10"]
+    assert {e for e, _level, _until in gap.holders} == {plant.trainee, plant.certified, plant.expert}
+    assert gap.by_shift == {"A": 3, "B": 0, "C": 0} and gap.severity == "thin"
+    assert any("Renew" in s and plant.expired.full_name in s for s in gap.suggestions)
+    assert any("trainee to certified" in s for s in gap.suggestions)
+    assert any(s.startswith("Shift B has no valid PRESS-T") for s in gap.suggestions)
+    page = desk_client(plant.supervisor).get("/labor/skill-gaps/")
+    assert b"THIN" in page.content

@@ -1,0 +1,71 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from instructions.models import Measurement
+from instructions.services import execution_start
+from labor.models import Handover
+from labor.selectors import shift_at
+from labor.services import LaborError, andon_raise, handover_acknowledge, handover_draft, handover_sign
+from tests.actors import make_employee
+from tests.labor.conftest import desk_client
+
+
+def current():
+    return shift_at(timezone.now())
+
+
+def test_it_drafts_the_handover_from_the_shift_data_most_urgent_first(plant):
+    execution = execution_start(work_order=plant.work_order, employee=plant.certified)
+    step = execution.version.steps.get(order=2)
+    Measurement.objects.create(execution=execution, step=step, value=Decimal("31"), raw_value="31", in_spec=False,
+                               entered_by=plant.certified)  # fmt: skip
+    andon_raise(station=plant.station, employee=plant.certified, category="material", note="Out of blanks")
+    andon_raise(station=plant.station, employee=plant.certified, category="safety", note="Guard <open>")
+    day, shift = current()
+    handover = handover_draft(day=day, shift=shift)
+    kinds = [item["kind"] for item in handover.items]
+    assert kinds[0] == "safety" and kinds.index("out_of_spec") < kinds.index("andon") < kinds.index(
+        "production"
+    )
+    assert "Out of spec on WO-1-10 step 2" in handover.text and "NOT re-checked" in handover.text
+    assert "WO-1-10 in progress at step 1 of 4" in handover.text
+    page = desk_client(plant.supervisor).get(f"/labor/handover/?pk={handover.pk}")
+    assert b"Guard &lt;open&gt;" in page.content
+
+
+def test_it_is_signed_by_the_outgoing_and_acknowledged_by_the_incoming_lead(plant):
+    day, shift = current()
+    handover = handover_draft(day=day, shift=shift)
+    with pytest.raises(LaborError, match="not signed"):
+        handover_acknowledge(handover=handover, user=plant.supervisor.user)
+    with pytest.raises(LaborError, match="empty"):
+        handover_sign(handover=handover, user=plant.supervisor.user, text="   ")
+    handover = handover_sign(
+        handover=handover, user=plant.supervisor.user, text="All quiet. Die D-40 sharpened."
+    )
+    with pytest.raises(LaborError, match="already signed"):
+        handover_draft(day=day, shift=shift)
+    with pytest.raises(LaborError, match="incoming lead"):
+        handover_acknowledge(handover=handover, user=plant.supervisor.user)
+    incoming = make_employee("600002", "supervisor", first="Ian")
+    handover = handover_acknowledge(handover=handover, user=incoming.user)
+    assert handover.acknowledged_by == incoming.user and handover.acknowledged_at >= handover.signed_at
+    assert handover.text == "All quiet. Die D-40 sharpened."
+
+
+def test_it_runs_the_handover_journey_through_the_pages(plant):
+    outgoing = desk_client(plant.supervisor)
+    outgoing.post("/labor/handover/draft/")
+    handover = Handover.objects.get()
+    response = outgoing.post(f"/labor/handover/{handover.pk}/sign/", {"text": ""})
+    assert response.status_code == 422 and b"empty" in response.content
+    outgoing.post(f"/labor/handover/{handover.pk}/sign/", {"text": "Edited by Sue"})
+    incoming = desk_client(make_employee("600003", "supervisor", first="Ian"))
+    assert b"acknowledge" in incoming.get(f"/labor/handover/?pk={handover.pk}").content
+    incoming.post(f"/labor/handover/{handover.pk}/acknowledge/")
+    handover.refresh_from_db()
+    assert handover.signed_by == plant.supervisor.user and handover.acknowledged_at is not None
+    assert handover.window_end <= timezone.now() + datetime.timedelta(seconds=1)
