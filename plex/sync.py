@@ -162,6 +162,7 @@ def plex_sync(
     owned = client is None
     client = client or PlexClient.from_settings()
     run = SyncRun.objects.create(started_at=now)
+    calls_before = client.calls
     stopped = ""
     try:
         for resource in resources or RESOURCES:
@@ -200,7 +201,7 @@ def plex_sync(
     finally:
         if owned:
             client.close()
-    run.calls = client.calls
+    run.calls = client.calls - calls_before
     run.finished_at = timezone.now()
     errors = run.errors.count()
     run.status = SyncRunStatus.FAILED if stopped else (SyncRunStatus.PARTIAL if errors else SyncRunStatus.OK)
