@@ -145,6 +145,12 @@ class ArgosBackend:
 # --- HTTP backends -----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _http() -> httpx.Client:
+    """One pooled client for every translation call (timeouts are set per request)."""
+    return httpx.Client()
+
+
 class LibreTranslateBackend:
     name = "libretranslate"
 
@@ -159,7 +165,7 @@ class LibreTranslateBackend:
         if self.api_key:
             payload["api_key"] = self.api_key
         try:
-            response = httpx.post(f"{self.url}/translate", json=payload, timeout=self.timeout)
+            response = _http().post(f"{self.url}/translate", json=payload, timeout=self.timeout)
             response.raise_for_status()
             translated = response.json()["translatedText"]
         except (httpx.HTTPError, KeyError, ValueError) as error:
@@ -195,7 +201,7 @@ class OpenAICompatibleBackend:
                 "messages": [{"role": "system", "content": system}, {"role": "user", "content": sentence}],
             }
             try:
-                response = httpx.post(
+                response = _http().post(
                     f"{self.url}/chat/completions", json=body, headers=headers, timeout=self.timeout
                 )
                 response.raise_for_status()

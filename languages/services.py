@@ -27,7 +27,7 @@ from django.utils import timezone
 from instructions.models import InstructionVersion, Step, WorkInstruction
 from labor.models import Employee
 from languages.backends import machine_translate
-from languages.guards import codes_in, guard_check, normalise, sentences_split
+from languages.guards import GuardResult, codes_in, guard_check, normalise, sentences_split
 from languages.models import (
     GlossaryTerm,
     MemoryOrigin,
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 SOURCE_LANGUAGE = "en"
 TRANSLATED_FIELDS = ("title", "text", "caution", "why")
 FUZZY_MIN_RATIO = 0.9
+# A machine sentence shorter than this share of the English one has dropped something: never shorten a warning.
+MIN_LENGTH_RATIO = 0.35
 # Origins whose text a person approved (or that needs no translation).
 APPROVED_ORIGINS = {"safety", "memory", "verbatim"}
 PLACEHOLDER = re.compile(r"\[\s*T\s*(\d+)\s*\]")
@@ -247,6 +249,12 @@ def texts_translate(
                     if restored is not None
                     else None
                 )
+                if (
+                    check is not None
+                    and restored is not None
+                    and len(restored) < MIN_LENGTH_RATIO * len(segment.source)
+                ):
+                    check = GuardResult(ok=False, missing=["most of the sentence (translation too short)"])
                 if check is not None and check.ok and restored is not None:
                     segment.text, segment.origin, segment.note = (
                         _with_stop(segment.source, restored),
