@@ -63,10 +63,10 @@ def _marian_npz(
     bias[0, favour] = 50.0
     weights["decoder_ff_logit_out_b"] = bias
     config = (
-        "type: transformer\nenc-depth: 1\ndec-depth: 1\ntransformer-heads: %d\n"
+        f"type: transformer\nenc-depth: 1\ndec-depth: 1\ntransformer-heads: {heads}\n"
         "transformer-ffn-activation: relu\ntransformer-preprocess: ''\ntransformer-postprocess: dan\n"
         "transformer-postprocess-emb: d\ntransformer-decoder-autoreg: self-attention\n"
-        "transformer-no-projection: false\ntransformer-guided-alignment-layer: last\n" % heads
+        "transformer-no-projection: false\ntransformer-guided-alignment-layer: last\n"
     )
     weights["special:model.yml"] = np.frombuffer(config.encode() + b"\0", dtype=np.int8)
     np.savez(path, **weights)

@@ -1,7 +1,9 @@
 """Property tests: glossary terms, numbers and units survive translation, or the English is kept and flagged."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from languages.guards import guard_check, numbers_in, quantities_in, sentences_split
 from languages.models import GlossaryTerm
