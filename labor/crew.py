@@ -209,6 +209,9 @@ def _explain(
                 f"certified or expert lead. {seats} empty."
             )
     over = [by_id[pid].name for pid, reason in why_not.items() if "limit" in reason]
+    idle_trainees = [
+        p.name for p in people if p.id not in why_not and p.id not in assigned and is_trainee(job, p)
+    ]
     elsewhere = sorted(
         {job_by_id[jid].label for pid, jid in assigned.items() if pid not in why_not and jid != job.id}
     )
@@ -217,4 +220,8 @@ def _explain(
         parts.append(f"every eligible operator is needed at {', '.join(elsewhere[:4])}")
     if over:
         parts.append(f"over the weekly hour limit: {', '.join(over[:4])}")
+    if job.safety_critical and idle_trainees:
+        parts.append(
+            f"{', '.join(idle_trainees[:4])} (trainee) cannot run a safety-critical operation without a certified lead"
+        )
     return "; ".join(parts) + "."

@@ -62,6 +62,10 @@ class LaborError(Exception):
     """A problem the person must see; the message is written for them."""
 
 
+def _code(punch: Punch) -> str:
+    return punch.work_center.code if punch.work_center else "another work center"
+
+
 def _local(at: datetime.datetime) -> str:
     return f"{timezone.localtime(at):%H:%M}"
 
@@ -113,9 +117,7 @@ def clock_in(*, employee: Employee, station: Station) -> str:
             _stop_jobs(employee, state.jobs, station, "stopped at transfer")
             _punch(employee, PunchKind.CLOCK_OUT, station=station, work_center_id=state.clock.work_center_id,
                    note=f"transfer to {station.work_center.code}")  # fmt: skip
-            message = (
-                f"Moved from {state.clock.work_center.code} and clocked in at {station.work_center.code}."
-            )
+            message = f"Moved from {_code(state.clock)} and clocked in at {station.work_center.code}."
         _punch(employee, PunchKind.CLOCK_IN, station=station)
     punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
     return message
@@ -149,7 +151,7 @@ def job_on(*, employee: Employee, station: Station, work_order: WorkOrder) -> st
         raise LaborError("Clock in first, then start the job.")
     if state.clock.work_center_id != station.work_center_id:
         raise LaborError(
-            f"You are clocked in at {state.clock.work_center.code}. Clock in here to move to {station.work_center.code}."
+            f"You are clocked in at {_code(state.clock)}. Clock in here to move to {station.work_center.code}."
         )
     if work_order.operation.work_center_id != station.work_center_id:
         raise LaborError(f"{work_order.barcode} runs at {work_order.operation.work_center.code}, not here.")
@@ -219,7 +221,7 @@ def punches_validate(
         .order_by("at", "id")
     ):
         punches[p.employee_id].append(p)
-    names = {p.work_center_id: p.work_center.code for ps in punches.values() for p in ps if p.work_center_id}
+    names = {p.work_center_id: _code(p) for ps in punches.values() for p in ps if p.work_center_id}
     downtime: dict[int, list[rules.Interval]] = defaultdict(list)
     for call in AndonCall.objects.filter(line_down=True, raised_at__lte=end).filter(
         Q(resolved_at__isnull=True) | Q(resolved_at__gte=start - datetime.timedelta(days=1))
@@ -448,7 +450,7 @@ def crew_inputs(
             id=j.pk,
             label=_job_label(j),
             work_center=j.work_order.operation.work_center.code,
-            certification=(c.code if (c := j.work_order.operation.required_certification) else None),
+            certification=(ct.code if (ct := j.work_order.operation.required_certification) else None),
             safety_critical=j.work_order.operation_id in safety_ops,
             crew_size=j.crew_size,
             hours=float(j.hours),

@@ -133,7 +133,8 @@ def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise LaborError(
-                "Check the correction: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+                "Check the correction: "
+                + "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items())
             )
         data = form.cleaned_data
         if data["action"] == "accept":

@@ -122,3 +122,13 @@ def test_it_solves_forty_people_and_thirty_operations(plant):
             held = by_id[pick.person_id].certifications.get(job.certification) if job.certification else None
             assert job.certification is None or (held and held[1])
     assert WorkOrder.objects.exists() and CrewAssignment.objects.count() == 0
+
+
+def test_it_says_when_an_idle_trainee_cannot_take_a_safety_critical_seat():
+    jobs = [crew.JobNeed(i, f"Op {i * 10}", "WC", "CERT", True, 1, 8) for i in (1, 2)]
+    people = [crew.Person(1, "Ann", "A", True, certifications={"CERT": ("certified", True, "2030-01-01")}),
+              crew.Person(2, "Tom", "A", True, certifications={"CERT": ("trainee", True, "2030-01-01")})]  # fmt: skip
+    solution = crew.crew_solve(jobs, people, shift="A")
+    assert [pick.person_id for picks in solution.picks.values() for pick in picks] == [1]
+    [problem] = solution.problems
+    assert "Tom (trainee) cannot run a safety-critical operation without a certified lead" in problem
