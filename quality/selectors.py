@@ -19,6 +19,9 @@ from quality.models import (
     NCRTriageDraft,
     QualityAlert,
 )
+from quality.triage import SAME_OPERATION_BONUS, SAME_STEP_BONUS
+
+MAX_SIMILARITY = 1 + SAME_OPERATION_BONUS + SAME_STEP_BONUS
 
 # A pending draft older than this has most likely not been picked up: the worker is not running.
 WORKER_SLOW_SECONDS = 30

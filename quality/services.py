@@ -233,7 +233,9 @@ def ncr_triage_run(*, draft_id: int) -> NCRTriageDraft:
     with transaction.atomic():
         draft.categories = [_candidate(c) for c in result.categories[:3]]
         draft.root_causes = [_candidate(c) for c in result.root_causes[:3]]
-        draft.containment = [{"text": c.code, "evidence": c.evidence} for c in result.containment]
+        draft.containment = [
+            {"text": c.code, "confidence": c.confidence, "evidence": c.evidence} for c in result.containment
+        ]
         draft.neighbours = [
             {"id": n.case.id, "score": round(n.score, 3)} for n in result.neighbours[:TRIAGE_EVIDENCE]
         ]
