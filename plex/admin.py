@@ -82,16 +82,7 @@ class SyncErrorAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxItem)
 class OutboxItemAdmin(ReadOnly):
-    list_display = [
-        "id",
-        "kind",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "created_at",
-        "sent_at",
-        "last_error",
-    ]
+    list_display = ["id", "kind", "status", "attempts", "last_error", "next_attempt_at", "sent_at"]
     list_filter = ["status", "kind"]
     search_fields = ["idempotency_key", "last_error"]
     actions = ["retry"]
