@@ -162,6 +162,18 @@ def job_on(*, employee: Employee, station: Station, work_order: WorkOrder) -> st
         raise LaborError(f"Stop {running} before starting {work_order.barcode}.")
     _punch(employee, PunchKind.JOB_ON, station=station, work_order=work_order)
     punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
+    operation = work_order.operation
+    _level, problem = certification_status(
+        employee=employee,
+        certification_type_id=operation.required_certification_id,
+        today=timezone.localdate(),
+    )
+    if problem:
+        code = operation.required_certification.code if operation.required_certification else ""
+        return (
+            f"Job on: {work_order.barcode}. Your {code} certification is {problem}: safety-critical steps "
+            "will need a supervisor, and your supervisor will see this booking."
+        )
     return f"Job on: {work_order.barcode}."
 
 

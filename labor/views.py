@@ -23,7 +23,7 @@ from labor.models import (
     ScheduledJob,
 )
 from labor.services import LaborError
-from plexcopilot.roles import QUALITY, SUPERVISOR, role_required
+from plexcopilot.roles import QUALITY, SUPERVISOR, role_required, user_has_role
 
 # --- Station: clock, jobs, Andon -------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ def station_andon(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@role_required(SUPERVISOR)
+@role_required(SUPERVISOR, QUALITY)
 def home(request: HttpRequest) -> HttpResponse:
     (now_day, now_shift), (next_day, next_shift) = services.current_and_next_shift()
     today = timezone.localdate()
@@ -101,6 +101,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "expiring": len([r for r in selectors.certification_expiries(today) if r["band"] in ("expired", "d30")]),
         "plan": CrewPlan.objects.filter(day=next_day, shift=next_shift.code).first(),
         "handover": Handover.objects.filter(day=now_day, shift=now_shift.code).first(),
+        "supervisor": user_has_role(request.user, SUPERVISOR),
     }  # fmt: skip
     return render(request, "labor/home.html", context)
 

@@ -44,3 +44,11 @@ def test_it_finds_skill_gaps_for_the_open_work_and_suggests_cross_training(plant
     assert any(s.startswith("Shift B has no valid PRESS-T") for s in gap.suggestions)
     page = desk_client(plant.supervisor).get("/labor/skill-gaps/")
     assert b"THIN" in page.content
+
+
+def test_it_shows_quality_engineers_the_andon_and_certifications_but_not_the_supervisor_tiles(plant):
+    page = desk_client(plant.quality).get("/labor/")
+    assert page.status_code == 200
+    assert b"Andon board" in page.content and b"Certifications" in page.content
+    assert b"Punch flags" not in page.content and b"Skill gaps" not in page.content
+    assert b"Punch flags" in desk_client(plant.supervisor).get("/labor/").content

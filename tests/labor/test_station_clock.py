@@ -81,3 +81,11 @@ def test_it_flags_an_uncertified_operator_booking_the_job(plant):
 def test_it_sends_a_signed_out_tablet_to_the_station_list(plant, client):
     response = client.get("/labor/station/")
     assert response.status_code == 302 and response["Location"] == "/station/"
+
+
+def test_it_warns_an_operator_booking_a_job_with_an_expired_certification(plant):
+    client = station_client(plant.station, plant.expired)
+    client.post("/labor/station/clock-in/")
+    response = client.post(f"/labor/station/job/{plant.work_order.pk}/on/")
+    assert b"Your PRESS-T certification is expired on" in response.content
+    assert b"will need a supervisor" in response.content
