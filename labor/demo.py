@@ -12,7 +12,17 @@ from django.utils import timezone
 
 from instructions.models import Station, WorkCenter, WorkOrder
 from labor import services
-from labor.models import AndonCall, AndonCategory, Employee, Punch, PunchKind, PunchSource, Urgency
+from labor.models import (
+    AndonCall,
+    AndonCategory,
+    CrewPlan,
+    Employee,
+    Handover,
+    Punch,
+    PunchKind,
+    PunchSource,
+    Urgency,
+)
 from labor.selectors import shift_get, shift_window
 
 DEMO_NOTE = "demo history"
@@ -26,7 +36,7 @@ HOME_WORK_CENTER = {  # badge -> work center code they usually clock into
 def labor_demo_load(*, now: datetime.datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     if Punch.objects.filter(note=DEMO_NOTE).exists():
-        return {"punches": 0, "skipped": "demo labor history already loaded"}
+        return {"punches": 0, **_plans(now)}
     rng = random.Random(2040)  # noqa: S311 — repeatable demo data, not security
     employees = {e.badge_id: e for e in Employee.objects.filter(badge_id__in=HOME_WORK_CENTER)}
     centers = {c.code: c for c in WorkCenter.objects.all()}
@@ -71,11 +81,19 @@ def labor_demo_load(*, now: datetime.datetime | None = None) -> dict[str, Any]:
         recent = _last_weekday(today)
         _planted_mistakes(employees, centers, work, recent, punch)
         _andon_history(employees, centers, now)
+    return {"punches": punches, **_plans(now)}
+
+
+def _plans(now: datetime.datetime) -> dict[str, Any]:
+    """Flags for the last week, a crew plan for the next shift and a handover draft for this one, unless
+    they exist already."""
     flags = services.punches_validate(start=now - datetime.timedelta(days=7), now=now)
     (now_day, now_shift), (next_day, next_shift) = services.current_and_next_shift()
-    plan = services.crew_plan_draft(day=next_day, shift=next_shift)
-    handover = services.handover_draft(day=now_day, shift=now_shift)
-    return {"punches": punches, "flags": flags, "crew_plan": plan.pk, "handover": handover.pk}
+    plan = CrewPlan.objects.filter(day=next_day, shift=next_shift.code).first()
+    plan = plan or services.crew_plan_draft(day=next_day, shift=next_shift)
+    handover = Handover.objects.filter(day=now_day, shift=now_shift.code).first()
+    handover = handover or services.handover_draft(day=now_day, shift=now_shift)
+    return {"new_flags": flags, "crew_plan": plan.pk, "handover": handover.pk}
 
 
 def _last_weekday(today: datetime.date) -> datetime.date:

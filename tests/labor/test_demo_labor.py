@@ -5,7 +5,7 @@ from labor.models import CrewPlan, Handover, LaborFlag, Punch
 
 def test_it_shows_flags_a_crew_plan_and_a_handover_out_of_the_box(demo_plant, capsys):
     call_command("load_demo_labor")
-    assert "flags:" in capsys.readouterr().out
+    assert "new_flags:" in capsys.readouterr().out
     rules = set(LaborFlag.objects.values_list("rule", flat=True))
     assert {"uncertified", "clock_out_before_in", "overlapping_jobs", "job_not_clocked_in",
             "labor_on_down_work_center", "late_in"} <= rules  # fmt: skip
@@ -14,3 +14,4 @@ def test_it_shows_flags_a_crew_plan_and_a_handover_out_of_the_box(demo_plant, ca
     punches = Punch.objects.count()
     call_command("load_demo_labor")
     assert Punch.objects.count() == punches
+    assert CrewPlan.objects.count() == 1 and Handover.objects.count() == 1
