@@ -1,14 +1,31 @@
 """The station's reload banner over a real websocket through the project's ASGI stack."""
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 
 from instructions.governance import proposal_draft, proposal_sign
 from plexcopilot.asgi import application
 from tests.actors import start, station_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run(scenario):
+    """Run an async scenario on its own event loop in a fresh thread (a browser test may own this one's loop)."""
+
+    async def closing():
+        try:
+            return await scenario()
+        finally:
+            await database_sync_to_async(connections.close_all)()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, closing()).result()
 
 
 def connect(client, path):
@@ -39,14 +56,12 @@ class TestInstructionVersionConsumer:
             connected, _ = await communicator.connect()
             assert connected
             assert await communicator.receive_nothing(timeout=0.2)
-            from channels.db import database_sync_to_async
-
             v2 = await database_sync_to_async(release_v2)(plant)
             message = await communicator.receive_from(timeout=5)
             await communicator.disconnect()
             return v2, message
 
-        v2, message = async_to_sync(scenario)()
+        v2, message = run(scenario)
         assert 'id="reload-banner"' in message and 'hx-swap-oob="true"' in message
         assert f"Version {v2.number} of this instruction is now released" in message
 
@@ -61,7 +76,7 @@ class TestInstructionVersionConsumer:
             await communicator.disconnect()
             return message
 
-        assert f"Version {v2.number}" in async_to_sync(scenario)()
+        assert f"Version {v2.number}" in run(scenario)
 
     def test_a_station_on_the_current_version_hears_nothing(self, plant):
         client = station_client(plant.station, plant.certified)
@@ -73,7 +88,7 @@ class TestInstructionVersionConsumer:
             await communicator.disconnect()
             return quiet
 
-        assert async_to_sync(scenario)()
+        assert run(scenario)
 
     def test_it_refuses_an_anonymous_socket(self, plant):
         async def scenario():
@@ -84,7 +99,7 @@ class TestInstructionVersionConsumer:
             connected, _ = await communicator.connect()
             return connected
 
-        assert async_to_sync(scenario)() is False
+        assert run(scenario) is False
 
     def test_the_step_page_listens_for_its_own_version(self, plant):
         client = station_client(plant.station, plant.certified)
