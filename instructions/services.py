@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from instructions.models import (
     CertificationOverride,
@@ -221,7 +222,11 @@ def measurement_record(
     )
     spec = spec_text(step)
     if in_spec:
-        return MeasurementResult(measurement, f"{_fmt(value)} {step.spec_unit} is within spec ({spec}).")
+        reading = f"{_fmt(value)} {step.spec_unit}"
+        return MeasurementResult(
+            measurement,
+            gettext("%(reading)s is within spec (%(spec)s).") % {"reading": reading, "spec": spec},
+        )
     audit_record(
         actor=employee.user,
         action="measurement.out_of_spec",
@@ -229,11 +234,16 @@ def measurement_record(
         summary=f"Out of spec on {execution.work_order.barcode} step {step.order}: {_fmt(value)} {step.spec_unit} ({spec})",
         data={"step": step.key, "version": execution.version_id, "value": str(value)},
     )
-    side = "below" if step.spec_lower is not None and value < step.spec_lower else "above"
+    below = step.spec_lower is not None and value < step.spec_lower
+    where = (
+        gettext("OUT OF SPEC: %(reading)s is below the limit (%(spec)s).")
+        if below
+        else gettext("OUT OF SPEC: %(reading)s is above the limit (%(spec)s).")
+    ) % {"reading": f"{_fmt(value)} {step.spec_unit}", "spec": spec}
     return MeasurementResult(
         measurement,
-        f"OUT OF SPEC: {_fmt(value)} {step.spec_unit} is {side} the limit ({spec}). "
-        "Re-check the part and enter the new reading. If it is still out, report a defect.",
+        f"{where} "
+        + gettext("Re-check the part and enter the new reading. If it is still out, report a defect."),
     )
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from instructions import services
@@ -188,7 +189,9 @@ def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse
         )
     except StationError as error:
         return _step_page(request, execution, order, status=422, error=str(error))
-    return _step_page(request, execution, execution.current_order, notice=f"Step {order} done.")
+    return _step_page(
+        request, execution, execution.current_order, notice=gettext("Step %(order)s done.") % {"order": order}
+    )
 
 
 @require_POST
@@ -221,7 +224,10 @@ def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     comment = form.cleaned_data["comment"] if form.is_valid() else request.POST.get("comment", "")[:1000]
     services.flag_create(execution=execution, step=step, employee=request.employee, comment=comment)  # type: ignore[attr-defined]
     return _step_page(
-        request, execution, order, notice="Thanks — step flagged as unclear. Your supervisor will see it."
+        request,
+        execution,
+        order,
+        notice=gettext("Thanks — step flagged as unclear. Your supervisor will see it."),
     )
 
 
@@ -242,7 +248,9 @@ def station_override(request: HttpRequest, pk: int, order: int) -> HttpResponse:
         )
     except StationError as error:
         return _step_page(request, execution, order, status=422, override_error=str(error))
-    return _step_page(request, execution, order, notice="Supervisor override recorded. You may continue.")
+    return _step_page(
+        request, execution, order, notice=gettext("Supervisor override recorded. You may continue.")
+    )
 
 
 @require_POST
@@ -270,7 +278,10 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
                           defect_error=f"{error} Your description was kept; choose the photo again.")  # fmt: skip
     messages.success(request, "Defect reported.")
     return _step_page(
-        request, execution, order, notice="Defect reported with its photo. Quality has been notified."
+        request,
+        execution,
+        order,
+        notice=gettext("Defect reported with its photo. Quality has been notified."),
     )
 
 
