@@ -115,7 +115,7 @@ def flags(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", FlagStatus.OPEN)
     status = status if status in FlagStatus.values else FlagStatus.OPEN
     context = {"flags": selectors.flag_queue(status)[:200], "status": status, "statuses": FlagStatus.choices,
-               "form": FlagResolveForm(), "kinds": PunchKind.choices}  # fmt: skip
+               "kinds": PunchKind.choices}  # fmt: skip
     return render(request, "labor/flags.html", context)
 
 
@@ -147,8 +147,12 @@ def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
                                   note=data["note"])  # fmt: skip
     except LaborError as error:
         flag.refresh_from_db()
-        return render(request, "labor/flags.html#flag-row", {"flag": flag, "error": str(error), "kinds": PunchKind.choices,
-                      "form": form}, status=422)  # fmt: skip
+        if request.htmx:  # type: ignore[attr-defined]
+            context = {"flag": flag, "error": str(error), "error_flag": flag.pk, "kinds": PunchKind.choices}
+            return render(request, "labor/flags.html#flag-row", context, status=422)
+        context = {"flags": selectors.flag_queue(FlagStatus.OPEN)[:200], "status": FlagStatus.OPEN,
+                   "statuses": FlagStatus.choices, "kinds": PunchKind.choices, "error": str(error), "error_flag": flag.pk}  # fmt: skip
+        return render(request, "labor/flags.html", context, status=422)
     flag.refresh_from_db()
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "labor/flags.html#flag-row", {"flag": flag, "kinds": PunchKind.choices})

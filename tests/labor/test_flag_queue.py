@@ -67,3 +67,10 @@ def test_it_rechecks_punches_on_request(plant, morning):
 def test_it_keeps_the_queue_to_supervisors(plant):
     assert desk_client(plant.certified).get("/labor/flags/").status_code == 403
     assert desk_client(plant.quality).get("/labor/flags/").status_code == 403
+
+
+def test_it_shows_a_refused_decision_on_the_full_page_without_htmx(plant, morning):
+    flag = raise_flag(plant, morning)
+    response = desk_client(plant.supervisor).post(f"/labor/flags/{flag.pk}/resolve/", {"action": "dismiss"})
+    assert response.status_code == 422
+    assert b"<h1>Punch flags</h1>" in response.content and b"Say why the flag is dismissed" in response.content
