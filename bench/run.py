@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 BENCHES = [
     "bench.station",
+    "bench.languages",
     "bench.labor",
 ]
 
