@@ -151,7 +151,7 @@ def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
             context = {"flag": flag, "error": str(error), "error_flag": flag.pk, "kinds": PunchKind.choices}
             return render(request, "labor/flags.html#flag-row", context, status=422)
         context = {"flags": selectors.flag_queue(FlagStatus.OPEN)[:200], "status": FlagStatus.OPEN,
-                   "statuses": FlagStatus.choices, "kinds": PunchKind.choices, "error": str(error), "error_flag": flag.pk}  # fmt: skip
+                   "statuses": FlagStatus.choices, "kinds": PunchKind.choices, "error": str(error)}  # fmt: skip
         return render(request, "labor/flags.html", context, status=422)
     flag.refresh_from_db()
     if request.htmx:  # type: ignore[attr-defined]
