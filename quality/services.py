@@ -208,6 +208,7 @@ def ncr_case(ncr: NCR, titles: dict[str, str]) -> Case:
         category=ncr.category,
         root_cause=ncr.root_cause_code,
         containment=ncr.containment,
+        extra=f"{ncr.containment} {ncr.corrective_action}".strip(),
     )
 
 

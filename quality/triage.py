@@ -1,9 +1,11 @@
 """NCR triage by similar history: pure functions over plain data, shared by the worker task and triage_eval.
 
-The ranker scores every historical case against the new one with BM25 over the description (stemmed words),
-adds a bonus for the same operation and the same step, and lets the k most similar cases vote for category
-and root cause, weighted by similarity. The baselines the evaluation compares it with live here too, so the
-evaluation and the floor use the same code.
+The ranker scores every historical NCR against the new one with BM25 (stemmed words; a past NCR is indexed with
+its description and with how it was contained and corrected, since those name the cause), adds a bonus for the
+same operation and the same step, and ranks each category and root cause by its support: the summed similarity
+of its two most similar NCRs among the k nearest. Two agreeing NCRs beat one lucky match, and a cause seen
+rarely is not outvoted by a frequent cause at the same step. The baselines the evaluation compares it with live
+here too (on the same documents), so the evaluation and the floor use the same code.
 """
 
 import math
@@ -73,9 +75,11 @@ STOPWORDS = frozenset(
 )
 WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*|[0-9]+[a-z][a-z0-9]*")
 
-# Ranker settings. K and the vote power (similarity cubed) were picked among a few values (k 12/30, power
-# 2-4) on the demo history's leave-one-out run; re-run `manage.py triage_eval` on a plant's own history.
-K_NEIGHBOURS = 30
+# Ranker settings. The support rule (two best NCRs per label) and k were picked among a few variants (weighted
+# vote with k 12/30 and power 2-4, best-m support with m 2/3/5) on the demo history's leave-one-out run, so the
+# demo figures are optimistic; re-run `manage.py triage_eval` on a plant's own history.
+K_NEIGHBOURS = 50
+SUPPORT = 2
 SAME_OPERATION_BONUS = 0.15
 SAME_STEP_BONUS = 0.25
 BM25_K1 = 1.2
@@ -84,7 +88,10 @@ BM25_B = 0.75
 
 @dataclass(frozen=True)
 class Case:
-    """One NCR as the triage sees it. `operation` and `step` are opaque keys (part/op, part/op/step)."""
+    """One NCR as the triage sees it. `operation` and `step` are opaque keys (part/op, part/op/step).
+
+    `extra` (what was done about it) is indexed when the case is history, never part of a query.
+    """
 
     id: int
     text: str
@@ -93,6 +100,11 @@ class Case:
     category: str = ""
     root_cause: str = ""
     containment: str = ""
+    extra: str = ""
+
+    @property
+    def document(self) -> str:
+        return f"{self.text} {self.extra}" if self.extra else self.text
 
 
 @dataclass
@@ -129,7 +141,7 @@ class Bm25Index:
         self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.lengths: list[int] = []
         for i, case in enumerate(self.cases):
-            counts = Counter(tokens(case.text))
+            counts = Counter(tokens(case.document))
             self.lengths.append(sum(counts.values()))
             for term, tf in counts.items():
                 self.postings[term].append((i, tf))
@@ -172,14 +184,16 @@ def nearest(index: Bm25Index, query: Case, k: int = K_NEIGHBOURS) -> list[Neighb
 
 
 def _vote(neighbours: Iterable[Neighbour], label: str) -> list[Candidate]:
-    totals: dict[str, float] = defaultdict(float)
+    """Labels ranked by support (summed similarity of their SUPPORT most similar NCRs); confidence is the share."""
+    scores: dict[str, list[float]] = defaultdict(list)
     evidence: dict[str, list[int]] = defaultdict(list)
-    for n in neighbours:
+    for n in neighbours:  # most similar first
         code = getattr(n.case, label)
         if not code:
             continue
-        totals[code] += n.score**3
+        scores[code].append(n.score)
         evidence[code].append(n.case.id)
+    totals = {code: sum(values[:SUPPORT]) for code, values in scores.items()}
     grand = sum(totals.values()) or 1.0
     ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
     return [Candidate(code, round(total / grand, 3), evidence[code][:5]) for code, total in ranked]
@@ -229,7 +243,7 @@ class TfidfIndex:
 
     def __init__(self, cases: Sequence[Case]):
         self.cases = list(cases)
-        counts = [Counter(tokens(c.text)) for c in self.cases]
+        counts = [Counter(tokens(c.document)) for c in self.cases]
         df: Counter[str] = Counter()
         for c in counts:
             df.update(c.keys())
