@@ -28,8 +28,8 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_plant
 	$(PY) manage.py load_demo_labor
-	$(PY) manage.py build_index
 	$(PY) manage.py import_ncrs demo/ncr_history.csv
+	$(PY) manage.py build_index
 	$(PY) manage.py collectstatic --noinput -v0
 	$(MAKE) --no-print-directory serve
 

@@ -40,6 +40,7 @@ from copilot.models import (
 )
 from instructions.models import Execution, InstructionVersion, Step, WorkInstruction
 from instructions.services import spec_text
+from languages.services import answer_translate
 from plexcopilot.roles import ROLE_CHOICES
 from plexcopilot.services import audit_record
 
@@ -74,6 +75,117 @@ def _clean_roles(raw: str) -> str:
     return ",".join(r for r in (x.strip().lower() for x in raw.split(",")) if r in known)
 
 
+@dataclass
+class Source:
+    """One document to (re)index: where it comes from and what it says."""
+
+    key: str
+    parsed: ParsedDocument
+    version: InstructionVersion | None = None
+    steps: list[Step | None] | None = None
+
+
+def _quarantine(source: Source) -> tuple[Source, int]:
+    """Drop sentences that try to instruct an assistant, so neither engine ever sees them."""
+    quarantined = 0
+    kept: list[tuple[ParsedPassage, Step | None]] = []
+    for n, passage in enumerate(source.parsed.passages):
+        text, removed = strip_instructions(passage.text)
+        quarantined += removed
+        if text.strip():
+            kept.append((ParsedPassage(passage.location, text), source.steps[n] if source.steps else None))
+    if not quarantined:
+        return source, 0
+    parsed = ParsedDocument(source.parsed.title, source.parsed.file_format, source.parsed.meta, [p for p, _ in kept])
+    return Source(source.key, parsed, source.version, [s for _, s in kept] if source.steps else None), quarantined
+
+
+def documents_ingest(*, sources: list[Source], actor: Any | None = None) -> list[tuple[KnowledgeDocument, bool]]:
+    """Add or replace documents and their passages in one transaction and one vector write.
+
+    Returns (document, changed) per source; a source whose content hash is unchanged is skipped.
+    """
+    results: list[tuple[KnowledgeDocument, bool]] = []
+    work: list[tuple[Source, str, int, KnowledgeDocument | None]] = []
+    existing_by_key = KnowledgeDocument.objects.in_bulk([s.key for s in sources], field_name="source_key")
+    for raw in sources:
+        source, quarantined = _quarantine(raw)
+        digest = _document_hash(source.parsed)
+        existing = existing_by_key.get(source.key)
+        if existing is not None and existing.content_hash == digest:
+            results.append((existing, False))
+        else:
+            work.append((source, digest, quarantined, existing))
+    if not work:
+        return results
+    texts = [
+        retrieval.index_text(title=s.parsed.title, location=p.location, text=p.text)
+        for s, _d, _q, _e in work
+        for p in s.parsed.passages
+    ]
+    vectors = embedder().embed(texts)  # outside the transaction: the slow part
+    old_ids: list[int] = []
+    all_chunks: list[KnowledgeChunk] = []
+    with transaction.atomic():
+        for source, digest, quarantined, existing in work:
+            parsed = source.parsed
+            document = existing or KnowledgeDocument(source_key=source.key)
+            if existing is not None:
+                old_ids += list(existing.chunks.values_list("id", flat=True))
+                existing.chunks.all().delete()
+            doc_type = parsed.meta.get("type", "")
+            document.title = parsed.title[:300]
+            document.doc_type = doc_type if doc_type in DocType.values else DocType.OTHER
+            document.file_format = parsed.file_format
+            document.part_number = parsed.meta.get("part", "")[:40]
+            document.work_center_code = parsed.meta.get("work_center", "")[:32]
+            document.area = parsed.meta.get("area", "")[:60]
+            document.roles = _clean_roles(parsed.meta.get("roles", ""))
+            document.version = source.version
+            document.content_hash = digest
+            document.text = parsed.text
+            if document.pk is None and actor is not None and getattr(actor, "is_authenticated", False):
+                document.uploaded_by = actor
+            document.save()
+            chunks = KnowledgeChunk.objects.bulk_create(
+                [
+                    KnowledgeChunk(
+                        document=document, ordinal=n, location=p.location[:300], text=p.text,
+                        step=source.steps[n] if source.steps else None,
+                    )  # fmt: skip
+                    for n, p in enumerate(parsed.passages)
+                ]
+            )
+            for chunk in chunks:
+                chunk.document = document
+            all_chunks += chunks
+            results.append((document, True))
+        index_touch()
+        if len(work) == 1:
+            source, digest, quarantined, existing = work[0]
+            document = results[-1][0]
+            audit_record(
+                actor=actor,
+                action="copilot.document.update" if existing else "copilot.document.add",
+                obj=document,
+                summary=f"{'Re-indexed' if existing else 'Added'} {document.title} ({len(all_chunks)} passages)",
+                data={"source": source.key, "content_hash": digest, "quarantined_sentences": quarantined},
+            )
+        else:
+            audit_record(
+                actor=actor, action="copilot.documents.index", object_type="copilot.knowledgedocument",
+                summary=f"Indexed {len(work)} documents ({len(all_chunks)} passages)",
+                data={"sources": [w[0].key for w in work][:200], "quarantined_sentences": sum(w[2] for w in work)},
+            )  # fmt: skip
+    retrieval.vectors_delete(old_ids)
+    retrieval.vectors_upsert(
+        ids=[c.pk for c in all_chunks],
+        embeddings=vectors,
+        metadatas=[retrieval.chunk_metadata(c) for c in all_chunks],
+    )
+    return results
+
+
 def document_ingest(
     *,
     source_key: str,
@@ -82,72 +194,8 @@ def document_ingest(
     version: InstructionVersion | None = None,
     steps: list[Step | None] | None = None,
 ) -> tuple[KnowledgeDocument, bool]:
-    """Add or replace one document and its passages; returns (document, changed). Unchanged → skipped.
-
-    Sentences that try to instruct an assistant are dropped here, so neither engine ever sees them.
-    """
-    quarantined = 0
-    kept: list[tuple[ParsedPassage, Step | None]] = []
-    for n, passage in enumerate(parsed.passages):
-        text, removed = strip_instructions(passage.text)
-        quarantined += removed
-        if text.strip():
-            kept.append((ParsedPassage(passage.location, text), steps[n] if steps else None))
-    if quarantined:
-        parsed = ParsedDocument(parsed.title, parsed.file_format, parsed.meta, [p for p, _ in kept])
-        steps = [s for _, s in kept] if steps else None
-    digest = _document_hash(parsed)
-    existing = KnowledgeDocument.objects.filter(source_key=source_key).first()
-    if existing is not None and existing.content_hash == digest:
-        return existing, False
-    doc_type = parsed.meta.get("type", "")
-    texts = [
-        retrieval.index_text(title=parsed.title, location=p.location, text=p.text) for p in parsed.passages
-    ]
-    vectors = embedder().embed(texts)  # outside the transaction: the slow part
-    with transaction.atomic():
-        old_ids: list[int] = []
-        document = existing or KnowledgeDocument(source_key=source_key)
-        if existing is not None:
-            old_ids = list(existing.chunks.values_list("id", flat=True))
-            existing.chunks.all().delete()
-        document.title = parsed.title[:300]
-        document.doc_type = doc_type if doc_type in DocType.values else DocType.OTHER
-        document.file_format = parsed.file_format
-        document.part_number = parsed.meta.get("part", "")[:40]
-        document.work_center_code = parsed.meta.get("work_center", "")[:32]
-        document.area = parsed.meta.get("area", "")[:60]
-        document.roles = _clean_roles(parsed.meta.get("roles", ""))
-        document.version = version
-        document.content_hash = digest
-        document.text = parsed.text
-        if document.pk is None and actor is not None and getattr(actor, "is_authenticated", False):
-            document.uploaded_by = actor
-        document.save()
-        chunks = KnowledgeChunk.objects.bulk_create(
-            [
-                KnowledgeChunk(
-                    document=document, ordinal=n, location=p.location[:300], text=p.text,
-                    step=steps[n] if steps else None,
-                )  # fmt: skip
-                for n, p in enumerate(parsed.passages)
-            ]
-        )
-        for chunk in chunks:
-            chunk.document = document
-        index_touch()
-        audit_record(
-            actor=actor,
-            action="copilot.document.update" if existing else "copilot.document.add",
-            obj=document,
-            summary=f"{'Re-indexed' if existing else 'Added'} {document.title} ({len(chunks)} passages)",
-            data={"source": source_key, "content_hash": digest, "quarantined_sentences": quarantined},
-        )
-    retrieval.vectors_delete(old_ids)
-    retrieval.vectors_upsert(
-        ids=[c.pk for c in chunks], embeddings=vectors, metadatas=[retrieval.chunk_metadata(c) for c in chunks]
-    )
-    return document, True
+    """Add or replace one document; returns (document, changed). An unchanged document is skipped."""
+    return documents_ingest(sources=[Source(source_key, parsed, version, steps)], actor=actor)[0]
 
 
 def document_remove(*, document: KnowledgeDocument, actor: Any | None = None) -> None:
@@ -283,16 +331,53 @@ def instruction_versions_index(*, actor: Any | None = None) -> int:
     pending = InstructionVersion.objects.exclude(pk__in=indexed).select_related(
         "instruction__part", "instruction__operation__work_center"
     )
-    count = 0
+    sources = []
     for version in pending:
         parsed, steps = _instruction_parsed(version)
         if parsed.passages:
-            document_ingest(
-                source_key=f"instruction-version:{version.pk}", parsed=parsed, actor=actor, version=version,
-                steps=steps,
-            )  # fmt: skip
-            count += 1
-    return count
+            sources.append(Source(f"instruction-version:{version.pk}", parsed, version, steps))
+    if sources:
+        documents_ingest(sources=sources, actor=actor)
+    return len(sources)
+
+
+def ncrs_index(*, actor: Any | None = None) -> int:
+    """Index closed NCRs not yet in the library: what went wrong before, and what fixed it."""
+    from django.apps import apps
+
+    try:
+        ncr_model = apps.get_model("quality", "NCR")
+    except LookupError:
+        return 0
+    closed = ncr_model.objects.filter(status="closed")
+    if closed.count() == KnowledgeDocument.objects.filter(doc_type=DocType.NCR).count():
+        return 0
+    done = set(KnowledgeDocument.objects.filter(doc_type=DocType.NCR).values_list("source_key", flat=True))
+    sources: list[Source] = []
+    for ncr in closed.select_related("part", "operation__work_center", "step"):
+        key = f"ncr:{ncr.number}"
+        if key in done:
+            continue
+        lines = [ncr.description]
+        for label, value in (
+            ("Root cause", ncr.root_cause_text or ncr.root_cause_code),
+            ("Containment", ncr.containment),
+            ("Corrective action", ncr.corrective_action),
+            ("Disposition", ncr.get_disposition_display() if ncr.disposition else ""),
+        ):
+            if value:
+                lines.append(f"{label}: {value}")
+        where = f"op {ncr.operation.sequence} {ncr.operation.name}" + (f", step {ncr.step.order}" if ncr.step else "")
+        parsed = ParsedDocument(
+            title=f"{ncr.number} closed NCR — {ncr.part.number}",
+            file_format="ncr",
+            meta={"type": DocType.NCR.value, "part": ncr.part.number, "work_center": ncr.operation.work_center.code},
+            passages=[ParsedPassage(where, "\n".join(lines))],
+        )
+        sources.append(Source(key, parsed))
+    for start in range(0, len(sources), 500):
+        documents_ingest(sources=sources[start : start + 500], actor=actor)
+    return len(sources)
 
 
 def vectors_reconcile() -> int:
@@ -379,6 +464,7 @@ def knowledge_search(*, question: str, search_filter: retrieval.SearchFilter, k:
 def knowledge_answer(*, question: str, search_filter: retrieval.SearchFilter) -> Answer:
     """The extractive answer, for the CLI and as the fallback of the generative engine."""
     instruction_versions_index()
+    ncrs_index()
     return extractive_answer(question, knowledge_search(question=question, search_filter=search_filter))
 
 
@@ -399,6 +485,7 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
     if len(question) > 500:
         raise QuestionInvalid("That question is too long: keep it under 500 characters.")
     instruction_versions_index()
+    ncrs_index()
     execution = context.execution
     work_order = execution.work_order if execution else None
     conversation, _ = Conversation.objects.get_or_create(work_order=work_order, employee=context.employee)
@@ -515,10 +602,13 @@ def message_context(*, record: CopilotQuestion, answer: Answer | None = None) ->
         ]
         answer = Answer(text=record.answer, citations=citations, engine=record.engine, notice=record.notice,
                         unverified=record.unverified)  # fmt: skip
+    # languages: the answer in the operator's language, numbers/units/terms guarded, [n] citations kept.
+    translated = answer_translate(text=answer.text, language=record.operator.language)
     return {
         "q": record,
         "answer": answer,
-        "segments": answer_segments(answer.text, answer.citations, answer.unverified),
+        "translated": translated,
+        "segments": answer_segments(translated.text, answer.citations, answer.unverified),
     }
 
 

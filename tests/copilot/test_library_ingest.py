@@ -74,3 +74,25 @@ class TestBuildIndex:
         call_command("build_index", stdout=out)
         assert vector_count() == KnowledgeChunk.objects.count()
         assert f"Vectors repaired: {KnowledgeChunk.objects.count()}" in out.getvalue()
+
+
+class TestClosedNcrs:
+    def test_closed_ncrs_are_indexed_automatically_and_open_ones_are_not(self, library):
+        from django.utils import timezone
+
+        from copilot.retrieval import SearchFilter
+        from copilot.services import knowledge_answer
+        from instructions.models import Operation
+        from quality.models import NCR
+
+        operation = Operation.objects.get(part__number="BRK-2040", sequence=20)
+        common = {"part": operation.part, "operation": operation, "opened_at": timezone.now()}
+        NCR.objects.create(
+            number="NCR-T1", status="closed", description="Weld nut cross-threaded by the customer's nutrunner.",
+            corrective_action="Thread gauge moved to every part; spare gauge set GG-10 at PW-2.", **common,
+        )  # fmt: skip
+        NCR.objects.create(number="NCR-T2", status="open", description="Weld nut cross-threaded again.", **common)
+        answer = knowledge_answer(question="weld nut cross-threaded spare gauge set", search_filter=SearchFilter())
+        assert answer.citations[0].title == "NCR-T1 closed NCR — BRK-2040"
+        assert "GG-10" in answer.text
+        assert not KnowledgeDocument.objects.filter(title__startswith="NCR-T2").exists()

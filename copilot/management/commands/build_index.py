@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from copilot.services import instruction_versions_index, library_ingest_paths, vectors_reconcile
+from copilot.services import instruction_versions_index, library_ingest_paths, ncrs_index, vectors_reconcile
 
 
 class Command(BaseCommand):
@@ -16,10 +16,11 @@ class Command(BaseCommand):
         for error in report.errors or []:
             self.stderr.write(error)
         versions = instruction_versions_index()
+        ncrs = ncrs_index()
         repaired = vectors_reconcile()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Library: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-                f"{report.removed} removed. Instruction versions indexed: {versions}. Vectors repaired: {repaired}."
+                f"{report.removed} removed. Instruction versions indexed: {versions}. Closed NCRs indexed: {ncrs}. Vectors repaired: {repaired}."
             )
         )
