@@ -95,8 +95,10 @@ def steps_hash(*, instruction: WorkInstruction, steps: list[dict[str, Any]]) -> 
 
 
 def _clean_fields(raw: Any, *, where: str) -> dict[str, Any]:
-    if not isinstance(raw, dict) or not raw:
+    if not isinstance(raw, dict):
         raise ProposalInvalid(f"{where}: give the step fields to set.")
+    if not raw:
+        raise ProposalInvalid(f"{where}: these edits change nothing in the step.")
     unknown = sorted(set(raw) - set(STEP_FIELDS))
     if unknown:
         raise ProposalInvalid(f"{where}: unknown step field(s) {', '.join(unknown)}.")
@@ -345,6 +347,25 @@ def _evidence_rows(items: Sequence[Any]) -> list[ProposalEvidence]:
     return rows
 
 
+def _evidence_copy(*, source: ChangeProposal, target: ChangeProposal) -> None:
+    ProposalEvidence.objects.bulk_create(
+        [
+            ProposalEvidence(
+                proposal=target,
+                kind=e.kind,
+                flag_id=e.flag_id,
+                defect_id=e.defect_id,
+                measurement_id=e.measurement_id,
+                object_type=e.object_type,
+                object_id=e.object_id,
+                step_key=e.step_key,
+                label=e.label,
+            )  # fmt: skip
+            for e in source.evidence.all()
+        ]
+    )
+
+
 def proposal_draft(
     *,
     instruction: WorkInstruction,
@@ -526,12 +547,7 @@ def proposal_rebase(*, proposal: ChangeProposal, user: Any) -> ChangeProposal:
                                    evidence=[], proposed_by=proposal.proposed_by)  # fmt: skip
         except ProposalInvalid as error:
             raise ProposalConflict(f"Cannot rebase onto v{current.number}: {error}") from None
-        ProposalEvidence.objects.bulk_create([
-            ProposalEvidence(proposal=fresh, kind=e.kind, flag_id=e.flag_id, defect_id=e.defect_id,
-                             measurement_id=e.measurement_id, object_type=e.object_type, object_id=e.object_id,
-                             step_key=e.step_key, label=e.label)
-            for e in proposal.evidence.all()
-        ])  # fmt: skip
+        _evidence_copy(source=proposal, target=fresh)
     with transaction.atomic():
         ChangeProposal.objects.filter(pk=proposal.pk, status__in=[ProposalStatus.PENDING, ProposalStatus.DRAFT]).update(
             status=ProposalStatus.SUPERSEDED, superseded_by=fresh, decided_at=timezone.now(), decided_by=user,
@@ -539,6 +555,42 @@ def proposal_rebase(*, proposal: ChangeProposal, user: Any) -> ChangeProposal:
         )  # fmt: skip
         audit_record(actor=user, action="proposal.rebase", obj=proposal,
                      summary=f"Proposal {proposal.pk} rebased onto v{current.number} as proposal {fresh.pk}")  # fmt: skip
+    return fresh
+
+
+def proposal_revise(
+    *, proposal: ChangeProposal, user: Any, edits: list[dict[str, Any]], rationale: str = ""
+) -> ChangeProposal:
+    """Reword an open proposal: a new proposal with the extra edits, same base and evidence; the old one is superseded.
+
+    The reviser becomes the new proposal's proposer, so they cannot also approve it alone.
+    """
+    if not proposal.is_open:
+        raise ProposalInvalid("Only an open proposal can be edited.")
+    if proposal.restored_from_id is not None:
+        raise ProposalInvalid(
+            "A rollback restores an old version as it was; reject it and propose a change instead."
+        )
+    with transaction.atomic():
+        fresh = proposal_draft(
+            instruction=proposal.instruction,
+            base_version=proposal.base_version,
+            source=proposal.source,
+            edits=[*proposal.edits, *edits_clean(edits)],
+            rationale=(rationale or "").strip() or proposal.rationale,
+            evidence=[],
+            proposed_by=user,
+            summary=proposal.summary,
+        )
+        _evidence_copy(source=proposal, target=fresh)
+        superseded = ChangeProposal.objects.filter(
+            pk=proposal.pk, status__in=[ProposalStatus.PENDING, ProposalStatus.DRAFT]
+        ).update(status=ProposalStatus.SUPERSEDED, superseded_by=fresh, decided_at=timezone.now(), decided_by=user,
+                 decision_reason=f"Edited as proposal {fresh.pk}")  # fmt: skip
+        if not superseded:
+            raise ProposalInvalid("This proposal was decided while you were editing it; nothing was changed.")
+        audit_record(actor=user, action="proposal.revise", obj=proposal,
+                     summary=f"Proposal {proposal.pk} edited as proposal {fresh.pk}")  # fmt: skip
     return fresh
 
 
@@ -579,6 +631,17 @@ def signature_requirements(proposal: ChangeProposal, signatures: Sequence[Signat
         }:
             missing.append("a second person's signature")
     return missing
+
+
+AREA_GROUP_PREFIX = "area:"
+
+
+def signer_areas(user: Any) -> set[str]:
+    """The areas a supervisor is limited to: Django auth groups named "area:<area>"; none means plant-wide."""
+    return {
+        name[len(AREA_GROUP_PREFIX) :]
+        for name in user.groups.filter(name__startswith=AREA_GROUP_PREFIX).values_list("name", flat=True)
+    }
 
 
 def _reauthenticate(*, user: Any, password: str, badge: str, pin: str) -> str:
@@ -625,6 +688,14 @@ def proposal_sign(
             raise SignatureRefused("Only supervisors, quality engineers and admins sign proposals.")
         if proposal.proposed_by_id is not None and proposal.proposed_by_id == user.pk:
             raise SignatureRefused("You proposed this change; another person must approve it.")
+        areas = signer_areas(user)
+        area = WorkInstruction.objects.filter(pk=proposal.instruction_id).values_list(
+            "operation__work_center__area", flat=True
+        )[0]
+        if role == SUPERVISOR and areas and area not in areas:
+            raise SignatureRefused(
+                f"You supervise {', '.join(sorted(areas))}; this instruction is in {area or 'no area'}."
+            )
         method = _reauthenticate(user=user, password=password, badge=badge, pin=pin)
     except SignatureRefused as error:
         audit_record(actor=user, action="signature.refused", obj=proposal,

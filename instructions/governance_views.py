@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from instructions import governance, selectors
 from instructions.models import (
@@ -249,3 +249,65 @@ def version_history_csv(request: HttpRequest, pk: int) -> HttpResponse:
             (proposal.proposed_by.get_full_name() if proposal and proposal.proposed_by else ""), signatures,
         ]])  # fmt: skip
     return response
+
+
+EDITABLE_FIELDS = ["title", "text", "caution", "why", "tool", "critical", "safety_critical", "spec_nominal",
+                   "spec_lower", "spec_upper", "spec_unit"]  # fmt: skip
+
+
+def _step_fields(post: Any, current: dict[str, Any]) -> dict[str, Any]:
+    """The fields the person changed on the form, compared with the step as it stands."""
+    changed: dict[str, Any] = {}
+    for name in EDITABLE_FIELDS:
+        if name in ("critical", "safety_critical"):
+            value: Any = post.get(name) == "on"
+            if value != bool(current.get(name)):
+                changed[name] = value
+            continue
+        value = post.get(name, "").replace("\r\n", "\n").strip()
+        if value != str(current.get(name) if current.get(name) is not None else ""):
+            changed[name] = value
+    return changed
+
+
+@require_http_methods(["GET", "POST"])
+@_role_required
+def step_edit(request: HttpRequest, pk: int, key: str, proposal_pk: int | None = None) -> HttpResponse:
+    """Propose a change to one step of the version in effect, or reword a step of an open proposal."""
+    instruction = _instruction(pk)
+    proposal = _proposal(proposal_pk) if proposal_pk is not None else None
+    if proposal is not None and proposal.instruction_id != instruction.pk:
+        raise Http404("That proposal is for another instruction.")
+    if proposal is None and instruction.current_version is None:
+        raise Http404("This instruction has no version in effect.")
+    steps = (
+        governance.proposal_steps(proposal)
+        if proposal
+        else governance.version_steps(instruction.current_version)
+    )  # type: ignore[arg-type]
+    step = next((s for s in steps if s["key"] == key), None)
+    if step is None:
+        raise Http404("No such step.")
+    context: dict[str, Any] = {"instruction": instruction, "proposal": proposal, "step": step,
+                               "rationale": proposal.rationale if proposal else ""}  # fmt: skip
+    if request.method == "POST":
+        edits = [{"op": "change", "key": key, "fields": _step_fields(request.POST, step)}]
+        rationale = request.POST.get("rationale", "")
+        try:
+            if proposal is not None:
+                fresh = governance.proposal_revise(
+                    proposal=proposal, user=request.user, edits=edits, rationale=rationale
+                )
+            else:
+                fresh = governance.proposal_draft(
+                    instruction=instruction, base_version=instruction.current_version, source="engineer_edit",  # type: ignore[arg-type]
+                    edits=edits, rationale=rationale, evidence=[], proposed_by=request.user,
+                )  # fmt: skip
+        except governance.ProposalInvalid as error:
+            typed = {name: request.POST.get(name, "") for name in EDITABLE_FIELDS}
+            typed.update({name: request.POST.get(name) == "on" for name in ("critical", "safety_critical")})
+            context.update(error=str(error), step={**step, **typed}, rationale=rationale)
+            return render(request, "governance/step_edit.html", context, status=422)
+        messages.success(request, f"Proposal {fresh.pk} is in the approval queue; another person signs it.")
+        return redirect("instructions-proposal-detail", fresh.pk)
+    return render(request, "governance/step_edit.html", context)

@@ -30,4 +30,8 @@ urlpatterns = [
     path("governance/instructions/<int:pk>/diff/", governance_views.version_diff, name="instructions-version-diff"),
     path("governance/instructions/<int:pk>/rollback/<int:number>/", governance_views.version_rollback,
          name="instructions-version-rollback"),
+    path("governance/instructions/<int:pk>/steps/<str:key>/edit/", governance_views.step_edit,
+         name="instructions-step-edit"),
+    path("governance/instructions/<int:pk>/proposals/<int:proposal_pk>/steps/<str:key>/edit/",
+         governance_views.step_edit, name="instructions-proposal-step-edit"),
 ]

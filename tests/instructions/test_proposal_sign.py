@@ -157,3 +157,18 @@ class TestProposalSign:
         v3 = outcome.published
         assert v3.number == 3 and v3.restored_from == v1 and v3.content_hash == v1.content_hash
         assert [s.key for s in v3.steps.order_by("order")] == [s.key for s in v1.steps.order_by("order")]
+
+
+class TestSupervisorAreas:
+    def test_a_supervisor_limited_to_another_area_cannot_sign(self, plant):
+        from django.contrib.auth.models import Group
+
+        plant.supervisor.user.groups.add(Group.objects.create(name="area:Welding"))
+        proposal = propose(plant)
+        with pytest.raises(SignatureRefused, match="You supervise Welding; this instruction is in Stamping"):
+            proposal_sign(proposal=proposal, user=plant.supervisor.user, meaning="approved_for_release",
+                          password=DESK)  # fmt: skip
+        plant.supervisor.user.groups.add(Group.objects.create(name="area:Stamping"))
+        outcome = proposal_sign(proposal=proposal, user=plant.supervisor.user, meaning="approved_for_release",
+                                password=DESK)  # fmt: skip
+        assert outcome.published is not None
