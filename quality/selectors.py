@@ -108,9 +108,12 @@ class Trend:
 
 
 def defect_trend(
-    *, part: Part | None = None, operation: Operation | None = None, step_key: str = "", months: int = 24
+    *, part: Part | None = None, operation: Operation | None = None, step_key: str = "", max_months: int = 60
 ) -> Trend:
-    """NCRs (history and floor) per month for a part / operation / step, as bars ready for an inline SVG."""
+    """NCRs (history and floor) per month for a part / operation / step, as bars ready for an inline SVG.
+
+    The chart starts at the first NCR (at least 12, at most `max_months` months back).
+    """
     rows = NCR.objects.all()
     if part is not None:
         rows = rows.filter(part=part)
@@ -119,7 +122,15 @@ def defect_trend(
     if step_key:
         rows = rows.filter(step_key=step_key)
     today = timezone.localdate()
-    start = (today.replace(day=1) - datetime.timedelta(days=31 * (months - 1))).replace(day=1)
+    earliest = (today.replace(day=1) - datetime.timedelta(days=31 * (max_months - 1))).replace(day=1)
+    latest_start = (today.replace(day=1) - datetime.timedelta(days=31 * 11)).replace(day=1)
+    first = (
+        rows.filter(opened_at__date__gte=earliest)
+        .order_by("opened_at")
+        .values_list("opened_at", flat=True)
+        .first()
+    )
+    start = min(timezone.localtime(first).date().replace(day=1), latest_start) if first else latest_start
     counts: dict[datetime.date, int] = {}
     for opened in rows.filter(opened_at__date__gte=start).values_list("opened_at", flat=True):
         month = timezone.localtime(opened).date().replace(day=1)

@@ -1,0 +1,34 @@
+import re
+
+import pytest
+
+from instructions.models import Operation, Part, WorkInstruction
+from quality.models import NCR
+from tests.quality.conftest import desk_client
+
+pytestmark = pytest.mark.django_db
+
+
+class TestDefectTrends:
+    def test_it_draws_ncrs_per_month_for_a_part_operation_and_step_as_inline_svg(self, history):
+        part = Part.objects.get(number="HSG-3315")
+        operation = Operation.objects.get(part=part, sequence=20)
+        step = WorkInstruction.objects.get(operation=operation).current_version.steps.get(order=9)
+        client = desk_client("300301")
+        page = client.get(
+            f"/quality/trends/?part={part.pk}&operation={operation.pk}&step={step.key}"
+        ).content.decode()
+        expected = NCR.objects.filter(operation=operation, step_key=step.key).count()
+        assert expected > 0 and f"{expected} NCRs in the last" in page
+        assert "<svg" in page and "Let the leak test complete" in page
+        counts = [int(n) for n in re.findall(r"<title>[A-Z][a-z]{2} \d\d: (\d+)</title>", page)]
+        assert sum(counts) == expected
+        assert "cdn" not in page.lower()
+
+    def test_it_ignores_unknown_filters(self, history):
+        page = (
+            desk_client("300301")
+            .get("/quality/trends/?part=999999&operation=x&step=<script>")
+            .content.decode()
+        )
+        assert "all parts" in page and "<script>" not in page.split("<main")[1]
