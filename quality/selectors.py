@@ -208,3 +208,13 @@ def trend_steps(operation: Operation) -> list[Step]:
     if instruction is None or instruction.current_version_id is None:
         return []
     return list(Step.objects.filter(version_id=instruction.current_version_id).order_by("order"))
+
+
+def threshold_settings() -> dict[str, Any]:
+    """The closed-loop thresholds as the queue page states them."""
+    return {
+        "threshold": int(getattr(settings, "QUALITY_FEEDBACK_THRESHOLD", 3)),
+        "window_days": float(getattr(settings, "QUALITY_FEEDBACK_WINDOW_DAYS", 7)),
+        "oos_window": int(getattr(settings, "QUALITY_OOS_WINDOW", 10)),
+        "oos_limit": int(getattr(settings, "QUALITY_OOS_LIMIT", 3)),
+    }

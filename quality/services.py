@@ -910,6 +910,16 @@ def quality_scan(*, now: datetime.datetime | None = None) -> list[QualityAlert]:
             "execution__version__instruction", "step__key"
         )
     )
+    try:
+        question_model = apps.get_model("copilot", "CopilotQuestion")
+    except LookupError:
+        question_model = None
+    if question_model is not None:
+        pairs.update(
+            question_model.objects.filter(asked_at__gte=since, version__isnull=False)
+            .exclude(step_key="")
+            .values_list("version__instruction", "step_key")
+        )
     alerts = []
     for instruction in WorkInstruction.objects.filter(pk__in={p[0] for p in pairs}):
         for instruction_id, key in sorted(pairs):

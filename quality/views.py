@@ -41,6 +41,7 @@ def ncr_queue(request: HttpRequest) -> HttpResponse:
         "ncrs": selectors.ncr_queue(),
         "alerts": selectors.alerts_open(),
         "spec_trends": selectors.out_of_spec_trends(),
+        **selectors.threshold_settings(),
     }
     return render(request, "quality/queue.html", context)
 
@@ -60,11 +61,8 @@ def _ncr_page(
         "lifecycle": NCRStatus.choices,
         "form": form or NcrUpdateForm(initial={f: getattr(ncr, f) for f in NcrUpdateForm.base_fields}),
     }
-    template = (
-        "quality/ncr_detail.html#triage"
-        if request.htmx and request.method == "GET"
-        else "quality/ncr_detail.html"
-    )
+    polling = bool(getattr(request, "htmx", False)) and request.method == "GET"
+    template = "quality/ncr_detail.html#triage" if polling else "quality/ncr_detail.html"
     return render(request, template, context, status=status)
 
 
@@ -132,6 +130,14 @@ def ncr_retriage(request: HttpRequest, pk: int) -> HttpResponse:
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(QualityAlert, pk=pk)
     services.alert_acknowledge(alert=alert, user=request.user)
+    return redirect("quality-queue")
+
+
+@require_POST
+@role_required(QUALITY)
+def feedback_scan(request: HttpRequest) -> HttpResponse:
+    alerts = services.quality_scan()
+    messages.success(request, f"Thresholds checked: {len(alerts)} new alert(s).")
     return redirect("quality-queue")
 
 

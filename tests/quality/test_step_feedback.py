@@ -106,3 +106,14 @@ class TestOutOfSpecTrend:
         page = client.get("/quality/").content.decode()
         assert "3 of 4" in page and "ALERT" in page and "Out-of-spec trend" in page
         assert client.get("/quality/trends/").status_code == 200
+
+    def test_it_checks_all_steps_from_the_queue_page_button(self, run, settings, client):
+        settings.QUALITY_FEEDBACK_THRESHOLD = 3
+        plant, execution, step = run
+        flags(execution, step, plant.certified, 3)
+        client.force_login(plant.quality.user)
+        page = client.post("/quality/scan/", follow=True).content.decode()
+        assert "1 new alert(s)" in page and "change proposal #" in page
+        assert ChangeProposal.objects.count() == 1
+        client.post("/quality/scan/")
+        assert ChangeProposal.objects.count() == 1
