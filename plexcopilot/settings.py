@@ -192,6 +192,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Adaptation: how far back a defect on a step still warns the operator.
 RECENT_DEFECT_DAYS = env_int("RECENT_DEFECT_DAYS", 30)
 
+# Quality closed loop (docs/quality.md): signals on one step that draft a change proposal, and the window they
+# must fall in; out-of-spec readings among the last N of a step that alert quality.
+QUALITY_FEEDBACK_THRESHOLD = env_int("QUALITY_FEEDBACK_THRESHOLD", 3)
+QUALITY_FEEDBACK_WINDOW_DAYS = env_int("QUALITY_FEEDBACK_WINDOW_DAYS", 7)
+QUALITY_OOS_WINDOW = env_int("QUALITY_OOS_WINDOW", 10)
+QUALITY_OOS_LIMIT = env_int("QUALITY_OOS_LIMIT", 3)
+
 # Plex Connect (docs/plex.md). An empty PLEX_BASE_URL keeps the integration off: local data only.
 PLEX_BASE_URL = env_str("PLEX_BASE_URL", "")
 PLEX_API_KEY = env_str("PLEX_API_KEY", "")
