@@ -19,6 +19,7 @@ BENCHES = [
     "bench.station",
     "bench.languages",
     "bench.labor",
+    "bench.governance",
 ]
 
 

@@ -44,7 +44,7 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
         filters["status"] = ProposalStatus.PENDING
     proposals = list(selectors.proposal_queue(**filters)[:200])  # type: ignore[arg-type]
     for proposal in proposals:
-        proposal.stale = governance.proposal_is_stale(proposal)  # type: ignore[attr-defined]
+        proposal.stale = proposal.is_open and proposal.current_version_id != proposal.base_version_id  # type: ignore[attr-defined]
     context = {"proposals": proposals, "filters": filters, "statuses": ProposalStatus.choices,
                "risks": RiskClass.choices, **selectors.queue_filter_options()}  # fmt: skip
     template = "governance/queue.html#queue-table" if request.htmx else "governance/queue.html"  # type: ignore[attr-defined]
@@ -278,13 +278,13 @@ def step_edit(request: HttpRequest, pk: int, key: str, proposal_pk: int | None =
     proposal = _proposal(proposal_pk) if proposal_pk is not None else None
     if proposal is not None and proposal.instruction_id != instruction.pk:
         raise Http404("That proposal is for another instruction.")
-    if proposal is None and instruction.current_version is None:
+    current = instruction.current_version
+    if proposal is not None:
+        steps = governance.proposal_steps(proposal)
+    elif current is not None:
+        steps = governance.version_steps(current)
+    else:
         raise Http404("This instruction has no version in effect.")
-    steps = (
-        governance.proposal_steps(proposal)
-        if proposal
-        else governance.version_steps(instruction.current_version)
-    )  # type: ignore[arg-type]
     step = next((s for s in steps if s["key"] == key), None)
     if step is None:
         raise Http404("No such step.")
@@ -300,11 +300,11 @@ def step_edit(request: HttpRequest, pk: int, key: str, proposal_pk: int | None =
                 )
             else:
                 fresh = governance.proposal_draft(
-                    instruction=instruction, base_version=instruction.current_version, source="engineer_edit",  # type: ignore[arg-type]
+                    instruction=instruction, base_version=current, source="engineer_edit",  # type: ignore[arg-type]
                     edits=edits, rationale=rationale, evidence=[], proposed_by=request.user,
                 )  # fmt: skip
         except governance.ProposalInvalid as error:
-            typed = {name: request.POST.get(name, "") for name in EDITABLE_FIELDS}
+            typed: dict[str, Any] = {name: request.POST.get(name, "") for name in EDITABLE_FIELDS}
             typed.update({name: request.POST.get(name) == "on" for name in ("critical", "safety_critical")})
             context.update(error=str(error), step={**step, **typed}, rationale=rationale)
             return render(request, "governance/step_edit.html", context, status=422)

@@ -3,7 +3,7 @@
 import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from instructions.models import (
@@ -24,6 +24,7 @@ def proposal_queue(
     proposals = ChangeProposal.objects.select_related(
         "instruction__operation__work_center", "instruction__part", "base_version", "proposed_by"
     ).prefetch_related("signatures")
+    proposals = proposals.annotate(current_version_id=F("instruction__current_version_id"))
     if status:
         proposals = proposals.filter(status=status)
     if area:

@@ -120,6 +120,7 @@ class TestProposalDetail:
         )
         page = client.get(f"/governance/proposals/{second.pk}/").content.decode()
         assert 'data-testid="conflict"' in page and 'data-testid="sign"' not in page
+        assert "CONFLICT — rebase" in client.get("/governance/queue/").content.decode()
         response = client.post(f"/governance/proposals/{second.pk}/rebase/")
         second.refresh_from_db()
         assert second.status == ProposalStatus.SUPERSEDED
