@@ -20,6 +20,7 @@ BENCHES = [
     "bench.languages",
     "bench.labor",
     "bench.governance",
+    "bench.quality",
 ]
 
 
