@@ -6,6 +6,7 @@ message is swapped for the final rendered one (escaped, cited, with feedback but
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -15,6 +16,9 @@ from django.utils.html import escape
 
 from copilot import services
 from plexcopilot.middleware import STATION_SESSION_KEY
+
+logger = logging.getLogger(__name__)
+PROBLEM = "The copilot could not answer just now. Try again in a moment, or ask your supervisor."
 
 
 class CopilotConsumer(AsyncWebsocketConsumer):
@@ -72,6 +76,11 @@ class CopilotConsumer(AsyncWebsocketConsumer):
         except services.QuestionInvalid as error:
             await self.send(text_data=render_to_string("copilot/_error.html", {"error": str(error)}))
             return
+        except Exception:
+            # Never an endless spinner: say so, and keep the details for the log.
+            logger.exception("copilot question failed before answering")
+            await self.send(text_data=render_to_string("copilot/_error.html", {"error": PROBLEM}))
+            return
         pk = prepared.record.pk
         await self.send(text_data=render_to_string("copilot/_pending.html", {"q": prepared.record}))
         final = None
@@ -87,6 +96,10 @@ class CopilotConsumer(AsyncWebsocketConsumer):
             final = services.Answer(text="", citations=[], engine="cancelled", notice="Stopped before the answer was complete.", found=False)
             await asyncio.shield(self._finish(prepared, final))
             raise
+        except Exception:
+            logger.exception("copilot answer stream failed")
+            final = services.Answer(text=prepared.extractive.text, citations=prepared.extractive.citations,
+                                    engine="extractive", notice=PROBLEM, found=prepared.extractive.found)  # fmt: skip
         await self._finish(prepared, final)
 
     async def _finish(self, prepared: services.Prepared, answer: services.Answer) -> None:

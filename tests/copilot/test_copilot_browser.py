@@ -1,0 +1,86 @@
+"""An operator asks the copilot from the station step page, in a real browser against a real ASGI server (websockets)."""
+
+import pytest
+
+from copilot.models import CopilotQuestion
+from tests.browser.conftest import browser, screenshot, tablet  # noqa: F401  (shared browser fixtures)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def asgi_server(transactional_db, library):
+    """uvicorn serving the project's ASGI application (websockets included) in a thread of this process.
+
+    A thread, not a forked child: the ONNX runtime and Chroma keep native threads that do not survive a fork.
+    """
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from plexcopilot.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        ASGIStaticFilesHandler(application), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://localhost:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_an_operator_asks_and_sees_a_streamed_cited_answer(asgi_server, tablet, screenshot):  # noqa: F811
+    page = tablet
+    import sys
+    page.on("console", lambda m: print("CONSOLE", m.text, file=sys.stderr))
+    page.on("websocket", lambda ws: (print("WS", ws.url, file=sys.stderr), ws.on("framereceived", lambda f: print("RECV", str(f)[:300], file=sys.stderr)), ws.on("framesent", lambda f: print("SENT", str(f)[:300], file=sys.stderr)), ws.on("close", lambda w: print("CLOSED", file=sys.stderr))))
+    page.goto(f"{asgi_server}/station/ST-PRS-400/")
+    page.get_by_test_id("badge").fill("100101")
+    page.get_by_test_id("pin").fill("4821")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id("scan").fill("WO-24123-10")
+    page.get_by_test_id("scan").press("Enter")
+    page.wait_for_url("**/station/run/**/1/")
+
+    # An empty question never reaches the server: the field is required.
+    page.get_by_test_id("copilot-question").fill("how do I clear a jam on station 5?")
+    page.get_by_test_id("copilot-ask").click()
+    answer = page.get_by_test_id("copilot-answer")
+    try:
+        answer.wait_for()
+    except Exception:
+        screenshot(page, "copilot-debug")
+        raise
+    text = answer.inner_text()
+    assert "station 5" in text and "SOP-PRS-014 Clearing a jam on the 400 t transfer press" in text
+    assert page.get_by_test_id("copilot-question").input_value() == ""  # the form was reset for the next one
+    screenshot(page, "copilot-answer")
+
+    record = CopilotQuestion.objects.get()
+    assert record.step.order == 1 and record.work_order.barcode == "WO-24123-10" and record.citations
+
+    # Feedback, then the citation opens the source at the cited passage.
+    page.get_by_test_id("copilot-helpful").click()
+    page.get_by_text("Thanks — marked helpful.").wait_for()
+    with page.context.expect_page() as source_page:
+        answer.locator("a.cite").first.click()
+    source = source_page.value
+    source.wait_for_load_state()
+    cited = source.get_by_test_id("cited-passage")
+    assert cited.is_visible() and "station 5" in cited.inner_text()
+    screenshot(source, "copilot-source")
+    record.refresh_from_db()
+    assert record.helpful is True
