@@ -52,7 +52,6 @@ def test_an_operator_asks_and_sees_a_streamed_cited_answer(asgi_server, tablet, 
     page.get_by_test_id("scan").press("Enter")
     page.wait_for_url("**/station/run/**/1/")
 
-    # An empty question never reaches the server: the field is required.
     page.get_by_test_id("copilot-question").fill("how do I clear a jam on station 5?")
     page.get_by_test_id("copilot-ask").click()
     answer = page.get_by_test_id("copilot-answer")
