@@ -1,5 +1,8 @@
+import asyncio
+import concurrent.futures
+
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
@@ -9,6 +12,13 @@ from plexcopilot.asgi import application
 from plexcopilot.models import AuditEvent
 from tests.actors import build_plant, station_client
 from tests.labor.conftest import desk_client
+
+
+def run_async(coroutine_function, *args):
+    """Run an async test body in its own thread and event loop: Playwright's sync API keeps an event loop
+    running in the main thread for the rest of the session once a browser test has run."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine_function(*args)).result()
 
 
 def ws_for(employee) -> WebsocketCommunicator:
@@ -91,7 +101,7 @@ def test_it_keeps_operators_off_the_board(plant):
 
 
 def test_it_pushes_a_new_call_to_the_supervisor_board_live(transactional_db):
-    async_to_sync(_pushes_a_new_call)(build_plant())
+    run_async(_pushes_a_new_call, build_plant())
 
 
 async def _pushes_a_new_call(plant):
@@ -107,7 +117,7 @@ async def _pushes_a_new_call(plant):
 
 
 def test_it_routes_quality_calls_to_quality_and_not_maintenance_calls(transactional_db):
-    async_to_sync(_routes_quality_calls)(build_plant())
+    run_async(_routes_quality_calls, build_plant())
 
 
 async def _routes_quality_calls(plant):
@@ -125,7 +135,7 @@ async def _routes_quality_calls(plant):
 
 
 def test_it_refuses_the_board_socket_to_operators_and_strangers(transactional_db):
-    async_to_sync(_refuses_operators)(build_plant())
+    run_async(_refuses_operators, build_plant())
 
 
 async def _refuses_operators(plant):

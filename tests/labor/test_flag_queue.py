@@ -73,4 +73,6 @@ def test_it_shows_a_refused_decision_on_the_full_page_without_htmx(plant, mornin
     flag = raise_flag(plant, morning)
     response = desk_client(plant.supervisor).post(f"/labor/flags/{flag.pk}/resolve/", {"action": "dismiss"})
     assert response.status_code == 422
-    assert b"<h1>Punch flags</h1>" in response.content and b"Say why the flag is dismissed" in response.content
+    assert (
+        b"<h1>Punch flags</h1>" in response.content and b"Say why the flag is dismissed" in response.content
+    )
