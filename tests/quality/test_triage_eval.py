@@ -22,6 +22,26 @@ class TestTriageEval:
         assert got["triage_category_top1"] > got["majority_category_top1"] + 0.3
         assert got["triage_category_top1"] > got["tfidf_nn_category_top1"]
         assert got["triage_root_cause_top1"] > got["tfidf_nn_root_cause_top1"]
+        assert got["decisions_category"] == 0 and "decisions_category_top1" not in got
+
+    def test_it_reports_how_engineers_decisions_agree_with_the_drafts(self, history, capsys):
+        from quality.models import NCR
+        from quality.services import ncr_decide
+        from tests.quality.conftest import run_worker
+        from tests.quality.test_ncr_triage import report_defect
+
+        ncr = NCR.objects.get(
+            defect=report_defect("WO-24119-10", 9, "Sensor bore oversize 18.026 mm; insert worn")
+        )
+        run_worker()
+        ncr.refresh_from_db()
+        engineer = ncr.reported_by.user
+        ncr_decide(ncr=ncr, field="category", verdict="accepted", value="", user=engineer)
+        ncr_decide(ncr=ncr, field="root_cause", verdict="edited", value="HANDLING", user=engineer)
+        call_command("triage_eval")
+        got = figures(capsys.readouterr().out)
+        assert (got["decisions_category"], got["decisions_category_top1"]) == (1, 1.0)
+        assert (got["decisions_root_cause"], got["decisions_root_cause_top3"]) == (1, 0.0)
 
     def test_it_refuses_to_evaluate_without_history(self, demo_plant):
         with pytest.raises(CommandError, match="import_ncrs"):

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from quality.models import TriageDecision, TriageField
 from quality.services import ncr_history_cases
 from quality.triage import evaluate
 
@@ -22,3 +23,12 @@ class Command(BaseCommand):
         self.stdout.write(f"cases: {result.cases}")
         for name, value in result.figures.items():
             self.stdout.write(f"{name}: {value:.3f}")
+        # How the engineers' own decisions on floor drafts agree with what was drafted.
+        for field in (TriageField.CATEGORY, TriageField.ROOT_CAUSE):
+            ranks = list(TriageDecision.objects.filter(field=field).values_list("proposed_rank", flat=True))
+            self.stdout.write(f"decisions_{field}: {len(ranks)}")
+            if ranks:
+                self.stdout.write(f"decisions_{field}_top1: {sum(r == 1 for r in ranks) / len(ranks):.3f}")
+                self.stdout.write(
+                    f"decisions_{field}_top3: {sum(1 <= r <= 3 for r in ranks) / len(ranks):.3f}"
+                )
