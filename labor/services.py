@@ -53,6 +53,7 @@ from labor.selectors import (
     shift_window,
     shifts_between,
 )
+from plex.services import clock_writeback
 from plexcopilot.roles import OPERATOR, QUALITY, SUPERVISOR
 from plexcopilot.services import audit_record
 from quality.models import DefectReport
@@ -101,6 +102,15 @@ def _punch(employee: Employee, kind: str, *, station: Station | None = None, wor
         + (f" — correction of punch {replaces.pk}" if replaces else ""),
         data={"employee": employee.badge_id, "source": source, "voids": voids},
     )
+    if (
+        kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT)
+        and source == PunchSource.STATION
+        and punch.work_center
+    ):
+        # Plex stays the system of record for attendance: queued, sent by the outbox worker; no-op when off.
+        clock_writeback(employee=employee, work_center=punch.work_center,
+                        direction="in" if kind == PunchKind.CLOCK_IN else "out",
+                        idempotency_key=f"labor-punch:{punch.pk}")  # fmt: skip
     return punch
 
 
