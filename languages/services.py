@@ -8,6 +8,7 @@ number/unit/term guard, or the English sentence is kept and flagged. Machine and
 until a supervisor approves them into the memory (TranslationReview).
 """
 
+import asyncio
 import difflib
 import hashlib
 import json
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -51,6 +53,7 @@ MIN_LENGTH_RATIO = 0.35
 # Origins whose text a person approved (or that needs no translation).
 APPROVED_ORIGINS = {"safety", "memory", "verbatim"}
 PLACEHOLDER = re.compile(r"\[\s*T\s*(\d+)\s*\]")
+CITATION = re.compile(r"\[\d{1,2}\]")
 
 
 class ReviewError(Exception):
@@ -131,7 +134,7 @@ def _shield(sentence: str, glossary: Glossary) -> tuple[str, list[str]]:
         renderings.append(rendering)
         return f"[T{len(renderings) - 1}]"
 
-    shielded = sentence
+    shielded = CITATION.sub(lambda m: hold(m.group(0)), sentence)  # copilot answers cite passages as [n]
     for term, rendering in glossary.terms:
         shielded = _term_pattern(term).sub(lambda _m, r=rendering: hold(r), shielded)
     for code in sorted(set(codes_in(shielded)), key=len, reverse=True):
@@ -666,3 +669,59 @@ def translations_refresh_all() -> int:
     ):
         count += sum(r.translated for r in version_translate(version=version, languages=languages))
     return count + sum(step_translations_refresh(language=language) for language in languages)
+
+
+# --- Copilot answers -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerTranslation:
+    """A copilot answer in the operator's language, with the marks the station shows beside it."""
+
+    text: str
+    original: str
+    language: str
+    machine: bool = False
+    untranslated: bool = False
+    flagged: bool = False
+
+    @property
+    def translated(self) -> bool:
+        return self.language != SOURCE_LANGUAGE
+
+
+ANSWER_CACHE_SECONDS = 24 * 3600
+
+
+def answer_translate(*, text: str, language: str) -> AnswerTranslation:
+    """Translate a copilot answer with the same pipeline and guards as instructions (citation markers [n]
+    kept). Cached, so re-rendering a conversation never calls a machine twice for the same answer."""
+    if not text.strip() or not language or language == SOURCE_LANGUAGE:
+        return AnswerTranslation(text=text, original=text, language=SOURCE_LANGUAGE)
+    key = "languages:answer:" + hashlib.sha256(f"{language}\0{text}".encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    if _in_event_loop():
+        # A consumer rendering on the event loop must not touch the database or a translation server; the
+        # answer was translated in question_finish, so only an evicted cache entry lands here: show English.
+        return AnswerTranslation(text=text, original=text, language=language, untranslated=True)
+    result = text_translate(text=text, target=language)
+    translation = AnswerTranslation(
+        text=result.text,
+        original=text,
+        language=language,
+        machine=result.machine,
+        untranslated=result.untranslated,
+        flagged=result.flagged,
+    )
+    cache.set(key, translation, ANSWER_CACHE_SECONDS)
+    return translation
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

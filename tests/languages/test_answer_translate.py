@@ -1,0 +1,82 @@
+"""Copilot answers in the operator's language, under the same guards as instructions."""
+
+import pytest
+from django.template.loader import render_to_string
+
+from copilot.models import Conversation, CopilotQuestion
+from copilot.services import message_context
+from languages.models import MemorySegment
+from languages.services import answer_translate
+from tests.actors import make_employee
+from tests.languages.fakes import serve
+
+pytestmark = pytest.mark.django_db
+
+ANSWER = "Torque the clamp bolts to 26 N·m [1]. Keep hands clear."
+
+
+class TestAnswerTranslate:
+    def test_it_translates_an_answer_keeping_citations_and_numbers(self, settings):
+        with serve("libretranslate") as fake:
+            settings.LIBRETRANSLATE_URL = fake.url
+            result = answer_translate(text=ANSWER, language="es")
+            again = answer_translate(text=ANSWER, language="es")
+        assert result.text == "apriete el clamp tornillos a 26 N·m [1]. Mantenga las manos alejadas."
+        assert "[1]" not in fake.requests[0]["q"][0]  # the citation was shielded from the machine
+        assert result.machine and not result.flagged and result.original == ANSWER
+        assert again == result and len(fake.requests) == 1  # cached: one machine call
+
+    def test_it_keeps_the_english_sentence_when_a_number_is_lost(self, settings):
+        with serve("libretranslate", lambda t: t.replace("26", "62")) as fake:
+            settings.LIBRETRANSLATE_URL = fake.url
+            result = answer_translate(text=ANSWER, language="es")
+        assert result.text.startswith("Torque the clamp bolts to 26 N·m [1].") and result.flagged
+
+    def test_it_marks_an_answer_it_cannot_translate(self):
+        result = answer_translate(text="Check the die [2].", language="pl")
+        assert result.text == "Check the die [2]." and result.untranslated
+
+    def test_it_leaves_english_readers_alone(self):
+        result = answer_translate(text=ANSWER, language="en")
+        assert result.text == ANSWER and not result.translated
+
+
+class TestCopilotMessage:
+    def test_it_renders_the_copilot_answer_in_spanish_with_the_english_one_tap_away(self):
+        MemorySegment.objects.create(
+            language="es",
+            source_text="Torque the clamp bolts to 26 N·m [1].",
+            target_text="Apriete los tornillos a 26 N·m [1].",
+        )
+        ana = make_employee("560001", language="es")
+        record = CopilotQuestion.objects.create(
+            conversation=Conversation.objects.create(employee=ana),
+            operator=ana,
+            question="What torque?",
+            answer=ANSWER,
+            citations=[
+                {
+                    "number": 1,
+                    "chunk_id": 1,
+                    "title": "Press SOP",
+                    "location": "p. 2",
+                    "url": "/copilot/source/1/#p-1",
+                }
+            ],
+            engine="extractive",
+        )
+        html = render_to_string("copilot/_message.html", message_context(record=record))
+        assert "Apriete los tornillos a 26 N·m" in html and "Mantenga las manos alejadas." in html
+        assert 'class="cite" href="/copilot/source/1/#p-1"' in html  # the citation still links
+        assert 'data-testid="answer-translation"' in html and ANSWER in html  # the original, escaped
+
+
+class TestInsideTheConsumer:
+    def test_it_never_touches_the_database_from_the_event_loop(self):
+        import asyncio
+
+        async def render():
+            return answer_translate(text="Check the die [2].", language="es")
+
+        result = asyncio.run(render())
+        assert result.text == "Check the die [2]." and result.untranslated
