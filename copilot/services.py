@@ -524,6 +524,8 @@ def question_finish(*, prepared: Prepared, answer: Answer) -> CopilotQuestion:
     record.notice = answer.notice[:300]
     record.answered_at = timezone.now()
     record.save(update_fields=["answer", "citations", "unverified", "engine", "notice", "answered_at"])
+    # languages: translate (and cache) the answer here, off the event loop; message_context reads the cache.
+    answer_translate(text=answer.text, language=record.operator.language)
     return record
 
 
