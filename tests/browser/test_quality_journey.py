@@ -52,6 +52,10 @@ def test_quality_engineer_journey(live_server, browser, screenshot):
     expect(page.locator(".lifecycle .is-current")).to_have_text("Contained")
     assert TriageDecision.objects.filter(draft__ncr=ncr).count() == 2
 
+    page.get_by_role("link", name="NCR queue").click()
+    expect(page.locator("tr", has_text=ncr.number)).to_contain_text("Contained")
+    screenshot(page, "quality-queue")
+
     page.click("text=Defect trends")
     page.select_option("select[name=part]", label="BRK-2040 — Seat-belt anchor bracket")
     expect(page.locator("#defect-trend rect").first).to_be_attached()
