@@ -6,7 +6,7 @@ BASE_STAMP := $(VENV)/.base-$(PYPROJECT_SUM)
 TEST_STAMP := $(VENV)/.test-$(PYPROJECT_SUM)
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install demo serve test bench lint format clean
+.PHONY: install install-translate demo serve test bench lint format clean
 
 $(PY):
 	"$$(scripts/find-python)" -m venv $(VENV)
@@ -20,13 +20,20 @@ $(BASE_STAMP): pyproject.toml | $(PY)
 
 $(TEST_STAMP): $(BASE_STAMP)
 	$(PIP) -e ".[test]"
+	# The argos test installs a package it builds itself; argostranslate's own deps (stanza → torch) are not used.
+	$(PIP) --no-deps argostranslate==1.11.0
 	touch $@
 
 install: $(BASE_STAMP)
 
+install-translate: install
+	$(PIP) -e ".[translate]"
+	$(PIP) --no-deps argostranslate==1.11.0
+
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_plant
+	$(PY) manage.py load_demo_translations
 	$(PY) manage.py load_demo_labor
 	$(PY) manage.py import_ncrs demo/ncr_history.csv
 	$(PY) manage.py build_index
@@ -46,7 +53,7 @@ bench: install
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy plexcopilot instructions quality labor copilot
+	$(VENV)/bin/mypy plexcopilot instructions quality labor copilot languages
 
 format: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --fix .

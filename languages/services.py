@@ -10,6 +10,7 @@ until a supervisor approves them into the memory (TranslationReview).
 
 import asyncio
 import difflib
+import functools
 import hashlib
 import json
 import logging
@@ -130,18 +131,16 @@ def _shield(sentence: str, glossary: Glossary) -> tuple[str, list[str]]:
     """Replace glossary terms and codes by [T0], [T1]...; returns the text and each placeholder's rendering."""
     renderings: list[str] = []
 
-    def hold(rendering: str) -> str:
-        renderings.append(rendering)
+    def hold(match: re.Match[str], rendering: str | None = None) -> str:
+        renderings.append(match.group(0) if rendering is None else rendering)
         return f"[T{len(renderings) - 1}]"
 
-    shielded = CITATION.sub(lambda m: hold(m.group(0)), sentence)  # copilot answers cite passages as [n]
+    shielded = CITATION.sub(hold, sentence)  # copilot answers cite passages as [n]
     for term, rendering in glossary.terms:
-        shielded = _term_pattern(term).sub(lambda _m, r=rendering: hold(r), shielded)
+        shielded = _term_pattern(term).sub(functools.partial(hold, rendering=rendering), shielded)
     for code in sorted(set(codes_in(shielded)), key=len, reverse=True):
-        if not PLACEHOLDER.fullmatch(code):
-            shielded = re.sub(
-                rf"(?<![\w\[-]){re.escape(code)}(?![\w\]-])", lambda _m, c=code: hold(c), shielded
-            )
+        # The look-behind keeps "T0" inside an earlier "[T0]" placeholder from being held again.
+        shielded = re.sub(rf"(?<![\w\[-]){re.escape(code)}(?![\w\]-])", hold, shielded)
     return shielded, renderings
 
 
