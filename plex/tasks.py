@@ -1,16 +1,41 @@
-"""Background tasks (django-tasks-db; worked by `manage.py db_worker`)."""
+"""Background tasks (django-tasks-db; worked by `manage.py db_worker`).
 
-from django.tasks import task
+`plex_sync_task` polls Plex, drains the outbox, and queues its own next run PLEX_SYNC_EVERY_SECONDS later,
+so one `plex_schedule()` (run by `manage.py plex_sync --schedule`, safe to repeat) keeps the cache fresh.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.tasks import TaskResultStatus, task
+from django.utils import timezone
 
 from plex.services import outbox_drain, plex_enabled
 from plex.sync import plex_sync
+
+
+def plex_schedule(*, delay_seconds: int | None = None) -> bool:
+    """Queue the next sync unless one is already waiting; True when one was queued."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(task_path=plex_sync_task.module_path, status=TaskResultStatus.READY)
+    if waiting.exists():
+        return False
+    delay = settings.PLEX_SYNC_EVERY_SECONDS if delay_seconds is None else delay_seconds
+    plex_sync_task.using(run_after=timezone.now() + datetime.timedelta(seconds=delay)).enqueue()
+    return True
 
 
 @task()
 def plex_sync_task() -> str:
     if not plex_enabled():
         return "off"
-    return plex_sync().status
+    try:
+        status = plex_sync().status
+        outbox_drain()
+    finally:
+        plex_schedule()
+    return status
 
 
 @task()

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from plex.services import outbox_drain, plex_enabled
 from plex.sync import RESOURCES, plex_sync
+from plex.tasks import plex_schedule
 
 
 class Command(BaseCommand):
@@ -13,10 +14,23 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--every", type=int, default=0, help="repeat every N seconds (0 = once)")
         parser.add_argument("--resource", action="append", choices=RESOURCES, help="only these resources")
+        parser.add_argument(
+            "--schedule",
+            action="store_true",
+            help="queue the self-repeating background sync for db_worker and exit",
+        )
 
-    def handle(self, *args: object, every: int, resource: list[str] | None, **options: object) -> None:
+    def handle(
+        self, *args: object, every: int, resource: list[str] | None, schedule: bool, **options: object
+    ) -> None:
         if not plex_enabled():
             raise CommandError("PLEX_BASE_URL is not set: the Plex integration is off (see docs/plex.md).")
+        if schedule:
+            queued = plex_schedule(delay_seconds=0)
+            self.stdout.write(
+                "Background Plex sync queued." if queued else "A background Plex sync is already queued."
+            )
+            return
         while True:
             run = plex_sync(resources=resource)
             drained = outbox_drain()
