@@ -554,7 +554,7 @@ def translation_review_approve(
                 "signature": {"meaning": "approved translation", "method": "password"},
             },
         )
-    step_translations_refresh(language=locked.language)
+    step_translations_refresh(language=locked.language, sentence=locked.source_text)
     review.refresh_from_db()
     return segment
 
@@ -579,14 +579,22 @@ def translation_review_reject(*, review: TranslationReview, reason: str, user: A
     review.refresh_from_db()
 
 
-def step_translations_refresh(*, language: str) -> int:
-    """Re-translate cached steps of current versions that still carry a mark, after the memory grew."""
+def step_translations_refresh(*, language: str, sentence: str = "") -> int:
+    """Re-translate cached steps of current versions that still carry a mark, after the memory grew; with
+    `sentence`, only the steps that contain it (an approval touches no other step)."""
     current = WorkInstruction.objects.filter(current_version__isnull=False).values("current_version")
     stale = list(
         StepTranslation.objects.filter(version__in=current, language=language)
         .filter(Q(machine=True) | Q(untranslated=True) | Q(flagged=True))
         .select_related("step")
     )
+    if sentence:
+        key = normalise(sentence).casefold()
+        stale = [
+            row
+            for row in stale
+            if any(key in normalise(getattr(row.step, name)).casefold() for name in TRANSLATED_FIELDS)
+        ]
     if not stale:
         return 0
     fresh = _steps_translate([row.step for row in stale], language)

@@ -43,7 +43,8 @@ class TestReviewPage:
 
     def test_it_approves_with_a_signature_and_the_station_drops_the_mark(self, plant, queued):
         row = StepTranslation.objects.get(version=plant.version, language="es", step__order=1)
-        assert row.machine
+        other = StepTranslation.objects.get(version=plant.version, language="es", step__order=4)
+        assert row.machine and other.machine
         response = desk(plant.supervisor).post(
             f"/languages/review/{queued.pk}/approve/",
             {"final_text": "Confirme que el troquel D-40 está cargado.", "password": "desk-pass-123"},
@@ -62,6 +63,7 @@ class TestReviewPage:
         row.refresh_from_db()
         assert row.fields["text"]["text"] == "Confirme que el troquel D-40 está cargado."
         assert row.fields["text"]["origins"] == ["memory"]
+        assert StepTranslation.objects.get(pk=other.pk).computed_at == other.computed_at  # untouched
 
     def test_it_refuses_a_translation_that_lost_a_code_and_keeps_the_text(self, plant, queued):
         response = desk(plant.supervisor).post(

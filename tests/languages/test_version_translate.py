@@ -57,7 +57,7 @@ class TestVersionTranslate:
         changed = StepTranslation.objects.get(version=version, step__order=2, language="es")
         assert "27 N·m" in changed.fields["text"]["text"]
 
-    def test_it_reuses_nothing_across_instructions(self, plant):
+    def test_it_does_nothing_for_a_version_already_cached(self, plant):
         make_employee("540004", language="es")
         version_translate(version=plant.version)
         assert StepTranslation.objects.filter(version=plant.version, language="es").count() == 4
