@@ -219,12 +219,13 @@ def plex_sync(
 
 
 def _report(run: SyncRun, resource: str, plex_id: str, message: str, payload: Any = None) -> None:
-    """Record a problem for the admin once: a record that stays bad is not re-reported every run."""
+    """Record a problem for the admin once: a record that stays bad, or an outage that lasts, is not
+    re-reported every run (the open problem moves to the latest run instead)."""
     log.warning("Plex sync %s %s: %s", resource, plex_id or "-", message)
     open_same = SyncError.objects.filter(
         resource=resource, plex_id=plex_id, message=message[:500], resolved=False
     )
-    if plex_id and open_same.exists():
+    if open_same.exists():
         open_same.update(run=run)
         return
     if payload is not None:

@@ -223,3 +223,11 @@ def test_it_reports_plex_limits_that_moved_away_from_a_published_step(client, fa
     assert "still checks 8.4–8.6" in drift.first().message
     spec = PartSpecification.objects.get(plex_id=fake_plex.data.part_specifications[0]["id"])
     assert spec.upper == spec.nominal + Decimal("0.2")  # the cache follows Plex; the step waits for approval
+
+
+def test_it_reports_a_lasting_outage_once(client, fake_plex):
+    fake_plex.mode = "outage"
+    runs = [plex_sync(client=client) for _ in range(3)]
+    assert {run.status for run in runs} == {SyncRunStatus.FAILED}
+    problem = SyncError.objects.get()
+    assert problem.resource == "workcenters" and problem.run == runs[-1]
