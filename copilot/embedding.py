@@ -61,7 +61,8 @@ class OnnxMiniLM:
         if expected_sha256 and _sha256(model_file) != expected_sha256:
             raise EmbeddingModelError(f"{model_file} does not match its pinned SHA-256; refusing to load it.")
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = getattr(settings, "COPILOT_EMBED_THREADS", 0) or 0
+        options.intra_op_num_threads = settings.COPILOT_EMBED_THREADS
+        options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(
             str(model_file), options, providers=["CPUExecutionProvider"]

@@ -147,7 +147,7 @@ def parse_markdown(text: str, fallback_title: str) -> ParsedDocument:
         match = re.match(r"^(#{1,6})\s+(.*)$", line)
         if match:
             level, heading = len(match.group(1)), _clean_markdown(match.group(2))
-            if level == 1 and not title:
+            if level == 1 and (not title or heading == title):
                 title = heading
                 continue
             headings = headings[: max(level - 2, 0)] + [heading]

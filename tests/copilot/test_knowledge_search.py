@@ -1,5 +1,6 @@
 import pytest
 
+from copilot.models import KnowledgeChunk
 from copilot.retrieval import SearchFilter
 from copilot.services import instruction_versions_index, knowledge_search
 from instructions.models import WorkInstruction
@@ -58,3 +59,21 @@ class TestHybridSearch:
         assert "180 N·m" in on_v1[0].text and "(version 1)" in on_v1[0].title
         assert "190 N·m" in on_v2[0].text and "(version 2)" in on_v2[0].title
         assert not any("190 N·m" in p.text for p in on_v1)
+
+
+class TestNarrowFilters:
+    def test_exact_search_over_the_allowed_chunks_agrees_with_the_vector_store(self, library):
+        from copilot import retrieval
+        from copilot.embedding import embedder
+
+        lexical = retrieval.lexical_index()
+        narrow = SearchFilter(doc_types=("maintenance",), work_centers=("WLD-PW2",))
+        mask = lexical.mask(narrow)
+        vector = embedder().embed(["electrode dressed after nut spin"])[0]
+        exact = lexical.exact_dense(vector, mask, 3)
+        by_chroma = retrieval.collection().query(
+            query_embeddings=vector.reshape(1, -1), n_results=3, where=retrieval._chroma_where(narrow), include=[]
+        )["ids"][0]
+        assert exact == [int(i) for i in by_chroma]
+        titles = set(KnowledgeChunk.objects.filter(pk__in=exact).values_list("document__title", flat=True))
+        assert titles == {"Maintenance log — projection welder PW-2"}
