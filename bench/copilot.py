@@ -66,6 +66,21 @@ QUESTIONS = [
     ("die clamp bolt torque", "Stamp and pierce seat-belt anchor bracket"),
     ("what pressure does the hydraulic fixture need on VM-2", "CNC machine sensor bore"),
     ("weld leg size for the latch", "Robot MIG weld seat track latch"),
+    # Paraphrases: the operator's words, few of the document's.
+    ("the blank got wedged in the die and the press stopped", "SOP-PRS-014"),
+    ("press keeps stopping because it thinks a piece is missing", "Troubleshooting guide — 400 t"),
+    ("the hole on the bracket is too big and has a sharp edge", "Troubleshooting guide — 400 t"),
+    ("cracks where the metal bends", "Troubleshooting guide — 400 t"),
+    ("the welding rod tips look squashed", "SOP-WLD-007"),
+    ("nut came off when I tightened the test bolt", "CA-2026-041"),
+    ("tester passes everything even the bad sample", "SOP-INS-003"),
+    ("housing fails after coming out of the washer", "Troubleshooting guide — leak test"),
+    ("bubbles in the weld after swapping the gas bottle", "SOP-WLD-011"),
+    ("the hole for the sensor is getting bigger", "Troubleshooting guide — VM-2"),
+    ("latch bolt loosened because the glue was missing", "CA-2026-036"),
+    ("wrench was reading wrong and we stripped threads", "CA-2026-044"),
+    ("how tight do the clamp screws on the cutting insert go", "CNC machine sensor bore"),
+    ("where do I put my lock before going into the robot cell", "SOP-WLD-011"),
 ]
 
 SIZES = (1_000, 10_000, 100_000)

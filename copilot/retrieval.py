@@ -26,6 +26,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 CANDIDATES = 20
 DENSE_OVERFETCH = 120
 MIN_DENSE = 8
+PER_DOCUMENT = 2
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ class LexicalIndex:
             KnowledgeChunk.objects.order_by("id").values_list(
                 "id", "text", "location", "document__title", "document__doc_type", "document__part_number",
                 "document__work_center_code", "document__area", "document__roles", "document__version_id",
+                "document_id",
             )
         )  # fmt: skip
         self.ids = np.array([r[0] for r in rows], dtype=np.int64)
@@ -196,6 +198,7 @@ class LexicalIndex:
             self.vocab[name] = vocab
         self.vectors: np.ndarray | None = None  # loaded on first narrow-filter search
         self.versions = np.array([r[9] or 0 for r in rows], dtype=np.int64)
+        self.document_of = {int(r[0]): int(r[10]) for r in rows}
         roles = [[x.strip() for x in (r[8] or "").split(",") if x.strip()] for r in rows]
         self.role_ok = {role: np.array([not rs or role in rs for rs in roles], dtype=bool) for role in ROLE_VALUES}
         self.retriever: Any = None
@@ -295,15 +298,31 @@ def lexical_index() -> LexicalIndex:
 # --- Fusion -----------------------------------------------------------------------------------
 
 
-def rrf_fuse(ranked_lists: dict[str, list[int]], k: int) -> list[Hit]:
-    """Reciprocal rank fusion: score = Σ 1 / (60 + rank) over the lists a chunk appears in."""
+def rrf_fuse(ranked_lists: dict[str, list[int]], k: int, document_of: dict[int, int] | None = None) -> list[Hit]:
+    """Reciprocal rank fusion: score = Σ 1 / (60 + rank) over the lists a chunk appears in.
+
+    At most PER_DOCUMENT chunks of one document make the top k, so one long guide cannot crowd out the log
+    entry or corrective action that also answers the question.
+    """
     hits: dict[int, Hit] = {}
     for name, ids in ranked_lists.items():
         for rank, chunk_id in enumerate(ids, start=1):
             hit = hits.setdefault(chunk_id, Hit(chunk_id, 0.0))
             hit.score += 1.0 / (RRF_K + rank)
             hit.ranks[name] = rank
-    return sorted(hits.values(), key=lambda h: -h.score)[:k]
+    ranked = sorted(hits.values(), key=lambda h: -h.score)
+    if document_of is None:
+        return ranked[:k]
+    chosen: list[Hit] = []
+    per_document: dict[int, int] = {}
+    for hit in ranked:
+        document = document_of.get(hit.chunk_id, -hit.chunk_id)
+        if per_document.get(document, 0) < PER_DOCUMENT:
+            per_document[document] = per_document.get(document, 0) + 1
+            chosen.append(hit)
+            if len(chosen) == k:
+                break
+    return chosen
 
 
 def search(query: str, f: SearchFilter, *, k: int = 5, mode: str = "hybrid") -> list[Hit]:
@@ -318,4 +337,4 @@ def search(query: str, f: SearchFilter, *, k: int = 5, mode: str = "hybrid") -> 
             lists["dense"] = []
         else:
             lists["dense"] = dense_search(embedder().embed([query])[0], f, lexical, mask)
-    return rrf_fuse(lists, k)
+    return rrf_fuse(lists, k, lexical.document_of)
