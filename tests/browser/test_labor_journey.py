@@ -11,6 +11,22 @@ from tests.browser.test_supervisor_journey import asgi_server, desk  # noqa: F40
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture
+def fork_safe():
+    """The daphne child is forked from this process. Threads do not survive a fork, so asgiref's
+    one-thread executor (used by earlier websocket tests) would hang the child's first database call;
+    and a Redis channel layer's pooled connections must not be shared. Start both afresh."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+    from channels.layers import channel_layers
+
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 def desk_sign_in(page, server: str) -> None:
     page.goto(f"{server}/accounts/login/")
     page.locator("input[name=username]").fill("200201")
@@ -18,9 +34,7 @@ def desk_sign_in(page, server: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_an_operator_clocks_in_and_an_andon_reaches_the_board_live(
-    demo_plant, asgi_server, tablet, desk, screenshot
-):  # noqa: F811
+def test_an_operator_clocks_in_and_an_andon_reaches_the_board_live(fork_safe, demo_plant, asgi_server, tablet, desk, screenshot):  # noqa: F811  # fmt: skip
     station = tablet
     station.goto(f"{asgi_server}/station/ST-PRS-400/")
     station.get_by_test_id("badge").fill("100111")
@@ -41,8 +55,12 @@ def test_an_operator_clocks_in_and_an_andon_reaches_the_board_live(
     # The supervisor opens the Andon board from the desk dashboard; its websocket connects.
     desk_sign_in(desk, asgi_server)
     desk.get_by_role("link", name="Labor, crew, handover, Andon").click()
+    desk.add_init_script(
+        "document.addEventListener('htmx:wsOpen', () => { window.andonSocketOpen = true; });"
+    )
     with desk.expect_websocket(predicate=lambda ws: "/ws/labor/andon/" in ws.url):
         desk.get_by_role("link", name="Andon board").click()
+    desk.wait_for_function("window.andonSocketOpen === true")  # accepted, so the board is in its group
     assert desk.get_by_test_id("open-count").inner_text() == "0"
 
     station.locator("input[name=note]").fill("Die clamp leaking hydraulic oil")
@@ -73,7 +91,7 @@ def test_an_operator_clocks_in_and_an_andon_reaches_the_board_live(
     screenshot(station, "labor-station-andon-resolved")
 
 
-def test_a_supervisor_reviews_flags_crew_and_signs_the_handover(demo_plant, asgi_server, desk, screenshot):  # noqa: F811
+def test_a_supervisor_reviews_flags_crew_and_signs_the_handover(fork_safe, demo_plant, asgi_server, desk, screenshot):  # noqa: F811  # fmt: skip
     labor_demo_load()
     desk_sign_in(desk, asgi_server)
     desk.get_by_role("link", name="Labor, crew, handover, Andon").click()
