@@ -90,21 +90,71 @@ WORK_CENTERS = [f"WC-{n:02d}" for n in range(24)]
 AREAS = ["Stamping", "Welding", "Machining", "Inspection", "Assembly"]
 TYPES = ["sop", "troubleshooting", "maintenance", "corrective_action", "ncr"]
 SUBJECTS = [
-    "transfer finger", "pierce punch", "die clamp", "light curtain", "servo feed", "coil straightener", "weld nut",
-    "upper electrode", "ceramic pin", "cooling water", "boring insert", "spindle", "coolant", "rest pad",
-    "leak tester", "seal head", "drain plug", "master part", "contact tip", "gas flow", "wire feed", "nutrunner",
-    "pivot bolt", "return spring", "striker bracket", "hydraulic clamp", "slug chute", "stripper plate",
-    "counterbalance", "clutch valve", "flowmeter", "torque wrench", "height gauge", "check fixture",
+    "transfer finger",
+    "pierce punch",
+    "die clamp",
+    "light curtain",
+    "servo feed",
+    "coil straightener",
+    "weld nut",
+    "upper electrode",
+    "ceramic pin",
+    "cooling water",
+    "boring insert",
+    "spindle",
+    "coolant",
+    "rest pad",
+    "leak tester",
+    "seal head",
+    "drain plug",
+    "master part",
+    "contact tip",
+    "gas flow",
+    "wire feed",
+    "nutrunner",
+    "pivot bolt",
+    "return spring",
+    "striker bracket",
+    "hydraulic clamp",
+    "slug chute",
+    "stripper plate",
+    "counterbalance",
+    "clutch valve",
+    "flowmeter",
+    "torque wrench",
+    "height gauge",
+    "check fixture",
 ]
 PROBLEMS = [
-    "jams", "wears out", "overheats", "leaks", "drifts out of tolerance", "cracks", "misloads", "faults",
-    "reads low", "sticks", "chips", "vibrates", "loses pressure", "gives false rejects", "stops the line",
+    "jams",
+    "wears out",
+    "overheats",
+    "leaks",
+    "drifts out of tolerance",
+    "cracks",
+    "misloads",
+    "faults",
+    "reads low",
+    "sticks",
+    "chips",
+    "vibrates",
+    "loses pressure",
+    "gives false rejects",
+    "stops the line",
 ]
 ACTIONS = [
-    "lock out and inspect", "replace it and record the change", "clean and re-aim the sensor", "call the die setter",
-    "adjust the offset", "check the calibration label", "measure the first part after restart",
-    "quarantine the parts since the last good check", "retest once after checking the seals",
-    "shim the restrike pad", "dress the face with the hand dresser", "tighten to the specified torque",
+    "lock out and inspect",
+    "replace it and record the change",
+    "clean and re-aim the sensor",
+    "call the die setter",
+    "adjust the offset",
+    "check the calibration label",
+    "measure the first part after restart",
+    "quarantine the parts since the last good check",
+    "retest once after checking the seals",
+    "shim the restrike pad",
+    "dress the face with the hand dresser",
+    "tighten to the specified torque",
 ]
 
 
@@ -157,7 +207,9 @@ def _add_synthetic(count: int, rng: random.Random, pool: np.ndarray) -> None:
     vectors += np.random.default_rng(rng.getrandbits(32)).normal(0, 0.02, vectors.shape).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     retrieval.vectors_upsert(
-        ids=[c.pk for c in chunks], embeddings=vectors, metadatas=[retrieval.chunk_metadata(c) for c in chunks]
+        ids=[c.pk for c in chunks],
+        embeddings=vectors,
+        metadatas=[retrieval.chunk_metadata(c) for c in chunks],
     )
     index_touch()
 
@@ -220,7 +272,9 @@ def _first_token_p95(rng: random.Random) -> float:
 
 
 def _recall(mode: str) -> float:
-    current = tuple(WorkInstruction.objects.exclude(current_version=None).values_list("current_version", flat=True))
+    current = tuple(
+        WorkInstruction.objects.exclude(current_version=None).values_list("current_version", flat=True)
+    )
     hits = 0
     for question, expected in QUESTIONS:
         passages = retrieval.search(question, SearchFilter(versions=current), k=5, mode=mode)

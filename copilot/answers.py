@@ -74,7 +74,9 @@ def extractive_answer(question: str, passages: list[Passage]) -> Answer:
     for rank, passage in enumerate(passages):
         # A section headed by the question's own words ("Clearing a jam") lends weight to all its sentences.
         heading = len(wanted & terms(passage.location)) / max(len(wanted), 1)
-        for position, sentence in enumerate(s for line in passage.text.splitlines() for s in split_sentences(line)):
+        for position, sentence in enumerate(
+            s for line in passage.text.splitlines() for s in split_sentences(line)
+        ):
             if INJECTION.search(sentence) or len(sentence) < 12:
                 continue
             matched = wanted & terms(sentence)
@@ -114,7 +116,9 @@ def numeric_guard(text: str, sources: list[str]) -> list[str]:
     ]
 
 
-def answer_segments(answer_text: str, citations: list[Passage], unverified: list[str]) -> list[dict[str, Any]]:
+def answer_segments(
+    answer_text: str, citations: list[Passage], unverified: list[str]
+) -> list[dict[str, Any]]:
     """Split an answer into text, citation and "verify" segments for the template (which escapes them)."""
     by_number = {p.number: p for p in citations}
     pattern = re.compile(
@@ -215,33 +219,37 @@ async def llm_stream(messages: list[dict[str, str]]) -> AsyncIterator[str]:
     got_token = False
     first_token_by = time.monotonic() + settings.LLM_FIRST_TOKEN_SECONDS
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            async with client.stream("POST", url, json=body, headers=headers) as response:
-                if response.status_code != 200:
-                    raise LLMUnavailable(f"the endpoint answered HTTP {response.status_code}")
-                lines = response.aiter_lines()
-                while True:
-                    limit = (deadline if got_token else min(first_token_by, deadline)) - time.monotonic()
-                    if limit <= 0:
-                        raise LLMUnavailable("no first token in time" if not got_token else "answer too slow")
-                    try:
-                        line = await asyncio.wait_for(anext(lines), timeout=limit)
-                    except StopAsyncIteration:
-                        break
-                    except TimeoutError as error:
-                        raise LLMUnavailable("no first token in time" if not got_token else "answer too slow") from error
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    try:
-                        delta = json.loads(data)["choices"][0].get("delta", {}).get("content") or ""
-                    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
-                        raise LLMUnavailable("the endpoint sent an unreadable stream") from error
-                    if delta:
-                        got_token = True
-                        yield delta
+        async with (
+            httpx.AsyncClient(timeout=timeout) as client,
+            client.stream("POST", url, json=body, headers=headers) as response,
+        ):
+            if response.status_code != 200:
+                raise LLMUnavailable(f"the endpoint answered HTTP {response.status_code}")
+            lines = response.aiter_lines()
+            while True:
+                limit = (deadline if got_token else min(first_token_by, deadline)) - time.monotonic()
+                if limit <= 0:
+                    raise LLMUnavailable("no first token in time" if not got_token else "answer too slow")
+                try:
+                    line = await asyncio.wait_for(anext(lines), timeout=limit)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError as error:
+                    raise LLMUnavailable(
+                        "no first token in time" if not got_token else "answer too slow"
+                    ) from error
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                try:
+                    delta = json.loads(data)["choices"][0].get("delta", {}).get("content") or ""
+                except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+                    raise LLMUnavailable("the endpoint sent an unreadable stream") from error
+                if delta:
+                    got_token = True
+                    yield delta
     except httpx.TimeoutException as error:
         raise LLMUnavailable("no first token in time" if not got_token else "answer too slow") from error
     except httpx.HTTPError as error:

@@ -5,6 +5,7 @@ message is swapped for the final rendered one (escaped, cited, with feedback but
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -65,9 +66,12 @@ class CopilotConsumer(AsyncWebsocketConsumer):
     def _history(self) -> str:
         assert self.context is not None
         recent = services.conversation_recent(
-            employee=self.context.employee, work_order=self.context.execution.work_order if self.context.execution else None
+            employee=self.context.employee,
+            work_order=self.context.execution.work_order if self.context.execution else None,
         )
-        return render_to_string("copilot/_log.html", {"messages": [services.message_context(record=r) for r in recent]})
+        return render_to_string(
+            "copilot/_log.html", {"messages": [services.message_context(record=r) for r in recent]}
+        )
 
     async def _answer(self, question: str) -> None:
         assert self.context is not None
@@ -93,7 +97,13 @@ class CopilotConsumer(AsyncWebsocketConsumer):
                 else:
                     final = value
         except asyncio.CancelledError:
-            final = services.Answer(text="", citations=[], engine="cancelled", notice="Stopped before the answer was complete.", found=False)
+            final = services.Answer(
+                text="",
+                citations=[],
+                engine="cancelled",
+                notice="Stopped before the answer was complete.",
+                found=False,
+            )
             await asyncio.shield(self._finish(prepared, final))
             raise
         except Exception:
@@ -102,10 +112,19 @@ class CopilotConsumer(AsyncWebsocketConsumer):
                                     engine="extractive", notice=PROBLEM, found=prepared.extractive.found)  # fmt: skip
         await self._finish(prepared, final)
 
+    @staticmethod
+    def _render_final(record: services.CopilotQuestion, answer: services.Answer) -> str:
+        return render_to_string(
+            "copilot/_message.html", services.message_context(record=record, answer=answer)
+        )
+
     async def _finish(self, prepared: services.Prepared, answer: services.Answer) -> None:
         record = await services.aquestion_finish(prepared=prepared, answer=answer)
-        html = render_to_string("copilot/_message.html", services.message_context(record=record, answer=answer))
-        try:
-            await self.send(text_data=html.replace(' id="copilot-msg-', ' hx-swap-oob="outerHTML" id="copilot-msg-', 1))
-        except Exception:  # noqa: BLE001 - the tablet went away; the answer is stored and shown on reconnect
-            pass
+        # Rendering may read the database (the operator's language, cached translations): not on the event loop.
+        html = await database_sync_to_async(self._render_final)(record, answer)
+        with contextlib.suppress(
+            Exception
+        ):  # the tablet went away: the answer is stored and shown on reconnect
+            await self.send(
+                text_data=html.replace(' id="copilot-msg-', ' hx-swap-oob="outerHTML" id="copilot-msg-', 1)
+            )

@@ -6,11 +6,16 @@ from plexcopilot.roles import ROLE_CHOICES
 
 class UploadForm(forms.Form):
     file = forms.FileField()
-    doc_type = forms.ChoiceField(choices=[("", "From the file")] + [c for c in DocType.choices if c[0] != "instruction"], required=False)
+    doc_type = forms.ChoiceField(
+        choices=[("", "From the file")] + [c for c in DocType.choices if c[0] != "instruction"],
+        required=False,
+    )
     part = forms.CharField(max_length=40, required=False)
     work_center = forms.CharField(max_length=32, required=False)
     area = forms.CharField(max_length=60, required=False)
-    roles = forms.MultipleChoiceField(choices=ROLE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        choices=ROLE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     MAX_BYTES = 10 * 1024 * 1024
 
@@ -22,7 +27,9 @@ class UploadForm(forms.Form):
 
 
 class FeedbackForm(forms.Form):
-    helpful = forms.TypedChoiceField(choices=[("1", "Helpful"), ("0", "Not helpful")], coerce=lambda v: v == "1")
+    helpful = forms.TypedChoiceField(
+        choices=[("1", "Helpful"), ("0", "Not helpful")], coerce=lambda v: v == "1"
+    )
 
 
 class AskForm(forms.Form):

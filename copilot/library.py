@@ -244,7 +244,9 @@ def parse_html(text: str, fallback_title: str) -> ParsedDocument:
     parser.close()
     parser.flush()
     meta = parser.meta
-    doc = ParsedDocument(title=meta.get("title") or parser.title or fallback_title, file_format="html", meta=meta)
+    doc = ParsedDocument(
+        title=meta.get("title") or parser.title or fallback_title, file_format="html", meta=meta
+    )
     for location, paragraphs in parser.sections:
         doc.passages.extend(_pack(location, [html.unescape(p) for p in paragraphs]))
     return doc

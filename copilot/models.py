@@ -36,7 +36,9 @@ class KnowledgeDocument(models.Model):
     )
     content_hash = models.CharField(max_length=64)
     text = models.TextField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,7 +68,9 @@ class KnowledgeChunk(models.Model):
     ordinal = models.PositiveIntegerField()
     location = models.CharField(max_length=300, blank=True, help_text="Heading path, page or step")
     text = models.TextField()
-    step = models.ForeignKey("instructions.Step", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    step = models.ForeignKey(
+        "instructions.Step", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         ordering = ["document", "ordinal"]
@@ -86,7 +90,9 @@ class IndexState(models.Model):
 class Conversation(models.Model):
     """The questions one operator asked on one work order."""
 
-    work_order = models.ForeignKey("instructions.WorkOrder", null=True, on_delete=models.PROTECT, related_name="+")
+    work_order = models.ForeignKey(
+        "instructions.WorkOrder", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     employee = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -101,17 +107,26 @@ class CopilotQuestion(models.Model):
     """A question and its answer, tied to the exact version and step: evidence for change proposals."""
 
     conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="questions")
-    work_order = models.ForeignKey("instructions.WorkOrder", null=True, on_delete=models.PROTECT, related_name="+")
-    version = models.ForeignKey(
-        "instructions.InstructionVersion", null=True, on_delete=models.PROTECT, related_name="copilot_questions"
+    work_order = models.ForeignKey(
+        "instructions.WorkOrder", null=True, on_delete=models.PROTECT, related_name="+"
     )
-    step = models.ForeignKey("instructions.Step", null=True, on_delete=models.PROTECT, related_name="copilot_questions")
+    version = models.ForeignKey(
+        "instructions.InstructionVersion",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="copilot_questions",
+    )
+    step = models.ForeignKey(
+        "instructions.Step", null=True, on_delete=models.PROTECT, related_name="copilot_questions"
+    )
     step_key = models.CharField(max_length=32, blank=True, db_index=True)
     operator = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
     question = models.TextField(max_length=500)
     answer = models.TextField(blank=True)
     citations = models.JSONField(default=list)
-    unverified = models.JSONField(default=list, help_text="Numbers the answer gave that no source or spec holds")
+    unverified = models.JSONField(
+        default=list, help_text="Numbers the answer gave that no source or spec holds"
+    )
     engine = models.CharField(max_length=20, blank=True)
     notice = models.CharField(max_length=300, blank=True)
     helpful = models.BooleanField(null=True)

@@ -145,7 +145,10 @@ def _chroma_where(f: SearchFilter) -> dict[str, Any] | None:
 
 
 def dense_search(
-    query_vector: np.ndarray, f: SearchFilter, lexical: "LexicalIndex | None" = None, mask: np.ndarray | None = None,
+    query_vector: np.ndarray,
+    f: SearchFilter,
+    lexical: "LexicalIndex | None" = None,
+    mask: np.ndarray | None = None,
     k: int = CANDIDATES,
 ) -> list[int]:
     """Nearest chunks by cosine in Chroma's HNSW index.
@@ -156,7 +159,9 @@ def dense_search(
     """
     col = collection()
     if mask is None or lexical is None:
-        result = col.query(query_embeddings=query_vector.reshape(1, -1), n_results=k, where=_chroma_where(f), include=[])
+        result = col.query(
+            query_embeddings=query_vector.reshape(1, -1), n_results=k, where=_chroma_where(f), include=[]
+        )
         return [int(i) for i in result["ids"][0]]
     result = col.query(query_embeddings=query_vector.reshape(1, -1), n_results=DENSE_OVERFETCH, include=[])
     kept = []
@@ -194,13 +199,17 @@ class LexicalIndex:
         self.vocab: dict[str, dict[str, int]] = {}
         for name, col in (("doc_type", 4), ("part", 5), ("work_center", 6), ("area", 7)):
             vocab: dict[str, int] = {"": 0}
-            self.codes[name] = np.array([vocab.setdefault(r[col] or "", len(vocab)) for r in rows], dtype=np.int32)
+            self.codes[name] = np.array(
+                [vocab.setdefault(r[col] or "", len(vocab)) for r in rows], dtype=np.int32
+            )
             self.vocab[name] = vocab
         self.vectors: np.ndarray | None = None  # loaded on first narrow-filter search
         self.versions = np.array([r[9] or 0 for r in rows], dtype=np.int64)
         self.document_of = {int(r[0]): int(r[10]) for r in rows}
         roles = [[x.strip() for x in (r[8] or "").split(",") if x.strip()] for r in rows]
-        self.role_ok = {role: np.array([not rs or role in rs for rs in roles], dtype=bool) for role in ROLE_VALUES}
+        self.role_ok = {
+            role: np.array([not rs or role in rs for rs in roles], dtype=bool) for role in ROLE_VALUES
+        }
         self.retriever: Any = None
         if rows:
             texts = [index_text(title=r[3], location=r[2], text=r[1]) for r in rows]
@@ -256,7 +265,11 @@ class LexicalIndex:
             self.vectors = vectors
         allowed = np.flatnonzero(mask)
         scores = self.vectors[allowed] @ query_vector
-        top = allowed[np.argsort(-scores)[:k]] if len(allowed) <= k else allowed[np.argpartition(-scores, k)[:k]]
+        top = (
+            allowed[np.argsort(-scores)[:k]]
+            if len(allowed) <= k
+            else allowed[np.argpartition(-scores, k)[:k]]
+        )
         top = top[np.argsort(-(self.vectors[top] @ query_vector))]
         return [int(self.ids[i]) for i in top]
 
@@ -298,7 +311,9 @@ def lexical_index() -> LexicalIndex:
 # --- Fusion -----------------------------------------------------------------------------------
 
 
-def rrf_fuse(ranked_lists: dict[str, list[int]], k: int, document_of: dict[int, int] | None = None) -> list[Hit]:
+def rrf_fuse(
+    ranked_lists: dict[str, list[int]], k: int, document_of: dict[int, int] | None = None
+) -> list[Hit]:
     """Reciprocal rank fusion: score = Σ 1 / (60 + rank) over the lists a chunk appears in.
 
     At most PER_DOCUMENT chunks of one document make the top k, so one long guide cannot crowd out the log

@@ -96,11 +96,17 @@ def _quarantine(source: Source) -> tuple[Source, int]:
             kept.append((ParsedPassage(passage.location, text), source.steps[n] if source.steps else None))
     if not quarantined:
         return source, 0
-    parsed = ParsedDocument(source.parsed.title, source.parsed.file_format, source.parsed.meta, [p for p, _ in kept])
-    return Source(source.key, parsed, source.version, [s for _, s in kept] if source.steps else None), quarantined
+    parsed = ParsedDocument(
+        source.parsed.title, source.parsed.file_format, source.parsed.meta, [p for p, _ in kept]
+    )
+    return Source(
+        source.key, parsed, source.version, [s for _, s in kept] if source.steps else None
+    ), quarantined
 
 
-def documents_ingest(*, sources: list[Source], actor: Any | None = None) -> list[tuple[KnowledgeDocument, bool]]:
+def documents_ingest(
+    *, sources: list[Source], actor: Any | None = None
+) -> list[tuple[KnowledgeDocument, bool]]:
     """Add or replace documents and their passages in one transaction and one vector write.
 
     Returns (document, changed) per source; a source whose content hash is unchanged is skipped.
@@ -127,7 +133,7 @@ def documents_ingest(*, sources: list[Source], actor: Any | None = None) -> list
     old_ids: list[int] = []
     all_chunks: list[KnowledgeChunk] = []
     with transaction.atomic():
-        for source, digest, quarantined, existing in work:
+        for source, digest, _quarantined, existing in work:
             parsed = source.parsed
             document = existing or KnowledgeDocument(source_key=source.key)
             if existing is not None:
@@ -150,7 +156,10 @@ def documents_ingest(*, sources: list[Source], actor: Any | None = None) -> list
             chunks = KnowledgeChunk.objects.bulk_create(
                 [
                     KnowledgeChunk(
-                        document=document, ordinal=n, location=p.location[:300], text=p.text,
+                        document=document,
+                        ordinal=n,
+                        location=p.location[:300],
+                        text=p.text,
                         step=source.steps[n] if source.steps else None,
                     )  # fmt: skip
                     for n, p in enumerate(parsed.passages)
@@ -367,11 +376,17 @@ def ncrs_index(*, actor: Any | None = None) -> int:
         ):
             if value:
                 lines.append(f"{label}: {value}")
-        where = f"op {ncr.operation.sequence} {ncr.operation.name}" + (f", step {ncr.step.order}" if ncr.step else "")
+        where = f"op {ncr.operation.sequence} {ncr.operation.name}" + (
+            f", step {ncr.step.order}" if ncr.step else ""
+        )
         parsed = ParsedDocument(
             title=f"{ncr.number} closed NCR — {ncr.part.number}",
             file_format="ncr",
-            meta={"type": DocType.NCR.value, "part": ncr.part.number, "work_center": ncr.operation.work_center.code},
+            meta={
+                "type": DocType.NCR.value,
+                "part": ncr.part.number,
+                "work_center": ncr.operation.work_center.code,
+            },
             passages=[ParsedPassage(where, "\n".join(lines))],
         )
         sources.append(Source(key, parsed))
@@ -397,7 +412,9 @@ def vectors_reconcile() -> int:
             [retrieval.index_text(title=c.document.title, location=c.location, text=c.text) for c in batch]
         )
         retrieval.vectors_upsert(
-            ids=[c.pk for c in batch], embeddings=vectors, metadatas=[retrieval.chunk_metadata(c) for c in batch]
+            ids=[c.pk for c in batch],
+            embeddings=vectors,
+            metadatas=[retrieval.chunk_metadata(c) for c in batch],
         )
     return len(missing)
 
@@ -417,7 +434,9 @@ class QuestionContext:
 
     def search_filter(self) -> retrieval.SearchFilter:
         if self.execution is None:
-            current = WorkInstruction.objects.exclude(current_version=None).values_list("current_version", flat=True)
+            current = WorkInstruction.objects.exclude(current_version=None).values_list(
+                "current_version", flat=True
+            )
             return retrieval.SearchFilter(role=self.role, area=self.area, versions=tuple(current))
         work_order = self.execution.work_order
         return retrieval.SearchFilter(
@@ -507,7 +526,9 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
     spec_sources = []
     if context.step is not None:
         step = context.step
-        spec_sources = [str(v) for v in (step.spec_nominal, step.spec_lower, step.spec_upper) if v is not None]
+        spec_sources = [
+            str(v) for v in (step.spec_nominal, step.spec_lower, step.spec_upper) if v is not None
+        ]
         spec_sources.append(step.text)
     return Prepared(record, passages, extractive_answer(question, passages), context.describe(), spec_sources)
 
@@ -532,7 +553,9 @@ def question_finish(*, prepared: Prepared, answer: Answer) -> CopilotQuestion:
 FALLBACK_NOTICE = "The language model {reason}; this answer quotes the plant library directly."
 
 
-async def question_answer_stream(*, prepared: Prepared, chunk_words: int = 4) -> AsyncIterator[tuple[str, Any]]:
+async def question_answer_stream(
+    *, prepared: Prepared, chunk_words: int = 4
+) -> AsyncIterator[tuple[str, Any]]:
     """Yield ("token", text) while answering, then ("final", Answer). Never hangs: the generative engine is
     bounded by its watchdog and falls back to the extractive answer with a notice."""
     extractive = prepared.extractive
@@ -598,8 +621,15 @@ def message_context(*, record: CopilotQuestion, answer: Answer | None = None) ->
     """What copilot/_message.html needs, from a fresh answer or from the stored record."""
     if answer is None:
         citations = [
-            Passage(number=c["number"], chunk_id=c["chunk_id"], title=c["title"], location=c["location"],
-                    text="", doc_type="", url=c["url"])  # fmt: skip
+            Passage(
+                number=c["number"],
+                chunk_id=c["chunk_id"],
+                title=c["title"],
+                location=c["location"],
+                text="",
+                doc_type="",
+                url=c["url"],
+            )  # fmt: skip
             for c in record.citations
         ]
         answer = Answer(text=record.answer, citations=citations, engine=record.engine, notice=record.notice,
@@ -614,7 +644,9 @@ def message_context(*, record: CopilotQuestion, answer: Answer | None = None) ->
     }
 
 
-def question_context(*, user: Any, station_id: int | None, execution_id: int, order: int) -> QuestionContext | None:
+def question_context(
+    *, user: Any, station_id: int | None, execution_id: int, order: int
+) -> QuestionContext | None:
     """The context of a question asked from a station's step page; None when the session may not ask there."""
     from instructions.models import Station
     from labor.models import Employee
@@ -633,5 +665,9 @@ def question_context(*, user: Any, station_id: int | None, execution_id: int, or
         return None
     step = execution.version.steps.filter(order=order).first()
     return QuestionContext(
-        employee=employee, role=user_role(user), area=station.work_center.area or None, execution=execution, step=step
+        employee=employee,
+        role=user_role(user),
+        area=station.work_center.area or None,
+        execution=execution,
+        step=step,
     )

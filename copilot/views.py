@@ -24,11 +24,18 @@ def _station_area(request: HttpRequest) -> str | None:
 @login_required
 def source_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
     """A cited document, opened at the cited passage (or the instruction step and version)."""
-    chunk = get_object_or_404(KnowledgeChunk.objects.select_related("document__version__instruction"), pk=chunk_id)
+    chunk = get_object_or_404(
+        KnowledgeChunk.objects.select_related("document__version__instruction"), pk=chunk_id
+    )
     document = chunk.document
     if not document.visible_to(role=user_role(request.user), area=_station_area(request)):
         raise Http404("No such document.")
-    context = {"document": document, "cited": chunk, "chunks": document.chunks.all(), "back": request.GET.get("back", "")}
+    context = {
+        "document": document,
+        "cited": chunk,
+        "chunks": document.chunks.all(),
+        "back": request.GET.get("back", ""),
+    }
     return render(request, "copilot/source.html", context)
 
 
@@ -37,7 +44,10 @@ def source_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
 def ask(request: HttpRequest, execution_id: int, order: int) -> HttpResponse:
     """Without websockets (no JavaScript): the extractive answer on a page of its own."""
     context = services.question_context(
-        user=request.user, station_id=request.session.get(STATION_SESSION_KEY), execution_id=execution_id, order=order
+        user=request.user,
+        station_id=request.session.get(STATION_SESSION_KEY),
+        execution_id=execution_id,
+        order=order,
     )
     if context is None:
         return redirect("station-list")
@@ -47,7 +57,11 @@ def ask(request: HttpRequest, execution_id: int, order: int) -> HttpResponse:
     except services.QuestionInvalid as error:
         return render(request, "copilot/ask.html", {**page, "error": str(error)}, status=422)
     record = services.question_finish(prepared=prepared, answer=prepared.extractive)
-    return render(request, "copilot/ask.html", {**page, **services.message_context(record=record, answer=prepared.extractive)})
+    return render(
+        request,
+        "copilot/ask.html",
+        {**page, **services.message_context(record=record, answer=prepared.extractive)},
+    )
 
 
 @require_POST
@@ -87,7 +101,9 @@ def library_upload(request: HttpRequest) -> HttpResponse:
             "roles": ",".join(form.cleaned_data["roles"]),
         }
         try:
-            document = services.upload_ingest(name=upload.name, data=upload.read(), actor=request.user, meta=meta)
+            document = services.upload_ingest(
+                name=upload.name, data=upload.read(), actor=request.user, meta=meta
+            )
         except UnreadableDocument as exc:
             error = str(exc)
         else:
@@ -95,7 +111,9 @@ def library_upload(request: HttpRequest) -> HttpResponse:
     else:
         error = "Choose a Markdown, text, HTML or PDF file (10 MB at most)."
     documents = KnowledgeDocument.objects.exclude(doc_type="instruction").order_by("doc_type", "title")
-    return render(request, "copilot/library.html", {"documents": documents, "form": form, "error": error}, status=422)
+    return render(
+        request, "copilot/library.html", {"documents": documents, "form": form, "error": error}, status=422
+    )
 
 
 @require_POST

@@ -60,6 +60,6 @@ def station_run(library):
     station = Station.objects.get(code="ST-PRS-400")
     ana = Employee.objects.get(badge_id="100101")
     client = station_client(station, ana, pin="4821")
-    url = start(client, "WO-24123-10")
+    start(client, "WO-24123-10")
     execution = Execution.objects.get(work_order__barcode="WO-24123-10", status="active")
     return client, execution, ana

@@ -3,6 +3,7 @@
 The mode is the first path segment of the base URL: normal, slow, broken, garbled, hostile, error.
 """
 
+import contextlib
 import json
 import threading
 import time
@@ -41,10 +42,8 @@ class FakeLLM:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802
-                try:
-                    self._answer()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting, as it should
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._answer()  # a client that gave up waiting closes early, as it should
 
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))

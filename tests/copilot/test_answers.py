@@ -53,7 +53,11 @@ class TestNumericGuard:
     def test_it_flags_only_values_that_no_source_holds(self):
         sources = ["Torque to 180 N·m (165–195 N·m).", "10.50"]
         assert numeric_guard("Use 180 N·m, at most 195 N·m, hole 10.5 mm.", sources) == []
-        assert numeric_guard("Use 200 N·m and a 3,5 mm shim for 2 s.", sources) == ["200 N·m", "3,5 mm", "2 s"]
+        assert numeric_guard("Use 200 N·m and a 3,5 mm shim for 2 s.", sources) == [
+            "200 N·m",
+            "3,5 mm",
+            "2 s",
+        ]
 
     def test_it_ignores_numbers_without_units(self):
         assert numeric_guard("Step 4 of 14, station 5.", []) == []

@@ -94,14 +94,18 @@ class TestAnswering:
             "A jam on station 5 <b>onmouseover</b> needs the brass drift.\n\n<script>alert('doc')</script>\n"
         )
         library_ingest_paths(paths=[folder])
-        frames = session(client, execution, lambda comm: ask(comm, "jam station 5 brass drift <script>alert(2)</script>"))
+        frames = session(
+            client, execution, lambda comm: ask(comm, "jam station 5 brass drift <script>alert(2)</script>")
+        )
         joined = "".join(frames)
         assert "<script>" not in joined and "<img" not in joined and "<b>" not in joined
         assert "&lt;b&gt;onmouseover&lt;/b&gt;" in joined
 
         with FakeLLM() as fake:
             settings.LLM_BASE_URL = fake.url("hostile")
-            frames = session(client, execution, lambda comm: ask(comm, "what torque for the die clamp bolts?"))
+            frames = session(
+                client, execution, lambda comm: ask(comm, "what torque for the die clamp bolts?")
+            )
         joined = "".join(frames)
         assert "<script>" not in joined and "<img" not in joined
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in joined

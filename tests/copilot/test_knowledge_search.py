@@ -15,7 +15,9 @@ def titles(passages) -> list[str]:
 
 class TestHybridSearch:
     def test_it_finds_the_jam_procedure_for_an_operators_words(self, library):
-        passages = knowledge_search(question="how do I clear a jam on station 5?", search_filter=SearchFilter())
+        passages = knowledge_search(
+            question="how do I clear a jam on station 5?", search_filter=SearchFilter()
+        )
         assert titles(passages)[0].startswith("SOP-PRS-014")
 
     def test_it_finds_a_fault_code_and_a_paraphrase(self, library):
@@ -27,7 +29,9 @@ class TestHybridSearch:
         assert any("tip dressing" in t for t in titles(paraphrase)[:3])
 
     def test_it_filters_by_document_type_part_and_work_center(self, library):
-        only_logs = knowledge_search(question="electrode", search_filter=SearchFilter(doc_types=("maintenance",)))
+        only_logs = knowledge_search(
+            question="electrode", search_filter=SearchFilter(doc_types=("maintenance",))
+        )
         assert only_logs and {p.doc_type for p in only_logs} == {"maintenance"}
         at_leak_test = knowledge_search(
             question="calibration", search_filter=SearchFilter(work_centers=("INS-LT1",), parts=("HSG-3315",))
@@ -37,11 +41,17 @@ class TestHybridSearch:
 
     def test_it_hides_restricted_documents_from_roles_and_areas_not_allowed(self, library):
         question = "safety relay K-SR1 reset key switch"
-        operator = knowledge_search(question=question, search_filter=SearchFilter(role="operator", area="Stamping"))
-        supervisor = knowledge_search(question=question, search_filter=SearchFilter(role="supervisor", area="Stamping"))
+        operator = knowledge_search(
+            question=question, search_filter=SearchFilter(role="operator", area="Stamping")
+        )
+        supervisor = knowledge_search(
+            question=question, search_filter=SearchFilter(role="supervisor", area="Stamping")
+        )
         assert not any("safety circuit" in t for t in titles(operator))
         assert "safety circuit" in titles(supervisor)[0]
-        welding = knowledge_search(question="clear a jam station 5", search_filter=SearchFilter(role="operator", area="Welding"))
+        welding = knowledge_search(
+            question="clear a jam station 5", search_filter=SearchFilter(role="operator", area="Welding")
+        )
         assert not any("PRS-014" in t for t in titles(welding))
 
     def test_it_pins_instruction_content_to_the_given_version(self, library):
@@ -51,7 +61,9 @@ class TestHybridSearch:
         steps[3]["text"] = "Torque the eight M16 die clamp bolts in a cross pattern to 190 N·m (175–205 N·m)."
         for s in steps:
             s.pop("order")
-        v2 = version_publish(instruction=instruction, steps=steps, change_note="New clamps", published_by=None, base_version=v1)
+        v2 = version_publish(
+            instruction=instruction, steps=steps, change_note="New clamps", published_by=None, base_version=v1
+        )
         assert instruction_versions_index() == 1
         question = "die clamp bolts torque"
         on_v1 = knowledge_search(question=question, search_filter=SearchFilter(versions=(v1.pk,)))
@@ -72,7 +84,10 @@ class TestNarrowFilters:
         vector = embedder().embed(["electrode dressed after nut spin"])[0]
         exact = lexical.exact_dense(vector, mask, 3)
         by_chroma = retrieval.collection().query(
-            query_embeddings=vector.reshape(1, -1), n_results=3, where=retrieval._chroma_where(narrow), include=[]
+            query_embeddings=vector.reshape(1, -1),
+            n_results=3,
+            where=retrieval._chroma_where(narrow),
+            include=[],
         )["ids"][0]
         assert exact == [int(i) for i in by_chroma]
         titles = set(KnowledgeChunk.objects.filter(pk__in=exact).values_list("document__title", flat=True))

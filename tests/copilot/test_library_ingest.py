@@ -33,7 +33,9 @@ class TestIngest:
         assert KnowledgeChunk.objects.count() == chunks_before
 
         sop = library_dir / "sops" / "pw2-electrode-tip-dressing.md"
-        sop.write_text(sop.read_text() + "\n## Spare dressers\nSpare hand dressers are kept in cabinet W-4.\n")
+        sop.write_text(
+            sop.read_text() + "\n## Spare dressers\nSpare hand dressers are kept in cabinet W-4.\n"
+        )
         (library_dir / "maintenance" / "pw2-maintenance-log.txt").unlink()
         report = library_ingest_paths(paths=[library_dir])
         assert (report.updated, report.removed, report.unchanged) == (1, 1, 5)
@@ -55,7 +57,9 @@ class TestIngest:
 
 
 class TestBuildIndex:
-    def test_it_indexes_the_library_and_instruction_versions_and_is_idempotent(self, demo_plant, library_dir, settings):
+    def test_it_indexes_the_library_and_instruction_versions_and_is_idempotent(
+        self, demo_plant, library_dir, settings
+    ):
         settings.COPILOT_LIBRARY_DIRS = [str(library_dir)]
         out = io.StringIO()
         call_command("build_index", stdout=out)
@@ -66,7 +70,9 @@ class TestBuildIndex:
         assert "0 added, 0 updated, 7 unchanged" in out.getvalue()
         assert "Instruction versions indexed: 0" in out.getvalue()
 
-    def test_it_restores_vectors_missing_from_a_fresh_vector_store(self, demo_plant, library_dir, settings, tmp_path):
+    def test_it_restores_vectors_missing_from_a_fresh_vector_store(
+        self, demo_plant, library_dir, settings, tmp_path
+    ):
         settings.COPILOT_LIBRARY_DIRS = [str(library_dir)]
         call_command("build_index", stdout=io.StringIO())
         settings.COPILOT_CHROMA_DIR = tmp_path / "fresh-chroma"
@@ -91,8 +97,12 @@ class TestClosedNcrs:
             number="NCR-T1", status="closed", description="Weld nut cross-threaded by the customer's nutrunner.",
             corrective_action="Thread gauge moved to every part; spare gauge set GG-10 at PW-2.", **common,
         )  # fmt: skip
-        NCR.objects.create(number="NCR-T2", status="open", description="Weld nut cross-threaded again.", **common)
-        answer = knowledge_answer(question="weld nut cross-threaded spare gauge set", search_filter=SearchFilter())
+        NCR.objects.create(
+            number="NCR-T2", status="open", description="Weld nut cross-threaded again.", **common
+        )
+        answer = knowledge_answer(
+            question="weld nut cross-threaded spare gauge set", search_filter=SearchFilter()
+        )
         assert answer.citations[0].title == "NCR-T1 closed NCR — BRK-2040"
         assert "GG-10" in answer.text
         assert not KnowledgeDocument.objects.filter(title__startswith="NCR-T2").exists()

@@ -32,7 +32,9 @@ class TestParse:
     def test_it_reads_markdown_front_matter_and_heading_locations(self, tmp_path):
         path = tmp_path / "sops" / "jam.md"
         path.parent.mkdir()
-        path.write_text("---\ntitle: Clearing jams\nwork_center: PRS-400\n---\n# Ignored H1\n## Clearing a jam\n1. Stop the press.\n2. Lock out.\n")
+        path.write_text(
+            "---\ntitle: Clearing jams\nwork_center: PRS-400\n---\n# Ignored H1\n## Clearing a jam\n1. Stop the press.\n2. Lock out.\n"
+        )
         doc = parse_file(path)
         assert doc.title == "Clearing jams"
         assert doc.meta["work_center"] == "PRS-400" and doc.meta["type"] == "sop"  # type from the folder

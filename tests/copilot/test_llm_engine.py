@@ -44,7 +44,9 @@ class TestGenerativeEngine:
         assert final.text.startswith("Torque the eight M16 die clamp bolts to 180 N·m")
         assert final.citations and final.unverified == []
 
-    def test_it_gives_passages_as_data_under_a_system_prompt_that_forbids_following_them(self, station_run, fake_llm, settings):
+    def test_it_gives_passages_as_data_under_a_system_prompt_that_forbids_following_them(
+        self, station_run, fake_llm, settings
+    ):
         settings.LLM_BASE_URL = fake_llm.url("normal")
         run_stream(prepared_question(station_run))
         messages = fake_llm.requests[-1]["messages"]
@@ -55,8 +57,12 @@ class TestGenerativeEngine:
         assert "step 4 'Torque the die clamp bolts' (spec 165–195 N·m)" in user
         assert fake_llm.requests[-1]["stream"] is True
 
-    @pytest.mark.parametrize(("mode", "reason"), [("slow", "did not answer in time"), ("broken", "failed"), ("error", "failed")])
-    def test_it_falls_back_to_the_extractive_answer_with_a_notice(self, station_run, fake_llm, settings, mode, reason):
+    @pytest.mark.parametrize(
+        ("mode", "reason"), [("slow", "did not answer in time"), ("broken", "failed"), ("error", "failed")]
+    )
+    def test_it_falls_back_to_the_extractive_answer_with_a_notice(
+        self, station_run, fake_llm, settings, mode, reason
+    ):
         settings.LLM_BASE_URL = fake_llm.url(mode)
         settings.LLM_FIRST_TOKEN_SECONDS = 1
         prepared = prepared_question(station_run)
@@ -69,7 +75,9 @@ class TestGenerativeEngine:
         _tokens, final = run_stream(prepared_question(station_run))
         assert final.engine == "extractive" and "failed" in final.notice
 
-    def test_the_circuit_opens_after_repeated_failures_and_stops_calling(self, station_run, fake_llm, settings):
+    def test_the_circuit_opens_after_repeated_failures_and_stops_calling(
+        self, station_run, fake_llm, settings
+    ):
         settings.LLM_BASE_URL = fake_llm.url("error")
         settings.LLM_BREAKER_FAILURES = 2
         for _ in range(2):

@@ -23,7 +23,9 @@ def desk(badge: str) -> Client:
 class TestSource:
     def test_it_opens_the_document_at_the_cited_passage(self, station_run):
         client, _execution, _ana = station_run
-        chunk = KnowledgeChunk.objects.filter(document__title__startswith="SOP-PRS-014", location="Clearing a jam").first()
+        chunk = KnowledgeChunk.objects.filter(
+            document__title__startswith="SOP-PRS-014", location="Clearing a jam"
+        ).first()
         response = client.get(f"/copilot/source/{chunk.pk}/")
         body = response.content.decode()
         assert response.status_code == 200
@@ -48,7 +50,9 @@ class TestFeedback:
         client, execution, ana = station_run
         client.post(f"/copilot/ask/{execution.pk}/4/", {"question": "how do I clear a jam on station 5?"})
         record = CopilotQuestion.objects.get()
-        response = client.post(f"/copilot/questions/{record.pk}/feedback/", {"helpful": "1"}, HTTP_HX_REQUEST="true")
+        response = client.post(
+            f"/copilot/questions/{record.pk}/feedback/", {"helpful": "1"}, HTTP_HX_REQUEST="true"
+        )
         assert "marked helpful" in response.content.decode()
         record.refresh_from_db()
         assert record.helpful is True
@@ -67,7 +71,9 @@ class TestFeedback:
 class TestAskWithoutWebsockets:
     def test_it_answers_on_a_page_of_its_own(self, station_run):
         client, execution, _ana = station_run
-        response = client.post(f"/copilot/ask/{execution.pk}/4/", {"question": "how do I clear a jam on station 5?"})
+        response = client.post(
+            f"/copilot/ask/{execution.pk}/4/", {"question": "how do I clear a jam on station 5?"}
+        )
         body = response.content.decode()
         assert response.status_code == 200 and "SOP-PRS-014" in body and 'class="cite"' in body
         assert CopilotQuestion.objects.get().step.order == 4
@@ -87,11 +93,20 @@ class TestLibraryUpload:
         upload.name = "overload.pdf"
         response = admin.post(
             "/copilot/library/upload/",
-            {"file": upload, "doc_type": "troubleshooting", "work_center": "PRS-400", "roles": ["supervisor"]},
+            {
+                "file": upload,
+                "doc_type": "troubleshooting",
+                "work_center": "PRS-400",
+                "roles": ["supervisor"],
+            },
         )
         assert response.status_code == 302
         document = KnowledgeDocument.objects.get(title="Overload")
-        assert (document.doc_type, document.work_center_code, document.roles) == ("troubleshooting", "PRS-400", "supervisor")
+        assert (document.doc_type, document.work_center_code, document.roles) == (
+            "troubleshooting",
+            "PRS-400",
+            "supervisor",
+        )
         out = io.StringIO()
         call_command("ask", "how do I reset a hydraulic overload?", "--json", stdout=out)
         assert json.loads(out.getvalue())["citations"][0]["source"] == "Overload"

@@ -15,12 +15,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("question")
         parser.add_argument("--json", action="store_true", help="print the answer and citations as JSON")
-        parser.add_argument("--part", action="append", default=[], help="only this part (and general documents)")
+        parser.add_argument(
+            "--part", action="append", default=[], help="only this part (and general documents)"
+        )
         parser.add_argument("--work-center", action="append", default=[], dest="work_center")
         parser.add_argument("--type", action="append", default=[], dest="doc_type", choices=DocType.values)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        current = WorkInstruction.objects.exclude(current_version=None).values_list("current_version", flat=True)
+        current = WorkInstruction.objects.exclude(current_version=None).values_list(
+            "current_version", flat=True
+        )
         search_filter = SearchFilter(
             parts=tuple(options["part"]),
             work_centers=tuple(options["work_center"]),
@@ -33,7 +37,13 @@ class Command(BaseCommand):
             for p in answer.citations
         ]
         if options["json"]:
-            self.stdout.write(json.dumps({"answer": answer.text, "found": answer.found, "citations": citations}, indent=2, ensure_ascii=False))
+            self.stdout.write(
+                json.dumps(
+                    {"answer": answer.text, "found": answer.found, "citations": citations},
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
             return
         self.stdout.write(answer.text)
         if citations:

@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         folders = [Path(p) for p in settings.COPILOT_LIBRARY_DIRS if Path(p).exists()]
-        report = library_ingest_paths(paths=folders, progress=self.stdout.write if options["verbosity"] > 1 else None)
+        report = library_ingest_paths(
+            paths=folders, progress=self.stdout.write if options["verbosity"] > 1 else None
+        )
         for error in report.errors or []:
             self.stderr.write(error)
         versions = instruction_versions_index()

@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "Ingest SOPs, troubleshooting guides, maintenance logs and corrective actions (files or folders)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("paths", nargs="+", help="Markdown, text, HTML or PDF files, or folders (recursive)")
+        parser.add_argument(
+            "paths", nargs="+", help="Markdown, text, HTML or PDF files, or folders (recursive)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         paths = [Path(p) for p in options["paths"]]
