@@ -87,7 +87,7 @@ class CopilotConsumer(AsyncWebsocketConsumer):
             return
         pk = prepared.record.pk
         await self.send(text_data=render_to_string("copilot/_pending.html", {"q": prepared.record}))
-        final = None
+        final: services.Answer | None = None
         try:
             async for kind, value in services.question_answer_stream(prepared=prepared):
                 if kind == "token":
@@ -110,7 +110,8 @@ class CopilotConsumer(AsyncWebsocketConsumer):
             logger.exception("copilot answer stream failed")
             final = services.Answer(text=prepared.extractive.text, citations=prepared.extractive.citations,
                                     engine="extractive", notice=PROBLEM, found=prepared.extractive.found)  # fmt: skip
-        await self._finish(prepared, final)
+        if final is not None:
+            await self._finish(prepared, final)
 
     @staticmethod
     def _render_final(record: services.CopilotQuestion, answer: services.Answer) -> str:

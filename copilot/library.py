@@ -112,7 +112,8 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
 
 
 def _paragraphs(lines: list[str]) -> list[str]:
-    paragraphs, current = [], []
+    paragraphs: list[str] = []
+    current: list[str] = []
     for line in lines:
         stripped = line.strip()
         if not stripped:

@@ -200,7 +200,7 @@ class LexicalIndex:
         for name, col in (("doc_type", 4), ("part", 5), ("work_center", 6), ("area", 7)):
             vocab: dict[str, int] = {"": 0}
             self.codes[name] = np.array(
-                [vocab.setdefault(r[col] or "", len(vocab)) for r in rows], dtype=np.int32
+                [vocab.setdefault(str(r[col] or ""), len(vocab)) for r in rows], dtype=np.int32
             )
             self.vocab[name] = vocab
         self.vectors: np.ndarray | None = None  # loaded on first narrow-filter search

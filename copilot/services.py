@@ -407,14 +407,14 @@ def vectors_reconcile() -> int:
         present.update(int(i) for i in col.get(ids=batch, include=[])["ids"])
     missing = list(KnowledgeChunk.objects.filter(id__in=set(ids) - present).select_related("document"))
     for start in range(0, len(missing), 256):
-        batch = missing[start : start + 256]
+        chunks = missing[start : start + 256]
         vectors = embedder().embed(
-            [retrieval.index_text(title=c.document.title, location=c.location, text=c.text) for c in batch]
+            [retrieval.index_text(title=c.document.title, location=c.location, text=c.text) for c in chunks]
         )
         retrieval.vectors_upsert(
-            ids=[c.pk for c in batch],
+            ids=[c.pk for c in chunks],
             embeddings=vectors,
-            metadatas=[retrieval.chunk_metadata(c) for c in batch],
+            metadatas=[retrieval.chunk_metadata(c) for c in chunks],
         )
     return len(missing)
 

@@ -8,7 +8,6 @@ from copilot.forms import FeedbackForm, UploadForm
 from copilot.library import UnreadableDocument
 from copilot.models import CopilotQuestion, KnowledgeChunk, KnowledgeDocument
 from instructions.models import Station
-from labor.models import Employee
 from plexcopilot.middleware import STATION_SESSION_KEY
 from plexcopilot.roles import ADMIN, QUALITY, role_required, user_role
 
@@ -68,7 +67,7 @@ def ask(request: HttpRequest, execution_id: int, order: int) -> HttpResponse:
 @login_required
 def question_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(CopilotQuestion, pk=pk)
-    employee = Employee.objects.filter(user_id=request.user.pk).first()
+    employee = getattr(request.user, "employee", None)
     form = FeedbackForm(request.POST)
     if employee is None or not form.is_valid():
         return HttpResponse("Choose helpful or not helpful.", status=422)
