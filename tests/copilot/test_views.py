@@ -139,3 +139,20 @@ class TestAskCommand:
         assert data["found"] is True
         assert data["citations"][0]["source"].startswith("SOP-INS-003")
         assert data["citations"][0]["location"] == "Monthly calibration"
+
+
+class TestEvidence:
+    def test_questions_on_a_step_are_counted_with_unhelpful_answers(self, station_run):
+        from copilot.selectors import step_question_counts, step_questions
+
+        client, execution, _ana = station_run
+        for question in ("how do I clear a jam on station 5?", "what torque for the die clamp bolts?"):
+            client.post(f"/copilot/ask/{execution.pk}/4/", {"question": question})
+        first = CopilotQuestion.objects.order_by("id").first()
+        client.post(f"/copilot/questions/{first.pk}/feedback/", {"helpful": "0"})
+        key = execution.version.steps.get(order=4).key
+        assert step_question_counts(step_keys=[key, "other"]) == {
+            key: {"asked": 2, "not_helpful": 1},
+            "other": {"asked": 0, "not_helpful": 0},
+        }
+        assert step_questions(step_key=key).count() == 2

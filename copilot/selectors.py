@@ -1,0 +1,26 @@
+"""Reads other apps use: copilot questions as evidence that a step needs work."""
+
+from django.db.models import Count, QuerySet
+
+from copilot.models import CopilotQuestion
+
+
+def step_questions(*, step_key: str) -> QuerySet[CopilotQuestion]:
+    """Every answered question asked on a step (across versions: `step_key` follows the step)."""
+    return CopilotQuestion.objects.filter(step_key=step_key).exclude(answered_at=None).order_by("-asked_at")
+
+
+def step_question_counts(*, step_keys: list[str]) -> dict[str, dict[str, int]]:
+    """Per step: questions asked, and answers marked not helpful (the stronger signal)."""
+    rows = (
+        CopilotQuestion.objects.filter(step_key__in=step_keys)
+        .exclude(answered_at=None)
+        .values("step_key", "helpful")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[str, dict[str, int]] = {key: {"asked": 0, "not_helpful": 0} for key in step_keys}
+    for row in rows:
+        counts[row["step_key"]]["asked"] += row["n"]
+        if row["helpful"] is False:
+            counts[row["step_key"]]["not_helpful"] += row["n"]
+    return counts
