@@ -17,8 +17,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """One Playwright per test: its sync API runs an asyncio loop on the test thread, and a loop left
+    running would break later tests that call async code from sync code (websocket consumers)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
