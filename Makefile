@@ -53,7 +53,7 @@ bench: install
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy plexcopilot instructions quality labor copilot languages
+	$(VENV)/bin/mypy plexcopilot instructions quality labor copilot languages plex
 
 format: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -22,6 +22,7 @@ BENCHES = [
     "bench.governance",
     "bench.quality",
     "bench.copilot",
+    "bench.plex",
 ]
 
 

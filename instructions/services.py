@@ -28,6 +28,7 @@ from instructions.models import (
 from labor.auth import BadgeLocked, badge_check
 from labor.models import Employee
 from languages.services import version_translate_on_commit
+from plex.services import measurement_writeback
 from plexcopilot.roles import ADMIN, SUPERVISOR
 from plexcopilot.services import audit_record
 
@@ -220,6 +221,7 @@ def measurement_record(
         entered_by=employee,
         station=station,
     )
+    measurement_writeback(measurement=measurement)  # queues a Plex checksheet when the integration is on
     spec = spec_text(step)
     if in_spec:
         reading = f"{_fmt(value)} {step.spec_unit}"
