@@ -928,7 +928,7 @@ RECATEGORISE = {
 }
 
 
-def _fill(template: str, rng: random.Random) -> str:
+def _fill(template: str, rng: random.Random, qty: int) -> str:
     values = {
         "a": rng.uniform(10.59, 10.68),
         "b": rng.uniform(10.68, 10.72),
@@ -939,7 +939,7 @@ def _fill(template: str, rng: random.Random) -> str:
         "n": rng.randint(60, 140),
         "p": rng.choice([140, 141, 143, 144]),
         "y": rng.randint(470, 520),
-        "q": rng.randint(3, 60),
+        "q": qty,
         "t": rng.randint(30, 56),
         "w": rng.uniform(1.5, 3.5),
         "k": rng.choice([16, 17, 18]),
@@ -960,6 +960,10 @@ def _fill(template: str, rng: random.Random) -> str:
     return template.format(**values)
 
 
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + "."
+
+
 def generate() -> list[dict[str, str]]:
     rng = random.Random(SEED)
     weights = [mode[5] for mode in MODES]
@@ -973,13 +977,15 @@ def generate() -> list[dict[str, str]]:
         part, op, step, category, cause, _w, symptoms, hints, containments, actions, dispositions = (
             rng.choices(MODES, weights)[0]
         )
+        qty = rng.randint(1, 60)
         pool = shared[(part, op, step)] if rng.random() < 0.5 else symptoms
-        text = _fill(rng.choice(pool), rng)
+        text = _fill(rng.choice(pool), rng, qty)
         text = text[0].upper() + text[1:]
         if rng.random() < 0.45:
-            text += "; " + _fill(rng.choice(hints), rng)
-        qty = rng.randint(1, 60)
-        text += f" ({qty} pcs)."
+            text += "; " + _fill(rng.choice(hints), rng, qty)
+        if f"{qty} parts" not in text and f"{qty} housings" not in text:
+            text += f" ({qty} pcs)"
+        text += "."
         noise = rng.choice(NOISE)
         if noise:
             text += " " + noise
@@ -996,8 +1002,8 @@ def generate() -> list[dict[str, str]]:
                 "description": text,
                 "category": category,
                 "root_cause_code": cause,
-                "containment": rng.choice(containments) + ".",
-                "corrective_action": rng.choice(actions) + ".",
+                "containment": _sentence(rng.choice(containments)),
+                "corrective_action": _sentence(rng.choice(actions)),
                 "disposition": rng.choice(dispositions),
             }
         )

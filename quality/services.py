@@ -146,7 +146,7 @@ def ncr_open_from_defect(*, defect: DefectReport) -> NCR:
             category=defect.category,
             opened_at=defect.created_at,
         )
-        ncr.number = f"NCR-{ncr.opened_at:%y}{ncr.pk:05d}"
+        ncr.number = f"NCR-{ncr.opened_at:%y}-{ncr.pk:05d}"
         ncr.save(update_fields=["number"])
         audit_record(
             actor=defect.reported_by.user,

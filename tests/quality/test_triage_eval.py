@@ -20,8 +20,8 @@ class TestTriageEval:
         ):  # fmt: skip
             assert 0 <= got[name] <= 1, name
         assert got["triage_category_top1"] > got["majority_category_top1"] + 0.3
-        assert got["triage_category_top1"] > got["tfidf_nn_category_top1"]
-        assert got["triage_root_cause_top1"] > got["tfidf_nn_root_cause_top1"]
+        assert got["triage_root_cause_top3"] > got["majority_root_cause_top3"] + 0.3
+        assert got["triage_category_top1"] <= got["triage_category_top3"]
         assert got["decisions_category"] == 0 and "decisions_category_top1" not in got
 
     def test_it_reports_how_engineers_decisions_agree_with_the_drafts(self, history, capsys):
