@@ -24,7 +24,7 @@ class KnowledgeDocument(models.Model):
     source_key = models.CharField(max_length=500, unique=True)
     title = models.CharField(max_length=300)
     doc_type = models.CharField(max_length=20, choices=DocType.choices, default=DocType.OTHER, db_index=True)
-    file_format = models.CharField(max_length=10, blank=True)
+    file_format = models.CharField(max_length=20, blank=True)
     part_number = models.CharField(max_length=40, blank=True, help_text="Blank: any part")
     work_center_code = models.CharField(max_length=32, blank=True, help_text="Blank: any work center")
     area = models.CharField(max_length=60, blank=True, help_text="Blank: every area may see it")
