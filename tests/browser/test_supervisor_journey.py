@@ -6,6 +6,7 @@ the old version open shows the reload banner within 5 s → new work opens the n
 """
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pytest
@@ -25,6 +26,21 @@ from tests.plexcopilot.test_verify_audit_command import verify_copies
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _child_setup() -> None:
+    """In the forked server: the test database, and fresh copies of what a fork leaves half-alive.
+
+    A fork keeps only the forking thread: asgiref's thread-sensitive executor (used by consumers'
+    database_sync_to_async) would queue work for a worker thread that no longer exists, and channel
+    layers would reuse the parent's connections.
+    """
+    from asgiref.sync import SyncToAsync
+    from channels.layers import channel_layers
+
+    set_database_connection()
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    channel_layers.backends = {}
+
+
 @pytest.fixture
 def asgi_server(transactional_db):
     """daphne serving the project's ASGI application on the test database, in a child process."""
@@ -32,7 +48,7 @@ def asgi_server(transactional_db):
     process = DaphneProcess(
         "localhost",
         partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-        setup=set_database_connection,
+        setup=_child_setup,
     )
     process.start()
     while not process.ready.wait(timeout=1):
