@@ -6,7 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from instructions.models import Measurement, Operation, Part, Step, WorkInstruction
 from quality.models import (
@@ -42,11 +44,21 @@ def alerts_open() -> QuerySet[QualityAlert]:
 
 
 def draft_waiting_on_worker(draft: NCRTriageDraft) -> bool:
-    """True when a pending draft has waited long enough that the worker is probably down."""
+    """True when a pending draft's task is still unclaimed after a while: the worker is probably down.
+
+    A task the worker has claimed (running) is not waiting on the worker, however long it takes.
+    """
     if draft.status != DraftStatus.PENDING:
         return False
     waited = (timezone.now() - draft.requested_at).total_seconds()
-    return waited > getattr(settings, "QUALITY_WORKER_SLOW_SECONDS", WORKER_SLOW_SECONDS)
+    if waited <= getattr(settings, "QUALITY_WORKER_SLOW_SECONDS", WORKER_SLOW_SECONDS):
+        return False
+    status = (
+        DBTaskResult.objects.filter(id=draft.task_id).values_list("status", flat=True).first()
+        if draft.task_id
+        else None
+    )
+    return status != TaskResultStatus.RUNNING
 
 
 def triage_view(draft: NCRTriageDraft) -> dict[str, Any]:

@@ -83,6 +83,12 @@ class TestNcrTriage:
         assert "Still waiting for the background worker" in page and "nothing is lost" in page
         ncr.triage.refresh_from_db()
         assert ncr.triage.status == DraftStatus.PENDING
+        DBTaskResult.objects.filter(id=ncr.triage.task_id).update(status="RUNNING")
+        page = desk_client("300301").get(f"/quality/ncrs/{ncr.pk}/").content.decode()
+        assert (
+            "Drafting…" in page and "Still waiting for the background worker" not in page
+        )  # claimed: slow, not down
+        DBTaskResult.objects.filter(id=ncr.triage.task_id).update(status="READY")
         run_worker()  # the worker comes back: the queued request is still there and gets drafted
         ncr.triage.refresh_from_db()
         assert ncr.triage.status == DraftStatus.READY and ncr.triage.categories[0]["code"] == "weld"
