@@ -524,8 +524,11 @@ def proposal_rebase(*, proposal: ChangeProposal, user: Any) -> ChangeProposal:
     if current is None or current.pk == proposal.base_version_id:
         raise ProposalConflict("This proposal is already based on the current version.")
     if proposal.restored_from_id is not None:
-        fresh = proposal_rollback(instruction=instruction, target=proposal.restored_from, user=user,  # type: ignore[arg-type]
-                                  reason=proposal.rationale)  # fmt: skip
+        try:
+            fresh = proposal_rollback(instruction=instruction, target=proposal.restored_from, user=user,  # type: ignore[arg-type]
+                                      reason=proposal.rationale)  # fmt: skip
+        except ProposalInvalid as error:
+            raise ProposalConflict(f"Cannot rebase onto v{current.number}: {error}") from None
     else:
         base = {s["key"]: s for s in version_steps(proposal.base_version)}
         now = {s["key"]: s for s in version_steps(current)}

@@ -156,6 +156,15 @@ def proposal_rebase(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, reverse("instructions-proposal-detail", args=[fresh.pk]))
 
 
+@require_POST
+@_role_required
+def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = governance.proposal_submit(proposal=_proposal(pk), user=request.user)
+    if proposal.status == ProposalStatus.PENDING:
+        messages.success(request, "Sent to the approval queue.")
+    return redirect("instructions-proposal-detail", pk)
+
+
 @require_GET
 @_role_required
 def instruction_list(request: HttpRequest) -> HttpResponse:

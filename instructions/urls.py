@@ -22,6 +22,7 @@ urlpatterns = [
     path("governance/proposals/<int:pk>/sign/", governance_views.proposal_sign, name="instructions-proposal-sign"),
     path("governance/proposals/<int:pk>/reject/", governance_views.proposal_reject, name="instructions-proposal-reject"),
     path("governance/proposals/<int:pk>/rebase/", governance_views.proposal_rebase, name="instructions-proposal-rebase"),
+    path("governance/proposals/<int:pk>/submit/", governance_views.proposal_submit, name="instructions-proposal-submit"),
     path("governance/instructions/", governance_views.instruction_list, name="instructions-governance-list"),
     path("governance/instructions/<int:pk>/history/", governance_views.version_history,
          name="instructions-version-history"),

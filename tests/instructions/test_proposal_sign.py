@@ -172,3 +172,18 @@ class TestSupervisorAreas:
         outcome = proposal_sign(proposal=proposal, user=plant.supervisor.user, meaning="approved_for_release",
                                 password=DESK)  # fmt: skip
         assert outcome.published is not None
+
+
+class TestRollbackRebase:
+    def test_rebasing_a_rollback_that_became_pointless_is_a_clear_conflict(self, plant):
+        v1 = plant.version
+        proposal_sign(proposal=propose(plant), user=plant.supervisor.user, meaning="approved_for_release",
+                      password=DESK)  # fmt: skip
+        plant.instruction.refresh_from_db()
+        first = proposal_rollback(instruction=plant.instruction, target=v1, user=plant.quality.user)
+        second = proposal_rollback(instruction=plant.instruction, target=v1, user=plant.quality.user)
+        proposal_sign(
+            proposal=first, user=plant.supervisor.user, meaning="approved_for_release", password=DESK
+        )
+        with pytest.raises(ProposalConflict, match="already uses"):
+            proposal_rebase(proposal=second, user=plant.supervisor.user)

@@ -138,3 +138,39 @@ class TestProposalDetail:
         assert (
             proposal.status == ProposalStatus.REJECTED and proposal.decision_reason == "Covered by training."
         )
+
+
+class TestTwoSignatures:
+    def test_a_safety_critical_change_waits_for_the_quality_engineer(self, plant):
+        proposal = propose(plant, order=3, text="Reset and test the curtain at three heights.")
+        response = desk(plant.supervisor).post(f"/governance/proposals/{proposal.pk}/sign/",
+                                               {"meaning": "approved_for_release", "password": DESK}, follow=True)  # fmt: skip
+        assert "Still needed: a quality engineer" in response.content.decode()
+        assert plant.instruction.versions.count() == 1
+        response = desk(plant.quality).post(f"/governance/proposals/{proposal.pk}/sign/",
+                                            {"meaning": "reviewed", "password": DESK}, follow=True)  # fmt: skip
+        assert "Approved and published as v2" in response.content.decode()
+        assert sorted(Signature.objects.values_list("meaning", flat=True)) == [
+            "approved_for_release",
+            "reviewed",
+        ]
+
+
+class TestDrafts:
+    def test_a_draft_waits_outside_the_queue_until_it_is_sent(self, plant):
+        step = plant.version.steps.get(order=1)
+        proposal = proposal_draft(
+            instruction=plant.instruction, base_version=plant.version, source="ai_draft",
+            edits=[{"op": "change", "key": step.key, "fields": {"why": "A wrong die cracks parts."}}],
+            rationale="Drafted.", evidence=[], submit=False,
+        )  # fmt: skip
+        client = desk(plant.supervisor)
+        assert (
+            f"/governance/proposals/{proposal.pk}/" not in client.get("/governance/queue/").content.decode()
+        )
+        page = client.get(f"/governance/proposals/{proposal.pk}/").content.decode()
+        assert 'data-testid="submit-proposal"' in page and 'data-testid="sign"' not in page
+        client.post(f"/governance/proposals/{proposal.pk}/submit/")
+        proposal.refresh_from_db()
+        assert proposal.status == ProposalStatus.PENDING
+        assert f"/governance/proposals/{proposal.pk}/" in client.get("/governance/queue/").content.decode()
