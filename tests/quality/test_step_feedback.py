@@ -117,3 +117,18 @@ class TestOutOfSpecTrend:
         assert ChangeProposal.objects.count() == 1
         client.post("/quality/scan/")
         assert ChangeProposal.objects.count() == 1
+
+    def test_it_counts_copilot_questions_on_the_step(self, run, settings):
+        from copilot.models import Conversation, CopilotQuestion
+
+        settings.QUALITY_FEEDBACK_THRESHOLD = 3
+        plant, execution, step = run
+        conversation = Conversation.objects.create(work_order=plant.work_order, employee=plant.certified)
+        for text in ("What torque for the clamp bolts?", "Is 24 N·m enough?"):
+            CopilotQuestion.objects.create(conversation=conversation, work_order=plant.work_order, version=plant.version,
+                                           step=step, step_key=step.key, operator=plant.certified, question=text)  # fmt: skip
+        flags(execution, step, plant.certified, 1, comment="")
+        alert = quality_scan()[0]
+        proposal = ChangeProposal.objects.get(pk=alert.proposal_id)
+        assert proposal.evidence.filter(kind=EvidenceKind.COPILOT_QUESTION).count() == 2
+        assert "What torque for the clamp bolts?" in proposal.edits[0]["fields"]["why"]
