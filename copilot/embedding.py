@@ -7,7 +7,6 @@ COPILOT_EMBED_MODEL / COPILOT_EMBED_TOKENIZER at its own files (and COPILOT_EMBE
 
 import hashlib
 import importlib.util
-import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,18 +59,21 @@ class OnnxMiniLM:
 
         if expected_sha256 and _sha256(model_file) != expected_sha256:
             raise EmbeddingModelError(f"{model_file} does not match its pinned SHA-256; refusing to load it.")
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = settings.COPILOT_EMBED_THREADS
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self.session = onnxruntime.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
-        )
+
+        def session(threads: int) -> onnxruntime.InferenceSession:
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            return onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+        # A question uses one thread (one worker per core serves many tablets); an ingest batch uses every core.
+        self.session = session(settings.COPILOT_EMBED_THREADS)
+        self.batch_session = session(settings.COPILOT_EMBED_BATCH_THREADS)
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self.tokenizer.no_padding()
         self.input_names = {i.name for i in self.session.get_inputs()}
-        self.lock = threading.Lock()
         self.cache: dict[str, np.ndarray] = {}
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
@@ -103,8 +105,8 @@ class OnnxMiniLM:
             feeds = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self.input_names:
                 feeds["token_type_ids"] = np.zeros_like(ids)
-            with self.lock:
-                hidden = self.session.run(None, feeds)[0]
+            # onnxruntime sessions are safe to run from several threads at once.
+            hidden = (self.batch_session if len(texts) > 4 else self.session).run(None, feeds)[0]
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)

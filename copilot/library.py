@@ -14,7 +14,7 @@ from pathlib import Path
 from copilot.models import DocType
 
 SUPPORTED = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf"}
-MAX_WORDS = 110
+MAX_WORDS = 60
 FOLDER_TYPES = {
     "sop": DocType.SOP,
     "sops": DocType.SOP,

@@ -225,7 +225,8 @@ COPILOT_LIBRARY_DIRS = env_list("COPILOT_LIBRARY_DIRS", [str(BASE_DIR / "demo" /
 COPILOT_UPLOAD_DIR = DATA_DIR / "library-uploads"
 COPILOT_EMBED_MODEL = env_str("COPILOT_EMBED_MODEL")
 COPILOT_EMBED_TOKENIZER = env_str("COPILOT_EMBED_TOKENIZER")
-COPILOT_EMBED_THREADS = env_int("COPILOT_EMBED_THREADS", 1)  # per worker; run one worker per core
+COPILOT_EMBED_THREADS = env_int("COPILOT_EMBED_THREADS", 1)  # per question; run one worker per core
+COPILOT_EMBED_BATCH_THREADS = env_int("COPILOT_EMBED_BATCH_THREADS", 0)  # ingest batches: 0 = every core
 COPILOT_EMBED_SHA256 = env_str(
     "COPILOT_EMBED_SHA256", "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 )
