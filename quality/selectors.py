@@ -15,6 +15,7 @@ from quality.models import (
     NCR,
     ROOT_CAUSES,
     DefectCategory,
+    DefectReport,
     DraftStatus,
     NCRSource,
     NCRStatus,
@@ -37,6 +38,10 @@ def ncr_queue() -> QuerySet[NCR]:
         .select_related("part", "operation", "reported_by", "triage", "defect")
         .order_by("-opened_at", "-id")
     )
+
+
+def defects_without_ncr() -> int:
+    return DefectReport.objects.filter(ncr__isnull=True).count()
 
 
 def alerts_open() -> QuerySet[QualityAlert]:

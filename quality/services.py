@@ -159,6 +159,25 @@ def ncr_open_from_defect(*, defect: DefectReport) -> NCR:
     return ncr
 
 
+def ncr_open_missing(*, actor: Any) -> list[NCR]:
+    """Open NCRs (and queue their drafts) for defect reports filed before NCRs existed, e.g. the demo's."""
+    opened = []
+    for defect in (
+        DefectReport.objects.filter(ncr__isnull=True)
+        .select_related("reported_by__user")
+        .order_by("created_at", "id")
+    ):
+        opened.append(ncr_open_from_defect(defect=defect))
+    if opened:
+        audit_record(
+            actor=actor,
+            action="ncr.open_missing",
+            object_type="quality.ncr",
+            summary=f"Opened {len(opened)} NCRs for earlier defect reports",
+        )
+    return opened
+
+
 def ncr_triage_request(*, ncr: NCR, actor: Any | None) -> NCRTriageDraft:
     """(Re)queue the background triage of `ncr`; the draft shows as pending until the worker fills it."""
     from quality.tasks import ncr_triage_task

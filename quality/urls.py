@@ -13,6 +13,7 @@ urlpatterns = [
     path("ncrs/<int:pk>/update/", views.ncr_update, name="quality-ncr-update"),
     path("ncrs/<int:pk>/retriage/", views.ncr_retriage, name="quality-ncr-retriage"),
     path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="quality-alert-acknowledge"),
+    path("ncrs/open-missing/", views.ncr_open_missing, name="quality-ncr-open-missing"),
     path("scan/", views.feedback_scan, name="quality-scan"),
     path("trends/", views.trends, name="quality-trends"),
     path("import/", views.ncr_import, name="quality-import"),

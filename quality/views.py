@@ -41,6 +41,7 @@ def ncr_queue(request: HttpRequest) -> HttpResponse:
         "ncrs": selectors.ncr_queue(),
         "alerts": selectors.alerts_open(),
         "spec_trends": selectors.out_of_spec_trends(),
+        "defects_without_ncr": selectors.defects_without_ncr(),
         **selectors.threshold_settings(),
     }
     return render(request, "quality/queue.html", context)
@@ -130,6 +131,14 @@ def ncr_retriage(request: HttpRequest, pk: int) -> HttpResponse:
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(QualityAlert, pk=pk)
     services.alert_acknowledge(alert=alert, user=request.user)
+    return redirect("quality-queue")
+
+
+@require_POST
+@role_required(QUALITY)
+def ncr_open_missing(request: HttpRequest) -> HttpResponse:
+    opened = services.ncr_open_missing(actor=request.user)
+    messages.success(request, f"Opened {len(opened)} NCRs; their triage drafts are queued.")
     return redirect("quality-queue")
 
 

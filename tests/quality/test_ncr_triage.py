@@ -110,3 +110,17 @@ class TestNcrTriage:
         run_worker()
         ncr.triage.refresh_from_db()
         assert ncr.triage.status == DraftStatus.READY
+
+    def test_it_opens_ncrs_for_earlier_defect_reports_once(self, history):
+        from quality.models import DefectReport
+
+        client = desk_client("300301")
+        waiting = DefectReport.objects.filter(ncr__isnull=True).count()
+        assert waiting == 18 and f"{waiting} defect report(s)" in client.get("/quality/").content.decode()
+        client.post("/quality/ncrs/open-missing/")
+        client.post("/quality/ncrs/open-missing/")
+        assert NCR.objects.filter(source=NCRSource.FLOOR).count() == waiting
+        run_worker()
+        assert (
+            not NCR.objects.filter(source=NCRSource.FLOOR).exclude(triage__status=DraftStatus.READY).exists()
+        )
