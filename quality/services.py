@@ -705,7 +705,9 @@ def step_feedback(*, instruction: WorkInstruction, step_key: str, since: datetim
         questions = list(
             question_model.objects.filter(
                 version__instruction=instruction, step_key=step_key, asked_at__gte=since
-            ).order_by("asked_at")
+            )
+            .only("id", "question", "step_key", "asked_at")  # only what evidence needs: another app's model
+            .order_by("asked_at")
         )
     return StepFeedback(instruction, step_key, since, flags, defects, out_of_spec, questions)
 
