@@ -90,8 +90,11 @@ def triage_view(draft: NCRTriageDraft) -> dict[str, Any]:
         "categories": rows(draft.categories, "code"),
         "root_causes": rows(draft.root_causes, "code"),
         "containment": rows(draft.containment, "text"),
+        # Similarity as a share of the best possible match (identical text, same operation and step).
         "neighbours": [
-            (found[n["id"]], round(100 * n["score"])) for n in draft.neighbours if n["id"] in found
+            (found[n["id"]], round(100 * n["score"] / MAX_SIMILARITY))
+            for n in draft.neighbours
+            if n["id"] in found
         ],
     }
 

@@ -40,7 +40,8 @@ def test_quality_engineer_journey(live_server, browser, screenshot):
     run_worker()  # the background worker picks the draft up while the page is open
     expect(page.locator("#triage")).to_contain_text("Most similar past NCRs", timeout=10_000)
     expect(page.locator("#triage-category")).to_contain_text("weld")
-    page.locator("#triage-category").get_by_role("button", name="Accept").first.click()
+    weld = page.locator("#triage-category .candidates > li", has=page.locator("strong", has_text="weld"))
+    weld.get_by_role("button", name="Accept").click()  # any drafted candidate can be accepted
     expect(page.locator("#triage-category .decision")).to_contain_text("Accepted: weld")
     page.locator("#triage-root_cause input[list=root-cause-codes]").fill("MAINT-EQUIP")
     page.locator("#triage-root_cause").get_by_role("button", name="Save edit").click()

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -124,3 +125,12 @@ class TestNcrTriage:
         assert (
             not NCR.objects.filter(source=NCRSource.FLOOR).exclude(triage__status=DraftStatus.READY).exists()
         )
+
+    def test_it_shows_similarity_as_a_share_of_a_perfect_match(self, history):
+        ncr = NCR.objects.get(
+            defect=report_defect("WO-24117-20", 11, "Weld nut spun at 41 N·m in proof torque")
+        )
+        run_worker()
+        page = desk_client("300301").get(f"/quality/ncrs/{ncr.pk}/").content.decode()
+        shares = [int(v) for v in re.findall(r"</a></td><td>(\d+)%</td>", page)]
+        assert shares and all(0 < v <= 100 for v in shares)
