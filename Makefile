@@ -33,6 +33,7 @@ install-translate: install
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_plant
+	$(PY) manage.py load_demo_proposals
 	$(PY) manage.py load_demo_translations
 	$(PY) manage.py load_demo_labor
 	$(PY) manage.py import_ncrs demo/ncr_history.csv

@@ -1,8 +1,14 @@
 """Playwright driving Debian's chromium against pytest-django's live server."""
 
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pytest
+from channels.testing.live import make_application, set_database_connection
+from daphne.testing import DaphneProcess
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
@@ -49,3 +55,45 @@ def screenshot():
         return path
 
     return take
+
+
+def _child_setup() -> None:
+    """In the forked server: the test database, and fresh copies of what a fork leaves half-alive.
+
+    A fork keeps only the forking thread: asgiref's thread-sensitive executor (used by consumers'
+    database_sync_to_async) would queue work for a worker thread that no longer exists, and channel
+    layers would reuse the parent's connections.
+    """
+    from asgiref.sync import SyncToAsync
+    from channels.layers import channel_layers
+
+    set_database_connection()
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    channel_layers.backends = {}
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """daphne serving the project's ASGI application on the test database, in a child process."""
+    connections.close_all()  # the child must not share the parent's database sockets
+    process = DaphneProcess(
+        "localhost",
+        partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+        setup=_child_setup,
+    )
+    process.start()
+    while not process.ready.wait(timeout=1):
+        if not process.is_alive():
+            raise RuntimeError("daphne did not start")
+    yield f"http://localhost:{process.port.value}"
+    process.terminate()
+    process.join()
+
+
+@pytest.fixture
+def desk(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

@@ -6,7 +6,6 @@ import pytest
 
 from labor.demo import labor_demo_load
 from labor.models import AndonCall, Handover, Punch
-from tests.browser.test_supervisor_journey import asgi_server, desk  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,15 +6,9 @@ the old version open shows the reload banner within 5 s → new work opens the n
 """
 
 import os
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 
 import pytest
-from channels.testing.live import make_application, set_database_connection
-from daphne.testing import DaphneProcess
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.management import call_command
-from django.db import connections
 
 from instructions.governance import proposal_draft
 from instructions.models import ChangeProposal, ProposalStatus, Signature, WorkInstruction, WorkOrder
@@ -24,48 +18,6 @@ from quality.models import DefectReport
 from tests.plexcopilot.test_verify_audit_command import verify_copies
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _child_setup() -> None:
-    """In the forked server: the test database, and fresh copies of what a fork leaves half-alive.
-
-    A fork keeps only the forking thread: asgiref's thread-sensitive executor (used by consumers'
-    database_sync_to_async) would queue work for a worker thread that no longer exists, and channel
-    layers would reuse the parent's connections.
-    """
-    from asgiref.sync import SyncToAsync
-    from channels.layers import channel_layers
-
-    set_database_connection()
-    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
-    channel_layers.backends = {}
-
-
-@pytest.fixture
-def asgi_server(transactional_db):
-    """daphne serving the project's ASGI application on the test database, in a child process."""
-    connections.close_all()  # the child must not share the parent's database sockets
-    process = DaphneProcess(
-        "localhost",
-        partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-        setup=_child_setup,
-    )
-    process.start()
-    while not process.ready.wait(timeout=1):
-        if not process.is_alive():
-            raise RuntimeError("daphne did not start")
-    yield f"http://localhost:{process.port.value}"
-    process.terminate()
-    process.join()
-
-
-@pytest.fixture
-def desk(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def test_a_supervisor_signs_a_change_and_the_station_gets_it(demo_plant, asgi_server, tablet, desk, screenshot,
