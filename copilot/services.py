@@ -44,6 +44,7 @@ from languages.services import answer_translate
 from plexcopilot.roles import ROLE_CHOICES
 from plexcopilot.services import audit_record
 
+INGEST_BATCH = 64
 META_FIELDS = ("type", "part", "work_center", "area", "roles")
 
 
@@ -170,22 +171,26 @@ def documents_ingest(
             all_chunks += chunks
             results.append((document, True))
         index_touch()
-        if len(work) == 1:
-            source, digest, quarantined, existing = work[0]
-            document = results[-1][0]
+        if len(work) <= INGEST_BATCH:
+            for (source, digest, quarantined, existing), (document, _changed) in zip(
+                work, results[len(results) - len(work) :], strict=True
+            ):
+                audit_record(
+                    actor=actor,
+                    action="copilot.document.update" if existing else "copilot.document.add",
+                    obj=document,
+                    summary=f"{'Re-indexed' if existing else 'Added'} {document.title} "
+                    f"({len(source.parsed.passages)} passages)",
+                    data={"source": source.key, "content_hash": digest, "quarantined_sentences": quarantined},
+                )
+        else:  # bulk history (closed NCRs, a first build): one event naming the sources
             audit_record(
                 actor=actor,
-                action="copilot.document.update" if existing else "copilot.document.add",
-                obj=document,
-                summary=f"{'Re-indexed' if existing else 'Added'} {document.title} ({len(all_chunks)} passages)",
-                data={"source": source.key, "content_hash": digest, "quarantined_sentences": quarantined},
-            )
-        else:
-            audit_record(
-                actor=actor, action="copilot.documents.index", object_type="copilot.knowledgedocument",
+                action="copilot.documents.index",
+                object_type="copilot.knowledgedocument",
                 summary=f"Indexed {len(work)} documents ({len(all_chunks)} passages)",
-                data={"sources": [w[0].key for w in work][:200], "quarantined_sentences": sum(w[2] for w in work)},
-            )  # fmt: skip
+                data={"sources": [w[0].key for w in work][:500], "quarantined_sentences": sum(w[2] for w in work)},
+            )
     retrieval.vectors_delete(old_ids)
     retrieval.vectors_upsert(
         ids=[c.pk for c in all_chunks],
@@ -254,31 +259,40 @@ def library_ingest_paths(
         else:
             report.errors.append(f"{path}: no such file or folder")  # type: ignore[union-attr]
     seen: set[str] = set()
-    for n, path in enumerate(files, start=1):
-        key = _source_key(path)
-        seen.add(key)
-        try:
-            parsed = parse_file(path)
-        except (UnreadableDocument, OSError) as error:
-            report.errors.append(str(error))  # type: ignore[union-attr]
-            if progress:
-                progress(f"[{n}/{len(files)}] skipped {path}: {error}")
-            continue
-        existed = KnowledgeDocument.objects.filter(source_key=key).exists()
-        document, changed = document_ingest(source_key=key, parsed=parsed, actor=actor)
-        if not changed:
-            report.unchanged += 1
-            state = "unchanged"
-        else:
-            report.chunks += len(parsed.passages)
-            if existed:
+    for first in range(0, len(files), INGEST_BATCH):
+        # Files are embedded and written in batches: one transaction and one vector write per batch.
+        batch: list[tuple[int, Path, Source]] = []
+        for n, path in enumerate(files[first : first + INGEST_BATCH], start=first + 1):
+            key = _source_key(path)
+            seen.add(key)
+            try:
+                batch.append((n, path, Source(key, parse_file(path))))
+            except (UnreadableDocument, OSError) as error:
+                report.errors.append(str(error))  # type: ignore[union-attr]
+                if progress:
+                    progress(f"[{n}/{len(files)}] skipped {path}: {error}")
+        existed = set(
+            KnowledgeDocument.objects.filter(source_key__in=[s.key for _n, _p, s in batch]).values_list(
+                "source_key", flat=True
+            )
+        )
+        results = documents_ingest(sources=[s for _n, _p, s in batch], actor=actor)
+        by_key = {document.source_key: changed for document, changed in results}
+        for n, path, source in batch:
+            passages = len(source.parsed.passages)
+            if not by_key.get(source.key, False):
+                report.unchanged += 1
+                state = "unchanged"
+            elif source.key in existed:
                 report.updated += 1
+                report.chunks += passages
                 state = "updated"
             else:
                 report.added += 1
+                report.chunks += passages
                 state = "added"
-        if progress:
-            progress(f"[{n}/{len(files)}] {state:9} {path} ({len(parsed.passages)} passages)")
+            if progress:
+                progress(f"[{n}/{len(files)}] {state:9} {path} ({passages} passages)")
     for folder in folders:
         prefix = _source_key(folder).rstrip("/") + "/"
         for document in KnowledgeDocument.objects.filter(source_key__startswith=prefix):
