@@ -29,6 +29,7 @@ from labor.auth import BadgeLocked, badge_check
 from labor.models import Employee
 from languages.services import version_translate_on_commit
 from plex.services import measurement_writeback
+from quality.services import feedback_check_enqueue
 from plexcopilot.roles import ADMIN, SUPERVISOR
 from plexcopilot.services import audit_record
 
@@ -236,6 +237,8 @@ def measurement_record(
         summary=f"Out of spec on {execution.work_order.barcode} step {step.order}: {_fmt(value)} {step.spec_unit} ({spec})",
         data={"step": step.key, "version": execution.version_id, "value": str(value)},
     )
+    # Repeated trouble on a step becomes a change proposal (quality's threshold check, in the background).
+    feedback_check_enqueue(instruction_id=execution.version.instruction_id, step_key=step.key)
     below = step.spec_lower is not None and value < step.spec_lower
     where = (
         gettext("OUT OF SPEC: %(reading)s is below the limit (%(spec)s).")
@@ -340,6 +343,7 @@ def flag_create(*, execution: Execution, step: Step, employee: Employee, comment
         summary=f"Step {step.order} of {execution.version} flagged unclear",
         data={"step": step.key, "version": execution.version_id, "comment": flag.comment},
     )
+    feedback_check_enqueue(instruction_id=execution.version.instruction_id, step_key=step.key)
     return flag
 
 

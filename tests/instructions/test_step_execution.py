@@ -136,3 +136,18 @@ class TestFlags:
         assert body.lstrip().startswith('<div id="station-main"')
         assert "<html" not in body
         assert response["HX-Push-Url"] == url
+
+
+class TestFeedbackLoop:
+    def test_it_turns_repeated_flags_on_a_step_into_a_cited_change_proposal(self, run, plant, settings):
+        from instructions.models import ChangeProposal
+        from tests.quality.conftest import run_worker
+
+        settings.QUALITY_FEEDBACK_THRESHOLD = 3
+        client, url = run
+        for comment in ("Which wrench?", "Cross pattern or clockwise?", "Torque twice?"):
+            client.post(url + "flag/", {"comment": comment})
+        run_worker()
+        proposal = ChangeProposal.objects.get(instruction=plant.instruction)
+        assert proposal.status == "pending"
+        assert proposal.evidence.count() >= 3
