@@ -158,6 +158,11 @@ def dense_search(
     filter) does Chroma filter itself.
     """
     col = collection()
+    if mask is not None and lexical is not None:
+        allowed = int(mask.sum())
+        # Too few allowed chunks for over-fetching to find enough of them: exact search is cheaper anyway.
+        if allowed * DENSE_OVERFETCH < 2 * MIN_DENSE * len(lexical.ids):
+            return lexical.exact_dense(query_vector, mask, k)
     if mask is None or lexical is None:
         result = col.query(
             query_embeddings=query_vector.reshape(1, -1), n_results=k, where=_chroma_where(f), include=[]
@@ -169,7 +174,7 @@ def dense_search(
         position = lexical.position.get(int(raw))
         if position is not None and mask[position]:
             kept.append(int(raw))
-    if len(kept) >= MIN_DENSE or int(mask.sum()) <= len(kept):
+    if len(kept) >= MIN_DENSE or allowed <= len(kept):
         return kept[:k]
     return lexical.exact_dense(query_vector, mask, k)
 
