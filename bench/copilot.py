@@ -292,7 +292,8 @@ def _recall(mode: str) -> float:
 def run() -> dict[str, float]:
     settings.LLM_BASE_URL = ""  # the extractive engine is what is measured
     results: dict[str, float] = {}
-    embedder().embed(["warm-up"])  # model load is start-up time, not ingest time
+    embedder().embed(["warm-up"])  # model load and vector store start-up are start-up time, not ingest time
+    retrieval.collection()
     started, started_cpu = time.perf_counter(), time.process_time()
     library_ingest_paths(paths=[Path(settings.BASE_DIR) / "demo" / "library"])
     instruction_versions_index()
