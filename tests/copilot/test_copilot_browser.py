@@ -2,7 +2,7 @@
 
 import pytest
 
-from copilot.models import CopilotQuestion
+from copilot.models import CopilotQuestion, KnowledgeChunk
 from tests.browser.conftest import browser, screenshot, tablet  # noqa: F401  (shared browser fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -72,7 +72,8 @@ def test_an_operator_asks_and_sees_a_streamed_cited_answer(asgi_server, tablet, 
     source = source_page.value
     source.wait_for_load_state()
     cited = source.get_by_test_id("cited-passage")
-    assert cited.is_visible() and "station 5" in cited.inner_text()
+    first = KnowledgeChunk.objects.get(pk=record.citations[0]["chunk_id"])
+    assert cited.is_visible() and first.text.splitlines()[0] in cited.inner_text()
     screenshot(source, "copilot-source")
     record.refresh_from_db()
     assert record.helpful is True
