@@ -44,7 +44,8 @@ def _timed(samples: list[float], call) -> HttpResponse:  # type: ignore[no-untyp
 def run() -> dict[str, float]:
     station = Station.objects.get(code="ST-PRS-400")
     work_order = WorkOrder.objects.filter(
-        operation__work_center=station.work_center, status__in=[WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS]
+        operation__work_center=station.work_center,
+        status__in=[WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS],
     ).first()
     employee = Employee.objects.get(badge_id="100107")  # a trainee: the fullest adaptation
     client = Client()

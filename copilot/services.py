@@ -189,7 +189,10 @@ def documents_ingest(
                 action="copilot.documents.index",
                 object_type="copilot.knowledgedocument",
                 summary=f"Indexed {len(work)} documents ({len(all_chunks)} passages)",
-                data={"sources": [w[0].key for w in work][:500], "quarantined_sentences": sum(w[2] for w in work)},
+                data={
+                    "sources": [w[0].key for w in work][:500],
+                    "quarantined_sentences": sum(w[2] for w in work),
+                },
             )
     retrieval.vectors_delete(old_ids)
     retrieval.vectors_upsert(

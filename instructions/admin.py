@@ -70,7 +70,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class StepInline(admin.TabularInline):
     model = Step
-    fields = ("order", "title", "critical", "safety_critical", "check_kind", "spec_lower", "spec_upper", "spec_unit")
+    fields = (
+        "order",
+        "title",
+        "critical",
+        "safety_critical",
+        "check_kind",
+        "spec_lower",
+        "spec_upper",
+        "spec_unit",
+    )
     readonly_fields = fields
     can_delete = False
     extra = 0

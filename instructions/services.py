@@ -29,9 +29,9 @@ from labor.auth import BadgeLocked, badge_check
 from labor.models import Employee
 from languages.services import version_translate_on_commit
 from plex.services import measurement_writeback
-from quality.services import feedback_check_enqueue
 from plexcopilot.roles import ADMIN, SUPERVISOR
 from plexcopilot.services import audit_record
+from quality.services import feedback_check_enqueue
 
 STEP_FIELDS = [
     "title", "text", "caution", "why", "critical", "safety_critical", "tool", "media",

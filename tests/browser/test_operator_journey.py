@@ -89,7 +89,10 @@ def test_it_takes_an_operator_from_sign_in_to_a_defect_report(live_server, demo_
 
     execution = Execution.objects.get(work_order__barcode="WO-24123-10")
     assert StepCompletion.objects.filter(execution=execution).count() == 4
-    assert list(Measurement.objects.filter(execution=execution).values_list("in_spec", flat=True)) == [False, True]
+    assert list(Measurement.objects.filter(execution=execution).values_list("in_spec", flat=True)) == [
+        False,
+        True,
+    ]
     assert UnclearFlag.objects.get(execution=execution).comment == "Which slug chute — left or right?"
     defect = DefectReport.objects.get(execution=execution)
     assert defect.step.order == 5 and defect.photo and defect.thumbnail

@@ -92,7 +92,10 @@ def test_it_warns_an_operator_booking_a_job_with_an_expired_certification(plant)
 
 
 def test_it_is_reachable_from_the_station_home_and_the_desk_dashboard(plant):
-    assert b'href="/labor/station/"' in station_client(plant.station, plant.certified).get("/station/home/").content
+    assert (
+        b'href="/labor/station/"'
+        in station_client(plant.station, plant.certified).get("/station/home/").content
+    )
     from tests.labor.conftest import desk_client
 
     assert b'href="/labor/"' in desk_client(plant.supervisor).get("/").content
