@@ -5,7 +5,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from channels.testing.live import make_application, set_database_connection
+from channels.testing.live import make_application
 from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.db import connections
@@ -67,7 +67,8 @@ def _child_setup() -> None:
     from asgiref.sync import SyncToAsync
     from channels.layers import channel_layers
 
-    set_database_connection()
+    # No set_database_connection(): the fork inherits settings already switched to the test database,
+    # and that helper would prefix the name a second time when TEST NAME is not configured.
     SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
     channel_layers.backends = {}
 
