@@ -17,6 +17,7 @@ from instructions.models import (
     WorkInstruction,
     WorkOrder,
 )
+from plexcopilot.admin import ReadOnlyAdmin
 
 
 @admin.register(Part)
@@ -53,19 +54,6 @@ class StationAdmin(admin.ModelAdmin):
 class WorkInstructionAdmin(admin.ModelAdmin):
     list_display = ["title", "part", "operation", "current_version"]
     readonly_fields = ["current_version"]  # changes go through proposals and approval
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Published content and floor records are evidence: viewable, never edited in the admin."""
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 class StepInline(admin.TabularInline):

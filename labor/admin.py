@@ -17,6 +17,7 @@ from labor.models import (
     ScheduledJob,
     Shift,
 )
+from plexcopilot.admin import ReadOnlyAdmin
 from plexcopilot.services import audit_record
 
 
@@ -68,22 +69,13 @@ class ShiftAdmin(admin.ModelAdmin):
 
 
 @admin.register(Punch)
-class PunchAdmin(admin.ModelAdmin):
+class PunchAdmin(ReadOnlyAdmin):
     """Read-only: punches are corrected from the flag queue with a new punch, never edited."""
 
     list_display = ["employee", "kind", "at", "work_center", "work_order", "source", "replaces", "voids"]
     list_filter = ["kind", "source"]
     search_fields = ["employee__last_name", "employee__badge_id"]
     date_hierarchy = "at"
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
 
 @admin.register(LaborFlag)

@@ -1,22 +1,7 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from plexcopilot.admin import ReadOnlyAdmin
 from quality.models import NCR, DefectReport, NCRTriageDraft, QualityAlert, TriageDecision
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Floor and quality records change only through the app's services, which write the audit trail."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(DefectReport)
