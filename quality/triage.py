@@ -2,10 +2,19 @@
 
 The ranker scores every historical NCR against the new one with BM25 (stemmed words; a past NCR is indexed with
 its description and with how it was contained and corrected, since those name the cause), adds a bonus for the
-same operation and the same step, and ranks each category and root cause by its support: the summed similarity
-of its two most similar NCRs among the k nearest. Two agreeing NCRs beat one lucky match, and a cause seen
-rarely is not outvoted by a frequent cause at the same step. The baselines the evaluation compares it with live
-here too (on the same documents), so the evaluation and the floor use the same code.
+same operation and the same step, and ranks each category and root cause among the k nearest NCRs:
+
+- the first choice is the label with the most support: the similarities of its NCRs, the most similar first,
+  each counting half as much as the one before (two agreeing NCRs beat one lucky match);
+- the alternatives are ranked by their single most similar NCR (a second opinion needs one close match, not a
+  majority). For categories, an alternative also gains how often the history files NCRs of the first choice's
+  failure modes (same step, same root cause) under it: engineers disagree, e.g. weld vs surface.
+
+For root causes the words are weighted by how much they say about the cause: BM25's idf times one minus the
+(smoothed) entropy of the root causes of the NCRs that use the word, relative to the overall entropy. Words every
+cause shares ("second shift", "customer audit") then count for little. All of it is learnt from the history given,
+so leave-one-out stays honest. The baselines the evaluation compares it with live here too (on the same
+documents), so the evaluation and the floor use the same code.
 """
 
 import math
@@ -75,13 +84,13 @@ STOPWORDS = frozenset(
 )
 WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*|[0-9]+[a-z][a-z0-9]*")
 
-# Ranker settings. The support rule (two best NCRs per label) and k were picked among a few variants (weighted
-# vote with k 12/30 and power 2-4, best-m support with m 2/3/5) on the demo history's leave-one-out run, so the
-# demo figures are optimistic; re-run `manage.py triage_eval` on a plant's own history.
+# Ranker settings. k, the bonuses and the smoothing were picked among a few variants on the demo history's
+# leave-one-out run (see docs/quality.md), so the demo figures are optimistic; re-run `manage.py triage_eval` on a
+# plant's own history.
 K_NEIGHBOURS = 50
-SUPPORT = 2
 SAME_OPERATION_BONUS = 0.15
 SAME_STEP_BONUS = 0.25
+LABEL_WEIGHT_SMOOTHING = 3.0  # pseudo-NCRs at the overall root-cause mix added to each word's causes
 BM25_K1 = 1.2
 BM25_B = 0.75
 
@@ -136,7 +145,7 @@ def tokens(text: str) -> list[str]:
 class Bm25Index:
     """BM25 over a list of cases, with postings so scoring touches only the query's terms."""
 
-    def __init__(self, cases: Sequence[Case]):
+    def __init__(self, cases: Sequence[Case], weight_by: str = ""):
         self.cases = list(cases)
         self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self.lengths: list[int] = []
@@ -150,6 +159,24 @@ class Bm25Index:
         self.idf = {
             term: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for term, p in self.postings.items()
         }
+        if weight_by:
+            self._weight_by(weight_by)
+
+    def _weight_by(self, label: str) -> None:
+        """Scale each word's idf by 1 - H(label | word) / H(label), the label mix smoothed towards the overall one."""
+        overall = Counter(getattr(c, label) for c in self.cases)
+        total = sum(overall.values())
+        prior = {code: count / total for code, count in overall.items()}
+        h_all = -sum(p * math.log(p) for p in prior.values())
+        if h_all <= 0:
+            return
+        m = LABEL_WEIGHT_SMOOTHING
+        for term, posting in self.postings.items():
+            counts = Counter(getattr(self.cases[i], label) for i, _ in posting)
+            n = len(posting)
+            mix = [(counts[code] + m * p) / (n + m) for code, p in prior.items()]
+            h = -sum(p * math.log(p) for p in mix if p > 0)
+            self.idf[term] *= max(0.0, 1 - h / h_all)
 
     def scores(self, text: str) -> list[float]:
         result = [0.0] * len(self.cases)
@@ -183,8 +210,13 @@ def nearest(index: Bm25Index, query: Case, k: int = K_NEIGHBOURS) -> list[Neighb
     return scored[:k]
 
 
-def _vote(neighbours: Iterable[Neighbour], label: str) -> list[Candidate]:
-    """Labels ranked by support (summed similarity of their SUPPORT most similar NCRs); confidence is the share."""
+def _vote(
+    neighbours: Iterable[Neighbour], label: str, disagreement: dict[str, dict[str, float]] | None = None
+) -> list[Candidate]:
+    """Labels ranked: the best supported first, then the others by their closest NCR (see the module docstring).
+
+    Confidence is the label's share of the total support.
+    """
     scores: dict[str, list[float]] = defaultdict(list)
     evidence: dict[str, list[int]] = defaultdict(list)
     for n in neighbours:  # most similar first
@@ -193,10 +225,38 @@ def _vote(neighbours: Iterable[Neighbour], label: str) -> list[Candidate]:
             continue
         scores[code].append(n.score)
         evidence[code].append(n.case.id)
-    totals = {code: sum(values[:SUPPORT]) for code, values in scores.items()}
-    grand = sum(totals.values()) or 1.0
-    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
-    return [Candidate(code, round(total / grand, 3), evidence[code][:5]) for code, total in ranked]
+    if not scores:
+        return []
+    support = {code: sum(v / 2**j for j, v in enumerate(values)) for code, values in scores.items()}
+    first = min(support, key=lambda code: (-support[code], code))
+    also = (disagreement or {}).get(first, {})
+    closest = {code: values[0] + also.get(code, 0.0) for code, values in scores.items() if code != first}
+    ranked = [first] + sorted(closest, key=lambda code: (-closest[code], code))
+    grand = sum(support.values()) or 1.0
+    return [Candidate(code, round(support[code] / grand, 3), evidence[code][:5]) for code in ranked]
+
+
+def disagreement(history: Iterable[Case]) -> dict[str, dict[str, float]]:
+    """How often an NCR is filed under category y when the other NCRs of its failure mode say x: {x: {y: share}}.
+
+    A failure mode is a step (or operation) with a root cause; x is the most common category of the mode's
+    other NCRs. Only the shares for y != x are kept.
+    """
+    cases = [c for c in history if c.category and c.root_cause]
+    modes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for c in cases:
+        modes[(c.step or c.operation, c.root_cause)][c.category] += 1
+    filed: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in cases:
+        others = modes[(c.step or c.operation, c.root_cause)].copy()
+        others[c.category] -= 1
+        others = +others
+        if others:
+            usual = max(sorted(others), key=lambda code: others[code])
+            filed[usual][c.category] += 1
+    return {
+        x: {y: count / sum(row.values()) for y, count in row.items() if y != x} for x, row in filed.items()
+    }
 
 
 def _containment(neighbours: list[Neighbour], root_causes: list[Candidate]) -> list[Candidate]:
@@ -221,11 +281,12 @@ def _containment(neighbours: list[Neighbour], root_causes: list[Candidate]) -> l
 def triage(history: Sequence[Case], query: Case, index: Bm25Index | None = None) -> Triage:
     index = index or Bm25Index(history)
     neighbours = nearest(index, query)
-    root_causes = _vote(neighbours, "root_cause")
+    by_cause = nearest(Bm25Index(index.cases, weight_by="root_cause"), query)
+    root_causes = _vote(by_cause, "root_cause")
     return Triage(
-        categories=_vote(neighbours, "category"),
+        categories=_vote(neighbours, "category", disagreement(index.cases)),
         root_causes=root_causes,
-        containment=_containment(neighbours, root_causes),
+        containment=_containment(by_cause, root_causes),
         neighbours=neighbours,
     )
 
