@@ -1,0 +1,84 @@
+"""Domain events: an app announces what happened, other apps subscribe in their `AppConfig.ready()`.
+
+Handlers run after the surrounding transaction commits (at once when there is none), so a subscriber never sees
+a change that was rolled back, and one failing subscriber neither undoes the announcer's work nor stops the
+others (`robust=True` logs it). The core knows event names, never the apps behind them.
+
+    # announcer (instructions/services.py)
+    events.publish(events.STEP_COMPLETED, execution_id=run.pk, step_key=step.key)
+
+    # subscriber (quality/apps.py, in ready())
+    events.subscribe(events.STEP_COMPLETED, feedback_loop.on_step_completed)
+
+Payloads are plain values (ids, keys, numbers): a handler re-reads what it needs inside its own transaction.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+Handler = Callable[..., None]
+
+# Every event the apps may announce. A name not listed here is a typo: publish and subscribe refuse it.
+STEP_COMPLETED = "step_completed"
+MEASUREMENT_RECORDED = "measurement_recorded"
+STEP_FLAGGED = "step_flagged"
+DEFECT_REPORTED = "defect_reported"
+VERSION_PUBLISHED = "version_published"
+EXECUTION_COMPLETED = "execution_completed"
+WORK_ORDER_CLOSED = "work_order_closed"
+ANDON_RAISED = "andon_raised"
+PUNCH_RECORDED = "punch_recorded"
+WORK_CENTER_STATUS_CHANGED = "work_center_status_changed"
+SCHEDULE_RELEASED = "schedule_released"
+MATERIAL_SHORTAGE_PREDICTED = "material_shortage_predicted"
+NCR_HISTORY_CHANGED = "ncr_history_changed"
+LIBRARY_CHANGED = "library_changed"
+
+KNOWN = frozenset(
+    {
+        STEP_COMPLETED,
+        MEASUREMENT_RECORDED,
+        STEP_FLAGGED,
+        DEFECT_REPORTED,
+        VERSION_PUBLISHED,
+        EXECUTION_COMPLETED,
+        WORK_ORDER_CLOSED,
+        ANDON_RAISED,
+        PUNCH_RECORDED,
+        WORK_CENTER_STATUS_CHANGED,
+        SCHEDULE_RELEASED,
+        MATERIAL_SHORTAGE_PREDICTED,
+        NCR_HISTORY_CHANGED,
+        LIBRARY_CHANGED,
+    }
+)
+
+_subscribers: dict[str, list[Handler]] = defaultdict(list)
+
+
+def _known(event: str) -> str:
+    if event not in KNOWN:
+        raise ValueError(f"Unknown domain event {event!r}; add it to plexcopilot.events.KNOWN.")
+    return event
+
+
+def subscribe(event: str, handler: Handler) -> None:
+    """Register `handler(**payload)` for `event`. Registering the same handler twice keeps one."""
+    handlers = _subscribers[_known(event)]
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def publish(event: str, **payload: Any) -> None:
+    """Announce `event`; each subscriber runs once the current transaction commits."""
+    for handler in list(_subscribers[_known(event)]):
+        transaction.on_commit(partial(handler, **payload), robust=True)
+
+
+def subscribers(event: str) -> list[Handler]:
+    """Who listens to `event` (for tests and the architecture doc)."""
+    return list(_subscribers[_known(event)])
