@@ -12,10 +12,12 @@ OPERATOR = "operator"
 SUPERVISOR = "supervisor"
 QUALITY = "quality"
 ADMIN = "admin"
+MATERIAL_HANDLER = "material_handler"
 ROLE_CHOICES = [
     (OPERATOR, "Operator"),
     (SUPERVISOR, "Supervisor"),
     (QUALITY, "Quality engineer"),
+    (MATERIAL_HANDLER, "Material handler"),
     (ADMIN, "Plant admin"),
 ]
 
