@@ -54,6 +54,7 @@ from labor.selectors import (
     shifts_between,
 )
 from plex.services import clock_writeback
+from plexcopilot import events
 from plexcopilot.roles import OPERATOR, QUALITY, SUPERVISOR
 from plexcopilot.services import audit_record
 from quality.models import DefectReport
@@ -664,6 +665,8 @@ def andon_raise(
         audit_record(actor=employee.user, action="andon.raise", obj=call,
                      summary=f"Andon {category} at {station.work_center.code} by {employee.full_name} "
                      f"({urgency}: {why})", data={"line_down": line_down, "routed_to": routes})  # fmt: skip
+        events.publish(events.ANDON_RAISED, call_id=call.pk, work_center_id=call.work_center_id,
+                       category=category, line_down=line_down)  # fmt: skip
     andon_broadcast(call=call)
     return call
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("copilot/", include("copilot.urls")),
     path("labor/", include("labor.urls")),
     path("languages/", include("languages.urls")),
+    path("planning/", include("planning.urls")),
 ]
