@@ -151,11 +151,19 @@ def work_order_scan(*, raw: str, station: Station) -> WorkOrder:
     return work_order
 
 
-def execution_start(*, work_order: WorkOrder, employee: Employee) -> Execution:
-    """Resume the work order's open execution, or start one on the version in effect now."""
+def execution_start(*, work_order: WorkOrder, employee: Employee, new_run: bool = False) -> Execution:
+    """Resume the work order's open execution, or start one on the version in effect now.
+
+    A finished run is returned as it is (the station shows its close-out) unless `new_run` is asked for
+    explicitly: a tap on a finished work order never restarts it at step 1.
+    """
     existing = Execution.objects.filter(work_order=work_order, status=ExecutionStatus.ACTIVE).first()
     if existing is not None:
         return existing
+    if not new_run:
+        finished = Execution.objects.filter(work_order=work_order, status=ExecutionStatus.COMPLETE).first()
+        if finished is not None:
+            return finished
     instruction = WorkInstruction.objects.filter(
         part=work_order.part, operation=work_order.operation, current_version__isnull=False
     ).first()
@@ -167,7 +175,10 @@ def execution_start(*, work_order: WorkOrder, employee: Employee) -> Execution:
     try:
         with transaction.atomic():
             execution = Execution.objects.create(
-                work_order=work_order, version_id=instruction.current_version_id, started_by=employee
+                work_order=work_order,
+                version_id=instruction.current_version_id,
+                started_by=employee,
+                operator=employee,
             )
             WorkOrder.objects.filter(pk=work_order.pk, status=WorkOrderStatus.RELEASED).update(
                 status=WorkOrderStatus.IN_PROGRESS
