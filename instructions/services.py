@@ -296,6 +296,10 @@ def step_complete(
     )
     if missing is not None:
         raise StationError(f"Finish step {missing.order} ({missing.title}) first.")
+    if step.needs_signoff and not execution.signoffs.filter(step=step).exists():
+        raise StationError(
+            gettext("This step needs a second person's sign-off: badge and PIN of a supervisor or quality.")
+        )
     if step.is_measured:
         latest = execution.measurements.filter(step=step).order_by("-id").first()
         has_defect = execution.defects.filter(step=step).exists()
