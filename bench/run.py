@@ -23,6 +23,7 @@ BENCHES = [
     "bench.quality",
     "bench.copilot",
     "bench.plex",
+    "bench.schedule",
 ]
 
 

@@ -152,11 +152,19 @@ def work_order_scan(*, raw: str, station: Station) -> WorkOrder:
     return work_order
 
 
-def execution_start(*, work_order: WorkOrder, employee: Employee) -> Execution:
-    """Resume the work order's open execution, or start one on the version in effect now."""
+def execution_start(*, work_order: WorkOrder, employee: Employee, new_run: bool = False) -> Execution:
+    """Resume the work order's open execution, or start one on the version in effect now.
+
+    A finished run is returned as it is (the station shows its close-out) unless `new_run` is asked for
+    explicitly: a tap on a finished work order never restarts it at step 1.
+    """
     existing = Execution.objects.filter(work_order=work_order, status=ExecutionStatus.ACTIVE).first()
     if existing is not None:
         return existing
+    if not new_run:
+        finished = Execution.objects.filter(work_order=work_order, status=ExecutionStatus.COMPLETE).first()
+        if finished is not None:
+            return finished
     instruction = WorkInstruction.objects.filter(
         part=work_order.part, operation=work_order.operation, current_version__isnull=False
     ).first()
@@ -168,7 +176,10 @@ def execution_start(*, work_order: WorkOrder, employee: Employee) -> Execution:
     try:
         with transaction.atomic():
             execution = Execution.objects.create(
-                work_order=work_order, version_id=instruction.current_version_id, started_by=employee
+                work_order=work_order,
+                version_id=instruction.current_version_id,
+                started_by=employee,
+                operator=employee,
             )
             WorkOrder.objects.filter(pk=work_order.pk, status=WorkOrderStatus.RELEASED).update(
                 status=WorkOrderStatus.IN_PROGRESS
@@ -339,13 +350,14 @@ def _step_ready(*, run: Execution, step: Step, locked: bool) -> None:
 
 
 def _execution_close(*, run: Execution, step: Step, employee: Employee) -> None:
-    """The last step is done: the run is complete and so is the work order (inside step_complete's transaction)."""
+    """The last step is done: the run is complete, inside step_complete's transaction. The work order itself
+    closes at close-out, when its quantity is reported (instructions.closeout)."""
     Execution.objects.filter(pk=run.pk, status=ExecutionStatus.ACTIVE).update(
         status=ExecutionStatus.COMPLETE, completed_at=timezone.now(), current_order=step.order
     )
-    WorkOrder.objects.filter(
-        pk=run.work_order_id, status__in=[WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS]
-    ).update(status=WorkOrderStatus.COMPLETE)
+    WorkOrder.objects.filter(pk=run.work_order_id, status=WorkOrderStatus.RELEASED).update(
+        status=WorkOrderStatus.IN_PROGRESS
+    )
     audit_record(
         actor=employee.user,
         action="execution.complete",
@@ -353,7 +365,6 @@ def _execution_close(*, run: Execution, step: Step, employee: Employee) -> None:
         summary=f"Completed all steps of {run.work_order.barcode} v{run.version.number}",
     )
     events.publish(events.EXECUTION_COMPLETED, execution_id=run.pk, work_order_id=run.work_order_id)
-    events.publish(events.WORK_ORDER_CLOSED, work_order_id=run.work_order_id)
 
 
 def flag_create(*, execution: Execution, step: Step, employee: Employee, comment: str) -> UnclearFlag:

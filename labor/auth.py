@@ -10,7 +10,7 @@ Three counters, all in the shared cache (Redis in production) with a per-process
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import BaseBackend
@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from labor.models import Employee
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
+
 
 # While the shared cache (Redis) is unreachable the counters live in this process: sign-in keeps working and
 # still throttles, per worker, instead of answering 500.
@@ -32,7 +32,7 @@ class BadgeLocked(Exception):
     pass
 
 
-def _cache(call: Callable[[Any], T]) -> T:
+def _cache[T](call: Callable[[Any], T]) -> T:
     try:
         return call(cache)
     except Exception as error:  # redis.ConnectionError/TimeoutError and friends: the backend's own types

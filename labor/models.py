@@ -348,6 +348,17 @@ class AndonCall(models.Model):
             return "resolved"
         return "acknowledged" if self.acknowledged_at else "raised"
 
+    @property
+    def state_label(self) -> str:
+        """The state in the reader's language, for station screens."""
+        from django.utils.translation import gettext
+
+        return {
+            "resolved": gettext("Resolved"),
+            "acknowledged": gettext("Acknowledged — help is coming"),
+            "raised": gettext("Raised — waiting for help"),
+        }[self.state]
+
 
 # --- Shift handover -------------------------------------------------------------------------------
 

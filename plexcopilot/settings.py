@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "copilot",
     "languages",
     "plex",
+    "planning",
 ]
 
 MIDDLEWARE = [
