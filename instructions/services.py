@@ -29,8 +29,9 @@ from labor.auth import BadgeLocked, badge_check
 from labor.models import Employee
 from languages.services import version_translate_on_commit
 from plex.services import measurement_writeback
+from plexcopilot import events
 from plexcopilot.roles import ADMIN, SUPERVISOR
-from plexcopilot.services import audit_record
+from plexcopilot.services import audit_chain_lock, audit_record
 from quality.services import feedback_check_enqueue
 
 STEP_FIELDS = [
@@ -278,19 +279,58 @@ def _fmt(value: Decimal | None) -> str:
 
 
 def step_complete(
-    *, execution: Execution, step: Step, employee: Employee, station: Station | None, locked: bool
+    *,
+    execution: Execution,
+    step: Step,
+    employee: Employee,
+    station: Station | None,
+    locked: bool,
 ) -> StepCompletion:
-    """Mark a step done. Idempotent: a second submit returns the first completion."""
-    done = StepCompletion.objects.filter(execution=execution, step=step).first()
-    if done is not None:
-        return done
-    if execution.status != ExecutionStatus.ACTIVE:
+    """Mark a step done. Idempotent: a second submit (a double tap, a retry after an outage, another tablet)
+    returns the first completion.
+
+    The completion, the execution's progress or completion and the work order's status are written in one
+    transaction: a database blip leaves either all of them or none, and the operator's retry finishes the job.
+    """
+    with transaction.atomic():
+        audit_chain_lock()  # first, so every transaction that also writes audit events locks in one order
+        run = (
+            Execution.objects.select_for_update().select_related("work_order", "version").get(pk=execution.pk)
+        )
+        done = StepCompletion.objects.filter(execution=run, step=step).first()
+        if done is not None:
+            execution.refresh_from_db()
+            return done
+        _step_ready(run=run, step=step, locked=locked)
+        completion = StepCompletion.objects.create(
+            execution=run, step=step, completed_by=employee, station=station
+        )
+        next_step = (
+            Step.objects.filter(version=run.version, order__gt=step.order)
+            .exclude(pk__in=run.completions.values("step"))
+            .order_by("order")
+            .first()
+        )
+        events.publish(events.STEP_COMPLETED, execution_id=run.pk, step_key=step.key)
+        if next_step is None:
+            _execution_close(run=run, step=step, employee=employee)
+        else:
+            Execution.objects.filter(pk=run.pk, current_order__lt=next_step.order).update(
+                current_order=next_step.order
+            )
+    execution.refresh_from_db()
+    return completion
+
+
+def _step_ready(*, run: Execution, step: Step, locked: bool) -> None:
+    """Raise StationError when `step` may not be marked done yet."""
+    if run.status != ExecutionStatus.ACTIVE:
         raise StationError("This work order's instruction is already complete.")
     if locked:
         raise StationError("This step needs a valid certification or a supervisor override.")
     missing = (
-        Step.objects.filter(version=execution.version, order__lt=step.order)
-        .exclude(pk__in=execution.completions.values("step"))
+        Step.objects.filter(version=run.version, order__lt=step.order)
+        .exclude(pk__in=run.completions.values("step"))
         .order_by("order")
         .first()
     )
@@ -301,8 +341,8 @@ def step_complete(
             gettext("This step needs a second person's sign-off: badge and PIN of a supervisor or quality.")
         )
     if step.is_measured:
-        latest = execution.measurements.filter(step=step).order_by("-id").first()
-        has_defect = execution.defects.filter(step=step).exists()
+        latest = run.measurements.filter(step=step).order_by("-id").first()
+        has_defect = run.defects.filter(step=step).exists()
         if latest is None:
             raise StationError(
                 f"Enter the {step.get_check_kind_display().lower()} reading before marking done."
@@ -311,35 +351,24 @@ def step_complete(
             raise StationError(
                 "The last reading is out of spec. Re-check and enter it again, or report a defect."
             )
-    try:
-        with transaction.atomic():
-            completion = StepCompletion.objects.create(
-                execution=execution, step=step, completed_by=employee, station=station
-            )
-    except IntegrityError:
-        return StepCompletion.objects.get(execution=execution, step=step)
-    next_step = (
-        Step.objects.filter(version=execution.version, order__gt=step.order)
-        .exclude(pk__in=execution.completions.values("step"))
-        .order_by("order")
-        .first()
+
+
+def _execution_close(*, run: Execution, step: Step, employee: Employee) -> None:
+    """The last step is done: the run is complete, inside step_complete's transaction. The work order itself
+    closes at close-out, when its quantity is reported (instructions.closeout)."""
+    Execution.objects.filter(pk=run.pk, status=ExecutionStatus.ACTIVE).update(
+        status=ExecutionStatus.COMPLETE, completed_at=timezone.now(), current_order=step.order
     )
-    if next_step is None:
-        Execution.objects.filter(pk=execution.pk, status=ExecutionStatus.ACTIVE).update(
-            status=ExecutionStatus.COMPLETE, completed_at=timezone.now(), current_order=step.order
-        )
-        audit_record(
-            actor=employee.user,
-            action="execution.complete",
-            obj=execution,
-            summary=f"Completed all steps of {execution.work_order.barcode} v{execution.version.number}",
-        )
-    else:
-        Execution.objects.filter(pk=execution.pk, current_order__lt=next_step.order).update(
-            current_order=next_step.order
-        )
-    execution.refresh_from_db()
-    return completion
+    WorkOrder.objects.filter(pk=run.work_order_id, status=WorkOrderStatus.RELEASED).update(
+        status=WorkOrderStatus.IN_PROGRESS
+    )
+    audit_record(
+        actor=employee.user,
+        action="execution.complete",
+        obj=run,
+        summary=f"Completed all steps of {run.work_order.barcode} v{run.version.number}",
+    )
+    events.publish(events.EXECUTION_COMPLETED, execution_id=run.pk, work_order_id=run.work_order_id)
 
 
 def flag_create(*, execution: Execution, step: Step, employee: Employee, comment: str) -> UnclearFlag:

@@ -21,6 +21,7 @@ from instructions.services import StationError
 from instructions.signoff import step_signoff
 from labor.auth import BadgeLocked
 from labor.models import Employee
+from plexcopilot.idempotency import idempotency_key
 from plexcopilot.middleware import LAST_SEEN_KEY, STATION_SESSION_KEY
 from quality.forms import DefectForm
 from quality.photos import PhotoRejected
@@ -345,6 +346,7 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
             category=form.cleaned_data["category"],
             quantity=form.cleaned_data["quantity"],
             photo=form.cleaned_data["photo"],
+            idempotency_key=idempotency_key(request),
         )
     except (PhotoRejected, DefectInvalid) as error:
         return _step_page(request, execution, order, status=422, defect_form=form,
