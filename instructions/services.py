@@ -336,7 +336,7 @@ def _step_ready(*, run: Execution, step: Step, locked: bool) -> None:
     )
     if missing is not None:
         raise StationError(f"Finish step {missing.order} ({missing.title}) first.")
-    if step.needs_signoff and not execution.signoffs.filter(step=step).exists():
+    if step.needs_signoff and not run.signoffs.filter(step=step).exists():
         raise StationError(
             gettext("This step needs a second person's sign-off: badge and PIN of a supervisor or quality.")
         )
