@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "copilot",
     "languages",
     "plex",
+    "labor_analytics",
 ]
 
 MIDDLEWARE = [
