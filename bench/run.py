@@ -24,6 +24,7 @@ BENCHES = [
     "bench.quality",
     "bench.copilot",
     "bench.plex",
+    "bench.schedule",
 ]
 
 

@@ -14,11 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from instructions import services
 from instructions.adaptation import instruction_adapt
+from instructions.closeout import execution_holder
 from instructions.forms import FlagForm, MeasurementForm, OverrideForm, ScanForm, SignInForm
-from instructions.models import Execution, Station, WorkOrder, WorkOrderStatus
+from instructions.models import Execution, ExecutionStatus, Station, WorkOrder, WorkOrderStatus
 from instructions.services import StationError
 from labor.auth import BadgeLocked
 from labor.models import Employee
+from plexcopilot.idempotency import idempotency_key
 from plexcopilot.middleware import LAST_SEEN_KEY, STATION_SESSION_KEY
 from quality.forms import DefectForm
 from quality.photos import PhotoRejected
@@ -94,7 +96,7 @@ def station_signout(request: HttpRequest) -> HttpResponse:
     return redirect("station-signin", code) if code else redirect("station-list")
 
 
-def _open_work_orders(station: Station) -> list[WorkOrder]:
+def open_work_orders(station: Station) -> list[WorkOrder]:
     return list(
         WorkOrder.objects.filter(
             operation__work_center=station.work_center,
@@ -108,7 +110,7 @@ def _open_work_orders(station: Station) -> list[WorkOrder]:
 @require_GET
 @station_required
 def station_home(request: HttpRequest) -> HttpResponse:
-    context = {"form": ScanForm(), "work_orders": _open_work_orders(request.station)}  # type: ignore[attr-defined]
+    context = {"form": ScanForm(), "work_orders": open_work_orders(request.station)}  # type: ignore[attr-defined]
     return render(request, "station/home.html", context)
 
 
@@ -125,10 +127,34 @@ def station_scan(request: HttpRequest) -> HttpResponse:
         work_order = services.work_order_scan(raw=raw, station=request.station)  # type: ignore[attr-defined]
         execution = services.execution_start(work_order=work_order, employee=request.employee)  # type: ignore[attr-defined]
     except StationError as error:
-        context = {"form": ScanForm(), "work_orders": _open_work_orders(request.station), "error": str(error),  # type: ignore[attr-defined]
+        context = {"form": ScanForm(), "work_orders": open_work_orders(request.station), "error": str(error),  # type: ignore[attr-defined]
                    "scanned": raw[:80]}  # fmt: skip
         return render(request, "station/home.html", context, status=422)
+    if execution.status == ExecutionStatus.COMPLETE:  # a finished run shows its close-out, never step 1 again
+        return redirect("station-closeout", execution.pk)
     return redirect("station-step", execution.pk, execution.current_order)
+
+
+def _handoff_page(request: HttpRequest, execution: Execution) -> HttpResponse | None:
+    """Another operator holds this run: show who did what before this one takes it over."""
+    if execution.status != ExecutionStatus.ACTIVE or execution_holder(execution) == request.employee.pk:  # type: ignore[attr-defined]
+        return None
+    holder = Employee.objects.get(pk=execution_holder(execution))
+    completions = execution.completions.select_related("step", "completed_by").order_by("step__order")
+    measurements = execution.measurements.select_related("step", "entered_by").order_by("-id")[:5]
+    context = {
+        "execution": execution,
+        "holder": holder,
+        "completions": completions,
+        "measurements": measurements,
+    }
+    response = render(
+        request, "station/handoff.html", context, status=409 if request.method == "POST" else 200
+    )
+    if request.headers.get("HX-Request"):
+        response["HX-Retarget"] = "body"
+        response["HX-Reswap"] = "innerHTML"
+    return response
 
 
 def _step_page(
@@ -168,6 +194,8 @@ def _execution(pk: int) -> Execution:
 @station_required
 def station_step(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     execution = _execution(pk)
+    if (handoff := _handoff_page(request, execution)) is not None:
+        return handoff
     services.execution_touch(execution=execution, order=order)
     return _step_page(request, execution, order)
 
@@ -176,6 +204,8 @@ def station_step(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @station_required
 def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     execution = _execution(pk)
+    if (handoff := _handoff_page(request, execution)) is not None:
+        return handoff
     step = get_object_or_404(execution.version.steps, order=order)
     adapted = instruction_adapt(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
     current = adapted.step(order)
@@ -189,6 +219,13 @@ def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse
         )
     except StationError as error:
         return _step_page(request, execution, order, status=422, error=str(error))
+    if execution.status == ExecutionStatus.COMPLETE:  # the last step: on to the close-out
+        target = reverse("station-closeout", args=[execution.pk])
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return HttpResponseRedirect(target)
     return _step_page(
         request, execution, execution.current_order, notice=gettext("Step %(order)s done.") % {"order": order}
     )
@@ -198,6 +235,8 @@ def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse
 @station_required
 def station_measure(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     execution = _execution(pk)
+    if (handoff := _handoff_page(request, execution)) is not None:
+        return handoff
     step = get_object_or_404(execution.version.steps, order=order)
     try:
         result = services.measurement_record(
@@ -272,6 +311,7 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
             category=form.cleaned_data["category"],
             quantity=form.cleaned_data["quantity"],
             photo=form.cleaned_data["photo"],
+            idempotency_key=idempotency_key(request),
         )
     except (PhotoRejected, DefectInvalid) as error:
         return _step_page(request, execution, order, status=422, defect_form=form,

@@ -16,3 +16,4 @@ urlpatterns = [
     path("labor/", include("labor.urls")),
     path("languages/", include("languages.urls")),
 ]
+handler500 = "plexcopilot.outage.server_error"
