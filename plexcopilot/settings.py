@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "languages",
     "plex",
     "planning",
+    "labor_analytics",
 ]
 
 MIDDLEWARE = [
