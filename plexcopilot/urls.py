@@ -17,3 +17,4 @@ urlpatterns = [
     path("languages/", include("languages.urls")),
     path("planning/", include("planning.urls")),
 ]
+handler500 = "plexcopilot.outage.server_error"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labor', '0002_shifts_punches_flags_crew_andon_handover'),
+        ('labor', '0003_idempotency_keys'),
     ]
 
     operations = [
