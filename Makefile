@@ -54,7 +54,7 @@ bench: install
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy plexcopilot instructions quality labor copilot languages plex
+	$(VENV)/bin/mypy plexcopilot instructions quality labor copilot languages plex labor_analytics
 
 format: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -19,6 +19,7 @@ BENCHES = [
     "bench.station",
     "bench.languages",
     "bench.labor",
+    "bench.labor_forecast",
     "bench.governance",
     "bench.quality",
     "bench.copilot",
