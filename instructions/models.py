@@ -158,6 +158,7 @@ class CheckKind(models.TextChoices):
     TORQUE = "torque", "Torque"
     DIMENSION = "dimension", "Dimension"
     OTHER = "other", "Other measurement"
+    SIGNOFF = "signoff", "Second-person sign-off"
 
 
 class Step(models.Model):
@@ -203,6 +204,11 @@ class Step(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ImmutableError("Steps of a published version are never deleted.")
+
+    @property
+    def needs_signoff(self) -> bool:
+        """Done only with a second person's badge + PIN (first-piece approval and the like)."""
+        return self.check_kind == CheckKind.SIGNOFF
 
     @property
     def is_measured(self) -> bool:
@@ -277,6 +283,21 @@ class Execution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.work_order} on v{self.version.number}"
+
+
+class CriticalSignoff(models.Model):
+    """A second person's badge + PIN on a sign-off step, recorded like a certification override."""
+
+    execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="signoffs")
+    step = models.ForeignKey("Step", on_delete=models.PROTECT, related_name="+")
+    operator = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    signer = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    signer_role = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["execution", "step"], name="one_signoff_per_step")]
 
 
 class ScrapReason(models.TextChoices):

@@ -336,6 +336,10 @@ def _step_ready(*, run: Execution, step: Step, locked: bool) -> None:
     )
     if missing is not None:
         raise StationError(f"Finish step {missing.order} ({missing.title}) first.")
+    if step.needs_signoff and not run.signoffs.filter(step=step).exists():
+        raise StationError(
+            gettext("This step needs a second person's sign-off: badge and PIN of a supervisor or quality.")
+        )
     if step.is_measured:
         latest = run.measurements.filter(step=step).order_by("-id").first()
         has_defect = run.defects.filter(step=step).exists()

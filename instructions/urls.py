@@ -13,6 +13,7 @@ urlpatterns = [
     path("station/run/<int:pk>/<int:order>/flag/", views.station_flag, name="station-flag"),
     path("station/run/<int:pk>/<int:order>/defect/", views.station_defect, name="station-defect"),
     path("station/run/<int:pk>/<int:order>/override/", views.station_override, name="station-override"),
+    path("station/run/<int:pk>/<int:order>/signoff/", views.station_signoff, name="station-signoff"),
     path("station/run/<int:pk>/closeout/", closeout_views.station_closeout, name="station-closeout"),
     path("station/run/<int:pk>/handoff/", closeout_views.station_handoff, name="station-handoff"),
     path("station/work-order/<int:pk>/new-run/", closeout_views.station_new_run, name="station-new-run"),

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from instructions import services
 from instructions.adaptation import instruction_adapt
 from instructions.closeout import execution_holder
-from instructions.forms import FlagForm, MeasurementForm, OverrideForm, ScanForm, SignInForm
+from instructions.forms import FlagForm, MeasurementForm, OverrideForm, ScanForm, SignInForm, SignoffForm
 from instructions.models import Execution, ExecutionStatus, Station, WorkOrder, WorkOrderStatus
 from instructions.services import StationError
+from instructions.signoff import step_signoff
 from labor.auth import BadgeLocked
 from labor.models import Employee
 from plexcopilot.idempotency import idempotency_key
@@ -168,6 +169,9 @@ def _step_page(
         "current": current,
         "spec": services.spec_text(current.step) if current.step.is_measured else "",
         "measurements": execution.measurements.filter(step=current.step).order_by("-id")[:5],
+        "signoff": execution.signoffs.filter(step=current.step).select_related("signer").first()
+        if current.step.needs_signoff
+        else None,
         "total": len(adapted.steps),
         "measurement_form": MeasurementForm(),
         "flag_form": FlagForm(),
@@ -219,6 +223,10 @@ def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse
         )
     except StationError as error:
         return _step_page(request, execution, order, status=422, error=str(error))
+    return _after_done(request, execution, order)
+
+
+def _after_done(request: HttpRequest, execution: Execution, order: int) -> HttpResponse:
     if execution.status == ExecutionStatus.COMPLETE:  # the last step: on to the close-out
         target = reverse("station-closeout", args=[execution.pk])
         if request.headers.get("HX-Request"):
@@ -268,6 +276,33 @@ def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
         order,
         notice=gettext("Thanks — step flagged as unclear. Your supervisor will see it."),
     )
+
+
+@require_POST
+@station_required
+def station_signoff(request: HttpRequest, pk: int, order: int) -> HttpResponse:
+    execution = _execution(pk)
+    if (handoff := _handoff_page(request, execution)) is not None:
+        return handoff
+    step = get_object_or_404(execution.version.steps, order=order)
+    adapted = instruction_adapt(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
+    current = adapted.step(order)
+    form = SignoffForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise StationError(gettext("The second person's badge and PIN are both needed."))
+        step_signoff(
+            execution=execution,
+            step=step,
+            operator=request.employee,  # type: ignore[attr-defined]
+            station=request.station,  # type: ignore[attr-defined]
+            badge=form.cleaned_data["badge"],
+            pin=form.cleaned_data["pin"],
+            locked=bool(current and current.locked),
+        )
+    except StationError as error:
+        return _step_page(request, execution, order, status=422, signoff_error=str(error))
+    return _after_done(request, execution, order)
 
 
 @require_POST

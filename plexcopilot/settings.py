@@ -190,6 +190,8 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env_int("DESK_SESSION_SECONDS", 9 * 3600)
 STATION_IDLE_TIMEOUT_SECONDS = env_int("STATION_IDLE_TIMEOUT_SECONDS", 300)
+# Roles whose badge + PIN can sign off a sign-off step (first-piece approval) at a station.
+STATION_SIGNOFF_ROLES = env_str("STATION_SIGNOFF_ROLES", "supervisor,quality,admin").split(",")
 BADGE_LOCKOUT_ATTEMPTS = env_int("BADGE_LOCKOUT_ATTEMPTS", 5)
 BADGE_LOCKOUT_SECONDS = env_int("BADGE_LOCKOUT_SECONDS", 60)
 # Wrong PINs from one place (station + address) across badges, and for one badge from anywhere, within the window.
