@@ -53,6 +53,7 @@ from labor.selectors import (
     shifts_between,
 )
 from plex.services import clock_writeback
+from plexcopilot import events
 from plexcopilot.broadcast import group_send_after_commit
 from plexcopilot.roles import OPERATOR, QUALITY, SUPERVISOR
 from plexcopilot.services import audit_record
@@ -102,6 +103,7 @@ def _punch(employee: Employee, kind: str, *, station: Station | None = None, wor
         + (f" — correction of punch {replaces.pk}" if replaces else ""),
         data={"employee": employee.badge_id, "source": source, "voids": voids},
     )
+    events.publish(events.PUNCH_RECORDED, punch_id=punch.pk, employee_id=employee.pk)
     if (
         kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT)
         and source == PunchSource.STATION
