@@ -103,6 +103,7 @@ def _punch(employee: Employee, kind: str, *, station: Station | None = None, wor
         + (f" — correction of punch {replaces.pk}" if replaces else ""),
         data={"employee": employee.badge_id, "source": source, "voids": voids},
     )
+    events.publish(events.PUNCH_RECORDED, punch_id=punch.pk, employee_id=employee.pk)
     if (
         kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT)
         and source == PunchSource.STATION

@@ -169,6 +169,10 @@ else:
 
 # Background tasks: a database queue worked by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# `manage.py run_worker` (supervised): a worker silent this long is gone and its RUNNING tasks are re-queued;
+# a task running longer than the timeout is re-queued too (tasks are written to be safe to run again).
+WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 30)
+TASK_RUNNING_TIMEOUT_SECONDS = env_int("TASK_RUNNING_TIMEOUT_SECONDS", 900)
 
 AUTHENTICATION_BACKENDS = [
     "labor.auth.BadgePinBackend",
