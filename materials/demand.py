@@ -48,21 +48,27 @@ def shift_hours() -> float:
 
 
 def _planned_runs(now: datetime.datetime) -> list[Run] | None:
-    """The planning app's schedule, when it publishes one (selectors.material_schedule)."""
+    """The planning app's released plan, when there is one: each open job operation's slot (start, end)."""
     try:
-        from planning import selectors as planning_selectors  # type: ignore[import-not-found]
-    except ImportError:
+        from planning import selectors as planning_selectors
+    except ImportError:  # planning not installed
         return None
-    schedule = getattr(planning_selectors, "material_schedule", None)
-    if schedule is None:
+    plan = planning_selectors.plan_released()
+    if plan is None:
         return None
-    rows = list(schedule(now=now))
-    if not rows:
+    slots = list(plan.slots.filter(end__gt=now).select_related("job"))
+    if not slots:
         return None
-    orders = WorkOrder.objects.in_bulk([row["work_order_id"] for row in rows])
-    return [
-        Run(orders[r["work_order_id"]], r["start"], r["end"]) for r in rows if r["work_order_id"] in orders
-    ]
+    orders = {
+        (order.number, order.operation_id): order
+        for order in WorkOrder.objects.filter(status__in=OPEN_STATUSES).select_related("operation", "part")
+    }
+    runs = []
+    for slot in slots:
+        order = orders.get((slot.job.number, slot.operation_id))
+        if order is not None:
+            runs.append(Run(order, max(slot.start, now), slot.end))
+    return runs
 
 
 def scheduled_runs(now: datetime.datetime) -> list[Run]:

@@ -142,15 +142,21 @@ def shortages_predict(*, now: datetime.datetime) -> list[ShortageAlert]:
             alert.work_orders.set(projection.stopped)
             raised.append(alert)
             if announce:
-                events.publish(
-                    events.MATERIAL_SHORTAGE_PREDICTED,
-                    alert_id=alert.pk,
-                    component_id=place[0],
-                    location_id=place[1],
-                    shortage_at=projection.shortage_at.isoformat(),
-                    lead_hours=projection.lead_hours,
-                    work_order_ids=[order.pk for order in projection.stopped],
-                )
+                # One announcement per job it would stop: planning holds the job until the material can be there
+                # (now + the replenishment lead time) and builds what-if scenarios.
+                available = now + datetime.timedelta(hours=projection.lead_hours)
+                for order in projection.stopped:
+                    events.publish(
+                        events.MATERIAL_SHORTAGE_PREDICTED,
+                        alert_id=alert.pk,
+                        component_id=place[0],
+                        location_id=place[1],
+                        shortage_at=projection.shortage_at.isoformat(),
+                        available_at=available.isoformat(),
+                        lead_hours=projection.lead_hours,
+                        work_order_id=order.pk,
+                        job_number=order.number,
+                    )
         for alert in ShortageAlert.objects.filter(status=AlertStatus.OPEN):
             if (alert.component_id, alert.location_id) not in seen:
                 alert.status = AlertStatus.RESOLVED

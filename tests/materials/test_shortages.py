@@ -52,8 +52,10 @@ def test_the_shortage_is_announced_once_for_planning(demo_plant, clock, django_c
     finally:
         events._subscribers[events.MATERIAL_SHORTAGE_PREDICTED].remove(listener)
     assert len(heard) == 1
-    assert heard[0]["work_order_ids"] == [WorkOrder.objects.get(barcode="WO-24123-20").pk]
+    assert heard[0]["work_order_id"] == WorkOrder.objects.get(barcode="WO-24123-20").pk
+    assert heard[0]["job_number"] == "WO-24123"
     assert heard[0]["lead_hours"] == 4
+    assert heard[0]["available_at"] == (NOW + datetime.timedelta(hours=4)).isoformat()
 
 
 def test_a_call_off_is_drafted_when_net_flow_is_at_or_below_the_top_of_yellow(demo_materials):
