@@ -666,6 +666,10 @@ def _reauthenticate(*, user: Any, password: str, badge: str, pin: str) -> str:
     return SignatureMethod.PASSWORD
 
 
+# Other approvals (e.g. releasing a schedule) re-authenticate the signer the same way.
+reauthenticate = _reauthenticate
+
+
 def proposal_sign(
     *,
     proposal: ChangeProposal,

@@ -91,6 +91,13 @@ def _send_note(client: PlexClient, item: OutboxItem) -> Any:
     return client.post("management/v1/activity-manager", body, idempotency_key=item.idempotency_key)
 
 
+def _send_schedule(client: PlexClient, item: OutboxItem) -> Any:
+    """A released schedule: one job's priority and sequence on the scheduling board."""
+    payload = dict(item.payload)
+    job_no = payload.pop("jobNo")
+    return client.post(f"scheduling/v1/jobs/{job_no}/sequence", payload, idempotency_key=item.idempotency_key)
+
+
 def _send_production(client: PlexClient, item: OutboxItem) -> Any:
     return client.post(
         "production/v1/production-history/production-entries",
@@ -114,6 +121,7 @@ SENDERS: dict[str, Callable[[PlexClient, OutboxItem], Any]] = {
     "workcenter_status": _send_workcenter_status,
     "ncr_draft": _send_note,
     "version_notice": _send_note,
+    "schedule_sequence": _send_schedule,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "production": ("jobId",),
@@ -124,6 +132,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "workcenter_status": ("workcenterId", "workcenterStatusId"),
     "ncr_draft": ("title", "body"),
     "version_notice": ("title", "body"),
+    "schedule_sequence": ("jobNo", "sequence"),
 }
 
 
