@@ -48,7 +48,9 @@
   });
 
   // --- Failed submits: a banner, the form left as typed. -----------------------------------------------------
-  const NOT_SAVED = "Not saved: the server could not be reached. What you typed is still here — press the button again.";
+  // Station pages hand these texts over in the operator's language (data-text-* on <body>).
+  const uiText = (key, english) => body.dataset[key] || english;
+  const NOT_SAVED = uiText("textNotSaved", "Not saved: the server could not be reached. What you typed is still here — press the button again.");
   function banner(text) {
     let el = document.getElementById("outage-banner");
     if (!el) {
@@ -72,9 +74,9 @@
       const msg = holder.querySelector(".outage-message");
       if (msg) text = msg.textContent.trim();
     } else if (xhr && xhr.status === 429) {
-      text = "Too many attempts. Wait a minute, then try again.";
+      text = body.dataset.textTooMany || "Too many attempts. Wait a minute, then try again.";
     } else if (xhr && xhr.status >= 500) {
-      text = "Not saved: something went wrong on the server. What you typed is still here — try again; if it keeps failing, tell your supervisor.";
+      text = body.dataset.textServerError || "Not saved: something went wrong on the server. What you typed is still here — try again; if it keeps failing, tell your supervisor.";
     } else {
       return;
     }
