@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "plex",
     "planning",
     "labor_analytics",
+    "materials",
 ]
 
 MIDDLEWARE = [
