@@ -55,6 +55,7 @@ from labor.selectors import (
     shifts_between,
 )
 from plex.services import clock_writeback
+from plexcopilot import events
 from plexcopilot.broadcast import group_send_after_commit
 from plexcopilot.roles import OPERATOR, QUALITY, SUPERVISOR
 from plexcopilot.services import audit_record
@@ -104,6 +105,7 @@ def _punch(employee: Employee, kind: str, *, station: Station | None = None, wor
         + (f" — correction of punch {replaces.pk}" if replaces else ""),
         data={"employee": employee.badge_id, "source": source, "voids": voids},
     )
+    events.publish(events.PUNCH_RECORDED, punch_id=punch.pk, employee_id=employee.pk)
     if (
         kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT)
         and source == PunchSource.STATION
@@ -694,6 +696,8 @@ def andon_raise(
                          summary=f"Andon {category} at {station.work_center.code} by {employee.full_name} "
                          f"({urgency}: {why})", data={"line_down": line_down, "routed_to": routes})  # fmt: skip
             andon_broadcast(call=call)  # after commit, never failing the raise
+            events.publish(events.ANDON_RAISED, call_id=call.pk, work_center_id=call.work_center_id,
+                           category=category, line_down=line_down)  # fmt: skip
     except IntegrityError:
         if not idempotency_key:
             raise
