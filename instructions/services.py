@@ -87,6 +87,7 @@ def version_publish(
         )
         Step.objects.bulk_create([Step(version=version, **content) for content in normalised])
         version_translate_on_commit(version=version)  # languages: cache step translations after commit
+        events.publish(events.VERSION_PUBLISHED, version_id=version.pk, instruction_id=instruction.pk)
         WorkInstruction.objects.filter(pk=instruction.pk).update(current_version=version)
         instruction.current_version = version
         audit_record(

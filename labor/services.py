@@ -680,6 +680,8 @@ def andon_raise(
                          summary=f"Andon {category} at {station.work_center.code} by {employee.full_name} "
                          f"({urgency}: {why})", data={"line_down": line_down, "routed_to": routes})  # fmt: skip
             andon_broadcast(call=call)  # after commit, never failing the raise
+            events.publish(events.ANDON_RAISED, call_id=call.pk, work_center_id=call.work_center_id,
+                           category=category, line_down=line_down)  # fmt: skip
     except IntegrityError:
         if not idempotency_key:
             raise

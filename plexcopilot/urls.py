@@ -16,5 +16,7 @@ urlpatterns = [
     path("labor/analytics/", include("labor_analytics.urls")),
     path("labor/", include("labor.urls")),
     path("languages/", include("languages.urls")),
+    path("planning/", include("planning.urls")),
+    path("materials/", include("materials.urls")),
 ]
 handler500 = "plexcopilot.outage.server_error"

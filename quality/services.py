@@ -31,6 +31,7 @@ from instructions.models import (
     WorkOrderStatus,
 )
 from labor.models import Employee
+from plexcopilot import events
 from plexcopilot.services import audit_record
 from quality.models import (
     NCR,
@@ -521,6 +522,8 @@ def ncr_advance(*, ncr: NCR, user: Any) -> NCR:
         )
         if target == NCRStatus.ROOT_CAUSE:
             root_cause_warning_propose(ncr=ncr, user=user)
+        if target == NCRStatus.CLOSED:
+            events.publish(events.NCR_HISTORY_CHANGED, ncr_id=ncr.pk)
     return ncr
 
 
@@ -579,6 +582,7 @@ def ncr_history_import(*, lines: Iterable[str], actor: Any | None) -> ImportRepo
         created = NCR.objects.bulk_create(rows, ignore_conflicts=True)
         report.imported = len(created)
         if rows:
+            events.publish(events.NCR_HISTORY_CHANGED, imported=len(rows))  # the copilot indexes them
             audit_record(
                 actor=actor,
                 action="ncr.import",
