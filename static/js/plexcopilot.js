@@ -48,7 +48,9 @@
   });
 
   // --- Failed submits: a banner, the form left as typed. -----------------------------------------------------
-  const NOT_SAVED = "Not saved: the server could not be reached. What you typed is still here — press the button again.";
+  // Station pages hand these texts over in the operator's language (data-text-* on <body>).
+  const uiText = (key, english) => body.dataset[key] || english;
+  const NOT_SAVED = uiText("textNotSaved", "Not saved: the server could not be reached. What you typed is still here — press the button again.");
   function banner(text) {
     let el = document.getElementById("outage-banner");
     if (!el) {
@@ -74,9 +76,9 @@
     } else if (xhr && xhr.status === 413) {
       text = "Not saved: that photo or file is too large. Take a smaller one and send it again.";
     } else if (xhr && xhr.status === 429) {
-      text = "Too many attempts. Wait a minute, then try again.";
+      text = body.dataset.textTooMany || "Too many attempts. Wait a minute, then try again.";
     } else if (xhr && xhr.status >= 500) {
-      text = "Not saved: something went wrong on the server. What you typed is still here — try again; if it keeps failing, tell your supervisor.";
+      text = body.dataset.textServerError || "Not saved: something went wrong on the server. What you typed is still here — try again; if it keeps failing, tell your supervisor.";
     } else {
       return;
     }
