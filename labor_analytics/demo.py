@@ -48,6 +48,7 @@ def labor_analytics_demo_load(*, now: datetime.datetime | None = None) -> dict[s
         _standards()
         made = 0 if Punch.objects.filter(note=DEMO_NOTE).exists() else _history(rng, now)
         _schedule(rng, now)
+        _recent_misbooking(now)
     costs = job_costs_refresh(now=now)
     run = job_model_retrain(now=now)
     return {"jobs": made, "costs": costs, "model": f"{run.kind} on {run.jobs} jobs"}
@@ -163,3 +164,25 @@ def _schedule(rng: random.Random, now: datetime.datetime) -> None:
 
 def _any_station() -> str:
     return Station.objects.order_by("id").values_list("code", flat=True)[0]
+
+
+def _recent_misbooking(now: datetime.datetime) -> None:
+    """Yesterday on shift B someone booked the press job (BRK-2040/10) while the schedule had the weld one
+    (BRK-2040/20): the timecard queue shows it first. Once."""
+    if Punch.objects.filter(note=f"{DEMO_NOTE}: misbooked").exists():
+        return
+    day = timezone.localdate(now) - datetime.timedelta(days=1)
+    press = WorkOrder.objects.filter(part__number="BRK-2040", operation__sequence=10).exclude(
+        status=WorkOrderStatus.COMPLETE).order_by("id").first()  # fmt: skip
+    weld = WorkOrder.objects.filter(part__number="BRK-2040", operation__sequence=20).exclude(
+        status=WorkOrderStatus.COMPLETE).order_by("id").first()  # fmt: skip
+    person = Employee.objects.filter(role="operator", shift="B", active=True).order_by("badge_id").first()
+    shift = shift_get("B")
+    if press is None or weld is None or person is None or shift is None:
+        return
+    ScheduledJob.objects.get_or_create(day=day, shift="B", work_order=weld, defaults={"crew_size": 1})
+    start, _end = shift_window(shift, day)
+    for kind, minutes in ((PunchKind.JOB_ON, 70), (PunchKind.JOB_OFF, 250)):
+        Punch.objects.create(employee=person, kind=kind, at=start + datetime.timedelta(minutes=minutes), work_order=press,
+                             work_center_id=press.operation.work_center_id, source=PunchSource.IMPORT,
+                             note=f"{DEMO_NOTE}: misbooked")  # fmt: skip

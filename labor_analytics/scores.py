@@ -72,7 +72,8 @@ class Score:
     @property
     def confidence(self) -> str:
         t = self.total
-        if len(t.jobs) >= 10 and t.clocked >= 40:
+        wide = t.band is not None and t.band > 0.2  # a wide band is never "high", whatever the sample
+        if len(t.jobs) >= 10 and t.clocked >= 40 and not wide:
             return "high"
         return "medium" if len(t.jobs) >= 4 and t.clocked >= 12 else "low"
 
