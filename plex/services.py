@@ -121,7 +121,9 @@ SENDERS: dict[str, Callable[[PlexClient, OutboxItem], Any]] = {
     "workcenter_status": _send_workcenter_status,
     "ncr_draft": _send_note,
     "version_notice": _send_note,
+    "labor_correction": _send_note,  # no labor-entry edit in Plex's API: an activity for the labor admin
     "schedule_sequence": _send_schedule,
+    "material_request": _send_note,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "production": ("jobId",),
@@ -132,7 +134,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "workcenter_status": ("workcenterId", "workcenterStatusId"),
     "ncr_draft": ("title", "body"),
     "version_notice": ("title", "body"),
+    "labor_correction": ("title", "body"),
     "schedule_sequence": ("jobNo", "sequence"),
+    "material_request": ("title", "body"),
 }
 
 
@@ -366,8 +370,8 @@ def note_writeback(
 ) -> OutboxItem | None:
     """Queue an NCR triage draft (kind="ncr_draft") or an approved-version notice (kind="version_notice")
     to the activity manager or a custom object (PLEX_DRAFTS_TARGET)."""
-    if kind not in ("ncr_draft", "version_notice"):
-        raise ValueError("kind is 'ncr_draft' or 'version_notice'")
+    if kind not in ("ncr_draft", "version_notice", "material_request"):
+        raise ValueError("kind is 'ncr_draft', 'version_notice' or 'material_request'")
     return outbox_enqueue(
         kind=kind,
         payload={"title": title, "body": body, "reference": reference},

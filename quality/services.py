@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from instructions.models import (
     Execution,
@@ -82,11 +83,13 @@ def defect_report_create(
             return existing
     description = description.strip()
     if not description:
-        raise DefectInvalid("Describe the defect in a few words.")
+        raise DefectInvalid(gettext("Describe the defect in a few words."))
     if category not in DefectCategory.values:
-        raise DefectInvalid("Choose a defect category.")
+        raise DefectInvalid(gettext("Choose a defect category."))
     if quantity < 1 or quantity > execution.work_order.quantity:
-        raise DefectInvalid(f"Quantity must be between 1 and {execution.work_order.quantity}.")
+        raise DefectInvalid(
+            gettext("Quantity must be between 1 and %(max)s.") % {"max": execution.work_order.quantity}
+        )
     clean = photo_clean(photo) if photo is not None else None
     work_order = execution.work_order
     report = DefectReport(
@@ -559,12 +562,18 @@ def ncr_history_import(*, lines: Iterable[str], actor: Any | None) -> ImportRepo
     existing = set(NCR.objects.values_list("number", flat=True))
     seen: set[str] = set()
     rows: list[NCR] = []
-    for row in reader:
-        line = reader.line_num
+    for line, row, problem in _csv_rows(reader):
+        if problem:
+            report.errors.append((line, problem))
+            continue
         if None in row:
             report.errors.append((line, "more fields than columns (quote text that contains commas)"))
             continue
         values = {k: (v or "").strip() for k, v in row.items()}
+        problem = _import_values_problem(values)
+        if problem:
+            report.errors.append((line, problem))
+            continue
         try:
             ncr = _import_row(values, parts, operations)
         except NcrInvalid as error:
@@ -595,6 +604,35 @@ def ncr_history_import(*, lines: Iterable[str], actor: Any | None) -> ImportRepo
                 },
             )
     return report
+
+
+IMPORT_FIELD_MAX_CHARS = 10_000
+
+
+def _csv_rows(reader: csv.DictReader[str]) -> Iterable[tuple[int, dict[str, Any], str]]:
+    """(line, row, problem) for each row; a row the csv module cannot read (a field past its size limit) is a
+    problem on its line, and the import carries on with the next one."""
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield reader.line_num + 1, {}, f"unreadable row ({error}); the rest of the file is imported"
+            continue
+        yield reader.line_num, row, ""
+
+
+def _import_values_problem(values: dict[str, str]) -> str:
+    for column, value in values.items():
+        if "\x00" in value:
+            return f"column {column!r} contains a NUL byte (a damaged or binary file?)"
+        if len(value) > IMPORT_FIELD_MAX_CHARS:
+            return (
+                f"column {column!r} is too long ({len(value)} characters; at most {IMPORT_FIELD_MAX_CHARS})"
+            )
+    return ""
 
 
 def _import_row(
