@@ -21,6 +21,7 @@ BENCHES = [
     "bench.labor",
     "bench.governance",
     "bench.quality",
+    "bench.copilot_docs",
     "bench.copilot",
     "bench.plex",
 ]
