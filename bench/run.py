@@ -19,11 +19,14 @@ BENCHES = [
     "bench.station",
     "bench.languages",
     "bench.labor",
+    "bench.labor_forecast",
     "bench.governance",
     "bench.quality",
     "bench.copilot_docs",
     "bench.copilot",
     "bench.plex",
+    "bench.schedule",
+    "bench.materials",
 ]
 
 

@@ -15,6 +15,10 @@ from tests.actors import Plant, build_plant  # noqa: E402
 def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AUDIT_HMAC_KEY = "test-audit-key"
+    # Client.login() passes no request to axes; tests/plexcopilot/test_login_throttle.py turns it on.
+    settings.AXES_ENABLED = False
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.log"
     cache.clear()
     yield
     cache.clear()
@@ -31,3 +35,15 @@ def demo_plant(db):
     from instructions.demo import demo_plant_load
 
     return demo_plant_load()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup, django_db_blocker):
+    """With PostgreSQL's connection pool the pooled connections must go before the test database is dropped."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for conn in connections.all(initialized_only=True):
+            if hasattr(conn, "close_pool"):
+                conn.close_pool()
