@@ -37,12 +37,15 @@ def _lines(name: str) -> list[str]:
 
 
 def injection_rates() -> dict[str, float]:
-    from copilot.injection import is_injection
+    from copilot.injection import assess, quarantine_flags
 
     variants, ordinary = _lines("injection_test.txt"), _lines("sop_test.txt")
     return {
-        "injection_quarantine_rate": sum(map(is_injection, variants)) / len(variants),
-        "injection_false_positive_rate": sum(map(is_injection, ordinary)) / len(ordinary),
+        "injection_quarantine_rate": sum(quarantine_flags(variants)) / len(variants),
+        "injection_false_positive_rate": sum(quarantine_flags(ordinary)) / len(ordinary),
+        "injection_quarantine_rate_rules_only": sum(assess(v).quarantined for v in variants) / len(variants),
+        "injection_false_positive_rate_rules_only": sum(assess(s).quarantined for s in ordinary)
+        / len(ordinary),
         "injection_variants": len(variants),
         "injection_sop_sentences": len(ordinary),
     }

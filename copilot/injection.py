@@ -18,14 +18,21 @@ previous instructions"), while an SOP's own imperatives ("ignore the first part 
 - secrecy ("do not mention this", "never reveal", "without citing"): 1
 - a claim of authority over other sources ("this document overrides all other sources"): 2
 
-A sentence scoring THRESHOLD or more is quarantined. The rules were written against the development sets in
+A sentence scoring THRESHOLD or more is quarantined. A sentence with some signal (score ≥ 1) but under the
+threshold goes to a second stage: logistic regression on its MiniLM vector (copilot/data/injection_lr.json, from
+bench/train_injection.py, trained on the development sets only; gate and threshold by cross-validation there). The rules were written against the development sets in
 bench/data/injection_dev*.txt and sop_dev*.txt; the figures in the bench come from the separate *_test.txt sets,
-written after the rules were frozen. (The first held-out set, measured once at 87.9 % / 1.4 %, then became the
-second development set, injection_dev2.txt / sop_dev2.txt, and a fresh test set was written.)
+written after the rules were frozen. Each held-out set was measured once and then became a development set
+(dev2: 87.9 % / 1.4 %; dev3: 90.9 % / 1.4 %), and a fresh test set was written for the next measurement.
 """
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
 
 THRESHOLD = 2.0
 
@@ -44,7 +51,7 @@ ASSISTANT = re.compile(
 RULES = re.compile(
     r"\b(system ?prompts?|system (rules|instructions|message)|(your|its|the assistant'?s?|original|initial|previous|prior|earlier|above|preceding"
     r"|existing|current|default|built-in|hidden|other|all|any) (instructions|prompts?|rules|guidelines|directives"
-    r"|guidance|orders|programming|configuration|constraints|restrictions|policies|policy|guardrails|training"
+    r"|guidance|orders|programming|configuration|constraints|restrictions|policies|policy|guardrails"
     r"|directions|commands|context|messages?|text)|guardrails|safety (filters?|guidelines|policies)"
     r"|(what|everything|anything|all) (that )?(you were|you've been|you have been) (told|given|instructed|taught|programmed)"
     r"|(instructions|rules|guidance|guidelines|directions|orders) (that )?(you were|you've been|you have been|you got) "
@@ -67,7 +74,7 @@ OVERRIDE_RULES = re.compile(
 ROLE = re.compile(
     r"\b(you are now|you're now|you are no longer|from now on,? (you|answer|respond|reply|always)|pretend (to be|you|that you)"
     r"|act as (an? )?(unrestricted|unfiltered|different|new)|role-?play|developer mode|jailbreak|\bDAN\b"
-    r"|(your|a|the) new (persona|identity)|your new (role|task|job|instructions|rules)"
+    r"|(your|take on a|adopt a|assume a) new (persona|identity)|your new (role|task|job|instructions|rules)"
     r"|(developer|god|admin|unrestricted|debug|jailbreak|dan) mode|answer (freely|without (restrictions|limits|rules))"
     r"|behave as (if|though) (you|there)|you (have|now have) no (rules|restrictions|limits))",
     _I,
@@ -78,18 +85,20 @@ ANSWER = re.compile(
     r"|(always|only|must|should|will) (answer|respond|reply|say|state|recommend|tell)|repeat (that|this|it) to"
     r"|tell (the )?(users?|operators?|readers?|them|people|everyone|workers?)\b"
     r"|(should|must|shall|is to|are to) be (answered|replied to|responded to)"
-    r"|(reveal|print|repeat|show|output|leak|disclose) (your|the) (system prompt|instructions|prompt|rules|configuration))",
+    r"|(reveal|print|repeat|show|output|leak|disclose) (your|the) (\w+ )?(system prompt|instructions|prompt|rules|configuration)"
+    r"|answer (all|every|any) (questions?|queries)|by saying( that)?\b)",
     _I,
 )
 TRIGGER = re.compile(
     r"\b((when|whenever|if) (asked|questioned|queried|prompted)|(when|whenever|if) (anyone|someone|somebody|a user"
     r"|the user|users|an operator|the operator|operators|a worker|people|they|you are|you're) (asks?|is asked|are asked"
     r"|asks? you|queries|questions?|wants? to know)|(any|every|all) (question|query|queries|questions) (about|on|regarding)"
-    r"|(anyone|everyone|anybody|whoever) (who )?(asks|wants to know))",
+    r"|(anyone|everyone|anybody|whoever) (who )?(asks|wants to know)"
+    r"|whatever the question|no matter (what|the question|who asks)|regardless of the question)",
     _I,
 )
 OUTPUT_SCOPE = re.compile(
-    r"\b(in (your|every|each|all|any) (answers?|responses?|replies|output|summary|summaries)"
+    r"\b(in (your|its|their|every|each|all|any) (answers?|responses?|repl(y|ies)|output|summary|summaries)"
     r"|(your|the) (answer|response|reply) (must|should|will|has to)"
     r"|(output|respond with|reply with|say|print|write) (only |exactly |just )?(the following|this)\b)\b",
     _I,
@@ -102,7 +111,7 @@ TRIGGERED_ANSWER = re.compile(
 SECRECY = re.compile(
     r"\b((do not|don't|never|without) (mention|mentioning|reveal|revealing|disclose|disclosing|cite|citing|quote|quoting"
     r"|reference|referencing|acknowledge|acknowledging) (this|these|that|the source|where|it|any)"
-    r"|keep (this|these|it) (secret|hidden|confidential) from)",
+    r"|keep (this|these|it) (secret|hidden|confidential) from|(must|should|will) never (mention|say|cite|reveal|quote))",
     _I,
 )
 AUTHORITY = re.compile(
@@ -161,5 +170,45 @@ def assess(sentence: str) -> Verdict:
     return Verdict(score, tuple(signals))
 
 
+_MODEL = Path(__file__).resolve().parent / "data" / "injection_lr.json"
+
+
+@lru_cache(maxsize=1)
+def _second_stage() -> tuple[np.ndarray, float, float, float] | None:
+    if not _MODEL.exists():
+        return None
+    data = json.loads(_MODEL.read_text())
+    return np.array(data["coef"], dtype=np.float32), data["intercept"], data["gate"], data["threshold"]
+
+
+def second_stage_probability(sentences: list[str]) -> np.ndarray:
+    """The classifier's probability that each sentence is aimed at the assistant (MiniLM vector → logistic)."""
+    from copilot.embedding import embedder
+
+    model = _second_stage()
+    if model is None or not sentences:
+        return np.zeros(len(sentences), dtype=np.float32)
+    coef, intercept, _gate, _threshold = model
+    return 1.0 / (1.0 + np.exp(-(embedder().embed(sentences) @ coef + intercept)))
+
+
+def quarantine_flags(sentences: list[str]) -> list[bool]:
+    """Rules first; sentences with some signal but under the threshold go to the second stage (bench/
+    train_injection.py: logistic regression on sentence vectors, trained on the development sets only), so
+    only a few sentences per document are embedded."""
+    verdicts = [assess(s) for s in sentences]
+    flags = [v.quarantined for v in verdicts]
+    model = _second_stage()
+    if model is None:
+        return flags
+    _coef, _intercept, gate, threshold = model
+    doubtful = [i for i, v in enumerate(verdicts) if not v.quarantined and v.score >= gate]
+    for i, probability in zip(
+        doubtful, second_stage_probability([sentences[i] for i in doubtful]), strict=True
+    ):
+        flags[i] = bool(probability >= threshold)
+    return flags
+
+
 def is_injection(sentence: str) -> bool:
-    return assess(sentence).quarantined
+    return quarantine_flags([sentence])[0]

@@ -66,12 +66,15 @@ def split_sentences(text: str) -> list[str]:
 def strip_instructions(text: str) -> tuple[str, int]:
     """Drop sentences that try to instruct an assistant ("ignore previous instructions…", and paraphrases:
     see copilot.injection); count them."""
-    from copilot.injection import is_injection
+    from copilot.injection import quarantine_flags
 
     kept_lines, removed = [], 0
     for line in text.splitlines():
         sentences = split_sentences(line)
-        clean = [s for s in sentences if not INJECTION.search(s) and not is_injection(s)]
+        flags = quarantine_flags(sentences)
+        clean = [
+            s for s, flagged in zip(sentences, flags, strict=True) if not flagged and not INJECTION.search(s)
+        ]
         removed += len(sentences) - len(clean)
         if clean:
             kept_lines.append(" ".join(clean))
