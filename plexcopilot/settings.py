@@ -2,6 +2,7 @@
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -89,11 +90,11 @@ TEMPLATES = [
 ]
 
 
-def _pool_check(conn: object) -> None:
+def _pool_check(conn: Any) -> None:
     """psycopg-pool's check on checkout: a cheap round trip, so a connection broken by an outage is replaced."""
     from psycopg_pool import ConnectionPool
 
-    ConnectionPool.check_connection(conn)  # type: ignore[arg-type]
+    ConnectionPool.check_connection(conn)
 
 
 # Database: embedded SQLite (WAL) unless DATABASE_URL names a real server.
