@@ -271,8 +271,9 @@ class Tablet:
         await self.session.close()
 
 
-async def retrying(call: Any, *, budget: float = 90.0) -> tuple[bool, list[int]]:
-    """Submit like the page does: on a 5xx or a dropped connection, wait and send the same form again."""
+async def retrying(call: Any, tablet: "Tablet", *, budget: float = 90.0) -> tuple[bool, list[int]]:
+    """Submit like the page does: on a 5xx or a dropped connection, wait and send the same form again; signed out
+    (a station idle for STATION_IDLE_TIMEOUT_SECONDS), sign in again first, as the operator would."""
     statuses: list[int] = []
     deadline = time.monotonic() + budget
     while time.monotonic() < deadline:
@@ -281,8 +282,11 @@ async def retrying(call: Any, *, budget: float = 90.0) -> tuple[bool, list[int]]
         except (aiohttp.ClientError, TimeoutError, OSError):
             status = 0
         statuses.append(status)
-        if 200 <= status < 400 or status == 422:
+        if status == 200:
             return True, statuses
+        if status in (302, 204):  # signed out: the page would show the sign-in screen
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError, OSError, AssertionError):
+                await tablet.station_signin()
         await asyncio.sleep(1.0)
     return False, statuses
 
@@ -438,12 +442,12 @@ class Soak:
             if n % 2:
                 keys[key] = "andon"
                 ok, seen = await retrying(lambda: tablet.post("/labor/station/andon/", {
-                    "category": "material", "note": f"pg outage {key}", "idempotency_key": key}))  # fmt: skip
+                    "category": "material", "note": f"pg outage {key}", "idempotency_key": key}), tablet)  # fmt: skip
             else:
                 keys[key] = "defect"
                 ok, seen = await retrying(lambda: tablet.post(run_path + "defect/", {
                     "category": "surface", "quantity": "1", "description": f"pg outage {key}",
-                    "idempotency_key": key}))  # fmt: skip
+                    "idempotency_key": key}), tablet)  # fmt: skip
             statuses.extend(seen)
 
         async def fault() -> None:
@@ -473,7 +477,7 @@ class Soak:
             note = f"redis outage {key}"
             notes.append(note)
             _ok, seen = await retrying(lambda: tablet.post("/labor/station/andon/", {
-                "category": "maintenance", "note": note, "idempotency_key": key}))  # fmt: skip
+                "category": "maintenance", "note": note, "idempotency_key": key}), tablet)  # fmt: skip
             statuses.extend(seen)
 
         async def sign_in(n: int) -> None:
@@ -524,7 +528,7 @@ class Soak:
         keys = [f"wk{n:03d}{uuid.uuid4().hex[:12]}" for n in range(drafts)]
         await asyncio.gather(*(retrying(lambda k=k, n=n: tablets[n % len(tablets)].post(run_path + "defect/", {
             "category": "dimensional", "quantity": "1", "description": f"Bore oversize 18.03 mm {k}",
-            "idempotency_key": k})) for n, k in enumerate(keys)))  # fmt: skip
+            "idempotency_key": k}), tablets[n % len(tablets)]) for n, k in enumerate(keys)))  # fmt: skip
         killed = 0
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not killed:
