@@ -57,10 +57,10 @@ class Operation(models.Model):
 
 
 class WorkOrderStatus(models.TextChoices):
-    RELEASED = "released", "Released"
-    IN_PROGRESS = "in_progress", "In progress"
-    ON_HOLD = "on_hold", "On hold"
-    COMPLETE = "complete", "Complete"
+    RELEASED = "released", _("Released")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ON_HOLD = "on_hold", _("On hold")
+    COMPLETE = "complete", _("Complete")
 
 
 class WorkOrder(models.Model):
@@ -154,11 +154,11 @@ class InstructionVersion(models.Model):
 
 
 class CheckKind(models.TextChoices):
-    NONE = "", "No measurement"
-    TORQUE = "torque", "Torque"
-    DIMENSION = "dimension", "Dimension"
-    OTHER = "other", "Other measurement"
-    SIGNOFF = "signoff", "Second-person sign-off"
+    NONE = "", _("No measurement")
+    TORQUE = "torque", _("Torque")
+    DIMENSION = "dimension", _("Dimension")
+    OTHER = "other", _("Other measurement")
+    SIGNOFF = "signoff", _("Second-person sign-off")
 
 
 class Step(models.Model):
@@ -252,8 +252,8 @@ def content_hash(*, title: str, steps: list[dict[str, object]]) -> str:
 
 
 class ExecutionStatus(models.TextChoices):
-    ACTIVE = "active", "In progress"
-    COMPLETE = "complete", "Complete"
+    ACTIVE = "active", _("In progress")
+    COMPLETE = "complete", _("Complete")
 
 
 class Execution(models.Model):
@@ -298,6 +298,22 @@ class CriticalSignoff(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [models.UniqueConstraint(fields=["execution", "step"], name="one_signoff_per_step")]
+
+
+class VersionSwitch(models.Model):
+    """A run moved to a newer, safety-critical version at a step boundary; the operator acknowledged the
+    changed steps (which must be done again on the new version)."""
+
+    execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="switches")
+    from_version = models.ForeignKey("InstructionVersion", on_delete=models.PROTECT, related_name="+")
+    to_version = models.ForeignKey("InstructionVersion", on_delete=models.PROTECT, related_name="+")
+    acknowledged_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    changed_keys = models.JSONField(default=list)
+    station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
 
 
 class ScrapReason(models.TextChoices):

@@ -19,8 +19,10 @@ from instructions.forms import FlagForm, MeasurementForm, OverrideForm, ScanForm
 from instructions.models import Execution, ExecutionStatus, Station, WorkOrder, WorkOrderStatus
 from instructions.services import StationError
 from instructions.signoff import step_signoff
+from instructions.version_switch import PendingSwitch, execution_switch_version, version_switch_pending
 from labor.auth import BadgeLocked
 from labor.models import Employee
+from languages.services import step_text, step_translations_for
 from plexcopilot.idempotency import idempotency_key
 from plexcopilot.middleware import LAST_SEEN_KEY, STATION_SESSION_KEY
 from quality.forms import DefectForm
@@ -75,7 +77,7 @@ def station_signin(request: HttpRequest, code: str) -> HttpResponse:
         try:
             user = authenticate(request, badge_id=badge, pin=form.cleaned_data["pin"])
         except BadgeLocked:
-            user, error = None, "Too many wrong PINs for this badge. Wait a minute, then try again."
+            user, error = None, gettext("Too many wrong PINs for this badge. Wait a minute, then try again.")
         if user is not None:
             logout(request)
             login(request, user, backend="labor.auth.BadgePinBackend")
@@ -83,7 +85,7 @@ def station_signin(request: HttpRequest, code: str) -> HttpResponse:
             request.session["station_code"] = station.code
             request.session[LAST_SEEN_KEY] = timezone.now().timestamp()
             return redirect("station-home")
-        error = error or "Badge or PIN not recognised. Check the PIN and try again."
+        error = error or gettext("Badge or PIN not recognised. Check the PIN and try again.")
         form = SignInForm(initial={"badge": badge})
     idle = request.GET.get("idle") == "1"
     context = {"station": station, "form": form, "error": error, "idle": idle}
@@ -123,7 +125,10 @@ def station_scan(request: HttpRequest) -> HttpResponse:
     try:
         if not form.is_valid():
             raise StationError(
-                "That scan could not be read (unexpected characters or length). Scan the barcode again, or type the work order number."
+                gettext(
+                    "That scan could not be read (unexpected characters or length). "
+                    "Scan the barcode again, or type the work order number."
+                )
             )
         work_order = services.work_order_scan(raw=raw, station=request.station)  # type: ignore[attr-defined]
         execution = services.execution_start(work_order=work_order, employee=request.employee)  # type: ignore[attr-defined]
@@ -161,6 +166,9 @@ def _handoff_page(request: HttpRequest, execution: Execution) -> HttpResponse | 
 def _step_page(
     request: HttpRequest, execution: Execution, order: int, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
+    pending = version_switch_pending(execution=execution)
+    if pending is not None:  # a safety-critical change: stop here, at the step boundary
+        return _switch_page(request, execution, pending)
     adapted = instruction_adapt(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
     current = adapted.step(order) or adapted.steps[0]
     context = {
@@ -183,6 +191,35 @@ def _step_page(
     response = render(request, template, context, status=status)
     response["HX-Push-Url"] = reverse("station-step", args=[execution.pk, current.step.order])
     return response
+
+
+def _switch_page(request: HttpRequest, execution: Execution, pending: PendingSwitch) -> HttpResponse:
+    language = request.employee.language  # type: ignore[attr-defined]
+    rows = (
+        step_translations_for(version=pending.target, steps=pending.changed, language=language)
+        if language != "en"
+        else {}
+    )
+    changed = [
+        (s, step_text(rows.get(s.pk), s, language) if language != "en" else None) for s in pending.changed
+    ]
+    context = {"execution": execution, "pending": pending, "changed": changed}
+    response = render(
+        request, "station/switch.html", context, status=409 if request.method == "POST" else 200
+    )
+    if request.headers.get("HX-Request"):
+        response["HX-Retarget"] = "body"
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@require_POST
+@station_required
+def station_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    """The operator acknowledged the changed steps: the run moves to the new version."""
+    execution = _execution(pk)
+    execution_switch_version(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
+    return redirect("station-step", execution.pk, execution.current_order)
 
 
 def _execution(pk: int) -> Execution:
@@ -312,7 +349,7 @@ def station_override(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     form = OverrideForm(request.POST)
     try:
         if not form.is_valid():
-            raise StationError("The supervisor's badge, PIN and a reason are all needed.")
+            raise StationError(gettext("The supervisor's badge, PIN and a reason are all needed."))
         services.certification_override(
             execution=execution,
             operator=request.employee,  # type: ignore[attr-defined]
@@ -335,7 +372,7 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     form = DefectForm(request.POST, request.FILES)
     if not form.is_valid():
         return _step_page(request, execution, order, status=422, defect_form=form,
-                          defect_error="Check the defect details: category, quantity and a description are needed.")  # fmt: skip
+                          defect_error=gettext("Check the defect details: category, quantity and a description are needed."))  # fmt: skip
     try:
         defect_report_create(
             execution=execution,
@@ -350,8 +387,8 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
         )
     except (PhotoRejected, DefectInvalid) as error:
         return _step_page(request, execution, order, status=422, defect_form=form,
-                          defect_error=f"{error} Your description was kept; choose the photo again.")  # fmt: skip
-    messages.success(request, "Defect reported.")
+                          defect_error=f"{error} " + gettext("Your description was kept; choose the photo again."))  # fmt: skip
+    messages.success(request, gettext("Defect reported."))
     return _step_page(
         request,
         execution,

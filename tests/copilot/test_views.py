@@ -53,7 +53,7 @@ class TestFeedback:
         response = client.post(
             f"/copilot/questions/{record.pk}/feedback/", {"helpful": "1"}, HTTP_HX_REQUEST="true"
         )
-        assert "marked helpful" in response.content.decode()
+        assert "marcada como útil" in response.content.decode()  # in Ana's Spanish
         record.refresh_from_db()
         assert record.helpful is True
         assert AuditEvent.objects.filter(action="copilot.feedback").count() == 1
@@ -106,6 +106,13 @@ class TestLibraryUpload:
             "troubleshooting",
             "PRS-400",
             "supervisor",
+        )
+        # Citable once a second person approves it (the uploader cannot).
+        assert (
+            desk("300301")
+            .post(f"/copilot/library/{document.pk}/review/", {"decision": "approve"})
+            .status_code
+            == 302
         )
         out = io.StringIO()
         call_command("ask", "how do I reset a hydraulic overload?", "--json", stdout=out)
