@@ -36,7 +36,7 @@ demo: install
 	$(PY) manage.py load_demo_proposals
 	$(PY) manage.py load_demo_translations
 	$(PY) manage.py load_demo_labor
-	$(PY) manage.py import_ncrs demo/ncr_history.csv
+	$(PY) manage.py import_ncrs demo/ncr_history.csv --create-codes
 	$(PY) manage.py build_index
 	$(PY) manage.py collectstatic --noinput -v0
 	$(MAKE) --no-print-directory serve
