@@ -1,20 +1,24 @@
-"""The supervised NCR classifier: logistic regression on words and characters, fused with nearest neighbours.
+"""The supervised NCR classifier: linear models on words and characters fused with nearest neighbours.
 
-One `FusedClassifier` predicts one field (category or root cause) from an NCR's text. Four experts each give a
+One `FusedClassifier` predicts one field (category or root cause) from an NCR's text. Eight experts each give a
 probability for every label:
 
 - `svm_text`: a linear SVM over TF-IDF word 1-2-grams and character 2-5-grams (misspellings, "flange lk",
-  codes like "M10" still share character n-grams); its C is chosen among `C_GRID`, its margins become
-  probabilities by a softmax whose scale is fitted for log-loss;
+  codes like "M10" still share character n-grams); C chosen among `C_GRID`, margins turned into probabilities
+  by a softmax whose scale is fitted for log-loss;
+- `lr_text`: multinomial logistic regression (C=10) on the same features; `nb_text`: multinomial naive Bayes on them
+  (its log-probabilities softened by a fitted scale);
 - `lr_embed`: logistic regression over the MiniLM sentence embedding (meaning: "not starting" ~ "won't start");
-- `knn_embed`: the labels of the k nearest past NCRs in the embedding space, weighted by similarity;
-- `knn_text`: the same in the TF-IDF space (near-duplicate records, which real histories are full of).
+- `knn_embed`: similarity-weighted votes of the 10 nearest past NCRs in the embedding space;
+- `knn_text`, `nn1_text`: the same in the TF-IDF space, 10 and 1 neighbours (near-duplicate records);
+- `prior`: how often each label is used (what a frequent label is worth when the text says little).
 
-The fused probability is a weighted mean of the four, sharpened or flattened by a temperature. C, the weights and
-the temperature are chosen by an inner stratified cross-validation on the training NCRs only (the caller's
-evaluation folds never see the choice), weights for accuracy (top-1 + top-3, log-loss breaking ties), the
-temperature for log-loss (calibration). With fewer than `MIN_SUPERVISED` labelled NCRs the classifier is plain
-nearest-neighbour voting. Pure numpy/scikit-learn: no database, no Django.
+The fused probability is a weighted mean of the experts, sharpened or flattened by a temperature, with 1 % spread
+over all labels. C, the scales, the weights and the temperature are chosen by an inner stratified
+cross-validation on the training NCRs only (an evaluation's outer folds never see the choice): the weights by
+greedy ensemble selection (Caruana et al. 2004) minimising the out-of-fold log-loss, the temperature for
+log-loss (calibration). With fewer than `MIN_SUPERVISED` labelled NCRs the classifier is plain nearest-neighbour
+voting. Pure numpy/scikit-learn: no database, no Django.
 """
 
 import warnings
@@ -27,7 +31,6 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.multiclass import OneVsRestClassifier
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
@@ -40,11 +43,29 @@ SCALES = (1.0, 2.0, 4.0, 8.0, 16.0)
 EMBED_C = 10.0
 K_NEIGHBOURS = 10
 INNER_FOLDS = 3
+INNER_FOLDS_SMALL = 5
+SMALL = 200
 TEMPERATURES = (0.35, 0.5, 0.7, 1.0, 1.4, 2.0)
-EXPERTS = ("svm_text", "lr_embed", "knn_embed", "knn_text", "nb_text", "lr_text")
+EXPERTS = (
+    "svm_text",
+    "lr_embed",
+    "knn_embed",
+    "knn_text",
+    "nb_text",
+    "lr_text",
+    "nn1_text",
+    "prior",
+    "closest_text",
+    "closest_embed",
+    "same_group",
+)
 LR_TEXT_C = 10.0
 SELECTION_ROUNDS = 10
 NB_SCALES = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
+CLOSEST_SCALES = (5.0, 10.0, 20.0, 40.0)
+# Experts whose raw output is a score per label, turned into probabilities by a softmax of fitted scale.
+ALTERNATIVES = ("closest_text", "closest_embed", "knn_text", "knn_embed", "lr_text", "svm_text")
+SCALED = {"nb_text": NB_SCALES, "closest_text": CLOSEST_SCALES, "closest_embed": CLOSEST_SCALES}
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -117,6 +138,30 @@ def knn_vote(sims: np.ndarray, train_y: np.ndarray, n_labels: int, k: int = K_NE
     return out / out.sum(axis=1, keepdims=True)
 
 
+def _same_group(
+    train_groups: Sequence[str], train_y: np.ndarray, groups: Sequence[str], prior: np.ndarray, n_labels: int
+) -> np.ndarray:
+    """The label mix of the training rows of the same group (the NCR's step, else operation), smoothed with two
+    pseudo-rows at the overall mix: engineers file one failure mode under few labels."""
+    counts: dict[str, np.ndarray] = {}
+    for g, label in zip(train_groups, train_y, strict=True):
+        if g:
+            counts.setdefault(g, np.zeros(n_labels))[label] += 1
+    out = np.empty((len(groups), n_labels))
+    for i, g in enumerate(groups):
+        c = counts.get(g) if g else None
+        out[i] = prior if c is None else (c + 2 * prior) / (c.sum() + 2)
+    return out
+
+
+def closest(sims: np.ndarray, train_y: np.ndarray, n_labels: int) -> np.ndarray:
+    """Each label's single most similar training row (the nearest-distinct-label ranking), as a score."""
+    out = np.full((sims.shape[0], n_labels), -1.0)
+    for label in np.unique(train_y):
+        out[:, label] = sims[:, train_y == label].max(axis=1)
+    return out
+
+
 @dataclass
 class _Fitted:
     features: FeatureUnion
@@ -124,7 +169,7 @@ class _Fitted:
     svm_text: LinearSVC | None = None
     lr_embed: LogisticRegression | None = None
     nb_text: MultinomialNB | None = None
-    lr_text: OneVsRestClassifier | None = None
+    lr_text: LogisticRegression | None = None
 
 
 def _fit_experts(
@@ -141,9 +186,7 @@ def _fit_experts(
         LinearSVC(C=c).fit(features[1], y) if several else None,
         _lr(EMBED_C).fit(vectors, y) if several and vectors is not None else None,
         MultinomialNB(alpha=0.1).fit(features[1], y) if several else None,
-        OneVsRestClassifier(LogisticRegression(C=LR_TEXT_C, solver="liblinear")).fit(features[1], y)
-        if several
-        else None,
+        _lr(LR_TEXT_C).fit(features[1], y) if several else None,
     )
 
 
@@ -154,6 +197,8 @@ def _raw_experts(
     texts: Sequence[str],
     vectors: np.ndarray | None,
     n_labels: int,
+    train_groups: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Each expert's output for `texts`: margins for the SVM, probabilities for the others."""
     n = len(texts)
@@ -161,11 +206,20 @@ def _raw_experts(
     uniform = np.full((n, n_labels), 1.0 / n_labels)
     only = np.zeros((n, n_labels))
     only[:, train_y[0]] = 1.0  # used when training had one label
+    text_sims = _cosine(x, fitted.text_x)
+    prior = (np.bincount(train_y, minlength=n_labels) + 0.5) / (len(train_y) + 0.5 * n_labels)
     out = {
         "svm_text": _margins(fitted.svm_text, x, n_labels) if fitted.svm_text is not None else only,
-        "knn_text": knn_vote(_cosine(x, fitted.text_x), train_y, n_labels),
+        "knn_text": knn_vote(text_sims, train_y, n_labels),
+        "nn1_text": knn_vote(text_sims, train_y, n_labels, k=1),
+        "prior": np.repeat(prior[None, :], n, axis=0),
         "lr_embed": uniform,
         "knn_embed": uniform,
+        "closest_text": closest(text_sims, train_y, n_labels),
+        "closest_embed": uniform,
+        "same_group": _same_group(train_groups, train_y, groups, prior, n_labels)
+        if train_groups is not None and groups is not None
+        else np.repeat(prior[None, :], n, axis=0),
         "nb_text": _spread(fitted.nb_text.predict_joint_log_proba(x), fitted.nb_text.classes_, n_labels, -1e4)
         if fitted.nb_text is not None
         else only,
@@ -179,7 +233,9 @@ def _raw_experts(
             out["lr_embed"] = _spread(p, fitted.lr_embed.classes_, n_labels, 0.0)
         else:
             out["lr_embed"] = only
-        out["knn_embed"] = knn_vote(vectors @ train_vectors.T, train_y, n_labels)
+        embed_sims = vectors @ train_vectors.T
+        out["knn_embed"] = knn_vote(embed_sims, train_y, n_labels)
+        out["closest_embed"] = closest(embed_sims, train_y, n_labels)
     return out
 
 
@@ -196,6 +252,14 @@ def _select(stack: np.ndarray, y: np.ndarray, allowed: list[int]) -> tuple[list[
         total += stack[pick]
         loss = losses[pick]
     return counts, loss
+
+
+def _ranking(fused: np.ndarray, alternatives: np.ndarray) -> np.ndarray:
+    """The fused first choice, then the other labels in the order of `alternatives`."""
+    first = np.argmax(fused, axis=1)
+    score = alternatives.copy()
+    score[np.arange(len(first)), first] = np.inf
+    return np.argsort(-score, axis=1, kind="stable")
 
 
 def _topk_hits(p: np.ndarray, y: np.ndarray, k: int) -> float:
@@ -227,17 +291,25 @@ class FusedClassifier:
     labels: list[str] = field(default_factory=list)
     c: float = 1.0
     scale: float = 4.0  # softmax scale of the SVM margins
-    nb_scale: float = 0.5  # and of naive Bayes' log-probabilities
+    scales: dict[str, float] = field(default_factory=dict)  # softmax scales of the SCALED experts
     weights: dict[str, float] = field(default_factory=dict)
     temperature: float = 1.0
+    alternatives: str = "fused"  # what ranks the 2nd and 3rd suggestions
     supervised: bool = False
     _fitted: _Fitted | None = None
     _y: np.ndarray | None = None
     _vectors: np.ndarray | None = None
+    _groups: list[str] | None = None
 
     def fit(
-        self, texts: Sequence[str], labels: Sequence[str], vectors: np.ndarray | None = None
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        vectors: np.ndarray | None = None,
+        groups: Sequence[str] | None = None,
     ) -> "FusedClassifier":
+        """`groups`: an optional key per row (e.g. the NCR's step) whose label mix is one more expert."""
+        self._groups = list(groups) if groups is not None else None
         texts = list(texts)
         self.labels = sorted(set(labels))
         index = {label: i for i, label in enumerate(self.labels)}
@@ -247,7 +319,7 @@ class FusedClassifier:
         self.supervised = len(texts) >= MIN_SUPERVISED and len(self.labels) > 1
         with threadpool_limits(1):  # small matrices: threads only fight the other processes for the cores
             if self.supervised:
-                self._choose(texts, y, self._vectors)
+                self._choose(texts, y, self._vectors, self._groups)
                 self._fitted = _fit_experts(texts, self._vectors, y, self.c)
             else:
                 self.weights = {"knn_embed": 1.0} if vectors is not None else {"knn_text": 1.0}
@@ -256,11 +328,16 @@ class FusedClassifier:
                 self._fitted = _Fitted(union, union.fit_transform(texts))
         return self
 
-    def _choose(self, texts: list[str], y: np.ndarray, vectors: np.ndarray | None) -> None:
+    def _choose(
+        self, texts: list[str], y: np.ndarray, vectors: np.ndarray | None, groups: list[str] | None
+    ) -> None:
         """C, softmax scales, expert weights and temperature from the out-of-fold predictions of an inner CV."""
         n_labels = len(self.labels)
         counts = np.bincount(y, minlength=n_labels)
-        folds = int(min(INNER_FOLDS, max(2, counts.max())))
+        wanted = (
+            INNER_FOLDS if len(y) >= SMALL else INNER_FOLDS_SMALL
+        )  # small sets: train folds nearer full size
+        folds = int(min(wanted, max(2, counts.max())))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # rare labels: fewer members than folds
@@ -273,7 +350,16 @@ class FusedClassifier:
             tr_vec = vectors[train] if vectors is not None else None
             te_vec = vectors[test] if vectors is not None else None
             base = _fit_experts(tr_texts, tr_vec, y[train], C_GRID[0])
-            got = _raw_experts(base, y[train], tr_vec, te_texts, te_vec, n_labels)
+            got = _raw_experts(
+                base,
+                y[train],
+                tr_vec,
+                te_texts,
+                te_vec,
+                n_labels,
+                [groups[i] for i in train] if groups is not None else None,
+                [groups[i] for i in test] if groups is not None else None,
+            )
             for name in oof:
                 oof[name][test] = got[name]
             margins[C_GRID[0]][test] = got["svm_text"]
@@ -283,9 +369,14 @@ class FusedClassifier:
                     margins[c][test] = got["svm_text"]
                 else:
                     margins[c][test] = _margins(LinearSVC(C=c).fit(base.text_x, y[train]), x_test, n_labels)
-        self.nb_scale = min(NB_SCALES, key=lambda s: _log_loss(softmax(oof["nb_text"], s), y))
-        oof["nb_text"] = softmax(oof["nb_text"], self.nb_scale)
-        allowed = [i for i, name in enumerate(EXPERTS) if vectors is not None or "embed" not in name]
+        for name, grid in SCALED.items():
+            self.scales[name] = min(grid, key=lambda s, name=name: _log_loss(softmax(oof[name], s), y))
+            oof[name] = softmax(oof[name], self.scales[name])
+        allowed = [
+            i
+            for i, name in enumerate(EXPERTS)
+            if (vectors is not None or "embed" not in name) and (groups is not None or name != "same_group")
+        ]
         best: float | None = None
         for c in C_GRID:
             scale = min(SCALES, key=lambda s: _log_loss(softmax(margins[c], s), y))
@@ -297,22 +388,62 @@ class FusedClassifier:
         stack = np.stack([softmax(margins[self.c], self.scale)] + [oof[name] for name in EXPERTS[1:]])
         fused = np.tensordot(np.array([self.weights[n] for n in EXPERTS]), stack, axes=1)
         self.temperature = min(TEMPERATURES, key=lambda t: _log_loss(_temper(fused, t), y))
+        # The second and third suggestions: by the fused probability, or by one expert's ranking when that
+        # puts the right label in the top 3 more often out of fold (e.g. each label's closest past NCR).
+        experts = dict(zip(EXPERTS, stack, strict=True))
+        best_hits = _topk_hits(fused, y, 3)
+        self.alternatives = "fused"
+        for name in ALTERNATIVES:
+            if name in experts and (vectors is not None or "embed" not in name):
+                order = _ranking(fused, experts[name])
+                hits = float((order[:, :3] == y[:, None]).any(axis=1).mean())
+                if hits > best_hits:
+                    best_hits, self.alternatives = hits, name
 
-    def predict_proba(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
+    def _fused(
+        self, texts: Sequence[str], vectors: np.ndarray | None, groups: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         assert self._fitted is not None and self._y is not None, "fit first"
         vectors = _normalise_rows(vectors) if vectors is not None and self._vectors is not None else None
         with threadpool_limits(1):
-            got = _raw_experts(self._fitted, self._y, self._vectors, list(texts), vectors, len(self.labels))
+            got = _raw_experts(
+                self._fitted,
+                self._y,
+                self._vectors,
+                list(texts),
+                vectors,
+                len(self.labels),
+                self._groups,
+                list(groups) if groups is not None and self._groups is not None else None,
+            )
         got["svm_text"] = softmax(got["svm_text"], self.scale)
-        got["nb_text"] = softmax(got["nb_text"], self.nb_scale)
+        for name, scale in self.scales.items():
+            got[name] = softmax(got[name], scale)
         fused = sum(self.weights.get(name, 0.0) * got[name] for name in EXPERTS)
         p = _temper(np.asarray(fused), self.temperature)
-        return (1 - FLOOR) * p + FLOOR / len(self.labels)  # never quite certain: history is noisy
+        return (1 - FLOOR) * p + FLOOR / len(self.labels), got  # never quite certain: history is noisy
 
-    def predict(self, text: str, vector: np.ndarray | None = None, neighbours: int = 8) -> Prediction:
+    def predict_proba(
+        self, texts: Sequence[str], vectors: np.ndarray | None = None, groups: Sequence[str] | None = None
+    ) -> np.ndarray:
+        return self._fused(texts, vectors, groups)[0]
+
+    def rank(
+        self, texts: Sequence[str], vectors: np.ndarray | None = None, groups: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(label indices best first, probabilities) per text: the first is the most probable label, the
+        alternatives follow the ranking chosen in training (see `_choose`)."""
+        p, got = self._fused(texts, vectors, groups)
+        if self.alternatives == "fused" or self.alternatives not in got:
+            return np.argsort(-p, axis=1, kind="stable"), p
+        return _ranking(p, got[self.alternatives]), p
+
+    def predict(
+        self, text: str, vector: np.ndarray | None = None, neighbours: int = 8, group: str = ""
+    ) -> Prediction:
         vectors = vector[None, :] if vector is not None else None
-        p = self.predict_proba([text], vectors)[0]
-        order = np.argsort(-p, kind="stable")
+        orders, probabilities = self.rank([text], vectors, [group])
+        order, p = orders[0], probabilities[0]
         return Prediction(
             labels=[self.labels[i] for i in order],
             probabilities=[float(p[i]) for i in order],
@@ -334,7 +465,8 @@ class FusedClassifier:
         if not self.supervised:
             return f"nearest neighbours (fewer than {MIN_SUPERVISED} labelled NCRs)"
         mix = ", ".join(f"{name} {w:.1f}" for name, w in self.weights.items() if w > 0)
-        return f"fused {mix}; C={self.c:g} scale={self.scale:g} T={self.temperature:g}"
+        alternatives = "" if self.alternatives == "fused" else f"; alternatives by {self.alternatives}"
+        return f"fused {mix}; C={self.c:g} scale={self.scale:g} T={self.temperature:g}{alternatives}"
 
 
 def majority_order(labels: Sequence[str]) -> list[str]:

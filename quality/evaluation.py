@@ -84,6 +84,7 @@ def evaluate_field(
     folds: int = 5,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    groups: Sequence[str] | None = None,
 ) -> dict[str, Scores]:
     """Stratified k-fold: each method's ranked labels for every row when it was held out."""
     texts, labels = list(texts), list(labels)
@@ -98,8 +99,8 @@ def evaluate_field(
         model = FusedClassifier(seed=seed).fit(
             tr_texts, tr_y, vectors[train] if vectors is not None else None
         )
-        p = model.predict_proba(te_texts, vectors[test] if vectors is not None else None)
-        triage = [[model.labels[j] for j in np.argsort(-row, kind="stable")[:3]] for row in p]
+        orders, _p = model.rank(te_texts, vectors[test] if vectors is not None else None)
+        triage = [[model.labels[j] for j in row[:3]] for row in orders]
         majority = majority_order(tr_y)[:3]
         nn = _rankings_tfidf_nn(tr_texts, tr_y, te_texts)
         logreg = _rankings_logreg(tr_texts, tr_y, te_texts)
@@ -122,13 +123,17 @@ def evaluate(
     embed: Embed | None = None,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    groups: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The figures in the shape `triage_eval --json` prints (see docs/quality.md)."""
+    """The figures in the shape `triage_eval --json` prints (see docs/quality.md).
+
+    `groups`: an optional key per row (the NCR's step or operation) the triage may use; the baselines see text only.
+    """
     texts = list(texts)
     vectors = embed(texts) if embed is not None and texts else None
-    fields = {"category": evaluate_field(texts, categories, vectors, folds, seed, progress)}
+    fields = {"category": evaluate_field(texts, categories, vectors, folds, seed, progress, groups)}
     if root_causes is not None:
-        fields["root_cause"] = evaluate_field(texts, root_causes, vectors, folds, seed, progress)
+        fields["root_cause"] = evaluate_field(texts, root_causes, vectors, folds, seed, progress, groups)
     result: dict[str, Any] = {"cases": len(texts)}
     for method in METHODS:
         result[method] = {name: scores[method].as_dict() for name, scores in fields.items()}

@@ -90,6 +90,7 @@ class TriageEngine:
                 [self.cases[i].text for i in rows],
                 [getattr(self.cases[i], label) for i in rows],
                 vectors[rows] if vectors is not None else None,
+                [_group(self.cases[i]) for i in rows],
             )
             model.rows = rows  # type: ignore[attr-defined]  # classifier row -> case index
             setattr(self, name, model)
@@ -114,7 +115,7 @@ class TriageEngine:
             model: FusedClassifier | None = getattr(self, name)
             if model is None:
                 continue
-            got = model.predict(query.text, vector, neighbours=EVIDENCE_NEIGHBOURS)
+            got = model.predict(query.text, vector, neighbours=EVIDENCE_NEIGHBOURS, group=_group(query))
             rows: list[int] = model.rows  # type: ignore[attr-defined]
             close = [(self.cases[rows[i]], sim) for i, sim in got.neighbours]
             if not neighbours or name == "category":
@@ -132,6 +133,11 @@ class TriageEngine:
             containment=_containment(neighbours, ranked["root_cause"]),
             neighbours=neighbours,
         )
+
+
+def _group(case: Case) -> str:
+    """Where the defect showed: the step when known, else the operation (its label mix is an expert)."""
+    return case.step or case.operation
 
 
 def _containment(neighbours: list[Neighbour], root_causes: list[Candidate]) -> list[Candidate]:

@@ -28,6 +28,10 @@ class Command(BaseCommand):
         parser.add_argument("--text", help="the CSV column with the text (several: comma-separated)")
         parser.add_argument("--category", help="the CSV column with the category")
         parser.add_argument("--root-cause", dest="root_cause", help="the CSV column with the root cause")
+        parser.add_argument(
+            "--group",
+            help="optional CSV column with a key the triage may use, e.g. the part/operation or step",
+        )
         parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -37,9 +41,9 @@ class Command(BaseCommand):
         if o["folds"] < 2:
             raise CommandError("--folds must be at least 2.")
         if o["csv"]:
-            texts, categories, causes = self._from_csv(o)
+            texts, categories, causes, groups = self._from_csv(o)
         else:
-            texts, categories, causes = self._from_history()
+            texts, categories, causes, groups = self._from_history()
         if len(texts) < MIN_CASES:
             raise CommandError(f"Only {len(texts)} labelled rows; at least {MIN_CASES} are needed.")
         progress = None if o["json"] else (lambda message: self.stderr.write(message))
@@ -51,6 +55,7 @@ class Command(BaseCommand):
             embed=None if o["no_embeddings"] else default_embed(),
             seed=o["seed"],
             progress=progress,
+            groups=groups,
         )
         if o["json"]:
             self.stdout.write(json.dumps(result))
@@ -63,7 +68,7 @@ class Command(BaseCommand):
         if not o["csv"]:
             self._decisions()
 
-    def _from_csv(self, o: dict[str, Any]) -> tuple[list[str], list[str], list[str] | None]:
+    def _from_csv(self, o: dict[str, Any]) -> tuple[list[str], list[str], list[str] | None, list[str] | None]:
         if not o["text"] or not o["category"]:
             raise CommandError("--csv needs --text COL and --category COL.")
         text_cols = [c.strip() for c in o["text"].split(",") if c.strip()]
@@ -72,13 +77,13 @@ class Command(BaseCommand):
             with o["csv"].open(encoding="utf-8-sig", newline="") as handle:
                 reader = csv.DictReader(handle)
                 header = reader.fieldnames or []
-                wanted = [*text_cols, o["category"], *([o["root_cause"]] if o["root_cause"] else [])]
+                wanted = [*text_cols, o["category"], *[o[k] for k in ("root_cause", "group") if o[k]]]
                 missing = [c for c in wanted if c not in header]
                 if missing:
                     raise CommandError(
                         f"{o['csv']} has no column(s) {', '.join(missing)} (it has: {', '.join(header)})"
                     )
-                texts, categories, causes = [], [], []
+                texts, categories, causes, groups = [], [], [], []
                 for row in reader:
                     text = " ".join(
                         (row.get(c) or "").replace("\x00", " ").strip() for c in text_cols
@@ -89,15 +94,16 @@ class Command(BaseCommand):
                         texts.append(text)
                         categories.append(category)
                         causes.append(cause)
+                        groups.append((row.get(o["group"]) or "").strip() if o["group"] else "")
         except FileNotFoundError:
             raise CommandError(f"No such file: {o['csv']}") from None
         except UnicodeDecodeError as error:
             raise CommandError(f"{o['csv']} is not UTF-8 text (byte {error.start}).") from None
         except csv.Error as error:
             raise CommandError(f"{o['csv']}: not readable as CSV ({error}).") from None
-        return texts, categories, causes if o["root_cause"] else None
+        return texts, categories, causes if o["root_cause"] else None, groups if o["group"] else None
 
-    def _from_history(self) -> tuple[list[str], list[str], list[str]]:
+    def _from_history(self) -> tuple[list[str], list[str], list[str], list[str]]:
         from quality.services import ncr_history_cases
 
         cases = ncr_history_cases()
@@ -106,7 +112,12 @@ class Command(BaseCommand):
                 f"Only {len(cases)} NCRs with a category and root cause; import history first "
                 "(manage.py import_ncrs demo/ncr_history.csv --create-codes)."
             )
-        return [c.text for c in cases], [c.category for c in cases], [c.root_cause for c in cases]
+        return (
+            [c.text for c in cases],
+            [c.category for c in cases],
+            [c.root_cause for c in cases],
+            [c.step or c.operation for c in cases],
+        )
 
     def _decisions(self) -> None:
         """How the engineers' own decisions on floor drafts agree with what was drafted."""
