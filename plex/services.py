@@ -91,6 +91,13 @@ def _send_note(client: PlexClient, item: OutboxItem) -> Any:
     return client.post("management/v1/activity-manager", body, idempotency_key=item.idempotency_key)
 
 
+def _send_schedule(client: PlexClient, item: OutboxItem) -> Any:
+    """A released schedule: one job's priority and sequence on the scheduling board."""
+    payload = dict(item.payload)
+    job_no = payload.pop("jobNo")
+    return client.post(f"scheduling/v1/jobs/{job_no}/sequence", payload, idempotency_key=item.idempotency_key)
+
+
 def _send_production(client: PlexClient, item: OutboxItem) -> Any:
     return client.post(
         "production/v1/production-history/production-entries",
@@ -114,6 +121,9 @@ SENDERS: dict[str, Callable[[PlexClient, OutboxItem], Any]] = {
     "workcenter_status": _send_workcenter_status,
     "ncr_draft": _send_note,
     "version_notice": _send_note,
+    "labor_correction": _send_note,  # no labor-entry edit in Plex's API: an activity for the labor admin
+    "schedule_sequence": _send_schedule,
+    "material_request": _send_note,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "production": ("jobId",),
@@ -124,6 +134,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "workcenter_status": ("workcenterId", "workcenterStatusId"),
     "ncr_draft": ("title", "body"),
     "version_notice": ("title", "body"),
+    "labor_correction": ("title", "body"),
+    "schedule_sequence": ("jobNo", "sequence"),
+    "material_request": ("title", "body"),
 }
 
 
@@ -357,8 +370,8 @@ def note_writeback(
 ) -> OutboxItem | None:
     """Queue an NCR triage draft (kind="ncr_draft") or an approved-version notice (kind="version_notice")
     to the activity manager or a custom object (PLEX_DRAFTS_TARGET)."""
-    if kind not in ("ncr_draft", "version_notice"):
-        raise ValueError("kind is 'ncr_draft' or 'version_notice'")
+    if kind not in ("ncr_draft", "version_notice", "material_request"):
+        raise ValueError("kind is 'ncr_draft', 'version_notice' or 'material_request'")
     return outbox_enqueue(
         kind=kind,
         payload={"title": title, "body": body, "reference": reference},

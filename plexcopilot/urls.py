@@ -13,7 +13,10 @@ urlpatterns = [
     path("", include("instructions.urls")),
     path("quality/", include("quality.urls")),
     path("copilot/", include("copilot.urls")),
+    path("labor/analytics/", include("labor_analytics.urls")),
     path("labor/", include("labor.urls")),
     path("languages/", include("languages.urls")),
+    path("planning/", include("planning.urls")),
+    path("materials/", include("materials.urls")),
 ]
 handler500 = "plexcopilot.outage.server_error"

@@ -142,7 +142,7 @@ def ncr_history_import(
             break
         except csv.Error as error:  # e.g. a field over the csv module's limit
             report.rows += 1
-            report.refuse(reader.line_num, f"unreadable row: {error}")
+            report.refuse(reader.line_num, f"unreadable row ({error}); the rest of the file is imported")
             continue
         report.rows += 1
         line = reader.line_num
@@ -220,10 +220,12 @@ def _flush(batch: list[tuple[int, NCR]], report: ImportReport, create_codes: boo
 
 def _row(values: dict[str, str], lookups: _Lookups, report: ImportReport, create_codes: bool) -> NCR:
     if any("\x00" in v for v in values.values()):
-        raise RowInvalid("contains NUL bytes (a binary or corrupted export?)")
+        raise RowInvalid("contains a NUL byte (a damaged or binary file?)")
     for column, limit in LIMITS.items():
         if len(values.get(column, "")) > limit:
-            raise RowInvalid(f"{column} is longer than {limit} characters ({len(values[column])})")
+            raise RowInvalid(
+                f"column {column!r} is too long ({len(values[column])} characters; at most {limit})"
+            )
     number = values.get("id", "")
     if not number:
         raise RowInvalid("id is empty")

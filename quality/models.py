@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TaxonomySource(models.TextChoices):
@@ -104,15 +105,16 @@ ROOT_CAUSE_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 
 # The taxonomy plexcopilot ships (migration 0003 seeds it into DefectCategory / RootCauseCode; a plant edits,
 # retires and adds its own in the admin or with `import_ncrs --create-codes`).
+# The seeded labels are translated (station languages) while the admin has not changed them.
 SEED_CATEGORIES = {
-    "dimensional": "Dimensional",
-    "surface": "Surface (scratch, dent, burr)",
-    "weld": "Weld",
-    "torque": "Torque / fastening",
-    "contamination": "Contamination",
-    "missing_component": "Missing component",
-    "leak": "Leak",
-    "other": "Other",
+    "dimensional": _("Dimensional"),
+    "surface": _("Surface (scratch, dent, burr)"),
+    "weld": _("Weld"),
+    "torque": _("Torque / fastening"),
+    "contamination": _("Contamination"),
+    "missing_component": _("Missing component"),
+    "leak": _("Leak"),
+    "other": _("Other"),
 }
 SEED_ROOT_CAUSES = {
     "TOOL-WEAR": "Cutting or punching tool worn beyond its offset or life",

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from instructions.models import (
     Execution,
@@ -85,11 +86,13 @@ def defect_report_create(
             return existing
     description = description.strip()
     if not description:
-        raise DefectInvalid("Describe the defect in a few words.")
+        raise DefectInvalid(gettext("Describe the defect in a few words."))
     if not taxonomy.category_known(category):
-        raise DefectInvalid("Choose a defect category.")
+        raise DefectInvalid(gettext("Choose a defect category."))
     if quantity < 1 or quantity > execution.work_order.quantity:
-        raise DefectInvalid(f"Quantity must be between 1 and {execution.work_order.quantity}.")
+        raise DefectInvalid(
+            gettext("Quantity must be between 1 and %(max)s.") % {"max": execution.work_order.quantity}
+        )
     clean = photo_clean(photo) if photo is not None else None
     work_order = execution.work_order
     report = DefectReport(
@@ -567,6 +570,8 @@ def ncr_advance(*, ncr: NCR, user: Any) -> NCR:
         )
         if target == NCRStatus.ROOT_CAUSE:
             root_cause_warning_propose(ncr=ncr, user=user)
+        if target == NCRStatus.CLOSED:
+            events.publish(events.NCR_HISTORY_CHANGED, ncr_id=ncr.pk)
     return ncr
 
 

@@ -11,8 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models.signals import post_delete, post_save
+from django.utils import translation
 
-from quality.models import ROOT_CAUSE_CODE_PATTERN, DefectCategory, RootCauseCode, TaxonomySource
+from quality.models import (
+    ROOT_CAUSE_CODE_PATTERN,
+    SEED_CATEGORIES,
+    DefectCategory,
+    RootCauseCode,
+    TaxonomySource,
+)
 
 CACHE_SECONDS = 60
 CATEGORY_CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
@@ -49,10 +56,20 @@ for _model in (DefectCategory, RootCauseCode):
     post_delete.connect(forget, sender=_model, dispatch_uid=f"taxonomy-forget-delete-{_model.__name__}")
 
 
+def _translated(code: str, label: str) -> str:
+    """A seeded category whose label the admin kept is shown in the reader's language."""
+    seed = SEED_CATEGORIES.get(code)
+    if seed is None:
+        return label
+    with translation.override("en"):
+        english = str(seed)
+    return str(seed) if label == english else label
+
+
 def category_label(code: str) -> str:
     if not code:
         return ""
-    return _fresh().categories.get(code, (code, False))[0] or code
+    return _translated(code, _fresh().categories.get(code, (code, False))[0] or code)
 
 
 def root_cause_description(code: str) -> str:
@@ -61,7 +78,11 @@ def root_cause_description(code: str) -> str:
 
 def category_choices() -> list[tuple[str, str]]:
     """Active categories, for forms (a callable, so the choices follow the admin's edits)."""
-    return [(code, label) for code, (label, active) in sorted(_fresh().categories.items()) if active]
+    return [
+        (code, _translated(code, label))
+        for code, (label, active) in sorted(_fresh().categories.items())
+        if active
+    ]
 
 
 def category_choices_blank() -> list[tuple[str, str]]:

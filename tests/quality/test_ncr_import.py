@@ -16,7 +16,7 @@ GOOD = "NCR-T1,2026-03-02,BRK-2040,10,9,12,Anchor hole oversize 10.62 mm,dimensi
 BAD_ROWS = [
     ("NCR-T2,2026-13-40,BRK-2040,10,,1,x,dimensional,TOOL-WEAR,,,\n", "date"),
     ("NCR-T3,2026-03-02,BRK-2040,10,,1,x\x00y,dimensional,TOOL-WEAR,,,\n", "NUL"),
-    ("NCR-T4,2026-03-02,BRK-2040,10,,1," + "x" * 4001 + ",dimensional,TOOL-WEAR,,,\n", "longer than 4000"),
+    ("NCR-T4,2026-03-02,BRK-2040,10,,1," + "x" * 4001 + ",dimensional,TOOL-WEAR,,,\n", "too long"),
     ("NCR-T5,2026-03-02,BRK-2040,10,,1,x,wobbly,TOOL-WEAR,,,\n", "unknown category “wobbly”"),
     ("NCR-T6,2026-03-02,BRK-2040,10,,1,x,dimensional,tool wear!,,,\n", "root cause code"),
     ("NCR-T7,2026-03-02,BRK-2040,10,,1,,dimensional,TOOL-WEAR,,,\n", "description is empty"),
@@ -155,7 +155,7 @@ class TestRealHistoryImport:
             lines=csv_text(*rows), actor=None, batch_rows=10, progress=lambda n, chars: seen.append(n)
         )
         assert (report.imported, report.refused, report.rows) == (24, 1, 25)
-        assert report.errors == [(9, "contains NUL bytes (a binary or corrupted export?)")]
+        assert report.errors == [(9, "contains a NUL byte (a damaged or binary file?)")]
         assert seen == sorted(seen) and len(seen) >= 3 and seen[-1] == 25
 
     def test_a_retired_category_is_not_offered_but_its_history_keeps_its_label(self, demo_plant):
