@@ -6,7 +6,7 @@ BASE_STAMP := $(VENV)/.base-$(PYPROJECT_SUM)
 TEST_STAMP := $(VENV)/.test-$(PYPROJECT_SUM)
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install install-translate demo serve test bench lint format clean
+.PHONY: install install-translate demo serve test bench soak lint format clean
 
 $(PY):
 	"$$(scripts/find-python)" -m venv $(VENV)
@@ -53,6 +53,10 @@ test: $(TEST_STAMP)
 
 bench: install
 	$(PY) bench/run.py
+
+# Not part of `make test`: ~15 min on this machine's PostgreSQL and Redis (SOAK_IDLE_SECONDS=60 for a short run).
+soak: install
+	$(PY) bench/soak.py
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
