@@ -680,6 +680,8 @@ def question_context(
     )
     if employee is None or station is None or execution is None:
         return None
+    if execution.work_order.operation.work_center_id != station.work_center_id:
+        return None  # another work center's work: not reachable from this station (instructions.scoping)
     step = execution.version.steps.filter(order=order).first()
     return QuestionContext(
         employee=employee,

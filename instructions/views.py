@@ -16,6 +16,7 @@ from instructions import services
 from instructions.adaptation import instruction_adapt
 from instructions.forms import FlagForm, MeasurementForm, OverrideForm, ScanForm, SignInForm
 from instructions.models import Execution, Station, WorkOrder, WorkOrderStatus
+from instructions.scoping import execution_for_station
 from instructions.services import StationError
 from labor.auth import BadgeLocked
 from labor.models import Employee
@@ -53,6 +54,7 @@ def station_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             request.LANGUAGE_CODE = employee.language  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
+    wrapped.station_only = True  # type: ignore[attr-defined]  # read by plexcopilot.roles.may_open
     return wrapped
 
 
@@ -155,19 +157,15 @@ def _step_page(
     return response
 
 
-def _execution(pk: int) -> Execution:
-    return get_object_or_404(
-        Execution.objects.select_related(
-            "work_order__part", "work_order__operation__required_certification", "version__instruction"
-        ),
-        pk=pk,
-    )
+def _execution(request: HttpRequest, pk: int) -> Execution:
+    """The execution, only for a station of its work order's work center (403 from any other)."""
+    return execution_for_station(pk, request.station)  # type: ignore[attr-defined]
 
 
 @require_GET
 @station_required
 def station_step(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     services.execution_touch(execution=execution, order=order)
     return _step_page(request, execution, order)
 
@@ -175,7 +173,7 @@ def station_step(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @require_POST
 @station_required
 def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     step = get_object_or_404(execution.version.steps, order=order)
     adapted = instruction_adapt(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
     current = adapted.step(order)
@@ -197,7 +195,7 @@ def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse
 @require_POST
 @station_required
 def station_measure(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     step = get_object_or_404(execution.version.steps, order=order)
     try:
         result = services.measurement_record(
@@ -218,7 +216,7 @@ def station_measure(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @require_POST
 @station_required
 def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     step = get_object_or_404(execution.version.steps, order=order)
     form = FlagForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else request.POST.get("comment", "")[:1000]
@@ -234,7 +232,7 @@ def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @require_POST
 @station_required
 def station_override(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     form = OverrideForm(request.POST)
     try:
         if not form.is_valid():
@@ -256,7 +254,7 @@ def station_override(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @require_POST
 @station_required
 def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     step = get_object_or_404(execution.version.steps, order=order)
     form = DefectForm(request.POST, request.FILES)
     if not form.is_valid():
