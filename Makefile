@@ -36,6 +36,7 @@ demo: install
 	$(PY) manage.py load_demo_proposals
 	$(PY) manage.py load_demo_translations
 	$(PY) manage.py load_demo_labor
+	$(PY) manage.py load_demo_schedule
 	$(PY) manage.py import_ncrs demo/ncr_history.csv
 	$(PY) manage.py build_index
 	$(PY) manage.py collectstatic --noinput -v0
@@ -54,7 +55,7 @@ bench: install
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy plexcopilot instructions quality labor copilot languages plex
+	$(VENV)/bin/mypy plexcopilot instructions quality labor copilot languages plex labor_analytics
 
 format: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --fix .

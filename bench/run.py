@@ -19,10 +19,12 @@ BENCHES = [
     "bench.station",
     "bench.languages",
     "bench.labor",
+    "bench.labor_forecast",
     "bench.governance",
     "bench.quality",
     "bench.copilot",
     "bench.plex",
+    "bench.schedule",
 ]
 
 

@@ -12,19 +12,23 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
-from copilot import services
+from copilot import selectors, services
 from plexcopilot.middleware import STATION_SESSION_KEY
 
 logger = logging.getLogger(__name__)
 PROBLEM = "The copilot could not answer just now. Try again in a moment, or ask your supervisor."
+INTERRUPTED = "The answer to your last question was interrupted. Ask it again."
 
 
 class CopilotConsumer(AsyncWebsocketConsumer):
     context: services.QuestionContext | None = None
     task: asyncio.Task[None] | None = None
+    watcher: asyncio.Task[None] | None = None
+    closed = False
 
     async def connect(self) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
@@ -40,10 +44,49 @@ class CopilotConsumer(AsyncWebsocketConsumer):
         await self.accept()
         # A (re)connect shows the conversation so far: nothing is lost when the tablet's Wi-Fi drops.
         await self.send(text_data=await database_sync_to_async(self._history)())
+        # An answer still being written when the socket dropped is shown when it completes.
+        pending = await database_sync_to_async(self._in_progress)()
+        if pending is not None:
+            await self.send(text_data=render_to_string("copilot/_pending.html", {"q": pending}))
+            self.watcher = asyncio.create_task(self._watch(pending.pk))
 
     async def disconnect(self, code: int) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        # A dropped socket does not stop the answer: it finishes (bounded by the LLM watchdog), is stored, and
+        # the reconnected page shows it. Only the operator's Stop button cancels.
+        self.closed = True
+        if self.watcher is not None:
+            self.watcher.cancel()
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        if not self.closed:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
+    def _in_progress(self) -> services.CopilotQuestion | None:
+        assert self.context is not None
+        return selectors.question_in_progress(
+            employee=self.context.employee,
+            work_order=self.context.execution.work_order if self.context.execution else None,
+            within_seconds=settings.LLM_TOTAL_SECONDS + 15,
+        )
+
+    async def _watch(self, pk: int) -> None:
+        """Wait for an answer another connection is still writing, then show it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.LLM_TOTAL_SECONDS + 15
+        while loop.time() < deadline:
+            record = await database_sync_to_async(selectors.question_answered)(pk=pk)
+            if record is not None:
+                html = await database_sync_to_async(self._render_stored)(record)
+                await self.send(
+                    text_data=html.replace(
+                        ' id="copilot-msg-', ' hx-swap-oob="outerHTML" id="copilot-msg-', 1
+                    )
+                )
+                return
+            await asyncio.sleep(0.5)
+        await self.send(text_data=render_to_string("copilot/_error.html", {"error": INTERRUPTED}))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -112,6 +155,10 @@ class CopilotConsumer(AsyncWebsocketConsumer):
                                     engine="extractive", notice=PROBLEM, found=prepared.extractive.found)  # fmt: skip
         if final is not None:
             await self._finish(prepared, final)
+
+    @staticmethod
+    def _render_stored(record: services.CopilotQuestion) -> str:
+        return render_to_string("copilot/_message.html", services.message_context(record=record))
 
     @staticmethod
     def _render_final(record: services.CopilotQuestion, answer: services.Answer) -> str:

@@ -24,3 +24,25 @@ def step_question_counts(*, step_keys: list[str]) -> dict[str, dict[str, int]]:
         if row["helpful"] is False:
             counts[row["step_key"]]["not_helpful"] += row["n"]
     return counts
+
+
+def question_in_progress(
+    *, employee: object, work_order: object | None, within_seconds: int
+) -> CopilotQuestion | None:
+    """The operator's latest question on this work order still being answered (asked in the last N seconds)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(seconds=within_seconds)
+    return (
+        CopilotQuestion.objects.filter(
+            operator=employee, work_order=work_order, answered_at=None, asked_at__gte=since
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def question_answered(*, pk: int) -> CopilotQuestion | None:
+    return CopilotQuestion.objects.filter(pk=pk).exclude(answered_at=None).select_related("operator").first()

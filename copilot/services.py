@@ -499,8 +499,6 @@ def knowledge_search(*, question: str, search_filter: retrieval.SearchFilter, k:
 
 def knowledge_answer(*, question: str, search_filter: retrieval.SearchFilter) -> Answer:
     """The extractive answer, for the CLI and as the fallback of the generative engine."""
-    instruction_versions_index()
-    ncrs_index()
     return extractive_answer(question, knowledge_search(question=question, search_filter=search_filter))
 
 
@@ -520,8 +518,7 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
         raise QuestionInvalid("Type a question first.")
     if len(question) > 500:
         raise QuestionInvalid("That question is too long: keep it under 500 characters.")
-    instruction_versions_index()
-    ncrs_index()
+    # No indexing here: new versions and NCRs are indexed in the background (copilot.tasks).
     execution = context.execution
     work_order = execution.work_order if execution else None
     conversation, _ = Conversation.objects.get_or_create(work_order=work_order, employee=context.employee)

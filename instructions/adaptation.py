@@ -49,6 +49,11 @@ class Adapted:
     def step(self, order: int) -> AdaptedStep | None:
         return next((s for s in self.steps if s.step.order == order), None)
 
+    @property
+    def level_label(self) -> str:
+        """The certification level in the operator's language."""
+        return str(CertificationLevel(self.level).label)
+
 
 def certification_status(
     *, employee: Employee, certification_type_id: int | None, today: datetime.date

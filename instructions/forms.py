@@ -26,3 +26,14 @@ class OverrideForm(forms.Form):
         max_length=12, widget=forms.PasswordInput(attrs={"inputmode": "numeric"})
     )
     reason = forms.CharField(max_length=500)
+
+
+class CloseOutForm(forms.Form):
+    good = forms.IntegerField(min_value=0, max_value=1_000_000)
+    scrap = forms.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    scrap_reason = forms.CharField(max_length=16, required=False)
+
+
+class SignoffForm(forms.Form):
+    badge = forms.CharField(max_length=32)
+    pin = forms.CharField(max_length=12)

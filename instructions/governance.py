@@ -15,11 +15,9 @@ Field names are those of instructions.services.STEP_FIELDS (title, text, caution
 safety_critical, tool, media, check_kind, spec_nominal, spec_lower, spec_upper, spec_unit).
 """
 
-import asyncio
 import difflib
 import logging
 import re
-import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -668,6 +666,10 @@ def _reauthenticate(*, user: Any, password: str, badge: str, pin: str) -> str:
     return SignatureMethod.PASSWORD
 
 
+# Other approvals (e.g. releasing a schedule) re-authenticate the signer the same way.
+reauthenticate = _reauthenticate
+
+
 def proposal_sign(
     *,
     proposal: ChangeProposal,
@@ -798,25 +800,8 @@ def version_announce(*, version: InstructionVersion) -> None:
     Runs after the publish commits; a failed notification never undoes a release (stations also
     learn of it when they reconnect), so errors are logged, not raised.
     """
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
     from instructions.consumers import instruction_group
+    from plexcopilot.broadcast import group_send_now
 
-    layer = get_channel_layer()
-    if layer is None:
-        return
     message = {"type": "version.published", "version_id": version.pk, "number": version.number}
-    send = async_to_sync(layer.group_send)
-    try:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            send(instruction_group(version.instruction_id), message)
-            return
-        # A sync caller inside a running event loop (a script or test driving a browser): send from a thread.
-        worker = threading.Thread(target=send, args=(instruction_group(version.instruction_id), message))
-        worker.start()
-        worker.join(timeout=10)
-    except Exception:
-        logger.exception("Could not announce %s to the stations", version)
+    group_send_now(instruction_group(version.instruction_id), message)

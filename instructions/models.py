@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Part(models.Model):
@@ -157,6 +158,7 @@ class CheckKind(models.TextChoices):
     TORQUE = "torque", "Torque"
     DIMENSION = "dimension", "Dimension"
     OTHER = "other", "Other measurement"
+    SIGNOFF = "signoff", "Second-person sign-off"
 
 
 class Step(models.Model):
@@ -202,6 +204,11 @@ class Step(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ImmutableError("Steps of a published version are never deleted.")
+
+    @property
+    def needs_signoff(self) -> bool:
+        """Done only with a second person's badge + PIN (first-piece approval and the like)."""
+        return self.check_kind == CheckKind.SIGNOFF
 
     @property
     def is_measured(self) -> bool:
@@ -257,6 +264,10 @@ class Execution(models.Model):
     status = models.CharField(max_length=12, choices=ExecutionStatus.choices, default=ExecutionStatus.ACTIVE)
     current_order = models.PositiveIntegerField(default=1)
     started_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    # Who holds the run now: a second operator joining takes it over through a recorded hand-off.
+    operator = models.ForeignKey(
+        "labor.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -272,6 +283,68 @@ class Execution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.work_order} on v{self.version.number}"
+
+
+class CriticalSignoff(models.Model):
+    """A second person's badge + PIN on a sign-off step, recorded like a certification override."""
+
+    execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="signoffs")
+    step = models.ForeignKey("Step", on_delete=models.PROTECT, related_name="+")
+    operator = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    signer = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    signer_role = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["execution", "step"], name="one_signoff_per_step")]
+
+
+class ScrapReason(models.TextChoices):
+    """Reason codes for scrap reported at close-out (Plex scrap reasons are mapped to these)."""
+
+    SETUP = "setup", _("Setup / first pieces")
+    DIMENSIONAL = "dimensional", _("Dimension out of spec")
+    SURFACE = "surface", _("Surface (scratch, dent, burr)")
+    SPLIT = "split", _("Split or crack")
+    MATERIAL = "material", _("Material defect")
+    HANDLING = "handling", _("Handling damage")
+    MACHINE = "machine", _("Machine fault")
+    OTHER = "other", _("Other")
+
+
+class ProductionReport(models.Model):
+    """Good and scrap quantities reported when a run is closed out; one per run."""
+
+    execution = models.OneToOneField(Execution, on_delete=models.PROTECT, related_name="production")
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="production_reports")
+    good = models.PositiveIntegerField()
+    scrap = models.PositiveIntegerField(default=0)
+    scrap_reason = models.CharField(max_length=16, choices=ScrapReason.choices, blank=True)
+    reported_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_work_order = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(scrap=0) | ~Q(scrap_reason=""), name="scrap_needs_reason"),
+        ]
+
+
+class RunHandoff(models.Model):
+    """A second operator took over a run at a station; the steps after it are theirs."""
+
+    execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="handoffs")
+    from_employee = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    to_employee = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    at_step = models.PositiveIntegerField()
+    station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
 
 
 class StepCompletion(models.Model):

@@ -29,8 +29,9 @@ from labor.auth import BadgeLocked, badge_check
 from labor.models import Employee
 from languages.services import version_translate_on_commit
 from plex.services import measurement_writeback
+from plexcopilot import events
 from plexcopilot.roles import ADMIN, SUPERVISOR
-from plexcopilot.services import audit_record
+from plexcopilot.services import audit_chain_lock, audit_record
 from quality.services import feedback_check_enqueue
 
 STEP_FIELDS = [
@@ -86,6 +87,7 @@ def version_publish(
         )
         Step.objects.bulk_create([Step(version=version, **content) for content in normalised])
         version_translate_on_commit(version=version)  # languages: cache step translations after commit
+        events.publish(events.VERSION_PUBLISHED, version_id=version.pk, instruction_id=instruction.pk)
         WorkInstruction.objects.filter(pk=instruction.pk).update(current_version=version)
         instruction.current_version = version
         audit_record(
@@ -151,11 +153,19 @@ def work_order_scan(*, raw: str, station: Station) -> WorkOrder:
     return work_order
 
 
-def execution_start(*, work_order: WorkOrder, employee: Employee) -> Execution:
-    """Resume the work order's open execution, or start one on the version in effect now."""
+def execution_start(*, work_order: WorkOrder, employee: Employee, new_run: bool = False) -> Execution:
+    """Resume the work order's open execution, or start one on the version in effect now.
+
+    A finished run is returned as it is (the station shows its close-out) unless `new_run` is asked for
+    explicitly: a tap on a finished work order never restarts it at step 1.
+    """
     existing = Execution.objects.filter(work_order=work_order, status=ExecutionStatus.ACTIVE).first()
     if existing is not None:
         return existing
+    if not new_run:
+        finished = Execution.objects.filter(work_order=work_order, status=ExecutionStatus.COMPLETE).first()
+        if finished is not None:
+            return finished
     instruction = WorkInstruction.objects.filter(
         part=work_order.part, operation=work_order.operation, current_version__isnull=False
     ).first()
@@ -167,7 +177,10 @@ def execution_start(*, work_order: WorkOrder, employee: Employee) -> Execution:
     try:
         with transaction.atomic():
             execution = Execution.objects.create(
-                work_order=work_order, version_id=instruction.current_version_id, started_by=employee
+                work_order=work_order,
+                version_id=instruction.current_version_id,
+                started_by=employee,
+                operator=employee,
             )
             WorkOrder.objects.filter(pk=work_order.pk, status=WorkOrderStatus.RELEASED).update(
                 status=WorkOrderStatus.IN_PROGRESS
@@ -267,27 +280,70 @@ def _fmt(value: Decimal | None) -> str:
 
 
 def step_complete(
-    *, execution: Execution, step: Step, employee: Employee, station: Station | None, locked: bool
+    *,
+    execution: Execution,
+    step: Step,
+    employee: Employee,
+    station: Station | None,
+    locked: bool,
 ) -> StepCompletion:
-    """Mark a step done. Idempotent: a second submit returns the first completion."""
-    done = StepCompletion.objects.filter(execution=execution, step=step).first()
-    if done is not None:
-        return done
-    if execution.status != ExecutionStatus.ACTIVE:
+    """Mark a step done. Idempotent: a second submit (a double tap, a retry after an outage, another tablet)
+    returns the first completion.
+
+    The completion, the execution's progress or completion and the work order's status are written in one
+    transaction: a database blip leaves either all of them or none, and the operator's retry finishes the job.
+    """
+    with transaction.atomic():
+        audit_chain_lock()  # first, so every transaction that also writes audit events locks in one order
+        run = (
+            Execution.objects.select_for_update().select_related("work_order", "version").get(pk=execution.pk)
+        )
+        done = StepCompletion.objects.filter(execution=run, step=step).first()
+        if done is not None:
+            execution.refresh_from_db()
+            return done
+        _step_ready(run=run, step=step, locked=locked)
+        completion = StepCompletion.objects.create(
+            execution=run, step=step, completed_by=employee, station=station
+        )
+        next_step = (
+            Step.objects.filter(version=run.version, order__gt=step.order)
+            .exclude(pk__in=run.completions.values("step"))
+            .order_by("order")
+            .first()
+        )
+        events.publish(events.STEP_COMPLETED, execution_id=run.pk, step_key=step.key)
+        if next_step is None:
+            _execution_close(run=run, step=step, employee=employee)
+        else:
+            Execution.objects.filter(pk=run.pk, current_order__lt=next_step.order).update(
+                current_order=next_step.order
+            )
+    execution.refresh_from_db()
+    return completion
+
+
+def _step_ready(*, run: Execution, step: Step, locked: bool) -> None:
+    """Raise StationError when `step` may not be marked done yet."""
+    if run.status != ExecutionStatus.ACTIVE:
         raise StationError("This work order's instruction is already complete.")
     if locked:
         raise StationError("This step needs a valid certification or a supervisor override.")
     missing = (
-        Step.objects.filter(version=execution.version, order__lt=step.order)
-        .exclude(pk__in=execution.completions.values("step"))
+        Step.objects.filter(version=run.version, order__lt=step.order)
+        .exclude(pk__in=run.completions.values("step"))
         .order_by("order")
         .first()
     )
     if missing is not None:
         raise StationError(f"Finish step {missing.order} ({missing.title}) first.")
+    if step.needs_signoff and not run.signoffs.filter(step=step).exists():
+        raise StationError(
+            gettext("This step needs a second person's sign-off: badge and PIN of a supervisor or quality.")
+        )
     if step.is_measured:
-        latest = execution.measurements.filter(step=step).order_by("-id").first()
-        has_defect = execution.defects.filter(step=step).exists()
+        latest = run.measurements.filter(step=step).order_by("-id").first()
+        has_defect = run.defects.filter(step=step).exists()
         if latest is None:
             raise StationError(
                 f"Enter the {step.get_check_kind_display().lower()} reading before marking done."
@@ -296,35 +352,24 @@ def step_complete(
             raise StationError(
                 "The last reading is out of spec. Re-check and enter it again, or report a defect."
             )
-    try:
-        with transaction.atomic():
-            completion = StepCompletion.objects.create(
-                execution=execution, step=step, completed_by=employee, station=station
-            )
-    except IntegrityError:
-        return StepCompletion.objects.get(execution=execution, step=step)
-    next_step = (
-        Step.objects.filter(version=execution.version, order__gt=step.order)
-        .exclude(pk__in=execution.completions.values("step"))
-        .order_by("order")
-        .first()
+
+
+def _execution_close(*, run: Execution, step: Step, employee: Employee) -> None:
+    """The last step is done: the run is complete, inside step_complete's transaction. The work order itself
+    closes at close-out, when its quantity is reported (instructions.closeout)."""
+    Execution.objects.filter(pk=run.pk, status=ExecutionStatus.ACTIVE).update(
+        status=ExecutionStatus.COMPLETE, completed_at=timezone.now(), current_order=step.order
     )
-    if next_step is None:
-        Execution.objects.filter(pk=execution.pk, status=ExecutionStatus.ACTIVE).update(
-            status=ExecutionStatus.COMPLETE, completed_at=timezone.now(), current_order=step.order
-        )
-        audit_record(
-            actor=employee.user,
-            action="execution.complete",
-            obj=execution,
-            summary=f"Completed all steps of {execution.work_order.barcode} v{execution.version.number}",
-        )
-    else:
-        Execution.objects.filter(pk=execution.pk, current_order__lt=next_step.order).update(
-            current_order=next_step.order
-        )
-    execution.refresh_from_db()
-    return completion
+    WorkOrder.objects.filter(pk=run.work_order_id, status=WorkOrderStatus.RELEASED).update(
+        status=WorkOrderStatus.IN_PROGRESS
+    )
+    audit_record(
+        actor=employee.user,
+        action="execution.complete",
+        obj=run,
+        summary=f"Completed all steps of {run.work_order.barcode} v{run.version.number}",
+    )
+    events.publish(events.EXECUTION_COMPLETED, execution_id=run.pk, work_order_id=run.work_order_id)
 
 
 def flag_create(*, execution: Execution, step: Step, employee: Employee, comment: str) -> UnclearFlag:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from instructions import governance_views, views
+from instructions import closeout_views, governance_views, views
 
 urlpatterns = [
     path("station/", views.station_list, name="station-list"),
@@ -13,6 +13,10 @@ urlpatterns = [
     path("station/run/<int:pk>/<int:order>/flag/", views.station_flag, name="station-flag"),
     path("station/run/<int:pk>/<int:order>/defect/", views.station_defect, name="station-defect"),
     path("station/run/<int:pk>/<int:order>/override/", views.station_override, name="station-override"),
+    path("station/run/<int:pk>/<int:order>/signoff/", views.station_signoff, name="station-signoff"),
+    path("station/run/<int:pk>/closeout/", closeout_views.station_closeout, name="station-closeout"),
+    path("station/run/<int:pk>/handoff/", closeout_views.station_handoff, name="station-handoff"),
+    path("station/work-order/<int:pk>/new-run/", closeout_views.station_new_run, name="station-new-run"),
     path("station/<str:code>/", views.station_signin, name="station-signin"),
     path("work-orders/travelers/", views.work_order_travelers, name="instructions-travelers"),
     path("work-orders/<str:barcode>/barcode.svg", views.work_order_barcode, name="instructions-barcode"),

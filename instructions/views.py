@@ -14,12 +14,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from instructions import services
 from instructions.adaptation import instruction_adapt
-from instructions.forms import FlagForm, MeasurementForm, OverrideForm, ScanForm, SignInForm
-from instructions.models import Execution, Station, WorkOrder, WorkOrderStatus
+from instructions.closeout import execution_holder
+from instructions.forms import FlagForm, MeasurementForm, OverrideForm, ScanForm, SignInForm, SignoffForm
+from instructions.models import Execution, ExecutionStatus, Station, WorkOrder, WorkOrderStatus
 from instructions.scoping import execution_for_station
 from instructions.services import StationError
+from instructions.signoff import step_signoff
 from labor.auth import BadgeLocked
 from labor.models import Employee
+from plexcopilot.idempotency import idempotency_key
 from plexcopilot.middleware import LAST_SEEN_KEY, STATION_SESSION_KEY
 from quality.forms import DefectForm
 from quality.photos import PhotoRejected
@@ -96,7 +99,7 @@ def station_signout(request: HttpRequest) -> HttpResponse:
     return redirect("station-signin", code) if code else redirect("station-list")
 
 
-def _open_work_orders(station: Station) -> list[WorkOrder]:
+def open_work_orders(station: Station) -> list[WorkOrder]:
     return list(
         WorkOrder.objects.filter(
             operation__work_center=station.work_center,
@@ -110,7 +113,7 @@ def _open_work_orders(station: Station) -> list[WorkOrder]:
 @require_GET
 @station_required
 def station_home(request: HttpRequest) -> HttpResponse:
-    context = {"form": ScanForm(), "work_orders": _open_work_orders(request.station)}  # type: ignore[attr-defined]
+    context = {"form": ScanForm(), "work_orders": open_work_orders(request.station)}  # type: ignore[attr-defined]
     return render(request, "station/home.html", context)
 
 
@@ -127,10 +130,34 @@ def station_scan(request: HttpRequest) -> HttpResponse:
         work_order = services.work_order_scan(raw=raw, station=request.station)  # type: ignore[attr-defined]
         execution = services.execution_start(work_order=work_order, employee=request.employee)  # type: ignore[attr-defined]
     except StationError as error:
-        context = {"form": ScanForm(), "work_orders": _open_work_orders(request.station), "error": str(error),  # type: ignore[attr-defined]
+        context = {"form": ScanForm(), "work_orders": open_work_orders(request.station), "error": str(error),  # type: ignore[attr-defined]
                    "scanned": raw[:80]}  # fmt: skip
         return render(request, "station/home.html", context, status=422)
+    if execution.status == ExecutionStatus.COMPLETE:  # a finished run shows its close-out, never step 1 again
+        return redirect("station-closeout", execution.pk)
     return redirect("station-step", execution.pk, execution.current_order)
+
+
+def _handoff_page(request: HttpRequest, execution: Execution) -> HttpResponse | None:
+    """Another operator holds this run: show who did what before this one takes it over."""
+    if execution.status != ExecutionStatus.ACTIVE or execution_holder(execution) == request.employee.pk:  # type: ignore[attr-defined]
+        return None
+    holder = Employee.objects.get(pk=execution_holder(execution))
+    completions = execution.completions.select_related("step", "completed_by").order_by("step__order")
+    measurements = execution.measurements.select_related("step", "entered_by").order_by("-id")[:5]
+    context = {
+        "execution": execution,
+        "holder": holder,
+        "completions": completions,
+        "measurements": measurements,
+    }
+    response = render(
+        request, "station/handoff.html", context, status=409 if request.method == "POST" else 200
+    )
+    if request.headers.get("HX-Request"):
+        response["HX-Retarget"] = "body"
+        response["HX-Reswap"] = "innerHTML"
+    return response
 
 
 def _step_page(
@@ -144,6 +171,9 @@ def _step_page(
         "current": current,
         "spec": services.spec_text(current.step) if current.step.is_measured else "",
         "measurements": execution.measurements.filter(step=current.step).order_by("-id")[:5],
+        "signoff": execution.signoffs.filter(step=current.step).select_related("signer").first()
+        if current.step.needs_signoff
+        else None,
         "total": len(adapted.steps),
         "measurement_form": MeasurementForm(),
         "flag_form": FlagForm(),
@@ -166,6 +196,8 @@ def _execution(request: HttpRequest, pk: int) -> Execution:
 @station_required
 def station_step(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     execution = _execution(request, pk)
+    if (handoff := _handoff_page(request, execution)) is not None:
+        return handoff
     services.execution_touch(execution=execution, order=order)
     return _step_page(request, execution, order)
 
@@ -174,6 +206,8 @@ def station_step(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @station_required
 def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     execution = _execution(request, pk)
+    if (handoff := _handoff_page(request, execution)) is not None:
+        return handoff
     step = get_object_or_404(execution.version.steps, order=order)
     adapted = instruction_adapt(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
     current = adapted.step(order)
@@ -187,6 +221,17 @@ def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse
         )
     except StationError as error:
         return _step_page(request, execution, order, status=422, error=str(error))
+    return _after_done(request, execution, order)
+
+
+def _after_done(request: HttpRequest, execution: Execution, order: int) -> HttpResponse:
+    if execution.status == ExecutionStatus.COMPLETE:  # the last step: on to the close-out
+        target = reverse("station-closeout", args=[execution.pk])
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return HttpResponseRedirect(target)
     return _step_page(
         request, execution, execution.current_order, notice=gettext("Step %(order)s done.") % {"order": order}
     )
@@ -196,6 +241,8 @@ def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse
 @station_required
 def station_measure(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     execution = _execution(request, pk)
+    if (handoff := _handoff_page(request, execution)) is not None:
+        return handoff
     step = get_object_or_404(execution.version.steps, order=order)
     try:
         result = services.measurement_record(
@@ -227,6 +274,33 @@ def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
         order,
         notice=gettext("Thanks — step flagged as unclear. Your supervisor will see it."),
     )
+
+
+@require_POST
+@station_required
+def station_signoff(request: HttpRequest, pk: int, order: int) -> HttpResponse:
+    execution = _execution(request, pk)
+    if (handoff := _handoff_page(request, execution)) is not None:
+        return handoff
+    step = get_object_or_404(execution.version.steps, order=order)
+    adapted = instruction_adapt(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
+    current = adapted.step(order)
+    form = SignoffForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise StationError(gettext("The second person's badge and PIN are both needed."))
+        step_signoff(
+            execution=execution,
+            step=step,
+            operator=request.employee,  # type: ignore[attr-defined]
+            station=request.station,  # type: ignore[attr-defined]
+            badge=form.cleaned_data["badge"],
+            pin=form.cleaned_data["pin"],
+            locked=bool(current and current.locked),
+        )
+    except StationError as error:
+        return _step_page(request, execution, order, status=422, signoff_error=str(error))
+    return _after_done(request, execution, order)
 
 
 @require_POST
@@ -270,6 +344,7 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
             category=form.cleaned_data["category"],
             quantity=form.cleaned_data["quantity"],
             photo=form.cleaned_data["photo"],
+            idempotency_key=idempotency_key(request),
         )
     except (PhotoRejected, DefectInvalid) as error:
         return _step_page(request, execution, order, status=422, defect_form=form,

@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from labor.selectors import board_role
-from labor.services import andon_group
+from labor.services import andon_board_html, andon_group
 
 
 class AndonBoardConsumer(AsyncWebsocketConsumer):
@@ -21,6 +21,8 @@ class AndonBoardConsumer(AsyncWebsocketConsumer):
         self.group = andon_group(role)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        # A (re)connect gets the whole board: calls raised while the socket or Redis was down show up at once.
+        await self.send(text_data=await database_sync_to_async(andon_board_html)(role))
 
     async def disconnect(self, code: int) -> None:
         if self.group:

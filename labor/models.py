@@ -323,9 +323,20 @@ class AndonCall(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution = models.CharField(max_length=500, blank=True)
+    idempotency_key = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The raising form's key: a retried raise is one call.",
+    )
 
     class Meta:
         ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], condition=~models.Q(idempotency_key=""), name="andon_raised_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Andon {self.get_category_display()} at {self.work_center.code}"
@@ -336,6 +347,17 @@ class AndonCall(models.Model):
         if self.resolved_at:
             return "resolved"
         return "acknowledged" if self.acknowledged_at else "raised"
+
+    @property
+    def state_label(self) -> str:
+        """The state in the reader's language, for station screens."""
+        from django.utils.translation import gettext
+
+        return {
+            "resolved": gettext("Resolved"),
+            "acknowledged": gettext("Acknowledged — help is coming"),
+            "raised": gettext("Raised — waiting for help"),
+        }[self.state]
 
 
 # --- Shift handover -------------------------------------------------------------------------------

@@ -2,11 +2,10 @@
 
 import datetime
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -54,6 +53,8 @@ from labor.selectors import (
     shifts_between,
 )
 from plex.services import clock_writeback
+from plexcopilot import events
+from plexcopilot.broadcast import group_send_after_commit
 from plexcopilot.roles import OPERATOR, QUALITY, SUPERVISOR
 from plexcopilot.services import audit_record
 from quality.models import DefectReport
@@ -102,6 +103,7 @@ def _punch(employee: Employee, kind: str, *, station: Station | None = None, wor
         + (f" — correction of punch {replaces.pk}" if replaces else ""),
         data={"employee": employee.badge_id, "source": source, "voids": voids},
     )
+    events.publish(events.PUNCH_RECORDED, punch_id=punch.pk, employee_id=employee.pk)
     if (
         kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT)
         and source == PunchSource.STATION
@@ -650,21 +652,40 @@ def andon_triage(
 
 
 def andon_raise(
-    *, station: Station, employee: Employee, category: str, note: str = "", line_down: bool = False
+    *,
+    station: Station,
+    employee: Employee,
+    category: str,
+    note: str = "",
+    line_down: bool = False,
+    idempotency_key: str = "",
 ) -> AndonCall:
+    """Raise a call. A retry with the same idempotency key returns the call already raised, never a second one."""
+    if idempotency_key:
+        existing = AndonCall.objects.filter(idempotency_key=idempotency_key, raised_by=employee).first()
+        if existing is not None:
+            return existing
     if category not in AndonCategory.values:
         raise LaborError("Choose what kind of help is needed: maintenance, quality, material or safety.")
     note = note.strip()[:500]
     urgency, routes, why = andon_triage(category=category, note=note, line_down=line_down,
                                         work_center_id=station.work_center_id)  # fmt: skip
-    with transaction.atomic():
-        call = AndonCall.objects.create(station=station, work_center_id=station.work_center_id, category=category,
-                                        note=note, line_down=line_down, urgency=urgency, triage_reason=why,
-                                        routed_to=routes, raised_by=employee, raised_at=timezone.now())  # fmt: skip
-        audit_record(actor=employee.user, action="andon.raise", obj=call,
-                     summary=f"Andon {category} at {station.work_center.code} by {employee.full_name} "
-                     f"({urgency}: {why})", data={"line_down": line_down, "routed_to": routes})  # fmt: skip
-    andon_broadcast(call=call)
+    try:
+        with transaction.atomic():
+            call = AndonCall.objects.create(station=station, work_center_id=station.work_center_id,
+                                            category=category, note=note, line_down=line_down, urgency=urgency,
+                                            triage_reason=why, routed_to=routes, raised_by=employee,
+                                            raised_at=timezone.now(), idempotency_key=idempotency_key)  # fmt: skip
+            audit_record(actor=employee.user, action="andon.raise", obj=call,
+                         summary=f"Andon {category} at {station.work_center.code} by {employee.full_name} "
+                         f"({urgency}: {why})", data={"line_down": line_down, "routed_to": routes})  # fmt: skip
+            andon_broadcast(call=call)  # after commit, never failing the raise
+            events.publish(events.ANDON_RAISED, call_id=call.pk, work_center_id=call.work_center_id,
+                           category=category, line_down=line_down)  # fmt: skip
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        return AndonCall.objects.get(idempotency_key=idempotency_key)  # the same retry raced in first
     return call
 
 
@@ -721,13 +742,13 @@ def andon_board_html(role: str) -> str:
 
 
 def andon_broadcast(*, call: AndonCall) -> None:
-    """Push the re-rendered board to every role the call is routed to (supervisors always see all)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
+    """Push the re-rendered board to every role the call is routed to (supervisors always see all).
+
+    After commit, and never raising: with Redis down the call is saved all the same and the boards catch up
+    when their sockets reconnect (the consumer sends the whole board on connect)."""
     for role in sorted({*call.routed_to, SUPERVISOR}):
-        async_to_sync(layer.group_send)(
-            andon_group(role), {"type": "andon.update", "html": andon_board_html(role)}
+        group_send_after_commit(
+            andon_group(role), partial(lambda r: {"type": "andon.update", "html": andon_board_html(r)}, role)
         )
 
 

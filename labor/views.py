@@ -23,6 +23,7 @@ from labor.models import (
     ScheduledJob,
 )
 from labor.services import LaborError
+from plexcopilot.idempotency import idempotency_key
 from plexcopilot.roles import QUALITY, SUPERVISOR, role_required, user_has_role
 
 # --- Station: clock, jobs, Andon -------------------------------------------------------------------
@@ -81,7 +82,8 @@ def station_andon(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _station_page(request, status=422, andon_error="Choose maintenance, quality, material or safety.",
                              andon_note=request.POST.get("note", "")[:500])  # fmt: skip
-    call = services.andon_raise(station=request.station, employee=request.employee, **form.cleaned_data)  # type: ignore[attr-defined]
+    call = services.andon_raise(station=request.station, employee=request.employee,  # type: ignore[attr-defined]
+                                idempotency_key=idempotency_key(request), **form.cleaned_data)  # fmt: skip
     return _station_page(request, notice=f"Andon {call.get_category_display().lower()} raised "
                          f"({call.get_urgency_display().lower()}). Help is on the way.")  # fmt: skip
 

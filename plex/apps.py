@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class PlexConfig(AppConfig):
     name = "plex"
     verbose_name = "Plex Connect integration: client, sync, write-back"
+
+    def ready(self) -> None:
+        from plex import handlers
+        from plexcopilot import events
+
+        events.subscribe(events.PRODUCTION_RECORDED, handlers.on_production_recorded)
+        events.subscribe(events.WORK_ORDER_CLOSED, handlers.on_work_order_closed)

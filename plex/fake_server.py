@@ -362,6 +362,7 @@ ROUTES_POST: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/production/v1/control/workcenters/(?P<id>[^/]+)/status$"), "workcenter_status"),
     (re.compile(r"^/management/v1/activity-manager$"), "activity"),
     (re.compile(r"^/platform/custom-objects/v1/data/(?P<id>[^/]+)$"), "custom_object"),
+    (re.compile(r"^/scheduling/v1/jobs/(?P<id>[^/]+)/sequence$"), "schedule_sequence"),
 ]
 
 

@@ -91,21 +91,48 @@ def _send_note(client: PlexClient, item: OutboxItem) -> Any:
     return client.post("management/v1/activity-manager", body, idempotency_key=item.idempotency_key)
 
 
+def _send_schedule(client: PlexClient, item: OutboxItem) -> Any:
+    """A released schedule: one job's priority and sequence on the scheduling board."""
+    payload = dict(item.payload)
+    job_no = payload.pop("jobNo")
+    return client.post(f"scheduling/v1/jobs/{job_no}/sequence", payload, idempotency_key=item.idempotency_key)
+
+
+def _send_production(client: PlexClient, item: OutboxItem) -> Any:
+    return client.post(
+        "production/v1/production-history/production-entries",
+        item.payload,
+        idempotency_key=item.idempotency_key,
+    )
+
+
+def _send_job_complete(client: PlexClient, item: OutboxItem) -> Any:
+    payload = dict(item.payload)
+    job_id = payload.pop("jobId")
+    return client.post(f"scheduling/v1/jobs/{job_id}/status", payload, idempotency_key=item.idempotency_key)
+
+
 SENDERS: dict[str, Callable[[PlexClient, OutboxItem], Any]] = {
+    "production": _send_production,
+    "job_complete": _send_job_complete,
     "checksheet": _send_checksheet,
     "clock_in": _send_clock("clockin"),
     "clock_out": _send_clock("clockout"),
     "workcenter_status": _send_workcenter_status,
     "ncr_draft": _send_note,
     "version_notice": _send_note,
+    "schedule_sequence": _send_schedule,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
+    "production": ("jobId",),
+    "job_complete": ("jobId", "status"),
     "checksheet": ("measurements",),
     "clock_in": ("workcenterId", "accountId"),
     "clock_out": ("workcenterId",),
     "workcenter_status": ("workcenterId", "workcenterStatusId"),
     "ncr_draft": ("title", "body"),
     "version_notice": ("title", "body"),
+    "schedule_sequence": ("jobNo", "sequence"),
 }
 
 

@@ -30,6 +30,7 @@ DEFECT_REPORTED = "defect_reported"
 VERSION_PUBLISHED = "version_published"
 EXECUTION_COMPLETED = "execution_completed"
 WORK_ORDER_CLOSED = "work_order_closed"
+PRODUCTION_RECORDED = "production_recorded"
 ANDON_RAISED = "andon_raised"
 PUNCH_RECORDED = "punch_recorded"
 WORK_CENTER_STATUS_CHANGED = "work_center_status_changed"
@@ -47,6 +48,7 @@ KNOWN = frozenset(
         VERSION_PUBLISHED,
         EXECUTION_COMPLETED,
         WORK_ORDER_CLOSED,
+        PRODUCTION_RECORDED,
         ANDON_RAISED,
         PUNCH_RECORDED,
         WORK_CENTER_STATUS_CHANGED,

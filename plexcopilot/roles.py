@@ -11,11 +11,13 @@ from django.http import HttpRequest, HttpResponse
 OPERATOR = "operator"
 SUPERVISOR = "supervisor"
 QUALITY = "quality"
+PLANNER = "planner"
 ADMIN = "admin"
 ROLE_CHOICES = [
     (OPERATOR, "Operator"),
     (SUPERVISOR, "Supervisor"),
     (QUALITY, "Quality engineer"),
+    (PLANNER, "Production planner"),
     (ADMIN, "Plant admin"),
 ]
 

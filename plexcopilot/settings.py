@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "copilot",
     "languages",
     "plex",
+    "planning",
+    "labor_analytics",
 ]
 
 MIDDLEWARE = [
@@ -83,10 +85,31 @@ TEMPLATES = [
     },
 ]
 
+
+def _pool_check(conn: object) -> None:
+    """psycopg-pool's check on checkout: a cheap round trip, so a connection broken by an outage is replaced."""
+    from psycopg_pool import ConnectionPool
+
+    ConnectionPool.check_connection(conn)  # type: ignore[arg-type]
+
+
 # Database: embedded SQLite (WAL) unless DATABASE_URL names a real server.
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # Under ASGI every concurrent request holds its own connection; persistent connections (CONN_MAX_AGE > 0)
+    # are never given back. A pool per worker process (psycopg-pool) bounds them: DB_POOL_MAX_SIZE x workers
+    # (+ db_worker) must stay under PostgreSQL's max_connections (README "Deployment"). Past the cap a request
+    # waits DB_POOL_TIMEOUT_SECONDS for a connection, then gets the "busy, try again" page (HTTP 503).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if env_bool("DB_POOL", True):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DB_POOL_MIN_SIZE", 2),
+            "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+            "timeout": env_int("DB_POOL_TIMEOUT_SECONDS", 10),
+            "max_idle": env_int("DB_POOL_MAX_IDLE_SECONDS", 300),
+            # A connection left broken by an outage is found and replaced before a request gets it.
+            "check": _pool_check,
+        }
 else:
     DATABASES = {
         "default": {
@@ -109,11 +132,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer and cache: in-memory unless REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL")
+# channels_redis waits up to 5 s (BRPOP) for a message on an idle socket: the Redis client's socket timeout
+# must be longer, or every idle websocket is closed with 1011 when that wait times out in the client first.
+REDIS_SOCKET_TIMEOUT_SECONDS = env_int("REDIS_SOCKET_TIMEOUT_SECONDS", 30)
+REDIS_CONNECT_TIMEOUT_SECONDS = env_int("REDIS_CONNECT_TIMEOUT_SECONDS", 3)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("REDIS_PREFIX", "plexcopilot")},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                        "socket_keepalive": True,
+                        "health_check_interval": 15,
+                    }
+                ],
+                "prefix": env_str("REDIS_PREFIX", "plexcopilot"),
+            },
         }
     }
     CACHES = {
@@ -121,6 +159,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("REDIS_PREFIX", "plexcopilot"),
+            # A cache call during a Redis outage fails fast instead of hanging the request.
+            "OPTIONS": {"socket_timeout": 3, "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS},
         }
     }
 else:
@@ -129,6 +169,10 @@ else:
 
 # Background tasks: a database queue worked by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# `manage.py run_worker` (supervised): a worker silent this long is gone and its RUNNING tasks are re-queued;
+# a task running longer than the timeout is re-queued too (tasks are written to be safe to run again).
+WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 30)
+TASK_RUNNING_TIMEOUT_SECONDS = env_int("TASK_RUNNING_TIMEOUT_SECONDS", 900)
 
 AUTHENTICATION_BACKENDS = [
     "labor.auth.BadgePinBackend",
@@ -150,8 +194,14 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = env_int("DESK_SESSION_SECONDS", 9 * 3600)
 STATION_IDLE_TIMEOUT_SECONDS = env_int("STATION_IDLE_TIMEOUT_SECONDS", 300)
+# Roles whose badge + PIN can sign off a sign-off step (first-piece approval) at a station.
+STATION_SIGNOFF_ROLES = env_str("STATION_SIGNOFF_ROLES", "supervisor,quality,admin").split(",")
 BADGE_LOCKOUT_ATTEMPTS = env_int("BADGE_LOCKOUT_ATTEMPTS", 5)
 BADGE_LOCKOUT_SECONDS = env_int("BADGE_LOCKOUT_SECONDS", 60)
+# Wrong PINs from one place (station + address) across badges, and for one badge from anywhere, within the window.
+PIN_PLACE_ATTEMPTS = env_int("PIN_PLACE_ATTEMPTS", 15)
+PIN_BADGE_TOTAL_ATTEMPTS = env_int("PIN_BADGE_TOTAL_ATTEMPTS", 20)
+PIN_PLACE_WINDOW_SECONDS = env_int("PIN_PLACE_WINDOW_SECONDS", 900)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

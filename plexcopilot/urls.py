@@ -15,4 +15,6 @@ urlpatterns = [
     path("copilot/", include("copilot.urls")),
     path("labor/", include("labor.urls")),
     path("languages/", include("languages.urls")),
+    path("planning/", include("planning.urls")),
 ]
+handler500 = "plexcopilot.outage.server_error"

@@ -38,10 +38,23 @@ class DefectReport(models.Model):
     thumbnail = models.FileField(upload_to="defects/%Y/%m/thumbs/", blank=True)
     created_at = models.DateTimeField(db_index=True)
     plex_id = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="The reporting form's key: a retried report is one defect.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["part", "step_key", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="defect_reported_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Defect {self.pk} on {self.part} ({self.get_category_display()})"

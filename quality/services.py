@@ -14,7 +14,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from instructions.models import (
@@ -31,6 +31,7 @@ from instructions.models import (
     WorkOrderStatus,
 )
 from labor.models import Employee
+from plexcopilot import events
 from plexcopilot.services import audit_record
 from quality.models import (
     NCR,
@@ -68,8 +69,17 @@ def defect_report_create(
     category: str,
     quantity: int,
     photo: UploadedFile | None,
+    idempotency_key: str = "",
 ) -> DefectReport:
-    """File a defect against the exact work order, version and step. Raises PhotoRejected or DefectInvalid."""
+    """File a defect against the exact work order, version and step. Raises PhotoRejected or DefectInvalid.
+
+    A retry with the same idempotency key returns the report already filed. The photo files are written
+    before the row and removed again when the row does not commit, so a failed report leaves no files behind.
+    """
+    if idempotency_key:
+        existing = DefectReport.objects.filter(idempotency_key=idempotency_key, reported_by=reporter).first()
+        if existing is not None:
+            return existing
     description = description.strip()
     if not description:
         raise DefectInvalid("Describe the defect in a few words.")
@@ -93,28 +103,47 @@ def defect_report_create(
         description=description,
         quantity=quantity,
         created_at=timezone.now(),
+        idempotency_key=idempotency_key,
     )
     if clean is not None:
         name = uuid.uuid4().hex
         report.photo.save(f"{name}.jpg", ContentFile(clean.image), save=False)
         report.thumbnail.save(f"{name}.jpg", ContentFile(clean.thumbnail), save=False)
-    with transaction.atomic():
-        report.save()
-        audit_record(
-            actor=reporter.user,
-            action="defect.report",
-            obj=report,
-            summary=f"Defect reported on {work_order} step {step.order if step else '-'}: {description[:120]}",
-            data={
-                "work_order": work_order.number,
-                "version": execution.version_id,
-                "step": step.key if step else "",
-            },
-        )
-        ncr_open_from_defect(defect=report)
-        if step is not None:
-            feedback_check_enqueue(instruction_id=execution.version.instruction_id, step_key=step.key)
+    try:
+        with transaction.atomic():
+            report.save()
+            audit_record(
+                actor=reporter.user,
+                action="defect.report",
+                obj=report,
+                summary=f"Defect reported on {work_order} step {step.order if step else '-'}: {description[:120]}",
+                data={
+                    "work_order": work_order.number,
+                    "version": execution.version_id,
+                    "step": step.key if step else "",
+                },
+            )
+            ncr_open_from_defect(defect=report)
+            if step is not None:
+                feedback_check_enqueue(instruction_id=execution.version.instruction_id, step_key=step.key)
+    except BaseException as error:
+        _photo_files_remove(report)
+        if idempotency_key and isinstance(error, IntegrityError):
+            raced = DefectReport.objects.filter(idempotency_key=idempotency_key).first()
+            if raced is not None:
+                return raced  # the same retry landed first
+        raise
     return report
+
+
+def _photo_files_remove(report: DefectReport) -> None:
+    """Delete the photo files of a report whose row did not commit (never a file without its row)."""
+    for field_file in (report.photo, report.thumbnail):
+        if field_file and field_file.name:
+            try:
+                field_file.storage.delete(field_file.name)
+            except OSError:
+                logger.warning("Could not remove orphaned photo %s", field_file.name)
 
 
 # --- NCRs ---------------------------------------------------------------------------------------
@@ -493,6 +522,8 @@ def ncr_advance(*, ncr: NCR, user: Any) -> NCR:
         )
         if target == NCRStatus.ROOT_CAUSE:
             root_cause_warning_propose(ncr=ncr, user=user)
+        if target == NCRStatus.CLOSED:
+            events.publish(events.NCR_HISTORY_CHANGED, ncr_id=ncr.pk)
     return ncr
 
 
@@ -551,6 +582,7 @@ def ncr_history_import(*, lines: Iterable[str], actor: Any | None) -> ImportRepo
         created = NCR.objects.bulk_create(rows, ignore_conflicts=True)
         report.imported = len(created)
         if rows:
+            events.publish(events.NCR_HISTORY_CHANGED, imported=len(rows))  # the copilot indexes them
             audit_record(
                 actor=actor,
                 action="ncr.import",

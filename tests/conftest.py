@@ -84,3 +84,15 @@ def demo_plant(db):
     from instructions.demo import demo_plant_load
 
     return demo_plant_load()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup, django_db_blocker):
+    """With PostgreSQL's connection pool the pooled connections must go before the test database is dropped."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for conn in connections.all(initialized_only=True):
+            if hasattr(conn, "close_pool"):
+                conn.close_pool()

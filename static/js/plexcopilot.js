@@ -12,3 +12,126 @@
     if (Date.now() - last > (seconds + 2) * 1000) window.location.assign(body.dataset.idleUrl || "/");
   }, 5000);
 })();
+
+// Production behaviour (issue 11): failed submits say so and keep the entry, retries carry the same
+// idempotency key, and live sockets come back by themselves.
+(function () {
+  const body = document.body;
+
+  // --- Idempotency keys: one per filled-in form, reused by every retry of that submit. --------------------
+  // The server records each key once (Andon raise, defect report, step done), so a retry after a timeout or a
+  // 503 never creates a second call. A form re-rendered by a successful swap is a new element with a new key.
+  function newKey() {
+    const bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);  // works on plain-http plant networks too
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  function ensureKey(form) {
+    if (!form || (form.method || "").toLowerCase() !== "post") return;
+    let field = form.querySelector("input[name=idempotency_key]");
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "idempotency_key";
+      form.appendChild(field);
+    }
+    if (!field.value) field.value = newKey();
+  }
+  document.addEventListener("submit", (e) => ensureKey(e.target), true);
+  body.addEventListener("htmx:configRequest", (e) => {
+    const elt = e.detail.elt;
+    const form = elt && (elt.tagName === "FORM" ? elt : elt.closest && elt.closest("form"));
+    if (form && e.detail.verb === "post") {
+      ensureKey(form);
+      e.detail.parameters["idempotency_key"] = form.querySelector("input[name=idempotency_key]").value;
+    }
+  });
+
+  // --- Failed submits: a banner, the form left as typed. -----------------------------------------------------
+  const NOT_SAVED = "Not saved: the server could not be reached. What you typed is still here — press the button again.";
+  function banner(text) {
+    let el = document.getElementById("outage-banner");
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "outage-banner";
+      el.className = "outage-banner";
+      el.setAttribute("role", "alert");
+      el.setAttribute("data-testid", "outage-banner");
+      el.innerHTML = '<span></span><button type="button" class="btn btn-small">OK</button>';
+      el.querySelector("button").addEventListener("click", () => el.remove());
+      body.prepend(el);
+    }
+    el.querySelector("span").textContent = text;
+  }
+  body.addEventListener("htmx:responseError", (e) => {
+    const xhr = e.detail.xhr;
+    let text = NOT_SAVED;
+    if (xhr && xhr.status === 503) {
+      const holder = document.createElement("div");
+      holder.innerHTML = xhr.responseText || "";
+      const msg = holder.querySelector(".outage-message");
+      if (msg) text = msg.textContent.trim();
+    } else if (xhr && xhr.status === 429) {
+      text = "Too many attempts. Wait a minute, then try again.";
+    } else if (xhr && xhr.status >= 500) {
+      text = "Not saved: something went wrong on the server. What you typed is still here — try again; if it keeps failing, tell your supervisor.";
+    } else {
+      return;
+    }
+    banner(text);
+  });
+  body.addEventListener("htmx:sendError", () => banner(NOT_SAVED));
+  body.addEventListener("htmx:timeout", () => banner(NOT_SAVED));
+  body.addEventListener("htmx:afterRequest", (e) => {
+    const xhr = e.detail.xhr;
+    if (xhr && xhr.status < 500 && xhr.status !== 429 && xhr.status !== 0) {
+      const el = document.getElementById("outage-banner");
+      if (el) el.remove();
+    }
+  });
+
+  // --- Live sockets: reconnect on any close that was not ours; the server re-sends what was missed. -----------
+  // The ws extension only retries codes 1006/1011/1012/1013; a worker restart closes with 1001 (going away).
+  // On every (re)connect the consumers send the current state: the Andon board, the reload banner, the
+  // copilot conversation (and the answer still being written, when it completes).
+  body.addEventListener("htmx:wsClose", (e) => {
+    const elt = e.target;
+    const code = e.detail.event && e.detail.event.code;
+    if (!document.body.contains(elt)) return;
+    elt.classList.add("ws-offline");
+    if (code === 1000 || code >= 4000 || [1006, 1011, 1012, 1013].indexOf(code) >= 0) return;
+    const wrapper = e.detail.socketWrapper;
+    setTimeout(() => { if (document.body.contains(elt)) wrapper.reconnect(); }, 1000 + Math.random() * 2000);
+  });
+  body.addEventListener("htmx:wsOpen", (e) => e.target.classList.remove("ws-offline"));
+})();
+
+// Station run: the step strip follows the current step; a sheet re-rendered with an error opens again.
+(function () {
+  function settle(root) {
+    const current = (root || document).querySelector(".strip-step.is-current");
+    if (current) current.scrollIntoView({ block: "nearest", inline: "center" });
+    (root || document).querySelectorAll("[popover][data-open]").forEach((el) => {
+      if (el.showPopover && !el.matches(":popover-open")) el.showPopover();
+    });
+    // Focus the reading field for wedge gauges without scrolling the step's title away.
+    const field = (root || document).querySelector("[data-autofocus]");
+    if (field && !document.querySelector(":popover-open")) field.focus({ preventScroll: true });
+  }
+  document.addEventListener("DOMContentLoaded", () => settle(document));
+  document.addEventListener("htmx:afterSettle", (event) => settle(event.target));
+})();
+
+// Copilot: "thinking" shows the moment a question leaves the tablet, before the server says anything.
+(function () {
+  const thinking = () => document.getElementById("copilot-thinking");
+  document.addEventListener("htmx:wsBeforeSend", (event) => {
+    const form = event.target.closest && event.target.closest("[data-copilot-form]");
+    const el = thinking();
+    if (form && el) el.hidden = false;
+  });
+  document.addEventListener("htmx:wsAfterMessage", () => {
+    const el = thinking();
+    if (el) el.hidden = true;
+  });
+})();

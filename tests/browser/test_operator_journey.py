@@ -48,7 +48,7 @@ def test_it_takes_an_operator_from_sign_in_to_a_defect_report(live_server, demo_
     assert page.locator(".why").is_visible()
     assert page.locator(".measure-highlight").is_visible()
     page.get_by_test_id("measure").fill("210")
-    page.get_by_role("button", name="Record").click()
+    page.get_by_test_id("record").click()
     out = page.get_by_test_id("out-of-spec")
     out.wait_for()
     assert "OUT OF SPEC" in out.inner_text() and "165–195 N·m" in out.inner_text()
@@ -56,19 +56,19 @@ def test_it_takes_an_operator_from_sign_in_to_a_defect_report(live_server, demo_
     page.get_by_test_id("done").click()
     page.get_by_text("The last reading is out of spec").wait_for()
     page.get_by_test_id("measure").fill("181")
-    page.get_by_role("button", name="Record").click()
+    page.get_by_test_id("record").click()
     page.locator(".readings .ok").wait_for()
     page.get_by_test_id("done").click()
     page.wait_for_url("**/5/")
 
     # Flag step 5 as unclear.
-    page.get_by_text("? Step unclear").click()
+    page.get_by_test_id("unclear").click()
     page.locator("textarea[name=comment]").fill("Which slug chute — left or right?")
     page.get_by_test_id("flag").click()
     page.get_by_text("step flagged as unclear").wait_for()
 
     # A defect with a photo from the tablet camera (file chooser here).
-    page.get_by_text("Report defect + photo").click()
+    page.get_by_test_id("defect").click()
     page.locator("select[name=category]").select_option("surface")
     page.locator("textarea[name=description]").fill("Split at the flange corner on 2 pcs")
     page.locator("input[name=quantity]").fill("2")

@@ -51,7 +51,7 @@ def test_a_supervisor_signs_a_change_and_the_station_gets_it(demo_plant, asgi_se
     with station.expect_websocket(predicate=lambda ws: "/ws/instructions/" in ws.url):
         station.get_by_test_id("scan").press("Enter")
     station.wait_for_url("**/station/run/**/1/")
-    assert "Version 1" in station.locator(".rail-head").inner_text()
+    assert "Version 1" in station.locator(".strip-head").inner_text()
     assert not station.get_by_test_id("reload-banner").is_visible()
 
     # The supervisor signs in at a desk and opens the queue from the dashboard.
@@ -98,8 +98,8 @@ def test_a_supervisor_signs_a_change_and_the_station_gets_it(demo_plant, asgi_se
     station.get_by_test_id("scan").fill("WO-24130-10")
     station.get_by_test_id("scan").press("Enter")
     station.wait_for_url("**/station/run/**/1/")
-    assert "Version 2" in station.locator(".rail-head").inner_text()
-    station.locator(".rail-step", has_text="Inspect pilots").click()
+    assert "Version 2" in station.locator(".strip-head").inner_text()
+    station.locator(".strip-step[title^='Inspect pilots']").click()
     station.locator("h1", has_text="Inspect pilots").wait_for()
     assert (
         "Replace any chipped pierce punch before the first hit." in station.locator(".step-text").inner_text()

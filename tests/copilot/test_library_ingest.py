@@ -83,7 +83,7 @@ class TestBuildIndex:
 
 
 class TestClosedNcrs:
-    def test_closed_ncrs_are_indexed_automatically_and_open_ones_are_not(self, library):
+    def test_closed_ncrs_are_indexed_in_the_background_and_open_ones_are_not(self, library):
         from django.utils import timezone
 
         from copilot.retrieval import SearchFilter
@@ -100,9 +100,53 @@ class TestClosedNcrs:
         NCR.objects.create(
             number="NCR-T2", status="open", description="Weld nut cross-threaded again.", **common
         )
+        from copilot.tasks import knowledge_index_task
+
+        assert "1 NCRs indexed" in knowledge_index_task.call()  # the worker's job, never the question's
         answer = knowledge_answer(
             question="weld nut cross-threaded spare gauge set", search_filter=SearchFilter()
         )
         assert answer.citations[0].title == "NCR-T1 closed NCR — BRK-2040"
         assert "GG-10" in answer.text
         assert not KnowledgeDocument.objects.filter(title__startswith="NCR-T2").exists()
+
+
+class TestIndexingOffTheQuestionPath:
+    def test_an_import_queues_background_indexing_and_questions_never_index(
+        self, library, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        from django.tasks import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        from copilot import services
+        from copilot.retrieval import SearchFilter
+        from copilot.tasks import knowledge_index_task
+        from quality.services import ncr_history_import
+
+        csv_text = (
+            "id,date,part,operation,description,category,root_cause_code,corrective_action\n"
+            "NCR-BG1,2026-01-05,BRK-2040,20,Weld nut cross-threaded,weld,THREAD,Gauge GG-10 on every part\n"
+            "NCR-BG2,2026-01-06,BRK-2040,20,Weld nut spun,weld,THREAD,Gauge GG-11 on every part\n"
+        )
+        for _ in range(2):  # a second import while the first run still waits queues nothing more
+            with django_capture_on_commit_callbacks(execute=True):
+                report = ncr_history_import(lines=csv_text.splitlines(True), actor=None)
+        assert report.errors == []
+        queued = DBTaskResult.objects.filter(task_path=knowledge_index_task.module_path)
+        assert queued.filter(status=TaskResultStatus.READY).count() == 1
+
+        def no_indexing(**kwargs):
+            raise AssertionError("a question must not index")
+
+        monkeypatch.setattr(services, "ncrs_index", no_indexing)
+        monkeypatch.setattr(services, "instruction_versions_index", no_indexing)
+        before = services.knowledge_answer(
+            question="weld nut cross-threaded gauge", search_filter=SearchFilter()
+        )
+        assert all(not c.title.startswith("NCR-BG") for c in before.citations)  # the current index, meanwhile
+        monkeypatch.undo()
+        assert "2 NCRs indexed" in knowledge_index_task.call()
+        after = services.knowledge_answer(
+            question="weld nut cross-threaded gauge GG-10", search_filter=SearchFilter()
+        )
+        assert any(c.title.startswith("NCR-BG1") for c in after.citations)

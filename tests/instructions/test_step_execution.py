@@ -101,9 +101,11 @@ class TestStepCompletion:
         url = start(client, "WO-1-10")
         client.post(url + "done/")
         client.post(at(url, 2) + "measure/", {"value": "26"})
-        for order in (2, 3, 4):
+        for order in (2, 3):
             assert client.post(at(url, order) + "done/").status_code == 200
+        last = client.post(at(url, 4) + "done/")
         execution = Execution.objects.get()
+        assert last.status_code == 302 and last["Location"] == f"/station/run/{execution.pk}/closeout/"
         assert execution.status == ExecutionStatus.COMPLETE
         assert "All steps are done" in client.get(url).content.decode()
 

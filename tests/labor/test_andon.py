@@ -108,6 +108,7 @@ async def _pushes_a_new_call(plant):
     communicator = await sync_to_async(ws_for)(plant.supervisor)
     connected, _ = await communicator.connect()
     assert connected
+    assert "No open calls" in await communicator.receive_from(timeout=5)  # the board as it is, on connect
     await sync_to_async(andon_raise)(station=plant.station, employee=plant.certified, category="safety",
                                      note="Guard door latch broken")  # fmt: skip
     html = await communicator.receive_from(timeout=5)
@@ -124,6 +125,7 @@ async def _routes_quality_calls(plant):
     communicator = await sync_to_async(ws_for)(plant.quality)
     connected, _ = await communicator.connect()
     assert connected
+    assert 'id="andon-board"' in await communicator.receive_from(timeout=5)
     await sync_to_async(andon_raise)(station=plant.station, employee=plant.certified, category="maintenance",
                                      note="Hydraulic leak")  # fmt: skip
     assert await communicator.receive_nothing(timeout=0.5)

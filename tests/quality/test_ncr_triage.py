@@ -7,6 +7,7 @@ from django_tasks_db.models import DBTaskResult
 
 from instructions.models import Execution, Step, WorkOrder
 from labor.models import Employee
+from plexcopilot.models import WorkerHeartbeat
 from quality.models import NCR, DraftStatus, NCRSource
 from quality.services import defect_report_create
 from tests.quality.conftest import desk_client, run_worker
@@ -66,6 +67,7 @@ class TestNcrTriage:
             defect=report_defect("WO-24117-20", 11, "Weld nut spun at 41 N·m in proof torque")
         )
         client = desk_client("300301")
+        WorkerHeartbeat.objects.create(worker_id="worker-1", seen_at=timezone.now())  # a worker is running
         page = client.get(f"/quality/ncrs/{ncr.pk}/").content.decode()
         assert "Drafting…" in page and 'hx-trigger="every 2s"' in page
         assert "Still waiting for the background worker" not in page
@@ -85,6 +87,7 @@ class TestNcrTriage:
         ncr.triage.refresh_from_db()
         assert ncr.triage.status == DraftStatus.PENDING
         DBTaskResult.objects.filter(id=ncr.triage.task_id).update(status="RUNNING")
+        WorkerHeartbeat.objects.create(worker_id="worker-1", seen_at=timezone.now())  # the worker is back
         page = desk_client("300301").get(f"/quality/ncrs/{ncr.pk}/").content.decode()
         assert (
             "Drafting…" in page and "Still waiting for the background worker" not in page

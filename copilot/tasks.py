@@ -1,0 +1,27 @@
+"""Background indexing (django-tasks-db, worked by `manage.py run_worker`): imports, uploads and publishes queue
+incremental index work here, so questions never wait for it and keep being answered from the current index."""
+
+from django.tasks import TaskResultStatus, task
+
+
+@task()
+def knowledge_index_task() -> str:
+    """Index what is new since the last run: published instruction versions and closed NCRs."""
+    from copilot.services import instruction_versions_index, ncrs_index
+
+    versions = instruction_versions_index()
+    ncrs = ncrs_index()
+    return f"{versions} instruction versions, {ncrs} NCRs indexed"
+
+
+def knowledge_index_enqueue(**_payload: object) -> bool:
+    """Queue one incremental index run unless one is already waiting (a domain-event handler); True if queued."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=knowledge_index_task.module_path, status=TaskResultStatus.READY
+    ).exists()
+    if waiting:
+        return False
+    knowledge_index_task.enqueue()
+    return True

@@ -1,0 +1,92 @@
+"""Station screens around a run: close-out with quantities, the hand-off to a second operator, a new run."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from instructions import closeout, services
+from instructions.forms import CloseOutForm, ScanForm
+from instructions.models import Execution, ExecutionStatus, ScrapReason, StepCompletion, WorkOrder
+from instructions.scoping import execution_for_station
+from instructions.services import StationError
+from instructions.views import open_work_orders, station_required
+
+
+def _run(request: HttpRequest, pk: int) -> Execution:
+    """The run, only for a station of its work order's work center (403 from any other)."""
+    return execution_for_station(pk, request.station)  # type: ignore[attr-defined]
+
+
+def closeout_context(execution: Execution, **extra: object) -> dict[str, object]:
+    completions = (
+        StepCompletion.objects.filter(execution=execution)
+        .select_related("step", "completed_by")
+        .order_by("step__order")
+    )
+    good, scrap = closeout.work_order_reported(work_order=execution.work_order)
+    return {
+        "execution": execution,
+        "report": getattr(execution, "production", None),
+        "completions": completions,
+        "handoffs": execution.handoffs.select_related("from_employee", "to_employee"),
+        "reported_good": good,
+        "reported_scrap": scrap,
+        "remaining": max(execution.work_order.quantity - good, 0),
+        "reasons": ScrapReason.choices,
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@station_required
+def station_closeout(request: HttpRequest, pk: int) -> HttpResponse:
+    execution = _run(request, pk)
+    if execution.status != ExecutionStatus.COMPLETE:
+        return redirect("station-step", execution.pk, execution.current_order)
+    form = CloseOutForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if not form.is_valid():
+                raise StationError(gettext("Enter whole numbers of parts, 0 or more."))
+            closeout.execution_close_out(
+                execution=execution,
+                employee=request.employee,  # type: ignore[attr-defined]
+                station=request.station,  # type: ignore[attr-defined]
+                good=form.cleaned_data["good"],
+                scrap=form.cleaned_data["scrap"] or 0,
+                scrap_reason=form.cleaned_data["scrap_reason"],
+            )
+        except StationError as error:
+            context = closeout_context(execution, form=form, error=str(error))
+            return render(request, "station/closeout.html", context, status=422)
+        execution.refresh_from_db()
+        execution.work_order.refresh_from_db()
+        return redirect("station-closeout", execution.pk)
+    return render(request, "station/closeout.html", closeout_context(execution, form=form))
+
+
+@require_POST
+@station_required
+def station_handoff(request: HttpRequest, pk: int) -> HttpResponse:
+    execution = _run(request, pk)
+    closeout.execution_hand_off(execution=execution, to_employee=request.employee, station=request.station)  # type: ignore[attr-defined]
+    return redirect("station-step", execution.pk, execution.current_order)
+
+
+@require_POST
+@station_required
+def station_new_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """An explicit new run of a work order whose last run is finished and closed out."""
+    work_order = get_object_or_404(WorkOrder.objects.select_related("operation__work_center", "part"), pk=pk)
+    try:
+        services.work_order_scan(raw=work_order.barcode, station=request.station)  # type: ignore[attr-defined]
+        last = Execution.objects.filter(work_order=work_order).first()
+        if last is not None and last.status == ExecutionStatus.COMPLETE and not hasattr(last, "production"):
+            return redirect("station-closeout", last.pk)
+        execution = services.execution_start(work_order=work_order, employee=request.employee, new_run=True)  # type: ignore[attr-defined]
+    except StationError as error:
+        context = {"form": ScanForm(), "work_orders": open_work_orders(request.station), "error": str(error)}  # type: ignore[attr-defined]
+        return render(request, "station/home.html", context, status=422)
+    return redirect(reverse("station-step", args=[execution.pk, execution.current_order]))

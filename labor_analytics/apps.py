@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class LaborAnalyticsConfig(AppConfig):
+    name = "labor_analytics"
+    verbose_name = "Labor analytics: costs, variances, forecasts, misapplied codes, scores"
+
+    def ready(self) -> None:
+        from labor_analytics.costs import on_punch_recorded
+        from plexcopilot import events
+
+        events.subscribe(events.PUNCH_RECORDED, on_punch_recorded)

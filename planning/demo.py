@@ -1,0 +1,105 @@
+"""A week of demo jobs over the demo plant's work centers: routings with setups, a changeover matrix between
+bracket families, alternative press, two-shift calendar with breaks, a PM window — and a released first plan.
+
+Idempotent: reloading replaces the demo jobs, calendar and plans (never anything outside the demo)."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from instructions.models import Operation, Part, WorkCenter
+from planning.models import Changeover, Downtime, DowntimeKind, Plan, PlanJob, RoutingTime
+from planning.release import plan_release_system
+from planning.whatif import schedule_build
+
+EXTRA_PARTS = [  # number, name, family — bracket variants that share the press and the projection welder
+    ("BRK-2041", "Seat-track bracket, left hand", "BRK-LH"),
+    ("BRK-2060", "Heavy tow bracket", "BRK-HVY"),
+]
+ROUTING = {  # (part, sequence): (setup minutes, run minutes per unit, family, alternatives)
+    ("BRK-2040", 10): (45, "0.40", "BRK-RH", ["PRS-200"]),
+    ("BRK-2040", 20): (20, "0.50", "BRK-RH", []),
+    ("BRK-2041", 10): (45, "0.40", "BRK-LH", ["PRS-200"]),
+    ("BRK-2041", 20): (20, "0.50", "BRK-LH", []),
+    ("BRK-2060", 10): (60, "0.60", "BRK-HVY", ["PRS-200"]),
+    ("BRK-2060", 20): (30, "0.70", "BRK-HVY", []),
+    ("HSG-3315", 10): (40, "1.50", "HSG", []),
+    ("HSG-3315", 20): (15, "0.60", "HSG", []),
+    ("ASM-7730", 10): (30, "1.20", "LATCH", []),
+    ("ASM-7730", 20): (20, "0.80", "LATCH", []),
+}
+CHANGEOVERS = [
+    ("BRK-RH", "BRK-LH", 40), ("BRK-LH", "BRK-RH", 40), ("BRK-RH", "BRK-HVY", 90), ("BRK-HVY", "BRK-RH", 75),
+    ("BRK-LH", "BRK-HVY", 90), ("BRK-HVY", "BRK-LH", 75),
+]  # fmt: skip
+# (part, quantity, due: days from today, hour, priority)
+JOBS = [
+    ("BRK-2040", 600, 1, 14, 1), ("BRK-2041", 500, 1, 20, 1), ("HSG-3315", 160, 1, 18, 1), ("ASM-7730", 200, 1, 21, 2),
+    ("BRK-2060", 300, 2, 14, 1), ("BRK-2040", 500, 2, 20, 1), ("HSG-3315", 180, 2, 21, 1), ("ASM-7730", 240, 2, 21, 1),
+    ("BRK-2041", 600, 3, 14, 1), ("BRK-2040", 400, 3, 20, 2), ("HSG-3315", 150, 3, 21, 1), ("ASM-7730", 220, 3, 21, 1),
+    ("BRK-2060", 350, 4, 14, 1), ("BRK-2041", 450, 4, 20, 1), ("HSG-3315", 170, 4, 21, 1), ("ASM-7730", 260, 4, 21, 1),
+    ("BRK-2040", 550, 5, 16, 1), ("HSG-3315", 140, 5, 21, 1),
+]  # fmt: skip
+SHIFT_START, SHIFT_END = 6, 22  # two shifts; the plant is closed overnight
+BREAKS = [(12, 0, 30), (18, 0, 30)]  # hour, minute, minutes
+
+
+def demo_schedule_load(*, now: datetime.datetime | None = None, time_limit: float = 10.0) -> dict[str, int]:
+    now = now or timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    with transaction.atomic():
+        brk = Part.objects.filter(number="BRK-2040").first()
+        if brk is None:
+            raise RuntimeError("Load the demo plant first (manage.py load_demo_plant).")
+        for number, name, _family in EXTRA_PARTS:
+            part, _ = Part.objects.update_or_create(number=number, revision="A", defaults={"name": name})
+            for op in brk.operations.all():
+                Operation.objects.update_or_create(part=part, sequence=op.sequence, defaults={
+                    "name": op.name, "work_center": op.work_center, "required_certification": op.required_certification,
+                })  # fmt: skip
+        centers = {wc.code: wc for wc in WorkCenter.objects.all()}
+        for (number, seq), (setup, run, family, alts) in ROUTING.items():
+            op = Operation.objects.filter(part__number=number, sequence=seq).first()
+            if op is None:
+                continue
+            timing, _ = RoutingTime.objects.update_or_create(operation=op, defaults={
+                "setup_minutes": setup, "run_minutes_per_unit": Decimal(run), "family": family})  # fmt: skip
+            timing.alternatives.set([centers[c] for c in alts if c in centers])
+        for a, b, minutes in CHANGEOVERS:
+            Changeover.objects.update_or_create(from_family=a, to_family=b, defaults={"minutes": minutes})
+        Plan.objects.all().delete()
+        PlanJob.objects.filter(number__startswith="DEMO-").delete()
+        PlanJob.objects.filter(number__startswith="RUSH-").delete()
+        Downtime.objects.all().delete()
+        parts = {p.number: p for p in Part.objects.all()}
+        for n, (number, qty, days, hour, priority) in enumerate(JOBS, start=1):
+            PlanJob.objects.create(number=f"DEMO-{n:03d}", part=parts[number], quantity=qty, priority=priority,
+                                   due=today + datetime.timedelta(days=days, hours=hour))  # fmt: skip
+        downtime = []
+        for d in range(-1, 9):
+            day = today + datetime.timedelta(days=d)
+            for wc in centers.values():
+                if day.weekday() >= 5:  # weekend: closed
+                    downtime.append(Downtime(work_center=wc, kind=DowntimeKind.CLOSED, start=day,
+                                             end=day + datetime.timedelta(days=1), note="Weekend"))  # fmt: skip
+                    continue
+                downtime.append(Downtime(work_center=wc, kind=DowntimeKind.CLOSED, start=day,
+                                         end=day + datetime.timedelta(hours=SHIFT_START), note="No shift"))  # fmt: skip
+                downtime.append(Downtime(work_center=wc, kind=DowntimeKind.CLOSED,
+                                         start=day + datetime.timedelta(hours=SHIFT_END),
+                                         end=day + datetime.timedelta(days=1), note="No shift"))  # fmt: skip
+                for hour, minute, length in BREAKS:
+                    start = day + datetime.timedelta(hours=hour, minutes=minute)
+                    downtime.append(Downtime(work_center=wc, kind=DowntimeKind.BREAK, start=start,
+                                             end=start + datetime.timedelta(minutes=length), note="Break"))  # fmt: skip
+        pm_day = today + datetime.timedelta(days=2)
+        if "PRS-400" in centers:
+            downtime.append(Downtime(work_center=centers["PRS-400"], kind=DowntimeKind.PM,
+                                     start=pm_day + datetime.timedelta(hours=6), end=pm_day + datetime.timedelta(hours=10),
+                                     note="Die and hydraulics PM"))  # fmt: skip
+        Downtime.objects.bulk_create(downtime)
+    plan = schedule_build(now=now, time_limit=time_limit, label="Weekly plan")
+    plan_release_system(plan=plan, reason="demo loader", now=now)
+    return {"jobs": len(JOBS), "downtime windows": len(downtime), "slots": plan.slots.count()}

@@ -1,0 +1,99 @@
+"""Release a scenario with an e-signature: versioned, audited, written back to Plex, announced to stations."""
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from instructions.governance import SignatureRefused, reauthenticate
+from planning.models import Plan, PlanStatus
+from plex.services import outbox_enqueue
+from plexcopilot import events
+from plexcopilot.roles import ADMIN, PLANNER, SUPERVISOR, user_role
+from plexcopilot.services import audit_chain_lock, audit_record
+
+RELEASE_ROLES = {PLANNER, SUPERVISOR, ADMIN}
+
+
+def plan_hash(plan: Plan) -> str:
+    rows = [
+        [s.job.number, s.operation.sequence, s.work_center.code, s.start.isoformat(), s.end.isoformat()]
+        for s in plan.slots.select_related("job", "operation", "work_center").order_by(
+            "job__number", "operation__sequence"
+        )
+    ]
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def plan_release(
+    *, plan: Plan, user: Any, password: str = "", badge: str = "", pin: str = "", now: Any = None
+) -> Plan:
+    """Sign and release `plan`. Raises SignatureRefused (logged) when the role or re-authentication fails
+    or the plan is no longer a scenario."""
+    try:
+        if user_role(user) not in RELEASE_ROLES:
+            raise SignatureRefused("Only planners, supervisors and admins release schedules.")
+        method = reauthenticate(user=user, password=password, badge=badge, pin=pin)
+    except SignatureRefused as error:
+        audit_record(actor=user, action="schedule.release_refused", obj=plan,
+                     summary=f"Schedule release refused for {plan.label}: {error}")  # fmt: skip
+        raise
+    return _release(plan=plan, user=user, method=method, now=now or timezone.now())
+
+
+def plan_release_system(*, plan: Plan, reason: str, now: Any = None) -> Plan:
+    """Release without a person (the demo loader's first plan); audited as such, never from a view."""
+    return _release(plan=plan, user=None, method=f"system: {reason}"[:20], now=now or timezone.now())
+
+
+def _release(*, plan: Plan, user: Any, method: str, now: Any) -> Plan:
+    with transaction.atomic():
+        audit_chain_lock()
+        claimed = Plan.objects.filter(pk=plan.pk, status=PlanStatus.DRAFT).update(status=PlanStatus.RELEASED)
+        if not claimed:
+            raise SignatureRefused(
+                "This scenario is no longer open (another one was released or it was replaced)."
+            )
+        previous = Plan.objects.filter(status=PlanStatus.RELEASED).exclude(pk=plan.pk)
+        previous_versions = list(previous.values_list("version", flat=True))
+        previous.update(status=PlanStatus.SUPERSEDED)
+        Plan.objects.filter(status=PlanStatus.DRAFT, base=plan.base).exclude(pk=plan.pk).update(
+            status=PlanStatus.DISCARDED
+        )
+        version = (Plan.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+        plan.refresh_from_db()
+        plan.version, plan.released_at, plan.released_by, plan.signature_method = version, now, user, method
+        plan.content_hash = plan_hash(plan)
+        plan.save(update_fields=["version", "released_at", "released_by", "signature_method", "content_hash"])
+        items = _writeback(plan)
+        audit_record(actor=user, action="schedule.release", obj=plan,
+                     summary=f"Schedule v{version} released ({plan.label}) — {method}",
+                     data={"version": version, "content_hash": plan.content_hash, "method": method,
+                           "supersedes": previous_versions, "trigger": plan.trigger, "kpis": plan.kpis,
+                           "outbox_items": items})  # fmt: skip
+        events.publish(events.SCHEDULE_RELEASED, plan_id=plan.pk, version=version)
+    return plan
+
+
+def _writeback(plan: Plan) -> int:
+    """One Plex write-back per job: its priority and, per work center, its place in the sequence."""
+    jobs: dict[str, dict[str, Any]] = {}
+    position: dict[int, int] = {}
+    for slot in plan.slots.select_related("job", "work_center", "operation").order_by("start"):
+        position[slot.work_center_id] = position.get(slot.work_center_id, 0) + 1
+        entry = jobs.setdefault(slot.job.number, {"jobNo": slot.job.number, "priority": slot.job.priority,
+                                                  "sequence": [], "scheduleVersion": plan.version})  # fmt: skip
+        entry["sequence"].append({
+            "operation": slot.operation.sequence, "workcenter": slot.work_center.plex_workcenter_id or slot.work_center.code,
+            "position": position[slot.work_center_id], "start": slot.start.isoformat(), "end": slot.end.isoformat(),
+        })  # fmt: skip
+    count = 0
+    for number, payload in jobs.items():
+        if outbox_enqueue(
+            kind="schedule_sequence", payload=payload, idempotency_key=f"schedule-v{plan.version}-{number}"
+        ):
+            count += 1
+    return count

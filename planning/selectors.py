@@ -1,0 +1,46 @@
+"""Read side of planning: the released plan, scenarios, each work center's dispatch list (a station's next jobs)."""
+
+import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from planning.models import Downtime, Plan, PlanSlot, PlanStatus
+
+
+def plan_released() -> Plan | None:
+    return Plan.objects.filter(status=PlanStatus.RELEASED).order_by("-version").first()
+
+
+def scenarios_open() -> QuerySet[Plan]:
+    return Plan.objects.filter(status=PlanStatus.DRAFT).order_by("-created_at", "rank")
+
+
+def plan_history(limit: int = 10) -> QuerySet[Plan]:
+    return Plan.objects.exclude(version=None).order_by("-version")[:limit]
+
+
+def dispatch_list(
+    work_center_id: int, *, now: datetime.datetime | None = None, limit: int = 10
+) -> list[PlanSlot]:
+    """The released plan's operations at a work center that have not ended yet, in sequence order."""
+    plan = plan_released()
+    if plan is None:
+        return []
+    now = now or timezone.now()
+    return list(
+        plan.slots.filter(work_center_id=work_center_id, end__gt=now)
+        .select_related("job", "job__part", "operation")
+        .order_by("start")[:limit]
+    )
+
+
+def next_jobs_for_station(
+    station: object, *, now: datetime.datetime | None = None, limit: int = 3
+) -> list[PlanSlot]:
+    """What a station's "next job" list shows: its work center's dispatch list."""
+    return dispatch_list(station.work_center_id, now=now, limit=limit)  # type: ignore[attr-defined]
+
+
+def downtime_between(start: datetime.datetime, end: datetime.datetime) -> QuerySet[Downtime]:
+    return Downtime.objects.filter(end__gt=start, start__lt=end).select_related("work_center")

@@ -1,0 +1,321 @@
+"""The plant scheduler: flexible job shop with sequence-dependent setups, downtime, operators and due dates.
+
+Pure data in, pure data out (minutes from the plan's origin), so it is tested without a database. CP-SAT model:
+one optional interval per (operation, eligible work center) with exactly one present; per work center an
+`add_no_overlap` over the present intervals and the fixed downtime windows, plus an `add_circuit` whose arcs
+carry the changeover between part families; a cumulative per certification whose capacity is the number of
+certified operators; release times from material. Objective, lexicographic by weights: weighted tardiness, then
+changeovers, then (optionally) operations moved from the current plan, then makespan. `dispatch` is the greedy
+fallback (earliest due date, priority first) that answers at once when the solver has no time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+
+@dataclass
+class Task:
+    job: str
+    index: int  # position in the job's routing
+    options: dict[str, int]  # work center -> run minutes
+    family: str = ""
+    setup: int = 0  # first-piece setup when the family changes
+    due: int | None = None  # only on the job's last task
+    weight: int = 1
+    release: int = 0
+    certification: str = ""
+    fixed: tuple[str, int] | None = None  # (work center, start) of started / frozen work
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.job, self.index)
+
+
+@dataclass
+class Problem:
+    tasks: list[Task]
+    downtime: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    changeover: dict[tuple[str, str], int] = field(default_factory=dict)
+    operators: dict[str, int] = field(default_factory=dict)  # certification -> how many may run at once
+    horizon: int = 7 * 24 * 60
+
+    def setup_between(self, a: Task | None, b: Task) -> int:
+        if a is None or a.family == b.family:
+            return 0 if a is not None else b.setup
+        return self.changeover.get((a.family, b.family), b.setup)
+
+
+@dataclass
+class Assignment:
+    work_center: str
+    setup_start: int
+    start: int
+    end: int
+
+
+@dataclass
+class Solution:
+    assignments: dict[tuple[str, int], Assignment]
+    status: str
+    seconds: float
+    kpis: dict[str, float] = field(default_factory=dict)
+
+
+def _by_job(problem: Problem) -> dict[str, list[Task]]:
+    jobs: dict[str, list[Task]] = {}
+    for task in sorted(problem.tasks, key=lambda t: t.key):
+        jobs.setdefault(task.job, []).append(task)
+    return jobs
+
+
+def kpis(problem: Problem, assignments: dict[tuple[str, int], Assignment], current=None) -> dict[str, float]:
+    """Late jobs, weighted and total tardiness (h), changeovers, makespan (h), operations moved vs `current`."""
+    late = tardiness = weighted = 0
+    for tasks in _by_job(problem).values():
+        last = tasks[-1]
+        if last.due is not None and last.key in assignments:
+            over = max(0, assignments[last.key].end - last.due)
+            late += over > 0
+            tardiness += over
+            weighted += over * last.weight
+    changeovers = 0
+    for seq in _sequences(assignments).values():
+        tasks = {t.key: t for t in problem.tasks}
+        changeovers += sum(
+            1 for a, b in zip(seq, seq[1:], strict=False) if tasks[a].family != tasks[b].family
+        )
+    moved = 0
+    if current:
+        for key, slot in assignments.items():
+            before = current.get(key)
+            if before is not None and (before.work_center != slot.work_center):
+                moved += 1
+        old_seq, new_seq = _sequences(current), _sequences(assignments)
+        for wc, seq in new_seq.items():
+            old = [k for k in old_seq.get(wc, []) if k in seq]
+            same = [k for k in seq if k in old]
+            moved += len(same) - _lcs(old, same)
+    makespan = max((a.end for a in assignments.values()), default=0)
+    return {
+        "late_jobs": late,
+        "tardiness_h": round(tardiness / 60, 1),
+        "weighted_tardiness_h": round(weighted / 60, 1),
+        "changeovers": changeovers,
+        "makespan_h": round(makespan / 60, 1),
+        "moved": moved,
+    }
+
+
+def _lcs(a: list, b: list) -> int:
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for i, y in enumerate(b):
+            cur.append(prev[i] + 1 if x == y else max(prev[i + 1], cur[i]))
+        prev = cur
+    return prev[-1]
+
+
+def _sequences(assignments: dict[tuple[str, int], Assignment]) -> dict[str, list[tuple[str, int]]]:
+    seqs: dict[str, list[tuple[str, int]]] = {}
+    for key, a in sorted(assignments.items(), key=lambda kv: (kv[1].start, kv[0])):
+        seqs.setdefault(a.work_center, []).append(key)
+    return seqs
+
+
+# -- dispatching-rule fallback -------------------------------------------------------------------------------
+
+
+def dispatch(problem: Problem, now: int = 0) -> Solution:
+    """List scheduling: among ready operations take the highest priority, then earliest due date; put it on
+    the eligible work center where it finishes first, after downtime and the changeover."""
+    t0 = time.perf_counter()
+    jobs = _by_job(problem)
+    due = {j: max((t.due or problem.horizon) for t in ts) for j, ts in jobs.items()}
+    busy: dict[str, list[tuple[int, int]]] = {wc: list(w) for wc, w in problem.downtime.items()}
+    last: dict[str, Task | None] = {}
+    out: dict[tuple[str, int], Assignment] = {}
+    ready = {j: 0 for j in jobs}
+    nxt = {j: 0 for j in jobs}
+    for task in sorted((t for t in problem.tasks if t.fixed), key=lambda t: t.fixed[1]):
+        wc, s = task.fixed
+        d = task.options.get(wc, min(task.options.values()))
+        out[task.key] = Assignment(wc, s, s, s + d)
+        busy.setdefault(wc, []).append((s, s + d))
+        last[wc] = task
+        nxt[task.job] = max(nxt[task.job], task.index + 1)
+        ready[task.job] = max(ready[task.job], s + d)
+    while True:
+        candidates = [jobs[j][nxt[j]] for j in jobs if nxt[j] < len(jobs[j])]
+        if not candidates:
+            break
+        task = min(candidates, key=lambda t: (-t.weight, due[t.job], t.key))
+        best = None
+        for wc, d in task.options.items():
+            setup = problem.setup_between(last.get(wc), task)
+            t = max(ready[task.job], task.release, now)
+            for s, e in sorted(busy.get(wc, [])):
+                if t + setup + d <= s:
+                    break
+                t = max(t, e)
+            if best is None or t + setup + d < best[1] + best[2] + d:
+                best = (wc, t, setup, d)
+        wc, t, setup, d = best
+        out[task.key] = Assignment(wc, t, t + setup, t + setup + d)
+        busy.setdefault(wc, []).append((t, t + setup + d))
+        last[wc] = task
+        ready[task.job] = t + setup + d
+        nxt[task.job] += 1
+    return Solution(out, "DISPATCH", time.perf_counter() - t0, kpis(problem, out))
+
+
+# -- CP-SAT ------------------------------------------------------------------------------------------------
+
+
+def solve(
+    problem: Problem,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    current: dict[tuple[str, int], Assignment] | None = None,
+    now: int = 0,
+    move_weight: int = 0,
+    keep_work_center: bool = False,
+    keep_order: bool = False,
+) -> Solution:
+    """Optimise; `current` warm-starts (AddHint) and, with `move_weight`, is what moves are counted against.
+    `keep_work_center`/`keep_order` restrict the search to a repair in place."""
+    t0 = time.perf_counter()
+    fallback = dispatch(problem, now)
+    slack = sum(
+        max(t.options.values()) + max(t.setup, *problem.changeover.values(), 0) for t in problem.tasks
+    )
+    horizon = max(problem.horizon, max((a.end for a in fallback.assignments.values()), default=0)) + slack
+    m = cp_model.CpModel()
+    tasks = {t.key: t for t in problem.tasks}
+    jobs = _by_job(problem)
+    start, end, sstart, presence = {}, {}, {}, {}
+    per_wc: dict[str, list] = {}
+    past = min([0, *(t.fixed[1] for t in tasks.values() if t.fixed)])  # started work began before minute 0
+    for key, t in tasks.items():
+        lo = max(t.release, now) if not t.fixed else t.fixed[1]
+        start[key] = m.new_int_var(lo, t.fixed[1] if t.fixed else horizon, f"s{key}")
+        end[key] = m.new_int_var(past, horizon, f"e{key}")
+        sstart[key] = m.new_int_var(past, horizon, f"ss{key}")
+        options = dict(t.options)
+        if t.fixed:
+            options = {t.fixed[0]: options.get(t.fixed[0], min(options.values()))}
+            m.add(sstart[key] == start[key])
+        elif keep_work_center and current and key in current:
+            options = {current[key].work_center: options.get(current[key].work_center, min(options.values()))}
+        lits = []
+        for wc, d in options.items():
+            lit = m.new_bool_var(f"p{key}{wc}")
+            presence[key, wc] = lit
+            lits.append(lit)
+            m.add(end[key] == start[key] + d).only_enforce_if(lit)
+            size = m.new_int_var(0, horizon, "")
+            iv = m.new_optional_interval_var(sstart[key], size, end[key], lit, f"i{key}{wc}")
+            per_wc.setdefault(wc, []).append((key, lit, iv))
+        m.add_exactly_one(lits)
+        m.add(sstart[key] <= start[key])
+        if not t.fixed:
+            m.add(sstart[key] >= now)
+    for _j, ts in jobs.items():
+        for a, b in zip(ts, ts[1:], strict=False):
+            m.add(sstart[b.key] >= end[a.key])
+    changeover_lits = []
+    for wc, items in per_wc.items():
+        ivs = [iv for _, _, iv in items]
+        for n, (s, e) in enumerate(problem.downtime.get(wc, [])):
+            if e > 0:
+                ivs.append(m.new_fixed_size_interval_var(max(s, 0), e - max(s, 0), f"down{wc}{n}"))
+        m.add_no_overlap(ivs)
+        # Sequence-dependent setups: a circuit over the tasks present on this work center (node 0 = idle).
+        arcs = []
+        for i, (ki, li, _) in enumerate(items, start=1):
+            arcs.append((i, i, ~li))
+            first = m.new_bool_var("")
+            arcs.append((0, i, first))
+            if not tasks[ki].fixed:
+                m.add(start[ki] >= sstart[ki] + problem.setup_between(None, tasks[ki])).only_enforce_if(first)
+            arcs.append((i, 0, m.new_bool_var("")))
+            for k, (kk, _lk, _) in enumerate(items, start=1):
+                if i == k:
+                    continue
+                lit = m.new_bool_var("")
+                arcs.append((i, k, lit))
+                setup = problem.setup_between(tasks[ki], tasks[kk])
+                m.add(sstart[kk] >= end[ki]).only_enforce_if(lit)
+                if not tasks[kk].fixed:
+                    m.add(start[kk] >= sstart[kk] + setup).only_enforce_if(lit)
+                if tasks[ki].family != tasks[kk].family:
+                    changeover_lits.append(lit)
+                if (
+                    keep_order
+                    and current
+                    and ki in current
+                    and kk in current
+                    and current[kk].start < current[ki].start
+                ):
+                    m.add(lit == 0)
+        arcs.append((0, 0, m.new_bool_var("")))
+        m.add_circuit(arcs)
+    for cert, capacity in problem.operators.items():
+        needing = [
+            (key, lit, iv)
+            for items in per_wc.values()
+            for key, lit, iv in items
+            if tasks[key].certification == cert
+        ]
+        if needing:
+            m.add_cumulative([iv for _, _, iv in needing], [1] * len(needing), max(0, capacity))
+    tardiness = []
+    for ts in jobs.values():
+        last = ts[-1]
+        if last.due is not None:
+            late = m.new_int_var(0, horizon, "")
+            m.add(late >= end[last.key] - last.due)
+            tardiness.append(late * last.weight)
+    makespan = m.new_int_var(0, horizon, "makespan")
+    m.add_max_equality(makespan, list(end.values()))
+    moves = []
+    if current and move_weight:
+        for key, a in current.items():
+            if key in tasks and (key, a.work_center) in presence and not tasks[key].fixed:
+                moves.append(~presence[key, a.work_center])
+            elif key in tasks and not tasks[key].fixed:
+                moves.append(m.new_constant(1))
+    hint_from = current or fallback.assignments
+    for key, a in hint_from.items():
+        if key in start:
+            m.add_hint(start[key], a.start)
+            if (key, a.work_center) in presence:
+                m.add_hint(presence[key, a.work_center], True)
+    w_make = 1
+    w_move = horizon + 1
+    w_change = w_move * (len(tasks) + 1) if moves else horizon + 1
+    w_tard = w_change * (len(changeover_lits) + 1)
+    m.minimize(
+        w_tard * sum(tardiness)
+        + w_change * sum(changeover_lits)
+        + w_move * move_weight * sum(moves)
+        + w_make * makespan
+    )
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.perf_counter() - t0))
+    solver.parameters.num_workers = workers
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        fallback.status = f"DISPATCH ({solver.status_name(status)})"
+        fallback.kpis = kpis(problem, fallback.assignments, current)
+        return fallback
+    out = {}
+    for key in tasks:
+        wc = next(w for (k, w), lit in presence.items() if k == key and solver.boolean_value(lit))
+        out[key] = Assignment(wc, solver.value(sstart[key]), solver.value(start[key]), solver.value(end[key]))
+        out[key].setup_start = min(out[key].setup_start, out[key].start)
+    return Solution(out, solver.status_name(status), time.perf_counter() - t0, kpis(problem, out, current))

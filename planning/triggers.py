@@ -1,0 +1,105 @@
+"""Event subscribers: what makes the what-if copilot propose scenarios without anyone asking.
+
+WORK_CENTER_STATUS_CHANGED (Plex status sync or a supervisor) with Hold/Down, ANDON_RAISED for a line-down or
+maintenance call, and MATERIAL_SHORTAGE_PREDICTED (the materials app) each record the constraint (a downtime
+window, a material release time) and generate three scenarios. SCHEDULE_RELEASED refreshes the live board.
+"""
+
+import datetime
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from instructions.models import WorkCenter
+from planning.models import Downtime, DowntimeKind, PlanJob
+from planning.whatif import Trigger, scenarios_generate
+
+log = logging.getLogger(__name__)
+HOLD_ASSUMED = datetime.timedelta(hours=4)  # until Plex or the Andon says otherwise
+TRIGGER_TIME_LIMIT = 2.0
+BOARD_GROUP = "planning-board"
+
+
+def hold_record(*, work_center: WorkCenter, kind: str, now: datetime.datetime, hours: float | None = None,
+                note: str = "") -> Trigger:  # fmt: skip
+    """Record a Hold/Down window starting now and describe it as a what-if trigger."""
+    end = now + (datetime.timedelta(hours=hours) if hours else HOLD_ASSUMED)
+    Downtime.objects.create(work_center=work_center, kind=kind, start=now, end=end, note=note[:200])
+    label = "on Hold" if kind == DowntimeKind.HOLD else "down"
+    return Trigger(
+        kind=kind, work_center=work_center.code, start=now, end=end,
+        summary=f"{work_center.code} is {label} from {timezone.localtime(now):%a %H:%M} to {timezone.localtime(end):%a %H:%M}"
+        + (f" ({note})" if note else ""),
+    )  # fmt: skip
+
+
+def on_work_center_status(*, work_center_id: int, status: str, **payload: Any) -> None:
+    status = (status or "").lower()
+    work_center = WorkCenter.objects.filter(pk=work_center_id).first()
+    if work_center is None:
+        return
+    now = timezone.now()
+    if status in ("hold", "down"):
+        trigger = hold_record(work_center=work_center, kind=status, now=now, hours=payload.get("hours"),
+                              note=payload.get("note", "Plex work-center status"))  # fmt: skip
+        scenarios_generate(trigger, now=now, time_limit=TRIGGER_TIME_LIMIT)
+    elif status in ("up", "running", "ready"):
+        Downtime.objects.filter(
+            work_center=work_center, kind__in=["hold", "down"], start__lte=now, end__gt=now
+        ).update(end=now)
+
+
+def on_andon_raised(
+    *, call_id: int, work_center_id: int, category: str = "", line_down: bool = False, **_: Any
+) -> None:
+    if not (line_down or category == "maintenance"):
+        return
+    work_center = WorkCenter.objects.filter(pk=work_center_id).first()
+    if work_center is None:
+        return
+    now = timezone.now()
+    kind = DowntimeKind.DOWN if line_down else DowntimeKind.HOLD
+    trigger = hold_record(
+        work_center=work_center, kind=kind, now=now, note=f"Andon call {call_id}: {category}"
+    )
+    scenarios_generate(trigger, now=now, time_limit=TRIGGER_TIME_LIMIT)
+
+
+def on_material_shortage(**payload: Any) -> None:
+    """Payload (from the materials app): `available_at` (datetime or ISO text) and one of `work_order_id`,
+    `part_id`, `job_number`. Jobs affected cannot start before the material is there."""
+    available = payload.get("available_at")
+    if isinstance(available, str):
+        available = parse_datetime(available)
+    if available is None:
+        return
+    jobs = PlanJob.objects.filter(open=True)
+    if payload.get("job_number"):
+        jobs = jobs.filter(number=payload["job_number"])
+    elif payload.get("work_order_id"):
+        jobs = jobs.filter(work_order_id=payload["work_order_id"])
+    elif payload.get("part_id"):
+        jobs = jobs.filter(part_id=payload["part_id"])
+    else:
+        return
+    numbers = list(jobs.values_list("number", flat=True))
+    if not numbers:
+        return
+    jobs.update(material_ready_at=available)
+    trigger = Trigger(kind="shortage", summary=f"Material short for {', '.join(numbers[:5])} until "
+                      f"{timezone.localtime(available):%a %H:%M}")  # fmt: skip
+    scenarios_generate(trigger, time_limit=TRIGGER_TIME_LIMIT)
+
+
+def on_schedule_released(*, plan_id: int, version: int, **_: Any) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(BOARD_GROUP, {"type": "board.refresh", "version": version})
+    except Exception:  # the board catches up on its next load; a release never fails for it
+        log.exception("planning board broadcast failed")

@@ -1,0 +1,170 @@
+"""What-if copilot: a trigger (Hold/Down, material shortage, rush order, operator absence) → three ranked
+scenarios, each with KPIs beside today's plan and a plain-language rationale built from what drove it.
+
+Started and frozen-horizon work keeps its place in every scenario (`problem.FROZEN`):
+  1. Repair in place   — every operation stays on its work center and in its order; only times move.
+  2. Use alternatives  — operations may go to approved alternative work centers; moves are minimised after
+                         tardiness and changeovers.
+  3. Re-sequence       — free re-optimisation of everything not frozen (warm-started from today's plan).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from planning import problem as pb
+from planning.models import Plan, PlanStatus
+from planning.solver import Solution, kpis, solve
+
+KPI_LABELS = [
+    ("late_jobs", "Late jobs"),
+    ("tardiness_h", "Total tardiness (h)"),
+    ("changeovers", "Changeovers"),
+    ("makespan_h", "Makespan (h)"),
+    ("overtime_h", "Overtime (h)"),
+    ("moved", "Operations moved"),
+]
+
+
+@dataclass
+class Trigger:
+    kind: str  # hold | down | shortage | rush | absence | question
+    summary: str
+    work_center: str = ""
+    start: datetime.datetime | None = None
+    end: datetime.datetime | None = None
+    absent_ids: set[int] = field(default_factory=set)
+
+
+def _overtime_h(problem: pb.Problem, assignments: dict) -> float:
+    """Hours scheduled inside the plant's closed windows' shadow: work ending after the horizon's last shift."""
+    over = sum(max(0, a.end - problem.horizon) for a in assignments.values())
+    return round(over / 60, 1)
+
+
+def _kpis(problem, assignments, current) -> dict[str, float]:
+    values = kpis(problem, assignments, current)
+    values["overtime_h"] = _overtime_h(problem, assignments)
+    return values
+
+
+def _rationale(
+    name: str, trigger: Trigger, k: dict, today: dict, moved_to: dict[str, int], sol: Solution
+) -> str:
+    parts = [f"{trigger.summary}."]
+    if name == "repair":
+        parts.append("Every operation stays on its work center in today's order; only start times move")
+    elif name == "alternatives":
+        if moved_to:
+            where = ", ".join(f"{n} to {wc}" for wc, n in sorted(moved_to.items()))
+            parts.append(f"Moves {where} (approved alternative work centers)")
+        else:
+            parts.append("No approved alternative work center helps here, so the order is repaired instead")
+    else:
+        parts.append("Re-sequences everything not started or inside the frozen 30 minutes")
+    delta_late = k["late_jobs"] - today["late_jobs"]
+    parts[-1] += (
+        f": {k['late_jobs']:g} late job(s) ({'+' if delta_late >= 0 else ''}{delta_late:g} vs today's plan), "
+        f"{k['tardiness_h']:g} h total tardiness, {k['changeovers']:g} changeovers, {k['moved']:g} operation(s) moved."
+    )
+    if k["changeovers"] > today["changeovers"]:
+        parts.append(
+            f"It costs {k['changeovers'] - today['changeovers']:g} extra changeover(s) between part families."
+        )
+    if sol.status.startswith("DISPATCH"):
+        parts.append("The solver had no time; this is the dispatching-rule answer (priority, then due date).")
+    return " ".join(parts)
+
+
+def scenarios_generate(
+    trigger: Trigger, *, now: datetime.datetime | None = None, time_limit: float = 3.0
+) -> list[Plan]:
+    """Three ranked draft plans for `trigger`; earlier drafts of the same base plan are discarded."""
+    now = now or timezone.now()
+    origin = pb.plan_origin(now)
+    base = pb.released_plan()
+    current = pb.plan_assignments(base, origin)
+    extra = []
+    if trigger.kind in ("hold", "down") and trigger.work_center and trigger.start and trigger.end:
+        extra.append((trigger.work_center, trigger.start, trigger.end))
+    problem, refs = pb.build_problem(
+        origin, current=current, freeze_before=pb.minutes(origin, origin + pb.FROZEN), extra_downtime=extra,
+        absent_ids=trigger.absent_ids,
+    )  # fmt: skip
+    if not problem.tasks:
+        return []
+    current = {k: v for k, v in current.items() if k in refs}
+    today = _kpis(problem, current, current) if current else {}
+    runs = {
+        "repair": ("Repair in place", solve(problem, time_limit, current=current, keep_work_center=True,
+                                            keep_order=True, move_weight=1)),
+        "alternatives": ("Move to the alternative work center", solve(problem, time_limit, current=current,
+                                                                       move_weight=1)),
+        "resequence": ("Re-sequence the line", solve(problem, time_limit, current=current)),
+    }  # fmt: skip
+    scored = []
+    for name, (label, sol) in runs.items():
+        k = _kpis(problem, sol.assignments, current)
+        moved_to: dict[str, int] = {}
+        for key, a in sol.assignments.items():
+            if key in current and current[key].work_center != a.work_center:
+                moved_to[a.work_center] = moved_to.get(a.work_center, 0) + 1
+        scored.append((name, label, sol, k, moved_to))
+    scored.sort(
+        key=lambda s: (
+            s[3]["tardiness_h"],
+            s[3]["late_jobs"],
+            s[3]["moved"],
+            s[3]["changeovers"],
+            s[3]["makespan_h"],
+        )
+    )
+    Plan.objects.filter(status=PlanStatus.DRAFT, base=base).update(status=PlanStatus.DISCARDED)
+    plans = []
+    for rank, (name, label, sol, k, moved_to) in enumerate(scored, start=1):
+        k_all = dict(k, today=today, solver=sol.status, seconds=round(sol.seconds, 2), strategy=name)
+        plans.append(
+            pb.plan_save(
+                origin=origin,
+                problem=problem,
+                refs=refs,
+                assignments=sol.assignments,
+                label=label,
+                kpis=k_all,
+                rank=rank,
+                trigger=trigger.summary[:200],
+                rationale=_rationale(name, trigger, k, today or k, moved_to, sol),
+                base=base,
+                now=now,
+            )  # fmt: skip
+        )
+    return plans
+
+
+def schedule_build(
+    *, now: datetime.datetime | None = None, time_limit: float = 10.0, label: str = "Weekly plan"
+) -> Plan:
+    """A fresh optimised draft plan of all open jobs (warm-started from the released plan)."""
+    now = now or timezone.now()
+    origin = pb.plan_origin(now)
+    base = pb.released_plan()
+    current = pb.plan_assignments(base, origin)
+    problem, refs = pb.build_problem(
+        origin, current=current, freeze_before=pb.minutes(origin, origin + pb.FROZEN)
+    )
+    current = {k: v for k, v in current.items() if k in refs}
+    sol = solve(problem, time_limit, current=current or None)
+    k = dict(_kpis(problem, sol.assignments, current), solver=sol.status, seconds=round(sol.seconds, 2))
+    return pb.plan_save(origin=origin, problem=problem, refs=refs, assignments=sol.assignments, label=label,
+                        kpis=k, rank=1, base=base, now=now, rationale="Optimised: weighted tardiness, then "
+                        "changeovers, then makespan.")  # fmt: skip
+
+
+def kpi_rows(plan: Plan) -> list[dict[str, Any]]:
+    today = plan.kpis.get("today") or {}
+    return [
+        {"label": label, "value": plan.kpis.get(key, 0), "today": today.get(key, "—") if today else "—"}
+        for key, label in KPI_LABELS
+    ]

@@ -1,0 +1,98 @@
+"""The plant scheduler on pure data: alternatives, setups, downtime, operators, due dates, repair modes."""
+
+from planning.solver import Assignment, Problem, Task, dispatch, solve
+
+
+def _problem(**kw) -> Problem:
+    tasks = []
+    for j in range(4):
+        fam = "A" if j % 2 else "B"
+        tasks.append(Task(f"J{j}", 10, {"P1": 60, "P2": 60}, family=fam, setup=30))
+        tasks.append(
+            Task(
+                f"J{j}",
+                20,
+                {"W1": 45},
+                family=fam,
+                setup=20,
+                due=400 + 60 * j,
+                weight=2 if j == 3 else 1,
+                certification="weld",
+            )
+        )
+    return Problem(tasks, downtime=kw.get("downtime", {}), changeover={("A", "B"): 40, ("B", "A"): 40},
+                   operators=kw.get("operators", {"weld": 1}), horizon=3000)  # fmt: skip
+
+
+def _no_overlap(problem: Problem, sol) -> None:
+    by_wc: dict[str, list] = {}
+    for a in sol.assignments.values():
+        by_wc.setdefault(a.work_center, []).append((a.setup_start, a.end))
+    for wc, spans in by_wc.items():
+        spans += problem.downtime.get(wc, [])
+        spans.sort()
+        for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
+            assert s2 >= e1, wc
+
+
+def test_solver_uses_alternatives_respects_precedence_setups_and_downtime():
+    problem = _problem(downtime={"P1": [(0, 200)]})
+    sol = solve(problem, time_limit=5, workers=1)
+    assert sol.status in ("OPTIMAL", "FEASIBLE")
+    _no_overlap(problem, sol)
+    for j in range(4):
+        a, b = sol.assignments[f"J{j}", 10], sol.assignments[f"J{j}", 20]
+        assert b.setup_start >= a.end
+        assert a.start - a.setup_start >= 30 or a.setup_start > 0  # first piece setup is in the block
+    assert any(a.work_center == "P2" for k, a in sol.assignments.items() if k[1] == 10)
+    assert sol.kpis["late_jobs"] == 0
+
+
+def test_changeovers_are_minimised_after_tardiness():
+    problem = _problem()
+    sol = solve(problem, time_limit=5, workers=1)
+    greedy = dispatch(problem)
+    assert sol.kpis["weighted_tardiness_h"] <= greedy.kpis["weighted_tardiness_h"]
+    assert sol.kpis["changeovers"] <= greedy.kpis["changeovers"]
+
+
+def test_operator_capacity_limits_parallel_work():
+    tasks = [Task(f"J{j}", 10, {f"M{j}": 100}, certification="cnc") for j in range(3)]
+    one = solve(Problem(tasks, operators={"cnc": 1}, horizon=1000), time_limit=3, workers=1)
+    three = solve(Problem(tasks, operators={"cnc": 3}, horizon=1000), time_limit=3, workers=1)
+    assert one.kpis["makespan_h"] == 5.0 and three.kpis["makespan_h"] == round(100 / 60, 1)
+
+
+def test_repair_in_place_keeps_work_centers_and_order_and_started_work():
+    problem = _problem()
+    base = solve(problem, time_limit=5, workers=1).assignments
+    started = min(base, key=lambda k: base[k].start)
+    for t in problem.tasks:
+        if t.key == started:
+            t.fixed = (base[started].work_center, base[started].start)
+    problem.downtime = {"W1": [(0, 300)]}
+    sol = solve(
+        problem, time_limit=5, workers=1, current=base, keep_work_center=True, keep_order=True, move_weight=1
+    )
+    _no_overlap(problem, sol)
+    assert sol.assignments[started].start == base[started].start
+    assert all(sol.assignments[k].work_center == a.work_center for k, a in base.items())
+    assert sol.kpis["moved"] == 0
+
+
+def test_dispatch_fallback_answers_at_once_and_is_feasible():
+    problem = _problem(downtime={"P1": [(0, 100)], "P2": [(0, 100)]})
+    sol = dispatch(problem)
+    _no_overlap(problem, sol)
+    assert sol.seconds < 0.5 and sol.status == "DISPATCH"
+    assert all(a.setup_start >= 100 for k, a in sol.assignments.items() if k[1] == 10)
+
+
+def test_kpis_count_moves_against_the_current_plan():
+    problem = Problem([Task("A", 10, {"M": 10}), Task("B", 10, {"M": 10})], horizon=100)
+    cur = {("A", 10): Assignment("M", 0, 0, 10), ("B", 10): Assignment("M", 10, 10, 20)}
+    swapped = {("A", 10): Assignment("M", 10, 10, 20), ("B", 10): Assignment("M", 0, 0, 10)}
+    from planning.solver import kpis
+
+    assert kpis(problem, cur, cur)["moved"] == 0
+    assert kpis(problem, swapped, cur)["moved"] == 1
