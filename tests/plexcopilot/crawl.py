@@ -56,6 +56,10 @@ ACCESS: dict[str, frozenset[str]] = {
     "station-flag": STATION,
     "station-defect": STATION,
     "station-override": STATION,
+    "station-signoff": STATION,
+    "station-closeout": STATION,
+    "station-handoff": STATION,
+    "station-new-run": STATION,
     "station-signin": EVERYONE,
     "instructions-travelers": SIGNED_IN,
     "instructions-barcode": SIGNED_IN,
@@ -114,6 +118,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "labor-handover-acknowledge": desk("supervisor"),
     "labor-andon": SUPERVISOR_OR_QUALITY,
     "labor-andon-update": SUPERVISOR_OR_QUALITY,
+    # Planning
+    "planning-board": desk("supervisor", "planner"),
+    "planning-whatif": desk("supervisor", "planner"),
+    "planning-scenario": desk("supervisor", "planner"),
+    "planning-scenario-sign": desk("supervisor", "planner"),
+    "planning-dispatch": SIGNED_IN,
     # Languages
     "languages-review": desk("supervisor"),
     "languages-review-approve": desk("supervisor"),
@@ -145,6 +155,7 @@ class Ctx:
     role: str
     station_code: str = "ST-PRS-400"
     execution_id: int | None = None
+    work_order_id: int | None = None  # the work order the operator scanned
     question_id: int | None = None  # the operator's own copilot question
     ids: dict[str, Any] = field(default_factory=dict)
 
@@ -185,6 +196,13 @@ IDS: dict[str, Callable[[Ctx], list[dict[str, Any]]]] = {
     "station-flag": lambda c: [{"pk": _execution(c), "order": 1}],
     "station-defect": lambda c: [{"pk": _execution(c), "order": 1}],
     "station-override": lambda c: [{"pk": _execution(c), "order": 1}],
+    "station-signoff": lambda c: [{"pk": _execution(c), "order": 1}],
+    "station-closeout": lambda c: [{"pk": _execution(c)}],
+    "station-handoff": lambda c: [{"pk": _execution(c)}],
+    "station-new-run": lambda c: [{"pk": c.work_order_id or c.ids["work_order"]}],
+    "planning-scenario": lambda c: [{"plan_id": c.ids["plan"]}],
+    "planning-scenario-sign": lambda c: [{"plan_id": c.ids["plan"]}],
+    "planning-dispatch": lambda c: [{"code": "PRS-400"}],
     "station-signin": lambda c: [{"code": c.station_code}],
     "instructions-barcode": lambda c: [{"barcode": "WO-24123-10"}],
     "instructions-proposal-detail": lambda c: [{"pk": c.ids["proposal"]}],
@@ -253,6 +271,7 @@ def demo_ids() -> dict[str, Any]:
         "handover": _first("labor.Handover"),
         "andon_open": _first("labor.AndonCall", resolved_at__isnull=True),
         "translation_review": _first("languages.TranslationReview"),
+        "plan": _first("planning.Plan"),
     }
 
 
@@ -313,6 +332,24 @@ def url_patterns() -> Iterator[Pattern]:
                 yield Pattern(f"{namespace}{p.name}", params)
 
     yield from walk(get_resolver().url_patterns, "", set())
+
+
+# --- make demo ----------------------------------------------------------------------------------------------------
+
+
+def demo_commands() -> list[list[str]]:
+    """The `manage.py` commands of the Makefile's demo target, in order (migrate and collectstatic aside):
+    a loader added to `make demo` is loaded by the crawl too."""
+    text = (settings.BASE_DIR / "Makefile").read_text(encoding="utf-8")
+    target = text.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    commands = []
+    for line in target.splitlines():
+        words = line.split()
+        if "manage.py" in words:
+            args = words[words.index("manage.py") + 1 :]
+            if args and args[0] not in ("migrate", "collectstatic", "runserver"):
+                commands.append(args)
+    return commands
 
 
 # --- Signing in -----------------------------------------------------------------------------------------------------

@@ -47,12 +47,10 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         django_db_blocker.unblock(),
         transaction.atomic(),
     ):
-        call_command("load_demo_plant", verbosity=0)
-        call_command("load_demo_proposals", verbosity=0)
-        call_command("load_demo_translations", verbosity=0)
-        call_command("load_demo_labor", verbosity=0)
-        call_command("import_ncrs", str(crawl.settings.BASE_DIR / "demo" / "ncr_history.csv"), verbosity=0)
-        call_command("build_index", verbosity=0)
+        for name, *args in crawl.demo_commands():
+            call_command(
+                name, *(str(crawl.settings.BASE_DIR / a) if "/" in a else a for a in args), verbosity=0
+            )
         contexts = _role_contexts()
         # What a machine translation backend queues for a supervisor (the demo installs none).
         TranslationReview.objects.create(language="es", source_text="Check the die set.", source_hash="crawl",
@@ -76,6 +74,7 @@ def _role_contexts() -> dict:
             response = client.post("/station/scan/", {"code": barcode})
             assert response.status_code == 302, (role, response.status_code, response.content[:300])
             ctx.execution_id = int(response["Location"].strip("/").split("/")[-2])
+            ctx.work_order_id = Execution.objects.get(pk=ctx.execution_id).work_order_id
             client.post(
                 f"/copilot/ask/{ctx.execution_id}/1/", {"question": "What torque for the clamp bolts?"}
             )
