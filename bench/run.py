@@ -25,6 +25,7 @@ BENCHES = [
     "bench.copilot",
     "bench.plex",
     "bench.schedule",
+    "bench.materials",
 ]
 
 

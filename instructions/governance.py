@@ -670,6 +670,16 @@ def _reauthenticate(*, user: Any, password: str, badge: str, pin: str) -> str:
 reauthenticate = _reauthenticate
 
 
+def signer_reauthenticate(*, user: Any, password: str = "", badge: str = "", pin: str = "") -> str:
+    """The e-signature's re-authentication for other apps' signed approvals (password, or badge + PIN);
+    returns the method used, raises SignatureRefused."""
+    return _reauthenticate(user=user, password=password, badge=badge, pin=pin)
+
+
+def signer_printed_name(user: Any) -> str:
+    return _printed_name(user)
+
+
 def proposal_sign(
     *,
     proposal: ChangeProposal,

@@ -1,5 +1,6 @@
 """A week of demo jobs over the demo plant's work centers: routings with setups, a changeover matrix between
-bracket families, alternative press, two-shift calendar with breaks, a PM window — and a released first plan.
+bracket families, alternative press, two-shift calendar with breaks, a PM window, a planner — and a released
+first plan.
 
 Idempotent: reloading replaces the demo jobs, calendar and plans (never anything outside the demo)."""
 
@@ -9,10 +10,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from instructions.demo import DESK_PASSWORD
 from instructions.models import Operation, Part, WorkCenter
+from labor.models import Employee
 from planning.models import Changeover, Downtime, DowntimeKind, Plan, PlanJob, RoutingTime
 from planning.release import plan_release_system
 from planning.whatif import schedule_build
+from plexcopilot.roles import PLANNER
 
 EXTRA_PARTS = [  # number, name, family — bracket variants that share the press and the projection welder
     ("BRK-2041", "Seat-track bracket, left hand", "BRK-LH"),
@@ -100,6 +104,30 @@ def demo_schedule_load(*, now: datetime.datetime | None = None, time_limit: floa
                                      start=pm_day + datetime.timedelta(hours=6), end=pm_day + datetime.timedelta(hours=10),
                                      note="Die and hydraulics PM"))  # fmt: skip
         Downtime.objects.bulk_create(downtime)
+        _planner()
     plan = schedule_build(now=now, time_limit=time_limit, label="Weekly plan")
     plan_release_system(plan=plan, reason="demo loader", now=now)
     return {"jobs": len(JOBS), "downtime windows": len(downtime), "slots": plan.slots.count()}
+
+
+PLANNER_BADGE, PLANNER_PIN = "400401", "7315"
+
+
+def _planner() -> Employee:
+    """Pat Novak, production planner: desk sign-in 400401 / the demo desk password."""
+    from django.contrib.auth import get_user_model
+
+    user, created = get_user_model().objects.get_or_create(
+        username=PLANNER_BADGE, defaults={"first_name": "Pat", "last_name": "Novak"}
+    )
+    if created:
+        user.set_password(DESK_PASSWORD)
+        user.save()
+    employee = Employee.objects.filter(badge_id=PLANNER_BADGE).first()
+    if employee is None:
+        employee = Employee(
+            user=user, badge_id=PLANNER_BADGE, first_name="Pat", last_name="Novak", role=PLANNER
+        )
+        employee.set_pin(PLANNER_PIN)
+        employee.save()
+    return employee

@@ -46,6 +46,9 @@ class FakePlexData:
     control_plans: list[dict[str, Any]] = field(default_factory=list)
     labor_entries: list[dict[str, Any]] = field(default_factory=list)
     time_clock_entries: list[dict[str, Any]] = field(default_factory=list)
+    boms: list[dict[str, Any]] = field(default_factory=list)
+    containers: list[dict[str, Any]] = field(default_factory=list)
+    inventory_locations: list[dict[str, Any]] = field(default_factory=list)
 
 
 def seed_plant() -> FakePlexData:
@@ -315,7 +318,56 @@ def seed_plant() -> FakePlexData:
                 "duration": minutes,
             }
         )
+    _seed_materials(data)
     return data
+
+
+def _seed_materials(data: FakePlexData) -> None:
+    """BOM components (engineering/v1/boms), line-side locations and containers (inventory/v1) for LS-4410."""
+    data.inventory_locations.append(
+        {
+            "id": fake_id("location", "LS-PRS-250"),
+            "location": "LS-PRS-250",
+            "locationType": "Line side",
+            "building": "B1",
+            "active": True,
+        }  # fmt: skip
+    )
+    components = [("CL-340-2", "HSLA 340 coil 2.0 mm", "kg", 1.8), ("NUT-M8", "M8 weld nut", "ea", 1.0)]
+    # Purchased components are not in mdm/v1/parts here (the sync would make floor parts of them).
+    for number, _name, unit, per in components:
+        data.boms.append(
+            {
+                "id": fake_id("bom", "LS-4410", number),
+                "partId": fake_id("part", "LS-4410", "C"),
+                "partNumber": "LS-4410",
+                "partRevision": "C",
+                "partOperationId": fake_id(
+                    "part-operation", "LS-4410", 10 if number.startswith("CL") else 20
+                ),
+                "partOperationNumber": 10 if number.startswith("CL") else 20,
+                "componentPartId": fake_id("part", number, ""),
+                "componentPartNumber": number,
+                "componentPartRevision": "",
+                "componentUnitOfMeasure": unit,
+                "quantity": per,
+                "active": True,
+            }
+        )
+    data.containers.append(
+        {
+            "serialNo": "S0012345",
+            "partId": fake_id("part", "CL-340-2", ""),
+            "partNo": "CL-340-2",
+            "containerStatus": "OK",
+            "locationId": fake_id("location", "LS-PRS-250"),
+            "location": "LS-PRS-250",
+            "quantity": 1250.0,
+            "quantityInventoryUnit": "kg",
+            "lotNo": "H24-0871",
+            "updateDateTime": _ts(20, 5),
+        }
+    )
 
 
 class FakeClock:
@@ -354,6 +406,9 @@ ROUTES_GET: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/quality/v1/control-plans$"), "control_plans"),
     (re.compile(r"^/production/v1/production-history/labor-entries$"), "labor_entries"),
     (re.compile(r"^/hcm/v1/time-clock-entries$"), "time_clock_entries"),
+    (re.compile(r"^/engineering/v1/boms$"), "boms"),
+    (re.compile(r"^/inventory/v1/inventory-tracking/containers$"), "containers"),
+    (re.compile(r"^/inventory/v1/inventory-definitions/locations$"), "inventory_locations"),
 ]
 ROUTES_POST: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/quality/v1/checksheets$"), "checksheet"),
@@ -477,6 +532,10 @@ class FakePlex:
                 return (200, setup, {}) if setup else (404, {"code": "NotFound", "message": path}, {})
             if name == "job_operations":
                 return 200, self.data.job_operations.get(match["id"], []), {}
+            if name == "boms":  # Plex requires partId here
+                if not query.get("partId"):
+                    return 400, {"code": "BadRequest", "message": "partId is required."}, {}
+                return 200, [b for b in self.data.boms if b["partId"] == query["partId"][0]], {}
             # Like Plex, most list filters (limit, dates) are ignored: the whole collection comes back.
             return 200, getattr(self.data, name), {}
         return 404, {"code": "NotFound", "message": path}, {}

@@ -122,6 +122,7 @@ SENDERS: dict[str, Callable[[PlexClient, OutboxItem], Any]] = {
     "ncr_draft": _send_note,
     "version_notice": _send_note,
     "schedule_sequence": _send_schedule,
+    "material_request": _send_note,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "production": ("jobId",),
@@ -133,6 +134,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "ncr_draft": ("title", "body"),
     "version_notice": ("title", "body"),
     "schedule_sequence": ("jobNo", "sequence"),
+    "material_request": ("title", "body"),
 }
 
 
@@ -366,8 +368,8 @@ def note_writeback(
 ) -> OutboxItem | None:
     """Queue an NCR triage draft (kind="ncr_draft") or an approved-version notice (kind="version_notice")
     to the activity manager or a custom object (PLEX_DRAFTS_TARGET)."""
-    if kind not in ("ncr_draft", "version_notice"):
-        raise ValueError("kind is 'ncr_draft' or 'version_notice'")
+    if kind not in ("ncr_draft", "version_notice", "material_request"):
+        raise ValueError("kind is 'ncr_draft', 'version_notice' or 'material_request'")
     return outbox_enqueue(
         kind=kind,
         payload={"title": title, "body": body, "reference": reference},

@@ -58,6 +58,8 @@ RESOURCES = [
     "jobs",
     "labor_entries",
     "workcenter_status",
+    "boms",
+    "containers",
 ]
 LABOR_OVERLAP = datetime.timedelta(hours=6)
 JOB_OPERATIONS_REFRESH = datetime.timedelta(hours=1)
@@ -729,3 +731,9 @@ APPLIERS: dict[str, Callable[[Any, Context], None]] = {
     "labor_entries": _apply_labor,
     "workcenter_status": _apply_statuses,
 }
+
+# Materials (BOMs, containers): in their own module; registered here so one sync run covers them.
+from plex import sync_materials  # noqa: E402
+
+FETCHERS.update({"boms": sync_materials.fetch_boms, "containers": sync_materials.fetch_containers})
+APPLIERS.update({"boms": sync_materials.apply_boms, "containers": sync_materials.apply_containers})

@@ -28,9 +28,12 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS plexcopilot_audit_no_delete",
 ]
 POSTGRES_TRIGGERS = [
+    # The switch (`plexcopilot.audit_guard` = off) only works for a member of the role that owns the table: the
+    # application's own role (README "Deployment": a separate owner role runs migrations) cannot use it.
     """CREATE OR REPLACE FUNCTION plexcopilot_audit_append_only() RETURNS trigger AS $$
        BEGIN
-         IF current_setting('plexcopilot.audit_guard', true) = 'off' THEN
+         IF current_setting('plexcopilot.audit_guard', true) = 'off' AND pg_has_role(current_user,
+              (SELECT tableowner FROM pg_tables WHERE tablename = 'plexcopilot_auditevent' LIMIT 1), 'MEMBER') THEN
            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
            RETURN NEW;
          END IF;
@@ -39,8 +42,13 @@ POSTGRES_TRIGGERS = [
     "DROP TRIGGER IF EXISTS plexcopilot_audit_append_only ON plexcopilot_auditevent",
     """CREATE TRIGGER plexcopilot_audit_append_only BEFORE UPDATE OR DELETE ON plexcopilot_auditevent
        FOR EACH ROW EXECUTE FUNCTION plexcopilot_audit_append_only()""",
+    # Row triggers do not fire on TRUNCATE.
+    "DROP TRIGGER IF EXISTS plexcopilot_audit_no_truncate ON plexcopilot_auditevent",
+    """CREATE TRIGGER plexcopilot_audit_no_truncate BEFORE TRUNCATE ON plexcopilot_auditevent
+       FOR EACH STATEMENT EXECUTE FUNCTION plexcopilot_audit_append_only()""",
 ]
 POSTGRES_DROP = [
+    "DROP TRIGGER IF EXISTS plexcopilot_audit_no_truncate ON plexcopilot_auditevent",
     "DROP TRIGGER IF EXISTS plexcopilot_audit_append_only ON plexcopilot_auditevent",
     "DROP FUNCTION IF EXISTS plexcopilot_audit_append_only()",
 ]

@@ -1,4 +1,3 @@
-import hashlib
 import json
 
 from django.conf import settings
@@ -32,9 +31,8 @@ class AuditEvent(models.Model):
             f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_type}#{self.object_id}"
         )
 
-    def compute_hash(self) -> str:
-        """The chain hash over this event's content and the previous event's hash."""
-        payload = json.dumps(
+    def payload(self) -> bytes:
+        return json.dumps(
             {
                 "at": self.at.isoformat(),
                 "actor": self.actor_id,
@@ -48,8 +46,14 @@ class AuditEvent(models.Model):
             },
             sort_keys=True,
             default=str,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
+        ).encode()
+
+    def compute_hash(self, *, keyed: bool = True) -> str:
+        """The chain hash over this event's content and the previous event's hash: HMAC-SHA256 with the audit key
+        (plexcopilot.audit_chain), or plain SHA-256 for events written before the chain was keyed."""
+        from plexcopilot.audit_chain import keyed_hash, legacy_hash
+
+        return keyed_hash(self.payload()) if keyed else legacy_hash(self.payload())
 
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:

@@ -13,11 +13,13 @@ SUPERVISOR = "supervisor"
 QUALITY = "quality"
 PLANNER = "planner"
 ADMIN = "admin"
+MATERIAL_HANDLER = "material_handler"
 ROLE_CHOICES = [
     (OPERATOR, "Operator"),
     (SUPERVISOR, "Supervisor"),
     (QUALITY, "Quality engineer"),
     (PLANNER, "Production planner"),
+    (MATERIAL_HANDLER, "Material handler"),
     (ADMIN, "Plant admin"),
 ]
 

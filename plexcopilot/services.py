@@ -1,10 +1,13 @@
 """Shared services: the audit trail."""
 
+import hmac
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from plexcopilot.audit_chain import Checkpoint, checkpoint_due, checkpoint_write, checkpoints_read
 from plexcopilot.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -48,6 +51,7 @@ def audit_record(
                     tail or GENESIS_HASH,
                 )
                 event.save()
+                transaction.on_commit(partial(checkpoint_due, event.pk), robust=True)
             return event
         except IntegrityError:
             continue
@@ -94,15 +98,49 @@ def _event(
     return event
 
 
-def audit_verify() -> tuple[bool, int, str]:
-    """Walk the chain; return (intact, events checked, first problem)."""
-    expected_prev = GENESIS_HASH
-    count = 0
+def audit_verify(*, checkpoint: bool = True) -> tuple[bool, int, str]:
+    """Walk the chain against the checkpoints; return (intact, events checked, first problem).
+
+    Finds an edited event (its hash), a deleted one (the next does not follow), a re-hashed tail (the key, and the
+    checkpointed heads) and a truncated tail (fewer events than a checkpoint counted). An intact chain gets a new
+    checkpoint, so a later truncation is always caught.
+    """
+    points, problems = checkpoints_read()
+    if problems:
+        return False, 0, problems[0]
+    by_count: dict[int, list[Checkpoint]] = {}
+    for point in points:
+        by_count.setdefault(point.count, []).append(point)
+    expected_prev, count, keyed_seen, last_id = GENESIS_HASH, 0, False, 0
     for event in AuditEvent.objects.order_by("id").iterator():
         count += 1
         if event.prev_hash != expected_prev:
             return False, count, f"event {event.pk} does not follow the one before it"
-        if event.compute_hash() != event.hash:
+        if hmac.compare_digest(event.compute_hash(keyed=True), event.hash):
+            keyed_seen = True
+        elif keyed_seen or not hmac.compare_digest(event.compute_hash(keyed=False), event.hash):
             return False, count, f"event {event.pk} was altered after it was written"
-        expected_prev = event.hash
+        for point in by_count.get(count, []):
+            if point.last_id != event.pk or point.head != event.hash:
+                return (
+                    False,
+                    count,
+                    (
+                        f"event {event.pk} is not the event checkpointed as number {count}: "
+                        "the chain was re-hashed or rows were removed and re-added"
+                    ),
+                )
+        expected_prev, last_id = event.hash, event.pk
+    longest = max(points, key=lambda p: p.count, default=None)
+    if longest is not None and longest.count > count:
+        return (
+            False,
+            count,
+            (
+                f"the chain has {count} events but a checkpoint recorded {longest.count} "
+                f"(up to event {longest.last_id}): events were deleted from its end"
+            ),
+        )
+    if checkpoint and count:
+        checkpoint_write(count=count, last_id=last_id, head=expected_prev, reason="verify")
     return True, count, ""

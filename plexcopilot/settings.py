@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "plex",
     "planning",
     "labor_analytics",
+    "materials",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# Audit chain (docs/governance.md): HMAC key outside the database, checkpoints to an append-only file.
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY")
+AUDIT_HMAC_KEY_FILE = Path(env_str("AUDIT_HMAC_KEY_FILE", str(DATA_DIR / "audit_hmac_key")))
+AUDIT_CHECKPOINT_FILE = Path(env_str("AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.log")))
+AUDIT_CHECKPOINT_EVERY = env_int("AUDIT_CHECKPOINT_EVERY", 20)
 
 # Photos from station tablets.
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)

@@ -16,5 +16,6 @@ urlpatterns = [
     path("labor/", include("labor.urls")),
     path("languages/", include("languages.urls")),
     path("planning/", include("planning.urls")),
+    path("materials/", include("materials.urls")),
 ]
 handler500 = "plexcopilot.outage.server_error"

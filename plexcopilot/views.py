@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from instructions.models import AdaptationLog, UnclearFlag
 from plexcopilot.middleware import STATION_SESSION_KEY
-from plexcopilot.roles import OPERATOR, user_role
+from plexcopilot.roles import MATERIAL_HANDLER, OPERATOR, user_role
 from quality.models import DefectReport
 
 
@@ -16,6 +16,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("station-list")
     if request.session.get(STATION_SESSION_KEY) or user_role(request.user) == OPERATOR:
         return redirect("station-home")
+    if user_role(request.user) == MATERIAL_HANDLER:
+        return redirect("materials-home")
     context = {
         "flags": UnclearFlag.objects.select_related(
             "step", "raised_by", "work_order", "version__instruction"

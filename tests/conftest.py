@@ -68,6 +68,8 @@ def plant_at(request):
 def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AUDIT_HMAC_KEY = "test-audit-key"
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.log"
     cache.clear()
     yield
     cache.clear()

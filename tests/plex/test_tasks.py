@@ -24,7 +24,7 @@ def test_it_queues_one_sync_however_often_it_is_asked(plex_on):
 def test_it_syncs_drains_and_queues_its_next_run(plex_on, settings):
     settings.PLEX_MAX_RETRIES = 0
     assert plex_sync_task.call() == "ok"
-    assert SyncRun.objects.get().calls == 14
+    assert SyncRun.objects.get().calls == 17  # includes one BOM list per part and the containers
     assert waiting() == 1
 
 

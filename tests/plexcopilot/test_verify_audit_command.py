@@ -63,7 +63,8 @@ def verify_copies(tmp_path, event_pk):
             if k not in ("DATABASE_TEST_NAME", "DATABASE_URL", "REDIS_URL")
         }
         return subprocess.run([sys.executable, "manage.py", "verify_audit"], cwd=settings.BASE_DIR,
-                              env={**env, "PLEXCOPILOT_DATA_DIR": str(data_dir)}, capture_output=True, text=True)  # fmt: skip
+                              env={**env, "PLEXCOPILOT_DATA_DIR": str(data_dir), "AUDIT_HMAC_KEY": settings.AUDIT_HMAC_KEY},
+                              capture_output=True, text=True)  # fmt: skip
 
     return verify(dirs["intact"]), verify(dirs["tampered"])
 

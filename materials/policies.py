@@ -1,0 +1,202 @@
+"""Replenishment policies replayed by `replenishment_eval`: the app's buffer policy and the two baselines.
+
+Every policy sees, at the end of period t, the demand of periods up to and including t and the inventory position
+(net stock + on order); it returns units to order. Protection interval: an order placed now is on hand for the
+demand of period t + L, so the position after ordering must cover the next L periods' demand.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from materials.replay import History
+
+Z_95 = 1.6448536269514722
+
+
+def _history_slice(history: History, item: int, t: int, window: int | None = None) -> np.ndarray:
+    start = int(history.first[item])
+    if window is not None:
+        start = max(start, t + 1 - window)
+    return history.demand[item, start : t + 1]
+
+
+@dataclass
+class MinMax:
+    """Baseline: reorder point min = mean demand x lead time; when the position is at or below it, order up to
+    max = min + mean demand x lead time (the "max is twice min" rule). Mean over all past periods."""
+
+    name: str = "min_max"
+
+    def order_quantities(self, t: int, history: History, position: np.ndarray) -> np.ndarray:
+        start = history.first
+        counts = np.maximum(t + 1 - start, 0)
+        cumulative = np.cumsum(history.demand[:, : t + 1], axis=1)
+        before = np.where(start > 0, cumulative[np.arange(len(start)), np.maximum(start - 1, 0)], 0.0)
+        before = np.where(start > 0, before, 0.0)
+        total = cumulative[:, t] - before
+        mean = np.divide(total, counts, out=np.zeros_like(total), where=counts > 0)
+        lead = np.maximum(history.lead[:, t], 1)
+        low = mean * lead
+        high = low + mean * lead
+        return np.where((mean > 0) & (position <= low), high - position, 0.0)
+
+
+@dataclass
+class CrostonSBA:
+    """Baseline: Croston's method with the Syntetos-Boylan correction (alpha 0.1) for the per-period demand rate;
+    order up to S = rate x L + z(95 %) x RMSE x sqrt(L), RMSE from the one-step-ahead forecast errors."""
+
+    alpha: float = 0.1
+    name: str = "croston_sba"
+    _state: dict[str, np.ndarray] = field(default_factory=dict)
+    _seen: int = -1
+
+    def _update(self, t: int, history: History) -> None:
+        n_items = history.demand.shape[0]
+        s = self._state
+        if not s:
+            s.update(
+                size=np.zeros(n_items),
+                interval=np.zeros(n_items),
+                since=np.zeros(n_items),
+                rate=np.zeros(n_items),
+                mse=np.zeros(n_items),
+                errors=np.zeros(n_items),
+                started=np.zeros(n_items, dtype=bool),
+            )
+        a = self.alpha
+        for col in range(self._seen + 1, t + 1):
+            live = history.active[:, col] & (col >= history.first)
+            demand = history.demand[:, col]
+            error = demand - s["rate"]
+            counts = s["errors"] + live
+            early = counts <= 1 / a
+            mse_early = s["mse"] + (error**2 - s["mse"]) / np.maximum(counts, 1)
+            mse_late = (1 - a) * s["mse"] + a * error**2
+            s["mse"] = np.where(live, np.where(early, mse_early, mse_late), s["mse"])
+            s["errors"] = counts
+            s["since"] = np.where(live, s["since"] + 1, s["since"])
+            occurs = live & (demand > 0)
+            first = occurs & ~s["started"]
+            later = occurs & s["started"]
+            s["size"] = np.where(
+                first, demand, np.where(later, s["size"] + a * (demand - s["size"]), s["size"])
+            )
+            s["interval"] = np.where(
+                first,
+                s["since"],
+                np.where(later, s["interval"] + a * (s["since"] - s["interval"]), s["interval"]),
+            )
+            s["started"] = s["started"] | occurs
+            s["since"] = np.where(occurs, 0, s["since"])
+            rate = (1 - a / 2) * s["size"] / np.maximum(s["interval"], 1)
+            s["rate"] = np.where(s["started"], rate, 0.0)
+        self._seen = t
+
+    def order_quantities(self, t: int, history: History, position: np.ndarray) -> np.ndarray:
+        self._update(t, history)
+        lead = np.maximum(history.lead[:, t], 1)
+        level = self._state["rate"] * lead + Z_95 * np.sqrt(self._state["mse"] * lead)
+        return np.where(self._state["started"] & (position < level), level - position, 0.0)
+
+
+@dataclass
+class BufferPolicy:
+    """The app's policy: order-up-to levels from each item's own empirical lead-time demand, allocated across items
+    for a target unit fill rate at the least stock value.
+
+    For every item, the lead-time demand distribution is the set of sums over past windows of L consecutive periods
+    (the last `window` periods; an i.i.d. bootstrap of single periods when there are fewer than `min_windows`
+    windows). For a level S the expected units short per period are E(D_L - S)+ - E(D_{L-1} - S)+ and the
+    expected on hand E(S - D_L)+. A single price lambda on stock value is set, each period, so that the expected
+    units short over all items equal (1 - target_fill) x expected demand; each item then takes the level minimising
+    short + lambda x unit cost x on hand (cheap, steady items get more cover than dear, erratic ones).
+    """
+
+    # Chosen on development sets (seeds 1016, 1017; never the bench seed): the fill target whose realised value
+    # stayed within both dev sets' min/max value; spread: the smoothed bootstrap's width at 10 observed demands.
+    target_fill: float = 0.905
+    window: int = 104
+    min_windows: int = 26
+    samples: int = 128
+    grid: int = 40
+    spread: float = 0.3
+    overshoot_points: int = 4
+    seed: int = 16
+    name: str = "policy"
+
+    def levels(self, t: int, history: History) -> np.ndarray:
+        n_items = history.demand.shape[0]
+        rng = np.random.default_rng(self.seed * 100_003 + t)
+        lead_totals = np.zeros((n_items, self.samples))
+        shorter = np.zeros((n_items, self.samples))
+        means = np.zeros(n_items)
+        for item in range(n_items):
+            past = _history_slice(history, item, t, self.window)
+            if past.size == 0 or not past.any():
+                continue
+            means[item] = past.mean()
+            lead = max(int(history.lead[item, t]), 1)
+            windows = past.size - lead + 1
+            if windows >= self.min_windows:
+                cumulative = np.concatenate([[0.0], np.cumsum(past)])
+                starts = np.linspace(0, windows - 1, self.samples).round().astype(int)
+                lead_totals[item] = cumulative[starts + lead] - cumulative[starts]
+                shorter[item] = cumulative[starts + lead - 1] - cumulative[starts]
+            else:
+                draws = past[rng.integers(0, past.size, (self.samples, lead))]
+                lead_totals[item] = draws.sum(axis=1)
+                shorter[item] = draws[:, : lead - 1].sum(axis=1)
+        if self.spread > 0:
+            # Smoothed bootstrap: a common log-normal factor per sample widens the tail beyond the largest
+            # window seen (a short history rarely holds its worst lead time).
+            # The fewer demands seen, the wider (spread at 10 demands, shrinking with the square root).
+            seen = np.array(
+                [np.count_nonzero(_history_slice(history, item, t, self.window)) for item in range(n_items)]
+            )
+            width = np.minimum(self.spread * np.sqrt(10 / np.maximum(seen, 1)), 2 * self.spread)[:, None]
+            factor = np.exp(rng.normal(0, 1, (n_items, self.samples)) * width - width**2 / 2)
+            lead_totals = lead_totals * factor
+            shorter = shorter * factor
+        levels = np.quantile(lead_totals, np.linspace(0, 1, self.grid), axis=1).T  # items x grid
+        # With a minimum order the position after ordering sits anywhere up to (MOQ - a period's demand) above the
+        # level: average the curves over that overshoot (uniform), so MOQ stock is counted and not bought twice.
+        overshoot = np.maximum(history.moq[:, t] - means, 0.0)
+        offsets = (
+            overshoot[:, None] * (np.arange(self.overshoot_points) + 0.5)[None, :] / self.overshoot_points
+        )
+        positions = levels[:, :, None] + offsets[:, None, :]  # items x grid x offsets
+        short = np.zeros(levels.shape)
+        on_hand = np.zeros(levels.shape)
+        for k in range(self.overshoot_points):
+            at = positions[:, :, k][:, :, None]
+            short += np.maximum(lead_totals[:, None, :] - at, 0).mean(axis=2) - np.maximum(
+                shorter[:, None, :] - at, 0
+            ).mean(axis=2)
+            on_hand += np.maximum(at - lead_totals[:, None, :], 0).mean(axis=2)
+        short = np.maximum(short / self.overshoot_points, 0.0)
+        on_hand = on_hand / self.overshoot_points
+        held = on_hand * np.maximum(history.cost[:, t], 1e-9)[:, None]
+        allowed = (1 - self.target_fill) * means.sum()
+        rows = np.arange(n_items)
+        low, high = -12.0, 12.0  # log10 of the price on stock value: the largest that still meets the target
+        for _ in range(40):
+            middle = (low + high) / 2
+            if short[rows, np.argmin(short + 10**middle * held, axis=1)].sum() <= allowed:
+                low = middle
+            else:
+                high = middle
+        return levels[rows, np.argmin(short + 10**low * held, axis=1)]
+
+    def order_quantities(self, t: int, history: History, position: np.ndarray) -> np.ndarray:
+        level = self.levels(t, history)
+        return np.where(position < level, level - position, 0.0)
+
+
+def all_policies(**params: float) -> list:
+    return [BufferPolicy(**params), MinMax(), CrostonSBA()]  # type: ignore[arg-type]
+
+
+__all__ = ["BufferPolicy", "CrostonSBA", "MinMax", "all_policies", "math"]

@@ -1,0 +1,55 @@
+"""Read-only views of materials for pages and for other apps (planning reads open shortages from here)."""
+
+from typing import Any
+
+from materials.models import (
+    AlertStatus,
+    BufferStatus,
+    CallOff,
+    CallOffStatus,
+    KanbanChange,
+    KanbanChangeStatus,
+    ShortageAlert,
+)
+
+
+def open_shortages() -> list[ShortageAlert]:
+    return list(
+        ShortageAlert.objects.filter(status=AlertStatus.OPEN)
+        .select_related("component", "location__work_center")
+        .prefetch_related("work_orders__part", "call_offs")
+        .order_by("shortage_at")
+    )
+
+
+def handler_overview() -> dict[str, Any]:
+    return {
+        "shortages": open_shortages(),
+        "buffers": list(BufferStatus.objects.select_related("component", "location").order_by("net_flow")),
+        "drafts": list(
+            CallOff.objects.filter(status=CallOffStatus.DRAFT).select_related(
+                "component", "location", "shortage"
+            )
+        ),
+        "requested": list(
+            CallOff.objects.filter(status=CallOffStatus.REQUESTED).select_related(
+                "component", "location", "approved_by"
+            )
+        ),
+        "changes": list(
+            KanbanChange.objects.filter(status=KanbanChangeStatus.PROPOSED).select_related(
+                "loop__component", "loop__location"
+            )
+        ),
+    }
+
+
+def station_call_offs(work_center_id: int) -> list[CallOff]:
+    """Call-offs on their way to this work center's line-side locations (requested, not yet delivered)."""
+    return list(
+        CallOff.objects.filter(
+            location__work_center_id=work_center_id, status__in=[CallOffStatus.REQUESTED, CallOffStatus.DRAFT]
+        )
+        .select_related("component", "location")
+        .order_by("needed_by", "id")
+    )

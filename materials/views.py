@@ -1,0 +1,121 @@
+"""The material handler's page, the supervisor's kanban signatures, and the station's "call material" screen."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from instructions.governance import SignatureRefused
+from instructions.views import station_required
+from materials import selectors, services
+from materials.buffers import buffers_evaluate
+from materials.models import CallOff, KanbanChange
+from materials.services import MaterialsError
+from materials.shortages import shortages_predict
+from plexcopilot.roles import ADMIN, MATERIAL_HANDLER, SUPERVISOR, role_required, user_role
+
+DESK_ROLES = (MATERIAL_HANDLER, SUPERVISOR)
+
+
+def _home(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
+    context = {
+        **selectors.handler_overview(),
+        "can_sign": user_role(request.user) in (SUPERVISOR, ADMIN),
+        **extra,
+    }
+    return render(request, "materials/home.html", context, status=status)
+
+
+@require_GET
+@role_required(*DESK_ROLES)
+def materials_home(request: HttpRequest) -> HttpResponse:
+    return _home(request)
+
+
+@require_POST
+@role_required(*DESK_ROLES)
+def materials_evaluate(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    shortages_predict(now=now)
+    buffers_evaluate(now=now)
+    return redirect("materials-home")
+
+
+@require_POST
+@role_required(*DESK_ROLES)
+def call_off_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    call_off = get_object_or_404(CallOff, pk=pk)
+    try:
+        services.call_off_approve(call_off=call_off, user=request.user, now=timezone.now())
+    except MaterialsError as error:
+        return _home(request, status=409, error=str(error))
+    return redirect("materials-home")
+
+
+@require_POST
+@role_required(*DESK_ROLES)
+def call_off_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    call_off = get_object_or_404(CallOff, pk=pk)
+    try:
+        services.call_off_deliver(call_off=call_off, user=request.user, now=timezone.now())
+    except MaterialsError as error:
+        return _home(request, status=409, error=str(error))
+    return redirect("materials-home")
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def kanban_change_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(KanbanChange, pk=pk)
+    try:
+        services.kanban_change_sign(
+            change=change,
+            user=request.user,
+            now=timezone.now(),
+            password=request.POST.get("password", ""),
+            badge=request.POST.get("badge", ""),
+            pin=request.POST.get("pin", ""),
+        )
+    except (SignatureRefused, MaterialsError) as error:
+        return _home(request, status=422, error=str(error))
+    return redirect("materials-home")
+
+
+@require_POST
+@role_required(SUPERVISOR)
+def kanban_change_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(KanbanChange, pk=pk)
+    try:
+        services.kanban_change_reject(change=change, user=request.user)
+    except MaterialsError as error:
+        return _home(request, status=409, error=str(error))
+    return redirect("materials-home")
+
+
+def _station_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
+    context = {"calls": selectors.station_call_offs(request.station.work_center_id), **extra}  # type: ignore[attr-defined]
+    return render(request, "materials/station.html", context, status=status)
+
+
+@require_GET
+@station_required
+def station_material(request: HttpRequest) -> HttpResponse:
+    return _station_page(request)
+
+
+@require_POST
+@station_required
+def station_material_call(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("card", "")[:60]
+    try:
+        call_off = services.call_off_from_card(
+            raw=raw,
+            station=request.station,  # type: ignore[attr-defined]
+            employee=request.employee,  # type: ignore[attr-defined]
+            now=timezone.now(),
+        )
+    except MaterialsError as error:
+        return _station_page(request, status=422, error=str(error), scanned=raw)
+    return _station_page(request, called=call_off)

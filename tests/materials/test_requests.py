@@ -1,0 +1,147 @@
+"""Call-offs approved and sent to Plex through the outbox, kanban cards called from a station, kanban size
+changes signed by a supervisor, and who may open which page."""
+
+import datetime
+
+import pytest
+from django.test import Client
+
+from instructions.governance import SignatureRefused
+from instructions.models import Station
+from labor.models import Employee
+from materials.models import CallOff, CallOffStatus, KanbanChange, KanbanLoop, OpenSupply
+from materials.services import MaterialsError, call_off_approve, kanban_change_sign
+from plex.fake_server import FakePlex
+from plex.models import OutboxItem
+from plex.services import outbox_drain
+from tests.materials.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fake_plex(settings):
+    with FakePlex() as fake:
+        settings.PLEX_BASE_URL = fake.url
+        settings.PLEX_API_KEY = fake.api_key
+        yield fake
+
+
+def desk(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password="northfield-demo")
+    return client
+
+
+def test_an_approved_call_off_becomes_open_supply_and_a_plex_request(demo_materials, fake_plex):
+    from django.contrib.auth import get_user_model
+
+    handler = get_user_model().objects.get(username="400401")
+    call = CallOff.objects.get(status=CallOffStatus.DRAFT)  # only the weld nut is in trouble in the demo
+    call_off_approve(call_off=call, user=handler, now=NOW)
+    call.refresh_from_db()
+    assert call.status == CallOffStatus.REQUESTED
+    supply = OpenSupply.objects.get(source=f"call-off {call.pk}")
+    assert supply.eta == NOW + datetime.timedelta(hours=4)
+    item = OutboxItem.objects.get(kind="material_request")
+    assert "NUT-M10-WP" in item.payload["title"]
+    outbox_drain()
+    sent = fake_plex.received["activity"][0]["body"]
+    assert sent["activityType"] == "Material"
+    assert "LS-WLD-PW2" in sent["description"]
+    with pytest.raises(MaterialsError):
+        call_off_approve(call_off=call, user=handler, now=NOW)  # twice: refused, one request only
+    assert OutboxItem.objects.filter(kind="material_request").count() == 1
+
+
+def test_operators_cannot_approve_call_offs(demo_materials):
+    operator = Employee.objects.get(badge_id="100111").user
+    call = CallOff.objects.filter(status=CallOffStatus.DRAFT).first()
+    with pytest.raises(MaterialsError):
+        call_off_approve(call_off=call, user=operator, now=NOW)
+
+
+def test_a_scanned_kanban_card_requests_one_card_and_shows_on_the_station(demo_materials):
+    from tests.actors import station_client
+
+    operator = Employee.objects.get(badge_id="100111")
+    operator.set_pin("1638")
+    operator.save()
+    station = Station.objects.get(code="ST-INS-LT1")
+    loop = KanbanLoop.objects.get(component__number="PLG-M12-OR")
+    tablet = station_client(station, operator, pin="1638")
+    page = tablet.get("/station/home/")
+    assert b"Call material" in page.content
+    response = tablet.post("/materials/station/call/", {"card": loop.card_barcode(2).lower()})
+    assert response.status_code == 200
+    assert b"Requested 500 of PLG-M12-OR" in response.content
+    call = CallOff.objects.get(kanban_card=loop.card_barcode(2))
+    assert call.status == CallOffStatus.REQUESTED and call.quantity == 500
+    # The same card again while it is open: the same request, not a second one.
+    tablet.post("/materials/station/call/", {"card": loop.card_barcode(2)})
+    assert CallOff.objects.filter(kanban_card=loop.card_barcode(2)).count() == 1
+    assert b"PLG-M12-OR" in tablet.get("/station/home/").content
+    # A card of another work center's loop, or a card number beyond the loop, is refused.
+    other = KanbanLoop.objects.get(component__number="NUT-M10-WP")
+    refused = tablet.post("/materials/station/call/", {"card": other.card_barcode(1)})
+    assert refused.status_code == 422
+    refused = tablet.post("/materials/station/call/", {"card": loop.card_barcode(99)})
+    assert refused.status_code == 422
+
+
+def test_kanban_size_change_needs_a_supervisor_signature(demo_materials):
+    from django.contrib.auth import get_user_model
+
+    loop = KanbanLoop.objects.get(component__number="PLG-M12-OR")
+    change = KanbanChange.objects.create(
+        loop=loop, old_card_count=6, old_quantity_per_card=500, card_count=8, quantity_per_card=500,
+        reason="test", created_at=NOW,
+    )  # fmt: skip
+    users = get_user_model().objects
+    with pytest.raises(SignatureRefused):
+        kanban_change_sign(
+            change=change, user=users.get(username="400401"), now=NOW, password="northfield-demo"
+        )
+    supervisor = users.get(username="200201")
+    with pytest.raises(SignatureRefused):
+        kanban_change_sign(change=change, user=supervisor, now=NOW, password="wrong")
+    loop.refresh_from_db()
+    assert loop.card_count == 6
+    kanban_change_sign(change=change, user=supervisor, now=NOW, badge="200201", pin="5729")
+    loop.refresh_from_db()
+    change.refresh_from_db()
+    assert loop.card_count == 8
+    assert change.signed_name == "Rosa Delgado" and change.signed_method == "badge_pin"
+
+
+def test_persistently_red_loop_gets_a_card_suggestion(demo_materials):
+    from materials.buffers import buffers_evaluate
+    from materials.models import BufferStatus
+
+    status = BufferStatus.objects.get(component__number="NUT-M10-WP")
+    status.zone_history = ["red"] * 9
+    status.save()
+    buffers_evaluate(now=NOW + datetime.timedelta(hours=1))
+    change = KanbanChange.objects.get(loop__component__number="NUT-M10-WP")
+    assert change.card_count > change.old_card_count
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("400401", 200), ("200201", 200), ("900901", 200), ("300301", 403), ("100111", 403)],
+)
+def test_who_opens_the_materials_page(demo_materials, username, status):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username=username)
+    client = Client()
+    client.force_login(user)
+    response = client.get("/materials/")
+    assert response.status_code == status
+    if status == 200:
+        assert b"NUT-M10-WP" in response.content
+
+
+def test_the_material_handler_lands_on_the_materials_page(demo_materials):
+    response = desk("400401").get("/")
+    assert response.status_code == 302 and response["Location"] == "/materials/"

@@ -1,0 +1,91 @@
+import datetime
+
+import pytest
+
+from instructions.models import WorkOrder
+from materials.buffers import buffers_evaluate, zones
+from materials.models import (
+    BufferStatus,
+    BufferZone,
+    CallOff,
+    CallOffStatus,
+    Component,
+    LineSideLocation,
+    ShortageAlert,
+)
+from materials.shortages import shortages_predict
+from plexcopilot import events
+from tests.materials.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_shortage_is_predicted_two_shifts_ahead_and_at_least_one_lead_time_early(demo_materials):
+    alert = ShortageAlert.objects.get(status="open")
+    assert alert.component.number == "NUT-M10-WP"
+    assert alert.location.code == "LS-WLD-PW2"
+    ahead = alert.shortage_at - NOW
+    assert datetime.timedelta(hours=8) <= ahead < datetime.timedelta(hours=16)  # in the second shift from now
+    assert ahead >= datetime.timedelta(hours=alert.lead_hours)
+    # WO-24117-20 (1200) then WO-24123-20 (2400) at 200/h on 3000 nuts: out after 15 h, stopping WO-24123-20.
+    assert ahead == pytest.approx(datetime.timedelta(hours=15), abs=datetime.timedelta(minutes=1))
+    assert [wo.barcode for wo in alert.work_orders.all()] == ["WO-24123-20"]
+    assert alert.shortfall == pytest.approx(600)
+
+
+def test_the_shortage_is_announced_once_for_planning(demo_plant, clock, django_capture_on_commit_callbacks):
+    from materials.demo import demo_materials_load
+
+    heard = []
+
+    def listener(**payload):
+        heard.append(payload)
+
+    events.subscribe(events.MATERIAL_SHORTAGE_PREDICTED, listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            demo_materials_load(now=NOW)
+        with django_capture_on_commit_callbacks(execute=True):
+            shortages_predict(
+                now=NOW + datetime.timedelta(minutes=10)
+            )  # same shortage: no second announcement
+    finally:
+        events._subscribers[events.MATERIAL_SHORTAGE_PREDICTED].remove(listener)
+    assert len(heard) == 1
+    assert heard[0]["work_order_id"] == WorkOrder.objects.get(barcode="WO-24123-20").pk
+    assert heard[0]["job_number"] == "WO-24123"
+    assert heard[0]["lead_hours"] == 4
+    assert heard[0]["available_at"] == (NOW + datetime.timedelta(hours=4)).isoformat()
+
+
+def test_a_call_off_is_drafted_when_net_flow_is_at_or_below_the_top_of_yellow(demo_materials):
+    nut = BufferStatus.objects.get(component__number="NUT-M10-WP")
+    assert nut.net_flow <= nut.red + nut.yellow
+    assert nut.zone in (BufferZone.RED, BufferZone.YELLOW)
+    call = CallOff.objects.get(component__number="NUT-M10-WP")
+    assert call.status == CallOffStatus.DRAFT
+    assert call.shortage is not None
+    assert float(call.quantity) % 500 == 0  # whole kanban cards
+    assert float(call.quantity) >= nut.top_of_green - nut.net_flow
+    # Evaluating again does not draft a second request while one is open.
+    buffers_evaluate(now=NOW + datetime.timedelta(hours=1))
+    assert CallOff.objects.filter(component__number="NUT-M10-WP").count() == 1
+
+
+def test_no_shortage_no_alert_and_resolved_when_supply_arrives(demo_materials):
+    from materials.models import OpenSupply
+
+    nut = Component.objects.get(number="NUT-M10-WP")
+    rack = LineSideLocation.objects.get(code="LS-WLD-PW2")
+    OpenSupply.objects.create(
+        component=nut, location=rack, quantity=1000, eta=NOW + datetime.timedelta(hours=5)
+    )
+    shortages_predict(now=NOW)
+    assert ShortageAlert.objects.get().status == "resolved"
+
+
+def test_zone_formula():
+    red, yellow, green = zones(adu=100, lead_days=2, cv=0.3, minimum_order=50)
+    assert yellow == pytest.approx(200)
+    assert red == pytest.approx(200 * 0.4 * 1.25)
+    assert green == pytest.approx(100)  # max(200 x 0.4, 100 x 1 day, 50)
