@@ -25,7 +25,7 @@ OPERATORS = {  # each demo operator kind, signed in at a station of their own wo
     "op-trainee": ("100107", "ST-PRS-400"),  # Dwayne, trainee
     "op-lapsed": ("100103", "ST-INS-LT1"),  # Krzysztof, LEAK-TEST certification expired, Polish
 }
-DESK = {"supervisor": "200201", "quality": "300301", "admin": "900901"}
+DESK = {"supervisor": "200201", "quality": "300301", "material_handler": "400401", "admin": "900901"}
 ROLES = ["anonymous", *OPERATORS, *DESK]
 STATION = frozenset(OPERATORS)
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
@@ -124,6 +124,15 @@ ACCESS: dict[str, frozenset[str]] = {
     "planning-scenario": desk("supervisor", "planner"),
     "planning-scenario-sign": desk("supervisor", "planner"),
     "planning-dispatch": SIGNED_IN,
+    # Materials
+    "materials-home": desk("supervisor", "material_handler"),
+    "materials-evaluate": desk("supervisor", "material_handler"),
+    "materials-call-off-approve": desk("supervisor", "material_handler"),
+    "materials-call-off-deliver": desk("supervisor", "material_handler"),
+    "materials-kanban-sign": desk("supervisor"),
+    "materials-kanban-reject": desk("supervisor"),
+    "materials-station": STATION,
+    "materials-station-call": STATION,
     # Languages
     "languages-review": desk("supervisor"),
     "languages-review-approve": desk("supervisor"),
@@ -200,6 +209,10 @@ IDS: dict[str, Callable[[Ctx], list[dict[str, Any]]]] = {
     "station-closeout": lambda c: [{"pk": _execution(c)}],
     "station-handoff": lambda c: [{"pk": _execution(c)}],
     "station-new-run": lambda c: [{"pk": c.work_order_id or c.ids["work_order"]}],
+    "materials-call-off-approve": lambda c: [{"pk": c.ids["call_off"]}],
+    "materials-call-off-deliver": lambda c: [{"pk": c.ids["call_off"]}],
+    "materials-kanban-sign": lambda c: [{"pk": c.ids["kanban_change"]}],
+    "materials-kanban-reject": lambda c: [{"pk": c.ids["kanban_change"]}],
     "planning-scenario": lambda c: [{"plan_id": c.ids["plan"]}],
     "planning-scenario-sign": lambda c: [{"plan_id": c.ids["plan"]}],
     "planning-dispatch": lambda c: [{"code": "PRS-400"}],
@@ -272,6 +285,8 @@ def demo_ids() -> dict[str, Any]:
         "andon_open": _first("labor.AndonCall", resolved_at__isnull=True),
         "translation_review": _first("languages.TranslationReview"),
         "plan": _first("planning.Plan"),
+        "call_off": _first("materials.CallOff"),
+        "kanban_change": _first("materials.KanbanChange"),
     }
 
 

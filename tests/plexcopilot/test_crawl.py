@@ -15,10 +15,12 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 
 from copilot.models import CopilotQuestion
 from instructions.models import Execution
 from languages.models import TranslationReview
+from materials.models import KanbanChange, KanbanLoop
 from tests.plexcopilot import crawl
 
 pytestmark = pytest.mark.crawl
@@ -87,7 +89,17 @@ def _role_contexts() -> dict:
                 for _ in range(3):
                     url = f"/station/run/{ctx.execution_id}/{step.order}/measure/"
                     client.post(url, {"value": str(step.spec_upper + 50)})
+            loop = KanbanLoop.objects.filter(location__work_center__stations__code=ctx.station_code).first()
+            if loop is not None:  # an empty kanban card scanned at the station: a call-off for the handler
+                client.post("/materials/station/call/", {"card": f"KB-{loop.pk}-1"})
         contexts[role] = (client, ctx)
+    contexts["supervisor"][0].post("/materials/evaluate/")  # buffers: call-offs and kanban suggestions
+    if not KanbanChange.objects.exists():  # what weeks of red buffers propose (the demo has days, not weeks)
+        loop = KanbanLoop.objects.order_by("pk").first()
+        KanbanChange.objects.create(loop=loop, old_card_count=loop.card_count, card_count=loop.card_count + 1,
+                                    old_quantity_per_card=loop.quantity_per_card,
+                                    quantity_per_card=loop.quantity_per_card, reason="Red in 60% (crawl)",
+                                    created_at=timezone.now())  # fmt: skip
     return contexts
 
 
