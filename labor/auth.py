@@ -115,3 +115,8 @@ class BadgePinBackend(BaseBackend):
         from django.contrib.auth import get_user_model
 
         return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+
+def axes_skip_badge_signin(request: HttpRequest | None, credentials: dict[str, Any] | None) -> bool:
+    """django-axes counts desk password logins only: badge + PIN sign-in has the lockout above."""
+    return bool(credentials and "badge_id" in credentials)

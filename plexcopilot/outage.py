@@ -70,7 +70,12 @@ def outage_response(request: HttpRequest, kind: str) -> HttpResponse:
 
 def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
     """handler500: outages and a full pool get the 503 page, everything else Django's 500."""
-    kind = outage_kind(sys.exc_info()[1])
+    from plexcopilot.uploads import UploadTooLarge, too_large_response
+
+    error = sys.exc_info()[1]
+    if isinstance(error, UploadTooLarge):
+        return too_large_response(request)
+    kind = outage_kind(error)
     if kind is not None:
         logger.warning("Answered 503 (%s) for %s %s", kind, request.method, request.path)
         return outage_response(request, kind)

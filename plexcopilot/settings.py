@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "django_tasks_db",
     "channels",
     "plexcopilot",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "plexcopilot.urls"
@@ -176,9 +178,28 @@ WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 30)
 TASK_RUNNING_TIMEOUT_SECONDS = env_int("TASK_RUNNING_TIMEOUT_SECONDS", 900)
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out desk logins before any password check
     "labor.auth.BadgePinBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Desk password logins (django-axes): AXES_FAILURE_LIMIT misses per account and, separately, per address lock
+# that account or address out for AXES_COOLOFF_MINUTES. Station badge + PIN sign-in has its own lockout
+# (labor.auth: per badge and place), so axes leaves it alone.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/locked.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_WHITELIST_CALLABLE = "labor.auth.axes_skip_badge_signin"
+AXES_IPWARE_PROXY_COUNT = env_int(
+    "TRUSTED_PROXY_COUNT", 0
+)  # behind nginx/caddy: 1, so the client's address counts
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+AXES_VERBOSE = False
 LOGIN_URL = "account-login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account-login"
@@ -193,6 +214,18 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind HTTPS (SECURE_COOKIES=1): redirect plain HTTP and send HSTS. Behind a TLS-terminating proxy that sets
+# X-Forwarded-Proto, set TRUSTED_PROXY_COUNT=1 so Django knows the request was HTTPS. The health check stays on HTTP.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if SESSION_COOKIE_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SESSION_COOKIE_SECURE)
+SECURE_HSTS_PRELOAD = env_bool(
+    "SECURE_HSTS_PRELOAD", SESSION_COOKIE_SECURE
+)  # only a header: listing needs a submission
+if env_int("TRUSTED_PROXY_COUNT", 0):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 SESSION_COOKIE_AGE = env_int("DESK_SESSION_SECONDS", 9 * 3600)
 STATION_IDLE_TIMEOUT_SECONDS = env_int("STATION_IDLE_TIMEOUT_SECONDS", 300)
 # Roles whose badge + PIN can sign off a sign-off step (first-piece approval) at a station.
@@ -243,8 +276,17 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 PHOTO_MAX_EDGE = env_int("PHOTO_MAX_EDGE", 2048)
 PHOTO_THUMB_EDGE = env_int("PHOTO_THUMB_EDGE", 320)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form fields (not files) of one request
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Any request body above REQUEST_MAX_BYTES is refused (413) before it is read; any one file above
+# UPLOAD_FILE_MAX_BYTES is cut off while it streams (plexcopilot.uploads).
+UPLOAD_FILE_MAX_BYTES = env_int("UPLOAD_FILE_MAX_BYTES", max(PHOTO_MAX_BYTES, 10 * 1024 * 1024))
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", UPLOAD_FILE_MAX_BYTES + 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "plexcopilot.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Adaptation: how far back a defect on a step still warns the operator.
 RECENT_DEFECT_DAYS = env_int("RECENT_DEFECT_DAYS", 30)

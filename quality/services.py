@@ -559,12 +559,18 @@ def ncr_history_import(*, lines: Iterable[str], actor: Any | None) -> ImportRepo
     existing = set(NCR.objects.values_list("number", flat=True))
     seen: set[str] = set()
     rows: list[NCR] = []
-    for row in reader:
-        line = reader.line_num
+    for line, row, problem in _csv_rows(reader):
+        if problem:
+            report.errors.append((line, problem))
+            continue
         if None in row:
             report.errors.append((line, "more fields than columns (quote text that contains commas)"))
             continue
         values = {k: (v or "").strip() for k, v in row.items()}
+        problem = _import_values_problem(values)
+        if problem:
+            report.errors.append((line, problem))
+            continue
         try:
             ncr = _import_row(values, parts, operations)
         except NcrInvalid as error:
@@ -595,6 +601,35 @@ def ncr_history_import(*, lines: Iterable[str], actor: Any | None) -> ImportRepo
                 },
             )
     return report
+
+
+IMPORT_FIELD_MAX_CHARS = 10_000
+
+
+def _csv_rows(reader: csv.DictReader[str]) -> Iterable[tuple[int, dict[str, Any], str]]:
+    """(line, row, problem) for each row; a row the csv module cannot read (a field past its size limit) is a
+    problem on its line, and the import carries on with the next one."""
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield reader.line_num + 1, {}, f"unreadable row ({error}); the rest of the file is imported"
+            continue
+        yield reader.line_num, row, ""
+
+
+def _import_values_problem(values: dict[str, str]) -> str:
+    for column, value in values.items():
+        if "\x00" in value:
+            return f"column {column!r} contains a NUL byte (a damaged or binary file?)"
+        if len(value) > IMPORT_FIELD_MAX_CHARS:
+            return (
+                f"column {column!r} is too long ({len(value)} characters; at most {IMPORT_FIELD_MAX_CHARS})"
+            )
+    return ""
 
 
 def _import_row(

@@ -69,6 +69,8 @@ def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AUDIT_HMAC_KEY = "test-audit-key"
+    # Client.login() passes no request to axes; tests/plexcopilot/test_login_throttle.py turns it on.
+    settings.AXES_ENABLED = False
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.log"
     cache.clear()
     yield

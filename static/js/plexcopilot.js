@@ -71,6 +71,8 @@
       holder.innerHTML = xhr.responseText || "";
       const msg = holder.querySelector(".outage-message");
       if (msg) text = msg.textContent.trim();
+    } else if (xhr && xhr.status === 413) {
+      text = "Not saved: that photo or file is too large. Take a smaller one and send it again.";
     } else if (xhr && xhr.status === 429) {
       text = "Too many attempts. Wait a minute, then try again.";
     } else if (xhr && xhr.status >= 500) {
