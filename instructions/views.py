@@ -187,6 +187,29 @@ def _step_page(
     return response
 
 
+def form_problems(form: Any) -> str:
+    """What exactly is wrong with a station form, field by field (too long: by how much)."""
+    problems = []
+    for name, field in form.fields.items():
+        if name not in form.errors:
+            continue
+        label = (field.label or name.replace("_", " ")).capitalize()
+        value = form.data.get(name, "")
+        limit = getattr(field, "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            problems.append(
+                gettext(
+                    "%(label)s is %(length)s characters long; %(limit)s at most. Shorten it and send again."
+                )
+                % {"label": label, "length": f"{len(value):,}", "limit": f"{limit:,}"}
+            )
+        elif not value:
+            problems.append(gettext("%(label)s is needed.") % {"label": label})
+        else:
+            problems.append(f"{label}: {' '.join(map(str, form.errors[name]))}")
+    return " ".join(problems)
+
+
 def _execution(request: HttpRequest, pk: int) -> Execution:
     """The execution, only for a station of its work order's work center (403 from any other)."""
     return execution_for_station(pk, request.station)  # type: ignore[attr-defined]
@@ -266,7 +289,9 @@ def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     execution = _execution(request, pk)
     step = get_object_or_404(execution.version.steps, order=order)
     form = FlagForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else request.POST.get("comment", "")[:1000]
+    if not form.is_valid():  # never cut an operator's words silently: say how long it may be
+        return _step_page(request, execution, order, status=422, error=form_problems(form))
+    comment = form.cleaned_data["comment"]
     services.flag_create(execution=execution, step=step, employee=request.employee, comment=comment)  # type: ignore[attr-defined]
     return _step_page(
         request,
@@ -333,7 +358,7 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     form = DefectForm(request.POST, request.FILES)
     if not form.is_valid():
         return _step_page(request, execution, order, status=422, defect_form=form,
-                          defect_error="Check the defect details: category, quantity and a description are needed.")  # fmt: skip
+                          defect_error=form_problems(form))  # fmt: skip
     try:
         defect_report_create(
             execution=execution,
@@ -354,7 +379,9 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
         request,
         execution,
         order,
-        notice=gettext("Defect reported with its photo. Quality has been notified."),
+        notice=gettext("Defect reported with its photo. Quality has been notified.")
+        if form.cleaned_data["photo"]
+        else gettext("Defect reported (no photo). Quality has been notified."),
     )
 
 
