@@ -14,13 +14,26 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from copilot import selectors, services
 from plexcopilot.middleware import STATION_SESSION_KEY
 
 logger = logging.getLogger(__name__)
-PROBLEM = "The copilot could not answer just now. Try again in a moment, or ask your supervisor."
+PROBLEM = gettext_noop(
+    "The copilot could not answer just now. Try again in a moment, or ask your supervisor."
+)
+# Fixed texts the panel shows as they come from the copilot services; listed so the catalogs translate them
+# (the panel renders them with {% translate %} in the operator's language).
+PANEL_TEXTS = (
+    gettext_noop("Type a question first."),
+    gettext_noop("That question is too long: keep it under 500 characters."),
+    gettext_noop("Only the person who asked can rate this answer."),
+    gettext_noop("Stopped before the answer was complete."),
+    gettext_noop("The answer to your last question was interrupted. Ask it again."),
+)
 INTERRUPTED = "The answer to your last question was interrupted. Ask it again."
 
 
@@ -86,7 +99,7 @@ class CopilotConsumer(AsyncWebsocketConsumer):
                 )
                 return
             await asyncio.sleep(0.5)
-        await self.send(text_data=render_to_string("copilot/_error.html", {"error": INTERRUPTED}))
+        await self.send(text_data=self._render("copilot/_error.html", {"error": INTERRUPTED}))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -112,24 +125,25 @@ class CopilotConsumer(AsyncWebsocketConsumer):
             employee=self.context.employee,
             work_order=self.context.execution.work_order if self.context.execution else None,
         )
-        return render_to_string(
-            "copilot/_log.html", {"messages": [services.message_context(record=r) for r in recent]}
-        )
+        with self._language():
+            return render_to_string(
+                "copilot/_log.html", {"messages": [services.message_context(record=r) for r in recent]}
+            )
 
     async def _answer(self, question: str) -> None:
         assert self.context is not None
         try:
             prepared = await services.aquestion_prepare(context=self.context, question=question)
         except services.QuestionInvalid as error:
-            await self.send(text_data=render_to_string("copilot/_error.html", {"error": str(error)}))
+            await self.send(text_data=self._render("copilot/_error.html", {"error": str(error)}))
             return
         except Exception:
             # Never an endless spinner: say so, and keep the details for the log.
             logger.exception("copilot question failed before answering")
-            await self.send(text_data=render_to_string("copilot/_error.html", {"error": PROBLEM}))
+            await self.send(text_data=self._render("copilot/_error.html", {"error": gettext_lazy(PROBLEM)}))
             return
         pk = prepared.record.pk
-        await self.send(text_data=render_to_string("copilot/_pending.html", {"q": prepared.record}))
+        await self.send(text_data=self._render("copilot/_pending.html", {"q": prepared.record}))
         final: services.Answer | None = None
         try:
             async for kind, value in services.question_answer_stream(prepared=prepared):
@@ -160,11 +174,17 @@ class CopilotConsumer(AsyncWebsocketConsumer):
     def _render_stored(record: services.CopilotQuestion) -> str:
         return render_to_string("copilot/_message.html", services.message_context(record=record))
 
-    @staticmethod
-    def _render_final(record: services.CopilotQuestion, answer: services.Answer) -> str:
-        return render_to_string(
-            "copilot/_message.html", services.message_context(record=record, answer=answer)
-        )
+    def _language(self) -> translation.override:
+        """Fragments in the operator's language, like the station page around them."""
+        employee = self.context.employee if self.context is not None else None
+        return translation.override(getattr(employee, "language", None) or None)
+
+    def _render(self, template: str, context: dict[str, Any]) -> str:
+        with self._language():
+            return render_to_string(template, context)
+
+    def _render_final(self, record: services.CopilotQuestion, answer: services.Answer) -> str:
+        return self._render("copilot/_message.html", services.message_context(record=record, answer=answer))
 
     async def _finish(self, prepared: services.Prepared, answer: services.Answer) -> None:
         record = await services.aquestion_finish(prepared=prepared, answer=answer)

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
 
 from copilot import services
@@ -81,7 +82,8 @@ def question_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         services.question_feedback(record=record, employee=employee, helpful=form.cleaned_data["helpful"])
     except services.QuestionInvalid as error:
         return HttpResponse(str(error), status=403)
-    return render(request, "copilot/_message.html#copilot-feedback", {"q": record})
+    with translation.override(employee.language):  # the station panel speaks the operator's language
+        return render(request, "copilot/_message.html#copilot-feedback", {"q": record})
 
 
 @require_GET

@@ -10,12 +10,15 @@ Rules, in order:
 Safety cautions are never hidden at any level.
 """
 
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from instructions.models import AdaptationLog, CertificationOverride, Execution, Station, Step
 from labor.models import CertificationLevel, Employee, EmployeeCertification
@@ -71,6 +74,21 @@ def certification_status(
     if not cert.is_valid_on(today):
         return CertificationLevel.TRAINEE, f"expired on {cert.valid_until:%Y-%m-%d}"
     return cert.level, ""
+
+
+def _gate_message(*, problem: str, cert_code: str, first_safety: int) -> str:
+    """Why the steps are locked, in the operator's language."""
+    if problem == "missing":
+        return gettext(
+            "You have no %(cert)s certification. Steps from %(step)s on are safety-critical and need a supervisor."
+        ) % {"cert": cert_code, "step": first_safety}
+    expired = problem.removeprefix("expired on ")
+    with contextlib.suppress(ValueError):
+        expired = date_format(datetime.date.fromisoformat(expired), "SHORT_DATE_FORMAT")
+    return gettext(
+        "You have an expired %(cert)s certification (expired on %(date)s). "
+        "Steps from %(step)s on are safety-critical and need a supervisor."
+    ) % {"cert": cert_code, "date": expired, "step": first_safety}
 
 
 def instruction_adapt(*, execution: Execution, employee: Employee, station: Station | None) -> Adapted:
@@ -136,12 +154,7 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
             )
         elif first_safety is not None:
             gate_open = False
-            what = "no" if problem == "missing" else "an expired"
-            gate_message = (
-                f"You have {what} {cert_code} certification"
-                + ("" if problem == "missing" else f" ({problem})")
-                + f". Steps from {first_safety} on are safety-critical and need a supervisor."
-            )
+            gate_message = _gate_message(problem=problem, cert_code=cert_code, first_safety=first_safety)
             locked = []
             for a in adapted:
                 if a.step.order >= first_safety:

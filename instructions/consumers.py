@@ -5,9 +5,11 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from instructions.models import InstructionVersion, WorkInstruction
 from instructions.scoping import instruction_listener_allowed
+from labor.models import Employee
 from plexcopilot.middleware import STATION_SESSION_KEY
 
 
@@ -70,4 +72,7 @@ class InstructionVersionConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _banner(self, current: InstructionVersion) -> str:
-        return render_to_string("governance/reload_banner.html#reload-banner", {"released": current})
+        user = self.scope.get("user")
+        employee = Employee.objects.filter(user_id=getattr(user, "pk", None)).first()
+        with translation.override(employee.language if employee else None):  # the station's language
+            return render_to_string("governance/reload_banner.html#reload-banner", {"released": current})

@@ -57,10 +57,10 @@ class Operation(models.Model):
 
 
 class WorkOrderStatus(models.TextChoices):
-    RELEASED = "released", "Released"
-    IN_PROGRESS = "in_progress", "In progress"
-    ON_HOLD = "on_hold", "On hold"
-    COMPLETE = "complete", "Complete"
+    RELEASED = "released", _("Released")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ON_HOLD = "on_hold", _("On hold")
+    COMPLETE = "complete", _("Complete")
 
 
 class WorkOrder(models.Model):
@@ -154,11 +154,11 @@ class InstructionVersion(models.Model):
 
 
 class CheckKind(models.TextChoices):
-    NONE = "", "No measurement"
-    TORQUE = "torque", "Torque"
-    DIMENSION = "dimension", "Dimension"
-    OTHER = "other", "Other measurement"
-    SIGNOFF = "signoff", "Second-person sign-off"
+    NONE = "", _("No measurement")
+    TORQUE = "torque", _("Torque")
+    DIMENSION = "dimension", _("Dimension")
+    OTHER = "other", _("Other measurement")
+    SIGNOFF = "signoff", _("Second-person sign-off")
 
 
 class Step(models.Model):
@@ -252,8 +252,8 @@ def content_hash(*, title: str, steps: list[dict[str, object]]) -> str:
 
 
 class ExecutionStatus(models.TextChoices):
-    ACTIVE = "active", "In progress"
-    COMPLETE = "complete", "Complete"
+    ACTIVE = "active", _("In progress")
+    COMPLETE = "complete", _("Complete")
 
 
 class Execution(models.Model):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from instructions.models import (
@@ -123,11 +124,13 @@ def work_order_scan(*, raw: str, station: Station) -> WorkOrder:
     """Find the work order a scan or typed number names, for this station's work center."""
     value = raw.strip().upper()
     if not value:
-        raise StationError("Scan the work order barcode, or type its number.")
+        raise StationError(gettext("Scan the work order barcode, or type its number."))
     if not SCAN_PATTERN.fullmatch(value):
         raise StationError(
-            "That scan could not be read (unexpected characters or length). "
-            "Scan the barcode again, or type the work order number."
+            gettext(
+                "That scan could not be read (unexpected characters or length). "
+                "Scan the barcode again, or type the work order number."
+            )
         )
     work_order = (
         WorkOrder.objects.select_related("operation__work_center", "part").filter(barcode=value).first()
@@ -140,15 +143,23 @@ def work_order_scan(*, raw: str, station: Station) -> WorkOrder:
         )
         work_order = candidates[0] if len(candidates) == 1 else None
     if work_order is None:
-        raise StationError(f"No work order found for “{value}”. Check the traveler or ask your supervisor.")
+        raise StationError(
+            gettext("No work order found for “%(value)s”. Check the traveler or ask your supervisor.")
+            % {"value": value}
+        )
     if work_order.operation.work_center_id != station.work_center_id:
         raise StationError(
-            f"{work_order.barcode} runs at {work_order.operation.work_center}, "
-            f"not at this station ({station.work_center.code})."
+            gettext("%(barcode)s runs at %(center)s, not at this station (%(here)s).")
+            % {
+                "barcode": work_order.barcode,
+                "center": work_order.operation.work_center,
+                "here": station.work_center.code,
+            }  # fmt: skip
         )
     if work_order.status in (WorkOrderStatus.ON_HOLD, WorkOrderStatus.COMPLETE):
         raise StationError(
-            f"{work_order.barcode} is {work_order.get_status_display().lower()}; it cannot be started."
+            gettext("%(barcode)s is %(status)s; it cannot be started.")
+            % {"barcode": work_order.barcode, "status": str(work_order.get_status_display()).lower()}
         )
     return work_order
 
@@ -171,8 +182,8 @@ def execution_start(*, work_order: WorkOrder, employee: Employee, new_run: bool 
     ).first()
     if instruction is None or instruction.current_version_id is None:
         raise StationError(
-            f"There is no released work instruction for {work_order.part} op {work_order.operation.sequence}. "
-            "Call your supervisor."
+            gettext("There is no released work instruction for %(part)s op %(op)s. Call your supervisor.")
+            % {"part": work_order.part, "op": work_order.operation.sequence}
         )
     try:
         with transaction.atomic():
@@ -209,10 +220,13 @@ def measurement_parse(raw: str) -> Decimal:
         value = Decimal(cleaned)
     except InvalidOperation:
         raise StationError(
-            f"“{raw.strip()[:20]}” is not a number. Enter the reading, for example 26.4."
+            gettext("“%(raw)s” is not a number. Enter the reading, for example %(example)s.")
+            % {"raw": raw.strip()[:20], "example": number_format(Decimal("26.4"))}
         ) from None
     if not value.is_finite() or abs(value) >= Decimal("1e7"):
-        raise StationError("That reading is out of any possible range. Enter the value shown on the gauge.")
+        raise StationError(
+            gettext("That reading is out of any possible range. Enter the value shown on the gauge.")
+        )
     return value
 
 
@@ -221,7 +235,7 @@ def measurement_record(
 ) -> MeasurementResult:
     """Check a reading against the step's spec and keep it whatever the result."""
     if not step.is_measured:
-        raise StationError("This step has no measured check.")
+        raise StationError(gettext("This step has no measured check."))
     value = measurement_parse(raw)
     previous = execution.measurements.filter(step=step).order_by("-id").first()
     in_spec = step.in_spec(value)
@@ -238,7 +252,7 @@ def measurement_record(
     measurement_writeback(measurement=measurement)  # queues a Plex checksheet when the integration is on
     spec = spec_text(step)
     if in_spec:
-        reading = f"{_fmt(value)} {step.spec_unit}"
+        reading = f"{_loc(value)} {step.spec_unit}"
         return MeasurementResult(
             measurement,
             gettext("%(reading)s is within spec (%(spec)s).") % {"reading": reading, "spec": spec},
@@ -257,7 +271,7 @@ def measurement_record(
         gettext("OUT OF SPEC: %(reading)s is below the limit (%(spec)s).")
         if below
         else gettext("OUT OF SPEC: %(reading)s is above the limit (%(spec)s).")
-    ) % {"reading": f"{_fmt(value)} {step.spec_unit}", "spec": spec}
+    ) % {"reading": f"{_loc(value)} {step.spec_unit}", "spec": spec}
     return MeasurementResult(
         measurement,
         f"{where} "
@@ -267,16 +281,21 @@ def measurement_record(
 
 def spec_text(step: Step) -> str:
     if step.spec_lower is not None and step.spec_upper is not None:
-        return f"{_fmt(step.spec_lower)}–{_fmt(step.spec_upper)} {step.spec_unit}"
+        return f"{_loc(step.spec_lower)}–{_loc(step.spec_upper)} {step.spec_unit}"
     if step.spec_lower is not None:
-        return f"≥ {_fmt(step.spec_lower)} {step.spec_unit}"
-    return f"≤ {_fmt(step.spec_upper)} {step.spec_unit}"
+        return f"≥ {_loc(step.spec_lower)} {step.spec_unit}"
+    return f"≤ {_loc(step.spec_upper)} {step.spec_unit}"
 
 
 def _fmt(value: Decimal | None) -> str:
     if value is None:
         return ""
     return format(Decimal(value).normalize(), "f")
+
+
+def _loc(value: Decimal | None) -> str:
+    """A reading or limit as the operator writes numbers (decimal comma in es, pl, pt, vi)."""
+    return "" if value is None else number_format(Decimal(_fmt(value)))
 
 
 def step_complete(
@@ -326,9 +345,9 @@ def step_complete(
 def _step_ready(*, run: Execution, step: Step, locked: bool) -> None:
     """Raise StationError when `step` may not be marked done yet."""
     if run.status != ExecutionStatus.ACTIVE:
-        raise StationError("This work order's instruction is already complete.")
+        raise StationError(gettext("This work order's instruction is already complete."))
     if locked:
-        raise StationError("This step needs a valid certification or a supervisor override.")
+        raise StationError(gettext("This step needs a valid certification or a supervisor override."))
     missing = (
         Step.objects.filter(version=run.version, order__lt=step.order)
         .exclude(pk__in=run.completions.values("step"))
@@ -336,7 +355,10 @@ def _step_ready(*, run: Execution, step: Step, locked: bool) -> None:
         .first()
     )
     if missing is not None:
-        raise StationError(f"Finish step {missing.order} ({missing.title}) first.")
+        raise StationError(
+            gettext("Finish step %(order)s (%(title)s) first.")
+            % {"order": missing.order, "title": missing.title}
+        )
     if step.needs_signoff and not run.signoffs.filter(step=step).exists():
         raise StationError(
             gettext("This step needs a second person's sign-off: badge and PIN of a supervisor or quality.")
@@ -346,11 +368,12 @@ def _step_ready(*, run: Execution, step: Step, locked: bool) -> None:
         has_defect = run.defects.filter(step=step).exists()
         if latest is None:
             raise StationError(
-                f"Enter the {step.get_check_kind_display().lower()} reading before marking done."
+                gettext("Enter the %(kind)s reading before marking done.")
+                % {"kind": str(step.get_check_kind_display()).lower()}
             )
         if not latest.in_spec and not has_defect:
             raise StationError(
-                "The last reading is out of spec. Re-check and enter it again, or report a defect."
+                gettext("The last reading is out of spec. Re-check and enter it again, or report a defect.")
             )
 
 
@@ -398,17 +421,22 @@ def certification_override(
     """A supervisor lets an operator without a valid certification past the safety gate; recorded."""
     reason = reason.strip()
     if not reason:
-        raise StationError("The supervisor must give a reason for the override.")
+        raise StationError(gettext("The supervisor must give a reason for the override."))
     try:
         supervisor = badge_check(badge_id=supervisor_badge.strip(), pin=supervisor_pin.strip())
     except BadgeLocked:
-        raise StationError("Too many wrong PINs for that badge. Wait a minute and try again.") from None
+        raise StationError(
+            gettext("Too many wrong PINs for that badge. Wait a minute and try again.")
+        ) from None
     if supervisor is None:
-        raise StationError("Supervisor badge or PIN not recognised.")
+        raise StationError(gettext("Supervisor badge or PIN not recognised."))
     if supervisor.role not in (SUPERVISOR, ADMIN):
-        raise StationError(f"{supervisor.full_name} is not a supervisor and cannot approve an override.")
+        raise StationError(
+            gettext("%(name)s is not a supervisor and cannot approve an override.")
+            % {"name": supervisor.full_name}
+        )
     if supervisor.pk == operator.pk:
-        raise StationError("An operator cannot override their own certification gate.")
+        raise StationError(gettext("An operator cannot override their own certification gate."))
     with transaction.atomic():
         override = CertificationOverride.objects.create(
             execution=execution, operator=operator, supervisor=supervisor, reason=reason[:500]

@@ -77,7 +77,7 @@ def station_signin(request: HttpRequest, code: str) -> HttpResponse:
         try:
             user = authenticate(request, badge_id=badge, pin=form.cleaned_data["pin"])
         except BadgeLocked:
-            user, error = None, "Too many wrong PINs for this badge. Wait a minute, then try again."
+            user, error = None, gettext("Too many wrong PINs for this badge. Wait a minute, then try again.")
         if user is not None:
             logout(request)
             login(request, user, backend="labor.auth.BadgePinBackend")
@@ -85,7 +85,7 @@ def station_signin(request: HttpRequest, code: str) -> HttpResponse:
             request.session["station_code"] = station.code
             request.session[LAST_SEEN_KEY] = timezone.now().timestamp()
             return redirect("station-home")
-        error = error or "Badge or PIN not recognised. Check the PIN and try again."
+        error = error or gettext("Badge or PIN not recognised. Check the PIN and try again.")
         form = SignInForm(initial={"badge": badge})
     idle = request.GET.get("idle") == "1"
     context = {"station": station, "form": form, "error": error, "idle": idle}
@@ -125,7 +125,10 @@ def station_scan(request: HttpRequest) -> HttpResponse:
     try:
         if not form.is_valid():
             raise StationError(
-                "That scan could not be read (unexpected characters or length). Scan the barcode again, or type the work order number."
+                gettext(
+                    "That scan could not be read (unexpected characters or length). "
+                    "Scan the barcode again, or type the work order number."
+                )
             )
         work_order = services.work_order_scan(raw=raw, station=request.station)  # type: ignore[attr-defined]
         execution = services.execution_start(work_order=work_order, employee=request.employee)  # type: ignore[attr-defined]
@@ -335,7 +338,7 @@ def station_override(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     form = OverrideForm(request.POST)
     try:
         if not form.is_valid():
-            raise StationError("The supervisor's badge, PIN and a reason are all needed.")
+            raise StationError(gettext("The supervisor's badge, PIN and a reason are all needed."))
         services.certification_override(
             execution=execution,
             operator=request.employee,  # type: ignore[attr-defined]
@@ -373,8 +376,8 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
         )
     except (PhotoRejected, DefectInvalid) as error:
         return _step_page(request, execution, order, status=422, defect_form=form,
-                          defect_error=f"{error} Your description was kept; choose the photo again.")  # fmt: skip
-    messages.success(request, "Defect reported.")
+                          defect_error=f"{error} " + gettext("Your description was kept; choose the photo again."))  # fmt: skip
+    messages.success(request, gettext("Defect reported."))
     return _step_page(
         request,
         execution,

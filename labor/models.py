@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from plexcopilot.roles import OPERATOR, ROLE_CHOICES
 
@@ -53,9 +54,9 @@ class CertificationType(models.Model):
 
 
 class CertificationLevel(models.TextChoices):
-    TRAINEE = "trainee", "Trainee"
-    CERTIFIED = "certified", "Certified"
-    EXPERT = "expert", "Expert"
+    TRAINEE = "trainee", _("Trainee")
+    CERTIFIED = "certified", _("Certified")
+    EXPERT = "expert", _("Expert")
 
 
 class EmployeeCertification(models.Model):
@@ -289,16 +290,16 @@ class CrewAssignment(models.Model):
 
 
 class AndonCategory(models.TextChoices):
-    MAINTENANCE = "maintenance", "Maintenance"
-    QUALITY = "quality", "Quality"
-    MATERIAL = "material", "Material"
-    SAFETY = "safety", "Safety"
+    MAINTENANCE = "maintenance", _("Maintenance")
+    QUALITY = "quality", _("Quality")
+    MATERIAL = "material", _("Material")
+    SAFETY = "safety", _("Safety")
 
 
 class Urgency(models.TextChoices):
-    CRITICAL = "critical", "Critical"
-    HIGH = "high", "High"
-    NORMAL = "normal", "Normal"
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    NORMAL = "normal", _("Normal")
 
 
 class AndonCall(models.Model):

@@ -9,6 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from instructions.adaptation import certification_status
 from instructions.models import (
@@ -122,14 +124,16 @@ def clock_in(*, employee: Employee, station: Station) -> str:
     with transaction.atomic():
         if state.clock is not None and state.clock.work_center_id == station.work_center_id:
             raise LaborError(
-                f"You are already clocked in at {station.work_center.code} since {_local(state.clock.at)}."
+                gettext("You are already clocked in at %(center)s since %(time)s.")
+                % {"center": station.work_center.code, "time": _local(state.clock.at)}
             )
-        message = f"Clocked in at {station.work_center.code}."
+        message = gettext("Clocked in at %(center)s.") % {"center": station.work_center.code}
         if state.clock is not None:
             _stop_jobs(employee, state.jobs, station, "stopped at transfer")
             _punch(employee, PunchKind.CLOCK_OUT, station=station, work_center_id=state.clock.work_center_id,
                    note=f"transfer to {station.work_center.code}")  # fmt: skip
-            message = f"Moved from {_code(state.clock)} and clocked in at {station.work_center.code}."
+            message = gettext("Moved from %(old)s and clocked in at %(center)s.") % {
+                "old": _code(state.clock), "center": station.work_center.code}  # fmt: skip
         _punch(employee, PunchKind.CLOCK_IN, station=station)
     punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
     return message
@@ -138,14 +142,14 @@ def clock_in(*, employee: Employee, station: Station) -> str:
 def clock_out(*, employee: Employee, station: Station) -> str:
     state = punch_state(employee)
     if state.clock is None:
-        raise LaborError("You are not clocked in, so there is nothing to clock out of.")
+        raise LaborError(gettext("You are not clocked in, so there is nothing to clock out of."))
     with transaction.atomic():
         stopped = _stop_jobs(employee, state.jobs, station, "stopped at clock-out")
         _punch(employee, PunchKind.CLOCK_OUT, station=station, work_center_id=state.clock.work_center_id)
     punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
     worked = (timezone.now() - state.clock.at).total_seconds() / 3600
-    jobs = f" Stopped {', '.join(stopped)}." if stopped else ""
-    return f"Clocked out after {worked:.1f} h.{jobs}"
+    jobs = (" " + gettext("Stopped %(jobs)s.") % {"jobs": ", ".join(stopped)}) if stopped else ""
+    return gettext("Clocked out after %(hours)s h.") % {"hours": number_format(worked, 1)} + jobs
 
 
 def _stop_jobs(employee: Employee, jobs: list[Punch], station: Station, note: str) -> list[str]:
@@ -160,18 +164,25 @@ def _stop_jobs(employee: Employee, jobs: list[Punch], station: Station, note: st
 def job_on(*, employee: Employee, station: Station, work_order: WorkOrder) -> str:
     state = punch_state(employee)
     if state.clock is None:
-        raise LaborError("Clock in first, then start the job.")
+        raise LaborError(gettext("Clock in first, then start the job."))
     if state.clock.work_center_id != station.work_center_id:
         raise LaborError(
-            f"You are clocked in at {_code(state.clock)}. Clock in here to move to {station.work_center.code}."
+            gettext("You are clocked in at %(old)s. Clock in here to move to %(center)s.")
+            % {"old": _code(state.clock), "center": station.work_center.code}
         )
     if work_order.operation.work_center_id != station.work_center_id:
-        raise LaborError(f"{work_order.barcode} runs at {work_order.operation.work_center.code}, not here.")
+        raise LaborError(
+            gettext("%(barcode)s runs at %(center)s, not here.")
+            % {"barcode": work_order.barcode, "center": work_order.operation.work_center.code}
+        )
     if any(j.work_order_id == work_order.pk for j in state.jobs):
-        raise LaborError(f"{work_order.barcode} is already on.")
+        raise LaborError(gettext("%(barcode)s is already on.") % {"barcode": work_order.barcode})
     if state.jobs:
         running = ", ".join(j.work_order.barcode for j in state.jobs if j.work_order)
-        raise LaborError(f"Stop {running} before starting {work_order.barcode}.")
+        raise LaborError(
+            gettext("Stop %(running)s before starting %(barcode)s.")
+            % {"running": running, "barcode": work_order.barcode}
+        )
     _punch(employee, PunchKind.JOB_ON, station=station, work_order=work_order)
     punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
     operation = work_order.operation
@@ -182,23 +193,26 @@ def job_on(*, employee: Employee, station: Station, work_order: WorkOrder) -> st
     )
     if problem:
         code = operation.required_certification.code if operation.required_certification else ""
-        return (
-            f"Job on: {work_order.barcode}. Your {code} certification is {problem}: safety-critical steps "
+        return gettext(
+            "Job on: %(barcode)s. Your %(cert)s certification is %(problem)s: safety-critical steps "
             "will need a supervisor, and your supervisor will see this booking."
-        )
-    return f"Job on: {work_order.barcode}."
+        ) % {"barcode": work_order.barcode, "cert": code, "problem": problem}
+    return gettext("Job on: %(barcode)s.") % {"barcode": work_order.barcode}
 
 
 def job_off(*, employee: Employee, station: Station, work_order: WorkOrder) -> str:
     state = punch_state(employee)
     job = next((j for j in state.jobs if j.work_order_id == work_order.pk), None)
     if job is None:
-        raise LaborError(f"{work_order.barcode} is not on, so it cannot be stopped.")
+        raise LaborError(
+            gettext("%(barcode)s is not on, so it cannot be stopped.") % {"barcode": work_order.barcode}
+        )
     _punch(
         employee, PunchKind.JOB_OFF, station=station, work_center_id=job.work_center_id, work_order=work_order
     )
     hours = (timezone.now() - job.at).total_seconds() / 3600
-    return f"Job off: {work_order.barcode} after {hours:.1f} h."
+    return gettext("Job off: %(barcode)s after %(hours)s h.") % {
+        "barcode": work_order.barcode, "hours": number_format(hours, 1)}  # fmt: skip
 
 
 # --- Punch validation -------------------------------------------------------------------------------
@@ -666,7 +680,9 @@ def andon_raise(
         if existing is not None:
             return existing
     if category not in AndonCategory.values:
-        raise LaborError("Choose what kind of help is needed: maintenance, quality, material or safety.")
+        raise LaborError(
+            gettext("Choose what kind of help is needed: maintenance, quality, material or safety.")
+        )
     note = note.strip()[:500]
     urgency, routes, why = andon_triage(category=category, note=note, line_down=line_down,
                                         work_center_id=station.work_center_id)  # fmt: skip

@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from instructions.models import WorkOrder
@@ -80,12 +81,13 @@ def station_job(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
 def station_andon(request: HttpRequest) -> HttpResponse:
     form = AndonForm(request.POST)
     if not form.is_valid():
-        return _station_page(request, status=422, andon_error="Choose maintenance, quality, material or safety.",
+        return _station_page(request, status=422, andon_error=gettext("Choose maintenance, quality, material or safety."),
                              andon_note=request.POST.get("note", "")[:500])  # fmt: skip
     call = services.andon_raise(station=request.station, employee=request.employee,  # type: ignore[attr-defined]
                                 idempotency_key=idempotency_key(request), **form.cleaned_data)  # fmt: skip
-    return _station_page(request, notice=f"Andon {call.get_category_display().lower()} raised "
-                         f"({call.get_urgency_display().lower()}). Help is on the way.")  # fmt: skip
+    notice = gettext("Andon %(category)s raised (%(urgency)s). Help is on the way.") % {
+        "category": str(call.get_category_display()).lower(), "urgency": str(call.get_urgency_display()).lower()}  # fmt: skip
+    return _station_page(request, notice=notice)
 
 
 # --- Supervisor hub ----------------------------------------------------------------------------------

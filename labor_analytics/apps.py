@@ -7,6 +7,8 @@ class LaborAnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from labor_analytics.costs import on_punch_recorded
+        from labor_analytics.tasks import on_work_order_closed
         from plexcopilot import events
 
         events.subscribe(events.PUNCH_RECORDED, on_punch_recorded)
+        events.subscribe(events.WORK_ORDER_CLOSED, on_work_order_closed)

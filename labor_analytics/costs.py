@@ -97,11 +97,12 @@ def job_cost_compute(work_order: WorkOrder, *, now: datetime.datetime | None = N
     }  # fmt: skip
 
 
-def job_cost_update(work_order: WorkOrder, *, now: datetime.datetime | None = None) -> JobCost:
+def job_cost_update(work_order: WorkOrder, *, now: datetime.datetime | None = None,
+                    spans: list[JobSpan] | None = None, rates: Rates | None = None) -> JobCost:  # fmt: skip
     """Recompute a work order's JobCost and raise a variance alert past the plant threshold."""
     now = now or timezone.now()
     plant = LaborSettings.current()
-    figures = job_cost_compute(work_order, now=now, plant=plant)
+    figures = job_cost_compute(work_order, now=now, plant=plant, spans=spans, rates=rates)
     with transaction.atomic():
         cost, _ = JobCost.objects.update_or_create(
             work_order=work_order, defaults={**figures, "updated_at": now}
@@ -164,6 +165,9 @@ def job_costs_refresh(*, now: datetime.datetime | None = None) -> int:
     """Recompute every job with punches (imports, demo data, a changed rate)."""
     ids = Punch.objects.filter(work_order__isnull=False).values_list("work_order_id", flat=True).distinct()
     orders = list(WorkOrder.objects.filter(pk__in=set(ids)).select_related("operation"))
+    plant = LaborSettings.current()
+    rates = rates_load(plant)
+    spans = job_spans(now=now, overtime_after_hours=float(plant.overtime_after_hours))
     for work_order in orders:
-        job_cost_update(work_order, now=now)
+        job_cost_update(work_order, now=now, spans=spans, rates=rates)
     return len(orders)

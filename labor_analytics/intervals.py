@@ -6,10 +6,26 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from labor.models import PunchKind
-from labor.selectors import punches_effective, shift_at
+from labor.models import PunchKind, Shift
+from labor.selectors import punches_effective, shift_list, shift_window
 
 MAX_OPEN_HOURS = 14.0  # an open job older than this is a missed punch, not work
+
+
+class ShiftClock:
+    """labor.selectors.shift_at with the shifts read once (it is called for every span)."""
+
+    def __init__(self) -> None:
+        self.shifts = shift_list()
+
+    def at(self, moment: datetime.datetime) -> tuple[datetime.date, Shift]:
+        local = timezone.localtime(moment)
+        for day in (local.date(), local.date() - datetime.timedelta(days=1)):
+            for shift in self.shifts:
+                start, end = shift_window(shift, day)
+                if start <= local < end:
+                    return day, shift
+        return local.date(), self.shifts[0]
 
 
 @dataclass
@@ -42,6 +58,7 @@ def job_spans(*, employee_ids: list[int] | None = None, start: datetime.datetime
         punches = punches.filter(at__gte=start)
     if end is not None:
         punches = punches.filter(at__lt=end)
+    clock = ShiftClock()
     spans: list[JobSpan] = []
     open_jobs: dict[tuple[int, int], datetime.datetime] = {}
 
@@ -52,7 +69,7 @@ def job_spans(*, employee_ids: list[int] | None = None, start: datetime.datetime
         at = min(at, began + datetime.timedelta(hours=MAX_OPEN_HOURS))
         if at > began:
             spans.append(
-                JobSpan(employee_id, work_order_id, began, at, shift_at(began)[1].code, open=still_open)
+                JobSpan(employee_id, work_order_id, began, at, clock.at(began)[1].code, open=still_open)
             )
 
     for p in (
@@ -69,14 +86,14 @@ def job_spans(*, employee_ids: list[int] | None = None, start: datetime.datetime
                 close(key[0], key[1], p.at)
     for key in list(open_jobs):
         close(key[0], key[1], now, still_open=True)
-    _split_overtime(spans, overtime_after_hours)
+    _split_overtime(spans, overtime_after_hours, clock)
     return spans
 
 
-def _split_overtime(spans: list[JobSpan], after_hours: float) -> None:
+def _split_overtime(spans: list[JobSpan], after_hours: float, clock: ShiftClock) -> None:
     by_day: dict[tuple[int, datetime.date], list[JobSpan]] = defaultdict(list)
     for span in spans:
-        by_day[(span.employee_id, shift_at(span.start)[0])].append(span)
+        by_day[(span.employee_id, clock.at(span.start)[0])].append(span)
     for day_spans in by_day.values():
         worked = 0.0
         for span in sorted(day_spans, key=lambda s: s.start):

@@ -154,9 +154,10 @@ class ForecastModelRun(models.Model):
 
     trained_at = models.DateTimeField()
     jobs = models.PositiveIntegerField()
+    kind = models.CharField(max_length=10, default="similar", help_text="trees, or similar jobs (few jobs)")
+    blob = models.BinaryField(blank=True, default=b"")
     mae_hours = models.FloatField(null=True)
     coverage80 = models.FloatField(null=True)
-    drivers = models.JSONField(default=list)
 
     class Meta:
         ordering = ["-trained_at"]

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 
-from instructions.models import WorkOrder, WorkOrderStatus
+from instructions.models import Operation, WorkOrder, WorkOrderStatus
 from materials.models import BomLine, Consumption, LineSideLocation, RunRate
 
 OPEN_STATUSES = (WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.RELEASED)
@@ -19,16 +19,23 @@ OPEN_STATUSES = (WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.RELEASED)
 
 @dataclass(frozen=True)
 class Run:
-    work_order: WorkOrder
+    """A job's operation over time: a work order, or a planned job planning has no work order for."""
+
+    label: str  # the job (work order number / planned job number)
+    part_id: int
+    operation: Operation
+    quantity: int
     start: datetime.datetime
     end: datetime.datetime
+    work_order: WorkOrder | None = None
 
 
 @dataclass(frozen=True)
 class Need:
     """A job's draw of one component at one location, spread evenly over the job's run."""
 
-    work_order: WorkOrder
+    label: str
+    work_order: WorkOrder | None
     component_id: int
     location_id: int
     quantity: float
@@ -56,7 +63,7 @@ def _planned_runs(now: datetime.datetime) -> list[Run] | None:
     plan = planning_selectors.plan_released()
     if plan is None:
         return None
-    slots = list(plan.slots.filter(end__gt=now).select_related("job"))
+    slots = list(plan.slots.filter(end__gt=now, job__open=True).select_related("job", "operation"))
     if not slots:
         return None
     orders = {
@@ -66,8 +73,10 @@ def _planned_runs(now: datetime.datetime) -> list[Run] | None:
     runs = []
     for slot in slots:
         order = orders.get((slot.job.number, slot.operation_id))
-        if order is not None:
-            runs.append(Run(order, max(slot.start, now), slot.end))
+        start = max(slot.start, now)
+        runs.append(
+            Run(slot.job.number, slot.job.part_id, slot.operation, slot.job.quantity, start, slot.end, order)
+        )
     return runs
 
 
@@ -92,7 +101,7 @@ def scheduled_runs(now: datetime.datetime) -> list[Run]:
         for order in queue:
             hours = order.quantity / max(rates.get(order.operation_id, default_rate), 1e-6)
             end = cursor + datetime.timedelta(hours=hours)
-            runs.append(Run(order, cursor, end))
+            runs.append(Run(order.number, order.part_id, order.operation, order.quantity, cursor, end, order))
             cursor = end
     return runs
 
@@ -105,25 +114,24 @@ def component_needs(now: datetime.datetime) -> list[Need]:
         lines_by_part[line.part_id].append(line)
     first_operation: dict[int, int] = {}
     for run in runs:
-        part = run.work_order.part_id
-        first_operation[part] = min(first_operation.get(part, 10**9), run.work_order.operation.sequence)
+        first_operation[run.part_id] = min(first_operation.get(run.part_id, 10**9), run.operation.sequence)
     locations = _locations()
     needs = []
     for run in runs:
-        order = run.work_order
-        for line in lines_by_part.get(order.part_id, []):
+        for line in lines_by_part.get(run.part_id, []):
             consumed_here = (
-                line.operation_id == order.operation_id
+                line.operation_id == run.operation.pk
                 if line.operation_id
-                else order.operation.sequence == first_operation[order.part_id]
+                else run.operation.sequence == first_operation[run.part_id]
             )
-            location = locations.get((order.operation.work_center_id, line.component_id)) or locations.get(
-                (order.operation.work_center_id, None)
-            )
+            center = run.operation.work_center_id
+            location = locations.get((center, line.component_id)) or locations.get((center, None))
             if not consumed_here or location is None:
                 continue
-            quantity = float(line.quantity_per) * order.quantity
-            needs.append(Need(order, line.component_id, location, quantity, run.start, run.end))
+            quantity = float(line.quantity_per) * run.quantity
+            needs.append(
+                Need(run.label, run.work_order, line.component_id, location, quantity, run.start, run.end)
+            )
     return needs
 
 

@@ -1,6 +1,7 @@
 """Demo materials for Northfield Plant 2: components on the demo parts' BOMs, line-side racks, stock, kanban
 loops, four weeks of consumption, and a material handler. The M10 weld nut at the projection welder runs out in
-the second shift from `now` (WO-24117-20 then WO-24123-20 draw 1 nut per bracket at 200 brackets/h)."""
+the second shift from `now` (its stock covers the welder's scheduled draw until an hour into its first run after
+9 hours: with the work orders alone, WO-24117-20 then WO-24123-20 at 200 brackets/h, one nut each)."""
 
 import datetime
 import random
@@ -13,6 +14,7 @@ from instructions.demo import DESK_PASSWORD
 from instructions.models import Operation, Part, WorkCenter
 from labor.models import Employee
 from materials.buffers import buffers_evaluate
+from materials.demand import component_needs
 from materials.models import (
     BomLine,
     Component,
@@ -93,9 +95,25 @@ def demo_materials_load(*, now: datetime.datetime) -> dict[str, int]:
                     for day in range(1, 29) if rng.random() < 0.9
                 )  # fmt: skip
         _handler()
+        _nut_runs_out_in_the_second_shift(now)
     alerts = shortages_predict(now=now)
     buffers = buffers_evaluate(now=now)
     return {"components": len(COMPONENTS), "alerts": len(alerts), "buffers": len(buffers)}
+
+
+def _nut_runs_out_in_the_second_shift(now: datetime.datetime) -> None:
+    """Whatever schedule drives demand (planning's released plan, else the work orders), stock the weld nut so it
+    runs out during the first welder run going on 9 hours from now: in the second shift, past its lead time."""
+    nut = Component.objects.get(number="NUT-M10-WP")
+    needs = sorted((n for n in component_needs(now) if n.component_id == nut.pk), key=lambda n: n.start)
+    soonest = now + datetime.timedelta(hours=9)
+    running = next((n for n in needs if n.end > soonest and n.quantity > 0), None)
+    if running is None:
+        return  # nothing scheduled at the welder after the first shift: keep the stock as listed
+    begin = max(running.start, soonest)
+    out_at = begin + min(datetime.timedelta(hours=1), (running.end - begin) / 2)
+    drawn = sum(need.consumed_by(out_at) - need.consumed_by(now) for need in needs)
+    Lot.objects.filter(component=nut, lot_number="NUT-M10-WP-L1").update(quantity=Decimal(int(drawn)))
 
 
 def _handler() -> Employee:

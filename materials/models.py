@@ -210,6 +210,7 @@ class ShortageAlert(models.Model):
     lead_hours = models.FloatField()
     shortfall = models.FloatField()
     work_orders = models.ManyToManyField("instructions.WorkOrder", related_name="+", blank=True)
+    jobs = models.JSONField(default=list, blank=True, help_text="Numbers of the jobs it would stop")
     status = models.CharField(
         max_length=10, choices=AlertStatus.choices, default=AlertStatus.OPEN, db_index=True
     )

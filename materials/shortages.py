@@ -32,7 +32,8 @@ class Projection:
     points: list[tuple[datetime.datetime, float]] = field(default_factory=list)
     shortage_at: datetime.datetime | None = None
     shortfall: float = 0.0
-    stopped: list[WorkOrder] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)  # jobs (numbers) it would stop
+    stopped_orders: list[WorkOrder] = field(default_factory=list)
 
 
 def lead_hours(component: Component, location: LineSideLocation) -> float:
@@ -71,9 +72,10 @@ def project(
     if projection.shortage_at is not None:
         projection.shortfall = max(0.0, -min(position for _, position in projection.points))
         cut = projection.shortage_at
-        projection.stopped = sorted(
-            {need.work_order for need in needs if need.end > cut and need.quantity > 0},
-            key=lambda o: o.barcode,
+        hit = [need for need in needs if need.end > cut and need.quantity > 0]
+        projection.stopped = sorted({need.label for need in hit})
+        projection.stopped_orders = sorted(
+            {need.work_order for need in hit if need.work_order is not None}, key=lambda o: o.barcode
         )
     return projection
 
@@ -138,14 +140,16 @@ def shortages_predict(*, now: datetime.datetime) -> list[ShortageAlert]:
             alert.shortage_at = projection.shortage_at
             alert.lead_hours = projection.lead_hours
             alert.shortfall = round(projection.shortfall, 3)
+            alert.jobs = projection.stopped
             alert.save()
-            alert.work_orders.set(projection.stopped)
+            alert.work_orders.set(projection.stopped_orders)
             raised.append(alert)
             if announce:
                 # One announcement per job it would stop: planning holds the job until the material can be there
                 # (now + the replenishment lead time) and builds what-if scenarios.
                 available = now + datetime.timedelta(hours=projection.lead_hours)
-                for order in projection.stopped:
+                orders = {order.number: order for order in projection.stopped_orders}
+                for job in projection.stopped:
                     events.publish(
                         events.MATERIAL_SHORTAGE_PREDICTED,
                         alert_id=alert.pk,
@@ -154,8 +158,8 @@ def shortages_predict(*, now: datetime.datetime) -> list[ShortageAlert]:
                         shortage_at=projection.shortage_at.isoformat(),
                         available_at=available.isoformat(),
                         lead_hours=projection.lead_hours,
-                        work_order_id=order.pk,
-                        job_number=order.number,
+                        job_number=job,
+                        work_order_id=orders[job].pk if job in orders else None,
                     )
         for alert in ShortageAlert.objects.filter(status=AlertStatus.OPEN):
             if (alert.component_id, alert.location_id) not in seen:

@@ -121,6 +121,7 @@ SENDERS: dict[str, Callable[[PlexClient, OutboxItem], Any]] = {
     "workcenter_status": _send_workcenter_status,
     "ncr_draft": _send_note,
     "version_notice": _send_note,
+    "labor_correction": _send_note,  # no labor-entry edit in Plex's API: an activity for the labor admin
     "schedule_sequence": _send_schedule,
     "material_request": _send_note,
 }
@@ -133,6 +134,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "workcenter_status": ("workcenterId", "workcenterStatusId"),
     "ncr_draft": ("title", "body"),
     "version_notice": ("title", "body"),
+    "labor_correction": ("title", "body"),
     "schedule_sequence": ("jobNo", "sequence"),
     "material_request": ("title", "body"),
 }

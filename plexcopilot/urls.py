@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("instructions.urls")),
     path("quality/", include("quality.urls")),
     path("copilot/", include("copilot.urls")),
+    path("labor/analytics/", include("labor_analytics.urls")),
     path("labor/", include("labor.urls")),
     path("languages/", include("languages.urls")),
     path("planning/", include("planning.urls")),

@@ -1,16 +1,17 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DefectCategory(models.TextChoices):
-    DIMENSIONAL = "dimensional", "Dimensional"
-    SURFACE = "surface", "Surface (scratch, dent, burr)"
-    WELD = "weld", "Weld"
-    TORQUE = "torque", "Torque / fastening"
-    CONTAMINATION = "contamination", "Contamination"
-    MISSING_COMPONENT = "missing_component", "Missing component"
-    LEAK = "leak", "Leak"
-    OTHER = "other", "Other"
+    DIMENSIONAL = "dimensional", _("Dimensional")
+    SURFACE = "surface", _("Surface (scratch, dent, burr)")
+    WELD = "weld", _("Weld")
+    TORQUE = "torque", _("Torque / fastening")
+    CONTAMINATION = "contamination", _("Contamination")
+    MISSING_COMPONENT = "missing_component", _("Missing component")
+    LEAK = "leak", _("Leak")
+    OTHER = "other", _("Other")
 
 
 class DefectReport(models.Model):

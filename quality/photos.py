@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -31,10 +32,11 @@ def photo_clean(upload: UploadedFile) -> CleanPhoto:
     max_mb = settings.PHOTO_MAX_BYTES // (1024 * 1024)
     if upload.size is not None and upload.size > settings.PHOTO_MAX_BYTES:
         raise PhotoRejected(
-            f"The photo is too large ({upload.size // (1024 * 1024)} MB). The limit is {max_mb} MB."
+            gettext("The photo is too large (%(size)s MB). The limit is %(limit)s MB.")
+            % {"size": upload.size // (1024 * 1024), "limit": max_mb}
         )
     if not upload.size:
-        raise PhotoRejected("The photo is empty. Take the picture again.")
+        raise PhotoRejected(gettext("The photo is empty. Take the picture again."))
     upload.seek(0)
     try:
         with Image.open(upload) as probe:
@@ -45,10 +47,13 @@ def photo_clean(upload: UploadedFile) -> CleanPhoto:
         raise PhotoRejected(_too_many_pixels()) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise PhotoRejected(
-            "That file is not a photo we can read. Use a JPEG, PNG or WebP picture."
+            gettext("That file is not a photo we can read. Use a JPEG, PNG or WebP picture.")
         ) from None
     if image_format not in ALLOWED_FORMATS:
-        raise PhotoRejected(f"{image_format} files are not accepted. Use a JPEG, PNG or WebP picture.")
+        raise PhotoRejected(
+            gettext("%(format)s files are not accepted. Use a JPEG, PNG or WebP picture.")
+            % {"format": image_format}
+        )
     if width * height > settings.PHOTO_MAX_PIXELS:
         raise PhotoRejected(_too_many_pixels(f"{width}×{height} pixels"))
     upload.seek(0)
@@ -58,7 +63,9 @@ def photo_clean(upload: UploadedFile) -> CleanPhoto:
             upright = ImageOps.exif_transpose(source)
             rgb = upright.convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError):
-        raise PhotoRejected("The photo is damaged and could not be read. Take the picture again.") from None
+        raise PhotoRejected(
+            gettext("The photo is damaged and could not be read. Take the picture again.")
+        ) from None
     rgb.thumbnail((settings.PHOTO_MAX_EDGE, settings.PHOTO_MAX_EDGE))
     image_bytes = _jpeg(rgb, quality=85)
     thumb = rgb.copy()
@@ -68,9 +75,11 @@ def photo_clean(upload: UploadedFile) -> CleanPhoto:
     )
 
 
-def _too_many_pixels(size: str = "too many pixels") -> str:
+def _too_many_pixels(size: str = "") -> str:
     limit = settings.PHOTO_MAX_PIXELS // 1_000_000
-    return f"The picture is {size}, more than this station accepts ({limit} megapixels). It may be damaged or unsafe."
+    return gettext(
+        "The picture is %(size)s, more than this station accepts (%(limit)s megapixels). It may be damaged or unsafe."
+    ) % {"size": size or gettext("too many pixels"), "limit": limit}
 
 
 def _jpeg(image: Image.Image, *, quality: int) -> bytes:

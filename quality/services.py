@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from instructions.models import (
     Execution,
@@ -82,11 +83,13 @@ def defect_report_create(
             return existing
     description = description.strip()
     if not description:
-        raise DefectInvalid("Describe the defect in a few words.")
+        raise DefectInvalid(gettext("Describe the defect in a few words."))
     if category not in DefectCategory.values:
-        raise DefectInvalid("Choose a defect category.")
+        raise DefectInvalid(gettext("Choose a defect category."))
     if quantity < 1 or quantity > execution.work_order.quantity:
-        raise DefectInvalid(f"Quantity must be between 1 and {execution.work_order.quantity}.")
+        raise DefectInvalid(
+            gettext("Quantity must be between 1 and %(max)s.") % {"max": execution.work_order.quantity}
+        )
     clean = photo_clean(photo) if photo is not None else None
     work_order = execution.work_order
     report = DefectReport(

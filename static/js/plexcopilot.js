@@ -48,7 +48,9 @@
   });
 
   // --- Failed submits: a banner, the form left as typed. -----------------------------------------------------
-  const NOT_SAVED = "Not saved: the server could not be reached. What you typed is still here — press the button again.";
+  // Station pages hand these texts over in the operator's language (data-text-* on <body>).
+  const uiText = (key, english) => body.dataset[key] || english;
+  const NOT_SAVED = uiText("textNotSaved", "Not saved: the server could not be reached. What you typed is still here — press the button again.");
   function banner(text) {
     let el = document.getElementById("outage-banner");
     if (!el) {
@@ -74,9 +76,9 @@
     } else if (xhr && xhr.status === 413) {
       text = "Not saved: that photo or file is too large. Take a smaller one and send it again.";
     } else if (xhr && xhr.status === 429) {
-      text = "Too many attempts. Wait a minute, then try again.";
+      text = body.dataset.textTooMany || "Too many attempts. Wait a minute, then try again.";
     } else if (xhr && xhr.status >= 500) {
-      text = "Not saved: something went wrong on the server. What you typed is still here — try again; if it keeps failing, tell your supervisor.";
+      text = body.dataset.textServerError || "Not saved: something went wrong on the server. What you typed is still here — try again; if it keeps failing, tell your supervisor.";
     } else {
       return;
     }
@@ -136,4 +138,80 @@
     const el = thinking();
     if (el) el.hidden = true;
   });
+})();
+
+// On-screen numeric keypad for readings, quantities, badges and PINs (fields with data-keypad). It opens on a
+// tap of the field; a keyboard-wedge scanner or gauge keeps typing into the field and pressing Enter as before.
+(function () {
+  const body = document.body;
+  const decimal = body.dataset.decimal || ".";
+  let target = null;
+  let pad = null;
+
+  function build() {
+    pad = document.createElement("div");
+    pad.className = "keypad";
+    pad.id = "keypad";
+    pad.setAttribute("role", "group");
+    pad.setAttribute("aria-label", body.dataset.textKeypad || "Keypad");
+    pad.dataset.testid = "keypad";
+    const keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "±", "0", decimal, "clear", "⌫", "enter"];
+    keys.forEach((key) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn keypad-key" + (key === "enter" ? " btn-success keypad-enter" : "");
+      b.dataset.key = key;
+      b.dataset.testid = "key-" + (key === decimal ? "decimal" : key);
+      b.textContent = key === "clear" ? (body.dataset.textClear || "C") : key === "enter" ? "↵" : key;
+      if (key === "enter") b.setAttribute("aria-label", body.dataset.textEnter || "Enter");
+      if (key === "⌫") b.setAttribute("aria-label", body.dataset.textBackspace || "Backspace");
+      pad.appendChild(b);
+    });
+    // Keep the focus (and the caret) in the field while keys are tapped.
+    pad.addEventListener("pointerdown", (e) => e.preventDefault());
+    pad.addEventListener("click", (e) => {
+      const key = e.target.closest("[data-key]");
+      if (key && target) press(key.dataset.key);
+    });
+    body.appendChild(pad);
+  }
+
+  function press(key) {
+    const kind = target.dataset.keypad;
+    let value = target.value;
+    if (key === "clear") value = "";
+    else if (key === "⌫") value = value.slice(0, -1);
+    else if (key === "±") { if (kind !== "decimal") return; value = value.startsWith("-") ? value.slice(1) : "-" + value; }
+    else if (key === "enter") { close(); if (target.form) target.form.requestSubmit(); return; }
+    else if (key === decimal) { if (kind !== "decimal" || value.includes(decimal)) return; value += decimal; }
+    else value += key;
+    target.value = value;
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function open(field) {
+    if (!pad) build();
+    target = field;
+    // Inside a sheet (a popover in the top layer) the keypad must live in the sheet to be seen and tapped.
+    const host = field.closest("[popover]") || body;
+    if (pad.parentNode !== host) host.appendChild(pad);
+    pad.classList.toggle("keypad-integer", field.dataset.keypad !== "decimal");
+    pad.hidden = false;
+    body.classList.add("keypad-open");
+  }
+  function close() {
+    if (pad) pad.hidden = true;
+    body.classList.remove("keypad-open");
+  }
+
+  // A tap on the field opens the keypad; focus set by the page (wedge gauges) does not.
+  document.addEventListener("pointerup", (e) => {
+    const field = e.target.closest && e.target.closest("input[data-keypad]");
+    if (field) open(field);
+    else if (pad && !pad.contains(e.target)) close();
+  });
+  document.addEventListener("focusin", (e) => { if (pad && !pad.hidden && e.target !== target && !pad.contains(e.target)) close(); });
+  document.addEventListener("htmx:beforeSwap", close);
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
+  document.addEventListener("toggle", (e) => { if (e.newState === "closed") close(); }, true);
 })();

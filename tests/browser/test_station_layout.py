@@ -70,3 +70,39 @@ def test_it_keeps_every_action_on_screen_and_the_message_beside_it(
     assert page.get_by_test_id("andon-maintenance").is_visible()
     screenshot(page, f"station-{orientation}-andon-sheet")
     context.close()
+
+
+def test_the_keypad_types_a_reading_with_the_operators_decimal_comma(
+    live_server, demo_plant, browser, screenshot
+):
+    context = browser.new_context(viewport=PORTRAIT, has_touch=True, locale="es-ES")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/station/ST-PRS-400/")
+    page.get_by_test_id("badge").fill("100101")  # Ana García, reads Spanish
+    page.get_by_test_id("pin").fill("4821")
+    page.get_by_test_id("pin").press("Enter")
+    page.get_by_test_id("scan").fill("WO-24123-10")
+    page.get_by_test_id("scan").press("Enter")
+    page.wait_for_url("**/station/run/**/1/")
+    page.goto(page.url.rsplit("/", 2)[0] + "/4/")
+
+    field = page.get_by_test_id("measure")
+    field.tap()
+    keypad = page.get_by_test_id("keypad")
+    keypad.wait_for()
+    assert page.get_by_test_id("key-decimal").inner_text() == ","
+    for key in ("1", "8", "0", "decimal", "5"):
+        page.get_by_test_id(f"key-{key}").tap()
+    assert field.input_value() == "180,5"
+    page.get_by_test_id("key-±").tap()
+    assert field.input_value() == "-180,5"
+    screenshot(page, "station-portrait-keypad")
+    page.get_by_test_id("key-clear").tap()
+    assert field.input_value() == ""
+    for key in ("1", "8", "1", "decimal", "5", "enter"):
+        page.get_by_test_id(f"key-{key}").tap()
+    page.locator(".readings .ok").wait_for()
+    assert "181,5" in page.locator(".readings .ok").inner_text()
+    assert_actions_on_screen(page)
+    context.close()

@@ -75,7 +75,7 @@ class TestAnswering:
         frames = session(client, execution, lambda comm: ask(comm, "how do I clear a jam on station 5?"))
         record = CopilotQuestion.objects.get()
         pending, tokens, final = frames[0], frames[1:-1], frames[-1]
-        assert f'id="copilot-msg-{record.pk}"' in pending and "Stop" in pending
+        assert f'id="copilot-msg-{record.pk}"' in pending and "Detener" in pending  # Ana reads Spanish
         assert tokens and all(f'id="copilot-answer-{record.pk}" hx-swap-oob="beforeend"' in t for t in tokens)
         assert f'hx-swap-oob="outerHTML" id="copilot-msg-{record.pk}"' in final
         assert "SOP-PRS-014 Clearing a jam on the 400 t transfer press" in final
@@ -109,12 +109,15 @@ class TestAnswering:
         joined = "".join(frames)
         assert "<script>" not in joined and "<img" not in joined
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in joined
-        assert '<mark class="verify"' in frames[-1] and "999 N·m (verify against spec)" in frames[-1]
+        assert (
+            '<mark class="verify"' in frames[-1]
+            and "999 N·m (verifique contra la especificación)" in frames[-1]
+        )
 
     def test_it_explains_an_empty_question_and_stores_nothing(self, station_run):
         client, execution, _ana = station_run
         frames = session(client, execution, lambda comm: ask(comm, "   "))
-        assert "Type a question first." in frames[-1]
+        assert "Escriba primero una pregunta." in frames[-1]  # in the operator's language
         assert not CopilotQuestion.objects.exists()
 
     def test_it_shows_the_conversation_again_after_a_reconnect(self, station_run):
@@ -145,5 +148,5 @@ class TestAnswering:
                 return [pending, await comm.receive_from(timeout=30)]
 
             frames = session(client, execution, cancel)
-        assert "Stopped before the answer was complete." in frames[-1]
+        assert "Detenido antes de completar la respuesta." in frames[-1]
         assert CopilotQuestion.objects.get().engine == "cancelled"

@@ -66,7 +66,7 @@ def test_an_operator_asks_and_sees_a_streamed_cited_answer(asgi_server, tablet, 
 
     # Feedback, then the citation opens the source at the cited passage.
     page.get_by_test_id("copilot-helpful").click()
-    page.get_by_text("Thanks — marked helpful.").wait_for()
+    page.get_by_text("Gracias — marcada como útil.").wait_for()  # Ana reads Spanish
     with page.context.expect_page() as source_page:
         answer.locator("a.cite").first.click()
     source = source_page.value

@@ -27,10 +27,12 @@ def test_the_demo_shortage_is_predicted_two_shifts_ahead_and_at_least_one_lead_t
     ahead = alert.shortage_at - NOW
     assert datetime.timedelta(hours=8) <= ahead < datetime.timedelta(hours=16)  # in the second shift from now
     assert ahead >= datetime.timedelta(hours=alert.lead_hours)
-    # WO-24117-20 (1200) then WO-24123-20 (2400) at 200/h on 3000 nuts: out after 15 h, stopping WO-24123-20.
-    assert ahead == pytest.approx(datetime.timedelta(hours=15), abs=datetime.timedelta(minutes=1))
+    # WO-24117-20 (1200) then WO-24123-20 (2400) at 200/h, stock for 10 h of draw (2000 nuts): out after 10 h,
+    # stopping WO-24123-20, 1600 short by its end.
+    assert ahead == pytest.approx(datetime.timedelta(hours=10), abs=datetime.timedelta(minutes=1))
     assert [wo.barcode for wo in alert.work_orders.all()] == ["WO-24123-20"]
-    assert alert.shortfall == pytest.approx(600)
+    assert alert.jobs == ["WO-24123"]
+    assert alert.shortfall == pytest.approx(1600)
 
 
 def test_the_shortage_is_announced_once_for_planning(demo_plant, clock, django_capture_on_commit_callbacks):
@@ -78,10 +80,25 @@ def test_no_shortage_no_alert_and_resolved_when_supply_arrives(demo_materials):
     nut = Component.objects.get(number="NUT-M10-WP")
     rack = LineSideLocation.objects.get(code="LS-WLD-PW2")
     OpenSupply.objects.create(
-        component=nut, location=rack, quantity=1000, eta=NOW + datetime.timedelta(hours=5)
+        component=nut, location=rack, quantity=1700, eta=NOW + datetime.timedelta(hours=5)
     )
     shortages_predict(now=NOW)
-    assert ShortageAlert.objects.get().status == "resolved"
+    assert ShortageAlert.objects.get(component=nut).status == "resolved"
+
+
+def test_planned_jobs_without_work_orders_drive_demand_too(demo_plant, clock):
+    """With planning's released plan (its own demo jobs), the shortage names the planned jobs."""
+    from materials.demo import demo_materials_load
+    from planning.demo import demo_schedule_load
+
+    demo_schedule_load(now=NOW, time_limit=4)
+    demo_materials_load(now=NOW)
+    alert = ShortageAlert.objects.get(status="open", component__number="NUT-M10-WP")
+    ahead = alert.shortage_at - NOW
+    assert (
+        datetime.timedelta(hours=alert.lead_hours) <= ahead <= datetime.timedelta(hours=24)
+    )  # the plan varies
+    assert alert.jobs and all(job.startswith("DEMO-") for job in alert.jobs)
 
 
 def test_zone_formula():

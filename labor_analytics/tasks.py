@@ -1,0 +1,31 @@
+"""Background work of labor analytics (django-tasks-db; worked by `manage.py db_worker`)."""
+
+from typing import Any
+
+from django.tasks import TaskResultStatus, task
+
+
+@task()
+def job_model_retrain_task() -> str:
+    from labor_analytics.job_forecast import job_model_retrain
+
+    run = job_model_retrain()
+    return f"{run.kind} model on {run.jobs} jobs"
+
+
+def job_model_retrain_schedule() -> bool:
+    """Queue a retraining unless one is already waiting; True when one was queued."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=job_model_retrain_task.module_path, status=TaskResultStatus.READY
+    )
+    if waiting.exists():
+        return False
+    job_model_retrain_task.enqueue()
+    return True
+
+
+def on_work_order_closed(**_: Any) -> None:
+    """WORK_ORDER_CLOSED subscriber: a finished job is a new example; retrain in the background."""
+    job_model_retrain_schedule()

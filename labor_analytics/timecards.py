@@ -1,0 +1,75 @@
+"""Timecard approval: the supervisor approves a person's day, recoding misapplied job-ons first.
+
+A recoding is a correction punch (labor's model: a new punch that replaces the original, which is kept) for
+the job-on and its job-off. Each approved recoding is written back to Plex through the outbox; Plex's public
+API has no labor-entry edit, so it goes as an activity (or custom-object record, PLEX_DRAFTS_TARGET) naming
+the employee, the times and the old and new job, for the Plex labor administrator to apply.
+"""
+
+import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from instructions.models import WorkOrder
+from labor.models import Employee, Punch, PunchSource
+from labor_analytics.misapplied import Suspect, job_code
+from labor_analytics.models import TimecardApproval
+from plex.services import outbox_enqueue
+from plexcopilot import events
+from plexcopilot.services import audit_record
+
+
+class TimecardError(Exception):
+    """A problem the supervisor must see."""
+
+
+def _replace(original: Punch, work_order: WorkOrder, user: Any, note: str) -> Punch:
+    punch = Punch.objects.create(
+        employee=original.employee, kind=original.kind, at=original.at, work_center_id=work_order.operation.work_center_id,
+        work_order=work_order, station=original.station, source=PunchSource.CORRECTION, replaces=original,
+        recorded_by=user, note=note[:300],
+    )  # fmt: skip
+    events.publish(events.PUNCH_RECORDED, punch_id=punch.pk, employee_id=original.employee_id)
+    return punch
+
+
+def timecard_approve(*, employee: Employee, day: datetime.date, user: Any,
+                     recodes: list[tuple[Suspect, WorkOrder]]) -> TimecardApproval:  # fmt: skip
+    """Approve the day; each (suspect, new work order) becomes a correction and a Plex write-back."""
+    if TimecardApproval.objects.filter(employee=employee, day=day).exists():
+        raise TimecardError(f"{employee.full_name}'s timecard for {day} is already approved.")
+    done = []
+    try:
+        with transaction.atomic():
+            for suspect, work_order in recodes:
+                if work_order.pk == suspect.punch.work_order_id:
+                    continue
+                old = suspect.punch.work_order
+                assert old is not None
+                note = f"timecard {day}: {job_code(old)} → {job_code(work_order)}"
+                _replace(suspect.punch, work_order, user, note)
+                if suspect.job_off is not None:
+                    _replace(suspect.job_off, work_order, user, note)
+                done.append({"punch": suspect.punch.pk, "from": old.number, "from_code": job_code(old),
+                             "to": work_order.number, "to_code": job_code(work_order),
+                             "reason": " ".join(suspect.reasons)[:400],
+                             "begin": suspect.punch.at.isoformat(),
+                             "end": suspect.job_off.at.isoformat() if suspect.job_off else ""})  # fmt: skip
+            approval = TimecardApproval.objects.create(employee=employee, day=day, approved_by=user,
+                                                       approved_at=timezone.now(), corrections=done)  # fmt: skip
+            audit_record(actor=user, action="labor.timecard_approved", obj=approval,
+                         summary=f"Timecard {employee.full_name} {day} approved, {len(done)} job code(s) corrected",
+                         data={"corrections": done})  # fmt: skip
+            for item in done:
+                outbox_enqueue(kind="labor_correction", idempotency_key=f"labor-recode:{item['punch']}", payload={
+                    "title": f"Labor correction: {employee.full_name} {day}",
+                    "body": (f"Employee {employee.badge_id} ({employee.plex_employee_id or 'no Plex id'}), "
+                             f"{item['begin']} – {item['end'] or 'open'}: job {item['from']} ({item['from_code']}) "
+                             f"→ {item['to']} ({item['to_code']}). Approved by {user.get_username()}."),
+                    "reference": f"labor-recode:{item['punch']}", "activity_type": "Labor",
+                })  # fmt: skip
+    except IntegrityError as exc:
+        raise TimecardError("This timecard was approved meanwhile; reload.") from exc
+    return approval

@@ -1,0 +1,75 @@
+"""Forecasts for the schedule ahead: hours and cost per scheduled job, overtime per crew (shift) and day."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from labor.models import Employee, ScheduledJob, Shift
+from labor_analytics.costs import Rates, rates_load, standard_for
+from labor_analytics.job_forecast import JobHoursModel, crew_for, facts_for, job_model_current
+from labor_analytics.models import LaborSettings
+
+
+@dataclass
+class JobForecast:
+    job: ScheduledJob
+    label: str
+    standard_hours: float
+    hours: tuple[float, float, float]  # 10th, 50th, 90th percentile
+    cost: tuple[float, float, float]
+    crew_size: int
+    drivers: list[tuple[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class CrewOvertime:
+    day: datetime.date
+    shift: str
+    people: int
+    capacity_hours: float
+    demand_hours: tuple[float, float, float]
+    overtime_hours: tuple[float, float]  # at the median and at the 90th percentile of demand
+    jobs: int
+
+
+def job_forecasts(*, today: datetime.date, days: int = 3, model: JobHoursModel | None = None,
+                  rates: Rates | None = None) -> list[JobForecast]:  # fmt: skip
+    plant = LaborSettings.current()
+    model = model or job_model_current()
+    rates = rates or rates_load(plant)
+    jobs = ScheduledJob.objects.filter(day__gte=today, day__lt=today + datetime.timedelta(days=days))
+    out = []
+    for job in jobs.select_related("work_order__operation__work_center", "work_order__part"):
+        wo = job.work_order
+        setup, per_unit, _rate = standard_for(wo, plant)
+        standard = setup + per_unit * wo.quantity if per_unit else float(job.hours) * job.crew_size
+        crew = crew_for(job)
+        facts = facts_for(wo, crew=crew, shift=job.shift, day=job.day, standard_hours=standard)
+        hours = model.quantiles(facts)
+        ids = list(crew) or [0]
+        hourly = sum(rates.hourly(i, job.shift) for i in ids) / len(ids)
+        out.append(JobForecast(job=job, label=facts.label, standard_hours=standard, hours=hours,
+                               cost=(hours[0] * hourly, hours[1] * hourly, hours[2] * hourly),
+                               crew_size=max(len(crew), job.crew_size), drivers=model.drivers(facts)))  # fmt: skip
+    return out
+
+
+def crew_overtime(forecasts: list[JobForecast]) -> list[CrewOvertime]:
+    """Per day and shift: forecast job hours against the crew's paid hours (crew plan, else home shift)."""
+    paid = {s.code: float(s.paid_hours) for s in Shift.objects.all()}
+    grouped: dict[tuple[datetime.date, str], list[JobForecast]] = defaultdict(list)
+    for f in forecasts:
+        grouped[(f.job.day, f.job.shift)].append(f)
+    home: dict[str, int] = defaultdict(int)
+    for code in Employee.objects.filter(active=True).values_list("shift", flat=True):
+        home[code] += 1
+    out = []
+    for (day, shift), items in sorted(grouped.items()):
+        people = sum(f.crew_size for f in items) or home[shift]
+        capacity = people * paid.get(shift, 8.0)
+        demand = tuple(sum(f.hours[i] for f in items) for i in range(3))
+        out.append(CrewOvertime(day=day, shift=shift, people=people, capacity_hours=capacity,
+                                demand_hours=demand,  # type: ignore[arg-type]
+                                overtime_hours=(max(0.0, demand[1] - capacity), max(0.0, demand[2] - capacity)),
+                                jobs=len(items)))  # fmt: skip
+    return out
