@@ -133,6 +133,14 @@ ACCESS: dict[str, frozenset[str]] = {
     "materials-kanban-reject": desk("supervisor"),
     "materials-station": STATION,
     "materials-station-call": STATION,
+    # Labor analytics
+    "labor-analytics-variances": desk("supervisor"),
+    "labor-analytics-alert-ack": desk("supervisor"),
+    "labor-analytics-forecast": desk("supervisor"),
+    "labor-analytics-retrain": desk("supervisor"),
+    "labor-analytics-timecards": desk("supervisor"),
+    "labor-analytics-timecard": desk("supervisor"),
+    "labor-analytics-scores": desk("supervisor"),
     # Languages
     "languages-review": desk("supervisor"),
     "languages-review-approve": desk("supervisor"),
@@ -213,6 +221,10 @@ IDS: dict[str, Callable[[Ctx], list[dict[str, Any]]]] = {
     "materials-call-off-deliver": lambda c: [{"pk": c.ids["call_off"]}],
     "materials-kanban-sign": lambda c: [{"pk": c.ids["kanban_change"]}],
     "materials-kanban-reject": lambda c: [{"pk": c.ids["kanban_change"]}],
+    "labor-analytics-alert-ack": lambda c: [{"pk": c.ids["variance_alert"]}],
+    "labor-analytics-timecard": lambda c: [
+        {"employee_id": c.ids["punching_employee"], "day": c.ids["punch_day"]}
+    ],
     "planning-scenario": lambda c: [{"plan_id": c.ids["plan"]}],
     "planning-scenario-sign": lambda c: [{"plan_id": c.ids["plan"]}],
     "planning-dispatch": lambda c: [{"code": "PRS-400"}],
@@ -259,6 +271,20 @@ IDS: dict[str, Callable[[Ctx], list[dict[str, Any]]]] = {
 }
 
 
+def _last_punch_day(badge: str) -> str:
+    from django.utils import timezone
+
+    at = (
+        apps.get_model("labor.Punch")
+        .objects.filter(employee__badge_id=badge)
+        .order_by("-at")
+        .values_list("at", flat=True)
+    )
+    if not at:
+        raise LookupError(f"the demo has no punches for {badge}: the crawl needs a timecard day")
+    return timezone.localtime(at[0]).date().isoformat()
+
+
 def demo_ids() -> dict[str, Any]:
     """One real record of each kind the URL patterns need, from the loaded demo."""
     execution = apps.get_model("instructions.Execution")
@@ -285,6 +311,9 @@ def demo_ids() -> dict[str, Any]:
         "andon_open": _first("labor.AndonCall", resolved_at__isnull=True),
         "translation_review": _first("languages.TranslationReview"),
         "plan": _first("planning.Plan"),
+        "variance_alert": _first("labor_analytics.VarianceAlert"),
+        "punching_employee": _first("labor.Employee", badge_id="100101"),
+        "punch_day": _last_punch_day("100101"),
         "call_off": _first("materials.CallOff"),
         "kanban_change": _first("materials.KanbanChange"),
     }
