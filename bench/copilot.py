@@ -1,8 +1,10 @@
 """Copilot: ingest rate, recall@5 on a labelled question set over the demo library, and retrieval / first-token
 latency on a synthetic corpus of 1k, 10k and 100k chunks (with and without metadata filters).
 
-Targets on the project's machine kind: retrieval p95 ≤ 50 ms at 100k chunks; extractive first token p95 ≤ 150 ms
-at 10k chunks; ingest ≥ 50 chunks/s; hybrid recall@5 above both single retrievers.
+Targets on the project's machine kind: retrieval p95 ≤ 10 ms at 10k chunks and ≤ 20 ms at 100k; extractive first
+token p95 ≤ 25 ms at 10k chunks; ingest ≥ 150 chunks/s (bench.copilot_docs measures it on the manuals, beside the
+raw embedding rate); hybrid recall@5 above both single retrievers. The query embedding and the HNSW query are
+timed alone on the same queries, beside the whole retrieval.
 The *_cpu_* figures are CPU time of this process: when other work shares the two cores, wall times inflate and
 these do not.
 """
@@ -233,10 +235,12 @@ def _query(rng: random.Random) -> str:
     return f"how do I fix a {rng.choice(SUBJECTS)} that {rng.choice(PROBLEMS)} at station {rng.randint(1, 9)}"
 
 
-def _retrieval_p95(rng: random.Random) -> tuple[float, float]:
-    """p95 wall time and p95 CPU time (the latter barely moves when other work shares the cores)."""
+def _retrieval_p95(rng: random.Random) -> dict[str, float]:
+    """p50/p95 wall time and p95 CPU time (the latter barely moves when other work shares the cores), beside
+    the parts underneath measured on the same queries: the query embedding alone and the HNSW query alone."""
     knowledge_search(question="warm-up", search_filter=SearchFilter())  # rebuilds BM25 after the corpus grew
-    samples, cpu = [], []
+    samples, cpu, embed, hnsw = [], [], [], []
+    col = retrieval.collection()
     for _ in range(QUERIES):
         question, search_filter = _query(rng), _filters(rng)
         embedder().cache.clear()  # every query pays for its embedding
@@ -244,7 +248,17 @@ def _retrieval_p95(rng: random.Random) -> tuple[float, float]:
         knowledge_search(question=question, search_filter=search_filter)
         samples.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
-    return percentile(samples, 95), percentile(cpu, 95)
+        embedder().cache.clear()
+        started = time.perf_counter()
+        vector = embedder().embed([question])[0]
+        embed.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        col.query(query_embeddings=vector.reshape(1, -1), n_results=retrieval.DENSE_OVERFETCH, include=[])
+        hnsw.append((time.perf_counter() - started) * 1000)
+    return {
+        "p95": percentile(samples, 95), "p50": percentile(samples, 50), "cpu_p95": percentile(cpu, 95),
+        "embed_p95": percentile(embed, 95), "hnsw_p95": percentile(hnsw, 95),
+    }  # fmt: skip
 
 
 def _first_token_p95(rng: random.Random) -> float:
@@ -311,7 +325,12 @@ def run() -> dict[str, float]:
         _add_synthetic(size - total, rng, pool)
         total = KnowledgeChunk.objects.count()
         label = f"{size // 1000}k"
-        results[f"retrieval_p95_ms_{label}"], results[f"retrieval_p95_cpu_ms_{label}"] = _retrieval_p95(rng)
+        timing = _retrieval_p95(rng)
+        results[f"retrieval_p95_ms_{label}"] = timing["p95"]
+        results[f"retrieval_p50_ms_{label}"] = timing["p50"]
+        results[f"retrieval_p95_cpu_ms_{label}"] = timing["cpu_p95"]
+        results[f"query_embed_p95_ms_{label}"] = timing["embed_p95"]
+        results[f"hnsw_query_p95_ms_{label}"] = timing["hnsw_p95"]
         if size == 10_000:
             results["extractive_ttft_p95_ms_10k"] = _first_token_p95(rng)
     return results

@@ -22,6 +22,7 @@ BENCHES = [
     "bench.labor_forecast",
     "bench.governance",
     "bench.quality",
+    "bench.copilot_docs",
     "bench.copilot",
     "bench.plex",
     "bench.schedule",

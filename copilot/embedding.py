@@ -81,12 +81,13 @@ class OnnxMiniLM:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if missing:
-            for text, vector in zip(missing, self._embed(missing, batch_size), strict=True):
-                if len(self.cache) >= CACHE_SIZE:
-                    self.cache.pop(next(iter(self.cache)))
-                self.cache[text] = vector
-        return np.stack([self.cache[t] for t in texts])
+        fresh = dict(zip(missing, self._embed(missing, batch_size), strict=True)) if missing else {}
+        out = np.stack([fresh[t] if t in fresh else self.cache[t] for t in texts])
+        for text, vector in list(fresh.items())[-CACHE_SIZE:]:
+            if len(self.cache) >= CACHE_SIZE:
+                self.cache.pop(next(iter(self.cache)))
+            self.cache[text] = vector
+        return out
 
     def _embed(self, texts: list[str], batch_size: int) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(texts)

@@ -44,6 +44,7 @@ class UnreadableDocument(ValueError):
 class Passage:
     location: str
     text: str
+    start: float | None = None  # video clips: seconds into the clip
 
 
 @dataclass
@@ -63,11 +64,17 @@ def split_sentences(text: str) -> list[str]:
 
 
 def strip_instructions(text: str) -> tuple[str, int]:
-    """Drop sentences that try to instruct an assistant ("ignore previous instructions…"); count them."""
+    """Drop sentences that try to instruct an assistant ("ignore previous instructions…", and paraphrases:
+    see copilot.injection); count them."""
+    from copilot.injection import quarantine_flags
+
     kept_lines, removed = [], 0
     for line in text.splitlines():
         sentences = split_sentences(line)
-        clean = [s for s in sentences if not INJECTION.search(s)]
+        flags = quarantine_flags(sentences)
+        clean = [
+            s for s, flagged in zip(sentences, flags, strict=True) if not flagged and not INJECTION.search(s)
+        ]
         removed += len(sentences) - len(clean)
         if clean:
             kept_lines.append(" ".join(clean))
@@ -213,6 +220,12 @@ class _HtmlText(HTMLParser):
             self.skip += 1
         elif tag == "meta" and (attributes.get("name") or "").startswith("copilot:"):
             self.meta[(attributes["name"] or "")[8:].lower()] = attributes.get("content") or ""
+        elif tag == "meta" and attributes.get("property") == "og:url" and attributes.get("content"):
+            self.meta.setdefault("url", attributes.get("content") or "")
+        elif (
+            tag == "link" and (attributes.get("rel") or "").lower() == "canonical" and attributes.get("href")
+        ):
+            self.meta["url"] = attributes.get("href") or ""
         elif tag == "title":
             self.flush()
             self.in_title = True

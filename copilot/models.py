@@ -14,6 +14,12 @@ class DocType(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class DocumentStatus(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    PENDING = "pending", "Waiting for a second person's approval"
+    REJECTED = "rejected", "Rejected"
+
+
 class KnowledgeDocument(models.Model):
     """One source in the knowledge library: a file, an upload, an instruction version or a closed NCR.
 
@@ -34,6 +40,22 @@ class KnowledgeDocument(models.Model):
     version = models.ForeignKey(
         "instructions.InstructionVersion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    path = models.CharField(
+        max_length=500, blank=True, help_text="Path relative to the library folder it was ingested from"
+    )
+    url = models.CharField(max_length=1000, blank=True, help_text="The source's own address, when it has one")
+    media = models.CharField(
+        max_length=1000, blank=True, help_text="Video clip: a file under the library or an http(s) URL"
+    )
+    tracks = models.JSONField(default=dict, blank=True, help_text="Transcript per language (WebVTT text)")
+    status = models.CharField(
+        max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.APPROVED, db_index=True
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    vector = models.BinaryField(null=True, blank=True, help_text="Title-and-headings embedding (float32)")
     content_hash = models.CharField(max_length=64)
     text = models.TextField()
     uploaded_by = models.ForeignKey(
@@ -70,6 +92,9 @@ class KnowledgeChunk(models.Model):
     text = models.TextField()
     step = models.ForeignKey(
         "instructions.Step", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    start_seconds = models.FloatField(
+        null=True, blank=True, help_text="Video clips: where the passage starts"
     )
 
     class Meta:

@@ -18,12 +18,15 @@ import numpy as np
 import Stemmer
 from django.conf import settings
 
-from copilot.embedding import embedder
-from copilot.models import ROLE_VALUES, IndexState, KnowledgeChunk
+from copilot import docindex
+from copilot.embedding import DIMENSIONS, embedder
+from copilot.models import ROLE_VALUES, DocumentStatus, IndexState, KnowledgeChunk, KnowledgeDocument
 
 RRF_K = 60
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 CANDIDATES = 20
+PASSAGE_CANDIDATES = 30
+TOP_DOCUMENTS = 8
 DENSE_OVERFETCH = 120
 MIN_DENSE = 8
 PER_DOCUMENT = 2
@@ -151,6 +154,16 @@ def dense_search(
     mask: np.ndarray | None = None,
     k: int = CANDIDATES,
 ) -> list[int]:
+    return [chunk_id for chunk_id, _similarity in dense_search_scored(query_vector, f, lexical, mask, k)]
+
+
+def dense_search_scored(
+    query_vector: np.ndarray,
+    f: SearchFilter,
+    lexical: "LexicalIndex | None" = None,
+    mask: np.ndarray | None = None,
+    k: int = CANDIDATES,
+) -> list[tuple[int, float]]:
     """Nearest chunks by cosine in Chroma's HNSW index.
 
     With a filter, an unfiltered HNSW query over-fetches and the in-memory mask keeps the allowed chunks: Chroma's
@@ -162,21 +175,26 @@ def dense_search(
         allowed = int(mask.sum())
         # Too few allowed chunks for over-fetching to find enough of them: exact search is cheaper anyway.
         if allowed * DENSE_OVERFETCH < 2 * MIN_DENSE * len(lexical.ids):
-            return lexical.exact_dense(query_vector, mask, k)
+            return lexical.exact_dense_scored(query_vector, mask, k)
     if mask is None or lexical is None:
         result = col.query(
-            query_embeddings=query_vector.reshape(1, -1), n_results=k, where=_chroma_where(f), include=[]
-        )
-        return [int(i) for i in result["ids"][0]]
-    result = col.query(query_embeddings=query_vector.reshape(1, -1), n_results=DENSE_OVERFETCH, include=[])
+            query_embeddings=query_vector.reshape(1, -1), n_results=k, where=_chroma_where(f),
+            include=["distances"],
+        )  # fmt: skip
+        return [
+            (int(i), 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)
+        ]
+    result = col.query(
+        query_embeddings=query_vector.reshape(1, -1), n_results=DENSE_OVERFETCH, include=["distances"]
+    )
     kept = []
-    for raw in result["ids"][0]:
+    for raw, distance in zip(result["ids"][0], result["distances"][0], strict=True):
         position = lexical.position.get(int(raw))
         if position is not None and mask[position]:
-            kept.append(int(raw))
+            kept.append((int(raw), 1.0 - float(distance)))
     if len(kept) >= MIN_DENSE or allowed <= len(kept):
         return kept[:k]
-    return lexical.exact_dense(query_vector, mask, k)
+    return lexical.exact_dense_scored(query_vector, mask, k)
 
 
 # --- BM25 -------------------------------------------------------------------------------------
@@ -194,7 +212,7 @@ class LexicalIndex:
             KnowledgeChunk.objects.order_by("id").values_list(
                 "id", "text", "location", "document__title", "document__doc_type", "document__part_number",
                 "document__work_center_code", "document__area", "document__roles", "document__version_id",
-                "document_id",
+                "document_id", "document__status",
             )
         )  # fmt: skip
         self.ids = np.array([r[0] for r in rows], dtype=np.int64)
@@ -211,6 +229,8 @@ class LexicalIndex:
         self.vectors: np.ndarray | None = None  # loaded on first narrow-filter search
         self.versions = np.array([r[9] or 0 for r in rows], dtype=np.int64)
         self.document_of = {int(r[0]): int(r[10]) for r in rows}
+        self.approved = np.array([r[11] == DocumentStatus.APPROVED for r in rows], dtype=bool)
+        self.documents = self._documents(rows)
         roles = [[x.strip() for x in (r[8] or "").split(",") if x.strip()] for r in rows]
         self.role_ok = {
             role: np.array([not rs or role in rs for rs in roles], dtype=bool) for role in ROLE_VALUES
@@ -218,7 +238,10 @@ class LexicalIndex:
         self.retriever: Any = None
         if rows:
             texts = [index_text(title=r[3], location=r[2], text=r[1]) for r in rows]
-            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self.stemmer, show_progress=False)
+            tokens = bm25s.tokenize(
+                texts, token_pattern=docindex.TOKEN_PATTERN, stopwords=docindex.STOPWORDS, stemmer=self.stemmer,
+                show_progress=False,
+            )  # fmt: skip
             bm25 = bm25s.BM25()
             bm25.index(tokens, show_progress=False)
             # llama-index's retriever around our own bm25s index: node ids are positions in self.ids.
@@ -226,9 +249,41 @@ class LexicalIndex:
                 existing_bm25=bm25, stemmer=self.stemmer, similarity_top_k=min(CANDIDATES, len(rows))
             )
 
+    def _documents(self, rows: list[tuple[Any, ...]]) -> docindex.DocumentIndex:
+        """Titles, headings, whole texts and title vectors per document, in first-chunk order."""
+        order: list[int] = []
+        titles: dict[int, str] = {}
+        headings: dict[int, list[str]] = {}
+        bodies: dict[int, list[str]] = {}
+        first: dict[int, int] = {}
+        for position, r in enumerate(rows):
+            document = int(r[10])
+            if document not in titles:
+                order.append(document)
+                titles[document], headings[document], bodies[document] = r[3], [], [r[3]]
+                first[document] = position
+            if r[2] and (not headings[document] or headings[document][-1] != r[2]):
+                headings[document].append(r[2])
+            bodies[document].append(r[1])
+        vectors = np.zeros((len(order), DIMENSIONS), dtype=np.float32)
+        at = {d: i for i, d in enumerate(order)}
+        for start in range(0, len(order), 5000):
+            for pk, raw in KnowledgeDocument.objects.filter(
+                pk__in=order[start : start + 5000], vector__isnull=False
+            ).values_list("pk", "vector"):
+                vector = np.frombuffer(bytes(raw), dtype=np.float32)
+                if vector.shape == (DIMENSIONS,):
+                    vectors[at[pk]] = vector
+        self.first_chunk = np.array([first[d] for d in order], dtype=np.int64)
+        self.document_position = np.array([at[int(r[10])] for r in rows], dtype=np.int64)
+        return docindex.DocumentIndex(
+            self.stemmer, order, [titles[d] for d in order], [headings[d] for d in order],
+            [" ".join(bodies[d]) for d in order], vectors,
+        )  # fmt: skip
+
     def mask(self, f: SearchFilter) -> np.ndarray | None:
-        keep = np.ones(len(self.ids), dtype=bool)
-        restricted = False
+        keep = self.approved.copy()
+        restricted = not bool(self.approved.all())
 
         def within(column: str, allowed: tuple[str, ...], blank: bool = True) -> np.ndarray:
             vocab = self.vocab[column]
@@ -256,6 +311,11 @@ class LexicalIndex:
         return keep if restricted else None
 
     def exact_dense(self, query_vector: np.ndarray, mask: np.ndarray, k: int) -> list[int]:
+        return [chunk_id for chunk_id, _similarity in self.exact_dense_scored(query_vector, mask, k)]
+
+    def exact_dense_scored(
+        self, query_vector: np.ndarray, mask: np.ndarray, k: int
+    ) -> list[tuple[int, float]]:
         """Exact cosine search over the allowed chunks only: for filters too narrow for HNSW over-fetching.
 
         The vectors are read from the vector store once per index generation (150 MB at 100k chunks)."""
@@ -275,24 +335,26 @@ class LexicalIndex:
             if len(allowed) <= k
             else allowed[np.argpartition(-scores, k)[:k]]
         )
-        top = top[np.argsort(-(self.vectors[top] @ query_vector))]
-        return [int(self.ids[i]) for i in top]
+        similarities = self.vectors[top] @ query_vector
+        order = np.argsort(-similarities)
+        return [(int(self.ids[top[i]]), float(similarities[i])) for i in order]
 
     def search(self, query: str, mask: np.ndarray | None, k: int = CANDIDATES) -> list[int]:
-        if self.retriever is None:
-            return []
-        tokens = bm25s.tokenize(query, stopwords="en", stemmer=self.stemmer, show_progress=False)
-        if not tokens.vocab:
-            return []
-        if mask is not None and not mask.any():
+        tokens = docindex.tokenize(self.stemmer, [query])[0]
+        return [chunk_id for chunk_id, _score in self.search_scored(tokens, mask, k)]
+
+    def search_scored(self, tokens: list[str], mask: np.ndarray | None, k: int) -> list[tuple[int, float]]:
+        if self.retriever is None or (mask is not None and not mask.any()):
             return []
         bm25 = self.retriever.bm25
+        known = [t for t in tokens if t in bm25.vocab_dict]
+        if not known:
+            return []
+        scores = bm25.get_scores(known, weight_mask=mask.astype(np.float32) if mask is not None else None)
         k = min(k, len(self.ids))
-        indexes, scores = bm25.retrieve(
-            tokens, k=k, show_progress=False, n_threads=1,
-            weight_mask=mask.astype(np.float32) if mask is not None else None,
-        )  # fmt: skip
-        return [int(self.ids[i]) for i, s in zip(indexes[0], scores[0], strict=True) if s > 0]
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top])]
+        return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]
 
 
 _lexical: LexicalIndex | None = None
@@ -346,15 +408,50 @@ def rrf_fuse(
 
 
 def search(query: str, f: SearchFilter, *, k: int = 5, mode: str = "hybrid") -> list[Hit]:
-    """Top-k chunk ids for `query`; mode "hybrid", "bm25" or "dense"."""
+    """Top-k chunks for `query`.
+
+    mode "hybrid": passage BM25 and dense scores plus each passage's document score (title, headings, whole
+    text, title vector; see copilot.docindex). "bm25" / "dense": one side only, document evidence included.
+    "rrf": the earlier passage-only reciprocal rank fusion, kept as a baseline for the bench."""
     lexical = lexical_index()
     mask = lexical.mask(f)
-    lists: dict[str, list[int]] = {}
-    if mode in ("hybrid", "bm25"):
-        lists["bm25"] = lexical.search(query, mask)
-    if mode in ("hybrid", "dense"):
+    if mode == "rrf":
+        lists = {"bm25": lexical.search(query, mask)}
         if mask is not None and not mask.any():
             lists["dense"] = []
         else:
             lists["dense"] = dense_search(embedder().embed([query])[0], f, lexical, mask)
-    return rrf_fuse(lists, k, lexical.document_of)
+        return rrf_fuse(lists, k, lexical.document_of)
+    if not len(lexical.ids) or (mask is not None and not mask.any()):
+        return []
+    tokens = docindex.tokenize(lexical.stemmer, [query])[0]
+    chunk_bm25: dict[int, float] = {}
+    chunk_dense: dict[int, float] = {}
+    query_vector = None
+    if mode in ("hybrid", "bm25"):
+        chunk_bm25 = dict(lexical.search_scored(tokens, mask, PASSAGE_CANDIDATES))
+    if mode in ("hybrid", "dense"):
+        query_vector = embedder().embed([query])[0]
+        chunk_dense = dict(dense_search_scored(query_vector, f, lexical, mask, PASSAGE_CANDIDATES))
+    documents = lexical.documents
+    allowed = mask[lexical.first_chunk] if mask is not None else None
+    scores = documents.document_scores(tokens if mode != "dense" else [], query_vector, allowed)
+    top = min(TOP_DOCUMENTS, len(scores))
+    best = np.argpartition(-scores, top - 1)[:top] if top < len(scores) else np.arange(len(scores))
+    document_score = {
+        int(documents.document_ids[i]): float(scores[i]) for i in best if np.isfinite(scores[i])
+    }
+    for chunk_id in (*chunk_bm25, *chunk_dense):
+        position = lexical.document_position[lexical.position[chunk_id]]
+        document_score.setdefault(int(documents.document_ids[position]), float(scores[position]))
+    covered = {lexical.document_of[c] for c in (*chunk_bm25, *chunk_dense)}
+    extra = {
+        int(documents.document_ids[i]): int(lexical.ids[lexical.first_chunk[i]])
+        for i in best
+        if np.isfinite(scores[i]) and int(documents.document_ids[i]) not in covered
+    }
+    ranked = docindex.blend(
+        chunk_bm25=chunk_bm25, chunk_dense=chunk_dense, document_of=lexical.document_of,
+        document_score=document_score, extra=extra, k=k, per_document=PER_DOCUMENT,
+    )  # fmt: skip
+    return [Hit(chunk_id, score, ranks) for chunk_id, score, ranks in ranked]

@@ -1,5 +1,6 @@
 """Copilot services: the knowledge library (ingest, index) and questions (retrieve, answer, record)."""
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -8,13 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from copilot import retrieval
+from copilot import retrieval, safety, sources
 from copilot.answers import (
     Answer,
     LLMUnavailable,
@@ -34,6 +36,7 @@ from copilot.models import (
     Conversation,
     CopilotQuestion,
     DocType,
+    DocumentStatus,
     IndexState,
     KnowledgeChunk,
     KnowledgeDocument,
@@ -45,7 +48,7 @@ from plexcopilot.roles import ROLE_CHOICES
 from plexcopilot.services import audit_record
 
 INGEST_BATCH = 64
-META_FIELDS = ("type", "part", "work_center", "area", "roles")
+META_FIELDS = ("type", "part", "work_center", "area", "roles", "url")
 
 
 class QuestionInvalid(ValueError):
@@ -62,11 +65,15 @@ def index_touch() -> None:
         IndexState.objects.update_or_create(pk=1, defaults={"token": token})
 
 
-def _document_hash(parsed: ParsedDocument) -> str:
+def _document_hash(source: "Source") -> str:
+    parsed = source.parsed
     payload = {
         "title": parsed.title,
         "meta": {k: parsed.meta.get(k, "") for k in META_FIELDS},
-        "passages": [[p.location, p.text] for p in parsed.passages],
+        "passages": [[p.location, p.text, p.start] for p in parsed.passages],
+        "path": source.path,
+        "media": source.media,
+        "tracks": source.tracks or {},
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -84,6 +91,16 @@ class Source:
     parsed: ParsedDocument
     version: InstructionVersion | None = None
     steps: list[Step | None] | None = None
+    path: str = ""  # relative to the library folder it was ingested from
+    status: str = DocumentStatus.APPROVED
+    media: str = ""  # video clips: file path or URL
+    tracks: dict[str, str] | None = None  # video clips: WebVTT transcript per language
+
+
+def title_text(parsed: ParsedDocument) -> str:
+    """What a document's own vector embeds: its title and its headings, in order."""
+    headings = list(dict.fromkeys(p.location for p in parsed.passages if p.location))
+    return f"{parsed.title}. {'; '.join(headings)}"[:1500]
 
 
 def _quarantine(source: Source) -> tuple[Source, int]:
@@ -94,15 +111,19 @@ def _quarantine(source: Source) -> tuple[Source, int]:
         text, removed = strip_instructions(passage.text)
         quarantined += removed
         if text.strip():
-            kept.append((ParsedPassage(passage.location, text), source.steps[n] if source.steps else None))
+            kept.append(
+                (
+                    ParsedPassage(passage.location, text, passage.start),
+                    source.steps[n] if source.steps else None,
+                )
+            )
     if not quarantined:
         return source, 0
     parsed = ParsedDocument(
         source.parsed.title, source.parsed.file_format, source.parsed.meta, [p for p, _ in kept]
     )
-    return Source(
-        source.key, parsed, source.version, [s for _, s in kept] if source.steps else None
-    ), quarantined
+    steps = [s for _, s in kept] if source.steps else None
+    return dataclasses.replace(source, parsed=parsed, steps=steps), quarantined
 
 
 def documents_ingest(
@@ -117,7 +138,7 @@ def documents_ingest(
     existing_by_key = KnowledgeDocument.objects.in_bulk([s.key for s in sources], field_name="source_key")
     for raw in sources:
         source, quarantined = _quarantine(raw)
-        digest = _document_hash(source.parsed)
+        digest = _document_hash(source)
         existing = existing_by_key.get(source.key)
         if existing is not None and existing.content_hash == digest:
             results.append((existing, False))
@@ -130,11 +151,13 @@ def documents_ingest(
         for s, _d, _q, _e in work
         for p in s.parsed.passages
     ]
-    vectors = embedder().embed(texts)  # outside the transaction: the slow part
+    # Outside the transaction: the slow part. One batch: every passage, then each document's title vector.
+    embedded = embedder().embed(texts + [title_text(s.parsed) for s, _d, _q, _e in work])
+    vectors, title_vectors = embedded[: len(texts)], embedded[len(texts) :]
     old_ids: list[int] = []
     all_chunks: list[KnowledgeChunk] = []
     with transaction.atomic():
-        for source, digest, _quarantined, existing in work:
+        for n_work, (source, digest, _quarantined, existing) in enumerate(work):
             parsed = source.parsed
             document = existing or KnowledgeDocument(source_key=source.key)
             if existing is not None:
@@ -149,6 +172,13 @@ def documents_ingest(
             document.area = parsed.meta.get("area", "")[:60]
             document.roles = _clean_roles(parsed.meta.get("roles", ""))
             document.version = source.version
+            document.path = source.path[:500]
+            document.url = parsed.meta.get("url", "")[:1000]
+            document.media = source.media[:1000]
+            document.tracks = source.tracks or {}
+            document.vector = title_vectors[n_work].astype(np.float32).tobytes()
+            if existing is None or source.status != DocumentStatus.APPROVED:
+                document.status = source.status
             document.content_hash = digest
             document.text = parsed.text
             if document.pk is None and actor is not None and getattr(actor, "is_authenticated", False):
@@ -162,6 +192,7 @@ def documents_ingest(
                         location=p.location[:300],
                         text=p.text,
                         step=source.steps[n] if source.steps else None,
+                        start_seconds=p.start,
                     )  # fmt: skip
                     for n, p in enumerate(parsed.passages)
                 ]
@@ -210,9 +241,36 @@ def document_ingest(
     actor: Any | None = None,
     version: InstructionVersion | None = None,
     steps: list[Step | None] | None = None,
+    status: str = DocumentStatus.APPROVED,
 ) -> tuple[KnowledgeDocument, bool]:
     """Add or replace one document; returns (document, changed). An unchanged document is skipped."""
-    return documents_ingest(sources=[Source(source_key, parsed, version, steps)], actor=actor)[0]
+    source = Source(source_key, parsed, version, steps, status=status)
+    return documents_ingest(sources=[source], actor=actor)[0]
+
+
+class ApprovalRefused(ValueError):
+    pass
+
+
+def document_review(*, document: KnowledgeDocument, actor: Any, approve: bool) -> KnowledgeDocument:
+    """A second person (quality engineer or admin, not the uploader) makes an uploaded document citable, or
+    rejects it. Until then retrieval never returns it."""
+    if document.status != DocumentStatus.PENDING:
+        raise ApprovalRefused("This document is not waiting for approval.")
+    if document.uploaded_by_id is not None and document.uploaded_by_id == getattr(actor, "pk", None):
+        raise ApprovalRefused("A second person must approve it: you uploaded this document.")
+    with transaction.atomic():
+        document.status = DocumentStatus.APPROVED if approve else DocumentStatus.REJECTED
+        document.approved_by = actor
+        document.approved_at = timezone.now()
+        document.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+        audit_record(
+            actor=actor, action="copilot.document.approve" if approve else "copilot.document.reject",
+            obj=document, summary=f"{'Approved' if approve else 'Rejected'} {document.title} for the copilot",
+            data={"source": document.source_key, "uploaded_by": document.uploaded_by_id},
+        )  # fmt: skip
+        index_touch()
+    return document
 
 
 def document_remove(*, document: KnowledgeDocument, actor: Any | None = None) -> None:
@@ -245,65 +303,151 @@ class IngestReport:
     errors: list[str] | None = None
 
 
+def _file_sources(path: Path, root: Path) -> list[Source]:
+    """The sources one library file holds: a document, a maintenance log's work orders or a video clip."""
+    key = _source_key(path)
+    try:
+        relative = str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        relative = path.name
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return [
+            Source(f"{key}#WO {r.number}", r.parsed, path=relative)
+            for r in sources.parse_maintenance_csv(path.read_bytes(), path.name)
+        ]
+    fallback = path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
+    if suffix in sources.VIDEO_SUFFIXES:
+        transcripts = sources.transcripts_beside(path)
+        own = transcripts.pop("", None) or next(iter(transcripts.values()), None)
+        if own is None:
+            raise UnreadableDocument(f"{path.name}: no transcript beside the clip ({path.stem}.vtt or .srt).")
+        clip = sources.parse_clip(
+            media=key[5:], transcript=own, translations=transcripts, fallback_title=fallback
+        )
+        return [Source(key, clip.parsed, path=relative, media=clip.media, tracks=clip.tracks)]
+    if suffix in sources.TRANSCRIPT_SUFFIXES:
+        notes = sources.parse_transcript(path.read_text(encoding="utf-8-sig")).notes
+        if not notes.get("video", "").startswith(("http://", "https://")):
+            return []  # a clip's transcript: read with its clip
+        clip = sources.parse_clip(media=notes["video"], transcript=path, fallback_title=fallback)
+        return [Source(key, clip.parsed, path=relative, media=clip.media, tracks=clip.tracks)]
+    return [Source(key, parse_file(path), path=relative)]
+
+
+def clip_url_source(*, url: str, transcript: Path, translations: dict[str, Path] | None = None) -> Source:
+    """A clip served from elsewhere (http/https) with its transcript file here."""
+    fallback = Path(url.split("?")[0]).stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Clip"
+    clip = sources.parse_clip(
+        media=url, transcript=transcript, translations=translations, fallback_title=fallback
+    )
+    return Source(f"clip:{url}", clip.parsed, path=url, media=url, tracks=clip.tracks)
+
+
+INGESTABLE = set(SUPPORTED) | {".csv"} | sources.VIDEO_SUFFIXES | sources.TRANSCRIPT_SUFFIXES
+
+
 def library_ingest_paths(
-    *, paths: Iterable[Path], actor: Any | None = None, progress: Callable[[str], None] | None = None
+    *,
+    paths: Iterable[Path],
+    actor: Any | None = None,
+    progress: Callable[[str], None] | None = None,
+    extra: list[Source] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders (recursively). Unchanged files are skipped; files gone from an ingested
-    folder are dropped from the index."""
+    """Ingest files and folders (recursively): documents, maintenance logs (CSV) and video clips with their
+    transcripts. Unchanged sources are skipped; files gone from an ingested folder (and work orders gone from a
+    log) are dropped from the index. `extra`: sources built elsewhere (clips at a URL)."""
     report = IngestReport(errors=[])
-    files: list[Path] = []
+    files: list[tuple[Path, Path]] = []  # (file, the library folder it belongs to)
     folders: list[Path] = []
     for path in paths:
         if path.is_dir():
             folders.append(path)
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED))
+            files.extend(
+                (p, path) for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in INGESTABLE
+            )
         elif path.is_file():
-            files.append(path)
+            files.append((path, path.parent))
         else:
             report.errors.append(f"{path}: no such file or folder")  # type: ignore[union-attr]
     seen: set[str] = set()
-    for first in range(0, len(files), INGEST_BATCH):
-        # Files are embedded and written in batches: one transaction and one vector write per batch.
-        batch: list[tuple[int, Path, Source]] = []
-        for n, path in enumerate(files[first : first + INGEST_BATCH], start=first + 1):
-            key = _source_key(path)
-            seen.add(key)
-            try:
-                batch.append((n, path, Source(key, parse_file(path))))
-            except (UnreadableDocument, OSError) as error:
-                report.errors.append(str(error))  # type: ignore[union-attr]
-                if progress:
-                    progress(f"[{n}/{len(files)}] skipped {path}: {error}")
+    logs: list[str] = []
+    items: list[tuple[int, str, list[Source]]] = []
+    total = len(files) + len(extra or [])
+
+    def flush(batch: list[tuple[int, str, list[Source]]]) -> None:
+        keys = [s.key for _n, _d, group in batch for s in group]
         existed = set(
-            KnowledgeDocument.objects.filter(source_key__in=[s.key for _n, _p, s in batch]).values_list(
-                "source_key", flat=True
-            )
+            KnowledgeDocument.objects.filter(source_key__in=keys).values_list("source_key", flat=True)
         )
-        results = documents_ingest(sources=[s for _n, _p, s in batch], actor=actor)
+        results = documents_ingest(sources=[s for _n, _d, group in batch for s in group], actor=actor)
         by_key = {document.source_key: changed for document, changed in results}
-        for n, path, source in batch:
-            passages = len(source.parsed.passages)
-            if not by_key.get(source.key, False):
-                report.unchanged += 1
-                state = "unchanged"
-            elif source.key in existed:
-                report.updated += 1
-                report.chunks += passages
-                state = "updated"
-            else:
-                report.added += 1
-                report.chunks += passages
-                state = "added"
+        for n, display, group in batch:
+            passages = sum(len(s.parsed.passages) for s in group)
+            states = []
+            for source in group:
+                if not by_key.get(source.key, False):
+                    report.unchanged += 1
+                    states.append("unchanged")
+                elif source.key in existed:
+                    report.updated += 1
+                    report.chunks += len(source.parsed.passages)
+                    states.append("updated")
+                else:
+                    report.added += 1
+                    report.chunks += len(source.parsed.passages)
+                    states.append("added")
+            state = states[0] if len(set(states)) == 1 else "changed"
             if progress:
-                progress(f"[{n}/{len(files)}] {state:9} {path} ({passages} passages)")
+                count = f"{len(group)} records, " if len(group) > 1 else ""
+                progress(f"[{n}/{total}] {state:9} {display} ({count}{passages} passages)")
+
+    batch: list[tuple[int, str, list[Source]]] = []
+    size = 0
+    for position, (path, root) in enumerate(files, start=1):
+        try:
+            group = _file_sources(path, root)
+        except (UnreadableDocument, OSError, ValueError) as error:
+            report.errors.append(str(error))  # type: ignore[union-attr]
+            if progress:
+                progress(f"[{position}/{total}] skipped {path}: {error}")
+            seen.add(_source_key(path))
+            continue
+        if path.suffix.lower() == ".csv":
+            logs.append(_source_key(path))
+        seen.update([_source_key(path), *(s.key for s in group)])
+        if group:
+            items.append((position, str(path), group))
+    items += [(len(files) + n, s.path, [s]) for n, s in enumerate(extra or [], start=1)]
+    for item in items:
+        seen.update(s.key for s in item[2])
+        batch.append(item)
+        size += len(item[2])
+        if size >= INGEST_BATCH:
+            # Embedded and written in batches: one transaction and one vector write per batch.
+            flush(batch)
+            batch, size = [], 0
+    if batch:
+        flush(batch)
+    stale: list[KnowledgeDocument] = []
     for folder in folders:
         prefix = _source_key(folder).rstrip("/") + "/"
-        for document in KnowledgeDocument.objects.filter(source_key__startswith=prefix):
-            if document.source_key not in seen:
-                document_remove(document=document, actor=actor)
-                report.removed += 1
-                if progress:
-                    progress(f"removed   {document.source_key[5:]} (file no longer exists)")
+        stale += [
+            d
+            for d in KnowledgeDocument.objects.filter(source_key__startswith=prefix)
+            if d.source_key not in seen
+        ]
+    for log in logs:
+        stale += [
+            d
+            for d in KnowledgeDocument.objects.filter(source_key__startswith=log + "#")
+            if d.source_key not in seen
+        ]
+    for document in {d.pk: d for d in stale}.values():
+        document_remove(document=document, actor=actor)
+        report.removed += 1
+        if progress:
+            progress(f"removed   {document.source_key[5:]} (no longer in the library)")
     return report
 
 
@@ -320,7 +464,10 @@ def upload_ingest(*, name: str, data: bytes, actor: Any, meta: dict[str, str]) -
         if value:
             parsed.meta[key] = value
     path.write_bytes(data)
-    document, _changed = document_ingest(source_key=_source_key(path), parsed=parsed, actor=actor)
+    # Citable only after a second person approves it (document_review): an upload may be poisoned.
+    document, _changed = document_ingest(
+        source_key=_source_key(path), parsed=parsed, actor=actor, status=DocumentStatus.PENDING
+    )
     return document
 
 
@@ -483,11 +630,17 @@ def passages_for(hits: list[retrieval.Hit]) -> list[Passage]:
         chunk = chunks.get(hit.chunk_id)
         if chunk is None:
             continue  # removed since the vector store was written
+        document = chunk.document
+        if document.media:
+            url = reverse("copilot-clip", args=[chunk.pk])
+        else:
+            url = reverse("copilot-source", args=[chunk.pk]) + f"#p-{chunk.pk}"
         passages.append(
             Passage(
-                number=n, chunk_id=chunk.pk, title=chunk.document.title, location=chunk.location,
-                text=chunk.text, doc_type=chunk.document.doc_type,
-                url=reverse("copilot-source", args=[chunk.pk]) + f"#p-{chunk.pk}",
+                number=n, chunk_id=chunk.pk, title=document.title, location=chunk.location,
+                text=chunk.text, doc_type=document.doc_type, url=url,
+                document=document.path or document.source_key, source_url=document.url,
+                start=chunk.start_seconds,
             )
         )  # fmt: skip
     return passages
@@ -509,6 +662,18 @@ class Prepared:
     extractive: Answer
     context: str
     spec_sources: list[str]
+    execution: Execution | None = None
+
+
+def safety_checked(answer: Answer, execution: Execution | None) -> Answer:
+    """The answer, or a pointer to the step when it contradicts a safety-critical step of the instruction."""
+    found = safety.contradiction(answer_text=answer.text, execution=execution)
+    if found is None:
+        return answer
+    return Answer(
+        text=safety.withheld_text(found), citations=[], engine=answer.engine, found=False,
+        notice=f"Withheld: it contradicts safety-critical step {found.step_order}.", step_url=found.url,
+    )  # fmt: skip
 
 
 def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
@@ -544,14 +709,22 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
             str(v) for v in (step.spec_nominal, step.spec_lower, step.spec_upper) if v is not None
         ]
         spec_sources.append(step.text)
-    return Prepared(record, passages, extractive_answer(question, passages), context.describe(), spec_sources)
+    extractive = safety_checked(extractive_answer(question, passages), execution)
+    return Prepared(record, passages, extractive, context.describe(), spec_sources, execution)
 
 
 def question_finish(*, prepared: Prepared, answer: Answer) -> CopilotQuestion:
     record = prepared.record
     record.answer = answer.text
     record.citations = [
-        {"number": p.number, "chunk_id": p.chunk_id, "title": p.title, "location": p.location, "url": p.url}
+        {
+            "number": p.number,
+            "chunk_id": p.chunk_id,
+            "title": p.title,
+            "location": p.location,
+            "url": p.url,
+            "document": p.document,
+        }  # fmt: skip
         for p in answer.citations
     ]
     record.unverified = answer.unverified
@@ -591,7 +764,8 @@ async def question_answer_stream(
         text = "".join(pieces).strip()
         cited = [p for p in prepared.passages if f"[{p.number}]" in text] or prepared.passages
         unverified = numeric_guard(text, [p.text for p in cited] + prepared.spec_sources)
-        yield "final", Answer(text=text, citations=cited, engine="llm", unverified=unverified)
+        final = Answer(text=text, citations=cited, engine="llm", unverified=unverified)
+        yield "final", safety_checked(final, prepared.execution)
         return
     words = extractive.text.split(" ")
     for start in range(0, len(words), chunk_words):
@@ -643,6 +817,7 @@ def message_context(*, record: CopilotQuestion, answer: Answer | None = None) ->
                 text="",
                 doc_type="",
                 url=c["url"],
+                document=c.get("document", ""),
             )  # fmt: skip
             for c in record.citations
         ]

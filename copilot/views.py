@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from copilot import services
 from copilot.forms import FeedbackForm, UploadForm
 from copilot.library import UnreadableDocument
-from copilot.models import CopilotQuestion, KnowledgeChunk, KnowledgeDocument
+from copilot.models import CopilotQuestion, DocumentStatus, KnowledgeChunk, KnowledgeDocument
 from instructions.models import Station
 from plexcopilot.middleware import STATION_SESSION_KEY
 from plexcopilot.roles import ADMIN, QUALITY, role_required, user_has_role, user_role
@@ -29,10 +29,11 @@ def source_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
         KnowledgeChunk.objects.select_related("document__version__instruction"), pk=chunk_id
     )
     document = chunk.document
+    role = user_role(request.user)
     manages_library = user_has_role(request.user, QUALITY)  # the library's keepers read every document
-    if not manages_library and not document.visible_to(
-        role=user_role(request.user), area=_station_area(request)
-    ):
+    if not manages_library and not document.visible_to(role=role, area=_station_area(request)):
+        raise Http404("No such document.")
+    if document.status != DocumentStatus.APPROVED and role not in (ADMIN, QUALITY):
         raise Http404("No such document.")
     context = {
         "document": document,
@@ -128,4 +129,18 @@ def library_upload(request: HttpRequest) -> HttpResponse:
 def library_remove(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(KnowledgeDocument.objects.exclude(doc_type="instruction"), pk=pk)
     services.document_remove(document=document, actor=request.user)
+    return redirect("copilot-library")
+
+
+@require_POST
+@role_required(ADMIN, QUALITY)
+def library_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve (or reject) an uploaded document: a second person, not the uploader."""
+    document = get_object_or_404(KnowledgeDocument.objects.exclude(doc_type="instruction"), pk=pk)
+    try:
+        services.document_review(
+            document=document, actor=request.user, approve=request.POST.get("decision") != "reject"
+        )
+    except services.ApprovalRefused as error:
+        return HttpResponse(str(error), status=403)
     return redirect("copilot-library")

@@ -77,3 +77,55 @@ def test_an_operator_asks_and_sees_a_streamed_cited_answer(asgi_server, tablet, 
     screenshot(source, "copilot-source")
     record.refresh_from_db()
     assert record.helpful is True
+
+
+def test_a_maintenance_log_and_a_clip_are_cited_and_the_clip_opens_at_the_moment(
+    asgi_server,
+    library,
+    tablet,  # noqa: F811
+    screenshot,  # noqa: F811
+):
+    from copilot.services import library_ingest_paths
+    from tests.copilot.sources_fixtures import write_sources
+
+    library_ingest_paths(paths=[write_sources(library / "plant")])
+    page = tablet
+    page.goto(f"{asgi_server}/station/ST-PRS-400/")
+    page.get_by_test_id("badge").fill("100101")
+    page.get_by_test_id("pin").fill("4821")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id("scan").fill("WO-24123-10")
+    page.get_by_test_id("scan").press("Enter")
+    page.wait_for_url("**/station/run/**/1/")
+
+    page.get_by_test_id("copilot-question").fill(
+        "fingers drop the blank at station 3, how do I swap the finger pads?"
+    )
+    page.get_by_test_id("copilot-ask").click()
+    answer = page.get_by_test_id("copilot-answer")
+    answer.wait_for()
+    text = answer.inner_text()
+    assert "WO 40123, 2026-03-02, PRS-400" in text  # the work order that fixed it before
+    screenshot(page, "copilot-answer-log-and-clip")
+
+    record = CopilotQuestion.objects.get()
+    clip_citation = next(c for c in record.citations if c["url"].startswith("/copilot/clip/"))
+    start = KnowledgeChunk.objects.get(pk=clip_citation["chunk_id"]).start_seconds
+    assert start and start > 0
+    with page.context.expect_page() as clip_page:
+        answer.locator(f'a.cite[href="{clip_citation["url"]}"]').first.click()
+    clip = clip_page.value
+    clip.wait_for_load_state()
+    clip.wait_for_function(
+        "() => { const v = document.querySelector('video'); return v && v.readyState >= 1; }"
+    )
+    position = clip.evaluate("() => document.querySelector('video').currentTime")
+    assert abs(position - start) < 0.5  # opened at the cited moment, not at 0:00
+    assert (
+        clip.evaluate(
+            "() => [...document.querySelector('video').textTracks].find(t => t.mode === 'showing')?.language"
+        )
+        == "es"
+    )
+    assert clip.get_by_test_id("clip-translated").is_visible()  # Ana reads Spanish
+    screenshot(clip, "copilot-clip")

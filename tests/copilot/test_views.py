@@ -107,6 +107,13 @@ class TestLibraryUpload:
             "PRS-400",
             "supervisor",
         )
+        # Citable once a second person approves it (the uploader cannot).
+        assert (
+            desk("300301")
+            .post(f"/copilot/library/{document.pk}/review/", {"decision": "approve"})
+            .status_code
+            == 302
+        )
         out = io.StringIO()
         call_command("ask", "how do I reset a hydraulic overload?", "--json", stdout=out)
         assert json.loads(out.getvalue())["citations"][0]["source"] == "Overload"

@@ -33,7 +33,19 @@ class Command(BaseCommand):
         )
         answer = knowledge_answer(question=options["question"], search_filter=search_filter)
         citations = [
-            {"number": p.number, "source": p.title, "location": p.location, "type": p.doc_type, "url": p.url}
+            {
+                "number": p.number,
+                "document": p.document,  # path relative to the library folder it was ingested from
+                "title": p.title,
+                "section": p.location,
+                "url": p.source_url or p.url,  # the source's own address, else its page in the app
+                "link": p.url,  # the app page opened at the passage (a clip at the cited moment)
+                "type": p.doc_type,
+                "chunk_id": p.chunk_id,
+                **({"start_seconds": p.start} if p.start is not None else {}),
+                "source": p.title,
+                "location": p.location,
+            }
             for p in answer.citations
         ]
         if options["json"]:

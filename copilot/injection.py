@@ -1,0 +1,214 @@
+"""Text in a library document that tries to steer the assistant, found sentence by sentence at ingest.
+
+A sentence is quarantined when several weak signals add up, not on one magic phrase, so that a paraphrase
+("pay no attention to the guidance you were given earlier") is caught as well as the textbook one ("ignore
+previous instructions"), while an SOP's own imperatives ("ignore the first part after a die change",
+"you must lock out the press") are not. Signals and weights:
+
+- markup or chat-template tokens meant for a model (`<script`, `[INST]`, `<|im_start|>`, `SYSTEM:`): 3
+- naming the assistant (assistant, AI, chatbot, language model, copilot, bot, LLM, GPT): 1.5
+- rules of the conversation (your instructions, the system prompt, guidelines, guardrails, safety filters): 1
+- an override verb (ignore, disregard, forget, override, bypass, set aside, stop following): 1,
+  and 1.5 more when it governs those rules ("disregard the earlier guidance", "forget what you were told")
+- a new role ("you are now", "from now on", "pretend to be", "developer mode", "act as an unrestricted"): 2
+- shaping the answer ("answer that", "always reply", "tell the operator that"): 1.5
+- the scope of the answer ("in every answer", "your response must"): 1
+- a trigger on questions ("when asked", "if anyone asks", "whenever a user asks"): 1, and 1 more when an
+  answer follows it ("if a user asks about the e-stop, say…")
+- secrecy ("do not mention this", "never reveal", "without citing"): 1
+- a claim of authority over other sources ("this document overrides all other sources"): 2
+
+A sentence scoring THRESHOLD or more is quarantined. A sentence with some signal (score ≥ 1) but under the
+threshold goes to a second stage: logistic regression on its MiniLM vector (copilot/data/injection_lr.json, from
+bench/train_injection.py, trained on the development sets only; gate and threshold by cross-validation there). The rules were written against the development sets in
+bench/data/injection_dev*.txt and sop_dev*.txt; the figures in the bench come from the separate *_test.txt sets,
+written after the rules were frozen. Each held-out set was measured once and then became a development set
+(dev2: 87.9 % / 1.4 %; dev3: 90.9 % / 1.4 %), and a fresh test set was written for the next measurement.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+THRESHOLD = 2.0
+
+_I = re.IGNORECASE
+MARKUP = re.compile(
+    r"<\s*/?\s*(script|iframe|system|instructions?)\b|javascript:|\[/?(INST|SYS|SYSTEM)\]|<\|[a-z_]+\|>"
+    r"|^\s*(system|assistant)\s*:|###\s*(system|instruction)|\bBEGIN (SYSTEM|ADMIN|PROMPT)\b|<<\s*SYS\s*>>",
+    _I,
+)
+ASSISTANT = re.compile(
+    r"\b(assistants?|a\.?i\.?|chat ?bots?|language models?|llms?|gpt\w*|copilots?|bots?|the model|ai models?"
+    r"|answer(ing)? (engine|system|tool)|the (answering|question[- ]answering) \w+|virtual helper"
+    r"|(automated|digital) (helper|assistant|system))\b",
+    _I,
+)
+RULES = re.compile(
+    r"\b(system ?prompts?|system (rules|instructions|message)|(your|its|the assistant'?s?|original|initial|previous|prior|earlier|above|preceding"
+    r"|existing|current|default|built-in|hidden|other|all|any) (instructions|prompts?|rules|guidelines|directives"
+    r"|guidance|orders|programming|configuration|constraints|restrictions|policies|policy|guardrails"
+    r"|directions|commands|context|messages?|text)|guardrails|safety (filters?|guidelines|policies)"
+    r"|(what|everything|anything|all) (that )?(you were|you've been|you have been) (told|given|instructed|taught|programmed)"
+    r"|(instructions|rules|guidance|guidelines|directions|orders) (that )?(you were|you've been|you have been|you got) "
+    r"(given|told)|(your|its) (task|role|job|purpose))\b",
+    _I,
+)
+OVERRIDE = re.compile(
+    r"\b(ignore|ignoring|disregard|disregarding|forget|forgetting|override|overrides|overriding|overrule|bypass"
+    r"|circumvent|set aside|put aside|throw out|discard|abandon|drop|cancel|nullify|void|stop following"
+    r"|(do not|don't|no longer|never) (follow|obey|apply|heed|respect)|no longer (have|need) to (follow|obey|apply|heed|respect)|pay no (attention|heed)|no longer (applies|apply|valid)"
+    r"|are (void|cancelled|canceled|obsolete|suspended|lifted)|is (void|cancelled|canceled|suspended|lifted))\b",
+    _I,
+)
+OVERRIDE_RULES = re.compile(
+    OVERRIDE.pattern + r"[\s\w',-]{0,40}?" + RULES.pattern
+    + r"|" + RULES.pattern + r"[\s\w',-]{0,30}?\b(are|is|were|have been|has been) (now )?(void|cancelled|canceled"
+    r"|obsolete|suspended|lifted|no longer valid|replaced|overridden|superseded)\b",
+    _I,
+)  # fmt: skip
+ROLE = re.compile(
+    r"\b(you are now|you're now|you are no longer|from now on,? (you|answer|respond|reply|always)|pretend (to be|you|that you)"
+    r"|act as (an? )?(unrestricted|unfiltered|different|new)|role-?play|developer mode|jailbreak|\bDAN\b"
+    r"|(your|take on a|adopt a|assume a) new (persona|identity)|your new (role|task|job|instructions|rules)"
+    r"|(developer|god|admin|unrestricted|debug|jailbreak|dan) mode|answer (freely|without (restrictions|limits|rules))"
+    r"|behave as (if|though) (you|there)|you (have|now have) no (rules|restrictions|limits))",
+    _I,
+)
+ANSWER = re.compile(
+    r"\b((answer|respond|reply|say|state|output|print|write|tell (the )?(user|operator|reader|them|people|everyone)s?)"
+    r"( \w+){0,3} (that|only|with|exactly|always|the following)"
+    r"|(always|only|must|should|will) (answer|respond|reply|say|state|recommend|tell)|repeat (that|this|it) to"
+    r"|tell (the )?(users?|operators?|readers?|them|people|everyone|workers?)\b"
+    r"|(should|must|shall|is to|are to) be (answered|replied to|responded to)"
+    r"|(reveal|print|repeat|show|output|leak|disclose) (your|the) (\w+ )?(system prompt|instructions|prompt|rules|configuration)"
+    r"|answer (all|every|any) (questions?|queries)|by saying( that)?\b)",
+    _I,
+)
+TRIGGER = re.compile(
+    r"\b((when|whenever|if) (asked|questioned|queried|prompted)|(when|whenever|if) (anyone|someone|somebody|a user"
+    r"|the user|users|an operator|the operator|operators|a worker|people|they|you are|you're) (asks?|is asked|are asked"
+    r"|asks? you|queries|questions?|wants? to know)|(any|every|all) (question|query|queries|questions) (about|on|regarding)"
+    r"|(anyone|everyone|anybody|whoever) (who )?(asks|wants to know)"
+    r"|whatever the question|no matter (what|the question|who asks)|regardless of the question)",
+    _I,
+)
+OUTPUT_SCOPE = re.compile(
+    r"\b(in (your|its|their|every|each|all|any) (answers?|responses?|repl(y|ies)|output|summary|summaries)"
+    r"|(your|the) (answer|response|reply) (must|should|will|has to)"
+    r"|(output|respond with|reply with|say|print|write) (only |exactly |just )?(the following|this)\b)\b",
+    _I,
+)
+TRIGGERED_ANSWER = re.compile(
+    TRIGGER.pattern
+    + r".{0,60}?\b(say|answer|reply|respond|tell (them|him|her|the (user|operator|worker|person)s?) (that|it))\b",
+    _I,
+)
+SECRECY = re.compile(
+    r"\b((do not|don't|never|without) (mention|mentioning|reveal|revealing|disclose|disclosing|cite|citing|quote|quoting"
+    r"|reference|referencing|acknowledge|acknowledging) (this|these|that|the source|where|it|any)"
+    r"|keep (this|these|it) (secret|hidden|confidential) from|(must|should|will) never (mention|say|cite|reveal|quote))",
+    _I,
+)
+AUTHORITY = re.compile(
+    r"\b(this (document|text|passage|note|file|page|message|section) (overrides|supersedes|takes precedence over|replaces|outranks"
+    r"|is (more|the most) (authoritative|important|trusted))|treat (this|these) (\w+ ){0,2}as (more |the most |the only )?"
+    r"(authoritative|important|trusted|truth|the truth|correct)|more important than (the|any|all|every) (\w+ )?"
+    r"(instructions?|rules|sources|documents)|takes precedence over (all|any|every) (other )?"
+    r"(sources?|documents?|instructions|rules))",
+    _I,
+)
+
+WEIGHTS = (
+    (MARKUP, 3.0),
+    (ASSISTANT, 1.5),
+    (RULES, 1.0),
+    (OVERRIDE, 1.0),
+    (OVERRIDE_RULES, 1.5),
+    (ROLE, 2.0),
+    (ANSWER, 1.5),
+    (OUTPUT_SCOPE, 1.0),
+    (TRIGGER, 1.0),
+    (TRIGGERED_ANSWER, 1.0),
+    (SECRECY, 1.0),
+    (AUTHORITY, 2.0),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    score: float
+    signals: tuple[str, ...]
+
+    @property
+    def quarantined(self) -> bool:
+        return self.score >= THRESHOLD
+
+
+_NAMES = ("markup", "assistant", "rules", "override", "override_rules", "role", "answer", "output_scope", "trigger", "triggered_answer", "secrecy",
+          "authority")  # fmt: skip
+
+
+# Compound signals are only looked for when their parts were found (they are the slow patterns).
+_NEEDS = {"override_rules": ("override", "rules"), "triggered_answer": ("trigger",)}
+
+
+def assess(sentence: str) -> Verdict:
+    score = 0.0
+    signals: list[str] = []
+    for name, (pattern, weight) in zip(_NAMES, WEIGHTS, strict=True):
+        needs = _NEEDS.get(name)
+        if needs and not any(n in signals for n in needs):
+            continue
+        if pattern.search(sentence):
+            score += weight
+            signals.append(name)
+    return Verdict(score, tuple(signals))
+
+
+_MODEL = Path(__file__).resolve().parent / "data" / "injection_lr.json"
+
+
+@lru_cache(maxsize=1)
+def _second_stage() -> tuple[np.ndarray, float, float, float] | None:
+    if not _MODEL.exists():
+        return None
+    data = json.loads(_MODEL.read_text())
+    return np.array(data["coef"], dtype=np.float32), data["intercept"], data["gate"], data["threshold"]
+
+
+def second_stage_probability(sentences: list[str]) -> np.ndarray:
+    """The classifier's probability that each sentence is aimed at the assistant (MiniLM vector → logistic)."""
+    from copilot.embedding import embedder
+
+    model = _second_stage()
+    if model is None or not sentences:
+        return np.zeros(len(sentences), dtype=np.float32)
+    coef, intercept, _gate, _threshold = model
+    return 1.0 / (1.0 + np.exp(-(embedder().embed(sentences) @ coef + intercept)))
+
+
+def quarantine_flags(sentences: list[str]) -> list[bool]:
+    """Rules first; sentences with some signal but under the threshold go to the second stage (bench/
+    train_injection.py: logistic regression on sentence vectors, trained on the development sets only), so
+    only a few sentences per document are embedded."""
+    verdicts = [assess(s) for s in sentences]
+    flags = [v.quarantined for v in verdicts]
+    model = _second_stage()
+    if model is None:
+        return flags
+    _coef, _intercept, gate, threshold = model
+    doubtful = [i for i, v in enumerate(verdicts) if not v.quarantined and v.score >= gate]
+    for i, probability in zip(
+        doubtful, second_stage_probability([sentences[i] for i in doubtful]), strict=True
+    ):
+        flags[i] = bool(probability >= threshold)
+    return flags
+
+
+def is_injection(sentence: str) -> bool:
+    return quarantine_flags([sentence])[0]
