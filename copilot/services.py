@@ -705,8 +705,10 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
     spec_sources = []
     if context.step is not None:
         step = context.step
-        spec_sources = [
-            str(v) for v in (step.spec_nominal, step.spec_lower, step.spec_upper) if v is not None
+        spec_sources = [  # with the step's unit: the guard compares quantities, not bare numbers
+            f"{v} {step.spec_unit}".strip()
+            for v in (step.spec_nominal, step.spec_lower, step.spec_upper)
+            if v is not None
         ]
         spec_sources.append(step.text)
     extractive = safety_checked(extractive_answer(question, passages), execution)
@@ -737,6 +739,7 @@ def question_finish(*, prepared: Prepared, answer: Answer) -> CopilotQuestion:
     return record
 
 
+UNCITED_NOTICE = "This answer cites no passage of the plant library: check it against the related passages."
 FALLBACK_NOTICE = "The language model {reason}; this answer quotes the plant library directly."
 
 
@@ -762,10 +765,14 @@ async def question_answer_stream(
             return
         breaker.success()
         text = "".join(pieces).strip()
-        cited = [p for p in prepared.passages if f"[{p.number}]" in text] or prepared.passages
+        cited = [p for p in prepared.passages if f"[{p.number}]" in text]
+        # An answer that cites nothing is shown as uncited: the passages it was given are "related", not
+        # sources, and its values are checked against the step spec alone.
         unverified = numeric_guard(text, [p.text for p in cited] + prepared.spec_sources)
-        final = Answer(text=text, citations=cited, engine="llm", unverified=unverified)
-        yield "final", safety_checked(final, prepared.execution)
+        final = Answer(text=text, citations=cited, engine="llm", unverified=unverified,
+                       related=[] if cited else list(prepared.passages), notice="" if cited else UNCITED_NOTICE)  # fmt: skip
+        # The safety check reads the instruction's steps: ORM work, off the event loop.
+        yield "final", await sync_to_async(safety_checked, thread_sensitive=True)(final, prepared.execution)
         return
     words = extractive.text.split(" ")
     for start in range(0, len(words), chunk_words):

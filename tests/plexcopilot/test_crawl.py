@@ -18,9 +18,11 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from copilot.models import CopilotQuestion
+from copilot.services import library_ingest_paths
 from instructions.models import Execution
 from languages.models import TranslationReview
 from materials.models import KanbanChange, KanbanLoop
+from tests.copilot.sources_fixtures import write_sources
 from tests.plexcopilot import crawl
 
 pytestmark = pytest.mark.crawl
@@ -53,6 +55,8 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
             call_command(
                 name, *(str(crawl.settings.BASE_DIR / a) if "/" in a else a for a in args), verbosity=0
             )
+        # A maintenance log and a video clip with transcripts: the demo library has neither kind yet.
+        library_ingest_paths(paths=[write_sources(tmp_path_factory.mktemp("crawl-sources"))])
         contexts = _role_contexts()
         # What a machine translation backend queues for a supervisor (the demo installs none).
         TranslationReview.objects.create(language="es", source_text="Check the die set.", source_hash="crawl",
