@@ -300,6 +300,22 @@ class CriticalSignoff(models.Model):
         constraints = [models.UniqueConstraint(fields=["execution", "step"], name="one_signoff_per_step")]
 
 
+class VersionSwitch(models.Model):
+    """A run moved to a newer, safety-critical version at a step boundary; the operator acknowledged the
+    changed steps (which must be done again on the new version)."""
+
+    execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="switches")
+    from_version = models.ForeignKey("InstructionVersion", on_delete=models.PROTECT, related_name="+")
+    to_version = models.ForeignKey("InstructionVersion", on_delete=models.PROTECT, related_name="+")
+    acknowledged_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    changed_keys = models.JSONField(default=list)
+    station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
 class ScrapReason(models.TextChoices):
     """Reason codes for scrap reported at close-out (Plex scrap reasons are mapped to these)."""
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("station/run/<int:pk>/<int:order>/override/", views.station_override, name="station-override"),
     path("station/run/<int:pk>/<int:order>/signoff/", views.station_signoff, name="station-signoff"),
     path("station/run/<int:pk>/closeout/", closeout_views.station_closeout, name="station-closeout"),
+    path("station/run/<int:pk>/switch/", views.station_switch, name="station-switch"),
     path("station/run/<int:pk>/handoff/", closeout_views.station_handoff, name="station-handoff"),
     path("station/work-order/<int:pk>/new-run/", closeout_views.station_new_run, name="station-new-run"),
     path("station/<str:code>/", views.station_signin, name="station-signin"),

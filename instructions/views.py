@@ -20,8 +20,10 @@ from instructions.models import Execution, ExecutionStatus, Station, WorkOrder, 
 from instructions.scoping import execution_for_station
 from instructions.services import StationError
 from instructions.signoff import step_signoff
+from instructions.version_switch import PendingSwitch, execution_switch_version, version_switch_pending
 from labor.auth import BadgeLocked
 from labor.models import Employee
+from languages.services import step_text, step_translations_for
 from plexcopilot.idempotency import idempotency_key
 from plexcopilot.middleware import LAST_SEEN_KEY, STATION_SESSION_KEY
 from quality.forms import DefectForm
@@ -166,6 +168,9 @@ def _handoff_page(request: HttpRequest, execution: Execution) -> HttpResponse | 
 def _step_page(
     request: HttpRequest, execution: Execution, order: int, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
+    pending = version_switch_pending(execution=execution)
+    if pending is not None:  # a safety-critical change: stop here, at the step boundary
+        return _switch_page(request, execution, pending)
     adapted = instruction_adapt(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
     current = adapted.step(order) or adapted.steps[0]
     context = {
@@ -216,6 +221,35 @@ def form_problems(form: Any) -> str:
 def _execution(request: HttpRequest, pk: int) -> Execution:
     """The execution, only for a station of its work order's work center (403 from any other)."""
     return execution_for_station(pk, request.station)  # type: ignore[attr-defined]
+
+
+def _switch_page(request: HttpRequest, execution: Execution, pending: PendingSwitch) -> HttpResponse:
+    language = request.employee.language  # type: ignore[attr-defined]
+    rows = (
+        step_translations_for(version=pending.target, steps=pending.changed, language=language)
+        if language != "en"
+        else {}
+    )
+    changed = [
+        (s, step_text(rows.get(s.pk), s, language) if language != "en" else None) for s in pending.changed
+    ]
+    context = {"execution": execution, "pending": pending, "changed": changed}
+    response = render(
+        request, "station/switch.html", context, status=409 if request.method == "POST" else 200
+    )
+    if request.headers.get("HX-Request"):
+        response["HX-Retarget"] = "body"
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@require_POST
+@station_required
+def station_switch(request: HttpRequest, pk: int) -> HttpResponse:
+    """The operator acknowledged the changed steps: the run moves to the new version."""
+    execution = _execution(request, pk)
+    execution_switch_version(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
+    return redirect("station-step", execution.pk, execution.current_order)
 
 
 @require_GET

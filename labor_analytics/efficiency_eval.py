@@ -10,7 +10,7 @@ of the forecast days already past (known before the day forecast) — split conf
 
 Overtime (minutes, same unit as the file): a crew that falls behind its plan works the gap off.
     overtime = max(0, base + k × crew_size × max(0, planned − efficiency))
-`base` is the crew's median overtime over its last 5 earlier days, and `k ≥ 0` is fitted by least squares on
+`base` is the crew's overtime on its latest earlier date (overtime runs in spells), and `k ≥ 0` is fitted by least squares on
 the training window with the actual efficiencies. The model and both baselines forecast overtime with this
 same rule, each plugging in its own efficiency forecast (the plan baseline therefore forecasts `base`).
 WAPE = Σ|actual − forecast| / Σ actual over the forecast days (per crew, and pooled over all crews).
@@ -30,7 +30,7 @@ from labor_analytics.crewday import FEATURE_NAMES, CrewDay, date_split, features
 SHRINKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 RESIDUAL_WINDOW = 250
 FOLD_STARTS = (0.6, 0.7, 0.8, 0.9)
-OVERTIME_BASE_DAYS = 5
+OVERTIME_BASE_DAYS = 1
 
 
 def _model(seed: int = 0) -> HistGradientBoostingRegressor:
@@ -128,7 +128,7 @@ def _size(row: CrewDay) -> float:
 
 
 def _base_overtime(rows: list[CrewDay]) -> None:
-    """Each row's `base_overtime`: the crew's median overtime over its last 5 earlier dates (0 without any)."""
+    """Each row's `base_overtime`: the crew's overtime on its latest earlier date (0 without any)."""
     seen: dict[tuple[str, str], list[tuple[datetime.date, float]]] = defaultdict(list)
     by_date: dict[datetime.date, list[CrewDay]] = defaultdict(list)
     for row in rows:

@@ -4,7 +4,8 @@ One row per crew, work center and working day. Efficiency (earned standard minut
 each crew's skill, a learning curve after every style change (fast at first, flattening), losses on the day of
 a changeover, a weekday effect, a slowly wandering crew state (AR(1)), material starvation when WIP runs low,
 and rare bad days (breakdowns: idle minutes, a heavy left tail). The planner's target lags what the crew really
-does, and a crew that falls behind its plan works overtime. Shapes:
+does, and a crew that falls behind its plan is put on overtime until its backlog is worked off (plus some
+same-day overtime on a bad day). Shapes:
 
 - `plant`: the demo plant (three work centers, eight crews, Monday–Saturday).
 - `garment`: targets on a coarse grid (0.6 … 0.8), results often right on target, a finishing department
@@ -118,10 +119,17 @@ def _crew_day(
         if rng.random() < 0.45 and actual > planned - 0.05:
             actual = planned + abs(rng.gauss(0, 0.01))  # the line stops at the target
     actual = min(max(actual, 0.2), 1.15)
-    behind = max(0.0, planned - actual) / max(planned, 0.3)
-    per_person_ot = min(
-        150, 480 * behind * rng.uniform(0.6, 1.0) + (rng.random() < 0.2) * rng.choice([30, 60])
-    )
+    # Overtime is mostly scheduled: a crew whose backlog (shift-minutes behind plan) builds up is put on
+    # 60–120 min a person until it has worked it off; on top, some same-day overtime when it falls behind today.
+    behind = (planned - actual) / max(planned, 0.3)
+    scheduled = c.get("ot_scheduled", 0)
+    c["backlog"] = max(0.0, c.get("backlog", 0.0) + 480 * behind - scheduled)
+    if scheduled == 0 and c["backlog"] > 240:
+        c["ot_scheduled"] = rng.choice([60, 90, 120])
+    elif scheduled and c["backlog"] < 60:
+        c["ot_scheduled"] = 0
+    same_day = 480 * max(0.0, behind - 0.08) * rng.uniform(0.3, 0.8)
+    per_person_ot = min(180, scheduled + same_day)
     overtime = int(round(per_person_ot * (size if shape == "garment" else 1) / 10) * 10)
     return {
         "date": day.isoformat(),

@@ -27,7 +27,7 @@ from materials.models import (
 from materials.shortages import shortages_predict
 from plexcopilot.roles import MATERIAL_HANDLER
 
-HANDLER_BADGE = "400401"
+HANDLER_BADGE = "500501"
 HANDLER_PIN = "7712"
 
 # number, name, unit, unit cost, supplier lead hours, consumed by (part, operation), quantity per part

@@ -13,6 +13,7 @@ import numpy as np
 from materials.replay import History
 
 Z_95 = 1.6448536269514722
+CHUNK = 256
 
 
 def _history_slice(history: History, item: int, t: int, window: int | None = None) -> np.ndarray:
@@ -170,12 +171,15 @@ class BufferPolicy:
         positions = levels[:, :, None] + offsets[:, None, :]  # items x grid x offsets
         short = np.zeros(levels.shape)
         on_hand = np.zeros(levels.shape)
-        for k in range(self.overshoot_points):
-            at = positions[:, :, k][:, :, None]
-            short += np.maximum(lead_totals[:, None, :] - at, 0).mean(axis=2) - np.maximum(
-                shorter[:, None, :] - at, 0
-            ).mean(axis=2)
-            on_hand += np.maximum(at - lead_totals[:, None, :], 0).mean(axis=2)
+        for first in range(0, n_items, CHUNK):  # items x grid x samples arrays, a chunk of items at a time
+            part = slice(first, first + CHUNK)
+            totals, partial = lead_totals[part, None, :], shorter[part, None, :]
+            for k in range(self.overshoot_points):
+                at = positions[part, :, k][:, :, None]
+                short[part] += np.maximum(totals - at, 0).mean(axis=2) - np.maximum(partial - at, 0).mean(
+                    axis=2
+                )
+                on_hand[part] += np.maximum(at - totals, 0).mean(axis=2)
         short = np.maximum(short / self.overshoot_points, 0.0)
         on_hand = on_hand / self.overshoot_points
         held = on_hand * np.maximum(history.cost[:, t], 1e-9)[:, None]

@@ -113,10 +113,10 @@ class Figures:
 
     def as_dict(self) -> dict[str, float | int]:
         return {
-            "fill_rate": round(self.fill_rate, 4),
-            "avg_on_hand_value": round(self.avg_on_hand_value, 2),
-            "orders": self.orders,
-            "stockout_periods": self.stockout_periods,
+            "fill_rate": round(float(self.fill_rate), 4),
+            "avg_on_hand_value": round(float(self.avg_on_hand_value), 2),
+            "orders": int(self.orders),
+            "stockout_periods": int(self.stockout_periods),
         }
 
 

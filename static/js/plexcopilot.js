@@ -215,3 +215,100 @@
   document.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
   document.addEventListener("toggle", (e) => { if (e.newState === "closed") close(); }, true);
 })();
+
+// Andon first: a call is kept on the tablet (localStorage) the moment it is tapped, shown at once, and sent
+// until the server confirms it. Every retry carries the call's own idempotency key, so it is raised once.
+(function () {
+  const body = document.body;
+  const STORE = "plexcopilot-andon-queue";
+  const say = (key, english) => body.dataset[key] || english;
+  let timer = null;
+  let delay = 1000;
+
+  const load = () => { try { return JSON.parse(localStorage.getItem(STORE) || "[]"); } catch (e) { return []; } };
+  const save = (queue) => localStorage.setItem(STORE, JSON.stringify(queue));
+  function key() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return "andon-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  function state() { return document.getElementById("andon-state"); }
+  function showQueued(queue, message) {
+    const el = state();
+    if (!el) return;
+    el.querySelectorAll(".andon-pending").forEach((p) => p.remove());
+    queue.forEach((item) => {
+      const p = document.createElement("p");
+      p.className = "andon-call andon-state-raised andon-pending";
+      p.dataset.testid = "andon-pending";
+      p.textContent = item.label + " — " + message;
+      el.prepend(p);
+    });
+  }
+
+  async function flush() {
+    timer = null;
+    let queue = load();
+    if (!queue.length) return;
+    const form = document.querySelector("form[data-andon-form]");
+    if (!form) return;
+    const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+    showQueued(queue, say("textAndonSending", "sending…"));
+    for (const item of queue) {
+      const data = new FormData();
+      data.append("category", item.category);
+      data.append("note", item.note);
+      if (item.lineDown) data.append("line_down", "1");
+      data.append("idempotency_key", item.key);
+      let response = null;
+      try {
+        response = await fetch(form.action, {
+          method: "POST", body: data, credentials: "same-origin",
+          headers: { "X-CSRFToken": csrf, "Idempotency-Key": item.key, "HX-Request": "true" },
+        });
+      } catch (e) { response = null; }
+      const html = response ? await response.text() : "";
+      const holder = document.createElement("div");
+      holder.innerHTML = html;
+      const status = holder.querySelector("#andon-status");
+      if (response && response.ok && status) {
+        queue = load().filter((q) => q.key !== item.key);
+        save(queue);
+        const el = state();
+        if (el) el.innerHTML = status.innerHTML;
+        delay = 1000;
+      } else if (response && response.status === 422) {
+        save(load().filter((q) => q.key !== item.key));  // refused as invalid: retrying cannot help
+      } else {
+        showQueued(load(), say("textAndonQueued", "kept on this tablet, sending again…"));
+        delay = Math.min(delay * 2, 15000);
+        timer = setTimeout(flush, delay);
+        return;
+      }
+    }
+    showQueued(load(), say("textAndonSending", "sending…"));
+  }
+
+  document.addEventListener("submit", (e) => {
+    const form = e.target.closest && e.target.closest("form[data-andon-form]");
+    if (!form) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    const button = e.submitter;
+    if (!button || button.name !== "category") return;
+    const queue = load();
+    queue.push({
+      key: key(), category: button.value, label: button.textContent.trim(),
+      note: (form.querySelector("input[name=note]") || {}).value || "",
+      lineDown: !!(form.querySelector("input[name=line_down]") || {}).checked,
+    });
+    save(queue);
+    form.reset();
+    showQueued(queue, say("textAndonSending", "sending…"));
+    if (timer) clearTimeout(timer);
+    delay = 1000;
+    flush();
+  }, true);
+  window.addEventListener("online", () => { if (!timer) flush(); });
+  document.addEventListener("DOMContentLoaded", () => { if (load().length) flush(); });
+})();

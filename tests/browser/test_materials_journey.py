@@ -41,7 +41,7 @@ def test_shortage_predicted_call_off_approved_and_shown_on_the_station(
 
     page = desk
     page.goto(f"{asgi_server}/accounts/login/")
-    page.locator("input[name=username]").fill("400401")
+    page.locator("input[name=username]").fill("500501")
     page.locator("input[name=password]").fill("northfield-demo")
     page.get_by_role("button", name="Sign in").click()
     page.get_by_test_id("shortage").filter(has_text="NUT-M10-WP").wait_for()

@@ -36,7 +36,7 @@ def desk(username: str) -> Client:
 def test_an_approved_call_off_becomes_open_supply_and_a_plex_request(demo_materials, fake_plex):
     from django.contrib.auth import get_user_model
 
-    handler = get_user_model().objects.get(username="400401")
+    handler = get_user_model().objects.get(username="500501")
     call = CallOff.objects.get(status=CallOffStatus.DRAFT)  # only the weld nut is in trouble in the demo
     call_off_approve(call_off=call, user=handler, now=NOW)
     call.refresh_from_db()
@@ -100,7 +100,7 @@ def test_kanban_size_change_needs_a_supervisor_signature(demo_materials):
     users = get_user_model().objects
     with pytest.raises(SignatureRefused):
         kanban_change_sign(
-            change=change, user=users.get(username="400401"), now=NOW, password="northfield-demo"
+            change=change, user=users.get(username="500501"), now=NOW, password="northfield-demo"
         )
     supervisor = users.get(username="200201")
     with pytest.raises(SignatureRefused):
@@ -128,7 +128,7 @@ def test_persistently_red_loop_gets_a_card_suggestion(demo_materials):
 
 @pytest.mark.parametrize(
     ("username", "status"),
-    [("400401", 200), ("200201", 200), ("900901", 200), ("300301", 403), ("100111", 403)],
+    [("500501", 200), ("200201", 200), ("900901", 200), ("300301", 403), ("100111", 403)],
 )
 def test_who_opens_the_materials_page(demo_materials, username, status):
     from django.contrib.auth import get_user_model
@@ -143,5 +143,5 @@ def test_who_opens_the_materials_page(demo_materials, username, status):
 
 
 def test_the_material_handler_lands_on_the_materials_page(demo_materials):
-    response = desk("400401").get("/")
+    response = desk("500501").get("/")
     assert response.status_code == 302 and response["Location"] == "/materials/"

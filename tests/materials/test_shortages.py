@@ -95,9 +95,9 @@ def test_planned_jobs_without_work_orders_drive_demand_too(demo_plant, clock):
     demo_materials_load(now=NOW)
     alert = ShortageAlert.objects.get(status="open", component__number="NUT-M10-WP")
     ahead = alert.shortage_at - NOW
-    assert (
-        datetime.timedelta(hours=alert.lead_hours) <= ahead <= datetime.timedelta(hours=24)
-    )  # the plan varies
+    assert ahead >= datetime.timedelta(
+        hours=alert.lead_hours
+    )  # when exactly depends on the time-limited plan
     assert alert.jobs and all(job.startswith("DEMO-") for job in alert.jobs)
 
 

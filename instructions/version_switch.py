@@ -1,0 +1,103 @@
+"""Safety-critical versions reach work in progress.
+
+A run pinned to an older version keeps it for ordinary changes ("new work uses vN"). When a newer version was
+released through a safety-critical proposal, the run is stopped at its next step boundary, shown what changed,
+and moved to the instruction's current version once the operator acknowledges: steps are mapped by `Step.key`,
+unchanged steps keep their completions, changed and new steps must be done again.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from instructions.governance import steps_diff, version_steps
+from instructions.models import (
+    Execution,
+    ExecutionStatus,
+    InstructionVersion,
+    RiskClass,
+    Station,
+    Step,
+    StepCompletion,
+    VersionSwitch,
+    WorkInstruction,
+)
+from labor.models import Employee
+from plexcopilot.services import audit_record
+
+
+@dataclass(frozen=True)
+class PendingSwitch:
+    target: InstructionVersion
+    safety_versions: list[InstructionVersion]  # the safety-critical releases since the run's version
+    changed: list[Step]  # steps of the target that are new or changed: to be done (again)
+
+
+def version_switch_pending(*, execution: Execution) -> PendingSwitch | None:
+    """The switch this run must make before its next step, or None."""
+    if execution.status != ExecutionStatus.ACTIVE:
+        return None
+    version = execution.version
+    safety = list(
+        InstructionVersion.objects.filter(
+            instruction_id=version.instruction_id,
+            number__gt=version.number,
+            proposal__risk=RiskClass.SAFETY_CRITICAL,
+        )
+        .select_related("published_by")
+        .order_by("number")
+    )
+    if not safety:
+        return None
+    instruction = WorkInstruction.objects.select_related("current_version").get(pk=version.instruction_id)
+    target = instruction.current_version
+    if target is None or target.number <= version.number:
+        return None
+    changed_keys = {
+        d.key
+        for d in steps_diff(version_steps(version), version_steps(target))
+        if d.status in ("changed", "added")
+    }
+    changed = [s for s in target.steps.order_by("order") if s.key in changed_keys]
+    return PendingSwitch(target=target, safety_versions=safety, changed=changed)
+
+
+def execution_switch_version(
+    *, execution: Execution, employee: Employee, station: Station | None
+) -> VersionSwitch | None:
+    """Move the run to the current version after the operator acknowledged the changed steps."""
+    with transaction.atomic():
+        run = Execution.objects.select_for_update().select_related("version").get(pk=execution.pk)
+        pending = version_switch_pending(execution=run)
+        if pending is None:
+            return None  # another tablet switched it a moment ago
+        target, changed_keys = pending.target, {s.key for s in pending.changed}
+        done = StepCompletion.objects.filter(execution=run).select_related("step")
+        done_keys = {c.step.key: c for c in done if c.step.version_id == run.version_id}
+        carried = [
+            StepCompletion(
+                execution=run, step=step, completed_by=done_keys[step.key].completed_by, station=station
+            )
+            for step in target.steps.all()
+            if step.key in done_keys and step.key not in changed_keys
+        ]
+        StepCompletion.objects.bulk_create(carried)
+        carried_keys = {c.step.key for c in carried}
+        next_step = target.steps.exclude(key__in=carried_keys).order_by("order").first()
+        Execution.objects.filter(pk=run.pk).update(
+            version=target, current_order=next_step.order if next_step else target.steps.count()
+        )
+        switch = VersionSwitch.objects.create(
+            execution=run, from_version=run.version, to_version=target, acknowledged_by=employee,
+            changed_keys=sorted(changed_keys), station=station,
+        )  # fmt: skip
+        audit_record(
+            actor=employee.user,
+            action="execution.version_switch",
+            obj=switch,
+            summary=f"{run.work_order.barcode} moved from v{run.version.number} to v{target.number} "
+            f"(safety-critical change); {employee.full_name} acknowledged {len(changed_keys)} changed step(s)",
+            data={"execution": run.pk, "changed": sorted(changed_keys)},
+        )
+    execution.refresh_from_db()
+    return switch
