@@ -4,6 +4,9 @@ import os
 
 # Playwright runs its own event loop in the test thread; the live server's ORM calls are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Importing plexcopilot.asgi must not start the copilot warm-up thread in tests (tests/copilot/test_warmup.py
+# calls it directly).
+os.environ.setdefault("COPILOT_WARM_AT_START", "0")
 
 import pytest  # noqa: E402
 from django.core.cache import cache  # noqa: E402
