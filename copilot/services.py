@@ -544,16 +544,15 @@ def ncrs_index(*, actor: Any | None = None) -> int:
         ):
             if value:
                 lines.append(f"{label}: {value}")
-        where = f"op {ncr.operation.sequence} {ncr.operation.name}" + (
-            f", step {ncr.step.order}" if ncr.step else ""
-        )
+        # Imported history may name a part or operation the local cache does not know yet: use its text labels.
+        where = (ncr.operation_label or "NCR") + (f", step {ncr.step.order}" if ncr.step else "")
         parsed = ParsedDocument(
-            title=f"{ncr.number} closed NCR — {ncr.part.number}",
+            title=f"{ncr.number} closed NCR — {ncr.part_label or 'unknown part'}",
             file_format="ncr",
             meta={
                 "type": DocType.NCR.value,
-                "part": ncr.part.number,
-                "work_center": ncr.operation.work_center.code,
+                "part": ncr.part_label,
+                "work_center": ncr.operation.work_center.code if ncr.operation_id else "",
             },
             passages=[ParsedPassage(where, "\n".join(lines))],
         )
