@@ -81,7 +81,9 @@ def run() -> dict[str, float]:
     cold = [_start(False) for _ in range(STARTS)]
     return {
         "copilot_first_question_first_token_ms": statistics.median(r["first_token_ms"] for r in warmed),
-        "copilot_first_question_first_token_ms_unwarmed": statistics.median(r["first_token_ms"] for r in cold),
+        "copilot_first_question_first_token_ms_unwarmed": statistics.median(
+            r["first_token_ms"] for r in cold
+        ),
         "copilot_warmup_s": statistics.median(r["warm_s"] for r in warmed),
     }
 

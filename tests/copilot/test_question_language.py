@@ -4,7 +4,6 @@ is configured, else through the plant's question terms; the operator keeps seein
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
 
 from copilot import warmup
 from copilot.models import CopilotQuestion
@@ -21,7 +20,9 @@ JAM_ES = "¿Cómo quito un atasco de la prensa?"
 
 @pytest.fixture(autouse=True)
 def _no_engine(settings, tmp_path):
-    settings.ARGOS_PACKAGES_DIR = tmp_path / "argos-packages"  # no Argos package: no engine unless a test sets one
+    settings.ARGOS_PACKAGES_DIR = (
+        tmp_path / "argos-packages"
+    )  # no Argos package: no engine unless a test sets one
     settings.LIBRETRANSLATE_URL = ""
     settings.TRANSLATION_LLM_URL = ""
 
