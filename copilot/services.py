@@ -3,6 +3,7 @@
 import dataclasses
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
@@ -43,9 +44,12 @@ from copilot.models import (
 )
 from instructions.models import Execution, InstructionVersion, Step, WorkInstruction
 from instructions.services import spec_text
+from languages.question_terms import question_to_english
 from languages.services import answer_translate
 from plexcopilot.roles import ROLE_CHOICES
 from plexcopilot.services import audit_record
+
+logger = logging.getLogger(__name__)
 
 INGEST_BATCH = 64
 META_FIELDS = ("type", "part", "work_center", "area", "roles", "url")
@@ -540,16 +544,15 @@ def ncrs_index(*, actor: Any | None = None) -> int:
         ):
             if value:
                 lines.append(f"{label}: {value}")
-        where = f"op {ncr.operation.sequence} {ncr.operation.name}" + (
-            f", step {ncr.step.order}" if ncr.step else ""
-        )
+        # Imported history may name a part or operation the local cache does not know yet: use its text labels.
+        where = (ncr.operation_label or "NCR") + (f", step {ncr.step.order}" if ncr.step else "")
         parsed = ParsedDocument(
-            title=f"{ncr.number} closed NCR — {ncr.part.number}",
+            title=f"{ncr.number} closed NCR — {ncr.part_label or 'unknown part'}",
             file_format="ncr",
             meta={
                 "type": DocType.NCR.value,
-                "part": ncr.part.number,
-                "work_center": ncr.operation.work_center.code,
+                "part": ncr.part_label,
+                "work_center": ncr.operation.work_center.code if ncr.operation_id else "",
             },
             passages=[ParsedPassage(where, "\n".join(lines))],
         )
@@ -696,12 +699,19 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
         operator=context.employee,
         question=question,
     )
+    # The library is English: a question in the operator's language is searched in English; the operator
+    # keeps seeing (and the record keeps) the question as asked.
+    english = question_to_english(question, getattr(context.employee, "language", None))
+    if english.how != "original":
+        logger.info("copilot question %s searched as %r (%s)", record.pk, english.text, english.how)
     audit_record(
         actor=context.employee.user, action="copilot.question", obj=record,
         summary=f"Asked the copilot: {question[:200]}",
-        data={"work_order": work_order.number if work_order else None, "step": context.step.order if context.step else None},
+        data={"work_order": work_order.number if work_order else None,
+              "step": context.step.order if context.step else None,
+              "searched_as": english.text[:500], "translation": english.how},
     )  # fmt: skip
-    passages = knowledge_search(question=question, search_filter=context.search_filter())
+    passages = knowledge_search(question=english.text, search_filter=context.search_filter())
     spec_sources = []
     if context.step is not None:
         step = context.step
@@ -711,7 +721,7 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
             if v is not None
         ]
         spec_sources.append(step.text)
-    extractive = safety_checked(extractive_answer(question, passages), execution)
+    extractive = safety_checked(extractive_answer(english.text, passages), execution)
     return Prepared(record, passages, extractive, context.describe(), spec_sources, execution)
 
 

@@ -1,13 +1,18 @@
 """Shared actors and isolation for the whole suite."""
 
 import datetime
+import os
 import zoneinfo
 
-import pytest
-import time_machine
-from django.core.cache import cache
+# Importing plexcopilot.asgi must not start the copilot warm-up thread in tests (tests/copilot/test_warmup.py
+# calls it directly).
+os.environ.setdefault("COPILOT_WARM_AT_START", "0")
 
-from tests.actors import Plant, build_plant
+import pytest  # noqa: E402
+import time_machine  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+
+from tests.actors import Plant, build_plant  # noqa: E402
 
 PLANT_TIME_ZONE = "America/Detroit"  # settings.TIME_ZONE's default; read before Django is set up
 
