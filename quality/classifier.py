@@ -88,8 +88,25 @@ def _normalise_rows(m: np.ndarray) -> np.ndarray:
     return m / np.clip(norms, 1e-12, None)
 
 
+def _transform(features: FeatureUnion, texts: Sequence[str]) -> sparse.csr_matrix:
+    """FeatureUnion.transform without its joblib round trip; the last single text is remembered (a draft
+    ranks and then looks for its neighbours with the same features)."""
+    single = len(texts) == 1
+    if single and _last_transform.get("features") is features and _last_transform.get("text") == texts[0]:
+        return _last_transform["x"]  # type: ignore[return-value]
+    x = sparse.hstack([t.transform(texts) for _name, t in features.transformer_list]).tocsr()
+    if single:
+        _last_transform.update(features=features, text=texts[0], x=x)
+    return x
+
+
+_last_transform: dict[str, object] = {}
+
+
 def _cosine(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
     """Cosine of the word + character features: each block is unit length, so the union's rows have length √2."""
+    if a.shape[0] <= 4:  # a draft: a dense query against the sparse history is far cheaper
+        return np.asarray(b @ a.toarray().T).T / 2.0
     return (a @ b.T).toarray() / 2.0
 
 
@@ -202,7 +219,7 @@ def _raw_experts(
 ) -> dict[str, np.ndarray]:
     """Each expert's output for `texts`: margins for the SVM, probabilities for the others."""
     n = len(texts)
-    x = fitted.features.transform(texts)
+    x = _transform(fitted.features, texts)
     uniform = np.full((n, n_labels), 1.0 / n_labels)
     only = np.zeros((n, n_labels))
     only[:, train_y[0]] = 1.0  # used when training had one label
@@ -363,7 +380,7 @@ class FusedClassifier:
             for name in oof:
                 oof[name][test] = got[name]
             margins[C_GRID[0]][test] = got["svm_text"]
-            x_test = base.features.transform(te_texts)
+            x_test = _transform(base.features, te_texts)
             for c in C_GRID[1:]:
                 if base.svm_text is None:
                     margins[c][test] = got["svm_text"]
@@ -405,17 +422,17 @@ class FusedClassifier:
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         assert self._fitted is not None and self._y is not None, "fit first"
         vectors = _normalise_rows(vectors) if vectors is not None and self._vectors is not None else None
-        with threadpool_limits(1):
-            got = _raw_experts(
-                self._fitted,
-                self._y,
-                self._vectors,
-                list(texts),
-                vectors,
-                len(self.labels),
-                self._groups,
-                list(groups) if groups is not None and self._groups is not None else None,
-            )
+        # One text per draft: no thread pool to limit here (threadpoolctl itself costs ~30 ms a call).
+        got = _raw_experts(
+            self._fitted,
+            self._y,
+            self._vectors,
+            list(texts),
+            vectors,
+            len(self.labels),
+            self._groups,
+            list(groups) if groups is not None and self._groups is not None else None,
+        )
         got["svm_text"] = softmax(got["svm_text"], self.scale)
         for name, scale in self.scales.items():
             got[name] = softmax(got[name], scale)
@@ -456,7 +473,7 @@ class FusedClassifier:
         if vector is not None and self._vectors is not None:
             sims = self._vectors @ _normalise_rows(vector[None, :])[0]
         else:
-            sims = _cosine(self._fitted.features.transform([text]), self._fitted.text_x).ravel()
+            sims = _cosine(_transform(self._fitted.features, [text]), self._fitted.text_x).ravel()
         order = np.argsort(-sims, kind="stable")[:k]
         return [(int(i), float(sims[i])) for i in order if sims[i] > 0]
 
