@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from instructions.models import AdaptationLog, UnclearFlag
 from plexcopilot.middleware import STATION_SESSION_KEY
-from plexcopilot.roles import MATERIAL_HANDLER, OPERATOR, user_role
+from plexcopilot.roles import DEFECT_PHOTO_ROLES, MATERIAL_HANDLER, OPERATOR, user_has_role, user_role
 from quality.models import DefectReport
 
 
@@ -27,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
             :15
         ],
         "role": user_role(request.user),
+        "show_defect_photos": user_has_role(request.user, *DEFECT_PHOTO_ROLES),
     }
     return render(request, "dashboard.html", context)
 
