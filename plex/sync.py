@@ -44,6 +44,7 @@ from plex.models import (
     SyncState,
     WorkCenterStatus,
 )
+from plexcopilot.roles import ADMIN, user_has_role
 from plexcopilot.services import audit_record
 
 log = logging.getLogger("plex.sync")
@@ -150,6 +151,7 @@ class Context:
     run: SyncRun
     now: datetime.datetime
     tally: Tally = field(default_factory=Tally)
+    actor: Any | None = None  # the admin who ran this sync: signs baseline instructions as a system import
 
 
 def plex_sync(
@@ -157,9 +159,15 @@ def plex_sync(
     client: PlexClient | None = None,
     resources: list[str] | None = None,
     now: datetime.datetime | None = None,
+    actor: Any | None = None,
 ) -> SyncRun:
     """Poll Plex for every resource (or those named) and apply what changed. Never raises for Plex trouble:
-    the run's status, SyncState rows and SyncError rows say what happened."""
+    the run's status, SyncState rows and SyncError rows say what happened.
+
+    `actor` is the plant admin running the sync: baseline instructions for new operations are released under
+    their recorded system-import signature. Without one (the background sync) they wait as drafts."""
+    if actor is not None and not user_has_role(actor, ADMIN):
+        raise PermissionError(f"{actor} is not a plant admin: only an admin may sign Plex baselines.")
     now = now or timezone.now()
     owned = client is None
     client = client or PlexClient.from_settings()
@@ -176,7 +184,7 @@ def plex_sync(
                 state.last_error = f"not attempted: {stopped}"
                 state.save(update_fields=["last_attempt_at", "last_error"])
                 continue
-            ctx = Context(run=run, now=now)
+            ctx = Context(run=run, now=now, actor=actor)
             try:
                 fetched = FETCHERS[resource](client, state, now)
                 with transaction.atomic():
@@ -200,6 +208,17 @@ def plex_sync(
             state.seen, state.changed, state.skipped = ctx.tally.seen, ctx.tally.changed, ctx.tally.skipped
             state.save()
             run.counts[resource] = ctx.tally.__dict__
+        if (
+            actor is not None
+        ):  # drafts an earlier (background) sync left unsigned: the admin releases them now
+            waiting = WorkInstruction.objects.filter(
+                versions__isnull=True, operation__plex_operation_id__gt=""
+            ).select_related("part", "operation__work_center")
+            for draft in waiting:
+                with transaction.atomic():
+                    _baseline_instruction(
+                        part=draft.part, operation=draft.operation, ctx=Context(run=run, now=now, actor=actor)
+                    )
     finally:
         if owned:
             client.close()
@@ -538,7 +557,7 @@ def _apply_jobs(body: dict[str, Any], ctx: Context) -> None:
             raise Malformed("quantity is missing or negative")
         due = _moment(rec, "dueDate") or _moment(job, "dueDate")
         operation = _operation_upsert(rec, part=part, center=center, sequence=sequence)
-        _baseline_instruction(part=part, operation=operation)
+        _baseline_instruction(part=part, operation=operation, ctx=ctx)
         plex_id = _text(rec, "jobOperationId", required=True, max_len=64)
         barcode = f"{number}-{sequence}".upper().replace(" ", "-")
         if not SCAN_PATTERN.fullmatch(barcode):
@@ -592,11 +611,16 @@ def _operation_upsert(rec: dict[str, Any], *, part: Part, center: WorkCenter, se
     return operation
 
 
-def _baseline_instruction(*, part: Part, operation: Operation) -> None:
+def _baseline_instruction(*, part: Part, operation: Operation, ctx: Context) -> None:
     """Plex has no work instructions. An operation arriving without one gets a baseline v1 listing the part's
     Plex specifications as measured checks, so the floor can work it; engineering refines it through the
-    normal approval flow. An existing instruction is never touched."""
-    if WorkInstruction.objects.filter(part=part, operation=operation).exists():
+    normal approval flow. An existing published instruction is never touched.
+
+    No change without signed approval: v1 is released only under the system-import signature of the admin
+    running the sync (recorded in the audit trail with the content hash). A sync with no admin (the
+    background task) leaves the instruction as a draft with no published version, reported on the run."""
+    existing = WorkInstruction.objects.filter(part=part, operation=operation).first()
+    if existing is not None and (existing.current_version_id or existing.versions.exists()):
         return
     specs = list(PartSpecification.objects.filter(part=part).order_by("number"))
     steps: list[dict[str, Any]] = [
@@ -626,18 +650,35 @@ def _baseline_instruction(*, part: Part, operation: Operation) -> None:
             }
         )
         links.append((key, spec))
-    instruction = WorkInstruction.objects.create(
+    instruction = existing or WorkInstruction.objects.create(
         part=part, operation=operation, title=f"{part.number} op {operation.sequence} {operation.name}"[:200]
     )
-    version_publish(
+    for key, spec in links:
+        StepSpecLink.objects.get_or_create(instruction=instruction, step_key=key, specification=spec)
+    if ctx.actor is None:
+        if existing is None:
+            audit_record(actor=None, action="instructions.baseline_awaiting_approval", obj=instruction,
+                         summary=f"Baseline instruction for {part.number} op {operation.sequence} from Plex "
+                         "awaits an admin: run `manage.py plex_sync --actor <admin>` to release it under a "
+                         "system-import signature.")  # fmt: skip
+        return
+    version = version_publish(
         instruction=instruction,
         steps=steps,
-        change_note="Baseline from Plex routing and part specifications",
-        published_by=None,
+        change_note="Baseline from Plex routing and part specifications (system import)",
+        published_by=ctx.actor,
         base_version=None,
     )
-    for key, spec in links:
-        StepSpecLink.objects.create(instruction=instruction, step_key=key, specification=spec)
+    audit_record(
+        actor=ctx.actor,
+        action="instructions.system_import_signed",
+        obj=version,
+        summary=f"System-import signature: {instruction.title} v{version.number} released from Plex by "
+        f"{ctx.actor.get_full_name() or ctx.actor.get_username()} (admin), who ran the first sync",
+        data={"meaning": "approved_for_release", "method": "system_import", "role": ADMIN,
+              "printed_name": ctx.actor.get_full_name() or ctx.actor.get_username(),
+              "content_hash": version.content_hash, "sync_run": ctx.run.pk},
+    )  # fmt: skip
 
 
 def _apply_labor(body: Any, ctx: Context) -> None:

@@ -30,3 +30,13 @@ def make_client(fake: FakePlex, **options) -> PlexClient:
 def client(fake_plex):
     with make_client(fake_plex) as plex_client:
         yield plex_client
+
+
+@pytest.fixture
+def plex_admin(db):
+    """The plant admin who runs the first sync (and so signs its baseline instructions)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser(
+        username="admin-ada", password="x", first_name="Ada", last_name="Admin"
+    )

@@ -118,8 +118,8 @@ def test_it_parks_a_rejected_item_for_the_admin_and_sends_it_after_a_retry(plex_
     assert item.status == OutboxStatus.SENT
 
 
-def test_it_writes_a_station_measurement_back_as_a_checksheet(plex_on, client):
-    plex_sync(client=client)
+def test_it_writes_a_station_measurement_back_as_a_checksheet(plex_on, client, plex_admin):
+    plex_sync(client=client, actor=plex_admin)
     Station.objects.create(
         code="ST-PRS-250", name="Press tablet", work_center=WorkCenter.objects.get(code="PRS-250")
     )

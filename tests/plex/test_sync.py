@@ -65,8 +65,8 @@ def test_it_fills_an_empty_database_from_plex(client):
     assert AuditEvent.objects.filter(action="plex.sync").count() == 1
 
 
-def test_it_makes_synced_work_orders_workable_at_a_station(client):
-    plex_sync(client=client)
+def test_it_makes_synced_work_orders_workable_at_a_station(client, plex_admin):
+    plex_sync(client=client, actor=plex_admin)
     # Local set-up Plex cannot provide: the tablet at the press, and Lena's PIN.
     Station.objects.create(
         code="ST-PRS-250", name="Press tablet", work_center=WorkCenter.objects.get(code="PRS-250")
@@ -204,8 +204,8 @@ def test_it_stops_and_reports_when_the_api_key_is_refused(client, fake_plex):
     assert plex_last_sync() is None
 
 
-def test_it_never_rewrites_an_existing_instruction(client):
-    plex_sync(client=client)
+def test_it_never_rewrites_an_existing_instruction(client, plex_admin):
+    plex_sync(client=client, actor=plex_admin)
     instruction = WorkInstruction.objects.get(operation__sequence=10, part__number="LS-4410")
     version = instruction.current_version
     PlexRecord.objects.all().delete()  # force every record to be applied again
@@ -214,8 +214,8 @@ def test_it_never_rewrites_an_existing_instruction(client):
     assert instruction.current_version == version and instruction.versions.count() == 1
 
 
-def test_it_reports_plex_limits_that_moved_away_from_a_published_step(client, fake_plex):
-    plex_sync(client=client)
+def test_it_reports_plex_limits_that_moved_away_from_a_published_step(client, fake_plex, plex_admin):
+    plex_sync(client=client, actor=plex_admin)
     fake_plex.data.part_specifications[0]["toleranceType"]["targetPlus"] = 0.2
     run = plex_sync(client=client)
     assert run.status == SyncRunStatus.PARTIAL
@@ -233,3 +233,26 @@ def test_it_reports_a_lasting_outage_once(client, fake_plex):
     assert {run.status for run in runs} == {SyncRunStatus.FAILED}
     problem = SyncError.objects.get()
     assert problem.resource == "workcenters" and problem.run == runs[-1]
+
+
+def test_the_first_sync_releases_baselines_only_under_the_admins_system_import_signature(client, plex_admin):
+    from plexcopilot.models import AuditEvent
+
+    plex_sync(client=client)  # the background sync: nobody to sign
+    assert WorkInstruction.objects.count() == 4
+    assert not WorkInstruction.objects.filter(current_version__isnull=False).exists()
+    assert AuditEvent.objects.filter(action="instructions.baseline_awaiting_approval").count() == 4
+    plex_sync(client=client, actor=plex_admin)  # the admin runs it: released, each under a signature
+    for instruction in WorkInstruction.objects.all():
+        version = instruction.current_version
+        assert version is not None and version.published_by == plex_admin
+        signed = AuditEvent.objects.get(action="instructions.system_import_signed", object_id=str(version.pk))
+        assert signed.actor == plex_admin and "Ada Admin (admin)" in signed.summary
+        assert (
+            signed.data["content_hash"] == version.content_hash and signed.data["method"] == "system_import"
+        )
+
+
+def test_only_an_admin_may_sign_the_baselines(client, plant):
+    with pytest.raises(PermissionError):
+        plex_sync(client=client, actor=plant.supervisor.user)
