@@ -4,10 +4,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from instructions.models import AdaptationLog, UnclearFlag
+from plexcopilot import dashboard
 from plexcopilot.middleware import STATION_SESSION_KEY
 from plexcopilot.roles import MATERIAL_HANDLER, OPERATOR, user_role
-from quality.models import DefectReport
 
 
 @require_GET
@@ -18,16 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("station-home")
     if user_role(request.user) == MATERIAL_HANDLER:
         return redirect("materials-home")
-    context = {
-        "flags": UnclearFlag.objects.select_related(
-            "step", "raised_by", "work_order", "version__instruction"
-        )[:15],
-        "defects": DefectReport.objects.select_related("part", "operation", "step", "reported_by")[:15],
-        "adaptations": AdaptationLog.objects.select_related("employee", "version__instruction", "work_order")[
-            :15
-        ],
-        "role": user_role(request.user),
-    }
+    context = {**dashboard.tiles(), "role": user_role(request.user)}
     return render(request, "dashboard.html", context)
 
 
