@@ -6,7 +6,7 @@ BASE_STAMP := $(VENV)/.base-$(PYPROJECT_SUM)
 TEST_STAMP := $(VENV)/.test-$(PYPROJECT_SUM)
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install install-translate demo serve test bench lint format clean
+.PHONY: install install-translate demo serve test bench soak lint format clean
 
 $(PY):
 	"$$(scripts/find-python)" -m venv $(VENV)
@@ -39,7 +39,7 @@ demo: install
 	$(PY) manage.py load_demo_schedule
 	$(PY) manage.py load_demo_materials
 	$(PY) manage.py load_demo_labor_analytics
-	$(PY) manage.py import_ncrs demo/ncr_history.csv
+	$(PY) manage.py import_ncrs demo/ncr_history.csv --create-codes
 	$(PY) manage.py build_index
 	$(PY) manage.py collectstatic --noinput -v0
 	$(MAKE) --no-print-directory serve
@@ -53,6 +53,10 @@ test: $(TEST_STAMP)
 
 bench: install
 	$(PY) bench/run.py
+
+# Not part of `make test`: ~15 min on this machine's PostgreSQL and Redis (SOAK_IDLE_SECONDS=60 for a short run).
+soak: install
+	$(PY) bench/soak.py
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .

@@ -19,8 +19,8 @@ import Stemmer
 from django.conf import settings
 
 from copilot import docindex
-from copilot.embedding import DIMENSIONS, embedder
 from copilot.models import ROLE_VALUES, DocumentStatus, IndexState, KnowledgeChunk, KnowledgeDocument
+from plexcopilot.embedding import DIMENSIONS, embedder
 
 RRF_K = 60
 logging.getLogger("bm25s").setLevel(logging.WARNING)

@@ -65,6 +65,13 @@ def contradiction(*, answer_text: str, execution: object | None) -> Contradictio
     steps names, with that step; None when there is none (or no instruction)."""
     if execution is None:
         return None
+    sentences = [
+        (sentence, named)
+        for sentence in (s for line in answer_text.splitlines() for s in split_sentences(line))
+        if (named := safeguards_of(sentence)) and _weakens(sentence)
+    ]
+    if not sentences:  # the usual case: no database query on the question's path
+        return None
     steps = [
         s
         for s in execution.version.steps.order_by("order")  # type: ignore[attr-defined]
@@ -73,10 +80,7 @@ def contradiction(*, answer_text: str, execution: object | None) -> Contradictio
     if not steps:
         return None
     guarded = [(step, safeguards_of(f"{step.title} {step.text} {step.caution or ''}")) for step in steps]
-    for sentence in (s for line in answer_text.splitlines() for s in split_sentences(line)):
-        named = safeguards_of(sentence)
-        if not named or not _weakens(sentence):
-            continue
+    for sentence, named in sentences:
         for step, safeguards in guarded:
             both = named & safeguards
             if both:

@@ -1,5 +1,7 @@
 """Reads other apps use: copilot questions as evidence that a step needs work."""
 
+from typing import Any
+
 from django.db.models import Count, QuerySet
 
 from copilot.models import CopilotQuestion
@@ -27,7 +29,7 @@ def step_question_counts(*, step_keys: list[str]) -> dict[str, dict[str, int]]:
 
 
 def question_in_progress(
-    *, employee: object, work_order: object | None, within_seconds: int
+    *, employee: Any, work_order: Any | None, within_seconds: int
 ) -> CopilotQuestion | None:
     """The operator's latest question on this work order still being answered (asked in the last N seconds)."""
     from datetime import timedelta

@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from copilot import retrieval, safety, sources
 from copilot.answers import Answer, Passage, answer_segments, extractive_answer, llm_messages, numeric_guard
-from copilot.embedding import embedder
 from copilot.library import SUPPORTED, ParsedDocument, UnreadableDocument, parse_file, strip_instructions
 from copilot.library import Passage as ParsedPassage
 from copilot.models import (
@@ -33,6 +32,7 @@ from copilot.models import (
 from instructions.models import Execution, InstructionVersion, Step, WorkInstruction
 from instructions.services import spec_text
 from languages.services import answer_translate
+from plexcopilot.embedding import embedder
 from plexcopilot.llm import LLMUnavailable, breaker, llm_configured, llm_stream
 from plexcopilot.roles import ROLE_CHOICES
 from plexcopilot.services import audit_record

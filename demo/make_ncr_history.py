@@ -7,6 +7,14 @@ share the same symptom, the cause is named in only about half of the description
 who found it) add noise, and some records are categorised differently by a different engineer, as real
 histories are.
 
+On top of that it writes like a shop floor (all drawn with the same fixed seed):
+
+- misspellings (a dropped, doubled or swapped letter) and abbreviations ("op", "insp", "dia", "w/", "trq");
+- two- and three-word entries ("hole oversize", "nut spun", "leak at port") that say little about the cause;
+- near-duplicate categories: one engineer files surface defects as `cosmetic`, another torque as `fastening`;
+- skewed class sizes (the weights of the failure modes are squared: common modes dominate);
+- label noise: besides the recategorised records, about 5 % of the root causes are another cause of the same step.
+
     .venv/bin/python demo/make_ncr_history.py        # rewrites demo/ncr_history.csv
 """
 
@@ -16,7 +24,7 @@ import random
 from pathlib import Path
 
 SEED = 20261121
-RECORDS = 360
+RECORDS = 420
 OUT = Path(__file__).with_name("ncr_history.csv")
 START = datetime.date(2024, 11, 4)
 END = datetime.date(2026, 10, 30)
@@ -964,9 +972,87 @@ def _sentence(text: str) -> str:
     return text[0].upper() + text[1:] + "."
 
 
+ABBREVIATIONS = {
+    "operator": "op",
+    "operation": "op",
+    "inspection": "insp",
+    "diameter": "dia",
+    "with": "w/",
+    "without": "w/o",
+    "torque": "trq",
+    "position": "pos",
+    "fixture": "fixt",
+    "electrode": "elec",
+    "maintenance": "maint",
+    "pieces": "pcs",
+    "parts": "pcs",
+    "missing": "msng",
+    "surface": "surf",
+    "leak": "lk",
+    "leaking": "lkg",
+    "oversize": "o/s",
+    "undersize": "u/s",
+    "customer": "cust",
+    "material": "matl",
+    "second": "2nd",
+    "quality": "QA",
+}
+STOP = {
+    "only",
+    "the",
+    "a",
+    "an",
+    "on",
+    "at",
+    "of",
+    "in",
+    "to",
+    "and",
+    "by",
+    "from",
+    "with",
+    "for",
+    "mm",
+    "n·m",
+}
+NEAR_DUPLICATES = {"surface": ("cosmetic", 0.3), "torque": ("fastening", 0.3)}
+
+
+def _misspell(word: str, rng: random.Random) -> str:
+    if len(word) < 4 or not word.isalpha():
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    kind = rng.choice(["drop", "double", "swap"])
+    if kind == "drop":
+        return word[:i] + word[i + 1 :]
+    if kind == "double":
+        return word[:i] + word[i] + word[i:]
+    return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+
+
+def _floor_text(text: str, rng: random.Random, sloppy: float) -> str:
+    """Abbreviate and misspell some words, as typed on a terminal with gloves on."""
+    words = []
+    for word in text.split(" "):
+        bare = word.strip(".,;()").lower()
+        if bare in ABBREVIATIONS and rng.random() < sloppy * 1.5:
+            word = word.lower().replace(bare, ABBREVIATIONS[bare])
+        elif rng.random() < sloppy * 0.3:
+            word = _misspell(word, rng)
+        words.append(word)
+    return " ".join(words)
+
+
+def _short(template: str, rng: random.Random) -> str:
+    """A two- or three-word entry from a symptom: its first content words, no figures."""
+    words = [w.strip(".,;()").lower() for w in template.split()]
+    words = [w for w in words if w and "{" not in w and w not in STOP and not any(ch.isdigit() for ch in w)]
+    return " ".join(words[: rng.choice([2, 2, 3])]) or template
+
+
 def generate() -> list[dict[str, str]]:
     rng = random.Random(SEED)
-    weights = [mode[5] for mode in MODES]
+    weights = [mode[5] ** 2 for mode in MODES]  # skewed: the common failure modes dominate
     days = (END - START).days
     # Modes that show on the same step look alike: half the time the symptom says nothing about the cause.
     shared: dict[tuple[str, int, int], list[str]] = {}
@@ -979,18 +1065,27 @@ def generate() -> list[dict[str, str]]:
         )
         qty = rng.randint(1, 60)
         pool = shared[(part, op, step)] if rng.random() < 0.5 else symptoms
-        text = _fill(rng.choice(pool), rng, qty)
-        text = text[0].upper() + text[1:]
-        if rng.random() < 0.45:
-            text += "; " + _fill(rng.choice(hints), rng, qty)
-        if f"{qty} parts" not in text and f"{qty} housings" not in text:
-            text += f" ({qty} pcs)"
-        text += "."
-        noise = rng.choice(NOISE)
-        if noise:
-            text += " " + noise
+        if rng.random() < 0.12:  # a two- or three-word entry
+            text = _short(rng.choice(pool), rng)
+        else:
+            text = _fill(rng.choice(pool), rng, qty)
+            text = text[0].upper() + text[1:]
+            if rng.random() < 0.45:
+                text += "; " + _fill(rng.choice(hints), rng, qty)
+            if f"{qty} parts" not in text and f"{qty} housings" not in text:
+                text += f" ({qty} pcs)"
+            text += "."
+            noise = rng.choice(NOISE)
+            if noise:
+                text += " " + noise
+        text = _floor_text(text, rng, sloppy=rng.choice([0.0, 0.1, 0.3]))
         if rng.random() < 0.08:  # another engineer's judgement of the same defect
             category = RECATEGORISE.get(category, category)
+        if category in NEAR_DUPLICATES and rng.random() < NEAR_DUPLICATES[category][1]:
+            category = NEAR_DUPLICATES[category][0]  # an engineer with their own word for it
+        if rng.random() < 0.05:  # the cause was recorded as another one seen on the same step
+            causes = sorted({m[4] for m in MODES if m[:3] == (part, op, step)} - {cause})
+            cause = rng.choice(causes) if causes else cause
         rows.append(
             {
                 "id": f"NCR-H{1000 + i}",

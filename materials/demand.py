@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.db.models.functions import TruncDate
 
-from instructions.models import Operation, WorkOrder, WorkOrderStatus
+from instructions.models import Operation, ProductionReport, WorkOrder, WorkOrderStatus
 from materials.models import BomLine, Consumption, LineSideLocation, RunRate
 
 OPEN_STATUSES = (WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.RELEASED)
@@ -89,6 +89,12 @@ def scheduled_runs(now: datetime.datetime) -> list[Run]:
     default_rate = float(getattr(settings, "MATERIALS_DEFAULT_UNITS_PER_HOUR", 100))
     rates = dict(RunRate.objects.values_list("operation_id", "units_per_hour"))
     orders = WorkOrder.objects.filter(status__in=OPEN_STATUSES).select_related("operation", "part")
+    done = {  # parts already reported at close-out (good + scrap) do not need material any more
+        row["work_order_id"]: int((row["g"] or 0) + (row["s"] or 0))
+        for row in ProductionReport.objects.filter(work_order__in=orders)
+        .values("work_order_id")
+        .annotate(g=Sum("good"), s=Sum("scrap"))
+    }
     by_center: dict[int, list[WorkOrder]] = defaultdict(list)
     for order in orders:
         by_center[order.operation.work_center_id].append(order)
@@ -99,9 +105,10 @@ def scheduled_runs(now: datetime.datetime) -> list[Run]:
         )
         cursor = now
         for order in queue:
-            hours = order.quantity / max(rates.get(order.operation_id, default_rate), 1e-6)
+            remaining = max(order.quantity - done.get(order.pk, 0), 0)
+            hours = remaining / max(rates.get(order.operation_id, default_rate), 1e-6)
             end = cursor + datetime.timedelta(hours=hours)
-            runs.append(Run(order.number, order.part_id, order.operation, order.quantity, cursor, end, order))
+            runs.append(Run(order.number, order.part_id, order.operation, remaining, cursor, end, order))
             cursor = end
     return runs
 

@@ -44,3 +44,27 @@ def next_jobs_for_station(
 
 def downtime_between(start: datetime.datetime, end: datetime.datetime) -> QuerySet[Downtime]:
     return Downtime.objects.filter(end__gt=start, start__lt=end).select_related("work_center")
+
+
+def scenarios_preparing(*, now: datetime.datetime | None = None) -> dict:
+    """What the background worker still owes the board: triggers whose scenarios are queued or being solved,
+    the last failure newer than the newest scenario, and whether a worker is running at all."""
+    from django_tasks_db.models import DBTaskResult
+
+    from planning.tasks import SCENARIOS_TASK_PATH
+    from plexcopilot.worker import worker_running
+
+    tasks = DBTaskResult.objects.filter(task_path=SCENARIOS_TASK_PATH)
+    pending = [
+        (t.args_kwargs.get("kwargs") or {}).get("summary", "")
+        for t in tasks.filter(status__in=["READY", "RUNNING"]).order_by("enqueued_at")
+    ]
+    newest = scenarios_open().values_list("created_at", flat=True).first()
+    failed = tasks.filter(status="FAILED").order_by("-finished_at").first()
+    if failed is not None and newest is not None and failed.finished_at and failed.finished_at < newest:
+        failed = None
+    return {
+        "pending": pending,
+        "failed": (failed.args_kwargs.get("kwargs") or {}).get("summary", "") if failed else "",
+        "worker_running": worker_running(now=now) if pending else True,
+    }

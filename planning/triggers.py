@@ -2,7 +2,7 @@
 
 WORK_CENTER_STATUS_CHANGED (Plex status sync or a supervisor) with Hold/Down, ANDON_RAISED for a line-down or
 maintenance call, and MATERIAL_SHORTAGE_PREDICTED (the materials app) each record the constraint (a downtime
-window, a material release time) and generate three scenarios. SCHEDULE_RELEASED refreshes the live board.
+window, a material release time) at once and queue three scenarios for the background worker (`planning.tasks`). SCHEDULE_RELEASED refreshes the live board.
 """
 
 import datetime
@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 
 from instructions.models import WorkCenter
 from planning.models import Downtime, DowntimeKind, PlanJob
-from planning.whatif import Trigger, scenarios_generate
+from planning.whatif import Trigger
 from plexcopilot.broadcast import group_send_now
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,14 @@ def hold_record(*, work_center: WorkCenter, kind: str, now: datetime.datetime, h
     )  # fmt: skip
 
 
+def scenarios_request(trigger: Trigger) -> None:
+    """Queue the three scenarios for the background worker: the committing request (an operator's Andon tap, a
+    Plex status sync) never waits for the solver. The board shows "being prepared" until they are there."""
+    from planning.tasks import scenarios_task, trigger_kwargs
+
+    scenarios_task.enqueue(**trigger_kwargs(trigger), time_limit=TRIGGER_TIME_LIMIT)
+
+
 def on_work_center_status(*, work_center_id: int, status: str, **payload: Any) -> None:
     status = (status or "").lower()
     work_center = WorkCenter.objects.filter(pk=work_center_id).first()
@@ -45,7 +53,7 @@ def on_work_center_status(*, work_center_id: int, status: str, **payload: Any) -
     if status in ("hold", "down"):
         trigger = hold_record(work_center=work_center, kind=status, now=now, hours=payload.get("hours"),
                               note=payload.get("note", "Plex work-center status"))  # fmt: skip
-        scenarios_generate(trigger, now=now, time_limit=TRIGGER_TIME_LIMIT)
+        scenarios_request(trigger)
     elif status in ("up", "running", "ready"):
         Downtime.objects.filter(
             work_center=work_center, kind__in=["hold", "down"], start__lte=now, end__gt=now
@@ -65,7 +73,7 @@ def on_andon_raised(
     trigger = hold_record(
         work_center=work_center, kind=kind, now=now, note=f"Andon call {call_id}: {category}"
     )
-    scenarios_generate(trigger, now=now, time_limit=TRIGGER_TIME_LIMIT)
+    scenarios_request(trigger)
 
 
 def on_material_shortage(**payload: Any) -> None:
@@ -91,7 +99,7 @@ def on_material_shortage(**payload: Any) -> None:
     jobs.update(material_ready_at=available)
     trigger = Trigger(kind="shortage", summary=f"Material short for {', '.join(numbers[:5])} until "
                       f"{timezone.localtime(available):%a %H:%M}")  # fmt: skip
-    scenarios_generate(trigger, time_limit=TRIGGER_TIME_LIMIT)
+    scenarios_request(trigger)
 
 
 def on_schedule_released(*, plan_id: int, version: int, **_: Any) -> None:

@@ -61,6 +61,7 @@ def _board_context(now: datetime.datetime) -> dict:
         "plan": plan,
         "svg": gantt_svg(plan, now=now),
         "scenarios": list(selectors.scenarios_open()[:3]),
+        "preparing": selectors.scenarios_preparing(now=now),
         "history": selectors.plan_history(),
         "work_centers": WorkCenter.objects.order_by("code"),
         "form": WhatIfForm(),

@@ -44,8 +44,6 @@ def outage_kind(error: BaseException | None) -> str | None:
             return REDIS
         if isinstance(error, DatabaseError) and "connection" in str(error).lower():
             return DATABASE
-        if isinstance(error, (ConnectionRefusedError, ConnectionResetError)) and name.startswith("builtins."):
-            return REDIS
         error = error.__cause__ or error.__context__
         seen += 1
     return None

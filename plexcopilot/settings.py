@@ -2,6 +2,7 @@
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -89,11 +90,11 @@ TEMPLATES = [
 ]
 
 
-def _pool_check(conn: object) -> None:
+def _pool_check(conn: Any) -> None:
     """psycopg-pool's check on checkout: a cheap round trip, so a connection broken by an outage is replaced."""
     from psycopg_pool import ConnectionPool
 
-    ConnectionPool.check_connection(conn)  # type: ignore[arg-type]
+    ConnectionPool.check_connection(conn)
 
 
 # Database: embedded SQLite (WAL) unless DATABASE_URL names a real server.
@@ -135,6 +136,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer and cache: in-memory unless REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL")
+
+
+def _redis_retry() -> object:
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ExponentialBackoff
+
+    return Retry(ExponentialBackoff(cap=1.0, base=0.1), retries=3)
+
+
+def _redis_retry_errors() -> list[type[Exception]]:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    return [RedisConnectionError]
+
+
 # channels_redis waits up to 5 s (BRPOP) for a message on an idle socket: the Redis client's socket timeout
 # must be longer, or every idle websocket is closed with 1011 when that wait times out in the client first.
 REDIS_SOCKET_TIMEOUT_SECONDS = env_int("REDIS_SOCKET_TIMEOUT_SECONDS", 30)
@@ -151,6 +167,9 @@ if REDIS_URL:
                         "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
                         "socket_keepalive": True,
                         "health_check_interval": 15,
+                        # A pooled connection Redis dropped (restart, outage) is replaced on the spot.
+                        "retry": _redis_retry(),
+                        "retry_on_error": _redis_retry_errors(),
                     }
                 ],
                 "prefix": env_str("REDIS_PREFIX", "plexcopilot"),

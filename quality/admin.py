@@ -1,7 +1,71 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from plexcopilot.admin import ReadOnlyAdmin
-from quality.models import NCR, DefectReport, NCRTriageDraft, QualityAlert, TriageDecision
+from quality.models import (
+    NCR,
+    DefectCategory,
+    DefectReport,
+    NCRTriageDraft,
+    QualityAlert,
+    RootCauseCode,
+    TriageDecision,
+    TriageModel,
+)
+
+
+class TaxonomyAdmin(admin.ModelAdmin):
+    """Categories and codes are edited and retired here; one in use by history cannot be deleted (retire it)."""
+
+    list_filter = ["active", "source"]
+    search_fields = ["code"]
+    actions = ["retire", "reinstate"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        if obj is None:
+            return super().has_delete_permission(request)
+        return super().has_delete_permission(request, obj) and not self.in_use(obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return ["code", "source", "created_at"] if obj is not None else ["source", "created_at"]
+
+    @admin.action(description="Retire (no longer offered; history keeps it)")
+    def retire(self, request: HttpRequest, queryset: object) -> None:
+        queryset.update(active=False)  # type: ignore[attr-defined]
+
+    @admin.action(description="Offer again")
+    def reinstate(self, request: HttpRequest, queryset: object) -> None:
+        queryset.update(active=True)  # type: ignore[attr-defined]
+
+    def in_use(self, obj: object) -> bool:
+        raise NotImplementedError
+
+
+@admin.register(DefectCategory)
+class DefectCategoryAdmin(TaxonomyAdmin):
+    list_display = ["code", "label", "active", "source", "plex_id"]
+    search_fields = ["code", "label"]
+
+    def in_use(self, obj: object) -> bool:
+        code = obj.code  # type: ignore[attr-defined]
+        return (
+            NCR.objects.filter(category=code).exists() or DefectReport.objects.filter(category=code).exists()
+        )
+
+
+@admin.register(RootCauseCode)
+class RootCauseCodeAdmin(TaxonomyAdmin):
+    list_display = ["code", "description", "active", "source", "plex_id"]
+    search_fields = ["code", "description"]
+
+    def in_use(self, obj: object) -> bool:
+        return NCR.objects.filter(root_cause_code=obj.code).exists()  # type: ignore[attr-defined]
+
+
+@admin.register(TriageModel)
+class TriageModelAdmin(ReadOnlyAdmin):
+    list_display = ["trained_at", "cases", "state", "seconds", "method"]
+    exclude = ["blob"]
 
 
 @admin.register(DefectReport)
@@ -16,8 +80,8 @@ class NCRAdmin(ReadOnlyAdmin):
         "number",
         "source",
         "status",
-        "part",
-        "operation",
+        "part_number",
+        "operation_number",
         "category",
         "root_cause_code",
         "opened_at",

@@ -1,17 +1,18 @@
 from django import forms
 
-from quality.models import DefectCategory, Disposition, TriageField, TriageVerdict
+from quality.models import Disposition, TriageField, TriageVerdict
+from quality.taxonomy import category_choices, category_choices_blank
 
 
 class DefectForm(forms.Form):
-    category = forms.ChoiceField(choices=DefectCategory.choices)
+    category = forms.ChoiceField(choices=category_choices)
     quantity = forms.IntegerField(min_value=1, initial=1)
     description = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     photo = forms.FileField(required=False)
 
 
 class NcrUpdateForm(forms.Form):
-    category = forms.ChoiceField(choices=[("", "—"), *DefectCategory.choices], required=False)
+    category = forms.ChoiceField(choices=category_choices_blank, required=False)
     root_cause_code = forms.CharField(max_length=32, required=False)
     containment = forms.CharField(max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     corrective_action = forms.CharField(
@@ -28,3 +29,8 @@ class TriageDecisionForm(forms.Form):
 
 class NcrImportForm(forms.Form):
     file = forms.FileField(help_text="CSV with the columns described in docs/quality.md")
+    create_codes = forms.BooleanField(
+        required=False,
+        help_text="Create the categories and root-cause codes the file uses that are not known yet.",
+    )
+    dry_run = forms.BooleanField(required=False, help_text="Only report what would be imported.")

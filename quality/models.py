@@ -3,15 +3,50 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class DefectCategory(models.TextChoices):
-    DIMENSIONAL = "dimensional", _("Dimensional")
-    SURFACE = "surface", _("Surface (scratch, dent, burr)")
-    WELD = "weld", _("Weld")
-    TORQUE = "torque", _("Torque / fastening")
-    CONTAMINATION = "contamination", _("Contamination")
-    MISSING_COMPONENT = "missing_component", _("Missing component")
-    LEAK = "leak", _("Leak")
-    OTHER = "other", _("Other")
+class TaxonomySource(models.TextChoices):
+    SEED = "seed", "Shipped with plexcopilot"
+    IMPORT = "import", "Created by a history import"
+    ADMIN = "admin", "Added by an administrator"
+    PLEX = "plex", "Synced from Plex"
+
+
+class DefectCategory(models.Model):
+    """A defect category of the plant. NCRs and defect reports keep its code, so a retired category (no longer
+    offered for new defects) still labels its history, and history imports can bring the plant's own ones."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=1000)
+    active = models.BooleanField(
+        default=True, help_text="Offered for new defects and NCRs; untick to retire."
+    )
+    source = models.CharField(max_length=10, choices=TaxonomySource.choices, default=TaxonomySource.ADMIN)
+    plex_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "defect categories"
+
+    def __str__(self) -> str:
+        return self.label or self.code
+
+
+class RootCauseCode(models.Model):
+    """A root-cause code of the plant (e.g. TOOL-WEAR), retired like categories, never deleted while in use."""
+
+    code = models.CharField(max_length=32, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True, help_text="Offered for new NCRs; untick to retire.")
+    source = models.CharField(max_length=10, choices=TaxonomySource.choices, default=TaxonomySource.ADMIN)
+    plex_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class DefectReport(models.Model):
@@ -32,7 +67,7 @@ class DefectReport(models.Model):
     )
     reported_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
     station = models.ForeignKey("instructions.Station", null=True, on_delete=models.PROTECT, related_name="+")
-    category = models.CharField(max_length=20, choices=DefectCategory.choices, default=DefectCategory.OTHER)
+    category = models.CharField(max_length=40, default="other")  # a DefectCategory code
     description = models.TextField(max_length=2000)
     quantity = models.PositiveIntegerField(default=1)
     photo = models.FileField(upload_to="defects/%Y/%m/", blank=True)
@@ -60,11 +95,28 @@ class DefectReport(models.Model):
     def __str__(self) -> str:
         return f"Defect {self.pk} on {self.part} ({self.get_category_display()})"
 
+    def get_category_display(self) -> str:
+        from quality.taxonomy import category_label
+
+        return category_label(self.category)
+
 
 ROOT_CAUSE_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 
-# Root-cause codes of the demo plant; a plant's imported history may use its own codes of the same form.
-ROOT_CAUSES = {
+# The taxonomy plexcopilot ships (migration 0003 seeds it into DefectCategory / RootCauseCode; a plant edits,
+# retires and adds its own in the admin or with `import_ncrs --create-codes`).
+# The seeded labels are translated (station languages) while the admin has not changed them.
+SEED_CATEGORIES = {
+    "dimensional": _("Dimensional"),
+    "surface": _("Surface (scratch, dent, burr)"),
+    "weld": _("Weld"),
+    "torque": _("Torque / fastening"),
+    "contamination": _("Contamination"),
+    "missing_component": _("Missing component"),
+    "leak": _("Leak"),
+    "other": _("Other"),
+}
+SEED_ROOT_CAUSES = {
     "TOOL-WEAR": "Cutting or punching tool worn beyond its offset or life",
     "TOOL-DAMAGE": "Tool chipped, cracked or broken",
     "DIE-SETUP": "Die or tool set up wrong (shims, clamps, pilots, feed)",
@@ -115,8 +167,16 @@ class NCR(models.Model):
     defect = models.OneToOneField(
         DefectReport, null=True, blank=True, on_delete=models.PROTECT, related_name="ncr"
     )
-    part = models.ForeignKey("instructions.Part", on_delete=models.PROTECT, related_name="ncrs")
-    operation = models.ForeignKey("instructions.Operation", on_delete=models.PROTECT, related_name="ncrs")
+    # Imported history may name parts and operations the local cache does not know (yet): the numbers are kept
+    # as text and the NCR is linked when a Plex sync (or anyone) creates the part / operation.
+    part = models.ForeignKey(
+        "instructions.Part", null=True, blank=True, on_delete=models.PROTECT, related_name="ncrs"
+    )
+    operation = models.ForeignKey(
+        "instructions.Operation", null=True, blank=True, on_delete=models.PROTECT, related_name="ncrs"
+    )
+    part_number = models.CharField(max_length=60, blank=True, db_index=True)
+    operation_number = models.CharField(max_length=20, blank=True)
     step = models.ForeignKey(
         "instructions.Step", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -129,8 +189,8 @@ class NCR(models.Model):
     )
     quantity = models.PositiveIntegerField(default=1)
     description = models.TextField(max_length=4000)
-    category = models.CharField(max_length=20, choices=DefectCategory.choices, blank=True)
-    root_cause_code = models.CharField(max_length=32, blank=True, db_index=True)
+    category = models.CharField(max_length=40, blank=True, db_index=True)  # a DefectCategory code
+    root_cause_code = models.CharField(max_length=32, blank=True, db_index=True)  # a RootCauseCode code
     containment = models.TextField(blank=True, max_length=4000)
     corrective_action = models.TextField(blank=True, max_length=4000)
     disposition = models.CharField(max_length=12, choices=Disposition.choices, blank=True, default="")
@@ -149,7 +209,24 @@ class NCR(models.Model):
 
     @property
     def root_cause_text(self) -> str:
-        return ROOT_CAUSES.get(self.root_cause_code, "")
+        from quality.taxonomy import root_cause_description
+
+        return root_cause_description(self.root_cause_code)
+
+    def get_category_display(self) -> str:
+        from quality.taxonomy import category_label
+
+        return category_label(self.category)
+
+    @property
+    def part_label(self) -> str:
+        return self.part.number if self.part_id else self.part_number
+
+    @property
+    def operation_label(self) -> str:
+        if self.operation_id:
+            return f"op {self.operation.sequence} {self.operation.name}"
+        return f"op {self.operation_number}" if self.operation_number else ""
 
     def next_status(self) -> str | None:
         """The lifecycle runs one way: open → contained → root cause → corrective action → closed."""
@@ -250,3 +327,27 @@ class QualityAlert(models.Model):
 
     class Meta:
         ordering = ["-raised_at"]
+
+
+class TriageModelState(models.TextChoices):
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class TriageModel(models.Model):
+    """A triage classifier trained on the NCR history in the background; the newest ready one drafts triage."""
+
+    trained_at = models.DateTimeField(db_index=True)
+    history_key = models.CharField(max_length=64)  # what the history looked like (count, last change)
+    cases = models.PositiveIntegerField(default=0)
+    method = models.CharField(max_length=500, blank=True)
+    state = models.CharField(max_length=10, choices=TriageModelState.choices, default=TriageModelState.READY)
+    error = models.CharField(max_length=500, blank=True)
+    seconds = models.FloatField(default=0)
+    blob = models.BinaryField(editable=False)  # the pickled quality.triage.TriageEngine, written only by us
+
+    class Meta:
+        ordering = ["-trained_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Triage model of {self.trained_at:%Y-%m-%d %H:%M} ({self.cases} NCRs)"

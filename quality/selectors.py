@@ -13,8 +13,6 @@ from django_tasks_db.models import DBTaskResult
 from instructions.models import Measurement, Operation, Part, Step, WorkInstruction
 from quality.models import (
     NCR,
-    ROOT_CAUSES,
-    DefectCategory,
     DefectReport,
     DraftStatus,
     NCRSource,
@@ -22,9 +20,9 @@ from quality.models import (
     NCRTriageDraft,
     QualityAlert,
 )
-from quality.triage import SAME_OPERATION_BONUS, SAME_STEP_BONUS
+from quality.taxonomy import category_label, root_cause_description
 
-MAX_SIMILARITY = 1 + SAME_OPERATION_BONUS + SAME_STEP_BONUS
+MAX_SIMILARITY = 1.0  # neighbour scores are cosine similarities
 
 
 def ncr_queue() -> QuerySet[NCR]:
@@ -71,13 +69,18 @@ def triage_view(draft: NCRTriageDraft) -> dict[str, Any]:
         for item in group:
             ids.extend(item.get("evidence", []))
     found = NCR.objects.select_related("part", "operation").in_bulk(ids)
-    labels = {**dict(DefectCategory.choices), **ROOT_CAUSES}
 
     def rows(group: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
         return [
             {
                 "value": item[key],
-                "label": labels.get(item[key], "") if key == "code" else "",
+                "label": (
+                    category_label(item[key])
+                    if group is draft.categories
+                    else root_cause_description(item[key])
+                )
+                if key == "code"
+                else "",
                 "pct": round(100 * item.get("confidence", 0)),
                 "evidence": [found[i] for i in item.get("evidence", []) if i in found],
             }
@@ -88,7 +91,7 @@ def triage_view(draft: NCRTriageDraft) -> dict[str, Any]:
         "categories": rows(draft.categories, "code"),
         "root_causes": rows(draft.root_causes, "code"),
         "containment": rows(draft.containment, "text"),
-        # Similarity as a share of the best possible match (identical text, same operation and step).
+        # Similarity as a share of the best possible match (identical meaning).
         "neighbours": [
             (found[n["id"]], round(100 * n["score"] / MAX_SIMILARITY))
             for n in draft.neighbours

@@ -1,27 +1,22 @@
 """Quality services: defect reports, NCRs and their triage drafts, history import, trends and the closed loop."""
 
-import csv
 import datetime
 import logging
-import re
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from instructions.models import (
     Execution,
     Measurement,
-    Operation,
-    Part,
     ProposalSource,
     Station,
     Step,
@@ -34,10 +29,16 @@ from labor.models import Employee
 from plexcopilot import events
 from plexcopilot.llm import LLMUnavailable, llm_complete, llm_configured
 from plexcopilot.services import audit_record
+from quality import taxonomy
+from quality.history_import import (
+    IMPORT_COLUMNS,
+    OPTIONAL_COLUMNS,
+    ImportReport,
+    ncr_history_import,
+    ncr_link,
+)
 from quality.models import (
     NCR,
-    ROOT_CAUSE_CODE_PATTERN,
-    DefectCategory,
     DefectReport,
     Disposition,
     DraftStatus,
@@ -51,7 +52,9 @@ from quality.models import (
     TriageVerdict,
 )
 from quality.photos import photo_clean
-from quality.triage import K_NEIGHBOURS, Case, Triage, triage
+from quality.triage import Case, Triage
+
+__all__ = ["IMPORT_COLUMNS", "OPTIONAL_COLUMNS", "ImportReport", "ncr_history_import", "ncr_link"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +87,7 @@ def defect_report_create(
     description = description.strip()
     if not description:
         raise DefectInvalid(gettext("Describe the defect in a few words."))
-    if category not in DefectCategory.values:
+    if not taxonomy.category_known(category):
         raise DefectInvalid(gettext("Choose a defect category."))
     if quantity < 1 or quantity > execution.work_order.quantity:
         raise DefectInvalid(
@@ -240,7 +243,7 @@ def ncr_history_cases(*, exclude: int | None = None) -> list[Case]:
     if exclude is not None:
         rows = rows.exclude(pk=exclude)
     titles = step_titles()
-    return [ncr_case(ncr, titles) for ncr in rows.order_by("id")]
+    return [ncr_case(ncr, titles) for ncr in rows.order_by("id").iterator(chunk_size=2000)]
 
 
 def step_titles() -> dict[str, str]:
@@ -249,8 +252,10 @@ def step_titles() -> dict[str, str]:
 
 
 def ncr_case(ncr: NCR, titles: dict[str, str]) -> Case:
-    operation = f"{ncr.part.number}/{ncr.operation.sequence}"
-    text = f"{ncr.description} {ncr.operation.name} {titles.get(ncr.step_key, '')}"
+    """The NCR as the triage sees it: what is known when it opens (description, operation name, step title)."""
+    operation = f"{ncr.part_label}/{ncr.operation.sequence if ncr.operation_id else ncr.operation_number}"
+    op_name = ncr.operation.name if ncr.operation_id else ""
+    text = " ".join(t for t in (ncr.description, op_name, titles.get(ncr.step_key, "")) if t)
     return Case(
         id=ncr.pk,
         text=text,
@@ -268,12 +273,28 @@ def ncr_triage_run(*, draft_id: int) -> NCRTriageDraft:
     draft = NCRTriageDraft.objects.select_related("ncr__part", "ncr__operation").get(pk=draft_id)
     ncr = draft.ncr
     try:
-        history = ncr_history_cases(exclude=ncr.pk)
-        result = triage(history, ncr_case(ncr, step_titles()))
-        affected = list(
-            WorkOrder.objects.filter(
-                part=ncr.part, operation=ncr.operation, status__in=OPEN_WORK_ORDER_STATUSES
-            ).order_by("due_date", "number")
+        from quality.triage import default_embed
+        from quality.triage_store import engine_for_draft
+
+        engine = engine_for_draft()
+        if engine is None:
+            result, method = (
+                Triage([], [], [], []),
+                "no labelled NCR history yet (import it: manage.py import_ncrs)",
+            )
+        else:
+            result, method = (
+                _without_self(engine.triage(ncr_case(ncr, step_titles()), default_embed()), ncr.pk),
+                (engine.method),
+            )
+        affected = (
+            list(
+                WorkOrder.objects.filter(
+                    part=ncr.part, operation=ncr.operation, status__in=OPEN_WORK_ORDER_STATUSES
+                ).order_by("due_date", "number")
+            )
+            if ncr.operation_id
+            else []
         )
         narrative, narrative_model = ncr_narrative(ncr=ncr, result=result)
     except Exception as error:
@@ -292,7 +313,7 @@ def ncr_triage_run(*, draft_id: int) -> NCRTriageDraft:
             {"id": n.case.id, "score": round(n.score, 3)} for n in result.neighbours[:TRIAGE_EVIDENCE]
         ]
         draft.narrative, draft.narrative_model = narrative, narrative_model
-        draft.method = f"bm25-knn k={K_NEIGHBOURS} over {len(history)} NCRs"
+        draft.method = method[: NCRTriageDraft._meta.get_field("method").max_length]
         draft.status = DraftStatus.READY
         draft.completed_at = timezone.now()
         draft.error = ""
@@ -312,6 +333,17 @@ def ncr_triage_run(*, draft_id: int) -> NCRTriageDraft:
 
 
 TRIAGE_EVIDENCE = 8
+
+
+def _without_self(result: Triage, ncr_id: int) -> Triage:
+    """An NCR re-triaged after it got its labels is in the training history: it is no evidence for itself."""
+    for group in (result.categories, result.root_causes, result.containment):
+        for candidate in group:
+            candidate.evidence = [i for i in candidate.evidence if i != ncr_id]
+    result.neighbours = [n for n in result.neighbours if n.case.id != ncr_id]
+    return result
+
+
 OPEN_WORK_ORDER_STATUSES = [WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.ON_HOLD]
 
 
@@ -335,7 +367,7 @@ def ncr_narrative(*, ncr: NCR, result: Triage) -> tuple[str, str]:
         if n.case.id in similar
     ]
     prompt = (
-        f"New nonconformance on {ncr.part.number} op {ncr.operation.sequence} ({ncr.operation.name}): "
+        f"New nonconformance on {ncr.part_label} {ncr.operation_label}: "
         f"{ncr.description}\n"
         f"Probable categories: {', '.join(f'{c.code} {c.confidence:.0%}' for c in result.categories[:3])}\n"
         f"Probable root causes: {', '.join(f'{c.code} {c.confidence:.0%}' for c in result.root_causes[:3])}\n"
@@ -386,10 +418,10 @@ def ncr_decide(*, ncr: NCR, field: str, verdict: str, value: str, user: Any) -> 
         final = value
     else:
         final = ""
-    if field == TriageField.CATEGORY and final and final not in DefectCategory.values:
+    if field == TriageField.CATEGORY and final and not taxonomy.category_known(final):
         raise NcrInvalid("Choose one of the defect categories.")
-    if field == TriageField.ROOT_CAUSE and final and not re.match(ROOT_CAUSE_CODE_PATTERN, final):
-        raise NcrInvalid("Root-cause codes are capital letters, digits and dashes, e.g. TOOL-WEAR.")
+    if field == TriageField.ROOT_CAUSE and final:
+        _root_cause_check(final)
     rank = candidates.index(final) + 1 if final in candidates else 0
     with transaction.atomic():
         decision, _ = TriageDecision.objects.update_or_create(
@@ -411,6 +443,8 @@ def ncr_decide(*, ncr: NCR, field: str, verdict: str, value: str, user: Any) -> 
         elif final and field == TriageField.CONTAINMENT:
             ncr.containment = final
         ncr.save()
+        if final and field in (TriageField.CATEGORY, TriageField.ROOT_CAUSE):
+            events.publish(events.NCR_HISTORY_CHANGED, ncr_id=ncr.pk)
         audit_record(
             actor=user,
             action=f"ncr.triage_{verdict}",
@@ -419,6 +453,15 @@ def ncr_decide(*, ncr: NCR, field: str, verdict: str, value: str, user: Any) -> 
             data={"field": field, "proposed": proposed[:300], "final": final[:300], "rank": rank},
         )
     return decision
+
+
+def _root_cause_check(code: str) -> None:
+    if not taxonomy.valid_root_cause_code(code):
+        raise NcrInvalid("Root-cause codes are capital letters, digits and dashes, e.g. TOOL-WEAR.")
+    if not taxonomy.root_cause_known(code):
+        raise NcrInvalid(
+            f"{code} is not one of the plant's root-cause codes (an administrator adds codes in the admin)."
+        )
 
 
 STATUS_NEEDS = {
@@ -447,13 +490,13 @@ def ncr_update(
         raise NcrInvalid(f"{ncr.number} is closed.")
     changes: dict[str, str] = {}
     if category is not None and category != ncr.category:
-        if category and category not in DefectCategory.values:
+        if category and not taxonomy.category_known(category):
             raise NcrInvalid("Choose one of the defect categories.")
         changes["category"] = category
     if root_cause_code is not None:
         code = root_cause_code.strip().upper()
-        if code and not re.match(ROOT_CAUSE_CODE_PATTERN, code):
-            raise NcrInvalid("Root-cause codes are capital letters, digits and dashes, e.g. TOOL-WEAR.")
+        if code:
+            _root_cause_check(code)
         if code != ncr.root_cause_code:
             changes["root_cause_code"] = code
     for name, value in (("containment", containment), ("corrective_action", corrective_action)):
@@ -469,6 +512,8 @@ def ncr_update(
         for name, value in changes.items():
             setattr(ncr, name, value)
         ncr.save()
+        if {"category", "root_cause_code"} & set(changes):
+            events.publish(events.NCR_HISTORY_CHANGED, ncr_id=ncr.pk)
         audit_record(
             actor=user,
             action="ncr.update",
@@ -510,192 +555,6 @@ def ncr_advance(*, ncr: NCR, user: Any) -> NCR:
         if target == NCRStatus.CLOSED:
             events.publish(events.NCR_HISTORY_CHANGED, ncr_id=ncr.pk)
     return ncr
-
-
-# --- History import -------------------------------------------------------------------------------
-
-IMPORT_COLUMNS = ["id", "date", "part", "operation", "description", "category", "root_cause_code"]
-OPTIONAL_COLUMNS = ["step", "quantity", "containment", "corrective_action", "disposition"]
-
-
-@dataclass
-class ImportReport:
-    imported: int = 0
-    already_there: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-def ncr_history_import(*, lines: Iterable[str], actor: Any | None) -> ImportReport:
-    """Import closed NCRs from CSV text (columns in docs/quality.md).
-
-    Good rows are imported, bad rows are reported by line number with the reason, and an id already
-    in the database is skipped, so importing the same file twice changes nothing.
-    """
-    report = ImportReport()
-    reader = csv.DictReader(lines)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in IMPORT_COLUMNS if c not in header]
-    if missing:
-        report.errors.append((1, f"missing column(s): {', '.join(missing)}"))
-        return report
-    reader.fieldnames = header
-    parts = {p.number.upper(): p for p in Part.objects.all()}
-    operations = {(o.part_id, o.sequence): o for o in Operation.objects.all()}
-    existing = set(NCR.objects.values_list("number", flat=True))
-    seen: set[str] = set()
-    rows: list[NCR] = []
-    for line, row, problem in _csv_rows(reader):
-        if problem:
-            report.errors.append((line, problem))
-            continue
-        if None in row:
-            report.errors.append((line, "more fields than columns (quote text that contains commas)"))
-            continue
-        values = {k: (v or "").strip() for k, v in row.items()}
-        problem = _import_values_problem(values)
-        if problem:
-            report.errors.append((line, problem))
-            continue
-        try:
-            ncr = _import_row(values, parts, operations)
-        except NcrInvalid as error:
-            report.errors.append((line, str(error)))
-            continue
-        if ncr.number in existing:
-            report.already_there += 1
-            continue
-        if ncr.number in seen:
-            report.errors.append((line, f"id {ncr.number} appears twice in the file"))
-            continue
-        seen.add(ncr.number)
-        rows.append(ncr)
-    with transaction.atomic():
-        created = NCR.objects.bulk_create(rows, ignore_conflicts=True)
-        report.imported = len(created)
-        if rows:
-            events.publish(events.NCR_HISTORY_CHANGED, imported=len(rows))  # the copilot indexes them
-            audit_record(
-                actor=actor,
-                action="ncr.import",
-                object_type="quality.ncr",
-                summary=f"Imported {len(rows)} historical NCRs ({len(report.errors)} rows refused)",
-                data={
-                    "imported": len(rows),
-                    "refused": len(report.errors),
-                    "already_there": report.already_there,
-                },
-            )
-    return report
-
-
-IMPORT_FIELD_MAX_CHARS = 10_000
-
-
-def _csv_rows(reader: csv.DictReader[str]) -> Iterable[tuple[int, dict[str, Any], str]]:
-    """(line, row, problem) for each row; a row the csv module cannot read (a field past its size limit) is a
-    problem on its line, and the import carries on with the next one."""
-    rows = iter(reader)
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield reader.line_num + 1, {}, f"unreadable row ({error}); the rest of the file is imported"
-            continue
-        yield reader.line_num, row, ""
-
-
-def _import_values_problem(values: dict[str, str]) -> str:
-    for column, value in values.items():
-        if "\x00" in value:
-            return f"column {column!r} contains a NUL byte (a damaged or binary file?)"
-        if len(value) > IMPORT_FIELD_MAX_CHARS:
-            return (
-                f"column {column!r} is too long ({len(value)} characters; at most {IMPORT_FIELD_MAX_CHARS})"
-            )
-    return ""
-
-
-def _import_row(
-    values: dict[str, str], parts: dict[str, Part], operations: dict[tuple[int, int], Operation]
-) -> NCR:
-    number = values.get("id", "")
-    if not number:
-        raise NcrInvalid("id is empty")
-    if len(number) > 40:
-        raise NcrInvalid("id is longer than 40 characters")
-    try:
-        day = datetime.date.fromisoformat(values.get("date", ""))
-    except ValueError:
-        raise NcrInvalid(f"date “{values.get('date', '')[:20]}” is not YYYY-MM-DD") from None
-    part = parts.get(values.get("part", "").upper())
-    if part is None:
-        raise NcrInvalid(f"unknown part “{values.get('part', '')[:40]}”")
-    try:
-        operation = operations[(part.pk, int(values.get("operation", "")))]
-    except (ValueError, KeyError):
-        raise NcrInvalid(
-            f"part {part.number} has no operation “{values.get('operation', '')[:10]}”"
-        ) from None
-    description = values.get("description", "")
-    if not description:
-        raise NcrInvalid("description is empty")
-    category = values.get("category", "").lower()
-    if category not in DefectCategory.values:
-        raise NcrInvalid(
-            f"unknown category “{category[:30]}” (use one of {', '.join(DefectCategory.values)})"
-        )
-    code = values.get("root_cause_code", "").upper()
-    if not re.match(ROOT_CAUSE_CODE_PATTERN, code) or len(code) > 32:
-        raise NcrInvalid(f"root cause code “{code[:40]}” is not a code like TOOL-WEAR")
-    step_key = ""
-    if values.get("step"):
-        step_key = _step_key(operation, values["step"])
-    quantity = 1
-    if values.get("quantity"):
-        if not values["quantity"].isdigit() or int(values["quantity"]) < 1:
-            raise NcrInvalid(f"quantity “{values['quantity'][:10]}” is not a positive whole number")
-        quantity = int(values["quantity"])
-    disposition = values.get("disposition", "").lower()
-    if disposition not in Disposition.values:
-        raise NcrInvalid(f"unknown disposition “{disposition[:20]}”")
-    opened = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
-    return NCR(
-        number=number,
-        source=NCRSource.IMPORT,
-        part=part,
-        operation=operation,
-        step_key=step_key,
-        quantity=quantity,
-        description=description[:4000],
-        category=category,
-        root_cause_code=code,
-        containment=values.get("containment", "")[:4000],
-        corrective_action=values.get("corrective_action", "")[:4000],
-        disposition=disposition,
-        status=NCRStatus.CLOSED,
-        opened_at=opened,
-        closed_at=opened,
-    )
-
-
-def _step_key(operation: Operation, raw: str) -> str:
-    """The key of step number `raw` in the operation's current instruction version."""
-    if not raw.isdigit():
-        raise NcrInvalid(f"step “{raw[:10]}” is not a step number")
-    key = (
-        Step.objects.filter(
-            version__instruction__operation=operation,
-            version=models.F("version__instruction__current_version"),
-            order=int(raw),
-        )
-        .values_list("key", flat=True)
-        .first()
-    )
-    if key is None:
-        raise NcrInvalid(f"the instruction for {operation} has no step {raw}")
-    return key
 
 
 # --- Closed loop: feedback on a step becomes a change proposal ---------------------------------------

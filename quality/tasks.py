@@ -28,3 +28,12 @@ def step_feedback_task(instruction_id: int, step_key: str) -> str:
         if alert is not None
     ]
     return ", ".join(a.summary[:80] for a in raised) or "below thresholds"
+
+
+@task()
+def triage_model_train_task() -> str:
+    """Retrain the triage classifier on the current NCR history (queued when the history changes)."""
+    from quality.triage_store import engine_train
+
+    row = engine_train()
+    return row.method if row is not None else "no labelled NCRs yet"

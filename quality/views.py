@@ -12,13 +12,12 @@ from quality import selectors, services
 from quality.forms import NcrImportForm, NcrUpdateForm, TriageDecisionForm
 from quality.models import (
     NCR,
-    ROOT_CAUSES,
-    DefectCategory,
     DefectReport,
     DraftStatus,
     NCRStatus,
     QualityAlert,
 )
+from quality.taxonomy import category_choices, root_cause_choices
 
 
 @require_GET
@@ -57,8 +56,8 @@ def _ncr_page(
         "view": selectors.triage_view(draft) if draft and draft.status == DraftStatus.READY else None,
         "decisions": {d.field: d for d in draft.decisions.all()} if draft else {},
         "worker_slow": selectors.draft_waiting_on_worker(draft) if draft else False,
-        "root_causes": ROOT_CAUSES,
-        "categories": DefectCategory.choices,
+        "root_causes": root_cause_choices(),
+        "categories": category_choices(),
         "lifecycle": NCRStatus.choices,
         "form": form or NcrUpdateForm(initial={f: getattr(ncr, f) for f in NcrUpdateForm.base_fields}),
     }
@@ -179,6 +178,11 @@ def ncr_import(request: HttpRequest) -> HttpResponse:
         except UnicodeDecodeError:
             form.add_error("file", "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
         else:
-            report = services.ncr_history_import(lines=io.StringIO(text, newline=""), actor=request.user)
+            report = services.ncr_history_import(
+                lines=io.StringIO(text, newline=""),
+                actor=request.user,
+                create_codes=form.cleaned_data["create_codes"],
+                dry_run=form.cleaned_data["dry_run"],
+            )
     status = 422 if request.method == "POST" and (not form.is_valid() or (report and report.errors)) else 200
     return render(request, "quality/import.html", {"form": form, "report": report}, status=status)

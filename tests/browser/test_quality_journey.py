@@ -17,7 +17,7 @@ def test_quality_engineer_journey(live_server, browser, screenshot):
 
     demo_plant_load()
     with HISTORY.open(encoding="utf-8", newline="") as handle:
-        ncr_history_import(lines=handle, actor=None)
+        ncr_history_import(lines=handle, actor=None, create_codes=True)
     defect = report_defect(
         "WO-24117-20", 11, "Weld nut spun at 44 N·m during proof torque, projections not fused"
     )

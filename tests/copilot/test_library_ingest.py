@@ -130,7 +130,7 @@ class TestIndexingOffTheQuestionPath:
         )
         for _ in range(2):  # a second import while the first run still waits queues nothing more
             with django_capture_on_commit_callbacks(execute=True):
-                report = ncr_history_import(lines=csv_text.splitlines(True), actor=None)
+                report = ncr_history_import(lines=csv_text.splitlines(True), actor=None, create_codes=True)
         assert report.errors == []
         queued = DBTaskResult.objects.filter(task_path=knowledge_index_task.module_path)
         assert queued.filter(status=TaskResultStatus.READY).count() == 1

@@ -23,3 +23,20 @@ def demo_schedule(db, clock, settings):
 
     demo_plant_load()
     return demo_schedule_load(time_limit=3)
+
+
+@pytest.fixture
+def run_worker(monkeypatch):
+    """Run what the background worker has queued, the way `manage.py run_worker` does (one round)."""
+    from django_tasks_db.management.commands import db_worker
+
+    from plexcopilot import worker
+
+    # The worker closes stale connections between rounds; inside a test that would close ours.
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run() -> None:
+        worker.worker_round(worker_id="test-worker")
+
+    return run

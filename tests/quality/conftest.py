@@ -35,7 +35,7 @@ def run_worker() -> None:
 def history(demo_plant):
     """The demo plant with the shipped NCR history imported."""
     with HISTORY.open(encoding="utf-8", newline="") as handle:
-        report = ncr_history_import(lines=handle, actor=None)
+        report = ncr_history_import(lines=handle, actor=None, create_codes=True)
     assert report.errors == [] and report.imported >= 300
     return demo_plant
 

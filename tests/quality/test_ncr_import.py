@@ -15,9 +15,9 @@ HEADER = "id,date,part,operation,step,quantity,description,category,root_cause_c
 GOOD = "NCR-T1,2026-03-02,BRK-2040,10,9,12,Anchor hole oversize 10.62 mm,dimensional,TOOL-WEAR,Sorted the tote,Regrind interval cut,scrap\n"
 BAD_ROWS = [
     ("NCR-T2,2026-13-40,BRK-2040,10,,1,x,dimensional,TOOL-WEAR,,,\n", "date"),
-    ("NCR-T3,2026-03-02,NOPE-1,10,,1,x,dimensional,TOOL-WEAR,,,\n", "unknown part"),
-    ("NCR-T4,2026-03-02,BRK-2040,30,,1,x,dimensional,TOOL-WEAR,,,\n", "no operation"),
-    ("NCR-T5,2026-03-02,BRK-2040,10,,1,x,wobbly,TOOL-WEAR,,,\n", "unknown category"),
+    ("NCR-T3,2026-03-02,BRK-2040,10,,1,x\x00y,dimensional,TOOL-WEAR,,,\n", "NUL"),
+    ("NCR-T4,2026-03-02,BRK-2040,10,,1," + "x" * 4001 + ",dimensional,TOOL-WEAR,,,\n", "too long"),
+    ("NCR-T5,2026-03-02,BRK-2040,10,,1,x,wobbly,TOOL-WEAR,,,\n", "unknown category “wobbly”"),
     ("NCR-T6,2026-03-02,BRK-2040,10,,1,x,dimensional,tool wear!,,,\n", "root cause code"),
     ("NCR-T7,2026-03-02,BRK-2040,10,,1,,dimensional,TOOL-WEAR,,,\n", "description is empty"),
     ("NCR-T8,2026-03-02,BRK-2040,10,99,1,x,dimensional,TOOL-WEAR,,,\n", "no step 99"),
@@ -64,7 +64,7 @@ class TestNcrImport:
         assert "operation" in report.errors[0][1] and "root_cause_code" in report.errors[0][1]
 
     def test_it_imports_the_shipped_demo_history_with_the_command_twice(self, demo_plant, capsys):
-        call_command("import_ncrs", str(HISTORY))
+        call_command("import_ncrs", str(HISTORY), "--create-codes")
         first = capsys.readouterr()
         call_command("import_ncrs", str(HISTORY))
         second = capsys.readouterr()
@@ -74,11 +74,11 @@ class TestNcrImport:
 
     def test_it_shows_bad_rows_on_the_upload_page_and_refuses_non_utf8(self, demo_plant):
         client = desk_client("300301")
-        upload = SimpleUploadedFile("h.csv", (HEADER + GOOD + BAD_ROWS[1][0]).encode(), "text/csv")
+        upload = SimpleUploadedFile("h.csv", (HEADER + GOOD + BAD_ROWS[3][0]).encode(), "text/csv")
         response = client.post("/quality/import/", {"file": upload})
         page = response.content.decode()
         assert response.status_code == 422
-        assert "Imported 1 NCRs" in page and "unknown part" in page and "<td>3</td>" in page
+        assert "Imported 1 NCRs" in page and "unknown category" in page and "<td>3</td>" in page
         latin = SimpleUploadedFile("h.csv", (HEADER + GOOD).replace("oversize", "übergroß").encode("latin-1"))
         response = client.post("/quality/import/", {"file": latin})
         assert response.status_code == 422 and "not UTF-8" in response.content.decode()
@@ -86,3 +86,88 @@ class TestNcrImport:
     def test_it_lets_only_quality_engineers_import(self, demo_plant):
         operator_desk = desk_client("200201")  # a supervisor: not a quality role
         assert operator_desk.get("/quality/import/").status_code == 403
+
+
+UNSYNCED = [
+    "NCR-U1,2026-03-02,PUMP-77,20,,3,Leak on flange,leak,SEAL-WORN,,,\n",
+    "NCR-U2,2026-03-03,BRK-2040,30,,1,Hole oversize,dimensional,TOOL-WEAR,,,\n",
+    "NCR-U3,2026-03-04,pump-77,020,,1,not starting,electrical,MOTOR-FAULT,,,\n",
+]
+
+
+class TestRealHistoryImport:
+    def test_it_keeps_rows_for_parts_and_operations_not_synced_yet_and_links_them_when_they_arrive(
+        self, demo_plant, django_capture_on_commit_callbacks
+    ):
+        from instructions.models import Operation, Part, WorkCenter
+
+        report = ncr_history_import(lines=csv_text(*UNSYNCED), actor=None, create_codes=True)
+        assert (report.imported, report.unlinked, report.errors) == (3, 3, [])
+        kept = NCR.objects.get(number="NCR-U1")
+        assert (kept.part, kept.operation, kept.part_number, kept.operation_number) == (
+            None,
+            None,
+            "PUMP-77",
+            "20",
+        )
+        assert NCR.objects.get(number="NCR-U2").part.number == "BRK-2040"  # known part, unknown operation
+        with django_capture_on_commit_callbacks(execute=True):  # what a Plex sync does
+            part = Part.objects.create(number="PUMP-77", revision="A", name="Pump")
+            operation = Operation.objects.create(
+                part=part, sequence=20, name="Assemble", work_center=WorkCenter.objects.first()
+            )
+        linked = NCR.objects.filter(number__in=["NCR-U1", "NCR-U3"])
+        assert {(n.part_id, n.operation_id) for n in linked} == {(part.pk, operation.pk)}
+
+    def test_it_reports_unknown_codes_without_create_codes_and_creates_them_with_it(self, demo_plant):
+        from quality.models import DefectCategory, RootCauseCode, TaxonomySource
+
+        report = ncr_history_import(lines=csv_text(*UNSYNCED), actor=None)
+        assert report.imported == 1  # NCR-U2 uses known codes
+        assert report.unknown_categories == {"electrical": 1} and report.unknown_root_causes == {
+            "SEAL-WORN": 1
+        }
+        again = ncr_history_import(lines=csv_text(*UNSYNCED), actor=None, create_codes=True)
+        assert (again.imported, again.already_there) == (2, 1)
+        assert again.created_categories == ["electrical"]
+        assert set(again.created_root_causes) == {"SEAL-WORN", "MOTOR-FAULT"}
+        assert DefectCategory.objects.get(code="electrical").source == TaxonomySource.IMPORT
+        assert RootCauseCode.objects.filter(code="MOTOR-FAULT", active=True).exists()
+
+    def test_a_dry_run_reports_what_would_happen_and_writes_nothing(self, demo_plant, capsys, tmp_path):
+        from quality.models import DefectCategory
+
+        path = tmp_path / "h.csv"
+        path.write_text(HEADER + "".join(UNSYNCED) + GOOD, encoding="utf-8")
+        call_command("import_ncrs", str(path), "--dry-run", "--create-codes")
+        out = capsys.readouterr().out
+        assert "would be imported: 4" in out and "dry run: nothing was written" in out
+        assert not NCR.objects.exists() and not DefectCategory.objects.filter(code="electrical").exists()
+
+    def test_it_streams_in_batches_with_progress_and_keeps_going_past_bad_rows(self, demo_plant):
+        rows = [
+            f"NCR-S{i},2026-03-02,BRK-2040,10,,1,Hole oversize {i},dimensional,TOOL-WEAR,,,\n"
+            for i in range(25)
+        ]
+        rows[7] = "NCR-S7,2026-03-02,BRK-2040,10,,1,bad\x00,dimensional,TOOL-WEAR,,,\n"
+        seen = []
+        report = ncr_history_import(
+            lines=csv_text(*rows), actor=None, batch_rows=10, progress=lambda n, chars: seen.append(n)
+        )
+        assert (report.imported, report.refused, report.rows) == (24, 1, 25)
+        assert report.errors == [(9, "contains a NUL byte (a damaged or binary file?)")]
+        assert seen == sorted(seen) and len(seen) >= 3 and seen[-1] == 25
+
+    def test_a_retired_category_is_not_offered_but_its_history_keeps_its_label(self, demo_plant):
+        from quality.forms import DefectForm
+        from quality.models import DefectCategory
+
+        ncr_history_import(lines=csv_text(GOOD), actor=None)
+        DefectCategory.objects.filter(code="dimensional").update(active=False)
+        from quality import taxonomy
+
+        taxonomy.forget()
+        assert "dimensional" not in dict(DefectForm().fields["category"].choices)
+        assert NCR.objects.get(number="NCR-T1").get_category_display() == "Dimensional"
+        again = ncr_history_import(lines=csv_text(GOOD.replace("NCR-T1", "NCR-T2")), actor=None)
+        assert again.imported == 1  # history may use retired categories

@@ -1,27 +1,51 @@
+"""`manage.py triage_eval`: stratified k-fold figures of the triage beside three baselines from the same run."""
+
+import json
+
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.quality.datasets import demo_sample, maintenance_log, write
+
 pytestmark = pytest.mark.django_db
+
+METHODS = ("triage", "majority", "tfidf_nn", "tfidf_logreg")
+BASELINES = ("majority", "tfidf_nn", "tfidf_logreg")
 
 
 def figures(output: str) -> dict[str, float]:
     return {name: float(value) for name, value in (line.split(": ") for line in output.strip().splitlines())}
 
 
-class TestTriageEval:
-    def test_it_prints_triage_and_both_baselines_from_one_leave_one_out_run(self, history, capsys):
+def run_json(capsys, *args: str) -> dict:
+    call_command("triage_eval", *args, "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+def assert_triage_wins(result: dict, fields: tuple[str, ...]) -> None:
+    for field in fields:
+        ours = result["triage"][field]
+        for baseline in BASELINES:
+            theirs = result[baseline][field]
+            assert ours["top1"] > theirs["top1"], (field, baseline, ours, theirs)
+            assert ours["top3"] > theirs["top3"], (field, baseline, ours, theirs)
+
+
+class TestTriageEvalOnTheHistory:
+    def test_it_evaluates_the_imported_history_with_all_baselines_in_one_run(self, history, capsys):
         call_command("triage_eval")
         got = figures(capsys.readouterr().out)
-        assert got["cases"] >= 300
-        for name in (
-            "triage_category_top1", "triage_category_top3", "triage_root_cause_top3",
-            "tfidf_nn_category_top1", "tfidf_nn_category_top3", "tfidf_nn_root_cause_top3",
-            "majority_category_top1", "majority_category_top3", "majority_root_cause_top3",
-        ):  # fmt: skip
-            assert 0 <= got[name] <= 1, name
-        assert got["triage_category_top1"] > got["majority_category_top1"] + 0.3
-        assert got["triage_root_cause_top3"] > got["majority_root_cause_top3"] + 0.3
-        assert got["triage_category_top1"] <= got["triage_category_top3"]
+        assert got["cases"] >= 400
+        for method in METHODS:
+            for field in ("category", "root_cause"):
+                for name in ("top1", "top3", "macro_f1"):
+                    assert 0 <= got[f"{method}_{field}_{name}"] <= 1
+        for field in ("category", "root_cause"):
+            for (
+                baseline
+            ) in BASELINES:  # top-3 on the history is in docs/quality.md (behind TF-IDF NN on category)
+                assert got[f"triage_{field}_top1"] > got[f"{baseline}_{field}_top1"], (field, baseline)
+            assert got[f"triage_{field}_top3"] > got[f"majority_{field}_top3"] + 0.2
         assert got["decisions_category"] == 0 and "decisions_category_top1" not in got
 
     def test_it_reports_how_engineers_decisions_agree_with_the_drafts(self, history, capsys):
@@ -38,7 +62,7 @@ class TestTriageEval:
         engineer = ncr.reported_by.user
         ncr_decide(ncr=ncr, field="category", verdict="accepted", value="", user=engineer)
         ncr_decide(ncr=ncr, field="root_cause", verdict="edited", value="HANDLING", user=engineer)
-        call_command("triage_eval")
+        call_command("triage_eval", "--folds", "2", "--no-embeddings")
         got = figures(capsys.readouterr().out)
         assert (got["decisions_category"], got["decisions_category_top1"]) == (1, 1.0)
         assert (got["decisions_root_cause"], got["decisions_root_cause_top3"]) == (1, 0.0)
@@ -46,3 +70,65 @@ class TestTriageEval:
     def test_it_refuses_to_evaluate_without_history(self, demo_plant):
         with pytest.raises(CommandError, match="import_ncrs"):
             call_command("triage_eval")
+
+
+class TestTriageEvalOnAnyCsv:
+    def test_it_prints_the_issue_s_json_shape_for_a_labelled_csv_without_importing_it(
+        self, db, capsys, tmp_path
+    ):
+        from quality.models import NCR
+
+        path = write(demo_sample(60, seed=4), tmp_path / "small.csv")
+        result = run_json(
+            capsys, "--csv", str(path), "--text", "description", "--category", "category",
+            "--root-cause", "root_cause_code", "--folds", "3",
+        )  # fmt: skip
+        assert result["cases"] == 60 and set(result) == {"cases", *METHODS}
+        for method in METHODS:
+            assert set(result[method]) == {"category", "root_cause"}
+            for scores in result[method].values():
+                assert set(scores) == {"top1", "top3", "macro_f1"}
+                assert 0 <= scores["top1"] <= scores["top3"] <= 1
+        assert not NCR.objects.exists()
+
+    def test_it_leaves_root_cause_out_when_no_column_is_given(self, db, capsys, tmp_path):
+        path = write(maintenance_log(40, seed=5), tmp_path / "m.csv")
+        result = run_json(capsys, "--csv", str(path), "--text", "text", "--category", "class", "--folds", "2")
+        assert set(result["triage"]) == {"category"} and result["cases"] == 40
+
+    @pytest.mark.parametrize(
+        ("name", "rows", "text", "label", "cause"),
+        [
+            (
+                "demo history export",
+                lambda: demo_sample(420, seed=0),
+                "description",
+                "category",
+                "root_cause_code",
+            ),
+            ("maintenance log, 300 rows", lambda: maintenance_log(300, seed=1), "text", "class", None),
+            (
+                "demo plant, 40 rows",
+                lambda: demo_sample(40, seed=3),
+                "description",
+                "category",
+                "root_cause_code",
+            ),
+        ],
+    )
+    def test_the_triage_beats_all_three_baselines_on_differently_shaped_sets(
+        self, db, capsys, tmp_path, name, rows, text, label, cause
+    ):
+        path = write(rows(), tmp_path / "set.csv")
+        args = ["--csv", str(path), "--text", text, "--category", label]
+        result = run_json(capsys, *args, *(["--root-cause", cause] if cause else []))
+        assert_triage_wins(result, ("category", "root_cause") if cause else ("category",))
+
+    def test_it_names_missing_columns_and_unreadable_files(self, db, tmp_path):
+        path = write(maintenance_log(20, seed=6), tmp_path / "m.csv")
+        with pytest.raises(CommandError, match="no column"):
+            call_command("triage_eval", "--csv", str(path), "--text", "words", "--category", "class")
+        with pytest.raises(CommandError, match="needs --text"):
+            call_command("triage_eval", "--csv", str(path))
+        with pytest.raises(CommandError, match="No such file"):
+            call_command("triage_eval", "--csv", str(tmp_path / "nope.csv"), "--text", "t", "--category", "c")

@@ -1,0 +1,41 @@
+"""Background work for planning, run by `manage.py run_worker` (django-tasks-db): what-if scenarios that an event
+(Hold/Down, an Andon line-down or maintenance call, a material shortage) asks for. The request that committed the
+event only records the constraint and enqueues this; nobody on the floor waits for the solver."""
+
+from typing import Any
+
+from django.tasks import task
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+SCENARIOS_TASK_PATH = "planning.tasks.scenarios_task"
+
+
+def trigger_kwargs(trigger: Any) -> dict[str, Any]:
+    """A what-if trigger as JSON the task queue can hold."""
+    return {
+        "kind": trigger.kind,
+        "summary": trigger.summary,
+        "work_center": trigger.work_center,
+        "start": trigger.start.isoformat() if trigger.start else "",
+        "end": trigger.end.isoformat() if trigger.end else "",
+        "absent_ids": sorted(trigger.absent_ids),
+    }
+
+
+@task()
+def scenarios_task(
+    *, kind: str, summary: str, work_center: str = "", start: str = "", end: str = "",
+    absent_ids: list[int] | None = None, time_limit: float = 2.0,
+) -> str:  # fmt: skip
+    """Three ranked scenarios for the trigger, planned from the moment the worker runs (a late worker must not
+    plan into the past)."""
+    from planning.whatif import Trigger, scenarios_generate
+
+    trigger = Trigger(
+        kind=kind, summary=summary, work_center=work_center,
+        start=parse_datetime(start) if start else None, end=parse_datetime(end) if end else None,
+        absent_ids=set(absent_ids or ()),
+    )  # fmt: skip
+    plans = scenarios_generate(trigger, now=timezone.now(), time_limit=time_limit)
+    return f"{len(plans)} scenario(s): {summary[:120]}"
