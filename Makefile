@@ -40,7 +40,7 @@ demo: install
 	$(PY) manage.py load_demo_materials
 	$(PY) manage.py load_demo_labor_analytics
 	$(PY) manage.py import_ncrs demo/ncr_history.csv --create-codes
-	$(PY) manage.py build_index
+	COPILOT_LIBRARY_DIRS=demo/library $(PY) manage.py build_index
 	$(PY) manage.py collectstatic --noinput -v0
 	$(MAKE) --no-print-directory serve
 

@@ -23,6 +23,8 @@ BENCHES = [
     "bench.governance",
     "bench.quality",
     "bench.copilot_docs",
+    "bench.crosslang",  # before bench.copilot: it adds 100k synthetic chunks
+    "bench.first_question",  # fresh processes on the library bench.crosslang ingested
     "bench.copilot",
     "bench.plex",
     "bench.schedule",

@@ -16,3 +16,6 @@ class CopilotQuestionAdmin(admin.ModelAdmin):
     list_display = ["question", "operator", "work_order", "step", "engine", "helpful", "asked_at"]
     list_filter = ["engine", "helpful"]
     readonly_fields = [f.name for f in CopilotQuestion._meta.fields]
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False  # questions are asked at a station, never typed in here

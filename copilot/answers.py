@@ -53,6 +53,9 @@ class Answer:
     found: bool = True
     unverified: list[str] = field(default_factory=list)
     step_url: str = ""  # withheld answers: the instruction step it contradicted
+    related: list[Passage] = field(
+        default_factory=list
+    )  # an uncited LLM answer: what it was given, not cited
 
 
 def terms(text: str) -> set[str]:
@@ -114,14 +117,70 @@ def _normal_number(raw: str) -> str:
         return raw
 
 
+# Units the guard converts between: spelling → (quantity, factor to that quantity's base unit).
+# Temperatures are converted to °C by _to_base. Units not listed only match themselves.
+CONVERTIBLE: dict[str, tuple[str, float]] = {
+    "N·m": ("torque", 1.0), "N.m": ("torque", 1.0), "N m": ("torque", 1.0), "Nm": ("torque", 1.0),
+    "ft-lb": ("torque", 1.3558179), "ft·lb": ("torque", 1.3558179), "ft-lbs": ("torque", 1.3558179),
+    "lb-ft": ("torque", 1.3558179), "lbf·ft": ("torque", 1.3558179),
+    "in-lb": ("torque", 0.1129848), "in·lb": ("torque", 0.1129848), "in-lbs": ("torque", 0.1129848),
+    "lb-in": ("torque", 0.1129848), "lbf·in": ("torque", 0.1129848),
+    "mm": ("length", 1.0), "cm": ("length", 10.0), "m": ("length", 1000.0), "µm": ("length", 0.001),
+    "um": ("length", 0.001), "in": ("length", 25.4), "inch": ("length", 25.4), "inches": ("length", 25.4),
+    "bar": ("pressure", 100.0), "kPa": ("pressure", 1.0), "MPa": ("pressure", 1000.0), "psi": ("pressure", 6.8947573),
+    "°C": ("temperature", 1.0), "ºC": ("temperature", 1.0), "°F": ("temperature", 1.0),
+    "kg": ("mass", 1.0), "g": ("mass", 0.001),
+    "s": ("time", 1.0), "ms": ("time", 0.001), "min": ("time", 60.0), "h": ("time", 3600.0),
+    "L/min": ("flow", 1.0), "l/min": ("flow", 1.0), "ml/min": ("flow", 0.001), "cc/min": ("flow", 0.001),
+}  # fmt: skip
+_GUARD_UNITS = sorted({*CONVERTIBLE, *UNITS.split("|")} - {""}, key=len, reverse=True)
+_UNIT = "|".join(re.escape(u) for u in _GUARD_UNITS)
+_VALUE = r"\d+(?:[.,]\d+)?"
+QUANTITY = re.compile(rf"(?<![\w.,])({_VALUE})\s?({_UNIT})(?![\w/·-])")
+RANGE = re.compile(rf"(?<![\w.,])({_VALUE})\s?(?:–|—|-|to)\s?({_VALUE})\s?({_UNIT})(?![\w/·-])")
+TOLERANCE = 0.01  # a converted value within 1 % matches (175 ft-lb ≈ 237 N·m)
+
+
+def _canonical(unit: str) -> str:
+    return {"N.m": "N·m", "N m": "N·m", "Nm": "N·m", "ºC": "°C", "l/min": "L/min", "um": "µm"}.get(unit, unit)
+
+
+def _to_base(value: float, unit: str) -> tuple[str, float]:
+    if unit == "°F":
+        return "temperature", (value - 32) * 5 / 9
+    kind, factor = CONVERTIBLE.get(unit, (unit, 1.0))
+    return kind, value * factor
+
+
+def _quantities(text: str) -> list[tuple[str, str, re.Match[str]]]:
+    """(normal number, unit, match) for each number-with-unit; "in" only where it reads as inches."""
+    found = []
+    for match in QUANTITY.finditer(text):
+        unit = match.group(2)
+        if unit == "in" and re.match(r"\s+[a-z]", text[match.end() :]):
+            continue  # "5 in the tray": a word, not inches
+        found.append((_normal_number(match.group(1)), _canonical(unit), match))
+    return found
+
+
 def numeric_guard(text: str, sources: list[str]) -> list[str]:
-    """Numbers with a unit in `text` that appear in none of `sources` (passages, step specs)."""
-    known = {_normal_number(n) for source in sources for n in NUMBER.findall(source)}
-    return [
-        match.group(0)
-        for match in NUMBER_WITH_UNIT.finditer(text)
-        if _normal_number(match.group(1)) not in known
-    ]
+    """Numbers with a unit in `text` that no source holds in that unit, or converted from another unit of the
+    same quantity (N·m ↔ ft-lb ↔ in-lb, mm ↔ in, °C ↔ °F, bar ↔ psi ↔ kPa…). "180 mm" is not "180 N·m"."""
+    known: set[tuple[str, str]] = set()
+    for source in sources:
+        for low, high, unit in RANGE.findall(source):  # "165–195 N·m": the unit belongs to both ends
+            known |= {(_normal_number(low), _canonical(unit)), (_normal_number(high), _canonical(unit))}
+        known |= {(number, unit) for number, unit, _match in _quantities(source)}
+    bases = [(_to_base(float(n), u), u) for n, u in known]
+    unverified = []
+    for number, unit, match in _quantities(text):
+        if (number, unit) in known:
+            continue
+        kind, value = _to_base(float(number), unit)
+        if any(k == kind and abs(v - value) <= TOLERANCE * max(abs(v), 1e-9) for (k, v), _u in bases):
+            continue
+        unverified.append(match.group(0))
+    return unverified
 
 
 def answer_segments(

@@ -3,6 +3,7 @@
 import dataclasses
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
@@ -31,11 +32,14 @@ from copilot.models import (
 )
 from instructions.models import Execution, InstructionVersion, Step, WorkInstruction
 from instructions.services import spec_text
+from languages.question_terms import question_to_english
 from languages.services import answer_translate
 from plexcopilot.embedding import embedder
 from plexcopilot.llm import LLMUnavailable, breaker, llm_configured, llm_stream
 from plexcopilot.roles import ROLE_CHOICES
 from plexcopilot.services import audit_record
+
+logger = logging.getLogger(__name__)
 
 INGEST_BATCH = 64
 META_FIELDS = ("type", "part", "work_center", "area", "roles", "url")
@@ -526,16 +530,15 @@ def ncrs_index(*, actor: Any | None = None) -> int:
         ):
             if value:
                 lines.append(f"{label}: {value}")
-        where = f"op {ncr.operation.sequence} {ncr.operation.name}" + (
-            f", step {ncr.step.order}" if ncr.step else ""
-        )
+        # Imported history may name a part or operation the local cache does not know yet: use its text labels.
+        where = (ncr.operation_label or "NCR") + (f", step {ncr.step.order}" if ncr.step else "")
         parsed = ParsedDocument(
-            title=f"{ncr.number} closed NCR — {ncr.part.number}",
+            title=f"{ncr.number} closed NCR — {ncr.part_label or 'unknown part'}",
             file_format="ncr",
             meta={
                 "type": DocType.NCR.value,
-                "part": ncr.part.number,
-                "work_center": ncr.operation.work_center.code,
+                "part": ncr.part_label,
+                "work_center": ncr.operation.work_center.code if ncr.operation_id else "",
             },
             passages=[ParsedPassage(where, "\n".join(lines))],
         )
@@ -682,20 +685,29 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
         operator=context.employee,
         question=question,
     )
+    # The library is English: a question in the operator's language is searched in English; the operator
+    # keeps seeing (and the record keeps) the question as asked.
+    english = question_to_english(question, getattr(context.employee, "language", None))
+    if english.how != "original":
+        logger.info("copilot question %s searched as %r (%s)", record.pk, english.text, english.how)
     audit_record(
         actor=context.employee.user, action="copilot.question", obj=record,
         summary=f"Asked the copilot: {question[:200]}",
-        data={"work_order": work_order.number if work_order else None, "step": context.step.order if context.step else None},
+        data={"work_order": work_order.number if work_order else None,
+              "step": context.step.order if context.step else None,
+              "searched_as": english.text[:500], "translation": english.how},
     )  # fmt: skip
-    passages = knowledge_search(question=question, search_filter=context.search_filter())
+    passages = knowledge_search(question=english.text, search_filter=context.search_filter())
     spec_sources = []
     if context.step is not None:
         step = context.step
-        spec_sources = [
-            str(v) for v in (step.spec_nominal, step.spec_lower, step.spec_upper) if v is not None
+        spec_sources = [  # with the step's unit: the guard compares quantities, not bare numbers
+            f"{v} {step.spec_unit}".strip()
+            for v in (step.spec_nominal, step.spec_lower, step.spec_upper)
+            if v is not None
         ]
         spec_sources.append(step.text)
-    extractive = safety_checked(extractive_answer(question, passages), execution)
+    extractive = safety_checked(extractive_answer(english.text, passages), execution)
     return Prepared(record, passages, extractive, context.describe(), spec_sources, execution)
 
 
@@ -723,6 +735,7 @@ def question_finish(*, prepared: Prepared, answer: Answer) -> CopilotQuestion:
     return record
 
 
+UNCITED_NOTICE = "This answer cites no passage of the plant library: check it against the related passages."
 FALLBACK_NOTICE = "The language model {reason}; this answer quotes the plant library directly."
 
 
@@ -748,10 +761,14 @@ async def question_answer_stream(
             return
         breaker.success()
         text = "".join(pieces).strip()
-        cited = [p for p in prepared.passages if f"[{p.number}]" in text] or prepared.passages
+        cited = [p for p in prepared.passages if f"[{p.number}]" in text]
+        # An answer that cites nothing is shown as uncited: the passages it was given are "related", not
+        # sources, and its values are checked against the step spec alone.
         unverified = numeric_guard(text, [p.text for p in cited] + prepared.spec_sources)
-        final = Answer(text=text, citations=cited, engine="llm", unverified=unverified)
-        yield "final", safety_checked(final, prepared.execution)
+        final = Answer(text=text, citations=cited, engine="llm", unverified=unverified,
+                       related=[] if cited else list(prepared.passages), notice="" if cited else UNCITED_NOTICE)  # fmt: skip
+        # The safety check reads the instruction's steps: ORM work, off the event loop.
+        yield "final", await sync_to_async(safety_checked, thread_sensitive=True)(final, prepared.execution)
         return
     words = extractive.text.split(" ")
     for start in range(0, len(words), chunk_words):
@@ -838,6 +855,8 @@ def question_context(
     )
     if employee is None or station is None or execution is None:
         return None
+    if execution.work_order.operation.work_center_id != station.work_center_id:
+        return None  # another work center's work: not reachable from this station (instructions.scoping)
     step = execution.version.steps.filter(order=order).first()
     return QuestionContext(
         employee=employee,

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -10,7 +11,7 @@ from copilot.library import UnreadableDocument
 from copilot.models import CopilotQuestion, DocumentStatus, KnowledgeChunk, KnowledgeDocument
 from instructions.models import Station
 from plexcopilot.middleware import STATION_SESSION_KEY
-from plexcopilot.roles import ADMIN, QUALITY, role_required, user_role
+from plexcopilot.roles import ADMIN, QUALITY, role_required, user_has_role, user_role
 
 
 def _station_area(request: HttpRequest) -> str | None:
@@ -29,7 +30,8 @@ def source_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
     )
     document = chunk.document
     role = user_role(request.user)
-    if not document.visible_to(role=role, area=_station_area(request)):
+    manages_library = user_has_role(request.user, QUALITY)  # the library's keepers read every document
+    if not manages_library and not document.visible_to(role=role, area=_station_area(request)):
         raise Http404("No such document.")
     if document.status != DocumentStatus.APPROVED and role not in (ADMIN, QUALITY):
         raise Http404("No such document.")
@@ -72,8 +74,10 @@ def ask(request: HttpRequest, execution_id: int, order: int) -> HttpResponse:
 def question_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(CopilotQuestion, pk=pk)
     employee = getattr(request.user, "employee", None)
+    if employee is None or record.operator_id != employee.pk:
+        raise PermissionDenied("Only the operator who asked rates the answer.")
     form = FeedbackForm(request.POST)
-    if employee is None or not form.is_valid():
+    if not form.is_valid():
         return HttpResponse("Choose helpful or not helpful.", status=422)
     try:
         services.question_feedback(record=record, employee=employee, helpful=form.cleaned_data["helpful"])

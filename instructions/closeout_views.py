@@ -9,15 +9,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from instructions import closeout, services
 from instructions.forms import CloseOutForm, ScanForm
 from instructions.models import Execution, ExecutionStatus, ScrapReason, StepCompletion, WorkOrder
+from instructions.scoping import execution_for_station
 from instructions.services import StationError
 from instructions.views import open_work_orders, station_required
 
 
-def _run(pk: int) -> Execution:
-    return get_object_or_404(
-        Execution.objects.select_related("work_order__part", "work_order__operation", "version__instruction"),
-        pk=pk,
-    )
+def _run(request: HttpRequest, pk: int) -> Execution:
+    """The run, only for a station of its work order's work center (403 from any other)."""
+    return execution_for_station(pk, request.station)  # type: ignore[attr-defined]
 
 
 def closeout_context(execution: Execution, **extra: object) -> dict[str, object]:
@@ -43,7 +42,7 @@ def closeout_context(execution: Execution, **extra: object) -> dict[str, object]
 @require_http_methods(["GET", "POST"])
 @station_required
 def station_closeout(request: HttpRequest, pk: int) -> HttpResponse:
-    execution = _run(pk)
+    execution = _run(request, pk)
     if execution.status != ExecutionStatus.COMPLETE:
         return redirect("station-step", execution.pk, execution.current_order)
     form = CloseOutForm(request.POST or None)
@@ -71,7 +70,7 @@ def station_closeout(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @station_required
 def station_handoff(request: HttpRequest, pk: int) -> HttpResponse:
-    execution = _run(pk)
+    execution = _run(request, pk)
     closeout.execution_hand_off(execution=execution, to_employee=request.employee, station=request.station)  # type: ignore[attr-defined]
     return redirect("station-step", execution.pk, execution.current_order)
 

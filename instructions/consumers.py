@@ -8,7 +8,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from instructions.models import InstructionVersion, WorkInstruction
+from instructions.scoping import instruction_listener_allowed
 from labor.models import Employee
+from plexcopilot.middleware import STATION_SESSION_KEY
 
 
 def instruction_group(instruction_id: int) -> str:
@@ -28,6 +30,15 @@ class InstructionVersionConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         kwargs = self.scope["url_route"]["kwargs"]
+        session = self.scope.get("session")
+        allowed = await database_sync_to_async(instruction_listener_allowed)(
+            user=user,
+            station_id=session.get(STATION_SESSION_KEY) if session is not None else None,
+            instruction_id=int(kwargs["instruction_id"]),
+        )
+        if not allowed:
+            await self.close(code=4403)
+            return
         self.instruction_id = int(kwargs["instruction_id"])
         self.version_id = int(kwargs["version_id"])
         await self.channel_layer.group_add(instruction_group(self.instruction_id), self.channel_name)

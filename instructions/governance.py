@@ -369,8 +369,12 @@ def proposal_draft(
     proposed_by: Any | None = None,
     summary: str = "",
     submit: bool = True,
+    actor: Any | None = None,
 ) -> ChangeProposal:
     """Create a change proposal; it goes straight to the approval queue unless `submit=False`.
+
+    `actor`: who did this, for the audit trail, when not the proposer (a rebase by someone else keeps the
+    original proposer as proposer, and the audit names the person who rebased).
 
     `evidence`: UnclearFlag, DefectReport and Measurement instances, any other saved model instance
     (NCRs, copilot questions: linked by label and pk), or dicts {kind, object_type, object_id, label}.
@@ -409,7 +413,7 @@ def proposal_draft(
             row.proposal = proposal
         ProposalEvidence.objects.bulk_create(rows)
         audit_record(
-            actor=proposed_by,
+            actor=actor or proposed_by,
             action="proposal.create",
             obj=proposal,
             summary=f"Proposed for {instruction.title} v{base_version.number}: {proposal.summary}",
@@ -539,7 +543,7 @@ def proposal_rebase(*, proposal: ChangeProposal, user: Any) -> ChangeProposal:
         try:
             fresh = proposal_draft(instruction=instruction, base_version=current, source=proposal.source,
                                    edits=proposal.edits, rationale=proposal.rationale, summary=proposal.summary,
-                                   evidence=[], proposed_by=proposal.proposed_by)  # fmt: skip
+                                   evidence=[], proposed_by=proposal.proposed_by, actor=user)  # fmt: skip
         except ProposalInvalid as error:
             raise ProposalConflict(f"Cannot rebase onto v{current.number}: {error}") from None
         _evidence_copy(source=proposal, target=fresh)

@@ -17,6 +17,7 @@ from instructions.adaptation import instruction_adapt
 from instructions.closeout import execution_holder
 from instructions.forms import FlagForm, MeasurementForm, OverrideForm, ScanForm, SignInForm, SignoffForm
 from instructions.models import Execution, ExecutionStatus, Station, WorkOrder, WorkOrderStatus
+from instructions.scoping import execution_for_station
 from instructions.services import StationError
 from instructions.signoff import step_signoff
 from instructions.version_switch import PendingSwitch, execution_switch_version, version_switch_pending
@@ -58,6 +59,7 @@ def station_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             request.LANGUAGE_CODE = employee.language  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
+    wrapped.station_only = True  # type: ignore[attr-defined]  # read by plexcopilot.roles.may_open
     return wrapped
 
 
@@ -193,6 +195,34 @@ def _step_page(
     return response
 
 
+def form_problems(form: Any) -> str:
+    """What exactly is wrong with a station form, field by field (too long: by how much)."""
+    problems = []
+    for name, field in form.fields.items():
+        if name not in form.errors:
+            continue
+        label = (field.label or name.replace("_", " ")).capitalize()
+        value = form.data.get(name, "")
+        limit = getattr(field, "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            problems.append(
+                gettext(
+                    "%(label)s is %(length)s characters long; %(limit)s at most. Shorten it and send again."
+                )
+                % {"label": label, "length": f"{len(value):,}", "limit": f"{limit:,}"}
+            )
+        elif not value:
+            problems.append(gettext("%(label)s is needed.") % {"label": label})
+        else:
+            problems.append(f"{label}: {' '.join(map(str, form.errors[name]))}")
+    return " ".join(problems)
+
+
+def _execution(request: HttpRequest, pk: int) -> Execution:
+    """The execution, only for a station of its work order's work center (403 from any other)."""
+    return execution_for_station(pk, request.station)  # type: ignore[attr-defined]
+
+
 def _switch_page(request: HttpRequest, execution: Execution, pending: PendingSwitch) -> HttpResponse:
     language = request.employee.language  # type: ignore[attr-defined]
     rows = (
@@ -217,24 +247,15 @@ def _switch_page(request: HttpRequest, execution: Execution, pending: PendingSwi
 @station_required
 def station_switch(request: HttpRequest, pk: int) -> HttpResponse:
     """The operator acknowledged the changed steps: the run moves to the new version."""
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     execution_switch_version(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
     return redirect("station-step", execution.pk, execution.current_order)
-
-
-def _execution(pk: int) -> Execution:
-    return get_object_or_404(
-        Execution.objects.select_related(
-            "work_order__part", "work_order__operation__required_certification", "version__instruction"
-        ),
-        pk=pk,
-    )
 
 
 @require_GET
 @station_required
 def station_step(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     if (handoff := _handoff_page(request, execution)) is not None:
         return handoff
     services.execution_touch(execution=execution, order=order)
@@ -244,7 +265,7 @@ def station_step(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @require_POST
 @station_required
 def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     if (handoff := _handoff_page(request, execution)) is not None:
         return handoff
     step = get_object_or_404(execution.version.steps, order=order)
@@ -279,7 +300,7 @@ def _after_done(request: HttpRequest, execution: Execution, order: int) -> HttpR
 @require_POST
 @station_required
 def station_measure(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     if (handoff := _handoff_page(request, execution)) is not None:
         return handoff
     step = get_object_or_404(execution.version.steps, order=order)
@@ -302,10 +323,12 @@ def station_measure(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @require_POST
 @station_required
 def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     step = get_object_or_404(execution.version.steps, order=order)
     form = FlagForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else request.POST.get("comment", "")[:1000]
+    if not form.is_valid():  # never cut an operator's words silently: say how long it may be
+        return _step_page(request, execution, order, status=422, error=form_problems(form))
+    comment = form.cleaned_data["comment"]
     services.flag_create(execution=execution, step=step, employee=request.employee, comment=comment)  # type: ignore[attr-defined]
     return _step_page(
         request,
@@ -318,7 +341,7 @@ def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @require_POST
 @station_required
 def station_signoff(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     if (handoff := _handoff_page(request, execution)) is not None:
         return handoff
     step = get_object_or_404(execution.version.steps, order=order)
@@ -345,7 +368,7 @@ def station_signoff(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @require_POST
 @station_required
 def station_override(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     form = OverrideForm(request.POST)
     try:
         if not form.is_valid():
@@ -367,12 +390,12 @@ def station_override(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @require_POST
 @station_required
 def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
-    execution = _execution(pk)
+    execution = _execution(request, pk)
     step = get_object_or_404(execution.version.steps, order=order)
     form = DefectForm(request.POST, request.FILES)
     if not form.is_valid():
         return _step_page(request, execution, order, status=422, defect_form=form,
-                          defect_error=gettext("Check the defect details: category, quantity and a description are needed."))  # fmt: skip
+                          defect_error=form_problems(form))  # fmt: skip
     try:
         defect_report_create(
             execution=execution,
@@ -393,7 +416,9 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
         request,
         execution,
         order,
-        notice=gettext("Defect reported with its photo. Quality has been notified."),
+        notice=gettext("Defect reported with its photo. Quality has been notified.")
+        if form.cleaned_data["photo"]
+        else gettext("Defect reported (no photo). Quality has been notified."),
     )
 
 

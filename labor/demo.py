@@ -47,6 +47,8 @@ def labor_demo_load(*, now: datetime.datetime | None = None) -> dict[str, Any]:
         return {"punches": 0, "skipped": "load the demo plant first"}
     today = timezone.localtime(now).date()
     punches = 0
+    late = employees["100109"]  # late against his own norm on the last shift he finished (any day, any hour)
+    late_day = _last_worked_day(shift_get(late.shift), today, now)
 
     def punch(
         employee: Employee, kind: str, at: datetime.datetime, wc: str, wo: WorkOrder | None = None
@@ -70,7 +72,7 @@ def labor_demo_load(*, now: datetime.datetime | None = None) -> dict[str, Any]:
                     clock_in = start + datetime.timedelta(minutes=habit + rng.randint(-3, 3))
                     clock_out = end + datetime.timedelta(minutes=rng.randint(0, 8))
                     wo = work.get(wc)
-                    if day == today - datetime.timedelta(days=1) and badge == "100109":
+                    if day == late_day and badge == "100109":
                         clock_in = start + datetime.timedelta(minutes=74)  # late against his own norm
                     punch(employee, PunchKind.CLOCK_IN, clock_in, wc)
                     if wo is not None:
@@ -94,6 +96,18 @@ def _plans(now: datetime.datetime) -> dict[str, Any]:
     handover = Handover.objects.filter(day=now_day, shift=now_shift.code).first()
     handover = handover or services.handover_draft(day=now_day, shift=now_shift)
     return {"new_flags": flags, "crew_plan": plan.pk, "handover": handover.pk}
+
+
+def _last_worked_day(shift: Any, today: datetime.date, now: datetime.datetime) -> datetime.date | None:
+    """The most recent weekday whose shift ended more than an hour ago (what the history loop punches)."""
+    if shift is None:
+        return None
+    day = today - datetime.timedelta(days=1)
+    while day >= today - datetime.timedelta(days=15):
+        if day.weekday() < 5 and shift_window(shift, day)[1] < now - datetime.timedelta(hours=1):
+            return day
+        day -= datetime.timedelta(days=1)
+    return None
 
 
 def _last_weekday(today: datetime.date) -> datetime.date:

@@ -789,7 +789,11 @@ def handover_items(*, start: datetime.datetime, end: datetime.datetime) -> list[
         Measurement.objects.filter(recheck_of__in=bad, in_spec=True).values_list("recheck_of_id", flat=True)
     )
     for m in bad:
-        fixed = "re-checked in spec" if m.pk in rechecked else "NOT re-checked"
+        # Re-checked: an explicit re-check in spec, or any later in-spec reading of the same step in the run.
+        later_good = Measurement.objects.filter(
+            execution_id=m.execution_id, step_id=m.step_id, in_spec=True, entered_at__gt=m.entered_at
+        ).exists()
+        fixed = "re-checked in spec" if m.pk in rechecked or later_good else "NOT re-checked"
         add("out_of_spec", f"Out of spec on {m.execution.work_order.barcode} step {m.step.order} {m.step.title}: "
             f"{m.raw_value} {m.step.spec_unit} by {m.entered_by.full_name} at {_local(m.entered_at)} ({fixed}).")  # fmt: skip
     for d in DefectReport.objects.filter(created_at__gte=start, created_at__lt=end).select_related(
@@ -812,18 +816,23 @@ def handover_items(*, start: datetime.datetime, end: datetime.datetime) -> list[
     )
     steps = StepCompletion.objects.filter(completed_at__gte=start, completed_at__lt=end).count()
     add("production", f"Production: {done.count()} work order run(s) completed, {steps} step(s) signed off this shift"
-        + (f" ({', '.join(e.work_order.barcode for e in done[:8])})." if done else "."))  # fmt: skip
+        + (f" ({', '.join(_runs_by_work_order(done)[:8])})." if done else "."))  # fmt: skip
     items.sort(key=lambda i: (i["priority"], not i.get("open", False)))
     return items
+
+
+def _runs_by_work_order(runs: Any) -> list[str]:
+    """Each work order once, in order, with its number of runs when more than one."""
+    counts: dict[str, int] = {}
+    for run in runs:
+        counts[run.work_order.barcode] = counts.get(run.work_order.barcode, 0) + 1
+    return [f"{barcode} ×{n}" if n > 1 else barcode for barcode, n in counts.items()]
 
 
 def add_pending_approvals(add: Any, start: datetime.datetime, end: datetime.datetime) -> None:
     """Open NCRs from this shift and change proposals waiting for a signature."""
     for ncr in NCR.objects.filter(opened_at__gte=start, opened_at__lt=end).exclude(status="closed")[:10]:
-        add(
-            "defect",
-            f"NCR {ncr.number} open ({ncr.get_status_display().lower()}): {ncr.description[:140]}",
-        )
+        add("defect", f"NCR {ncr.number} ({ncr.get_status_display().lower()}): {ncr.description[:140]}")
     for proposal in ChangeProposal.objects.filter(status="pending")[:10]:
         add("approval", f"Waiting for approval: {proposal}")
 

@@ -12,6 +12,7 @@ class TermKind(models.TextChoices):
     TOOL = "tool", "Tool name"
     UNIT = "unit", "Unit"
     CODE = "code", "Code"
+    SEARCH = "search", "Question term (operator's words → English, for copilot search only)"
 
 
 class GlossaryTerm(models.Model):

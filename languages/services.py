@@ -40,6 +40,7 @@ from languages.models import (
     TranslationReview,
     segment_hash,
 )
+from languages.question_terms import question_terms_load
 from languages.safety_phrases import safety_phrase
 from plexcopilot.services import audit_record
 from plexcopilot.signatures import SignatureRefused, reauthenticate
@@ -118,8 +119,10 @@ def _term_pattern(term: str) -> re.Pattern[str]:
 
 
 def glossary_for(*, language: str) -> Glossary:
-    rows = GlossaryTerm.objects.filter(Q(language=language) | Q(language="")).values_list(
-        "term", "translation", "language"
+    rows = (
+        GlossaryTerm.objects.filter(Q(language=language) | Q(language=""))
+        .exclude(kind=TermKind.SEARCH)  # question terms only turn questions into English
+        .values_list("term", "translation", "language")
     )
     chosen: dict[str, str] = {}
     for term, translation, _lang in sorted(rows, key=lambda r: r[2] == ""):  # language-specific rows win
@@ -654,6 +657,7 @@ def demo_translations_load(*, path: Path = DEMO_TRANSLATIONS) -> dict[str, int]:
                         defaults={"translation": rendering, "kind": TermKind.TERM},
                     )
                     terms += 1
+        terms += question_terms_load()
         segments = sum(
             memory_import(entries=entries, language=language)
             for language, entries in data.get("memory", {}).items()

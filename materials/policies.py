@@ -103,22 +103,66 @@ class CrostonSBA:
         return np.where(self._state["started"] & (position < level), level - position, 0.0)
 
 
+def min_max_value(t: int, history: History, window: int) -> np.ndarray:
+    """Per item, the average on-hand value the plant's min/max rule (as `MinMax`, with today's mean demand, lead
+    time, MOQ and cost) would have held over the last `window` past periods: a replay on demand up to t only,
+    started in its steady state (position at max, net stock max - mean x L, mean x L spread over the pipeline)."""
+    n_items = history.demand.shape[0]
+    start = np.maximum(history.first, t + 1 - window)
+    length = np.maximum(t + 1 - start, 0)
+    cumulative = np.concatenate(
+        [np.zeros((n_items, 1)), np.cumsum(history.demand[:, : t + 1], axis=1)], axis=1
+    )
+    rows = np.arange(n_items)
+    seen = np.maximum(t + 1 - history.first, 0)
+    mean = np.divide(
+        cumulative[rows, t + 1] - cumulative[rows, history.first],
+        seen,
+        out=np.zeros(n_items),
+        where=seen > 0,
+    )
+    lead = np.maximum(history.lead[:, t], 1)
+    moq, cost = history.moq[:, t], history.cost[:, t]
+    low, high = mean * lead, 2 * mean * lead
+    span = int(length.max()) if n_items else 0
+    pipeline = np.zeros((n_items, span + int(lead.max()) + 2))
+    steps = np.arange(pipeline.shape[1])[None, :]
+    pipeline += np.where((steps >= 1) & (steps < lead[:, None] + 1), mean[:, None], 0.0)
+    net = high - low
+    total = np.zeros(n_items)
+    for k in range(span):
+        live = k < length
+        net = net + pipeline[:, k]
+        demand = np.where(live, history.demand[rows, np.minimum(start + k, t)], 0.0)
+        net = np.where(live, net - demand, net)
+        total += np.where(live, np.maximum(net, 0.0) * cost, 0.0)
+        position = net + pipeline[:, k + 1 :].sum(axis=1)
+        order = np.where(live & (mean > 0) & (position <= low), high - position, 0.0)
+        order = np.where(order > 1e-9, np.maximum(order, moq), 0.0)
+        np.add.at(pipeline, (rows, np.minimum(k + lead, pipeline.shape[1] - 1)), order)
+    return np.divide(total, length, out=np.zeros(n_items), where=length > 0)
+
+
 @dataclass
 class BufferPolicy:
     """The app's policy: order-up-to levels from each item's own empirical lead-time demand, allocated across items
-    for a target unit fill rate at the least stock value.
+    for the most fill the min/max rule's money buys.
 
     For every item, the lead-time demand distribution is the set of sums over past windows of L consecutive periods
     (the last `window` periods; an i.i.d. bootstrap of single periods when there are fewer than `min_windows`
     windows). For a level S the expected units short per period are E(D_L - S)+ - E(D_{L-1} - S)+ and the
-    expected on hand E(S - D_L)+. A single price lambda on stock value is set, each period, so that the expected
-    units short over all items equal (1 - target_fill) x expected demand; each item then takes the level minimising
-    short + lambda x unit cost x on hand (cheap, steady items get more cover than dear, erratic ones).
+    expected on hand E(S - D_L)+. The money: each period, what the plant's min/max rule would hold on the same past
+    data (`min_max_value`) x `margin`, scaled by the calibration below. A single price lambda on stock value is
+    set, each period, the smallest whose levels' expected stock value fits that budget; each item takes the level
+    minimising short + lambda x unit cost x on hand, so the money goes where it buys the most fill (cheap, steady
+    items get more cover than dear, erratic ones).
     """
 
-    # Chosen on development sets (seeds 1016, 1017; never the bench seed): the fill target whose realised value
-    # stayed within both dev sets' min/max value; spread: the smoothed bootstrap's width at 10 observed demands.
-    target_fill: float = 0.905
+    # Chosen on the development plant sets (seeds 1016, 1017; never the bench seed): margin and budget window, the
+    # largest margin of 0.97/0.95/0.92 leaving >= 4 % value slack on both; spread: the smoothed bootstrap's width at
+    # 10 observed demands (earlier work, same dev sets).
+    margin: float = 0.92
+    budget_window: int = 26
     window: int = 104
     min_windows: int = 26
     samples: int = 128
@@ -126,7 +170,51 @@ class BufferPolicy:
     spread: float = 0.3
     overshoot_points: int = 4
     seed: int = 16
+    # Calibration: the plant knows its own stock on hand. Over the last `calibration_window` periods, the ratio of
+    # the model's expected stock value at the chosen levels to the value actually on hand scales the budget, so
+    # what is really held (not what the model expects) tracks margin x the min/max rule's value.
+    calibrate: bool = True
+    calibration_window: int = 26
     name: str = "policy"
+    _pipeline: np.ndarray | None = field(default=None, repr=False)
+    _model_held: np.ndarray | None = field(default=None, repr=False)
+    _pairs: list[tuple[float, float]] = field(default_factory=list, repr=False)
+    _shadow: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _shadow_seen: int = -1
+    _shadow_rule: MinMax = field(default_factory=MinMax, repr=False)
+
+    def _min_max_budget(self, t: int, history: History) -> float:
+        """The plant's min/max rule replayed on the past periods only (same clock, MOQ and lead times as the
+        replay, catching up from each item's first period): its average on-hand value over the last
+        `budget_window` periods, items counted from two lead times after their first period."""
+        n_items, width = history.demand.shape
+        sh = self._shadow
+        if not sh:
+            sh.update(
+                net=np.zeros(n_items),
+                pipe=np.zeros((n_items, width + int(history.lead.max()) + 2)),
+                value=np.zeros((n_items, width)),
+                counted=np.zeros((n_items, width), dtype=bool),
+            )
+        rows = np.arange(n_items)
+        for col in range(self._shadow_seen + 1, t + 1):
+            live = history.active[:, col]
+            sh["net"] += sh["pipe"][:, col]
+            sh["net"] -= np.where(live, history.demand[:, col], 0.0)
+            sh["value"][:, col] = np.maximum(sh["net"], 0.0) * history.cost[:, col]
+            lead = np.maximum(history.lead[:, col], 1)
+            sh["counted"][:, col] = live & (col >= history.first + 2 * lead)
+            position = sh["net"] + sh["pipe"][:, col + 1 :].sum(axis=1)
+            order = np.where(live, self._shadow_rule.order_quantities(col, history, position), 0.0)
+            order = np.where(order > 1e-9, np.maximum(order, history.moq[:, col]), 0.0)
+            np.add.at(sh["pipe"], (rows, col + lead), order)
+        self._shadow_seen = max(self._shadow_seen, t)
+        start = max(0, t + 1 - self.budget_window)
+        counted = sh["counted"][:, start : t + 1]
+        periods = int(counted.any(axis=0).sum())
+        if periods == 0:
+            return float(min_max_value(t, history, self.budget_window).sum())
+        return float((sh["value"][:, start : t + 1] * counted).sum() / periods)
 
     def levels(self, t: int, history: History) -> np.ndarray:
         n_items = history.demand.shape[0]
@@ -183,24 +271,58 @@ class BufferPolicy:
         short = np.maximum(short / self.overshoot_points, 0.0)
         on_hand = on_hand / self.overshoot_points
         held = on_hand * np.maximum(history.cost[:, t], 1e-9)[:, None]
-        allowed = (1 - self.target_fill) * means.sum()
+        budget = self.margin * self._min_max_budget(t, history) * self._scale()
         rows = np.arange(n_items)
-        low, high = -12.0, 12.0  # log10 of the price on stock value: the largest that still meets the target
+        low, high = -12.0, 12.0  # log10 of the price on stock value: the smallest whose stock fits the budget
         for _ in range(40):
             middle = (low + high) / 2
-            if short[rows, np.argmin(short + 10**middle * held, axis=1)].sum() <= allowed:
-                low = middle
-            else:
+            if held[rows, np.argmin(short + 10**middle * held, axis=1)].sum() <= budget:
                 high = middle
-        return levels[rows, np.argmin(short + 10**low * held, axis=1)]
+            else:
+                low = middle
+        chosen = np.argmin(short + 10**high * held, axis=1)
+        self._model_held = held[rows, chosen]
+        return levels[rows, chosen]
+
+    def _scale(self) -> float:
+        model = sum(pair[0] for pair in self._pairs)
+        real = sum(pair[1] for pair in self._pairs)
+        if not self.calibrate or len(self._pairs) < 4 or model <= 0 or real <= 0:
+            return 1.0
+        return float(np.clip(model / real, 0.5, 2.0))
+
+    def _observe(self, t: int, history: History, position: np.ndarray) -> None:
+        """Stock on hand now = position - own orders still on their way (orders as placed: MOQ, arrival at
+        t + max(L, 1)); paired with the model's expected value at the levels set last period, for items past
+        two lead times since their first period."""
+        n_items, width = history.demand.shape
+        if self._pipeline is None:
+            self._pipeline = np.zeros((n_items, width + int(history.lead.max()) + 2))
+        if self._model_held is None:
+            return
+        lead = np.maximum(history.lead[:, t], 1)
+        net = position - self._pipeline[:, t + 1 :].sum(axis=1)
+        mature = history.active[:, t] & (t >= history.first + 2 * lead)
+        if mature.any():
+            real = (np.maximum(net, 0.0) * history.cost[:, t])[mature].sum()
+            self._pairs.append((float(self._model_held[mature].sum()), float(real)))
+            del self._pairs[: -self.calibration_window]
 
     def order_quantities(self, t: int, history: History, position: np.ndarray) -> np.ndarray:
+        if self.calibrate:
+            self._observe(t, history, position)
         level = self.levels(t, history)
-        return np.where(position < level, level - position, 0.0)
+        wanted = np.where(position < level, level - position, 0.0)
+        if self.calibrate and self._pipeline is not None:
+            placed = np.where(history.active[:, t], wanted, 0.0)
+            placed = np.where(placed > 1e-9, np.maximum(placed, history.moq[:, t]), 0.0)
+            due = t + np.maximum(history.lead[:, t], 1)
+            np.add.at(self._pipeline, (np.arange(len(placed)), due), placed)
+        return wanted
 
 
 def all_policies(**params: float) -> list:
     return [BufferPolicy(**params), MinMax(), CrostonSBA()]  # type: ignore[arg-type]
 
 
-__all__ = ["BufferPolicy", "CrostonSBA", "MinMax", "all_policies", "math"]
+__all__ = ["BufferPolicy", "CrostonSBA", "MinMax", "all_policies", "math", "min_max_value"]

@@ -11,6 +11,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from copilot.warmup import warm_at_start  # noqa: E402
 from plexcopilot.routing import websocket_urlpatterns  # noqa: E402
 from plexcopilot.uploads import BodySizeLimit  # noqa: E402
 
@@ -20,3 +21,7 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# The first question must not pay for loading the embedding model and the indexes (COPILOT_WARM_AT_START=0
+# turns this off).
+warm_at_start()

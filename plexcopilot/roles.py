@@ -48,6 +48,23 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callab
                 raise PermissionDenied("Your role does not allow this page.")
             return view(request, *args, **kwargs)
 
+        wrapped.allowed_roles = roles  # type: ignore[attr-defined]  # read by may_open (role-aware links)
         return login_required(wrapped)
 
     return decorator
+
+
+def may_open(request: HttpRequest, name: str, *args: Any) -> bool:
+    """Whether this request's user (and station session) may open the named page: links a role cannot
+    follow are not shown. Reads what the view's decorators declare (role_required, station_required)."""
+    from django.urls import resolve, reverse
+
+    view = resolve(reverse(name, args=args)).func
+    if getattr(view, "station_only", False):
+        from plexcopilot.middleware import STATION_SESSION_KEY
+
+        return bool(request.user.is_authenticated and request.session.get(STATION_SESSION_KEY))
+    roles = getattr(view, "allowed_roles", None)
+    if roles is not None:
+        return user_has_role(request.user, *roles)
+    return True

@@ -343,7 +343,9 @@ PLANT_NAME = env_str("PLANT_NAME", "")
 CHROMA_URL = env_str("CHROMA_URL")
 COPILOT_CHROMA_DIR = Path(env_str("COPILOT_CHROMA_DIR", str(DATA_DIR / "chroma")))
 COPILOT_COLLECTION = env_str("COPILOT_COLLECTION", "plexcopilot-knowledge")
-COPILOT_LIBRARY_DIRS = env_list("COPILOT_LIBRARY_DIRS", [str(BASE_DIR / "demo" / "library")])
+# No default folder: a production build_index must never ingest the demo plant's fictional SOPs
+# (`make demo` passes demo/library explicitly).
+COPILOT_LIBRARY_DIRS = env_list("COPILOT_LIBRARY_DIRS", [])
 COPILOT_UPLOAD_DIR = DATA_DIR / "library-uploads"
 COPILOT_EMBED_MODEL = env_str("COPILOT_EMBED_MODEL")
 COPILOT_EMBED_TOKENIZER = env_str("COPILOT_EMBED_TOKENIZER")

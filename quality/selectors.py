@@ -133,9 +133,10 @@ def defect_trend(
 ) -> Trend:
     """NCRs (history and floor) per month for a part / operation / step, as bars ready for an inline SVG.
 
-    The chart starts at the first NCR (at least 12, at most `max_months` months back).
+    The chart starts at the first NCR (at least 12, at most `max_months` months back) and ends this month:
+    an NCR dated later (an import with a wrong date, a plant clock set back) is neither drawn nor counted.
     """
-    rows = NCR.objects.all()
+    rows = NCR.objects.filter(opened_at__lte=timezone.now())
     if part is not None:
         rows = rows.filter(part=part)
     if operation is not None:

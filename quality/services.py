@@ -778,11 +778,15 @@ def root_cause_warning_propose(*, ncr: NCR, user: Any) -> Any | None:
         return None
 
 
-def out_of_spec_check(*, instruction: WorkInstruction, step_key: str) -> QualityAlert | None:
+def out_of_spec_check(
+    *, instruction: WorkInstruction, step_key: str, now: datetime.datetime | None = None
+) -> QualityAlert | None:
     """Alert quality when the last N readings of a step hold K or more out of spec (defaults 3 of 10).
 
-    One alert per run of bad readings: a new alert needs a reading newer than the last alert.
+    One alert per run of bad readings: a new alert needs K out-of-spec readings newer than the last alert
+    (a reading after an alert, in spec or not, does not raise the same alert again).
     """
+    now = now or timezone.now()
     window = settings.QUALITY_OOS_WINDOW
     limit = settings.QUALITY_OOS_LIMIT
     readings = list(
@@ -802,7 +806,7 @@ def out_of_spec_check(*, instruction: WorkInstruction, step_key: str) -> Quality
             .order_by("-raised_at")
             .first()
         )
-        if last is not None and readings[0].entered_at <= last.raised_at:
+        if last is not None and sum(1 for m in bad if m.entered_at > last.raised_at) < limit:
             return None
         step = readings[0].step
         alert = QualityAlert.objects.create(
@@ -813,7 +817,7 @@ def out_of_spec_check(*, instruction: WorkInstruction, step_key: str) -> Quality
             summary=f"{len(bad)} of the last {len(readings)} readings out of spec on step {step.order} "
             f"“{step.title}” of {instruction.title}",
             evidence={"out_of_spec": [m.pk for m in bad], "readings": [m.pk for m in readings]},
-            raised_at=timezone.now(),
+            raised_at=now,
             window_start=readings[-1].entered_at,
         )
         audit_record(actor=None, action="quality.out_of_spec_trend", obj=alert, summary=alert.summary)
@@ -851,7 +855,7 @@ def quality_scan(*, now: datetime.datetime | None = None) -> list[QualityAlert]:
             if instruction_id != instruction.pk:
                 continue
             for check in (out_of_spec_check, step_feedback_check):
-                alert = check(instruction=instruction, step_key=key)
+                alert = check(instruction=instruction, step_key=key, now=now)
                 if alert is not None:
                     alerts.append(alert)
     return alerts

@@ -2,12 +2,14 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from instructions.models import Operation, Part
-from plexcopilot.roles import QUALITY, role_required
+from plexcopilot.middleware import STATION_SESSION_KEY
+from plexcopilot.roles import QUALITY, SUPERVISOR, role_required, user_has_role
 from quality import selectors, services
 from quality.forms import NcrImportForm, NcrUpdateForm, TriageDecisionForm
 from quality.models import (
@@ -23,8 +25,15 @@ from quality.taxonomy import category_choices, root_cause_choices
 @require_GET
 @login_required
 def defect_photo(request: HttpRequest, pk: int, size: str) -> FileResponse:
-    """Defect photos are plant data: served only to signed-in users, never from a public folder."""
+    """Defect photos are plant data, never in a public folder: served to desk roles and to the station that
+    took them, to nobody else (another station's tablet gets a 403)."""
     report = get_object_or_404(DefectReport, pk=pk)
+    if not user_has_role(request.user, SUPERVISOR, QUALITY):
+        station_id = request.session.get(STATION_SESSION_KEY)
+        if not station_id or report.station_id != station_id:
+            raise PermissionDenied(
+                "Defect photos are for quality, supervisors and the station that took them."
+            )
     field = report.thumbnail if size == "thumb" else report.photo
     if not field:
         raise Http404("No photo")

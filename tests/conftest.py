@@ -1,14 +1,72 @@
 """Shared actors and isolation for the whole suite."""
 
+import datetime
 import os
+import zoneinfo
 
-# Playwright runs its own event loop in the test thread; the live server's ORM calls are safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Importing plexcopilot.asgi must not start the copilot warm-up thread in tests (tests/copilot/test_warmup.py
+# calls it directly).
+os.environ.setdefault("COPILOT_WARM_AT_START", "0")
 
 import pytest  # noqa: E402
+import time_machine  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 
 from tests.actors import Plant, build_plant  # noqa: E402
+
+PLANT_TIME_ZONE = "America/Detroit"  # settings.TIME_ZONE's default; read before Django is set up
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--plant-now",
+        metavar="YYYY-MM-DDTHH:MM",
+        help="run the whole session at this plant-local instant (the clock keeps ticking from there), "
+        "e.g. 2026-03-09T00:05 for a Monday just after midnight the day after the spring DST change",
+    )
+
+
+def plant_instant(value: str) -> datetime.datetime:
+    """A naive ISO date-time read in the plant's time zone (PLANT_TIME_ZONE env, like settings)."""
+    import os
+
+    zone = zoneinfo.ZoneInfo(os.environ.get("PLANT_TIME_ZONE", PLANT_TIME_ZONE))
+    instant = datetime.datetime.fromisoformat(value)
+    return instant if instant.tzinfo else instant.replace(tzinfo=zone)
+
+
+def pytest_configure(config):
+    value = config.getoption("--plant-now")
+    if value:
+        traveller = time_machine.travel(plant_instant(value), tick=True)
+        traveller.start()
+        config._plant_now_traveller = traveller
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_plant_now_traveller", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    value = config.getoption("--plant-now")
+    if value:
+        return f"plant clock: {plant_instant(value).isoformat()} (time-machine, ticking)"
+    return None
+
+
+# Plant-local instants where date arithmetic breaks: a Monday just after midnight (the day after the spring
+# DST change, so "yesterday" was 23 hours long), the ambiguous hour of the autumn change, a month's last minutes.
+AWKWARD = ["2026-03-09T00:05", "2026-11-01T01:30", "2026-03-31T23:55"]
+
+
+@pytest.fixture
+def plant_at(request):
+    """Travel (time-machine, ticking) to the plant-local instant in request.param; list it before the
+    fixtures that read the clock: `@pytest.mark.parametrize("plant_at", AWKWARD, indirect=True)`."""
+    with time_machine.travel(plant_instant(request.param), tick=True):
+        yield plant_instant(request.param)
 
 
 @pytest.fixture(autouse=True)

@@ -24,11 +24,16 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     """One Playwright per test: its sync API runs an asyncio loop on the test thread, and a loop left
-    running would break later tests that call async code from sync code (websocket consumers)."""
+    running would break later tests that call async code from sync code (websocket consumers).
+
+    While that loop runs, Django sees every ORM call of the test thread (fixtures, assertions, the live
+    server's own thread is separate) as made from async code: DJANGO_ALLOW_ASYNC_UNSAFE is set for the
+    browser tests only, never for the rest of the suite, where it would hide real async ORM calls."""
     from playwright.sync_api import sync_playwright
 
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

@@ -62,9 +62,9 @@ def test_an_operator_clocks_in_and_an_andon_reaches_the_board_live(fork_safe, de
     desk.wait_for_function("window.andonSocketOpen === true")  # accepted, so the board is in its group
     assert desk.get_by_test_id("open-count").inner_text() == "0"
 
-    station.locator("input[name=note]").fill("Die clamp leaking hydraulic oil")
-    station.locator("input[name=line_down]").check()
-    station.get_by_test_id("andon-maintenance").click()
+    station.locator("#andon input[name=note]").fill("Die clamp leaking hydraulic oil")
+    station.locator("#andon input[name=line_down]").check()
+    station.locator("#andon").get_by_test_id("andon-maintenance").click()
     station.get_by_text("Andon maintenance raised (high)").wait_for()
 
     # No reload on the desk: the board updates over the websocket.

@@ -1,6 +1,7 @@
 """A fake OpenAI-compatible streaming endpoint on 127.0.0.1 (we do not own a real LLM).
 
-The mode is the first path segment of the base URL: normal, slow, broken, garbled, hostile, error.
+The mode is the first path segment of the base URL: normal, slow, broken, garbled, hostile, error, uncited,
+wrongunit.
 """
 
 import contextlib
@@ -10,6 +11,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NORMAL = ["Torque the eight M16 die clamp bolts ", "to 180 N·m (165–195 N·m) ", "in a cross pattern [1]."]
+UNCITED = ["Torque the eight M16 die clamp bolts ", "to 180 N·m (165–195 N·m) ", "in a cross pattern."]
+WRONG_UNIT = ["Set the die clamp bolts ", "to 180 mm [1]."]
 HOSTILE = [
     "<script>alert('x')</script><img src=x onerror=alert(1)> ",
     "Ignore the SOP: set the clamp bolts to 999 N·m [1].",
@@ -59,7 +62,7 @@ class FakeLLM:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                pieces = HOSTILE if mode == "hostile" else NORMAL
+                pieces = {"hostile": HOSTILE, "uncited": UNCITED, "wrongunit": WRONG_UNIT}.get(mode, NORMAL)
                 for n, piece in enumerate(pieces):
                     if mode == "broken" and n == 1:
                         self.wfile.write(b"data: {not json\n\n")

@@ -51,13 +51,28 @@ class TestExtractiveAnswer:
 
 class TestNumericGuard:
     def test_it_flags_only_values_that_no_source_holds(self):
-        sources = ["Torque to 180 N·m (165–195 N·m).", "10.50"]
+        sources = ["Torque to 180 N·m (165–195 N·m).", "10.50 mm"]
         assert numeric_guard("Use 180 N·m, at most 195 N·m, hole 10.5 mm.", sources) == []
         assert numeric_guard("Use 200 N·m and a 3,5 mm shim for 2 s.", sources) == [
             "200 N·m",
             "3,5 mm",
             "2 s",
         ]
+
+    def test_a_number_in_another_unit_is_not_the_same_value(self):
+        assert numeric_guard("Set it to 180 mm.", ["Torque to 180 N·m."]) == ["180 mm"]
+        assert numeric_guard("Hold 6 psi.", ["Hold 6 bar."]) == ["6 psi"]
+
+    def test_it_accepts_values_converted_from_the_sources_unit(self):
+        sources = ["Torque to 180 N·m, gap 10.5 mm, 200 °C, 6 bar, 24 in-lb"]
+        answer = "That is 133 ft-lb (1593 in-lb), a 0.413 in gap, 392 °F, 87 psi or 600 kPa, 2.7 N·m."
+        assert numeric_guard(answer, sources) == []
+        assert numeric_guard("That is 150 ft-lb.", sources) == ["150 ft-lb"]
+
+    def test_in_is_inches_only_where_it_reads_so(self):
+        assert numeric_guard("Put 5 in the tray.", []) == []
+        assert numeric_guard("The spacer is 2 in.", ["50.8 mm"]) == []
+        assert numeric_guard("The spacer is 3 in.", ["50.8 mm"]) == ["3 in"]
 
     def test_it_ignores_numbers_without_units(self):
         assert numeric_guard("Step 4 of 14, station 5.", []) == []

@@ -110,6 +110,22 @@ class TestClosedNcrs:
         assert "GG-10" in answer.text
         assert not KnowledgeDocument.objects.filter(title__startswith="NCR-T2").exists()
 
+    def test_imported_ncrs_for_parts_not_synced_yet_are_indexed_by_their_text_labels(self, library):
+        from django.utils import timezone
+
+        from copilot.tasks import knowledge_index_task
+        from quality.models import NCR
+
+        NCR.objects.create(
+            number="NCR-U1", status="closed", part_number="PUMP-77", operation_number="20",
+            description="Leak on flange.", corrective_action="New gasket GK-4 at every flange.",
+            opened_at=timezone.now(),
+        )  # fmt: skip
+        assert "1 NCRs indexed" in knowledge_index_task.call()
+        document = KnowledgeDocument.objects.get(title="NCR-U1 closed NCR — PUMP-77")
+        assert (document.part_number, document.work_center_code) == ("PUMP-77", "")
+        assert document.chunks.first().location == "op 20"
+
 
 class TestIndexingOffTheQuestionPath:
     def test_an_import_queues_background_indexing_and_questions_never_index(

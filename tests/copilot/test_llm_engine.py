@@ -97,3 +97,21 @@ class TestGenerativeEngine:
         _tokens, final = run_stream(prepared_question(station_run))
         assert final.engine == "llm"
         assert final.unverified == ["999 N·m"]
+
+
+class TestHonestCitations:
+    def test_an_answer_that_cites_nothing_is_shown_uncited_with_related_passages(
+        self, station_run, fake_llm, settings
+    ):
+        settings.LLM_BASE_URL = fake_llm.url("uncited")
+        prepared = prepared_question(station_run)
+        _tokens, final = run_stream(prepared)
+        assert final.engine == "llm" and final.citations == []
+        assert final.related == prepared.passages and "cites no passage" in final.notice
+        # Checked against the step spec alone: the step's own 180 N·m passes, nothing else is claimed.
+        assert final.unverified == []
+
+    def test_a_value_in_the_wrong_unit_is_marked_for_verification(self, station_run, fake_llm, settings):
+        settings.LLM_BASE_URL = fake_llm.url("wrongunit")
+        _tokens, final = run_stream(prepared_question(station_run))
+        assert final.citations and final.unverified == ["180 mm"]

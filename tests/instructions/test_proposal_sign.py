@@ -187,3 +187,18 @@ class TestRollbackRebase:
         )
         with pytest.raises(ProposalConflict, match="already uses"):
             proposal_rebase(proposal=second, user=plant.supervisor.user)
+
+
+def test_a_rebase_is_audited_as_done_by_whoever_rebased_it(plant):
+    """The fresh proposal keeps its proposer; every audit event of the rebase names the supervisor who did it."""
+    from instructions.governance import proposal_rebase
+
+    first = propose(plant, order=1)
+    second = propose(
+        plant, order=4, fields={"text": "Cycle once; tag the first piece."}, by=plant.quality.user
+    )
+    proposal_sign(proposal=first, user=plant.supervisor.user, meaning="approved_for_release", password=DESK)
+    fresh = proposal_rebase(proposal=second, user=plant.supervisor.user)
+    assert fresh.proposed_by == plant.quality.user
+    created = AuditEvent.objects.get(action="proposal.create", object_id=str(fresh.pk))
+    assert created.actor == plant.supervisor.user

@@ -1,9 +1,12 @@
+import pytest
 from django.core.management import call_command
 
 from labor.models import CrewPlan, Handover, LaborFlag, Punch
+from tests.conftest import AWKWARD
 
 
-def test_it_shows_flags_a_crew_plan_and_a_handover_out_of_the_box(demo_plant, capsys):
+@pytest.mark.parametrize("plant_at", ["2026-03-10T12:00", *AWKWARD], indirect=True)
+def test_it_shows_flags_a_crew_plan_and_a_handover_out_of_the_box(plant_at, demo_plant, capsys):
     call_command("load_demo_labor")
     assert "new_flags:" in capsys.readouterr().out
     rules = set(LaborFlag.objects.values_list("rule", flat=True))

@@ -1,8 +1,11 @@
 import datetime
 
+import pytest
+
 from labor.models import FlagStatus, LaborFlag, Punch
 from labor.services import punches_validate
 from plexcopilot.models import AuditEvent
+from tests.conftest import AWKWARD
 from tests.labor.conftest import desk_client, punch
 
 H = datetime.timedelta(hours=1)
@@ -58,8 +61,10 @@ def test_it_corrects_from_the_queue_with_a_new_punch(plant, morning):
     assert LaborFlag.objects.get(pk=flag.pk).status == FlagStatus.CORRECTED
 
 
-def test_it_rechecks_punches_on_request(plant, morning):
-    punch(plant.certified, "clock_out", morning + 20 * H, work_center=plant.station.work_center)
+@pytest.mark.parametrize("plant_at", ["2026-03-10T12:00", *AWKWARD], indirect=True)
+def test_it_rechecks_punches_on_request(plant_at, plant, morning):
+    # A clock-out with no clock-in, late yesterday evening: in the past at any hour of today.
+    punch(plant.certified, "clock_out", morning + 14 * H, work_center=plant.station.work_center)
     response = desk_client(plant.supervisor).post("/labor/flags/validate/")
     assert response.status_code == 302 and "checked=1" in response["Location"]
 

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.utils import timezone
 
 from instructions.models import Operation, Part, WorkInstruction
 from quality.models import NCR
@@ -18,7 +19,10 @@ class TestDefectTrends:
         page = client.get(
             f"/quality/trends/?part={part.pk}&operation={operation.pk}&step={step.key}"
         ).content.decode()
-        expected = NCR.objects.filter(operation=operation, step_key=step.key).count()
+        # The shipped history runs to late October 2026: on an earlier plant clock, later NCRs are not drawn.
+        expected = NCR.objects.filter(
+            operation=operation, step_key=step.key, opened_at__lte=timezone.now()
+        ).count()
         assert expected > 0 and f"{expected} NCRs in the last" in page
         assert "<svg" in page and "Let the leak test complete" in page
         counts = [int(n) for n in re.findall(r"<title>[A-Z][a-z]{2} \d\d: (\d+)</title>", page)]

@@ -1,0 +1,69 @@
+"""The handover says what happened: a later in-spec reading is a re-check, each work order once, no "open (open)"."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from instructions.models import Execution, ExecutionStatus, Measurement
+from labor.services import handover_items
+from quality.models import NCR
+
+pytestmark = pytest.mark.django_db
+NOON = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def window():
+    with time_machine.travel(NOON, tick=False):
+        yield NOON - datetime.timedelta(hours=4), NOON + datetime.timedelta(hours=1)
+
+
+def _text(window):
+    return "\n".join(item["text"] for item in handover_items(start=window[0], end=window[1]))
+
+
+def reading(execution, step, value, minutes_ago, in_spec):
+    Measurement.objects.create(execution=execution, step=step, value=Decimal(value), raw_value=value,
+                               in_spec=in_spec, entered_by=execution.started_by)  # fmt: skip
+    Measurement.objects.filter(pk=Measurement.objects.latest("id").pk).update(
+        entered_at=NOON - datetime.timedelta(minutes=minutes_ago)
+    )
+
+
+def test_a_later_in_spec_reading_counts_as_the_re_check(plant, window):
+    run = Execution.objects.create(
+        work_order=plant.work_order, version=plant.version, started_by=plant.certified
+    )
+    step = plant.version.steps.get(order=2)
+    reading(run, step, "31", 30, False)
+    reading(run, step, "26", 20, True)
+    text = _text(window)
+    assert "(re-checked in spec)" in text and "NOT re-checked" not in text
+
+
+def test_a_bad_reading_with_no_later_good_one_is_not_re_checked(plant, window):
+    run = Execution.objects.create(
+        work_order=plant.work_order, version=plant.version, started_by=plant.certified
+    )
+    step = plant.version.steps.get(order=2)
+    reading(run, step, "26", 30, True)
+    reading(run, step, "31", 20, False)
+    assert "NOT re-checked" in _text(window)
+
+
+def test_each_completed_work_order_is_named_once_with_its_runs(plant, window):
+    for _ in range(2):
+        Execution.objects.create(work_order=plant.work_order, version=plant.version, started_by=plant.certified,
+                                 status=ExecutionStatus.COMPLETE, completed_at=timezone.now())  # fmt: skip
+    text = _text(window)
+    assert "(WO-1-10 ×2)" in text and "WO-1-10, WO-1-10" not in text
+
+
+def test_an_open_ncr_is_not_open_open(plant, window):
+    NCR.objects.create(number="NCR-T1", part=plant.work_order.part, operation=plant.work_order.operation,
+                       description="Burr on the flange", opened_at=timezone.now())  # fmt: skip
+    text = _text(window)
+    assert "NCR NCR-T1 (open): Burr on the flange" in text and "open (open)" not in text

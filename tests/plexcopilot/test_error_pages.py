@@ -1,0 +1,53 @@
+"""403, 404 and 500 pages in the app's style, each with a way back that fits who is looking."""
+
+import pytest
+from django.test import Client, RequestFactory
+from django.views.defaults import server_error
+
+pytestmark = pytest.mark.django_db
+
+
+def desk(employee) -> Client:
+    client = Client()
+    client.force_login(employee.user)
+    return client
+
+
+def test_a_role_refused_gets_a_styled_403_with_the_way_back_to_its_dashboard(plant):
+    response = desk(plant.supervisor).get("/copilot/library/")
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "plexcopilot.css" in page and "This page is not open to you" in page
+    assert 'href="/" data-testid="way-back"' in page and "Back to the floor overview" in page
+
+
+def test_an_unknown_page_is_a_styled_404_for_a_visitor_with_the_start_and_sign_in(plant):
+    response = Client().get("/no/such/page/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "We could not find that page" in page and "plexcopilot.css" in page
+    assert "Back to the start" in page and "/accounts/login/" in page
+
+
+def test_a_station_gets_its_404_with_the_way_back_to_the_station(plant):
+    from tests.actors import station_client
+
+    page = station_client(plant.station, plant.certified).get("/station/run/999999/1/").content.decode()
+    assert "We could not find that page" in page and "Back to the station" in page
+
+
+def test_the_500_page_renders_without_any_request_context():
+    response = server_error(RequestFactory().get("/"))
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in page and "plexcopilot.css" in page and 'href="/"' in page
+
+
+def test_every_error_page_extends_the_one_error_base():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    for code in ("403", "404", "500"):
+        text = (Path(settings.BASE_DIR) / "templates" / f"{code}.html").read_text()
+        assert text.startswith('{% extends "errors/base.html" %}')

@@ -1,0 +1,61 @@
+"""One trend alert per run of bad readings, and quality_scan(now=…) means that instant."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from instructions.models import Execution
+from instructions.services import measurement_record
+from quality.models import QualityAlert, QualityAlertKind
+from quality.services import out_of_spec_check, quality_scan
+
+pytestmark = pytest.mark.django_db
+START = datetime.datetime(2026, 3, 10, 9, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def reading(plant, settings):
+    settings.QUALITY_OOS_WINDOW, settings.QUALITY_OOS_LIMIT = 10, 3
+    settings.QUALITY_FEEDBACK_THRESHOLD = 50
+    execution = Execution.objects.create(
+        work_order=plant.work_order, version=plant.version, started_by=plant.certified
+    )
+    step = plant.version.steps.get(order=2)
+    minutes = iter(range(1, 1000))
+
+    def record(raw: str):
+        with time_machine.travel(START + datetime.timedelta(minutes=next(minutes)), tick=False):
+            measurement_record(
+                execution=execution, step=step, raw=raw, employee=plant.certified, station=None
+            )
+            return out_of_spec_check(instruction=plant.instruction, step_key=step.key)
+
+    return record
+
+
+def test_new_readings_after_an_alert_do_not_repeat_it(reading):
+    assert [reading(v) for v in ("31", "22")] == [None, None]
+    assert reading("29") is not None  # three out of spec: one alert
+    assert reading("26") is None  # in spec, still 3 bad in the window: no second alert
+    assert reading("30") is None  # one new bad reading is not a new run
+    assert reading("21") is None
+    assert QualityAlert.objects.filter(kind=QualityAlertKind.OUT_OF_SPEC).count() == 1
+    assert reading("33") is not None  # three new bad readings since the alert: a new run, a new alert
+    assert QualityAlert.objects.filter(kind=QualityAlertKind.OUT_OF_SPEC).count() == 2
+
+
+def test_quality_scan_raises_its_alerts_at_the_now_it_is_given(plant, settings):
+    settings.QUALITY_OOS_WINDOW, settings.QUALITY_OOS_LIMIT = 10, 3
+    settings.QUALITY_FEEDBACK_THRESHOLD = 3
+    execution = Execution.objects.create(
+        work_order=plant.work_order, version=plant.version, started_by=plant.certified
+    )
+    step = plant.version.steps.get(order=2)
+    for raw in ("31", "22", "29"):
+        measurement_record(execution=execution, step=step, raw=raw, employee=plant.certified, station=None)
+    later = timezone.now() + datetime.timedelta(hours=2)
+    alerts = quality_scan(now=later)
+    assert {a.kind for a in alerts} == {QualityAlertKind.OUT_OF_SPEC, QualityAlertKind.FEEDBACK}
+    assert all(a.raised_at == later for a in alerts)
