@@ -14,6 +14,8 @@ QUALITY = "quality"
 PLANNER = "planner"
 ADMIN = "admin"
 MATERIAL_HANDLER = "material_handler"
+# Desk roles that may open defect photos (a station may open the photos it took): quality/views.defect_photo.
+DEFECT_PHOTO_ROLES = (SUPERVISOR, QUALITY)
 ROLE_CHOICES = [
     (OPERATOR, "Operator"),
     (SUPERVISOR, "Supervisor"),

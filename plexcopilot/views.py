@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from plexcopilot import dashboard
 from plexcopilot.middleware import STATION_SESSION_KEY
-from plexcopilot.roles import MATERIAL_HANDLER, OPERATOR, user_role
+from plexcopilot.roles import DEFECT_PHOTO_ROLES, MATERIAL_HANDLER, OPERATOR, user_has_role, user_role
 
 
 @require_GET
@@ -17,7 +17,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("station-home")
     if user_role(request.user) == MATERIAL_HANDLER:
         return redirect("materials-home")
-    context = {**dashboard.tiles(), "role": user_role(request.user)}
+    context = {
+        **dashboard.tiles(),
+        "role": user_role(request.user),
+        "show_defect_photos": user_has_role(request.user, *DEFECT_PHOTO_ROLES),
+    }
     return render(request, "dashboard.html", context)
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from instructions.models import Operation, Part
 from plexcopilot.middleware import STATION_SESSION_KEY
-from plexcopilot.roles import QUALITY, SUPERVISOR, role_required, user_has_role
+from plexcopilot.roles import DEFECT_PHOTO_ROLES, QUALITY, role_required, user_has_role
 from quality import selectors, services
 from quality.forms import NcrImportForm, NcrUpdateForm, TriageDecisionForm
 from quality.models import (
@@ -28,7 +28,7 @@ def defect_photo(request: HttpRequest, pk: int, size: str) -> FileResponse:
     """Defect photos are plant data, never in a public folder: served to desk roles and to the station that
     took them, to nobody else (another station's tablet gets a 403)."""
     report = get_object_or_404(DefectReport, pk=pk)
-    if not user_has_role(request.user, SUPERVISOR, QUALITY):
+    if not user_has_role(request.user, *DEFECT_PHOTO_ROLES):
         station_id = request.session.get(STATION_SESSION_KEY)
         if not station_id or report.station_id != station_id:
             raise PermissionDenied(
