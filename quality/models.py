@@ -269,6 +269,11 @@ class NCRTriageDraft(models.Model):
     def __str__(self) -> str:
         return f"Triage of {self.ncr}"
 
+    @property
+    def top_category(self) -> dict | None:
+        """The most confident category suggestion, whatever order the list was stored in."""
+        return max(self.categories, key=lambda item: item.get("confidence", 0), default=None)
+
 
 class TriageField(models.TextChoices):
     CATEGORY = "category", "Category"

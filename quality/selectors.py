@@ -84,7 +84,7 @@ def triage_view(draft: NCRTriageDraft) -> dict[str, Any]:
                 "pct": round(100 * item.get("confidence", 0)),
                 "evidence": [found[i] for i in item.get("evidence", []) if i in found],
             }
-            for item in group
+            for item in sorted(group, key=lambda item: -item.get("confidence", 0))  # highest first
         ]
 
     return {
