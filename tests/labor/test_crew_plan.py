@@ -88,6 +88,11 @@ def test_it_drafts_edits_and_accepts_from_the_crew_page(plant):
     from labor.models import CrewPlan
 
     plan = CrewPlan.objects.get()
+    # Not an empty plan: the expert is on the press job, and the page names them.
+    assert [(a.job.work_order, a.employee) for a in plan.assignments.all()] == [
+        (plant.work_order, plant.expert)
+    ]
+    assert plant.expert.last_name.encode() in page.content
     job = ScheduledJob.objects.get(work_order=plant.work_order)
     response = client.post(f"/labor/crew/{plan.pk}/assign/", {"job": job.pk, "employee": plant.expired.pk})
     assert response.status_code == 422 and b"expired" in response.content
