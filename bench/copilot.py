@@ -19,7 +19,6 @@ from django.conf import settings
 
 from bench.stats import percentile
 from copilot import retrieval
-from copilot.embedding import embedder
 from copilot.models import KnowledgeChunk, KnowledgeDocument
 from copilot.retrieval import SearchFilter
 from copilot.services import (
@@ -34,6 +33,7 @@ from copilot.services import (
 from instructions.models import Execution, Station, WorkInstruction, WorkOrder
 from instructions.services import execution_start
 from labor.models import Employee
+from plexcopilot.embedding import embedder
 
 # (question in an operator's words, title of the document that answers it)
 QUESTIONS = [

@@ -24,10 +24,10 @@ import numpy as np
 
 from bench import manuals
 from copilot import retrieval
-from copilot.embedding import embedder
 from copilot.models import KnowledgeChunk, KnowledgeDocument
 from copilot.retrieval import SearchFilter
 from copilot.services import document_remove, knowledge_answer, library_ingest_paths
+from plexcopilot.embedding import embedder
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -27,8 +27,8 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
 
     from bench import manuals
-    from copilot.embedding import embedder
     from copilot.library import UnreadableDocument, parse_file, split_sentences
+    from plexcopilot.embedding import embedder
 
     data = ROOT / "bench" / "data"
 

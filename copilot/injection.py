@@ -183,7 +183,7 @@ def _second_stage() -> tuple[np.ndarray, float, float, float] | None:
 
 def second_stage_probability(sentences: list[str]) -> np.ndarray:
     """The classifier's probability that each sentence is aimed at the assistant (MiniLM vector → logistic)."""
-    from copilot.embedding import embedder
+    from plexcopilot.embedding import embedder
 
     model = _second_stage()
     if model is None or not sentences:

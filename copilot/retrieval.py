@@ -1,4 +1,4 @@
-"""Hybrid retrieval: BM25 (bm25s through llama-index's BM25Retriever) + dense MiniLM vectors in Chroma,
+"""Hybrid retrieval: BM25 (bm25s) + dense MiniLM vectors in Chroma,
 fused by reciprocal rank.
 
 The database holds the chunks (the source of truth); Chroma holds one vector per chunk under the chunk's id
@@ -19,8 +19,8 @@ import Stemmer
 from django.conf import settings
 
 from copilot import docindex
-from copilot.embedding import DIMENSIONS, embedder
 from copilot.models import ROLE_VALUES, DocumentStatus, IndexState, KnowledgeChunk, KnowledgeDocument
+from plexcopilot.embedding import DIMENSIONS, embedder
 
 RRF_K = 60
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -204,8 +204,6 @@ class LexicalIndex:
     """BM25 over every chunk, plus metadata columns so filters become a numpy weight mask."""
 
     def __init__(self, token: str) -> None:
-        from llama_index.retrievers.bm25 import BM25Retriever
-
         self.token = token
         self.stemmer = Stemmer.Stemmer("english")
         rows = list(
@@ -235,19 +233,15 @@ class LexicalIndex:
         self.role_ok = {
             role: np.array([not rs or role in rs for rs in roles], dtype=bool) for role in ROLE_VALUES
         }
-        self.retriever: Any = None
+        self.bm25: bm25s.BM25 | None = None  # index positions are positions in self.ids
         if rows:
             texts = [index_text(title=r[3], location=r[2], text=r[1]) for r in rows]
             tokens = bm25s.tokenize(
                 texts, token_pattern=docindex.TOKEN_PATTERN, stopwords=docindex.STOPWORDS, stemmer=self.stemmer,
                 show_progress=False,
             )  # fmt: skip
-            bm25 = bm25s.BM25()
-            bm25.index(tokens, show_progress=False)
-            # llama-index's retriever around our own bm25s index: node ids are positions in self.ids.
-            self.retriever = BM25Retriever(
-                existing_bm25=bm25, stemmer=self.stemmer, similarity_top_k=min(CANDIDATES, len(rows))
-            )
+            self.bm25 = bm25s.BM25()
+            self.bm25.index(tokens, show_progress=False)
 
     def _documents(self, rows: list[tuple[Any, ...]]) -> docindex.DocumentIndex:
         """Titles, headings, whole texts and title vectors per document, in first-chunk order."""
@@ -344,9 +338,9 @@ class LexicalIndex:
         return [chunk_id for chunk_id, _score in self.search_scored(tokens, mask, k)]
 
     def search_scored(self, tokens: list[str], mask: np.ndarray | None, k: int) -> list[tuple[int, float]]:
-        if self.retriever is None or (mask is not None and not mask.any()):
+        bm25 = self.bm25
+        if bm25 is None or (mask is not None and not mask.any()):
             return []
-        bm25 = self.retriever.bm25
         known = [t for t in tokens if t in bm25.vocab_dict]
         if not known:
             return []

@@ -18,19 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from copilot import retrieval, safety, sources
-from copilot.answers import (
-    Answer,
-    LLMUnavailable,
-    Passage,
-    answer_segments,
-    breaker,
-    extractive_answer,
-    llm_configured,
-    llm_messages,
-    llm_stream,
-    numeric_guard,
-)
-from copilot.embedding import embedder
+from copilot.answers import Answer, Passage, answer_segments, extractive_answer, llm_messages, numeric_guard
 from copilot.library import SUPPORTED, ParsedDocument, UnreadableDocument, parse_file, strip_instructions
 from copilot.library import Passage as ParsedPassage
 from copilot.models import (
@@ -46,6 +34,8 @@ from instructions.models import Execution, InstructionVersion, Step, WorkInstruc
 from instructions.services import spec_text
 from languages.question_terms import question_to_english
 from languages.services import answer_translate
+from plexcopilot.embedding import embedder
+from plexcopilot.llm import LLMUnavailable, breaker, llm_configured, llm_stream
 from plexcopilot.roles import ROLE_CHOICES
 from plexcopilot.services import audit_record
 
@@ -520,13 +510,9 @@ def instruction_versions_index(*, actor: Any | None = None) -> int:
 
 def ncrs_index(*, actor: Any | None = None) -> int:
     """Index closed NCRs not yet in the library: what went wrong before, and what fixed it."""
-    from django.apps import apps
+    from quality.models import NCR
 
-    try:
-        ncr_model = apps.get_model("quality", "NCR")
-    except LookupError:
-        return 0
-    closed = ncr_model.objects.filter(status="closed")
+    closed = NCR.objects.filter(status="closed")
     if closed.count() == KnowledgeDocument.objects.filter(doc_type=DocType.NCR).count():
         return 0
     done = set(KnowledgeDocument.objects.filter(doc_type=DocType.NCR).values_list("source_key", flat=True))

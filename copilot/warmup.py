@@ -21,7 +21,7 @@ done = threading.Event()
 def warm() -> float:
     """Load everything a question needs; returns the seconds it took. Safe to call more than once."""
     from copilot import retrieval
-    from copilot.embedding import embedder
+    from plexcopilot.embedding import embedder
 
     started = time.perf_counter()
     embedder().embed(["warm-up question about the press"])  # model load + hash check + first ONNX run

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -40,16 +39,15 @@ from instructions.models import (
     RiskClass,
     Signature,
     SignatureMeaning,
-    SignatureMethod,
     Step,
     UnclearFlag,
     WorkInstruction,
     content_hash,
 )
 from instructions.services import STEP_FIELDS, PublishConflict, _step_content, version_publish
-from labor.auth import BadgeLocked, badge_check
 from plexcopilot.roles import ADMIN, QUALITY, SUPERVISOR, user_role
 from plexcopilot.services import audit_chain_lock, audit_record
+from plexcopilot.signatures import SignatureRefused, printed_name, reauthenticate
 
 FIELD_LABELS = {
     "title": "Title", "text": "Instruction", "caution": "Caution", "why": "Why it matters",
@@ -68,10 +66,6 @@ class ProposalInvalid(Exception):
 
 class ProposalConflict(Exception):
     """The instruction moved on since the proposal's base version: rebase it first."""
-
-
-class SignatureRefused(Exception):
-    """The signature was not accepted; nothing changed. The message is written for the signer."""
 
 
 # --- Content ------------------------------------------------------------------------------------
@@ -649,41 +643,6 @@ def signer_areas(user: Any) -> set[str]:
     }
 
 
-def _reauthenticate(*, user: Any, password: str, badge: str, pin: str) -> str:
-    """Check the signer's credentials again; returns the method used. Raises SignatureRefused."""
-    if badge or pin:
-        try:
-            employee = badge_check(badge_id=badge.strip(), pin=pin.strip())
-        except BadgeLocked:
-            raise SignatureRefused(
-                "Too many wrong PINs for that badge. Wait a minute and try again."
-            ) from None
-        if employee is None or employee.user_id != user.pk:
-            raise SignatureRefused(
-                "Badge or PIN not recognised for the signed-in person. Nothing was signed."
-            )
-        return SignatureMethod.BADGE_PIN
-    if not password:
-        raise SignatureRefused("Enter your password (or badge and PIN) to sign.")
-    if authenticate(None, username=user.get_username(), password=password) is None:
-        raise SignatureRefused("Password not recognised. Nothing was signed.")
-    return SignatureMethod.PASSWORD
-
-
-# Other approvals (e.g. releasing a schedule) re-authenticate the signer the same way.
-reauthenticate = _reauthenticate
-
-
-def signer_reauthenticate(*, user: Any, password: str = "", badge: str = "", pin: str = "") -> str:
-    """The e-signature's re-authentication for other apps' signed approvals (password, or badge + PIN);
-    returns the method used, raises SignatureRefused."""
-    return _reauthenticate(user=user, password=password, badge=badge, pin=pin)
-
-
-def signer_printed_name(user: Any) -> str:
-    return _printed_name(user)
-
-
 def proposal_sign(
     *,
     proposal: ChangeProposal,
@@ -715,12 +674,12 @@ def proposal_sign(
             raise SignatureRefused(
                 f"You supervise {', '.join(sorted(areas))}; this instruction is in {area or 'no area'}."
             )
-        method = _reauthenticate(user=user, password=password, badge=badge, pin=pin)
+        method = reauthenticate(user=user, password=password, badge=badge, pin=pin)
     except SignatureRefused as error:
         audit_record(actor=user, action="signature.refused", obj=proposal,
                      summary=f"Signature refused on proposal {proposal.pk}: {error}")  # fmt: skip
         raise
-    printed = _printed_name(user)
+    printed = printed_name(user)
     try:
         with transaction.atomic():
             audit_chain_lock()  # chain lock before row locks: one lock order for every signer
@@ -765,11 +724,6 @@ def proposal_sign(
     proposal.refresh_from_db()
     transaction.on_commit(lambda: version_announce(version=version))
     return SignOutcome(signature, version, f"Approved and published as v{version.number}.")
-
-
-def _printed_name(user: Any) -> str:
-    employee = getattr(user, "employee", None)
-    return (employee.full_name if employee is not None else "") or user.get_full_name() or user.get_username()
 
 
 def _publish(proposal: ChangeProposal, user: Any) -> InstructionVersion:

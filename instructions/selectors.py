@@ -7,10 +7,12 @@ from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from instructions.models import (
+    AdaptationLog,
     ChangeProposal,
     InstructionVersion,
     ProposalStatus,
     Signature,
+    UnclearFlag,
     WorkCenter,
     WorkInstruction,
 )
@@ -72,3 +74,13 @@ def instructions_overview() -> QuerySet[WorkInstruction]:
     return WorkInstruction.objects.select_related(
         "part", "operation__work_center", "current_version__published_by"
     ).order_by("part__number", "operation__sequence")
+
+
+def dashboard_flags() -> QuerySet[UnclearFlag]:
+    """The desk home page's latest unclear-step flags."""
+    return UnclearFlag.objects.select_related("step", "raised_by", "work_order", "version__instruction")[:15]
+
+
+def dashboard_adaptations() -> QuerySet[AdaptationLog]:
+    """The desk home page's latest adaptation log rows."""
+    return AdaptationLog.objects.select_related("employee", "version__instruction", "work_order")[:15]

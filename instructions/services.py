@@ -26,14 +26,11 @@ from instructions.models import (
     WorkOrderStatus,
     content_hash,
 )
-from labor.auth import BadgeLocked, badge_check
 from labor.models import Employee
-from languages.services import version_translate_on_commit
-from plex.services import measurement_writeback
 from plexcopilot import events
 from plexcopilot.roles import ADMIN, SUPERVISOR
 from plexcopilot.services import audit_chain_lock, audit_record
-from quality.services import feedback_check_enqueue
+from plexcopilot.signatures import BadgeLocked, badge_check
 
 STEP_FIELDS = [
     "title", "text", "caution", "why", "critical", "safety_critical", "tool", "media",
@@ -87,7 +84,7 @@ def version_publish(
             restored_from=restored_from,
         )
         Step.objects.bulk_create([Step(version=version, **content) for content in normalised])
-        version_translate_on_commit(version=version)  # languages: cache step translations after commit
+        # languages caches the step translations, after commit
         events.publish(events.VERSION_PUBLISHED, version_id=version.pk, instruction_id=instruction.pk)
         WorkInstruction.objects.filter(pk=instruction.pk).update(current_version=version)
         instruction.current_version = version
@@ -249,7 +246,14 @@ def measurement_record(
         entered_by=employee,
         station=station,
     )
-    measurement_writeback(measurement=measurement)  # queues a Plex checksheet when the integration is on
+    # plex queues a checksheet; quality checks the step's trend and feedback threshold when out of spec.
+    events.publish(
+        events.MEASUREMENT_RECORDED,
+        measurement_id=measurement.pk,
+        instruction_id=execution.version.instruction_id,
+        step_key=step.key,
+        in_spec=in_spec,
+    )
     spec = spec_text(step)
     if in_spec:
         reading = f"{_loc(value)} {step.spec_unit}"
@@ -264,8 +268,6 @@ def measurement_record(
         summary=f"Out of spec on {execution.work_order.barcode} step {step.order}: {_fmt(value)} {step.spec_unit} ({spec})",
         data={"step": step.key, "version": execution.version_id, "value": str(value)},
     )
-    # Repeated trouble on a step becomes a change proposal (quality's threshold check, in the background).
-    feedback_check_enqueue(instruction_id=execution.version.instruction_id, step_key=step.key)
     below = step.spec_lower is not None and value < step.spec_lower
     where = (
         gettext("OUT OF SPEC: %(reading)s is below the limit (%(spec)s).")
@@ -411,7 +413,13 @@ def flag_create(*, execution: Execution, step: Step, employee: Employee, comment
         summary=f"Step {step.order} of {execution.version} flagged unclear",
         data={"step": step.key, "version": execution.version_id, "comment": flag.comment},
     )
-    feedback_check_enqueue(instruction_id=execution.version.instruction_id, step_key=step.key)
+    # Repeated trouble on a step becomes a change proposal (quality's threshold check, in the background).
+    events.publish(
+        events.STEP_FLAGGED,
+        flag_id=flag.pk,
+        instruction_id=execution.version.instruction_id,
+        step_key=step.key,
+    )
     return flag
 
 

@@ -6,9 +6,9 @@ from django.utils.translation import gettext
 
 from instructions.models import CriticalSignoff, Execution, Station, Step, StepCompletion
 from instructions.services import StationError, step_complete
-from labor.auth import BadgeLocked, badge_check
 from labor.models import Employee
 from plexcopilot.services import audit_record
+from plexcopilot.signatures import BadgeLocked, badge_check
 
 
 def step_signoff(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from instructions.adaptation import certification_status
 from instructions.models import (
     CertificationOverride,
+    ChangeProposal,
     Execution,
     ExecutionStatus,
     Measurement,
@@ -54,12 +55,11 @@ from labor.selectors import (
     shift_window,
     shifts_between,
 )
-from plex.services import clock_writeback
 from plexcopilot import events
 from plexcopilot.broadcast import group_send_after_commit
 from plexcopilot.roles import OPERATOR, QUALITY, SUPERVISOR
 from plexcopilot.services import audit_record
-from quality.models import DefectReport
+from quality.models import NCR, DefectReport
 
 
 class LaborError(Exception):
@@ -105,16 +105,8 @@ def _punch(employee: Employee, kind: str, *, station: Station | None = None, wor
         + (f" — correction of punch {replaces.pk}" if replaces else ""),
         data={"employee": employee.badge_id, "source": source, "voids": voids},
     )
+    # plex queues station clock-ins/outs (it stays the system of record for attendance)
     events.publish(events.PUNCH_RECORDED, punch_id=punch.pk, employee_id=employee.pk)
-    if (
-        kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT)
-        and source == PunchSource.STATION
-        and punch.work_center
-    ):
-        # Plex stays the system of record for attendance: queued, sent by the outbox worker; no-op when off.
-        clock_writeback(employee=employee, work_center=punch.work_center,
-                        direction="in" if kind == PunchKind.CLOCK_IN else "out",
-                        idempotency_key=f"labor-punch:{punch.pk}")  # fmt: skip
     return punch
 
 
@@ -838,29 +830,11 @@ def _runs_by_work_order(runs: Any) -> list[str]:
 
 
 def add_pending_approvals(add: Any, start: datetime.datetime, end: datetime.datetime) -> None:
-    """Open NCRs from this shift and change proposals waiting for a signature, where those apps have them."""
-    ncr_model = _optional_model("quality", "NCR")
-    if ncr_model is not None:
-        for ncr in ncr_model.objects.filter(opened_at__gte=start, opened_at__lt=end).exclude(status="closed")[
-            :10
-        ]:
-            add(
-                "defect",
-                f"NCR {ncr.number} ({ncr.get_status_display().lower()}): {ncr.description[:140]}",
-            )
-    proposal_model = _optional_model("instructions", "ChangeProposal")
-    if proposal_model is not None:
-        for proposal in proposal_model.objects.filter(status="pending")[:10]:
-            add("approval", f"Waiting for approval: {proposal}")
-
-
-def _optional_model(app_label: str, name: str) -> Any:
-    from django.apps import apps
-
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
+    """Open NCRs from this shift and change proposals waiting for a signature."""
+    for ncr in NCR.objects.filter(opened_at__gte=start, opened_at__lt=end).exclude(status="closed")[:10]:
+        add("defect", f"NCR {ncr.number} ({ncr.get_status_display().lower()}): {ncr.description[:140]}")
+    for proposal in ChangeProposal.objects.filter(status="pending")[:10]:
+        add("approval", f"Waiting for approval: {proposal}")
 
 
 def handover_text(items: list[dict[str, Any]], *, shift: str, day: datetime.date) -> str:

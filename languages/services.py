@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -44,6 +43,7 @@ from languages.models import (
 from languages.question_terms import question_terms_load
 from languages.safety_phrases import safety_phrase
 from plexcopilot.services import audit_record
+from plexcopilot.signatures import SignatureRefused, reauthenticate
 
 log = logging.getLogger(__name__)
 
@@ -411,17 +411,16 @@ def version_translate(
     return report
 
 
-def version_translate_on_commit(*, version: InstructionVersion) -> None:
-    """Publishing hook: translate once the version is committed. A failure never undoes a publish; the
-    station translates lazily whatever is missing."""
-
-    def run() -> None:
-        try:
-            version_translate(version=version)
-        except Exception:
-            log.exception("translating %s failed; stations will translate on first view", version)
-
-    transaction.on_commit(run)
+def on_version_published(*, version_id: int, **_: object) -> None:
+    """Publishing (announced after commit): cache the new version's step translations. A failure never undoes
+    a publish; the station translates lazily whatever is missing."""
+    version = InstructionVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        return
+    try:
+        version_translate(version=version)
+    except Exception:
+        log.exception("translating %s failed; stations will translate on first view", version)
 
 
 def step_translations_for(
@@ -521,8 +520,10 @@ def signature_check(*, user: Any, password: str) -> None:
     """An approval is an electronic signature: the signer types their password again."""
     if not password:
         raise ReviewError("Enter your password to sign the approval. Nothing was approved.")
-    if authenticate(None, username=user.get_username(), password=password) is None:
-        raise ReviewError("Password not recognised. Nothing was approved.")
+    try:
+        reauthenticate(user=user, password=password)
+    except SignatureRefused:
+        raise ReviewError("Password not recognised. Nothing was approved.") from None
 
 
 def translation_review_approve(

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import transaction
 
-from instructions.governance import SignatureRefused, signer_printed_name, signer_reauthenticate
 from instructions.models import Station
 from materials.models import (
     CallOff,
@@ -25,6 +24,7 @@ from materials.models import (
 from plex.services import outbox_enqueue
 from plexcopilot.roles import ADMIN, MATERIAL_HANDLER, SUPERVISOR, user_role
 from plexcopilot.services import audit_record
+from plexcopilot.signatures import SignatureRefused, printed_name, reauthenticate
 
 CARD_PATTERN = re.compile(r"^KB-(?P<loop>\d{1,9})-(?P<card>\d{1,4})$")
 APPROVER_ROLES = (MATERIAL_HANDLER, SUPERVISOR, ADMIN)
@@ -156,7 +156,7 @@ def kanban_change_sign(
     try:
         if user_role(user) not in KANBAN_SIGNER_ROLES:
             raise SignatureRefused("Only supervisors sign kanban size changes.")
-        method = signer_reauthenticate(user=user, password=password, badge=badge, pin=pin)
+        method = reauthenticate(user=user, password=password, badge=badge, pin=pin)
     except SignatureRefused as error:
         audit_record(actor=user, action="materials.kanban.signature_refused", obj=change,
                      summary=f"Signature refused on kanban change {change.pk}: {error}")  # fmt: skip
@@ -165,7 +165,7 @@ def kanban_change_sign(
         claimed = KanbanChange.objects.filter(pk=change.pk, status=KanbanChangeStatus.PROPOSED).update(
             status=KanbanChangeStatus.APPROVED,
             signed_by=user,
-            signed_name=signer_printed_name(user),
+            signed_name=printed_name(user),
             signed_method=method,
             signed_at=now,
         )

@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from instructions.governance import SignatureRefused
 from instructions.views import station_required
 from materials import selectors, services
 from materials.buffers import buffers_evaluate
@@ -15,6 +14,7 @@ from materials.models import CallOff, KanbanChange
 from materials.services import MaterialsError
 from materials.shortages import shortages_predict
 from plexcopilot.roles import ADMIN, MATERIAL_HANDLER, SUPERVISOR, role_required, user_role
+from plexcopilot.signatures import SignatureRefused
 
 DESK_ROLES = (MATERIAL_HANDLER, SUPERVISOR)
 

@@ -8,12 +8,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from instructions.governance import SignatureRefused, reauthenticate
 from planning.models import Plan, PlanStatus
 from plex.services import outbox_enqueue
 from plexcopilot import events
 from plexcopilot.roles import ADMIN, PLANNER, SUPERVISOR, user_role
 from plexcopilot.services import audit_chain_lock, audit_record
+from plexcopilot.signatures import SignatureRefused, reauthenticate
 
 RELEASE_ROLES = {PLANNER, SUPERVISOR, ADMIN}
 

@@ -9,14 +9,13 @@ import datetime
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from instructions.models import WorkCenter
 from planning.models import Downtime, DowntimeKind, PlanJob
 from planning.whatif import Trigger
+from plexcopilot.broadcast import group_send_now
 
 log = logging.getLogger(__name__)
 HOLD_ASSUMED = datetime.timedelta(hours=4)  # until Plex or the Andon says otherwise
@@ -104,10 +103,5 @@ def on_material_shortage(**payload: Any) -> None:
 
 
 def on_schedule_released(*, plan_id: int, version: int, **_: Any) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(BOARD_GROUP, {"type": "board.refresh", "version": version})
-    except Exception:  # the board catches up on its next load; a release never fails for it
-        log.exception("planning board broadcast failed")
+    # The board catches up on its next load; a release never fails for a push.
+    group_send_now(BOARD_GROUP, {"type": "board.refresh", "version": version})

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from instructions.governance import SignatureRefused
 from instructions.models import Part, WorkCenter
 from labor.models import Employee
 from planning import selectors
@@ -20,6 +19,7 @@ from planning.release import plan_release
 from planning.triggers import hold_record
 from planning.whatif import Trigger, kpi_rows, scenarios_generate
 from plexcopilot.roles import PLANNER, SUPERVISOR, role_required
+from plexcopilot.signatures import SignatureRefused
 
 BOARD_ROLES = (PLANNER, SUPERVISOR)  # admins pass every role check
 WHATIF_SECONDS = 3.0

@@ -11,3 +11,5 @@ class PlexConfig(AppConfig):
 
         events.subscribe(events.PRODUCTION_RECORDED, handlers.on_production_recorded)
         events.subscribe(events.WORK_ORDER_CLOSED, handlers.on_work_order_closed)
+        events.subscribe(events.MEASUREMENT_RECORDED, handlers.on_measurement_recorded)
+        events.subscribe(events.PUNCH_RECORDED, handlers.on_punch_recorded)

@@ -3,7 +3,7 @@
 import logging
 
 from plex.models import OutboxItem
-from plex.services import outbox_enqueue, plex_enabled
+from plex.services import clock_writeback, measurement_writeback, outbox_enqueue, plex_enabled
 
 log = logging.getLogger("plex.outbox")
 
@@ -54,4 +54,32 @@ def on_work_order_closed(*, work_order_id: int) -> OutboxItem | None:
         kind="job_complete",
         payload={"jobId": order.plex_job_id, "status": "Complete"},
         idempotency_key=f"job-complete:{order.pk}",
+    )
+
+
+def on_measurement_recorded(*, measurement_id: int, **_: object) -> OutboxItem | None:
+    """A station reading becomes a Plex checksheet (no-op when the integration is off or the work is local)."""
+    from instructions.models import Measurement
+
+    measurement = Measurement.objects.filter(pk=measurement_id).first()
+    return measurement_writeback(measurement=measurement) if measurement is not None else None
+
+
+def on_punch_recorded(*, punch_id: int, **_: object) -> OutboxItem | None:
+    """A station clock-in/out is queued for Plex, the system of record for attendance."""
+    from labor.models import Punch, PunchKind, PunchSource
+
+    punch = Punch.objects.select_related("employee", "work_center").filter(pk=punch_id).first()
+    if (
+        punch is None
+        or punch.kind not in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT)
+        or punch.source != PunchSource.STATION
+        or punch.work_center is None
+    ):
+        return None
+    return clock_writeback(
+        employee=punch.employee,
+        work_center=punch.work_center,
+        direction="in" if punch.kind == PunchKind.CLOCK_IN else "out",
+        idempotency_key=f"labor-punch:{punch.pk}",
     )

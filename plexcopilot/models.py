@@ -8,7 +8,7 @@ class AuditEvent(models.Model):
     """One append-only line of the audit trail.
 
     Each event carries the hash of the one before it, so an edited or deleted row breaks the
-    chain (`manage.py audit_verify` walks it). Rows are never updated or deleted by the app.
+    chain (`manage.py verify_audit` walks it). Rows are never updated or deleted by the app.
     """
 
     at = models.DateTimeField(db_index=True)

@@ -212,6 +212,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_WHITELIST_CALLABLE = "labor.auth.axes_skip_badge_signin"
+# E-signatures (plexcopilot.signatures) check a badge + PIN through identity's lockout-aware check.
+SIGNATURE_BADGE_CHECK = "labor.auth.badge_check"
 AXES_IPWARE_PROXY_COUNT = env_int(
     "TRUSTED_PROXY_COUNT", 0
 )  # behind nginx/caddy: 1, so the client's address counts
@@ -316,6 +318,8 @@ QUALITY_FEEDBACK_THRESHOLD = env_int("QUALITY_FEEDBACK_THRESHOLD", 3)
 QUALITY_FEEDBACK_WINDOW_DAYS = env_int("QUALITY_FEEDBACK_WINDOW_DAYS", 7)
 QUALITY_OOS_WINDOW = env_int("QUALITY_OOS_WINDOW", 10)
 QUALITY_OOS_LIMIT = env_int("QUALITY_OOS_LIMIT", 3)
+# A triage draft queued longer than this says the worker is not running.
+QUALITY_WORKER_SLOW_SECONDS = env_int("QUALITY_WORKER_SLOW_SECONDS", 30)
 
 # Plex Connect (docs/plex.md). An empty PLEX_BASE_URL keeps the integration off: local data only.
 PLEX_BASE_URL = env_str("PLEX_BASE_URL", "")

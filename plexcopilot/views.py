@@ -4,10 +4,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from instructions.models import AdaptationLog, UnclearFlag
+from plexcopilot import dashboard
 from plexcopilot.middleware import STATION_SESSION_KEY
 from plexcopilot.roles import DEFECT_PHOTO_ROLES, MATERIAL_HANDLER, OPERATOR, user_has_role, user_role
-from quality.models import DefectReport
 
 
 @require_GET
@@ -19,13 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user_role(request.user) == MATERIAL_HANDLER:
         return redirect("materials-home")
     context = {
-        "flags": UnclearFlag.objects.select_related(
-            "step", "raised_by", "work_order", "version__instruction"
-        )[:15],
-        "defects": DefectReport.objects.select_related("part", "operation", "step", "reported_by")[:15],
-        "adaptations": AdaptationLog.objects.select_related("employee", "version__instruction", "work_order")[
-            :15
-        ],
+        **dashboard.tiles(),
         "role": user_role(request.user),
         "show_defect_photos": user_has_role(request.user, *DEFECT_PHOTO_ROLES),
     }

@@ -9,9 +9,13 @@ class QualityConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from instructions.models import Operation, Part
-        from plexcopilot import events
-        from quality import handlers
+        from plexcopilot import dashboard, events
+        from quality import feedback_loop, handlers, selectors
 
+        dashboard.tile_register("defects", selectors.dashboard_defects)
+        # The closed loop: trouble on a step queues quality's threshold checks.
+        events.subscribe(events.STEP_FLAGGED, feedback_loop.on_step_flagged)
+        events.subscribe(events.MEASUREMENT_RECORDED, feedback_loop.on_measurement_recorded)
         # A changed NCR history retrains the triage in the background.
         events.subscribe(events.NCR_HISTORY_CHANGED, handlers.on_ncr_history_changed)
         # History imported before its parts / operations were synced is linked when they arrive.

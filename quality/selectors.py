@@ -24,9 +24,6 @@ from quality.taxonomy import category_label, root_cause_description
 
 MAX_SIMILARITY = 1.0  # neighbour scores are cosine similarities
 
-# A pending draft older than this has most likely not been picked up: the worker is not running.
-WORKER_SLOW_SECONDS = 30
-
 
 def ncr_queue() -> QuerySet[NCR]:
     """Open floor NCRs, newest first, with what the page shows."""
@@ -54,7 +51,8 @@ def draft_waiting_on_worker(draft: NCRTriageDraft) -> bool:
     if draft.status != DraftStatus.PENDING:
         return False
     waited = (timezone.now() - draft.requested_at).total_seconds()
-    if waited <= getattr(settings, "QUALITY_WORKER_SLOW_SECONDS", WORKER_SLOW_SECONDS):
+    # Older than this, a pending draft has most likely not been picked up: the worker is not running.
+    if waited <= settings.QUALITY_WORKER_SLOW_SECONDS:
         return False
     status = (
         DBTaskResult.objects.filter(id=draft.task_id).values_list("status", flat=True).first()
@@ -195,8 +193,8 @@ class StepSpecTrend:
 
 def out_of_spec_trends() -> list[StepSpecTrend]:
     """For every measured step with readings: the last N readings and how many were out of spec."""
-    window = int(getattr(settings, "QUALITY_OOS_WINDOW", 10))
-    limit = int(getattr(settings, "QUALITY_OOS_LIMIT", 3))
+    window = settings.QUALITY_OOS_WINDOW
+    limit = settings.QUALITY_OOS_LIMIT
     trends = []
     for instruction in WorkInstruction.objects.select_related("current_version").order_by("title"):
         if instruction.current_version is None:
@@ -237,8 +235,13 @@ def trend_steps(operation: Operation) -> list[Step]:
 def threshold_settings() -> dict[str, Any]:
     """The closed-loop thresholds as the queue page states them."""
     return {
-        "threshold": int(getattr(settings, "QUALITY_FEEDBACK_THRESHOLD", 3)),
-        "window_days": float(getattr(settings, "QUALITY_FEEDBACK_WINDOW_DAYS", 7)),
-        "oos_window": int(getattr(settings, "QUALITY_OOS_WINDOW", 10)),
-        "oos_limit": int(getattr(settings, "QUALITY_OOS_LIMIT", 3)),
+        "threshold": settings.QUALITY_FEEDBACK_THRESHOLD,
+        "window_days": settings.QUALITY_FEEDBACK_WINDOW_DAYS,
+        "oos_window": settings.QUALITY_OOS_WINDOW,
+        "oos_limit": settings.QUALITY_OOS_LIMIT,
     }
+
+
+def dashboard_defects() -> QuerySet[DefectReport]:
+    """The desk home page's latest defect reports."""
+    return DefectReport.objects.select_related("part", "operation", "step", "reported_by")[:15]

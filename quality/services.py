@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -28,6 +27,7 @@ from instructions.models import (
 )
 from labor.models import Employee
 from plexcopilot import events
+from plexcopilot.llm import LLMUnavailable, llm_complete, llm_configured
 from plexcopilot.services import audit_record
 from quality import taxonomy
 from quality.history_import import (
@@ -357,10 +357,8 @@ def ncr_narrative(*, ncr: NCR, result: Triage) -> tuple[str, str]:
     The narrative is a convenience: an endpoint that is down or slow leaves it empty and the draft
     is still made.
     """
-    base_url = getattr(settings, "LLM_BASE_URL", "")
-    if not base_url:
+    if not llm_configured():
         return "", ""
-    model = getattr(settings, "LLM_MODEL", "gpt-4o-mini")
     similar = NCR.objects.in_bulk([n.case.id for n in result.neighbours[:5]])
     lines = [
         f"- {similar[n.case.id].number}: {similar[n.case.id].description} → root cause "
@@ -375,37 +373,21 @@ def ncr_narrative(*, ncr: NCR, result: Triage) -> tuple[str, str]:
         f"Probable root causes: {', '.join(f'{c.code} {c.confidence:.0%}' for c in result.root_causes[:3])}\n"
         f"Similar past NCRs:\n" + "\n".join(lines)
     )
-    headers = (
-        {"Authorization": f"Bearer {settings.LLM_API_KEY}"} if getattr(settings, "LLM_API_KEY", "") else {}
-    )
-    timeout = httpx.Timeout(
-        float(getattr(settings, "LLM_TOTAL_SECONDS", 45)),
-        connect=float(getattr(settings, "LLM_CONNECT_TIMEOUT_SECONDS", 3)),
-    )
+    messages = [
+        {
+            "role": "system",
+            "content": "You are a quality engineer's assistant. In at most four sentences, summarise the "
+            "likely cause and the containment for the new nonconformance, citing past NCR numbers. "
+            "Use only the facts given.",
+        },
+        {"role": "user", "content": prompt},
+    ]
     try:
-        response = httpx.post(
-            base_url.rstrip("/") + "/chat/completions",
-            json={
-                "model": model,
-                "temperature": 0.2,
-                "messages": [
-                    {
-                        "role": "system",
-                        "content": "You are a quality engineer's assistant. In at most four sentences, summarise the "
-                        "likely cause and the containment for the new nonconformance, citing past NCR numbers. "
-                        "Use only the facts given.",
-                    },
-                    {"role": "user", "content": prompt},
-                ],
-            },
-            headers=headers,
-            timeout=timeout,
-        )
-        response.raise_for_status()
-        text = str(response.json()["choices"][0]["message"]["content"]).strip()
-    except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as error:
+        text = llm_complete(messages, temperature=0.2)
+    except LLMUnavailable as error:
         logger.warning("NCR narrative skipped for %s: %s", ncr.number, error)
         return "", ""
+    model = settings.LLM_MODEL
     return text[:4000], model
 
 
@@ -580,8 +562,8 @@ def ncr_advance(*, ncr: NCR, user: Any) -> NCR:
 
 def feedback_settings() -> tuple[int, datetime.timedelta]:
     """(signals on one step that draft a proposal, the window they must fall in)."""
-    threshold = int(getattr(settings, "QUALITY_FEEDBACK_THRESHOLD", 3))
-    days = float(getattr(settings, "QUALITY_FEEDBACK_WINDOW_DAYS", 7))
+    threshold = settings.QUALITY_FEEDBACK_THRESHOLD
+    days = settings.QUALITY_FEEDBACK_WINDOW_DAYS
     return threshold, datetime.timedelta(days=days)
 
 
@@ -625,19 +607,16 @@ def step_feedback(*, instruction: WorkInstruction, step_key: str, since: datetim
         .select_related("step")
         .order_by("entered_at")
     )
-    questions: list[Any] = []
-    try:
-        question_model = apps.get_model("copilot", "CopilotQuestion")
-    except LookupError:  # the copilot app may not record questions yet
-        question_model = None
-    if question_model is not None:
-        questions = list(
-            question_model.objects.filter(
-                version__instruction=instruction, step_key=step_key, asked_at__gte=since
-            )
-            .only("id", "question", "step_key", "asked_at")  # only what evidence needs: another app's model
-            .order_by("asked_at")
+    # Copilot questions count as signals. Read by name, but still an import against the tree (copilot sits above
+    # quality): listed debt in tests/plexcopilot/test_app_dependencies.py until copilot announces its questions.
+    question_model = apps.get_model("copilot", "CopilotQuestion")
+    questions = list(
+        question_model.objects.filter(
+            version__instruction=instruction, step_key=step_key, asked_at__gte=since
         )
+        .only("id", "question", "step_key", "asked_at")  # only what evidence needs: another app's model
+        .order_by("asked_at")
+    )
     return StepFeedback(instruction, step_key, since, flags, defects, out_of_spec, questions)
 
 
@@ -808,8 +787,8 @@ def out_of_spec_check(
     (a reading after an alert, in spec or not, does not raise the same alert again).
     """
     now = now or timezone.now()
-    window = int(getattr(settings, "QUALITY_OOS_WINDOW", 10))
-    limit = int(getattr(settings, "QUALITY_OOS_LIMIT", 3))
+    window = settings.QUALITY_OOS_WINDOW
+    limit = settings.QUALITY_OOS_LIMIT
     readings = list(
         Measurement.objects.filter(execution__version__instruction=instruction, step__key=step_key)
         .select_related("step")
@@ -864,16 +843,12 @@ def quality_scan(*, now: datetime.datetime | None = None) -> list[QualityAlert]:
             "execution__version__instruction", "step__key"
         )
     )
-    try:
-        question_model = apps.get_model("copilot", "CopilotQuestion")
-    except LookupError:
-        question_model = None
-    if question_model is not None:
-        pairs.update(
-            question_model.objects.filter(asked_at__gte=since, version__isnull=False)
-            .exclude(step_key="")
-            .values_list("version__instruction", "step_key")
-        )
+    pairs.update(
+        apps.get_model("copilot", "CopilotQuestion")
+        .objects.filter(asked_at__gte=since, version__isnull=False)
+        .exclude(step_key="")
+        .values_list("version__instruction", "step_key")
+    )
     alerts = []
     for instruction in WorkInstruction.objects.filter(pk__in={p[0] for p in pairs}):
         for instruction_id, key in sorted(pairs):

@@ -1,7 +1,7 @@
 """NCR triage from the plant's own history: plain data in, ranked categories, root causes and containment out.
 
 `TriageEngine.fit(history)` trains one `quality.classifier.FusedClassifier` per field (category, root cause) on
-every labelled NCR's text, with the MiniLM sentence embeddings of `copilot.embedding` when they can be loaded
+every labelled NCR's text, with the MiniLM sentence embeddings of `plexcopilot.embedding` when they can be loaded
 (without them it uses words and characters only). `engine.triage(query)` ranks every label with a calibrated
 probability and explains each by the past NCRs closest to the new one that carry that label. The worker keeps
 a trained engine (pickled in `TriageModel`) and retrains it in the background when the history changes, so a
@@ -167,7 +167,7 @@ def triage(history: Sequence[Case], query: Case, embed: Embed | None = None) -> 
 def default_embed() -> Callable[[list[str]], np.ndarray] | None:
     """The stack's MiniLM embedder, or None when its model files are not installed (TF-IDF only then)."""
     try:
-        from copilot.embedding import EmbeddingModelError, embedder
+        from plexcopilot.embedding import EmbeddingModelError, embedder
 
         model = embedder()
     except (ImportError, EmbeddingModelError, OSError) as error:  # pragma: no cover - depends on the install

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from copilot import answers
+from plexcopilot import llm
 
 LIBRARY = Path(settings.BASE_DIR) / "demo" / "library"
 
@@ -17,9 +17,9 @@ def _copilot_isolated(settings, tmp_path):
     settings.COPILOT_UPLOAD_DIR = tmp_path / "uploads"
     settings.CHROMA_URL = ""
     settings.LLM_BASE_URL = ""
-    answers.breaker.success()
+    llm.breaker.success()
     yield
-    answers.breaker.success()
+    llm.breaker.success()
 
 
 @pytest.fixture

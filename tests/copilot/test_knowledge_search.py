@@ -76,7 +76,7 @@ class TestHybridSearch:
 class TestNarrowFilters:
     def test_exact_search_over_the_allowed_chunks_agrees_with_the_vector_store(self, library):
         from copilot import retrieval
-        from copilot.embedding import embedder
+        from plexcopilot.embedding import embedder
 
         lexical = retrieval.lexical_index()
         narrow = SearchFilter(doc_types=("maintenance",), work_centers=("WLD-PW2",))

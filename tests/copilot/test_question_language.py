@@ -97,7 +97,8 @@ class TestGlossaryFallback:
 
 
 def test_the_warm_up_loads_the_model_and_the_indexes_so_the_first_question_does_not(library, monkeypatch):
-    from copilot import embedding, retrieval
+    from copilot import retrieval
+    from plexcopilot import embedding
 
     embedding._load.cache_clear()
     monkeypatch.setattr(retrieval, "_lexical", None)

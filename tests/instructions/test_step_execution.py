@@ -141,14 +141,17 @@ class TestFlags:
 
 
 class TestFeedbackLoop:
-    def test_it_turns_repeated_flags_on_a_step_into_a_cited_change_proposal(self, run, plant, settings):
+    def test_it_turns_repeated_flags_on_a_step_into_a_cited_change_proposal(
+        self, run, plant, settings, django_capture_on_commit_callbacks
+    ):
         from instructions.models import ChangeProposal
         from tests.quality.conftest import run_worker
 
         settings.QUALITY_FEEDBACK_THRESHOLD = 3
         client, url = run
-        for comment in ("Which wrench?", "Cross pattern or clockwise?", "Torque twice?"):
-            client.post(url + "flag/", {"comment": comment})
+        with django_capture_on_commit_callbacks(execute=True):  # quality hears of each flag after commit
+            for comment in ("Which wrench?", "Cross pattern or clockwise?", "Torque twice?"):
+                client.post(url + "flag/", {"comment": comment})
         run_worker()
         proposal = ChangeProposal.objects.get(instruction=plant.instruction)
         assert proposal.status == "pending"

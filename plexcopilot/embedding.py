@@ -9,12 +9,9 @@ import hashlib
 import importlib.util
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from django.conf import settings
-from llama_index.core.embeddings import BaseEmbedding
-from pydantic import PrivateAttr
 
 MAX_TOKENS = 256
 DIMENSIONS = 384
@@ -123,26 +120,3 @@ def _load(model_file: str, tokenizer_file: str, expected_sha256: str) -> OnnxMin
 def embedder() -> OnnxMiniLM:
     """The process-wide model, loaded (and hash-checked) once."""
     return _load(str(model_path()), str(tokenizer_path()), settings.COPILOT_EMBED_SHA256)
-
-
-class OnnxMiniLMEmbedding(BaseEmbedding):
-    """The same model as a llama-index embedding, for code that builds llama-index indexes and retrievers."""
-
-    model_name: str = "all-MiniLM-L6-v2-int8-onnx"
-    _model: Any = PrivateAttr()
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._model = embedder()
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._model.embed([query])[0].tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._model.embed([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._model.embed(texts).tolist()
