@@ -54,7 +54,7 @@ def test_hold_three_scenarios_sign_board_and_station_change(week, asgi_server, t
     page.locator("input[name=username]").fill("800001")
     page.locator("input[name=password]").fill("desk-pass-123")
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_test_id("planning-link").click()
+    page.get_by_role("link", name="Schedule board and what-if").click()
     assert "Released schedule v1" in page.get_by_test_id("board-version").inner_text()
     assert page.locator("svg.gantt rect.setup").count() > 0
     assert page.locator("svg.gantt rect.downtime-pm").count() == 1
