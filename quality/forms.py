@@ -1,13 +1,16 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from quality.models import Disposition, TriageField, TriageVerdict
 from quality.taxonomy import category_choices, category_choices_blank
 
 
 class DefectForm(forms.Form):
-    category = forms.ChoiceField(choices=category_choices)
-    quantity = forms.IntegerField(min_value=1, initial=1)
-    description = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    category = forms.ChoiceField(label=_("Category"), choices=category_choices)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     photo = forms.FileField(required=False)
 
 
