@@ -92,7 +92,15 @@ def test_release_needs_the_signers_password_and_is_versioned_audited_and_written
 
 def test_station_next_jobs_follow_the_released_plan(demo_schedule, clock):
     station = Station.objects.get(code="ST-PRS-400")
+    released = selectors.plan_released()
     before = [s.job.number for s in selectors.next_jobs_for_station(station)]
+    assert (
+        before
+        == [
+            s.job.number
+            for s in released.slots.filter(work_center=station.work_center, end__gt=timezone.now())
+        ][:3]
+    )
     planner = make_employee("800001", "planner", first="Pat")
     _now, plans = _hold()
     moved = next(p for p in plans if p.kpis["strategy"] == "alternatives")
@@ -101,8 +109,10 @@ def test_station_next_jobs_follow_the_released_plan(demo_schedule, clock):
     expected = [
         s.job.number for s in moved.slots.filter(work_center=station.work_center, end__gt=timezone.now())
     ][:3]
+    # The list follows whichever plan is released now (the solver under a 1.5 s limit may or may not reorder
+    # this work center's first three jobs, so the lists are compared with each plan, not with each other).
     assert after == expected
-    assert before != after
+    assert selectors.plan_released().pk == moved.pk != released.pk
 
 
 def test_events_trigger_scenarios(demo_schedule, clock, django_capture_on_commit_callbacks, run_worker):
