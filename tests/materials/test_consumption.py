@@ -12,7 +12,8 @@ from tests.materials.conftest import NOW
 pytestmark = pytest.mark.django_db(transaction=True)  # PRODUCTION_RECORDED is delivered on commit
 
 
-def test_a_close_out_issues_material_and_lowers_the_remaining_demand(plant, clock):
+def test_a_close_out_issues_material_and_lowers_the_remaining_demand(clock, plant):
+    # clock first: the plant's certifications are dated from the instant the plant is built.
     order = plant.work_order
     rod = Component.objects.create(number="ROD-8", name="Steel rod 8 mm", unit="ea")
     BomLine.objects.create(part=order.part, component=rod, quantity_per=2, operation=order.operation)
