@@ -56,6 +56,7 @@ bench: install
 
 # Not part of `make test`: ~15 min on this machine's PostgreSQL and Redis (SOAK_IDLE_SECONDS=60 for a short run).
 soak: install
+	$(PIP) -e ".[soak]"
 	$(PY) bench/soak.py
 
 lint: $(TEST_STAMP)
