@@ -32,8 +32,8 @@ from copilot.services import (
 )
 from instructions.models import Execution, Station, WorkInstruction, WorkOrder
 from instructions.services import execution_start
-from labor.models import Employee
 from plexcopilot.embedding import embedder
+from plexcopilot.models import Employee
 
 # (question in an operator's words, title of the document that answers it)
 QUESTIONS = [

@@ -39,7 +39,7 @@ def _child() -> None:
     from copilot.services import QuestionContext, question_answer_stream, question_prepare
     from instructions.models import Execution, Station, WorkOrder
     from instructions.services import execution_start
-    from labor.models import Employee
+    from plexcopilot.models import Employee
 
     settings.LLM_BASE_URL = ""  # the extractive engine: the figure is ours, not an LLM's
     station = Station.objects.get(code="ST-PRS-400")

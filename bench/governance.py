@@ -12,7 +12,7 @@ from django.test.utils import override_settings
 from bench.stats import median, percentile
 from instructions.governance import ProposalConflict, SignatureRefused, proposal_draft, proposal_sign
 from instructions.models import WorkInstruction
-from labor.models import Employee
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_verify
 
 PASSWORD = "northfield-demo"

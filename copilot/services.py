@@ -841,7 +841,7 @@ def question_context(
 ) -> QuestionContext | None:
     """The context of a question asked from a station's step page; None when the session may not ask there."""
     from instructions.models import Station
-    from labor.models import Employee
+    from plexcopilot.models import Employee
     from plexcopilot.roles import user_role
 
     if not getattr(user, "is_authenticated", False) or not station_id:

@@ -21,8 +21,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from instructions.models import AdaptationLog, CertificationOverride, Execution, Station, Step
-from labor.models import CertificationLevel, Employee, EmployeeCertification
+from labor.models import CertificationLevel, EmployeeCertification
 from languages.services import adapted_translate
+from plexcopilot.models import Employee
 from quality.models import DefectReport
 
 

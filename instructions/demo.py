@@ -15,7 +15,8 @@ from PIL import Image, ImageDraw
 
 from instructions.models import Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
 from instructions.services import version_publish
-from labor.models import CertificationType, Employee, EmployeeCertification
+from labor.models import CertificationType, EmployeeCertification
+from plexcopilot.models import Employee
 from plexcopilot.roles import ADMIN
 from quality.models import DefectReport
 

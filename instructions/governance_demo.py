@@ -4,7 +4,7 @@ from typing import Any
 
 from instructions.governance import proposal_draft
 from instructions.models import ChangeProposal, WorkInstruction
-from labor.models import Employee
+from plexcopilot.models import Employee
 from quality.models import DefectReport
 
 DEMO_PROPOSALS: list[dict[str, Any]] = [

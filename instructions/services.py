@@ -26,8 +26,8 @@ from instructions.models import (
     WorkOrderStatus,
     content_hash,
 )
-from labor.models import Employee
 from plexcopilot import events
+from plexcopilot.models import Employee
 from plexcopilot.roles import ADMIN, SUPERVISOR
 from plexcopilot.services import audit_chain_lock, audit_record
 from plexcopilot.signatures import BadgeLocked, badge_check

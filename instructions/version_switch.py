@@ -22,7 +22,7 @@ from instructions.models import (
     VersionSwitch,
     WorkInstruction,
 )
-from labor.models import Employee
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 
 

@@ -21,11 +21,11 @@ from instructions.scoping import execution_for_station
 from instructions.services import StationError
 from instructions.signoff import step_signoff
 from instructions.version_switch import PendingSwitch, execution_switch_version, version_switch_pending
-from labor.auth import BadgeLocked
-from labor.models import Employee
 from languages.services import step_text, step_translations_for
 from plexcopilot.idempotency import idempotency_key
 from plexcopilot.middleware import LAST_SEEN_KEY, STATION_SESSION_KEY
+from plexcopilot.models import Employee
+from plexcopilot.signatures import BadgeLocked
 from quality.forms import DefectForm
 from quality.photos import PhotoRejected
 from quality.services import DefectInvalid, defect_report_create
@@ -82,7 +82,7 @@ def station_signin(request: HttpRequest, code: str) -> HttpResponse:
             user, error = None, gettext("Too many wrong PINs for this badge. Wait a minute, then try again.")
         if user is not None:
             logout(request)
-            login(request, user, backend="labor.auth.BadgePinBackend")
+            login(request, user, backend="plexcopilot.auth.BadgePinBackend")
             request.session[STATION_SESSION_KEY] = station.pk
             request.session["station_code"] = station.code
             request.session[LAST_SEEN_KEY] = timezone.now().timestamp()

@@ -12,18 +12,9 @@ from django.utils import timezone
 
 from instructions.models import Station, WorkCenter, WorkOrder
 from labor import services
-from labor.models import (
-    AndonCall,
-    AndonCategory,
-    CrewPlan,
-    Employee,
-    Handover,
-    Punch,
-    PunchKind,
-    PunchSource,
-    Urgency,
-)
+from labor.models import AndonCall, AndonCategory, CrewPlan, Handover, Punch, PunchKind, PunchSource, Urgency
 from labor.selectors import shift_get, shift_window
+from plexcopilot.models import Employee
 
 DEMO_NOTE = "demo history"
 HOME_WORK_CENTER = {  # badge -> work center code they usually clock into

@@ -13,7 +13,6 @@ from labor.models import (
     AndonCall,
     CertificationLevel,
     CertificationType,
-    Employee,
     EmployeeCertification,
     FlagStatus,
     LaborFlag,
@@ -22,6 +21,7 @@ from labor.models import (
     ScheduledJob,
     Shift,
 )
+from plexcopilot.models import Employee
 from plexcopilot.roles import ADMIN, OPERATOR, QUALITY, SUPERVISOR
 
 DEFAULT_SHIFTS = [

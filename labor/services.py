@@ -31,7 +31,6 @@ from labor.models import (
     AndonCategory,
     CrewAssignment,
     CrewPlan,
-    Employee,
     EmployeeCertification,
     FlagStatus,
     Handover,
@@ -57,6 +56,7 @@ from labor.selectors import (
 )
 from plexcopilot import events
 from plexcopilot.broadcast import group_send_after_commit
+from plexcopilot.models import Employee
 from plexcopilot.roles import OPERATOR, QUALITY, SUPERVISOR
 from plexcopilot.services import audit_record
 from quality.models import NCR, DefectReport

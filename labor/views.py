@@ -16,7 +16,6 @@ from labor.models import (
     AndonCall,
     AndonCategory,
     CrewPlan,
-    Employee,
     FlagStatus,
     Handover,
     LaborFlag,
@@ -25,6 +24,7 @@ from labor.models import (
 )
 from labor.services import LaborError
 from plexcopilot.idempotency import idempotency_key
+from plexcopilot.models import Employee
 from plexcopilot.roles import QUALITY, SUPERVISOR, role_required, user_has_role
 
 # --- Station: clock, jobs, Andon -------------------------------------------------------------------

@@ -27,7 +27,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from instructions.models import InstructionVersion, Step, WorkInstruction
-from labor.models import Employee
 from languages.backends import machine_translate
 from languages.guards import GuardResult, codes_in, guard_check, normalise, sentences_split
 from languages.models import (
@@ -42,6 +41,7 @@ from languages.models import (
 )
 from languages.question_terms import question_terms_load
 from languages.safety_phrases import safety_phrase
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 from plexcopilot.signatures import SignatureRefused, reauthenticate
 

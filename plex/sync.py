@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from instructions.models import Operation, Part, WorkCenter, WorkInstruction, WorkOrder, WorkOrderStatus
 from instructions.services import SCAN_PATTERN, version_publish
-from labor.models import Employee
 from plex.client import (
     PlexAuthError,
     PlexClient,
@@ -44,6 +43,7 @@ from plex.models import (
     SyncState,
     WorkCenterStatus,
 )
+from plexcopilot.models import Employee
 from plexcopilot.roles import ADMIN, user_has_role
 from plexcopilot.services import audit_record
 

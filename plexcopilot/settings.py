@@ -198,12 +198,12 @@ TASK_RUNNING_TIMEOUT_SECONDS = env_int("TASK_RUNNING_TIMEOUT_SECONDS", 900)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out desk logins before any password check
-    "labor.auth.BadgePinBackend",
+    "plexcopilot.auth.BadgePinBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Desk password logins (django-axes): AXES_FAILURE_LIMIT misses per account and, separately, per address lock
 # that account or address out for AXES_COOLOFF_MINUTES. Station badge + PIN sign-in has its own lockout
-# (labor.auth: per badge and place), so axes leaves it alone.
+# (plexcopilot.auth: per badge and place), so axes leaves it alone.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
@@ -211,9 +211,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_WHITELIST_CALLABLE = "labor.auth.axes_skip_badge_signin"
+AXES_WHITELIST_CALLABLE = "plexcopilot.auth.axes_skip_badge_signin"
 # E-signatures (plexcopilot.signatures) check a badge + PIN through identity's lockout-aware check.
-SIGNATURE_BADGE_CHECK = "labor.auth.badge_check"
+SIGNATURE_BADGE_CHECK = "plexcopilot.auth.badge_check"
 AXES_IPWARE_PROXY_COUNT = env_int(
     "TRUSTED_PROXY_COUNT", 0
 )  # behind nginx/caddy: 1, so the client's address counts

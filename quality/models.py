@@ -65,7 +65,7 @@ class DefectReport(models.Model):
     execution = models.ForeignKey(
         "instructions.Execution", null=True, on_delete=models.PROTECT, related_name="defects"
     )
-    reported_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     station = models.ForeignKey("instructions.Station", null=True, on_delete=models.PROTECT, related_name="+")
     category = models.CharField(max_length=40, default="other")  # a DefectCategory code
     description = models.TextField(max_length=2000)
@@ -185,7 +185,7 @@ class NCR(models.Model):
         "instructions.WorkOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reported_by = models.ForeignKey(
-        "labor.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "plexcopilot.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     quantity = models.PositiveIntegerField(default=1)
     description = models.TextField(max_length=4000)

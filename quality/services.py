@@ -25,9 +25,9 @@ from instructions.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from labor.models import Employee
 from plexcopilot import events
 from plexcopilot.llm import LLMUnavailable, llm_complete, llm_configured
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 from quality import taxonomy
 from quality.history_import import (

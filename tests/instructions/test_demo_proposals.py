@@ -3,7 +3,7 @@ import pytest
 from instructions.governance import proposal_sign
 from instructions.governance_demo import demo_proposals_load
 from instructions.models import ChangeProposal, ProposalStatus, RiskClass
-from labor.models import Employee
+from plexcopilot.models import Employee
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from django.utils import translation
 
 from instructions.models import Execution, WorkOrder
 from instructions.services import version_publish
-from labor.models import Employee
+from plexcopilot.models import Employee
 from tests.actors import PIN, STEPS, certify, make_employee, station_client
 
 pytestmark = pytest.mark.django_db

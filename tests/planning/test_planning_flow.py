@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from instructions.governance import SignatureRefused
 from instructions.models import Station, WorkCenter
-from labor.models import Employee
 from planning import selectors
 from planning.models import Downtime, Plan, PlanJob, PlanStatus
 from planning.release import plan_release
@@ -15,7 +14,7 @@ from planning.triggers import hold_record
 from planning.whatif import Trigger, scenarios_generate
 from plex.models import OutboxItem
 from plexcopilot import events
-from plexcopilot.models import AuditEvent
+from plexcopilot.models import AuditEvent, Employee
 from tests.actors import make_employee
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from instructions.models import Measurement, Station, WorkCenter
-from labor.models import Employee
 from plex.models import OutboxItem, OutboxStatus
 from plex.services import (
     clock_writeback,
@@ -18,7 +17,7 @@ from plex.services import (
     workcenter_status_writeback,
 )
 from plex.sync import plex_sync
-from plexcopilot.models import AuditEvent
+from plexcopilot.models import AuditEvent, Employee
 from tests.actors import PIN, at, start, station_client
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 
 from instructions.models import Measurement, Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
-from labor.models import Employee
 from plex.models import (
     LaborEntry,
     PartSpecification,
@@ -20,7 +19,7 @@ from plex.models import (
 )
 from plex.services import plex_last_sync
 from plex.sync import plex_sync
-from plexcopilot.models import AuditEvent
+from plexcopilot.models import AuditEvent, Employee
 from tests.actors import PIN, at, start, station_client
 
 pytestmark = pytest.mark.django_db
