@@ -4,7 +4,8 @@ import logging
 from typing import Any
 
 from plex.models import OutboxItem
-from plex.services import clock_writeback, measurement_writeback, outbox_enqueue, plex_enabled
+from plex.outbox import outbox_enqueue, plex_enabled
+from plex.writebacks import clock_writeback, measurement_writeback
 
 log = logging.getLogger("plex.outbox")
 

@@ -13,7 +13,7 @@ from materials.models import CallOff, CallOffStatus, KanbanChange, KanbanLoop, O
 from materials.services import MaterialsError, call_off_approve, kanban_change_sign
 from plex.fake_server import FakePlex
 from plex.models import OutboxItem
-from plex.services import outbox_drain
+from plex.outbox import outbox_drain
 from plexcopilot.signatures import SignatureRefused
 from tests.materials.conftest import NOW
 
