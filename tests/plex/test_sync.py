@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from instructions.models import Measurement, Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
+from plex.freshness import plex_last_sync
 from plex.models import (
     LaborEntry,
     PartSpecification,
@@ -17,7 +18,6 @@ from plex.models import (
     SyncState,
     WorkCenterStatus,
 )
-from plex.services import plex_last_sync
 from plex.sync import plex_sync
 from plexcopilot.models import AuditEvent, Employee
 from tests.actors import PIN, at, start, station_client
