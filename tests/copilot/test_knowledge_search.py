@@ -5,7 +5,7 @@ from copilot.models import KnowledgeChunk
 from copilot.plant_index import instruction_versions_index
 from copilot.questions import knowledge_search
 from instructions.models import WorkInstruction
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 
 pytestmark = pytest.mark.django_db
 
