@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('copilot', '0003_document_sources_and_approval'),
+        ('copilot', '0004_upload_versions'),
         ('plexcopilot', '0005_employee'),
     ]
 
