@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from instructions.media import MediaRejected, media_reference_check
 from instructions.models import (
     ChangeProposal,
     EvidenceKind,
@@ -51,7 +52,7 @@ from plexcopilot.signatures import SignatureRefused, printed_name, reauthenticat
 
 FIELD_LABELS = {
     "title": "Title", "text": "Instruction", "caution": "Caution", "why": "Why it matters",
-    "critical": "Critical", "safety_critical": "Safety-critical", "tool": "Tool", "media": "Media",
+    "critical": "Critical", "safety_critical": "Safety-critical", "tool": "Tool", "media": "Media", "media_caption": "Media caption",
     "check_kind": "Check", "spec_nominal": "Nominal", "spec_lower": "Lower limit",
     "spec_upper": "Upper limit", "spec_unit": "Unit",
 }  # fmt: skip
@@ -113,9 +114,14 @@ def _clean_fields(raw: Any, *, where: str) -> dict[str, Any]:
             cleaned[name] = format(number.normalize(), "f")
         else:
             text = "" if value is None else str(value).strip()
+            if name == "media":
+                try:
+                    text = media_reference_check(text)
+                except MediaRejected as error:
+                    raise ProposalInvalid(f"{where}: {error}") from None
             if name in ("title", "text") and not text:
                 raise ProposalInvalid(f"{where}: the step {FIELD_LABELS[name].lower()} cannot be empty.")
-            limit = {"title": 120, "tool": 120, "media": 200, "check_kind": 12, "spec_unit": 16}.get(
+            limit = {"title": 120, "tool": 120, "media": 200, "media_caption": 300, "check_kind": 12, "spec_unit": 16}.get(
                 name, 4000
             )
             if len(text) > limit:
