@@ -63,13 +63,15 @@ def torque_cross_pattern() -> Image.Image:
 def light_curtain_test() -> Image.Image:
     """The 30 mm test rod at top, middle and bottom of the light curtain."""
     image, draw = _canvas("Light curtain test: top, middle, bottom")
-    for x in (200, 760):
+    for x in (110, 560):
         draw.rectangle((x - 22, 100, x + 22, 610), fill=DARK)
     for y in range(120, 600, 24):
-        draw.line((222, y, 738, y), fill=(230, 80, 80), width=2)
+        draw.line((132, y, 538, y), fill=(230, 80, 80), width=2)
     for label, y in (("TOP", 170), ("MIDDLE", 355), ("BOTTOM", 540)):
-        draw.ellipse((465, y - 30, 525, y + 30), fill=YELLOW, outline=DARK, width=4)
-        draw.text((560, y), f"{label}: ram must stop", fill=DARK, font=_font(30), anchor="lm")
+        draw.ellipse((305, y - 30, 365, y + 30), fill=YELLOW, outline=DARK, width=4)
+        draw.line((365, y, 600, y), fill=DARK, width=3)
+        draw.text((610, y), f"{label}:", fill=DARK, font=_font(30), anchor="ls")
+        draw.text((610, y + 6), "ram must stop", fill=DARK, font=_font(28), anchor="lt")
     return image
 
 
