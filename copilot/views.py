@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
 
-from copilot import services
+from copilot import conversation, ingest, questions, uploads
 from copilot.forms import FeedbackForm, UploadForm
 from copilot.library import UnreadableDocument
 from copilot.models import CopilotQuestion, DocumentStatus, KnowledgeChunk, KnowledgeDocument
@@ -48,7 +48,7 @@ def source_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
 @login_required
 def ask(request: HttpRequest, execution_id: int, order: int) -> HttpResponse:
     """Without websockets (no JavaScript): the extractive answer on a page of its own."""
-    context = services.question_context(
+    context = questions.question_context(
         user=request.user,
         station_id=request.session.get(STATION_SESSION_KEY),
         execution_id=execution_id,
@@ -58,14 +58,14 @@ def ask(request: HttpRequest, execution_id: int, order: int) -> HttpResponse:
         return redirect("station-list")
     page = {"execution_id": execution_id, "order": order}
     try:
-        prepared = services.question_prepare(context=context, question=request.POST.get("question", ""))
-    except services.QuestionInvalid as error:
+        prepared = questions.question_prepare(context=context, question=request.POST.get("question", ""))
+    except questions.QuestionInvalid as error:
         return render(request, "copilot/ask.html", {**page, "error": str(error)}, status=422)
-    record = services.question_finish(prepared=prepared, answer=prepared.extractive)
+    record = questions.question_finish(prepared=prepared, answer=prepared.extractive)
     return render(
         request,
         "copilot/ask.html",
-        {**page, **services.message_context(record=record, answer=prepared.extractive)},
+        {**page, **conversation.message_context(record=record, answer=prepared.extractive)},
     )
 
 
@@ -80,8 +80,8 @@ def question_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse("Choose helpful or not helpful.", status=422)
     try:
-        services.question_feedback(record=record, employee=employee, helpful=form.cleaned_data["helpful"])
-    except services.QuestionInvalid as error:
+        conversation.question_feedback(record=record, employee=employee, helpful=form.cleaned_data["helpful"])
+    except questions.QuestionInvalid as error:
         return HttpResponse(str(error), status=403)
     with translation.override(employee.language):  # the station panel speaks the operator's language
         return render(request, "copilot/_message.html#copilot-feedback", {"q": record})
@@ -109,7 +109,7 @@ def library_upload(request: HttpRequest) -> HttpResponse:
             "roles": ",".join(form.cleaned_data["roles"]),
         }
         try:
-            document = services.upload_ingest(
+            document = uploads.upload_ingest(
                 name=upload.name, data=upload.read(), actor=request.user, meta=meta
             )
         except UnreadableDocument as exc:
@@ -128,7 +128,7 @@ def library_upload(request: HttpRequest) -> HttpResponse:
 @role_required(ADMIN, QUALITY)
 def library_remove(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(KnowledgeDocument.objects.exclude(doc_type="instruction"), pk=pk)
-    services.document_remove(document=document, actor=request.user)
+    ingest.document_remove(document=document, actor=request.user)
     return redirect("copilot-library")
 
 
@@ -138,9 +138,9 @@ def library_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve (or reject) an uploaded document: a second person, not the uploader."""
     document = get_object_or_404(KnowledgeDocument.objects.exclude(doc_type="instruction"), pk=pk)
     try:
-        services.document_review(
+        uploads.document_review(
             document=document, actor=request.user, approve=request.POST.get("decision") != "reject"
         )
-    except services.ApprovalRefused as error:
+    except uploads.ApprovalRefused as error:
         return HttpResponse(str(error), status=403)
     return redirect("copilot-library")

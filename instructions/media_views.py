@@ -12,10 +12,11 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from instructions import governance
 from instructions.media import MediaRejected, media_by_digest, media_ingest
 from instructions.media_models import StepMedia
 from instructions.models import WorkInstruction
+from instructions.proposal_content import ProposalInvalid, version_steps
+from instructions.proposals import proposal_draft
 from instructions.scoping import step_media_allowed
 from plexcopilot.middleware import STATION_SESSION_KEY
 from plexcopilot.roles import QUALITY, SUPERVISOR, role_required
@@ -100,7 +101,7 @@ def step_media_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     instruction = _instruction(pk)
     if instruction.current_version is None:
         raise Http404("This instruction has no version in effect.")
-    step = next((s for s in governance.version_steps(instruction.current_version) if s["key"] == key), None)
+    step = next((s for s in version_steps(instruction.current_version) if s["key"] == key), None)
     if step is None:
         raise Http404("No such step.")
     current = media_by_digest([step.get("media") or ""]).get(step.get("media") or "")
@@ -117,7 +118,7 @@ def step_media_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     context.update(caption=caption, rationale=rationale, remove=remove)
     try:
         if not rationale:
-            raise governance.ProposalInvalid("Say why the change is needed (the rationale).")
+            raise ProposalInvalid("Say why the change is needed (the rationale).")
         if remove:
             fields = {"media": "", "media_caption": ""}
         elif upload is not None:
@@ -126,13 +127,13 @@ def step_media_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         elif current is not None:
             fields = {"media_caption": caption}
         else:
-            raise governance.ProposalInvalid("Choose a picture or a clip to show on this step.")
+            raise ProposalInvalid("Choose a picture or a clip to show on this step.")
         edits = [{"op": "change", "key": key, "fields": fields}]
-        proposal = governance.proposal_draft(
+        proposal = proposal_draft(
             instruction=instruction, base_version=instruction.current_version, source="engineer_edit",
             edits=edits, rationale=rationale, evidence=[], proposed_by=request.user,
         )  # fmt: skip
-    except (MediaRejected, governance.ProposalInvalid) as error:
+    except (MediaRejected, ProposalInvalid) as error:
         context["error"] = str(error)
         return render(request, "governance/step_media.html", context, status=422)
     messages.success(request, f"Proposal {proposal.pk} is in the approval queue; another person signs it.")

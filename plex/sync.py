@@ -22,7 +22,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from instructions.models import Operation, Part, WorkCenter, WorkInstruction, WorkOrder, WorkOrderStatus
-from instructions.services import SCAN_PATTERN, version_publish
+from instructions.publishing import version_publish
+from instructions.services import SCAN_PATTERN
 from labor.models import Employee
 from plex.client import (
     PlexAuthError,

@@ -8,19 +8,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from instructions.governance import (
-    ProposalInvalid,
-    proposal_diff,
-    proposal_draft,
-    proposal_rollback,
-    proposal_sign,
-)
+from instructions.approval import proposal_sign
 from instructions.media import media_ingest
 from instructions.media_models import StepMedia
 from instructions.models import ChangeProposal, ProposalStatus, WorkOrder, content_hash
+from instructions.proposal_content import ProposalInvalid
+from instructions.proposals import proposal_draft, proposal_rollback
+from instructions.step_diff import proposal_diff
 from plexcopilot.models import AuditEvent
 from plexcopilot.services import audit_verify
-from tests.actors import STEPS, at, make_employee, start, station_client
+from tests.actors import STEPS, at, certify, make_employee, start, station_client
 
 pytestmark = pytest.mark.django_db
 DESK = "desk-pass-123"
@@ -182,3 +179,33 @@ class TestMediaPage:
     def test_operators_and_stations_cannot_open_the_page(self, plant):
         assert station_client(plant.station, plant.certified).get(self.url(plant)).status_code == 403
         assert Client().get(self.url(plant)).status_code == 302  # to the desk sign-in
+
+
+class TestCaptionLanguage:
+    def test_the_caption_reaches_the_operator_in_her_language_or_in_english_marked(self, plant):
+        from languages.services import memory_import
+
+        memory_import(entries=[{"en": "Wrench on the clamp bolt.", "es": "Llave en el tornillo de sujeción."}],
+                      language="es")  # fmt: skip
+        media = media_ingest(upload=picture(), instruction=plant.instruction, user=None)
+        sign(
+            plant, propose_media(plant, {"media": media.digest, "media_caption": "Wrench on the clamp bolt."})
+        )
+        sign(
+            plant,
+            propose_media(plant, {"media": media.digest, "media_caption": "Hold the wrench level."}, order=1),
+        )
+        ana = make_employee("810001", language="es", first="Ana")
+        certify(ana, plant.work_order.operation.required_certification, "expert", 100)
+        client = station_client(plant.station, ana)
+        WorkOrder.objects.create(number="WO-3", barcode="WO-3-10", part=plant.work_order.part,
+                                 operation=plant.work_order.operation, quantity=10)  # fmt: skip
+        url = start(client, "WO-3-10")
+        translated = client.get(at(url, 2)).content.decode()
+        assert (
+            "Llave en el tornillo de sujeción." in translated
+            and 'data-testid="caption-untranslated"' not in translated
+        )
+        english = client.get(at(url, 1)).content.decode()
+        assert 'lang="en">Hold the wrench level.</figcaption>' in english
+        assert 'data-testid="caption-untranslated"' in english and "Aún sin traducir" in english

@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.test import Client
 
-from instructions.governance import SignatureRefused
 from instructions.models import Station
 from labor.models import Employee
 from materials.models import CallOff, CallOffStatus, KanbanChange, KanbanLoop, OpenSupply
@@ -14,6 +13,7 @@ from materials.services import MaterialsError, call_off_approve, kanban_change_s
 from plex.fake_server import FakePlex
 from plex.models import OutboxItem
 from plex.services import outbox_drain
+from plexcopilot.signatures import SignatureRefused
 from tests.materials.conftest import NOW
 
 pytestmark = pytest.mark.django_db

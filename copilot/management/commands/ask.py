@@ -3,9 +3,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from copilot.index_schema import SearchFilter
 from copilot.models import DocType
-from copilot.retrieval import SearchFilter
-from copilot.services import knowledge_answer
+from copilot.questions import knowledge_answer
 from instructions.models import WorkInstruction
 
 
