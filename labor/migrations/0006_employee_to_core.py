@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('copilot', '0005_employee_in_core'),
-        ('instructions', '0006_employee_in_core'),
+        ('instructions', '0007_employee_in_core'),
         ('labor', '0005_employee_role_material_handler'),
         ('labor_analytics', '0002_employee_in_core'),
         ('plex', '0002_employee_in_core'),

@@ -20,7 +20,7 @@ BEFORE = [
 ]  # unapplies the move in every app (they depend on it)
 MOVE = {
     ("plexcopilot", "0005_employee"),
-    ("instructions", "0006_employee_in_core"),
+    ("instructions", "0007_employee_in_core"),
     ("quality", "0005_employee_in_core"),
     ("copilot", "0005_employee_in_core"),
     ("labor_analytics", "0002_employee_in_core"),

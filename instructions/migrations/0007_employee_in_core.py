@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('instructions', '0005_version_switch'),
+        ('instructions', '0006_step_media'),
         ('plexcopilot', '0005_employee'),
     ]
 
