@@ -57,7 +57,8 @@ EXISTING_DEBT: set[str] = {
     # The shift handover lists the shift's defects and open NCRs.
     "labor.services -> quality",
     # The feedback loop counts copilot questions on a step (read by name); the fix is copilot announcing them.
-    "quality.services -> copilot",
+    "quality.alerts -> copilot",
+    "quality.feedback_loop -> copilot",
     # Write-backs queued straight into the Plex outbox; the fix is plex subscribing to the events.
     "labor_analytics.timecards -> plex",
     "materials.services -> plex",
