@@ -55,7 +55,7 @@ EXISTING_DEBT: set[str] = {
     "instructions.governance_demo -> quality",
     "instructions.views -> quality",
     # The shift handover lists the shift's defects and open NCRs.
-    "labor.services -> quality",
+    "labor.handover -> quality",
     # The feedback loop counts copilot questions on a step (read by name); the fix is copilot announcing them.
     "quality.alerts -> copilot",
     "quality.feedback_loop -> copilot",
