@@ -14,7 +14,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from instructions.models import Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 from labor.models import CertificationType, Employee, EmployeeCertification
 from plexcopilot.roles import ADMIN
 from quality.models import DefectReport

@@ -465,7 +465,7 @@ class ChangeProposal(models.Model):
     """A proposed change to an instruction, based on one published version.
 
     `edits` is a list of step-level operations applied to the base version's steps (see
-    instructions.governance.proposal_steps). `content_hash` is the hash of the version this
+    instructions.proposal_content.proposal_steps). `content_hash` is the hash of the version this
     proposal would publish; signatures are bound to it.
     """
 

@@ -131,7 +131,8 @@ def step_feedback_check(
 
 
 def _feedback_propose(*, feedback: StepFeedback, now: datetime.datetime) -> QualityAlert:
-    from instructions.governance import ProposalInvalid, proposal_draft
+    from instructions.proposal_content import ProposalInvalid
+    from instructions.proposals import proposal_draft
 
     instruction = feedback.instruction
     version = instruction.current_version

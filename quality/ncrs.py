@@ -253,7 +253,8 @@ def ncr_advance(*, ncr: NCR, user: Any) -> NCR:
 
 def root_cause_warning_propose(*, ncr: NCR, user: Any) -> Any | None:
     """A confirmed root cause proposes a warning on the NCR's step in the current instruction version."""
-    from instructions.governance import ProposalInvalid, proposal_draft
+    from instructions.proposal_content import ProposalInvalid
+    from instructions.proposals import proposal_draft
 
     if not ncr.step_key:
         return None

@@ -11,7 +11,11 @@ from labor.models import Absence, CrewAssignment, PlanStatus, ScheduledJob
 from labor.selectors import shift_get
 from tests.labor.conftest import desk_client
 
-TOMORROW = timezone.localdate() + datetime.timedelta(days=1)
+
+@pytest.fixture
+def tomorrow(plant):
+    """The plant's next day, read from the (possibly travelled) clock when the test runs, not at import."""
+    return timezone.localdate() + datetime.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -28,9 +32,9 @@ def on_shift(*employees, code="A"):
         e.save()
 
 
-def test_it_puts_the_best_certified_operator_on_the_job_and_explains_why(plant):
+def test_it_puts_the_best_certified_operator_on_the_job_and_explains_why(plant, tomorrow):
     on_shift(plant.trainee, plant.certified, plant.expert, plant.expired, plant.uncertified)
-    plan = crew_plan_draft(day=TOMORROW, shift=shift_get("A"), user=plant.supervisor.user)
+    plan = crew_plan_draft(day=tomorrow, shift=shift_get("A"), user=plant.supervisor.user)
     [assignment] = plan.assignments.filter(job__work_order=plant.work_order)
     assert assignment.employee == plant.expert
     assert any("PRESS-T expert" in r for r in assignment.reasons)
@@ -38,9 +42,9 @@ def test_it_puts_the_best_certified_operator_on_the_job_and_explains_why(plant):
     assert plan.feasible and plan.problems == []
 
 
-def test_it_never_puts_an_expired_or_uncertified_operator_on_a_safety_critical_job(plant):
+def test_it_never_puts_an_expired_or_uncertified_operator_on_a_safety_critical_job(plant, tomorrow):
     on_shift(plant.expired, plant.uncertified)
-    plan = crew_plan_draft(day=TOMORROW, shift=shift_get("A"))
+    plan = crew_plan_draft(day=tomorrow, shift=shift_get("A"))
     assert not plan.assignments.filter(job__work_order=plant.work_order).exists()
     assert not plan.feasible
     [problem] = [p for p in plan.problems if "WO-1-10" in p]
@@ -48,26 +52,26 @@ def test_it_never_puts_an_expired_or_uncertified_operator_on_a_safety_critical_j
     assert "on shift A" in problem and "PRESS-T" in problem and "expired" in problem
 
 
-def test_it_does_not_let_a_trainee_run_a_safety_critical_job_alone(plant):
+def test_it_does_not_let_a_trainee_run_a_safety_critical_job_alone(plant, tomorrow):
     on_shift(plant.trainee)
-    plan = crew_plan_draft(day=TOMORROW, shift=shift_get("A"))
+    plan = crew_plan_draft(day=tomorrow, shift=shift_get("A"))
     assert not plan.assignments.filter(job__work_order=plant.work_order).exists()
     assert any("Only trainees hold PRESS-T" in p for p in plan.problems)
 
 
-def test_it_skips_absent_people_and_other_shifts(plant):
+def test_it_skips_absent_people_and_other_shifts(plant, tomorrow):
     on_shift(plant.expert)
     on_shift(plant.certified, code="B")
-    Absence.objects.create(employee=plant.expert, first_day=TOMORROW, last_day=TOMORROW)
-    plan = crew_plan_draft(day=TOMORROW, shift=shift_get("A"))
+    Absence.objects.create(employee=plant.expert, first_day=tomorrow, last_day=tomorrow)
+    plan = crew_plan_draft(day=tomorrow, shift=shift_get("A"))
     assert not plan.assignments.filter(job__work_order=plant.work_order).exists()
     assert any("absent" in p and "works shift B" in p for p in plan.problems)
 
 
-def test_it_lets_the_supervisor_edit_but_never_to_an_uncertified_operator(plant):
+def test_it_lets_the_supervisor_edit_but_never_to_an_uncertified_operator(plant, tomorrow):
     on_shift(plant.certified, plant.expert, plant.expired)
-    plan = crew_plan_draft(day=TOMORROW, shift=shift_get("A"))
-    job = ScheduledJob.objects.get(work_order=plant.work_order, day=TOMORROW)
+    plan = crew_plan_draft(day=tomorrow, shift=shift_get("A"))
+    job = ScheduledJob.objects.get(work_order=plant.work_order, day=tomorrow)
     with pytest.raises(LaborError, match="cannot run WO-1-10: PRESS-T expired"):
         crew_assignment_set(plan=plan, job=job, employee=plant.expired, user=plant.supervisor.user)
     crew_assignment_set(plan=plan, job=job, employee=plant.certified, user=plant.supervisor.user)
@@ -78,10 +82,10 @@ def test_it_lets_the_supervisor_edit_but_never_to_an_uncertified_operator(plant)
         crew_assignment_set(plan=plan, job=job, employee=plant.expert, user=plant.supervisor.user)
 
 
-def test_it_drafts_edits_and_accepts_from_the_crew_page(plant):
+def test_it_drafts_edits_and_accepts_from_the_crew_page(plant, tomorrow):
     on_shift(plant.certified, plant.expert, plant.expired)
     client = desk_client(plant.supervisor)
-    day = f"{TOMORROW:%Y-%m-%d}"
+    day = f"{tomorrow:%Y-%m-%d}"
     assert b"No crew plan" in client.get(f"/labor/crew/?day={day}&shift=A").content
     client.post("/labor/crew/draft/", {"day": day, "shift": "A"})
     page = client.get(f"/labor/crew/?day={day}&shift=A")

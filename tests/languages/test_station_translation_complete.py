@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from instructions.models import Execution, WorkOrder
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 from labor.models import Employee
 from tests.actors import PIN, STEPS, certify, make_employee, station_client
 

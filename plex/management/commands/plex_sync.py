@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from plex.services import outbox_drain, plex_enabled
+from plex.outbox import outbox_drain, plex_enabled
 from plex.sync import RESOURCES, plex_sync
 from plex.tasks import plex_schedule
 from plexcopilot.roles import ADMIN, user_has_role
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         if not plex_enabled():
             raise CommandError("PLEX_BASE_URL is not set: the Plex integration is off (see docs/plex.md).")
         admin = None
-        if actor:
+        if actor is not None:  # `--actor=` (an empty name) is refused too, not taken as "no actor"
             admin = get_user_model().objects.filter(username=actor).first()
             if admin is None or not user_has_role(admin, ADMIN):
                 raise CommandError(f"--actor {actor!r} is not a plant admin's username.")
