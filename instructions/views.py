@@ -26,9 +26,9 @@ from plexcopilot.idempotency import idempotency_key
 from plexcopilot.middleware import LAST_SEEN_KEY, STATION_SESSION_KEY
 from plexcopilot.models import Employee
 from plexcopilot.signatures import BadgeLocked
+from quality.defects import DefectInvalid, defect_report_create
 from quality.forms import DefectForm
 from quality.photos import PhotoRejected
-from quality.services import DefectInvalid, defect_report_create
 
 
 def station_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
