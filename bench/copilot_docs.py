@@ -6,8 +6,8 @@
   passage-only reciprocal rank fusion (`*_passage_rrf`) in the same run.
 - Maintenance log: `maintenance_log_recall5`, the earlier work order that fixed the same symptom among the top
   five, for paraphrased questions.
-- Poisoned text: `injection_quarantine_rate` and `injection_false_positive_rate` on the held-out sets in
-  bench/data (written separately from the development sets the rules were written against).
+- Poisoned text: `injection_quarantine_rate` and `injection_false_positive_rate` on the held-out sets
+  (bench/injection_sets.py: written separately from the development sets the detector was built on).
 - Ingest: chunks/s through library_ingest_paths, beside the raw embedding rate of the same texts.
 
 BENCH_MANUALS_SEED=1 runs on the development seed (for tuning); the default is the held-out seed.
@@ -39,9 +39,10 @@ def _lines(name: str) -> list[str]:
 
 
 def injection_rates() -> dict[str, float]:
+    from bench import injection_sets
     from copilot.injection import assess, quarantine_flags
 
-    variants, ordinary = _lines("injection_test.txt"), _lines("sop_test.txt")
+    variants, ordinary = injection_sets.held_out()
     return {
         "injection_quarantine_rate": sum(quarantine_flags(variants)) / len(variants),
         "injection_false_positive_rate": sum(quarantine_flags(ordinary)) / len(ordinary),
