@@ -139,3 +139,14 @@ def test_schedule_bench_text(ft06: Path):
     call_command("schedule_bench", str(ft06), "--time-limit", "5", stdout=out)
     assert out.getvalue().startswith("ft06: makespan 55 lower bound 55 seconds")
     assert "optimal yes" in out.getvalue()
+
+
+def test_tabu_search_shortens_a_dispatching_schedule_and_keeps_it_feasible():
+    from planning.jobshop_search import improve
+
+    jobs = jobshop.parse(FT06)
+    start = jobshop.dispatch(jobs, "lpt")
+    better = improve(jobs, start, seconds=0.5)
+    jobshop.check(jobs, better)
+    assert jobshop.makespan_of(jobs, better) < jobshop.makespan_of(jobs, start)
+    assert jobshop.makespan_of(jobs, better) >= 55
