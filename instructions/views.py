@@ -26,9 +26,9 @@ from labor.models import Employee
 from languages.services import step_text, step_translations_for
 from plexcopilot.idempotency import idempotency_key
 from plexcopilot.middleware import LAST_SEEN_KEY, STATION_SESSION_KEY
+from quality.defects import DefectInvalid, defect_report_create
 from quality.forms import DefectForm
 from quality.photos import PhotoRejected
-from quality.services import DefectInvalid, defect_report_create
 
 
 def station_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
