@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('copilot', '0005_employee_in_core'),
+        ('copilot', '0006_employee_in_core'),
         ('instructions', '0007_employee_in_core'),
         ('labor', '0005_employee_role_material_handler'),
         ('labor_analytics', '0002_employee_in_core'),

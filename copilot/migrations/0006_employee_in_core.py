@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('copilot', '0004_upload_versions'),
+        ('copilot', '0005_upload_index_status'),
         ('plexcopilot', '0005_employee'),
     ]
 
