@@ -40,6 +40,7 @@ REPLENISHMENT_REQUESTED = "replenishment_requested"
 TIMECARD_APPROVED = "timecard_approved"
 NCR_HISTORY_CHANGED = "ncr_history_changed"
 LIBRARY_CHANGED = "library_changed"
+COPILOT_QUESTION_ASKED = "copilot_question_asked"
 
 KNOWN = frozenset(
     {
@@ -60,6 +61,7 @@ KNOWN = frozenset(
         TIMECARD_APPROVED,
         NCR_HISTORY_CHANGED,
         LIBRARY_CHANGED,
+        COPILOT_QUESTION_ASKED,
     }
 )
 

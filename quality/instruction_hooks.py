@@ -7,7 +7,7 @@ fills them here.
 from typing import Any
 
 from instructions.models import EvidenceKind
-from quality.models import DefectReport
+from quality.models import DefectReport, StepQuestion
 
 
 def defect_evidence(defect: DefectReport) -> dict[str, Any]:
@@ -17,4 +17,15 @@ def defect_evidence(defect: DefectReport) -> dict[str, Any]:
         "defect": defect,
         "step_key": defect.step_key,
         "label": f"Defect {defect.pk} ({defect.get_category_display()}): {defect.description}"[:300],
+    }
+
+
+def question_evidence(question: StepQuestion) -> dict[str, Any]:
+    """A copilot question cited by a change proposal: named by the copilot's record (quality keeps its text)."""
+    return {
+        "kind": EvidenceKind.COPILOT_QUESTION,
+        "object_type": "copilot.copilotquestion",
+        "object_id": str(question.question_id),
+        "step_key": question.step_key,
+        "label": str(question)[:300],
     }

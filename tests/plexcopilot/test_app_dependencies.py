@@ -54,11 +54,6 @@ EXISTING_DEBT: set[str] = {
     "instructions.demo -> quality",
     "instructions.governance_demo -> quality",
     "instructions.views -> quality",
-    # The shift handover lists the shift's defects and open NCRs.
-    "labor.handover -> quality",
-    # The feedback loop counts copilot questions on a step (read by name); the fix is copilot announcing them.
-    "quality.alerts -> copilot",
-    "quality.feedback_loop -> copilot",
 }
 
 
