@@ -12,13 +12,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from instructions import services
+from instructions import readings, runs
 from instructions.adaptation import instruction_adapt
 from instructions.closeout import execution_holder
 from instructions.forms import FlagForm, MeasurementForm, OverrideForm, ScanForm, SignInForm, SignoffForm
 from instructions.models import Execution, ExecutionStatus, Station, WorkOrder, WorkOrderStatus
+from instructions.runs import StationError
 from instructions.scoping import execution_for_station
-from instructions.services import StationError
 from instructions.signoff import step_signoff
 from instructions.version_switch import PendingSwitch, execution_switch_version, version_switch_pending
 from labor.auth import BadgeLocked
@@ -132,8 +132,8 @@ def station_scan(request: HttpRequest) -> HttpResponse:
                     "Scan the barcode again, or type the work order number."
                 )
             )
-        work_order = services.work_order_scan(raw=raw, station=request.station)  # type: ignore[attr-defined]
-        execution = services.execution_start(work_order=work_order, employee=request.employee)  # type: ignore[attr-defined]
+        work_order = runs.work_order_scan(raw=raw, station=request.station)  # type: ignore[attr-defined]
+        execution = runs.execution_start(work_order=work_order, employee=request.employee)  # type: ignore[attr-defined]
     except StationError as error:
         context = {"form": ScanForm(), "work_orders": open_work_orders(request.station), "error": str(error),  # type: ignore[attr-defined]
                    "scanned": raw[:80]}  # fmt: skip
@@ -177,7 +177,7 @@ def _step_page(
         "adapted": adapted,
         "execution": execution,
         "current": current,
-        "spec": services.spec_text(current.step) if current.step.is_measured else "",
+        "spec": readings.spec_text(current.step) if current.step.is_measured else "",
         "measurements": execution.measurements.filter(step=current.step).order_by("-id")[:5],
         "signoff": execution.signoffs.filter(step=current.step).select_related("signer").first()
         if current.step.needs_signoff
@@ -258,7 +258,7 @@ def station_step(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     execution = _execution(request, pk)
     if (handoff := _handoff_page(request, execution)) is not None:
         return handoff
-    services.execution_touch(execution=execution, order=order)
+    runs.execution_touch(execution=execution, order=order)
     return _step_page(request, execution, order)
 
 
@@ -272,7 +272,7 @@ def station_step_done(request: HttpRequest, pk: int, order: int) -> HttpResponse
     adapted = instruction_adapt(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
     current = adapted.step(order)
     try:
-        services.step_complete(
+        runs.step_complete(
             execution=execution,
             step=step,
             employee=request.employee,  # type: ignore[attr-defined]
@@ -305,7 +305,7 @@ def station_measure(request: HttpRequest, pk: int, order: int) -> HttpResponse:
         return handoff
     step = get_object_or_404(execution.version.steps, order=order)
     try:
-        result = services.measurement_record(
+        result = readings.measurement_record(
             execution=execution,
             step=step,
             raw=request.POST.get("value", ""),
@@ -329,7 +329,7 @@ def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     if not form.is_valid():  # never cut an operator's words silently: say how long it may be
         return _step_page(request, execution, order, status=422, error=form_problems(form))
     comment = form.cleaned_data["comment"]
-    services.flag_create(execution=execution, step=step, employee=request.employee, comment=comment)  # type: ignore[attr-defined]
+    runs.flag_create(execution=execution, step=step, employee=request.employee, comment=comment)  # type: ignore[attr-defined]
     return _step_page(
         request,
         execution,
@@ -373,7 +373,7 @@ def station_override(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise StationError(gettext("The supervisor's badge, PIN and a reason are all needed."))
-        services.certification_override(
+        runs.certification_override(
             execution=execution,
             operator=request.employee,  # type: ignore[attr-defined]
             supervisor_badge=form.cleaned_data["supervisor_badge"],
@@ -436,7 +436,7 @@ def work_order_travelers(request: HttpRequest) -> HttpResponse:
 @login_required
 def work_order_barcode(request: HttpRequest, barcode: str) -> HttpResponse:
     work_order = get_object_or_404(WorkOrder, barcode=barcode)
-    svg = services.barcode_svg(work_order.barcode)
+    svg = runs.barcode_svg(work_order.barcode)
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=86400"
     return response

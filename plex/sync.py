@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from instructions.models import Operation, Part, WorkCenter, WorkInstruction, WorkOrder, WorkOrderStatus
 from instructions.publishing import version_publish
-from instructions.services import SCAN_PATTERN
+from instructions.runs import SCAN_PATTERN
 from labor.models import Employee
 from plex.client import (
     PlexAuthError,

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from instructions.models import Measurement
-from instructions.services import execution_start
+from instructions.runs import execution_start
 from labor.models import Handover
 from labor.selectors import shift_at
 from labor.services import LaborError, andon_raise, handover_acknowledge, handover_draft, handover_sign

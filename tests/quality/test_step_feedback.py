@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 
 from instructions.models import ChangeProposal, EvidenceKind, Execution, UnclearFlag
-from instructions.services import flag_create, measurement_record
+from instructions.readings import measurement_record
+from instructions.runs import flag_create
 from quality.models import QualityAlert, QualityAlertKind
 from quality.services import out_of_spec_check, quality_scan, step_feedback_check
 from tests.quality.conftest import run_worker
