@@ -18,8 +18,8 @@ from copilot.models import (
 )
 from instructions.models import Execution, Step, WorkInstruction
 from instructions.readings import spec_text
+from languages.answers import answer_translate
 from languages.question_terms import question_to_english
-from languages.services import answer_translate
 from plexcopilot.services import audit_record
 
 logger = logging.getLogger(__name__)

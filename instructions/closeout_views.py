@@ -11,7 +11,7 @@ from instructions.forms import CloseOutForm, ScanForm
 from instructions.models import Execution, ExecutionStatus, ScrapReason, StepCompletion, WorkOrder
 from instructions.runs import StationError
 from instructions.scoping import execution_for_station
-from instructions.views import open_work_orders, station_required
+from instructions.station_pages import open_work_orders, station_required
 
 
 def _run(request: HttpRequest, pk: int) -> Execution:

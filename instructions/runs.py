@@ -287,17 +287,3 @@ def execution_touch(*, execution: Execution, order: int) -> None:
         current_order=order
     ).update(current_order=order)
     execution.current_order = order
-
-
-def barcode_svg(value: str) -> bytes:
-    """Code 128 barcode as SVG, the symbology keyboard-wedge scanners read out of the box."""
-    import io
-
-    import barcode
-    from barcode.writer import SVGWriter
-
-    out = io.BytesIO()
-    barcode.get("code128", value, writer=SVGWriter()).write(
-        out, options={"module_height": 12, "font_size": 8}
-    )
-    return out.getvalue()

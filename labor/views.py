@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from instructions.models import WorkOrder
-from instructions.views import station_required
+from instructions.station_pages import station_required
 from labor import selectors, services
 from labor.forms import AndonForm, AndonResolveForm, AssignForm, FlagResolveForm, HandoverSignForm
 from labor.models import (

@@ -45,15 +45,11 @@ EXISTING_DEBT: set[str] = {
     "instructions.runs -> labor",
     "instructions.signoff -> labor",
     "instructions.version_switch -> labor",
-    "instructions.views -> labor",
+    "instructions.station_pages -> labor",
     # The station renders translated steps and recent defects, and takes defect reports, inside the
     # instructions views; the fix is station-side selectors/partials provided by languages and quality.
-    "instructions.adaptation -> languages",
-    "instructions.views -> languages",
-    "instructions.adaptation -> quality",
     "instructions.demo -> quality",
     "instructions.governance_demo -> quality",
-    "instructions.views -> quality",
     # The shift handover lists the shift's defects and open NCRs.
     "labor.services -> quality",
     # The feedback loop counts copilot questions on a step (read by name); the fix is copilot announcing them.
