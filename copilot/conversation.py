@@ -41,6 +41,7 @@ def message_context(*, record: CopilotQuestion, answer: Answer | None = None) ->
                 doc_type="",
                 url=c["url"],
                 document=c.get("document", ""),
+                revision=c.get("revision"),
             )  # fmt: skip
             for c in record.citations
         ]

@@ -189,9 +189,11 @@ def documents_ingest(
             ):
                 audit_record(
                     actor=actor,
-                    action="copilot.document.update" if existing else "copilot.document.add",
+                    action="copilot.document.update"
+                    if existing and existing.content_hash
+                    else "copilot.document.add",
                     obj=document,
-                    summary=f"{'Re-indexed' if existing else 'Added'} {document.title} "
+                    summary=f"{'Re-indexed' if existing and existing.content_hash else 'Added'} {document.title} "
                     f"({len(source.parsed.passages)} passages)",
                     data={"source": source.key, "content_hash": digest, "quarantined_sentences": quarantined},
                 )

@@ -83,7 +83,7 @@ def passages_for(hits: list[Hit]) -> list[Passage]:
                 number=n, chunk_id=chunk.pk, title=document.title, location=chunk.location,
                 text=chunk.text, doc_type=document.doc_type, url=url,
                 document=document.path or document.source_key, source_url=document.url,
-                start=chunk.start_seconds,
+                start=chunk.start_seconds, revision=document.revision if document.upload_name else None,
             )
         )  # fmt: skip
     return passages
@@ -176,6 +176,7 @@ def question_finish(*, prepared: Prepared, answer: Answer) -> CopilotQuestion:
             "location": p.location,
             "url": p.url,
             "document": p.document,
+            **({"revision": p.revision} if p.revision else {}),
         }  # fmt: skip
         for p in answer.citations
     ]

@@ -33,10 +33,23 @@ def source_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
     manages_library = user_has_role(request.user, QUALITY)  # the library's keepers read every document
     if not manages_library and not document.visible_to(role=role, area=_station_area(request)):
         raise Http404("No such document.")
-    if document.status != DocumentStatus.APPROVED and role not in (ADMIN, QUALITY):
+    # Superseded versions stay readable: answers given while they were current still link to them.
+    if document.status not in (DocumentStatus.APPROVED, DocumentStatus.SUPERSEDED) and role not in (
+        ADMIN,
+        QUALITY,
+    ):
         raise Http404("No such document.")
+    current = None
+    if document.status == DocumentStatus.SUPERSEDED and document.upload_name:
+        current = (
+            KnowledgeDocument.objects.filter(upload_name=document.upload_name, status=DocumentStatus.APPROVED)
+            .order_by("-revision")
+            .first()
+        )
     context = {
         "document": document,
+        "current": current,
+        "current_chunk": current.chunks.first() if current else None,
         "cited": chunk,
         "chunks": document.chunks.all(),
         "back": request.GET.get("back", ""),
@@ -87,11 +100,33 @@ def question_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "copilot/_message.html#copilot-feedback", {"q": record})
 
 
+def _library_documents() -> list[KnowledgeDocument]:
+    """The library's documents, each upload with the history of its file name (every version, newest first)."""
+    documents = list(
+        KnowledgeDocument.objects.exclude(doc_type="instruction")
+        .select_related("uploaded_by", "approved_by")
+        .order_by("doc_type", "title", "-revision")
+    )
+    families: dict[str, list[KnowledgeDocument]] = {}
+    for document in documents:
+        if document.upload_name:
+            families.setdefault(document.upload_name, []).append(document)
+    for document in documents:
+        history = families.get(document.upload_name, [])
+        document.history = sorted(history, key=lambda d: -d.revision) if len(history) > 1 else []
+    return documents
+
+
 @require_GET
 @role_required(ADMIN, QUALITY)
 def library(request: HttpRequest) -> HttpResponse:
-    documents = KnowledgeDocument.objects.exclude(doc_type="instruction").order_by("doc_type", "title")
-    return render(request, "copilot/library.html", {"documents": documents, "form": UploadForm()})
+    added = request.GET.get("added", "")
+    context = {
+        "documents": _library_documents(),
+        "form": UploadForm(),
+        "added": KnowledgeDocument.objects.filter(pk=int(added)).first() if added.isdigit() else None,
+    }
+    return render(request, "copilot/library.html", context)
 
 
 @require_POST
@@ -118,9 +153,11 @@ def library_upload(request: HttpRequest) -> HttpResponse:
             return redirect(f"{request.path.rsplit('/upload/', 1)[0]}/?added={document.pk}")
     else:
         error = "Choose a Markdown, text, HTML or PDF file (10 MB at most)."
-    documents = KnowledgeDocument.objects.exclude(doc_type="instruction").order_by("doc_type", "title")
     return render(
-        request, "copilot/library.html", {"documents": documents, "form": form, "error": error}, status=422
+        request,
+        "copilot/library.html",
+        {"documents": _library_documents(), "form": form, "error": error},
+        status=422,
     )
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from instructions.media_demo import demo_step_media
 from instructions.models import Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
 from instructions.publishing import version_publish
 from labor.models import CertificationType, Employee, EmployeeCertification
@@ -81,7 +82,10 @@ def demo_plant_load(*, path: Path = DEMO_FILE) -> dict[str, int]:
             if instruction.current_version_id is None:
                 version_publish(
                     instruction=instruction,
-                    steps=[_step(s) for s in ins["steps"]],
+                    steps=[
+                        _step(s) | demo_step_media(s, instruction=instruction, user=admin_user)
+                        for s in ins["steps"]
+                    ],
                     change_note=ins.get("change_note", "Initial release"),
                     published_by=admin_user,
                     base_version=None,

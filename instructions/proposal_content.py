@@ -8,19 +8,20 @@ Edits, as accepted by `instructions.proposals.proposal_draft` (a list of dicts, 
     {"op": "move", "key": KEY, "after": KEY or None}
 
 Field names are those of instructions.publishing.STEP_FIELDS (title, text, caution, why, critical,
-safety_critical, tool, media, check_kind, spec_nominal, spec_lower, spec_upper, spec_unit).
+safety_critical, tool, media (a StepMedia digest), media_caption, check_kind, spec_nominal, spec_lower, spec_upper, spec_unit).
 """
 
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from instructions.media import MediaRejected, media_reference_check
 from instructions.models import ChangeProposal, InstructionVersion, Step, WorkInstruction, content_hash
 from instructions.publishing import STEP_FIELDS, step_content
 
 FIELD_LABELS = {
     "title": "Title", "text": "Instruction", "caution": "Caution", "why": "Why it matters",
-    "critical": "Critical", "safety_critical": "Safety-critical", "tool": "Tool", "media": "Media",
+    "critical": "Critical", "safety_critical": "Safety-critical", "tool": "Tool", "media": "Media", "media_caption": "Media caption",
     "check_kind": "Check", "spec_nominal": "Nominal", "spec_lower": "Lower limit",
     "spec_upper": "Upper limit", "spec_unit": "Unit",
 }  # fmt: skip
@@ -76,11 +77,21 @@ def _clean_fields(raw: Any, *, where: str) -> dict[str, Any]:
             cleaned[name] = format(number.normalize(), "f")
         else:
             text = "" if value is None else str(value).strip()
+            if name == "media":
+                try:
+                    text = media_reference_check(text)
+                except MediaRejected as error:
+                    raise ProposalInvalid(f"{where}: {error}") from None
             if name in ("title", "text") and not text:
                 raise ProposalInvalid(f"{where}: the step {FIELD_LABELS[name].lower()} cannot be empty.")
-            limit = {"title": 120, "tool": 120, "media": 200, "check_kind": 12, "spec_unit": 16}.get(
-                name, 4000
-            )
+            limit = {
+                "title": 120,
+                "tool": 120,
+                "media": 200,
+                "media_caption": 300,
+                "check_kind": 12,
+                "spec_unit": 16,
+            }.get(name, 4000)
             if len(text) > limit:
                 raise ProposalInvalid(f"{where}: {FIELD_LABELS[name]} is longer than {limit} characters.")
             cleaned[name] = text

@@ -17,7 +17,7 @@ from plexcopilot import events
 from plexcopilot.services import audit_record
 
 STEP_FIELDS = [
-    "title", "text", "caution", "why", "critical", "safety_critical", "tool", "media",
+    "title", "text", "caution", "why", "critical", "safety_critical", "tool", "media", "media_caption",
     "check_kind", "spec_nominal", "spec_lower", "spec_upper", "spec_unit",
 ]  # fmt: skip
 
@@ -78,7 +78,7 @@ def version_publish(
 def step_content(raw: dict[str, Any], order: int) -> dict[str, Any]:
     """A step as stored: every STEP_FIELDS field cleaned, specs as Decimals, a stable key, its order."""
     content = {field: raw.get(field) for field in STEP_FIELDS}
-    for text_field in ("caution", "why", "tool", "media", "check_kind", "spec_unit"):
+    for text_field in ("caution", "why", "tool", "media", "media_caption", "check_kind", "spec_unit"):
         content[text_field] = (content[text_field] or "").strip()
     content["critical"] = bool(content["critical"])
     content["safety_critical"] = bool(content["safety_critical"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from instructions import closeout_views, governance_views, traveler_views, views
+from instructions import closeout_views, governance_views, media_views, traveler_views, views
 
 urlpatterns = [
     path("station/", views.station_list, name="station-list"),
@@ -18,6 +18,13 @@ urlpatterns = [
     path("station/run/<int:pk>/handoff/", closeout_views.station_handoff, name="station-handoff"),
     path("station/work-order/<int:pk>/new-run/", closeout_views.station_new_run, name="station-new-run"),
     path("station/<str:code>/", views.station_signin, name="station-signin"),
+    path("step-media/<str:digest>/", media_views.step_media_file, name="step-media"),
+    path(
+        "step-media/<str:digest>/thumb/",
+        media_views.step_media_file,
+        {"size": "thumb"},
+        name="step-media-thumb",
+    ),
     path("work-orders/travelers/", traveler_views.work_order_travelers, name="instructions-travelers"),
     path(
         "work-orders/<str:barcode>/barcode.svg",
@@ -76,6 +83,11 @@ urlpatterns = [
         "governance/instructions/<int:pk>/steps/<str:key>/edit/",
         governance_views.step_edit,
         name="instructions-step-edit",
+    ),
+    path(
+        "governance/instructions/<int:pk>/steps/<str:key>/media/",
+        media_views.step_media_edit,
+        name="instructions-step-media",
     ),
     path(
         "governance/instructions/<int:pk>/proposals/<int:proposal_pk>/steps/<str:key>/edit/",

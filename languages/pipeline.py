@@ -33,7 +33,7 @@ from languages.safety_phrases import safety_phrase
 log = logging.getLogger(__name__)
 
 SOURCE_LANGUAGE = "en"
-TRANSLATED_FIELDS = ("title", "text", "caution", "why")
+TRANSLATED_FIELDS = ("title", "text", "caution", "why", "media_caption")
 FUZZY_MIN_RATIO = 0.9
 # A machine sentence shorter than this share of the English one has dropped something: never shorten a warning.
 MIN_LENGTH_RATIO = 0.35

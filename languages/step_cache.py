@@ -22,7 +22,12 @@ log = logging.getLogger(__name__)
 
 
 def step_translatable_hash(step: Step) -> str:
-    content = {name: getattr(step, name) for name in TRANSLATED_FIELDS}
+    # An empty caption is left out, so steps without media keep the hash (and reuse) they had before captions.
+    content = {
+        name: getattr(step, name)
+        for name in TRANSLATED_FIELDS
+        if name != "media_caption" or step.media_caption
+    }
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -159,11 +164,14 @@ class StepText:
     untranslated: bool
     flagged: bool
     notes: list[str]
+    media_caption: str = ""
+    caption_untranslated: bool = False  # the caption (or part of it) is still the English
 
 
 def step_text(row: StepTranslation | None, step: Step, language: str) -> StepText:
     if row is None:
-        return StepText(language, step.title, step.text, step.caution, step.why, False, True, False, [])
+        return StepText(language, step.title, step.text, step.caution, step.why, False, True, False, [],
+                        step.media_caption, bool(step.media_caption))  # fmt: skip
     texts = {}
     for name in TRANSLATED_FIELDS:
         original = getattr(step, name)
@@ -171,9 +179,14 @@ def step_text(row: StepTranslation | None, step: Step, language: str) -> StepTex
         # A safety caution is never dropped or shortened: an empty rendering of real text falls back.
         texts[name] = translated if translated.strip() or not original.strip() else original
     notes = [n for name in TRANSLATED_FIELDS for n in (row.fields.get(name) or {}).get("notes", [])]
+    caption_origins = (row.fields.get("media_caption") or {}).get("origins", [])
+    caption_untranslated = bool(step.media_caption) and (
+        "media_caption" not in row.fields or bool({"untranslated", "flagged"} & set(caption_origins))
+    )
     return StepText(
         language, texts["title"], texts["text"], texts["caution"], texts["why"],
-        row.machine, row.untranslated, row.flagged, notes,
+        row.machine, row.untranslated or caption_untranslated, row.flagged, notes,
+        texts["media_caption"], caption_untranslated,
     )  # fmt: skip
 
 

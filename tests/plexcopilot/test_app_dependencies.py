@@ -27,7 +27,8 @@ ALLOWED: dict[str, set[str]] = {
     "planning": {"plexcopilot", "instructions", "labor"},  # scheduling
     "materials": {"plexcopilot", "instructions", "labor", "planning"},  # shortages, kanban
     "labor_analytics": {"plexcopilot", "instructions", "labor"},  # costs, variances, forecasts
-    "plex": {"plexcopilot", "instructions", "labor", "materials"},  # the ERP integration, at the top
+    # The ERP integration, at the top: it hears the other apps' events and reads what it writes back.
+    "plex": {"plexcopilot", "instructions", "labor", "materials", "planning", "labor_analytics"},
 }
 
 #: Core modules that are project wiring, not logic: they may name every app (URLs, websockets, settings).
@@ -49,10 +50,6 @@ EXISTING_DEBT: set[str] = {
     "labor.services -> quality",
     # The feedback loop counts copilot questions on a step (read by name); the fix is copilot announcing them.
     "quality.services -> copilot",
-    # Write-backs queued straight into the Plex outbox; the fix is plex subscribing to the events.
-    "labor_analytics.timecards -> plex",
-    "materials.services -> plex",
-    "planning.release -> plex",
 }
 
 
