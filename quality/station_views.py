@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from instructions.station_pages import form_problems, station_execution, station_required, step_page
 from plexcopilot.idempotency import idempotency_key
+from quality.defects import DefectInvalid, defect_report_create
 from quality.forms import DefectForm
 from quality.photos import PhotoRejected
-from quality.services import DefectInvalid, defect_report_create
 
 
 @require_POST
