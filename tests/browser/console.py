@@ -13,6 +13,7 @@ logged. A test that provokes an error on purpose says so with `console.expect(pa
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,10 +108,9 @@ class ConsoleBrowser:
         """Give every open page a moment and a round trip, so what it logged has reached the test."""
         for context in self.contexts:
             for page in list(getattr(context, "pages", [])):
-                try:
+                # A closed or navigating page has nothing more to say.
+                with contextlib.suppress(Exception):
                     page.evaluate(f"() => new Promise((done) => setTimeout(done, {SETTLE_MS}))")
-                except Exception:  # noqa: BLE001 - a closed or navigating page has nothing more to say
-                    pass
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._browser, name)
