@@ -18,18 +18,14 @@ import numpy as np
 from django.conf import settings
 
 from bench.stats import percentile
-from copilot import retrieval
+from copilot import retrieval, vectorstore
+from copilot.answering import question_answer_stream
+from copilot.index_schema import SearchFilter
+from copilot.ingest import index_touch
+from copilot.library_files import library_ingest_paths
 from copilot.models import KnowledgeChunk, KnowledgeDocument
-from copilot.retrieval import SearchFilter
-from copilot.services import (
-    QuestionContext,
-    index_touch,
-    instruction_versions_index,
-    knowledge_search,
-    library_ingest_paths,
-    question_answer_stream,
-    question_prepare,
-)
+from copilot.plant_index import instruction_versions_index
+from copilot.questions import QuestionContext, knowledge_search, question_prepare
 from instructions.models import Execution, Station, WorkInstruction, WorkOrder
 from instructions.services import execution_start
 from labor.models import Employee
@@ -210,10 +206,10 @@ def _add_synthetic(count: int, rng: random.Random, pool: np.ndarray) -> None:
     vectors = pool[picks[:, 0]] + 0.7 * pool[picks[:, 1]]
     vectors += np.random.default_rng(rng.getrandbits(32)).normal(0, 0.02, vectors.shape).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    retrieval.vectors_upsert(
+    vectorstore.vectors_upsert(
         ids=[c.pk for c in chunks],
         embeddings=vectors,
-        metadatas=[retrieval.chunk_metadata(c) for c in chunks],
+        metadatas=[vectorstore.chunk_metadata(c) for c in chunks],
     )
     index_touch()
 
@@ -240,7 +236,7 @@ def _retrieval_p95(rng: random.Random) -> dict[str, float]:
     the parts underneath measured on the same queries: the query embedding alone and the HNSW query alone."""
     knowledge_search(question="warm-up", search_filter=SearchFilter())  # rebuilds BM25 after the corpus grew
     samples, cpu, embed, hnsw = [], [], [], []
-    col = retrieval.collection()
+    col = vectorstore.collection()
     for _ in range(QUERIES):
         question, search_filter = _query(rng), _filters(rng)
         embedder().cache.clear()  # every query pays for its embedding
@@ -253,7 +249,7 @@ def _retrieval_p95(rng: random.Random) -> dict[str, float]:
         vector = embedder().embed([question])[0]
         embed.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        col.query(query_embeddings=vector.reshape(1, -1), n_results=retrieval.DENSE_OVERFETCH, include=[])
+        col.query(query_embeddings=vector.reshape(1, -1), n_results=vectorstore.DENSE_OVERFETCH, include=[])
         hnsw.append((time.perf_counter() - started) * 1000)
     return {
         "p95": percentile(samples, 95), "p50": percentile(samples, 50), "cpu_p95": percentile(cpu, 95),
@@ -307,7 +303,7 @@ def run() -> dict[str, float]:
     settings.LLM_BASE_URL = ""  # the extractive engine is what is measured
     results: dict[str, float] = {}
     embedder().embed(["warm-up"])  # model load and vector store start-up are start-up time, not ingest time
-    retrieval.collection()
+    vectorstore.collection()
     started, started_cpu = time.perf_counter(), time.process_time()
     library_ingest_paths(paths=[Path(settings.BASE_DIR) / "demo" / "library"])
     instruction_versions_index()

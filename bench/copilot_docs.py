@@ -23,10 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from bench import manuals
-from copilot import retrieval
+from copilot import index_schema, retrieval, vectorstore
+from copilot.index_schema import SearchFilter
+from copilot.ingest import document_remove
+from copilot.library_files import library_ingest_paths
 from copilot.models import KnowledgeChunk, KnowledgeDocument
-from copilot.retrieval import SearchFilter
-from copilot.services import document_remove, knowledge_answer, library_ingest_paths
+from copilot.questions import knowledge_answer
 from plexcopilot.embedding import embedder
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -212,7 +214,7 @@ def run() -> dict[str, float]:
     results: dict[str, float] = {}
     results.update(injection_rates())
     embedder().embed(["warm-up"])
-    retrieval.collection()
+    vectorstore.collection()
     seed = int(os.environ.get("BENCH_MANUALS_SEED", manuals.BENCH_SEED))
     folder = Path(tempfile.mkdtemp(prefix="bench-manuals-"))
     questions = manuals.write(folder, seed)
@@ -226,7 +228,7 @@ def run() -> dict[str, float]:
     results["manual_chunks"] = chunks
     results["ingest_chunks_per_s"] = chunks / elapsed
     texts = [
-        retrieval.index_text(title=c.document.title, location=c.location, text=c.text)
+        index_schema.index_text(title=c.document.title, location=c.location, text=c.text)
         for c in KnowledgeChunk.objects.select_related("document").filter(
             document__source_key__contains=str(folder)
         )

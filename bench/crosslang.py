@@ -15,9 +15,10 @@ from django.conf import settings
 
 from bench.copilot import QUESTIONS
 from copilot import retrieval
+from copilot.index_schema import SearchFilter
+from copilot.library_files import library_ingest_paths
 from copilot.models import KnowledgeChunk
-from copilot.retrieval import SearchFilter
-from copilot.services import instruction_versions_index, library_ingest_paths
+from copilot.plant_index import instruction_versions_index
 from instructions.models import WorkInstruction
 from languages.question_terms import question_terms_load, question_to_english
 

@@ -36,7 +36,8 @@ def _child() -> None:
         warm_wait = time.perf_counter() - started
     from django.conf import settings
 
-    from copilot.services import QuestionContext, question_answer_stream, question_prepare
+    from copilot.answering import question_answer_stream
+    from copilot.questions import QuestionContext, question_prepare
     from instructions.models import Execution, Station, WorkOrder
     from instructions.services import execution_start
     from labor.models import Employee

@@ -10,10 +10,13 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from bench.stats import median, percentile
-from instructions.governance import ProposalConflict, SignatureRefused, proposal_draft, proposal_sign
+from instructions.approval import proposal_sign
 from instructions.models import WorkInstruction
+from instructions.proposal_content import ProposalConflict
+from instructions.proposals import proposal_draft
 from labor.models import Employee
 from plexcopilot.services import audit_verify
+from plexcopilot.signatures import SignatureRefused
 
 PASSWORD = "northfield-demo"
 

@@ -9,7 +9,7 @@ from bench.stats import median, percentile
 from plex.client import PlexClient, RateBudget
 from plex.fake_server import FakePlex
 from plex.models import OutboxItem
-from plex.services import outbox_drain, outbox_enqueue
+from plex.outbox import outbox_drain, outbox_enqueue
 from plex.sync import plex_sync
 
 ENQUEUES = 300

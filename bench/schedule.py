@@ -5,7 +5,7 @@ import csv
 from pathlib import Path
 
 from bench.stats import median
-from planning import jobshop
+from planning import jobshop, jobshop_repair
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "jobshop"
 TEN_BY_TEN = ("ft10", "la16", "la17", "la18", "la19", "la20")
@@ -28,8 +28,8 @@ def run() -> dict[str, float]:
         result = jobshop.solve(jobs, time_limit=10, workers=2)
         gaps.append(100.0 * (result.makespan - optimum) / optimum)
         if name in TEN_BY_TEN:
-            bd = jobshop.Breakdown.parse("breakdown:3@0.25+0.10", result.makespan)
-            fixed = jobshop.repair(jobs, result.starts, bd, time_limit=4.5, workers=2)
+            bd = jobshop_repair.Breakdown.parse("breakdown:3@0.25+0.10", result.makespan)
+            fixed = jobshop_repair.repair(jobs, result.starts, bd, time_limit=4.5, workers=2)
             repairs.append(fixed.seconds)
             reorders.append(fixed.reordered_fraction)
     return {

@@ -42,6 +42,7 @@ class Passage:
     document: str = ""  # path relative to the library folder (or the source's key)
     source_url: str = ""  # the source's own address, when it has one
     start: float | None = None  # video clips: seconds into the clip
+    revision: int | None = None  # uploads: which version of the document is cited
 
 
 @dataclass

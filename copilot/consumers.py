@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from copilot import selectors, services
+from copilot import answering, answers, conversation, models, questions, selectors
 from plexcopilot.middleware import STATION_SESSION_KEY
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ INTERRUPTED = "The answer to your last question was interrupted. Ask it again."
 
 
 class CopilotConsumer(AsyncWebsocketConsumer):
-    context: services.QuestionContext | None = None
+    context: questions.QuestionContext | None = None
     task: asyncio.Task[None] | None = None
     watcher: asyncio.Task[None] | None = None
     closed = False
@@ -47,7 +47,7 @@ class CopilotConsumer(AsyncWebsocketConsumer):
         kwargs = self.scope["url_route"]["kwargs"]
         session = self.scope.get("session")
         station_id = session.get(STATION_SESSION_KEY) if session is not None else None
-        self.context = await database_sync_to_async(services.question_context)(
+        self.context = await database_sync_to_async(questions.question_context)(
             user=self.scope.get("user"), station_id=station_id,
             execution_id=int(kwargs["execution_id"]), order=int(kwargs["order"]),
         )  # fmt: skip
@@ -76,7 +76,7 @@ class CopilotConsumer(AsyncWebsocketConsumer):
         if not self.closed:
             await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
-    def _in_progress(self) -> services.CopilotQuestion | None:
+    def _in_progress(self) -> models.CopilotQuestion | None:
         assert self.context is not None
         return selectors.question_in_progress(
             employee=self.context.employee,
@@ -121,20 +121,20 @@ class CopilotConsumer(AsyncWebsocketConsumer):
 
     def _history(self) -> str:
         assert self.context is not None
-        recent = services.conversation_recent(
+        recent = conversation.conversation_recent(
             employee=self.context.employee,
             work_order=self.context.execution.work_order if self.context.execution else None,
         )
         with self._language():
             return render_to_string(
-                "copilot/_log.html", {"messages": [services.message_context(record=r) for r in recent]}
+                "copilot/_log.html", {"messages": [conversation.message_context(record=r) for r in recent]}
             )
 
     async def _answer(self, question: str) -> None:
         assert self.context is not None
         try:
-            prepared = await services.aquestion_prepare(context=self.context, question=question)
-        except services.QuestionInvalid as error:
+            prepared = await questions.aquestion_prepare(context=self.context, question=question)
+        except questions.QuestionInvalid as error:
             await self.send(text_data=self._render("copilot/_error.html", {"error": str(error)}))
             return
         except Exception:
@@ -144,9 +144,9 @@ class CopilotConsumer(AsyncWebsocketConsumer):
             return
         pk = prepared.record.pk
         await self.send(text_data=self._render("copilot/_pending.html", {"q": prepared.record}))
-        final: services.Answer | None = None
+        final: answers.Answer | None = None
         try:
-            async for kind, value in services.question_answer_stream(prepared=prepared):
+            async for kind, value in answering.question_answer_stream(prepared=prepared):
                 if kind == "token":
                     await self.send(
                         text_data=f'<div id="copilot-answer-{pk}" hx-swap-oob="beforeend"><span>{escape(value)}</span></div>'
@@ -154,7 +154,7 @@ class CopilotConsumer(AsyncWebsocketConsumer):
                 else:
                     final = value
         except asyncio.CancelledError:
-            final = services.Answer(
+            final = answers.Answer(
                 text="",
                 citations=[],
                 engine="cancelled",
@@ -165,14 +165,14 @@ class CopilotConsumer(AsyncWebsocketConsumer):
             raise
         except Exception:
             logger.exception("copilot answer stream failed")
-            final = services.Answer(text=prepared.extractive.text, citations=prepared.extractive.citations,
+            final = answers.Answer(text=prepared.extractive.text, citations=prepared.extractive.citations,
                                     engine="extractive", notice=PROBLEM, found=prepared.extractive.found)  # fmt: skip
         if final is not None:
             await self._finish(prepared, final)
 
     @staticmethod
-    def _render_stored(record: services.CopilotQuestion) -> str:
-        return render_to_string("copilot/_message.html", services.message_context(record=record))
+    def _render_stored(record: models.CopilotQuestion) -> str:
+        return render_to_string("copilot/_message.html", conversation.message_context(record=record))
 
     def _language(self) -> translation.override:
         """Fragments in the operator's language, like the station page around them."""
@@ -183,11 +183,13 @@ class CopilotConsumer(AsyncWebsocketConsumer):
         with self._language():
             return render_to_string(template, context)
 
-    def _render_final(self, record: services.CopilotQuestion, answer: services.Answer) -> str:
-        return self._render("copilot/_message.html", services.message_context(record=record, answer=answer))
+    def _render_final(self, record: models.CopilotQuestion, answer: answers.Answer) -> str:
+        return self._render(
+            "copilot/_message.html", conversation.message_context(record=record, answer=answer)
+        )
 
-    async def _finish(self, prepared: services.Prepared, answer: services.Answer) -> None:
-        record = await services.aquestion_finish(prepared=prepared, answer=answer)
+    async def _finish(self, prepared: questions.Prepared, answer: answers.Answer) -> None:
+        record = await questions.aquestion_finish(prepared=prepared, answer=answer)
         # Rendering may read the database (the operator's language, cached translations): not on the event loop.
         html = await database_sync_to_async(self._render_final)(record, answer)
         with contextlib.suppress(

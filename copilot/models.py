@@ -18,13 +18,16 @@ class DocumentStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     PENDING = "pending", "Waiting for a second person's approval"
     REJECTED = "rejected", "Rejected"
+    SUPERSEDED = "superseded", "Replaced by a newer approved version"
 
 
 class KnowledgeDocument(models.Model):
     """One source in the knowledge library: a file, an upload, an instruction version or a closed NCR.
 
     `source_key` identifies the source across re-ingests (a file path, `instruction-version:12`, ...);
-    `content_hash` lets an unchanged source be skipped.
+    `content_hash` lets an unchanged source be skipped. Uploads are versioned: every upload of one file name is
+    a new document (`upload_name`, `revision`); an approved version stays citable until a later one is approved,
+    and is then kept as `superseded` history.
     """
 
     source_key = models.CharField(max_length=500, unique=True)
@@ -55,6 +58,10 @@ class KnowledgeDocument(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    upload_name = models.CharField(
+        max_length=120, blank=True, db_index=True, help_text="Uploads: the file name all versions share"
+    )
+    revision = models.PositiveIntegerField(default=1, help_text="Uploads: version number of that file name")
     vector = models.BinaryField(null=True, blank=True, help_text="Title-and-headings embedding (float32)")
     content_hash = models.CharField(max_length=64)
     text = models.TextField()
@@ -65,7 +72,14 @@ class KnowledgeDocument(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["doc_type", "title"]
+        ordering = ["doc_type", "title", "-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["upload_name", "revision"],
+                condition=~models.Q(upload_name=""),
+                name="one_document_per_upload_revision",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -7,7 +7,7 @@ from django.tasks import TaskResultStatus, task
 @task()
 def knowledge_index_task() -> str:
     """Index what is new since the last run: published instruction versions and closed NCRs."""
-    from copilot.services import instruction_versions_index, ncrs_index
+    from copilot.plant_index import instruction_versions_index, ncrs_index
 
     versions = instruction_versions_index()
     ncrs = ncrs_index()

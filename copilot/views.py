@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_GET, require_POST
 
-from copilot import services
+from copilot import conversation, ingest, questions, uploads
 from copilot.forms import FeedbackForm, UploadForm
 from copilot.library import UnreadableDocument
 from copilot.models import CopilotQuestion, DocumentStatus, KnowledgeChunk, KnowledgeDocument
@@ -33,10 +33,23 @@ def source_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
     manages_library = user_has_role(request.user, QUALITY)  # the library's keepers read every document
     if not manages_library and not document.visible_to(role=role, area=_station_area(request)):
         raise Http404("No such document.")
-    if document.status != DocumentStatus.APPROVED and role not in (ADMIN, QUALITY):
+    # Superseded versions stay readable: answers given while they were current still link to them.
+    if document.status not in (DocumentStatus.APPROVED, DocumentStatus.SUPERSEDED) and role not in (
+        ADMIN,
+        QUALITY,
+    ):
         raise Http404("No such document.")
+    current = None
+    if document.status == DocumentStatus.SUPERSEDED and document.upload_name:
+        current = (
+            KnowledgeDocument.objects.filter(upload_name=document.upload_name, status=DocumentStatus.APPROVED)
+            .order_by("-revision")
+            .first()
+        )
     context = {
         "document": document,
+        "current": current,
+        "current_chunk": current.chunks.first() if current else None,
         "cited": chunk,
         "chunks": document.chunks.all(),
         "back": request.GET.get("back", ""),
@@ -48,7 +61,7 @@ def source_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
 @login_required
 def ask(request: HttpRequest, execution_id: int, order: int) -> HttpResponse:
     """Without websockets (no JavaScript): the extractive answer on a page of its own."""
-    context = services.question_context(
+    context = questions.question_context(
         user=request.user,
         station_id=request.session.get(STATION_SESSION_KEY),
         execution_id=execution_id,
@@ -58,14 +71,14 @@ def ask(request: HttpRequest, execution_id: int, order: int) -> HttpResponse:
         return redirect("station-list")
     page = {"execution_id": execution_id, "order": order}
     try:
-        prepared = services.question_prepare(context=context, question=request.POST.get("question", ""))
-    except services.QuestionInvalid as error:
+        prepared = questions.question_prepare(context=context, question=request.POST.get("question", ""))
+    except questions.QuestionInvalid as error:
         return render(request, "copilot/ask.html", {**page, "error": str(error)}, status=422)
-    record = services.question_finish(prepared=prepared, answer=prepared.extractive)
+    record = questions.question_finish(prepared=prepared, answer=prepared.extractive)
     return render(
         request,
         "copilot/ask.html",
-        {**page, **services.message_context(record=record, answer=prepared.extractive)},
+        {**page, **conversation.message_context(record=record, answer=prepared.extractive)},
     )
 
 
@@ -80,18 +93,40 @@ def question_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse("Choose helpful or not helpful.", status=422)
     try:
-        services.question_feedback(record=record, employee=employee, helpful=form.cleaned_data["helpful"])
-    except services.QuestionInvalid as error:
+        conversation.question_feedback(record=record, employee=employee, helpful=form.cleaned_data["helpful"])
+    except questions.QuestionInvalid as error:
         return HttpResponse(str(error), status=403)
     with translation.override(employee.language):  # the station panel speaks the operator's language
         return render(request, "copilot/_message.html#copilot-feedback", {"q": record})
 
 
+def _library_documents() -> list[KnowledgeDocument]:
+    """The library's documents, each upload with the history of its file name (every version, newest first)."""
+    documents = list(
+        KnowledgeDocument.objects.exclude(doc_type="instruction")
+        .select_related("uploaded_by", "approved_by")
+        .order_by("doc_type", "title", "-revision")
+    )
+    families: dict[str, list[KnowledgeDocument]] = {}
+    for document in documents:
+        if document.upload_name:
+            families.setdefault(document.upload_name, []).append(document)
+    for document in documents:
+        history = families.get(document.upload_name, [])
+        document.history = sorted(history, key=lambda d: -d.revision) if len(history) > 1 else []
+    return documents
+
+
 @require_GET
 @role_required(ADMIN, QUALITY)
 def library(request: HttpRequest) -> HttpResponse:
-    documents = KnowledgeDocument.objects.exclude(doc_type="instruction").order_by("doc_type", "title")
-    return render(request, "copilot/library.html", {"documents": documents, "form": UploadForm()})
+    added = request.GET.get("added", "")
+    context = {
+        "documents": _library_documents(),
+        "form": UploadForm(),
+        "added": KnowledgeDocument.objects.filter(pk=int(added)).first() if added.isdigit() else None,
+    }
+    return render(request, "copilot/library.html", context)
 
 
 @require_POST
@@ -109,7 +144,7 @@ def library_upload(request: HttpRequest) -> HttpResponse:
             "roles": ",".join(form.cleaned_data["roles"]),
         }
         try:
-            document = services.upload_ingest(
+            document = uploads.upload_ingest(
                 name=upload.name, data=upload.read(), actor=request.user, meta=meta
             )
         except UnreadableDocument as exc:
@@ -118,9 +153,11 @@ def library_upload(request: HttpRequest) -> HttpResponse:
             return redirect(f"{request.path.rsplit('/upload/', 1)[0]}/?added={document.pk}")
     else:
         error = "Choose a Markdown, text, HTML or PDF file (10 MB at most)."
-    documents = KnowledgeDocument.objects.exclude(doc_type="instruction").order_by("doc_type", "title")
     return render(
-        request, "copilot/library.html", {"documents": documents, "form": form, "error": error}, status=422
+        request,
+        "copilot/library.html",
+        {"documents": _library_documents(), "form": form, "error": error},
+        status=422,
     )
 
 
@@ -128,7 +165,7 @@ def library_upload(request: HttpRequest) -> HttpResponse:
 @role_required(ADMIN, QUALITY)
 def library_remove(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(KnowledgeDocument.objects.exclude(doc_type="instruction"), pk=pk)
-    services.document_remove(document=document, actor=request.user)
+    ingest.document_remove(document=document, actor=request.user)
     return redirect("copilot-library")
 
 
@@ -138,9 +175,9 @@ def library_review(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve (or reject) an uploaded document: a second person, not the uploader."""
     document = get_object_or_404(KnowledgeDocument.objects.exclude(doc_type="instruction"), pk=pk)
     try:
-        services.document_review(
+        uploads.document_review(
             document=document, actor=request.user, approve=request.POST.get("decision") != "reject"
         )
-    except services.ApprovalRefused as error:
+    except uploads.ApprovalRefused as error:
         return HttpResponse(str(error), status=403)
     return redirect("copilot-library")

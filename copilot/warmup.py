@@ -20,23 +20,23 @@ done = threading.Event()
 
 def warm() -> float:
     """Load everything a question needs; returns the seconds it took. Safe to call more than once."""
-    from copilot import retrieval
+    from copilot import index_schema, lexical, retrieval, vectorstore
     from plexcopilot.embedding import embedder
 
     started = time.perf_counter()
     embedder().embed(["warm-up question about the press"])  # model load + hash check + first ONNX run
-    retrieval.collection()  # vector store client and collection
+    vectorstore.collection()  # vector store client and collection
     close_old_connections()
     try:
         from django.conf import settings
 
         from copilot.answers import extractive_answer
-        from copilot.services import passages_for
+        from copilot.questions import passages_for
         from languages.question_terms import glossary_english
 
-        retrieval.lexical_index()  # BM25 over the library (reads the database)
+        lexical.lexical_index()  # BM25 over the library (reads the database)
         # One whole search: loads the HNSW segment and the code paths a question takes.
-        hits = retrieval.search("how do I clear a jam", retrieval.SearchFilter(), k=5)
+        hits = retrieval.search("how do I clear a jam", index_schema.SearchFilter(), k=5)
         extractive_answer("how do I clear a jam", passages_for(hits))
         for language, _name in settings.LANGUAGES:
             if language != "en":

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from instructions.media_demo import demo_step_media
 from instructions.models import Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 from labor.models import CertificationType, Employee, EmployeeCertification
 from plexcopilot.roles import ADMIN
 from quality.models import DefectReport
@@ -74,7 +75,10 @@ def demo_plant_load(*, path: Path = DEMO_FILE) -> dict[str, int]:
             if instruction.current_version_id is None:
                 version_publish(
                     instruction=instruction,
-                    steps=[_step(s) for s in ins["steps"]],
+                    steps=[
+                        _step(s) | demo_step_media(s, instruction=instruction, user=admin_user)
+                        for s in ins["steps"]
+                    ],
                     change_note=ins.get("change_note", "Initial release"),
                     published_by=admin_user,
                     base_version=None,

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from instructions.governance import proposal_draft
 from instructions.models import ChangeProposal, WorkInstruction
+from instructions.proposals import proposal_draft
 from labor.models import Employee
 from quality.models import DefectReport
 

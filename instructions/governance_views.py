@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from instructions import governance, selectors
+from instructions import approval, proposal_content, proposals, selectors, step_diff
 from instructions.models import (
     ChangeProposal,
     InstructionVersion,
@@ -19,6 +19,7 @@ from instructions.models import (
     WorkInstruction,
 )
 from plexcopilot.roles import QUALITY, SUPERVISOR, role_required, user_role
+from plexcopilot.signatures import SignatureRefused
 
 _role_required = role_required(SUPERVISOR, QUALITY)  # admins pass every role check
 
@@ -42,10 +43,10 @@ def approval_queue(request: HttpRequest) -> HttpResponse:
     }
     if filters["status"] not in ProposalStatus.values and filters["status"] != "":
         filters["status"] = ProposalStatus.PENDING
-    proposals = list(selectors.proposal_queue(**filters)[:200])  # type: ignore[arg-type]
-    for proposal in proposals:
+    queue = list(selectors.proposal_queue(**filters)[:200])  # type: ignore[arg-type]
+    for proposal in queue:
         proposal.stale = proposal.is_open and proposal.current_version_id != proposal.base_version_id  # type: ignore[attr-defined]
-    context = {"proposals": proposals, "filters": filters, "statuses": ProposalStatus.choices,
+    context = {"proposals": queue, "filters": filters, "statuses": ProposalStatus.choices,
                "risks": RiskClass.choices, **selectors.queue_filter_options()}  # fmt: skip
     template = "governance/queue.html#queue-table" if request.htmx else "governance/queue.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -56,7 +57,7 @@ def _proposal_page(
 ) -> HttpResponse:
     signatures = list(proposal.signatures.all())
     evidence = list(proposal.evidence.select_related("flag__step", "defect", "measurement__step"))
-    diff = governance.proposal_diff(proposal)
+    diff = step_diff.proposal_diff(proposal)
     for step in diff:
         step.evidence = [e for e in evidence if e.step_key and e.step_key == step.key]  # type: ignore[attr-defined]
     context = {
@@ -64,8 +65,8 @@ def _proposal_page(
         "diff": diff,
         "evidence": evidence,
         "signatures": signatures,
-        "missing": governance.signature_requirements(proposal, signatures) if proposal.is_open else [],
-        "stale": governance.proposal_is_stale(proposal),
+        "missing": approval.signature_requirements(proposal, signatures) if proposal.is_open else [],
+        "stale": proposals.proposal_is_stale(proposal),
         "meanings": SignatureMeaning.choices,
         "own": proposal.proposed_by_id == request.user.pk,
         "role": user_role(request.user),
@@ -112,7 +113,7 @@ def _done(request: HttpRequest, url: str) -> HttpResponse:
 def proposal_sign(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(pk)
     try:
-        outcome = governance.proposal_sign(
+        outcome = approval.proposal_sign(
             proposal=proposal,
             user=request.user,
             meaning=request.POST.get("meaning", ""),
@@ -120,7 +121,7 @@ def proposal_sign(request: HttpRequest, pk: int) -> HttpResponse:
             badge=request.POST.get("badge", "")[:32],
             pin=request.POST.get("pin", "")[:12],
         )
-    except (governance.SignatureRefused, governance.ProposalConflict) as error:
+    except (SignatureRefused, proposal_content.ProposalConflict) as error:
         return _proposal_page(request, _proposal(pk), status=422, sign_error=str(error),
                               chosen_meaning=request.POST.get("meaning", ""))  # fmt: skip
     messages.success(request, outcome.message)
@@ -132,10 +133,8 @@ def proposal_sign(request: HttpRequest, pk: int) -> HttpResponse:
 def proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(pk)
     try:
-        governance.proposal_reject(
-            proposal=proposal, user=request.user, reason=request.POST.get("reason", "")
-        )
-    except governance.SignatureRefused as error:
+        proposals.proposal_reject(proposal=proposal, user=request.user, reason=request.POST.get("reason", ""))
+    except SignatureRefused as error:
         return _proposal_page(request, proposal, status=422, reject_error=str(error),
                               reject_reason=request.POST.get("reason", "")[:1000])  # fmt: skip
     messages.success(request, "Proposal rejected; the reason is recorded.")
@@ -147,8 +146,8 @@ def proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
 def proposal_rebase(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal(pk)
     try:
-        fresh = governance.proposal_rebase(proposal=proposal, user=request.user)
-    except governance.ProposalConflict as error:
+        fresh = proposals.proposal_rebase(proposal=proposal, user=request.user)
+    except proposal_content.ProposalConflict as error:
         return _proposal_page(request, proposal, status=409, sign_error=str(error))
     messages.success(
         request, f"Rebased onto v{fresh.base_version.number} as proposal {fresh.pk}; sign it there."
@@ -159,7 +158,7 @@ def proposal_rebase(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @_role_required
 def proposal_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = governance.proposal_submit(proposal=_proposal(pk), user=request.user)
+    proposal = proposals.proposal_submit(proposal=_proposal(pk), user=request.user)
     if proposal.status == ProposalStatus.PENDING:
         messages.success(request, "Sent to the approval queue.")
     return redirect("instructions-proposal-detail", pk)
@@ -206,7 +205,7 @@ def version_diff(request: HttpRequest, pk: int) -> HttpResponse:
     new = instruction.versions.filter(number=new_number).first()
     if old is None or new is None:
         raise Http404("No such version of this instruction.")
-    diff = governance.steps_diff(governance.version_steps(old), governance.version_steps(new))
+    diff = step_diff.steps_diff(proposal_content.version_steps(old), proposal_content.version_steps(new))
     return render(request, "governance/diff.html", {"instruction": instruction, "old": old, "new": new,
                                                     "diff": diff, "numbers": numbers,
                                                     "left_label": f"v{old.number}", "right_label": f"v{new.number}"})  # fmt: skip
@@ -218,9 +217,9 @@ def version_rollback(request: HttpRequest, pk: int, number: int) -> HttpResponse
     instruction = _instruction(pk)
     target = get_object_or_404(InstructionVersion, instruction=instruction, number=number)
     try:
-        proposal = governance.proposal_rollback(instruction=instruction, target=target, user=request.user,
+        proposal = proposals.proposal_rollback(instruction=instruction, target=target, user=request.user,
                                                 reason=request.POST.get("reason", ""))  # fmt: skip
-    except governance.ProposalInvalid as error:
+    except proposal_content.ProposalInvalid as error:
         messages.error(request, str(error))
         return redirect("instructions-version-history", pk)
     messages.success(request, f"Rollback to v{number} proposed. Another person signs it to release it.")
@@ -289,9 +288,9 @@ def step_edit(request: HttpRequest, pk: int, key: str, proposal_pk: int | None =
         raise Http404("That proposal is for another instruction.")
     current = instruction.current_version
     if proposal is not None:
-        steps = governance.proposal_steps(proposal)
+        steps = proposal_content.proposal_steps(proposal)
     elif current is not None:
-        steps = governance.version_steps(current)
+        steps = proposal_content.version_steps(current)
     else:
         raise Http404("This instruction has no version in effect.")
     step = next((s for s in steps if s["key"] == key), None)
@@ -304,15 +303,15 @@ def step_edit(request: HttpRequest, pk: int, key: str, proposal_pk: int | None =
         rationale = request.POST.get("rationale", "")
         try:
             if proposal is not None:
-                fresh = governance.proposal_revise(
+                fresh = proposals.proposal_revise(
                     proposal=proposal, user=request.user, edits=edits, rationale=rationale
                 )
             else:
-                fresh = governance.proposal_draft(
+                fresh = proposals.proposal_draft(
                     instruction=instruction, base_version=current, source="engineer_edit",  # type: ignore[arg-type]
                     edits=edits, rationale=rationale, evidence=[], proposed_by=request.user,
                 )  # fmt: skip
-        except governance.ProposalInvalid as error:
+        except proposal_content.ProposalInvalid as error:
             typed: dict[str, Any] = {name: request.POST.get(name, "") for name in EDITABLE_FIELDS}
             typed.update({name: request.POST.get(name) == "on" for name in ("critical", "safety_critical")})
             context.update(error=str(error), step={**step, **typed}, rationale=rationale)

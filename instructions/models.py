@@ -174,7 +174,8 @@ class Step(models.Model):
     critical = models.BooleanField(default=False)
     safety_critical = models.BooleanField(default=False)
     tool = models.CharField(max_length=120, blank=True)
-    media = models.CharField(max_length=200, blank=True, help_text="Path of an image under static/")
+    media = models.CharField(max_length=200, blank=True, help_text="Digest of a StepMedia (picture or clip)")
+    media_caption = models.CharField(max_length=300, blank=True)
     check_kind = models.CharField(max_length=12, choices=CheckKind.choices, blank=True, default="")
     spec_nominal = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     spec_lower = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
@@ -221,8 +222,11 @@ class Step(models.Model):
         return not (self.spec_upper is not None and value > self.spec_upper)
 
     def content(self) -> dict[str, object]:
-        """The step's content as plain data: what the content hash and diffs are computed over."""
-        return {
+        """The step's content as plain data: what the content hash and diffs are computed over.
+
+        `media_caption` is there only when set, so versions published before captions existed keep their hash
+        (and the signatures on pending proposals stay bound to the same content)."""
+        content: dict[str, object] = {
             "key": self.key,
             "order": self.order,
             "title": self.title,
@@ -239,6 +243,9 @@ class Step(models.Model):
             "spec_upper": _num(self.spec_upper),
             "spec_unit": self.spec_unit,
         }
+        if self.media_caption:
+            content["media_caption"] = self.media_caption
+        return content
 
 
 def _num(value: Decimal | None) -> str | None:
@@ -465,7 +472,7 @@ class ChangeProposal(models.Model):
     """A proposed change to an instruction, based on one published version.
 
     `edits` is a list of step-level operations applied to the base version's steps (see
-    instructions.governance.proposal_steps). `content_hash` is the hash of the version this
+    instructions.proposal_content.proposal_steps). `content_hash` is the hash of the version this
     proposal would publish; signatures are bound to it.
     """
 
@@ -605,3 +612,6 @@ class Signature(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ImmutableError("Signatures are never deleted.")
+
+
+from instructions.media_models import MediaKind, StepMedia  # noqa: E402, F401  (registered with the app)

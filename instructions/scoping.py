@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from instructions.models import Execution, Station, WorkInstruction, WorkOrder
+from instructions.models import Execution, Station, Step, WorkInstruction, WorkOrder
 from plexcopilot.roles import QUALITY, SUPERVISOR, user_has_role
 
 OTHER_WORK_CENTER = (
@@ -46,4 +46,18 @@ def instruction_listener_allowed(*, user: Any, station_id: int | None, instructi
         return False
     return WorkInstruction.objects.filter(
         pk=instruction_id, operation__work_center__stations__pk=station_id
+    ).exists()
+
+
+def step_media_allowed(*, user: Any, station_id: int | None, digest: str) -> bool:
+    """Who may open a step's picture or clip: desk roles (also before it is signed, to review it), or a station of a
+    work center running an instruction whose published steps show it. Unsigned media never reach a station."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user_has_role(user, SUPERVISOR, QUALITY):
+        return True
+    if not station_id:
+        return False
+    return Step.objects.filter(
+        media=digest, version__instruction__operation__work_center__stations__pk=station_id
     ).exists()

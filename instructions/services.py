@@ -1,10 +1,8 @@
-"""Instruction services: publishing versions and the operator's station flow."""
+"""The operator's station flow: scan, start or resume a run, readings, step completion, flags, overrides."""
 
 import re
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,7 +13,6 @@ from instructions.models import (
     CertificationOverride,
     Execution,
     ExecutionStatus,
-    InstructionVersion,
     Measurement,
     Station,
     Step,
@@ -24,7 +21,6 @@ from instructions.models import (
     WorkInstruction,
     WorkOrder,
     WorkOrderStatus,
-    content_hash,
 )
 from labor.models import Employee
 from plexcopilot import events
@@ -32,84 +28,9 @@ from plexcopilot.roles import ADMIN, SUPERVISOR
 from plexcopilot.services import audit_chain_lock, audit_record
 from plexcopilot.signatures import BadgeLocked, badge_check
 
-STEP_FIELDS = [
-    "title", "text", "caution", "why", "critical", "safety_critical", "tool", "media",
-    "check_kind", "spec_nominal", "spec_lower", "spec_upper", "spec_unit",
-]  # fmt: skip
-
 
 class StationError(Exception):
     """A problem the operator must see; the message is written for them."""
-
-
-class PublishConflict(Exception):
-    """The instruction moved on since the edit was based on it."""
-
-
-# --- Publishing -------------------------------------------------------------------------------
-
-
-def version_publish(
-    *,
-    instruction: WorkInstruction,
-    steps: list[dict[str, Any]],
-    change_note: str,
-    published_by: Any | None,
-    base_version: InstructionVersion | None,
-    restored_from: InstructionVersion | None = None,
-) -> InstructionVersion:
-    """Publish `steps` as the instruction's next immutable version and make it current.
-
-    The switch of `current_version` is a conditional update on `base_version`, so two
-    publishes from the same base can never both land: the second raises PublishConflict.
-    """
-    normalised = [_step_content(raw, order) for order, raw in enumerate(steps, start=1)]
-    digest = content_hash(
-        title=instruction.title, steps=[Step(**content).content() for content in normalised]
-    )
-    with transaction.atomic():
-        moved = WorkInstruction.objects.filter(pk=instruction.pk, current_version=base_version).update(
-            current_version=None
-        )
-        if moved != 1:
-            raise PublishConflict(f"{instruction.title} changed since this edit was started.")
-        last = instruction.versions.order_by("-number").values_list("number", flat=True).first() or 0
-        version = InstructionVersion.objects.create(
-            instruction=instruction,
-            number=last + 1,
-            content_hash=digest,
-            change_note=change_note,
-            effective_from=timezone.now(),
-            published_by=published_by,
-            restored_from=restored_from,
-        )
-        Step.objects.bulk_create([Step(version=version, **content) for content in normalised])
-        # languages caches the step translations, after commit
-        events.publish(events.VERSION_PUBLISHED, version_id=version.pk, instruction_id=instruction.pk)
-        WorkInstruction.objects.filter(pk=instruction.pk).update(current_version=version)
-        instruction.current_version = version
-        audit_record(
-            actor=published_by,
-            action="version.publish",
-            obj=version,
-            summary=f"Published {instruction.title} v{version.number}: {change_note}",
-            data={"content_hash": digest, "base_version": base_version.number if base_version else None},
-        )
-    return version
-
-
-def _step_content(raw: dict[str, Any], order: int) -> dict[str, Any]:
-    content = {field: raw.get(field) for field in STEP_FIELDS}
-    for text_field in ("caution", "why", "tool", "media", "check_kind", "spec_unit"):
-        content[text_field] = (content[text_field] or "").strip()
-    content["critical"] = bool(content["critical"])
-    content["safety_critical"] = bool(content["safety_critical"])
-    for number_field in ("spec_nominal", "spec_lower", "spec_upper"):
-        value = content[number_field]
-        content[number_field] = None if value in (None, "") else Decimal(str(value))
-    content["key"] = raw.get("key") or uuid.uuid4().hex[:12]
-    content["order"] = order
-    return content
 
 
 # --- Station flow -----------------------------------------------------------------------------

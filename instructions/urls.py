@@ -1,6 +1,6 @@
 from django.urls import path
 
-from instructions import closeout_views, governance_views, views
+from instructions import closeout_views, governance_views, media_views, views
 
 urlpatterns = [
     path("station/", views.station_list, name="station-list"),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("station/run/<int:pk>/handoff/", closeout_views.station_handoff, name="station-handoff"),
     path("station/work-order/<int:pk>/new-run/", closeout_views.station_new_run, name="station-new-run"),
     path("station/<str:code>/", views.station_signin, name="station-signin"),
+    path("step-media/<str:digest>/", media_views.step_media_file, name="step-media"),
+    path("step-media/<str:digest>/thumb/", media_views.step_media_file, {"size": "thumb"}, name="step-media-thumb"),
     path("work-orders/travelers/", views.work_order_travelers, name="instructions-travelers"),
     path("work-orders/<str:barcode>/barcode.svg", views.work_order_barcode, name="instructions-barcode"),
     # Governance: approval queue, proposals, signatures, version history, rollback.
@@ -73,6 +75,11 @@ urlpatterns = [
         "governance/instructions/<int:pk>/steps/<str:key>/edit/",
         governance_views.step_edit,
         name="instructions-step-edit",
+    ),
+    path(
+        "governance/instructions/<int:pk>/steps/<str:key>/media/",
+        media_views.step_media_edit,
+        name="instructions-step-media",
     ),
     path(
         "governance/instructions/<int:pk>/proposals/<int:proposal_pk>/steps/<str:key>/edit/",

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from instructions.governance import steps_diff, version_steps
 from instructions.models import (
     Execution,
     ExecutionStatus,
@@ -22,6 +21,8 @@ from instructions.models import (
     VersionSwitch,
     WorkInstruction,
 )
+from instructions.proposal_content import version_steps
+from instructions.step_diff import steps_diff
 from labor.models import Employee
 from plexcopilot.services import audit_record
 

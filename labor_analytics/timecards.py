@@ -1,9 +1,8 @@
 """Timecard approval: the supervisor approves a person's day, recoding misapplied job-ons first.
 
 A recoding is a correction punch (labor's model: a new punch that replaces the original, which is kept) for
-the job-on and its job-off. Each approved recoding is written back to Plex through the outbox; Plex's public
-API has no labor-entry edit, so it goes as an activity (or custom-object record, PLEX_DRAFTS_TARGET) naming
-the employee, the times and the old and new job, for the Plex labor administrator to apply.
+the job-on and its job-off. The approval is announced (`timecard_approved`); the plex app hears it after commit
+and writes each recoding back to Plex through its outbox (`plex/handlers.py`).
 """
 
 import datetime
@@ -16,7 +15,6 @@ from instructions.models import WorkOrder
 from labor.models import Employee, Punch, PunchSource
 from labor_analytics.misapplied import Suspect, job_code
 from labor_analytics.models import TimecardApproval
-from plex.services import outbox_enqueue
 from plexcopilot import events
 from plexcopilot.services import audit_record
 
@@ -62,14 +60,7 @@ def timecard_approve(*, employee: Employee, day: datetime.date, user: Any,
             audit_record(actor=user, action="labor.timecard_approved", obj=approval,
                          summary=f"Timecard {employee.full_name} {day} approved, {len(done)} job code(s) corrected",
                          data={"corrections": done})  # fmt: skip
-            for item in done:
-                outbox_enqueue(kind="labor_correction", idempotency_key=f"labor-recode:{item['punch']}", payload={
-                    "title": f"Labor correction: {employee.full_name} {day}",
-                    "body": (f"Employee {employee.badge_id} ({employee.plex_employee_id or 'no Plex id'}), "
-                             f"{item['begin']} – {item['end'] or 'open'}: job {item['from']} ({item['from_code']}) "
-                             f"→ {item['to']} ({item['to_code']}). Approved by {user.get_username()}."),
-                    "reference": f"labor-recode:{item['punch']}", "activity_type": "Labor",
-                })  # fmt: skip
+            events.publish(events.TIMECARD_APPROVED, approval_id=approval.pk, employee_id=employee.pk)
     except IntegrityError as exc:
         raise TimecardError("This timecard was approved meanwhile; reload.") from exc
     return approval

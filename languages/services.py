@@ -48,7 +48,7 @@ from plexcopilot.signatures import SignatureRefused, reauthenticate
 log = logging.getLogger(__name__)
 
 SOURCE_LANGUAGE = "en"
-TRANSLATED_FIELDS = ("title", "text", "caution", "why")
+TRANSLATED_FIELDS = ("title", "text", "caution", "why", "media_caption")
 FUZZY_MIN_RATIO = 0.9
 # A machine sentence shorter than this share of the English one has dropped something: never shorten a warning.
 MIN_LENGTH_RATIO = 0.35
@@ -310,7 +310,12 @@ def _review_queue(segment: Segment, language: str, machine_text: str, backend: s
 
 
 def step_translatable_hash(step: Step) -> str:
-    content = {name: getattr(step, name) for name in TRANSLATED_FIELDS}
+    # An empty caption is left out, so steps without media keep the hash (and reuse) they had before captions.
+    content = {
+        name: getattr(step, name)
+        for name in TRANSLATED_FIELDS
+        if name != "media_caption" or step.media_caption
+    }
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -447,11 +452,14 @@ class StepText:
     untranslated: bool
     flagged: bool
     notes: list[str]
+    media_caption: str = ""
+    caption_untranslated: bool = False  # the caption (or part of it) is still the English
 
 
 def step_text(row: StepTranslation | None, step: Step, language: str) -> StepText:
     if row is None:
-        return StepText(language, step.title, step.text, step.caution, step.why, False, True, False, [])
+        return StepText(language, step.title, step.text, step.caution, step.why, False, True, False, [],
+                        step.media_caption, bool(step.media_caption))  # fmt: skip
     texts = {}
     for name in TRANSLATED_FIELDS:
         original = getattr(step, name)
@@ -459,9 +467,14 @@ def step_text(row: StepTranslation | None, step: Step, language: str) -> StepTex
         # A safety caution is never dropped or shortened: an empty rendering of real text falls back.
         texts[name] = translated if translated.strip() or not original.strip() else original
     notes = [n for name in TRANSLATED_FIELDS for n in (row.fields.get(name) or {}).get("notes", [])]
+    caption_origins = (row.fields.get("media_caption") or {}).get("origins", [])
+    caption_untranslated = bool(step.media_caption) and (
+        "media_caption" not in row.fields or bool({"untranslated", "flagged"} & set(caption_origins))
+    )
     return StepText(
         language, texts["title"], texts["text"], texts["caution"], texts["why"],
-        row.machine, row.untranslated, row.flagged, notes,
+        row.machine, row.untranslated or caption_untranslated, row.flagged, notes,
+        texts["media_caption"], caption_untranslated,
     )  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """Call-offs and kanban changes: approve and send to Plex, call by kanban card from a station, sign size changes.
 
-Every change is audited. Requests reach Plex through the outbox (kind "material_request"); with the integration
-off they stay local and the material handler works from the page.
+Every change is audited. A requested call-off is announced (`replenishment_requested`); the plex app hears it
+after commit and queues it for Plex (outbox kind "material_request"); with the integration off it stays local and
+the material handler works from the page.
 """
 
 import datetime
@@ -21,7 +22,7 @@ from materials.models import (
     OpenSupply,
     SupplyStatus,
 )
-from plex.services import outbox_enqueue
+from plexcopilot import events
 from plexcopilot.roles import ADMIN, MATERIAL_HANDLER, SUPERVISOR, user_role
 from plexcopilot.services import audit_record
 from plexcopilot.signatures import SignatureRefused, printed_name, reauthenticate
@@ -35,25 +36,12 @@ class MaterialsError(Exception):
     """A refused request; the message is written for the person on the floor."""
 
 
-def _request_writeback(call_off: CallOff) -> None:
-    outbox_enqueue(
-        kind="material_request",
-        payload={
-            "title": f"Material call-off {call_off.component.number} → {call_off.location.code}",
-            "body": f"Bring {call_off.quantity:g} {call_off.component.unit} of {call_off.component.number} "
-            f"({call_off.component.name}) to {call_off.location.code}"
-            + (f" by {call_off.needed_by:%Y-%m-%d %H:%M}" if call_off.needed_by else "")
-            + f". {call_off.reason}",
-            "reference": f"call-off {call_off.pk}",
-            "activity_type": "Material",
-            "priority": 1 if call_off.shortage_id else 2,
-        },
-        idempotency_key=f"material-call-off-{call_off.pk}",
-    )
+def _requested(call_off: CallOff) -> None:
+    events.publish(events.REPLENISHMENT_REQUESTED, call_off_id=call_off.pk)
 
 
 def call_off_approve(*, call_off: CallOff, user: Any, now: datetime.datetime) -> CallOff:
-    """A material handler or supervisor approves a drafted call-off: it is requested (Plex outbox) and counted
+    """A material handler or supervisor approves a drafted call-off: it is requested (announced for Plex) and counted
     as open supply arriving after the location's transit time."""
     if user_role(user) not in APPROVER_ROLES:
         raise MaterialsError("Only material handlers and supervisors approve call-offs.")
@@ -71,7 +59,7 @@ def call_off_approve(*, call_off: CallOff, user: Any, now: datetime.datetime) ->
             eta=now + datetime.timedelta(hours=call_off.location.transit_hours),
             source=f"call-off {call_off.pk}",
         )
-        _request_writeback(call_off)
+        _requested(call_off)
         audit_record(actor=user, action="materials.call_off.approve", obj=call_off,
                      summary=f"Approved call-off {call_off.pk}: {call_off.quantity:g} {call_off.component.number} "
                      f"to {call_off.location.code}")  # fmt: skip
@@ -135,7 +123,7 @@ def call_off_from_card(*, raw: str, station: Station, employee: Any, now: dateti
             eta=now + datetime.timedelta(hours=loop.location.transit_hours),
             source=f"call-off {call_off.pk}",
         )
-        _request_writeback(call_off)
+        _requested(call_off)
         audit_record(actor=user, action="materials.call_off.card", obj=call_off,
                      summary=f"Kanban card {code} called {loop.quantity_per_card:g} {loop.component.number} "
                      f"at {station.code}")  # fmt: skip

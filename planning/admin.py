@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from planning.models import Changeover, Downtime, Plan, PlanJob, PlanSlot, RoutingTime
+from planning.models import (
+    Changeover,
+    Downtime,
+    Plan,
+    PlanJob,
+    PlanSlot,
+    RoutingTime,
+    UtilityDraw,
+    UtilityLimit,
+)
 from plexcopilot.admin import ReadOnlyAdmin
 
 
@@ -20,6 +29,17 @@ class RoutingTimeAdmin(admin.ModelAdmin):
 @admin.register(Changeover)
 class ChangeoverAdmin(admin.ModelAdmin):
     list_display = ["from_family", "to_family", "minutes"]
+
+
+@admin.register(UtilityLimit)
+class UtilityLimitAdmin(admin.ModelAdmin):
+    list_display = ["utility", "cap", "window_start", "window_end"]
+
+
+@admin.register(UtilityDraw)
+class UtilityDrawAdmin(admin.ModelAdmin):
+    list_display = ["work_center", "utility", "amount"]
+    list_filter = ["utility"]
 
 
 @admin.register(Downtime)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from ortools.sat.python import cp_model
 
+from planning.jobshop_search import improve
+
 Instance = list[list[tuple[int, int]]]
 
 
@@ -163,8 +165,8 @@ def best_dispatch(jobs: Instance, **kwargs) -> list[list[int]]:
 # -- CP-SAT --------------------------------------------------------------------------------------------------
 
 
-STRONG_PROPAGATION_MAX_OPS = 300
 LNS_ONLY_MIN_OPS = 150  # the development instances have at most 100 operations and are proven in full search
+SEARCH_SHARE = 0.1  # of the time limit, for the tabu search that seeds LNS-only solves
 
 
 def _params(time_limit: float, workers: int, seed: int = 0, n_ops: int = 0) -> cp_model.CpSolver:
@@ -173,15 +175,16 @@ def _params(time_limit: float, workers: int, seed: int = 0, n_ops: int = 0) -> c
     p.max_time_in_seconds = float(time_limit)
     p.num_workers = max(1, int(workers))
     p.random_seed = seed
-    # Edge finding / not-first-not-last in every no-overlap: off by default, it is what proves job-shop optima
-    # (ft10 at 2 workers: lower bound stuck at 827 after 30 s without it, optimal 930 proven in 6 s with it).
-    # On big instances its cost per node outweighs it (generated 20x20, 50x10, 50x15 at 30 s: worse makespans,
-    # and once no solution at all), so above STRONG_PROPAGATION_MAX_OPS operations the default propagation runs.
-    p.use_strong_propagation_in_disjunctive = n_ops <= STRONG_PROPAGATION_MAX_OPS
     # Past what a 2-core proof can close in 30 s, every worker does large-neighbourhood search from the
     # dispatching hint (generated 20x15, 20x20, 30x15 at 30 s: 1320/1581/1916 vs 1344/1603/1925-2077 with the
     # default portfolio); the lower bound is then the trivial one.
     p.use_lns_only = n_ops > LNS_ONLY_MIN_OPS
+    # Edge finding / not-first-not-last in every no-overlap: off by default, it is what proves job-shop optima
+    # (ft10 at 2 workers: lower bound stuck at 827 after 30 s without it, optimal 930 proven in 6 s with it).
+    # It only pays where a proof is sought: in LNS its cost per node outweighs it (Taillard ta11-ta14, the
+    # development subset of the 20x15 class, 30 s on 2 workers: mean gap 7.9 % without it against 10.2 % with
+    # it, same run on a loaded machine; generated 20x20, 50x10, 50x15 earlier: worse makespans with it).
+    p.use_strong_propagation_in_disjunctive = not p.use_lns_only
     return solver
 
 
@@ -237,6 +240,11 @@ def solve(
     """Minimise the makespan; proves optimality when the time allows."""
     t0 = time.perf_counter()
     greedy = best_dispatch(jobs)
+    n_ops = sum(len(job) for job in jobs)
+    if n_ops > LNS_ONLY_MIN_OPS and SEARCH_SHARE > 0:
+        # Past a proof's reach the first schedule matters: a short tabu search on the critical path takes the
+        # dispatching rules' 20-25 % above the best known on 20x15 to about 8-12 % for a second of one core.
+        greedy = improve(jobs, greedy, SEARCH_SHARE * time_limit)
     upper = makespan_of(jobs, greedy)
     if hint is not None and makespan_of(jobs, hint) < upper:
         greedy, upper = hint, makespan_of(jobs, hint)
@@ -246,7 +254,6 @@ def solve(
         model.add_hint(var, greedy[j][k])
     model.add_hint(makespan, upper)
     model.minimize(makespan)
-    n_ops = sum(len(job) for job in jobs)
     solver = _params(max(0.01, time_limit - (time.perf_counter() - t0)), workers, seed, n_ops)
     status = solver.solve(model)
     seconds = time.perf_counter() - t0
@@ -258,221 +265,3 @@ def solve(
         result, ms, lb = greedy, upper, lb0
     optimal = status == cp_model.OPTIMAL or ms == lb
     return Schedule(result, ms, lb, seconds, optimal, solver.status_name(status))
-
-
-# -- what-if: breakdown repair ------------------------------------------------------------------------------
-
-
-@dataclass
-class Breakdown:
-    machine: int
-    start: int
-    end: int
-
-    @classmethod
-    def parse(cls, spec: str, makespan: int) -> Breakdown:
-        """`breakdown:M@START+DUR` with START and DUR as fractions of the makespan (e.g. breakdown:3@0.25+0.10)."""
-        kind, _, rest = spec.partition(":")
-        if kind != "breakdown" or "@" not in rest or "+" not in rest:
-            raise ValueError(f"expected breakdown:MACHINE@START+DURATION, got {spec!r}")
-        machine, _, window = rest.partition("@")
-        start_f, _, dur_f = window.partition("+")
-        start = round(float(start_f) * makespan)
-        return cls(int(machine), start, start + max(1, round(float(dur_f) * makespan)))
-
-
-def frozen_ops(jobs: Instance, starts: list[list[int]], bd: Breakdown) -> dict[tuple[int, int], int]:
-    """Operations already started when the machine breaks stay where they are; the one the breakdown
-    interrupts (on that machine, still running) must be redone after it."""
-    fixed = {}
-    for j, job in enumerate(jobs):
-        for k, (m, d) in enumerate(job):
-            s = starts[j][k]
-            if s < bd.start and not (m == bd.machine and s + d > bd.start):
-                fixed[j, k] = s
-    return fixed
-
-
-def machine_orders(jobs: Instance, starts: list[list[int]]) -> dict[int, list[tuple[int, int]]]:
-    orders: dict[int, list[tuple[int, int]]] = {}
-    for j, job in enumerate(jobs):
-        for k, (m, _) in enumerate(job):
-            orders.setdefault(m, []).append((j, k))
-    for ops in orders.values():
-        ops.sort(key=lambda jk: (starts[jk[0]][jk[1]], jk))
-    return orders
-
-
-def _lcs(a: list, b: list) -> int:
-    if not a or not b:
-        return 0
-    prev = [0] * (len(b) + 1)
-    for x in a:
-        cur = [0]
-        for i, y in enumerate(b):
-            cur.append(prev[i] + 1 if x == y else max(prev[i + 1], cur[i]))
-        prev = cur
-    return prev[-1]
-
-
-def reordered_count(jobs: Instance, before: list[list[int]], after: list[list[int]]) -> int:
-    """Operations moved: per machine, how many operations must be taken out and put back elsewhere to turn the
-    old sequence into the new one (length minus the longest common subsequence)."""
-    old, new = machine_orders(jobs, before), machine_orders(jobs, after)
-    return sum(len(ops) - _lcs(ops, new[m]) for m, ops in old.items())
-
-
-def right_shift(jobs: Instance, starts: list[list[int]], bd: Breakdown) -> list[list[int]]:
-    """Keep every machine's sequence, push operations later just as much as the breakdown forces (0 reorders)."""
-    fixed = frozen_ops(jobs, starts, bd)
-    orders = machine_orders(jobs, starts)
-    position = {op: (m, i) for m, ops in orders.items() for i, op in enumerate(ops)}
-    new = [list(row) for row in starts]
-    done: set[tuple[int, int]] = set()
-    pending = sorted(((starts[j][k], j, k) for j, job in enumerate(jobs) for k in range(len(job))))
-    # Topological order of the (job, machine) precedence graph: original start order is one.
-    for _, j, k in pending:
-        if (j, k) in fixed:
-            done.add((j, k))
-            continue
-        m, d = jobs[j][k]
-        t = bd.start
-        if k:
-            t = max(t, new[j][k - 1] + jobs[j][k - 1][1])
-        _, i = position[j, k]
-        if i:
-            pj, pk = orders[m][i - 1]
-            t = max(t, new[pj][pk] + jobs[pj][pk][1])
-        if m == bd.machine and t < bd.end and t + d > bd.start:
-            t = bd.end
-        new[j][k] = t
-        done.add((j, k))
-    return new
-
-
-@dataclass
-class Repair:
-    starts: list[list[int]]
-    makespan: int
-    reordered: int
-    reordered_fraction: float
-    seconds: float
-
-
-def repair(
-    jobs: Instance,
-    starts: list[list[int]],
-    bd: Breakdown,
-    time_limit: float = 4.0,
-    workers: int = 2,
-    tolerance: float = 0.005,
-    split: float = 0.5,
-) -> Repair:
-    """Re-plan after `bd`: started work stays, then lexicographically (1) the makespan, (2) the operations moved.
-
-    Phase 1 (`split` of the time) is the plain makespan model warm-started from the right-shifted plan (same
-    sequences, 0 moves);
-    phase 2 bounds the makespan by phase 1's answer times `1 + tolerance` (default 0.5 %: the planner accepts 1 %
-    against the best plan, and phase 1 itself may sit a few tenths above it after 2 s — at 0.9 % ft10 came out
-    1.07 % above the 60-s re-solve; 0 is strictly lexicographic) and minimises the operations that
-    leave the old machine order: every operation gets a `kept` literal, and two kept operations on a machine
-    must stay in their old order, so the kept ones form a common subsequence and the moved count is exactly
-    `reordered_count`.
-    """
-    t0 = time.perf_counter()
-    fixed = frozen_ops(jobs, starts, bd)
-    shifted = right_shift(jobs, starts, bd)
-    blocked = [(bd.machine, bd.start, bd.end)]
-    lower = trivial_lower_bound(jobs)
-    phase1 = resolve(jobs, starts, bd, time_limit=time_limit * split, workers=workers).starts
-    best = makespan_of(jobs, phase1)
-    model, svars, makespan = _build(
-        jobs, makespan_of(jobs, shifted), blocked, fixed, release=bd.start, lower=lower
-    )
-    model.add(makespan <= int(best * (1 + tolerance)))
-    kept = {
-        (j, k): model.new_bool_var(f"k{j}_{k}")
-        for j, job in enumerate(jobs)
-        for k in range(len(job))
-        if (j, k) not in fixed
-    }
-    for ops in machine_orders(jobs, starts).values():
-        free = [op for op in ops if op not in fixed]
-        for x in range(len(free)):
-            for y in range(x + 1, len(free)):
-                a, b = free[x], free[y]  # a was before b
-                model.add(svars[b] >= svars[a] + jobs[a[0]][a[1]][1]).only_enforce_if(kept[a], kept[b])
-    moved_before = reordered_count(jobs, starts, phase1)
-    kept_in_phase1 = _kept_set(jobs, starts, phase1)
-    for op, lit in kept.items():
-        model.add_hint(lit, op in kept_in_phase1)
-        model.add_hint(svars[op], phase1[op[0]][op[1]])
-    model.maximize(sum(kept.values()))
-    solver = _params(max(0.1, time_limit - (time.perf_counter() - t0)), workers, n_ops=sum(map(len, jobs)))
-    status = solver.solve(model)
-    result = phase1
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        candidate = [[solver.value(svars[j, k]) for k in range(len(job))] for j, job in enumerate(jobs)]
-        if reordered_count(jobs, starts, candidate) <= moved_before:
-            result = candidate
-    check(jobs, result, blocked)
-    n_moved = reordered_count(jobs, starts, result)
-    total = sum(len(job) for job in jobs)
-    return Repair(result, makespan_of(jobs, result), n_moved, n_moved / total, time.perf_counter() - t0)
-
-
-def _kept_set(jobs: Instance, before: list[list[int]], after: list[list[int]]) -> set[tuple[int, int]]:
-    """One largest set of operations whose machine order is unchanged (an LCS per machine)."""
-    kept: set[tuple[int, int]] = set()
-    old, new = machine_orders(jobs, before), machine_orders(jobs, after)
-    for m, a in old.items():
-        b = new[m]
-        table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
-        for i in range(len(a) - 1, -1, -1):
-            for k in range(len(b) - 1, -1, -1):
-                table[i][k] = (
-                    table[i + 1][k + 1] + 1 if a[i] == b[k] else max(table[i + 1][k], table[i][k + 1])
-                )
-        i = k = 0
-        while i < len(a) and k < len(b):
-            if a[i] == b[k]:
-                kept.add(a[i])
-                i, k = i + 1, k + 1
-            elif table[i + 1][k] >= table[i][k + 1]:
-                i += 1
-            else:
-                k += 1
-    return kept
-
-
-def resolve(
-    jobs: Instance, starts: list[list[int]], bd: Breakdown, time_limit: float = 60.0, workers: int = 2
-):
-    """Full re-solve of the same situation (started work fixed, breakdown blocked), makespan only."""
-    t0 = time.perf_counter()
-    fixed = frozen_ops(jobs, starts, bd)
-    shifted = right_shift(jobs, starts, bd)
-    blocked = [(bd.machine, bd.start, bd.end)]
-    model, svars, makespan = _build(
-        jobs, makespan_of(jobs, shifted), blocked, fixed, release=bd.start, lower=trivial_lower_bound(jobs)
-    )
-    for (j, k), var in svars.items():
-        if (j, k) not in fixed:
-            model.add_hint(var, shifted[j][k])
-    model.minimize(makespan)
-    solver = _params(time_limit, workers, n_ops=sum(map(len, jobs)))
-    status = solver.solve(model)
-    result = (
-        [[solver.value(svars[j, k]) for k in range(len(job))] for j, job in enumerate(jobs)]
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-        else shifted
-    )
-    check(jobs, result, blocked)
-    return Schedule(
-        result,
-        makespan_of(jobs, result),
-        int(solver.best_objective_bound),
-        time.perf_counter() - t0,
-        status == cp_model.OPTIMAL,
-        solver.status_name(status),
-    )

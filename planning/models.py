@@ -55,6 +55,36 @@ class Downtime(models.Model):
         return f"{self.work_center} {self.kind} {self.start:%a %H:%M}–{self.end:%H:%M}"
 
 
+class UtilityLimit(models.Model):
+    """A plant-wide cap on a utility (e.g. 400 kW across the work centers), all day or in a daily window such
+    as the tariff's peak hours (a window may run past midnight). Where several hold, the lowest does."""
+
+    utility = models.CharField(max_length=20, default="kW")
+    cap = models.PositiveIntegerField()
+    window_start = models.TimeField(null=True, blank=True, help_text="Empty: all day")
+    window_end = models.TimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        when = f" {self.window_start:%H:%M}–{self.window_end:%H:%M}" if self.window_start else ""
+        return f"{self.utility} ≤ {self.cap}{when}"
+
+
+class UtilityDraw(models.Model):
+    """What a work center draws of a utility while it is busy (setup included)."""
+
+    work_center = models.ForeignKey("instructions.WorkCenter", on_delete=models.CASCADE, related_name="+")
+    utility = models.CharField(max_length=20, default="kW")
+    amount = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["work_center", "utility"], name="one_draw_per_utility")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_center}: {self.amount} {self.utility}"
+
+
 class PlanJob(models.Model):
     """A production job from Plex: a quantity of a part through its routing, due at a time."""
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from instructions.models import Operation
-from labor.models import Absence, EmployeeCertification
+from planning.limits import operator_capacity, utilities
 from planning.models import Changeover, Downtime, Plan, PlanJob, PlanSlot, PlanStatus, RoutingTime
 from planning.solver import Assignment, Problem, Task
 
@@ -46,20 +46,6 @@ def plan_assignments(plan: Plan | None, origin: datetime.datetime) -> dict[tuple
             minutes(origin, slot.end),
         )
     return out
-
-
-def operators_available(day: datetime.date, absent_ids: set[int] = frozenset()) -> dict[str, int]:
-    """How many certified operators each certification has on `day` (valid, active, not absent)."""
-    absent = set(
-        Absence.objects.filter(first_day__lte=day, last_day__gte=day).values_list("employee_id", flat=True)
-    ) | set(absent_ids)
-    counts: dict[str, int] = {}
-    for code, employee_id in EmployeeCertification.objects.filter(
-        valid_until__gte=day, employee__active=True, level__in=["certified", "expert"]
-    ).values_list("certification_type__code", "employee_id"):
-        if employee_id not in absent:
-            counts[code] = counts.get(code, 0) + 1
-    return counts
 
 
 def build_problem(
@@ -128,10 +114,17 @@ def build_problem(
             tasks.append(task)
             refs[task.key] = {"job": job.pk, "operation": op.pk, "wc": wc_ids}
     changeover = {(c.from_family, c.to_family): c.minutes for c in Changeover.objects.all()}
-    used = {t.certification for t in tasks if t.certification}
-    available = operators_available(timezone.localdate(origin), absent_ids)
-    operators = {code: available.get(code, 0) for code in used}
-    problem = Problem(tasks, downtime, changeover, operators, horizon=minutes(origin, horizon_end))
+    used = sorted({t.certification for t in tasks if t.certification})
+    operators, operator_shifts = operator_capacity(origin, horizon_end, used, absent_ids)
+    problem = Problem(
+        tasks,
+        downtime,
+        changeover,
+        operators,
+        operator_shifts=operator_shifts,
+        utilities=utilities(origin, horizon_end),
+        horizon=minutes(origin, horizon_end),
+    )
     return problem, refs
 
 

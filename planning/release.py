@@ -1,4 +1,5 @@
-"""Release a scenario with an e-signature: versioned, audited, written back to Plex, announced to stations."""
+"""Release a scenario with an e-signature: versioned, audited, announced (`schedule_released`) to the stations'
+board and to the plex app, which writes each job's sequence back to Plex after commit."""
 
 import hashlib
 import json
@@ -9,7 +10,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from planning.models import Plan, PlanStatus
-from plex.services import outbox_enqueue
 from plexcopilot import events
 from plexcopilot.roles import ADMIN, PLANNER, SUPERVISOR, user_role
 from plexcopilot.services import audit_chain_lock, audit_record
@@ -68,32 +68,9 @@ def _release(*, plan: Plan, user: Any, method: str, now: Any) -> Plan:
         plan.version, plan.released_at, plan.released_by, plan.signature_method = version, now, user, method
         plan.content_hash = plan_hash(plan)
         plan.save(update_fields=["version", "released_at", "released_by", "signature_method", "content_hash"])
-        items = _writeback(plan)
         audit_record(actor=user, action="schedule.release", obj=plan,
                      summary=f"Schedule v{version} released ({plan.label}) — {method}",
                      data={"version": version, "content_hash": plan.content_hash, "method": method,
-                           "supersedes": previous_versions, "trigger": plan.trigger, "kpis": plan.kpis,
-                           "outbox_items": items})  # fmt: skip
+                           "supersedes": previous_versions, "trigger": plan.trigger, "kpis": plan.kpis})  # fmt: skip
         events.publish(events.SCHEDULE_RELEASED, plan_id=plan.pk, version=version)
     return plan
-
-
-def _writeback(plan: Plan) -> int:
-    """One Plex write-back per job: its priority and, per work center, its place in the sequence."""
-    jobs: dict[str, dict[str, Any]] = {}
-    position: dict[int, int] = {}
-    for slot in plan.slots.select_related("job", "work_center", "operation").order_by("start"):
-        position[slot.work_center_id] = position.get(slot.work_center_id, 0) + 1
-        entry = jobs.setdefault(slot.job.number, {"jobNo": slot.job.number, "priority": slot.job.priority,
-                                                  "sequence": [], "scheduleVersion": plan.version})  # fmt: skip
-        entry["sequence"].append({
-            "operation": slot.operation.sequence, "workcenter": slot.work_center.plex_workcenter_id or slot.work_center.code,
-            "position": position[slot.work_center_id], "start": slot.start.isoformat(), "end": slot.end.isoformat(),
-        })  # fmt: skip
-    count = 0
-    for number, payload in jobs.items():
-        if outbox_enqueue(
-            kind="schedule_sequence", payload=payload, idempotency_key=f"schedule-v{plan.version}-{number}"
-        ):
-            count += 1
-    return count

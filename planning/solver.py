@@ -4,7 +4,8 @@ Pure data in, pure data out (minutes from the plan's origin), so it is tested wi
 one optional interval per (operation, eligible work center) with exactly one present; per work center an
 `add_no_overlap` over the present intervals and the fixed downtime windows, plus an `add_circuit` whose arcs
 carry the changeover between part families; a cumulative per certification whose capacity is the number of
-certified operators; release times from material. Objective, lexicographic by weights: weighted tardiness, then
+certified operators, stepped per shift, and a plant-wide cap per utility (e.g. kW), stepped per period
+(`planning.capacity`); release times from material. Objective, lexicographic by weights: weighted tardiness, then
 changeovers, then (optionally) operations moved from the current plan, then makespan. `dispatch` is the greedy
 fallback (earliest due date, priority first) that answers at once when the solver has no time.
 """
@@ -15,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
+
+from planning.capacity import Utility, Window, add_stepped_cumulative
 
 
 @dataclass
@@ -41,6 +44,10 @@ class Problem:
     downtime: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     changeover: dict[tuple[str, str], int] = field(default_factory=dict)
     operators: dict[str, int] = field(default_factory=dict)  # certification -> how many may run at once
+    # certification -> non-overlapping (start, end, operators on shift): the capacity inside those windows;
+    # `operators` holds outside them
+    operator_shifts: dict[str, list[Window]] = field(default_factory=dict)
+    utilities: dict[str, Utility] = field(default_factory=dict)  # e.g. "kW" -> draws per work center and caps
     horizon: int = 7 * 24 * 60
 
     def setup_between(self, a: Task | None, b: Task) -> int:
@@ -271,8 +278,14 @@ def solve(
             for key, lit, iv in items
             if tasks[key].certification == cert
         ]
-        if needing:
-            m.add_cumulative([iv for _, _, iv in needing], [1] * len(needing), max(0, capacity))
+        steps = problem.operator_shifts.get(cert, [])
+        add_stepped_cumulative(m, [(iv, 1) for _, _, iv in needing], capacity, steps, horizon, f"op-{cert}")
+    for name, utility in problem.utilities.items():
+        items = [
+            (iv, utility.draw[wc]) for wc, its in per_wc.items() if utility.draw.get(wc) for _, _, iv in its
+        ]
+        base = utility.cap if utility.cap is not None else sum(d for _, d in items)
+        add_stepped_cumulative(m, items, base, utility.windows, horizon, f"utility-{name}")
     tardiness = []
     for ts in jobs.values():
         last = ts[-1]

@@ -14,7 +14,7 @@ from plex.models import (
     SyncState,
     WorkCenterStatus,
 )
-from plex.services import outbox_retry
+from plex.outbox import outbox_retry
 
 
 class ReadOnly(admin.ModelAdmin):

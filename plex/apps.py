@@ -13,3 +13,6 @@ class PlexConfig(AppConfig):
         events.subscribe(events.WORK_ORDER_CLOSED, handlers.on_work_order_closed)
         events.subscribe(events.MEASUREMENT_RECORDED, handlers.on_measurement_recorded)
         events.subscribe(events.PUNCH_RECORDED, handlers.on_punch_recorded)
+        events.subscribe(events.REPLENISHMENT_REQUESTED, handlers.on_replenishment_requested)
+        events.subscribe(events.SCHEDULE_RELEASED, handlers.on_schedule_released)
+        events.subscribe(events.TIMECARD_APPROVED, handlers.on_timecard_approved)

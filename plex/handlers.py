@@ -1,9 +1,11 @@
 """What the plex app does when other apps announce floor events (subscribed in PlexConfig.ready())."""
 
 import logging
+from typing import Any
 
 from plex.models import OutboxItem
-from plex.services import clock_writeback, measurement_writeback, outbox_enqueue, plex_enabled
+from plex.outbox import outbox_enqueue, plex_enabled
+from plex.writebacks import clock_writeback, measurement_writeback
 
 log = logging.getLogger("plex.outbox")
 
@@ -83,3 +85,77 @@ def on_punch_recorded(*, punch_id: int, **_: object) -> OutboxItem | None:
         direction="in" if punch.kind == PunchKind.CLOCK_IN else "out",
         idempotency_key=f"labor-punch:{punch.pk}",
     )
+
+
+def on_replenishment_requested(*, call_off_id: int, **_: object) -> OutboxItem | None:
+    """A requested call-off (approved, or called by a kanban card) goes to Plex as a material activity."""
+    from materials.models import CallOff
+
+    call_off = CallOff.objects.select_related("component", "location").filter(pk=call_off_id).first()
+    if call_off is None:
+        return None
+    return outbox_enqueue(
+        kind="material_request",
+        payload={
+            "title": f"Material call-off {call_off.component.number} → {call_off.location.code}",
+            "body": f"Bring {call_off.quantity:g} {call_off.component.unit} of {call_off.component.number} "
+            f"({call_off.component.name}) to {call_off.location.code}"
+            + (f" by {call_off.needed_by:%Y-%m-%d %H:%M}" if call_off.needed_by else "")
+            + f". {call_off.reason}",
+            "reference": f"call-off {call_off.pk}",
+            "activity_type": "Material",
+            "priority": 1 if call_off.shortage_id else 2,
+        },
+        idempotency_key=f"material-call-off-{call_off.pk}",
+    )
+
+
+def on_schedule_released(*, plan_id: int, **_: object) -> int:
+    """A released schedule: one write-back per job, its priority and, per work center, its place in the
+    sequence. Returns how many were queued (0 when the integration is off)."""
+    from planning.models import Plan
+
+    plan = Plan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        return 0
+    jobs: dict[str, dict[str, Any]] = {}
+    position: dict[int, int] = {}
+    for slot in plan.slots.select_related("job", "work_center", "operation").order_by("start"):
+        position[slot.work_center_id] = position.get(slot.work_center_id, 0) + 1
+        entry = jobs.setdefault(slot.job.number, {"jobNo": slot.job.number, "priority": slot.job.priority,
+                                                  "sequence": [], "scheduleVersion": plan.version})  # fmt: skip
+        entry["sequence"].append({
+            "operation": slot.operation.sequence, "workcenter": slot.work_center.plex_workcenter_id or slot.work_center.code,
+            "position": position[slot.work_center_id], "start": slot.start.isoformat(), "end": slot.end.isoformat(),
+        })  # fmt: skip
+    count = 0
+    for number, payload in jobs.items():
+        if outbox_enqueue(
+            kind="schedule_sequence", payload=payload, idempotency_key=f"schedule-v{plan.version}-{number}"
+        ):
+            count += 1
+    return count
+
+
+def on_timecard_approved(*, approval_id: int, **_: object) -> list[OutboxItem]:
+    """Each recoding of an approved timecard goes to Plex. Plex's public API has no labor-entry edit, so it is
+    an activity (or custom-object record, PLEX_DRAFTS_TARGET) naming the employee, the times and the old and
+    new job, for the Plex labor administrator to apply."""
+    from labor_analytics.models import TimecardApproval
+
+    approval = (
+        TimecardApproval.objects.select_related("employee", "approved_by").filter(pk=approval_id).first()
+    )
+    if approval is None:
+        return []
+    employee, day, user = approval.employee, approval.day, approval.approved_by
+    queued = []
+    for item in approval.corrections:
+        queued.append(outbox_enqueue(kind="labor_correction", idempotency_key=f"labor-recode:{item['punch']}", payload={
+            "title": f"Labor correction: {employee.full_name} {day}",
+            "body": (f"Employee {employee.badge_id} ({employee.plex_employee_id or 'no Plex id'}), "
+                     f"{item['begin']} – {item['end'] or 'open'}: job {item['from']} ({item['from_code']}) "
+                     f"→ {item['to']} ({item['to_code']}). Approved by {user.get_username()}."),
+            "reference": f"labor-recode:{item['punch']}", "activity_type": "Labor",
+        }))  # fmt: skip
+    return [item for item in queued if item is not None]

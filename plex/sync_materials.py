@@ -9,6 +9,7 @@ from instructions.models import Operation, Part
 from materials.models import BomLine, Component, LineSideLocation, Lot
 from plex.client import PlexClient
 from plex.models import SyncState
+from plex.sync_records import Context, Malformed, read_number, read_text, record_list, records_apply
 
 
 def fetch_boms(client: PlexClient, state: SyncState, now: datetime.datetime) -> Any:
@@ -22,24 +23,22 @@ def fetch_containers(client: PlexClient, state: SyncState, now: datetime.datetim
     return client.get("inventory/v1/inventory-tracking/containers")
 
 
-def apply_boms(body: Any, ctx: Any) -> None:
-    from plex.sync import Malformed, _each, _number, _records, _text
-
+def apply_boms(body: Any, ctx: Context) -> None:
     for part_plex_id, records in body.items():
         part = Part.objects.filter(plex_part_id=part_plex_id).first()
         if part is None:
             continue
 
         def apply(rec: dict[str, Any], part: Part = part) -> None:
-            component_id = _text(rec, "componentPartId", max_len=64) or _text(
+            component_id = read_text(rec, "componentPartId", max_len=64) or read_text(
                 rec, "componentSupplyItemId", max_len=64
             )
-            number = _text(rec, "componentPartNumber", max_len=40) or _text(
+            number = read_text(rec, "componentPartNumber", max_len=40) or read_text(
                 rec, "componentSupplyItemNumber", max_len=40
             )
             if not component_id or not number:
                 raise Malformed("componentPartId / componentPartNumber missing")
-            quantity = _number(rec, "quantity")
+            quantity = read_number(rec, "quantity")
             if quantity is None or quantity <= 0:
                 raise Malformed("quantity should be a positive number")
             component = Component.objects.filter(plex_part_id=component_id).first()
@@ -48,14 +47,14 @@ def apply_boms(body: Any, ctx: Any) -> None:
             )
             component.plex_part_id = component_id
             component.name = component.name or number
-            component.unit = _text(rec, "componentUnitOfMeasure", max_len=12) or component.unit or "ea"
+            component.unit = read_text(rec, "componentUnitOfMeasure", max_len=12) or component.unit or "ea"
             component.save()
             if rec.get("active") is False:
                 BomLine.objects.filter(part=part, component=component).delete()
                 return
             operation = (
                 Operation.objects.filter(
-                    plex_operation_id=_text(rec, "partOperationId", max_len=64) or "-"
+                    plex_operation_id=read_text(rec, "partOperationId", max_len=64) or "-"
                 ).first()
                 or Operation.objects.filter(part=part, sequence=rec.get("partOperationNumber") or -1).first()
             )
@@ -65,27 +64,25 @@ def apply_boms(body: Any, ctx: Any) -> None:
                 defaults={"quantity_per": quantity, "operation": operation, "plex_bom_id": rec["id"]},
             )
 
-        _each(ctx, "bom", _records(records, "boms"), "id", apply)
+        records_apply(ctx, "bom", record_list(records, "boms"), "id", apply)
 
 
-def apply_containers(body: Any, ctx: Any) -> None:
+def apply_containers(body: Any, ctx: Context) -> None:
     """Containers at known line-side locations become lots; lots whose container is gone are removed."""
-    from plex.sync import Malformed, _each, _number, _records, _text
-
-    records = _records(body, "containers")
+    records = record_list(body, "containers")
     locations = {}
     for location in LineSideLocation.objects.exclude(plex_location=""):
         locations[location.plex_location] = location
     seen: set[str] = set()
 
     def apply(rec: dict[str, Any]) -> None:
-        location = locations.get(_text(rec, "locationId", max_len=64)) or locations.get(
-            _text(rec, "location", max_len=64)
+        location = locations.get(read_text(rec, "locationId", max_len=64)) or locations.get(
+            read_text(rec, "location", max_len=64)
         )
-        component = Component.objects.filter(plex_part_id=_text(rec, "partId", max_len=64) or "-").first()
+        component = Component.objects.filter(plex_part_id=read_text(rec, "partId", max_len=64) or "-").first()
         if location is None or component is None:
             return  # not line-side, or not a component we track
-        quantity = _number(rec, "quantity")
+        quantity = read_number(rec, "quantity")
         if quantity is None or quantity < 0:
             raise Malformed("quantity should be a number >= 0")
         serial = rec["serialNo"]
@@ -95,12 +92,12 @@ def apply_containers(body: Any, ctx: Any) -> None:
             defaults={
                 "component": component,
                 "location": location,
-                "lot_number": (_text(rec, "lotNo", max_len=60) or serial),
+                "lot_number": (read_text(rec, "lotNo", max_len=60) or serial),
                 "quantity": Decimal(quantity),
                 "updated_at": ctx.now,
             },
         )
 
-    _each(ctx, "container", records, "serialNo", apply)
+    records_apply(ctx, "container", records, "serialNo", apply)
     seen |= {r["serialNo"] for r in records if isinstance(r, dict) and isinstance(r.get("serialNo"), str)}
     Lot.objects.exclude(plex_container_id="").exclude(plex_container_id__in=seen).delete()

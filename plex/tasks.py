@@ -10,7 +10,7 @@ from django.conf import settings
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 
-from plex.services import outbox_drain, plex_enabled
+from plex.outbox import outbox_drain, plex_enabled
 from plex.sync import plex_sync
 
 

@@ -36,6 +36,8 @@ PUNCH_RECORDED = "punch_recorded"
 WORK_CENTER_STATUS_CHANGED = "work_center_status_changed"
 SCHEDULE_RELEASED = "schedule_released"
 MATERIAL_SHORTAGE_PREDICTED = "material_shortage_predicted"
+REPLENISHMENT_REQUESTED = "replenishment_requested"
+TIMECARD_APPROVED = "timecard_approved"
 NCR_HISTORY_CHANGED = "ncr_history_changed"
 LIBRARY_CHANGED = "library_changed"
 
@@ -54,6 +56,8 @@ KNOWN = frozenset(
         WORK_CENTER_STATUS_CHANGED,
         SCHEDULE_RELEASED,
         MATERIAL_SHORTAGE_PREDICTED,
+        REPLENISHMENT_REQUESTED,
+        TIMECARD_APPROVED,
         NCR_HISTORY_CHANGED,
         LIBRARY_CHANGED,
     }

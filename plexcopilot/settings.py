@@ -298,11 +298,19 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 PHOTO_MAX_EDGE = env_int("PHOTO_MAX_EDGE", 2048)
 PHOTO_THUMB_EDGE = env_int("PHOTO_THUMB_EDGE", 320)
+# Step media (pictures and short clips shown on the station), uploaded by engineers through change proposals.
+STEP_IMAGE_MAX_BYTES = env_int("STEP_IMAGE_MAX_BYTES", PHOTO_MAX_BYTES)
+STEP_IMAGE_MAX_EDGE = env_int("STEP_IMAGE_MAX_EDGE", 1600)
+STEP_VIDEO_MAX_BYTES = env_int("STEP_VIDEO_MAX_BYTES", 15 * 1024 * 1024)
+STEP_MEDIA_CAPTION_MAX = 300
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form fields (not files) of one request
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Any request body above REQUEST_MAX_BYTES is refused (413) before it is read; any one file above
 # UPLOAD_FILE_MAX_BYTES is cut off while it streams (plexcopilot.uploads).
-UPLOAD_FILE_MAX_BYTES = env_int("UPLOAD_FILE_MAX_BYTES", max(PHOTO_MAX_BYTES, 10 * 1024 * 1024))
+UPLOAD_FILE_MAX_BYTES = env_int(
+    "UPLOAD_FILE_MAX_BYTES",
+    max(PHOTO_MAX_BYTES, STEP_IMAGE_MAX_BYTES, STEP_VIDEO_MAX_BYTES, 10 * 1024 * 1024),
+)
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", UPLOAD_FILE_MAX_BYTES + 1024 * 1024)
 FILE_UPLOAD_HANDLERS = [
     "plexcopilot.uploads.LimitedUploadHandler",

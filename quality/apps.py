@@ -8,9 +8,14 @@ class QualityConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from instructions import proposals
         from instructions.models import Operation, Part
         from plexcopilot import dashboard, events
-        from quality import feedback_loop, handlers, selectors
+        from quality import feedback_loop, handlers, instruction_hooks, selectors
+        from quality.models import DefectReport
+
+        # Change proposals cite defect reports as evidence (by foreign key).
+        proposals.evidence_describer_register(DefectReport, instruction_hooks.defect_evidence)
 
         dashboard.tile_register("defects", selectors.dashboard_defects)
         # The closed loop: trouble on a step queues quality's threshold checks.

@@ -650,7 +650,8 @@ def step_feedback_check(
 
 
 def _feedback_propose(*, feedback: StepFeedback, now: datetime.datetime) -> QualityAlert:
-    from instructions.governance import ProposalInvalid, proposal_draft
+    from instructions.proposal_content import ProposalInvalid
+    from instructions.proposals import proposal_draft
 
     instruction = feedback.instruction
     version = instruction.current_version
@@ -746,7 +747,8 @@ def _feedback_edits(*, feedback: StepFeedback, step: Step) -> tuple[str, list[di
 
 def root_cause_warning_propose(*, ncr: NCR, user: Any) -> Any | None:
     """A confirmed root cause proposes a warning on the NCR's step in the current instruction version."""
-    from instructions.governance import ProposalInvalid, proposal_draft
+    from instructions.proposal_content import ProposalInvalid
+    from instructions.proposals import proposal_draft
 
     if not ncr.step_key:
         return None

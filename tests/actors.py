@@ -16,7 +16,7 @@ from instructions.models import (
     WorkInstruction,
     WorkOrder,
 )
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 from labor.models import CertificationType, Employee, EmployeeCertification
 
 PIN = "2468"

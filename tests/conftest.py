@@ -103,6 +103,27 @@ def _isolated(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _taxonomy_after_flush(request):
+    """The shipped defect categories and root-cause codes are rows a migration seeds. A transactional test
+    (live server, browser, websockets) ends with a flush that removes them for every later test, and the
+    taxonomy's per-process label cache cannot see a flush: put the seed back and drop the cache."""
+    transactional = {"transactional_db", "live_server"} & set(request.fixturenames)
+    if transactional:
+        request.getfixturevalue(sorted(transactional)[0])
+        from quality.models import SEED_CATEGORIES, SEED_ROOT_CAUSES, DefectCategory, RootCauseCode
+
+        for code, label in SEED_CATEGORIES.items():
+            DefectCategory.objects.get_or_create(code=code, defaults={"label": str(label), "source": "seed"})
+        for code, text in SEED_ROOT_CAUSES.items():
+            RootCauseCode.objects.get_or_create(code=code, defaults={"description": text, "source": "seed"})
+    from quality import taxonomy
+
+    taxonomy.forget()
+    yield
+    taxonomy.forget()
+
+
 @pytest.fixture
 def plant(db) -> Plant:
     """A small plant built for tests: one press station, one instruction with a torque check and a safety step."""

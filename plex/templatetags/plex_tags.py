@@ -2,7 +2,7 @@
 
 from django import template
 
-from plex.services import plex_freshness as freshness_of
+from plex.freshness import plex_freshness as freshness_of
 
 register = template.Library()
 

@@ -4,7 +4,7 @@ with a full-width notice in its operator's language, moves to the new version an
 import pytest
 
 from instructions.models import ChangeProposal, Execution, VersionSwitch, WorkInstruction, WorkOrder
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 from tests.browser.station_checks import LANDSCAPE, PORTRAIT, assert_actions_on_screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

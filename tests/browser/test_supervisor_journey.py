@@ -10,8 +10,8 @@ import os
 import pytest
 from django.core.management import call_command
 
-from instructions.governance import proposal_draft
 from instructions.models import ChangeProposal, ProposalStatus, Signature, WorkInstruction, WorkOrder
+from instructions.proposals import proposal_draft
 from labor.models import Employee
 from plexcopilot.models import AuditEvent
 from quality.models import DefectReport

@@ -43,7 +43,8 @@ def library_dir(tmp_path) -> Path:
 @pytest.fixture
 def library(demo_plant, library_dir):
     """The demo plant with the small library and its instruction versions indexed."""
-    from copilot.services import instruction_versions_index, library_ingest_paths
+    from copilot.library_files import library_ingest_paths
+    from copilot.plant_index import instruction_versions_index
 
     library_ingest_paths(paths=[library_dir])
     instruction_versions_index()

@@ -3,8 +3,9 @@ import asyncio
 import pytest
 
 from copilot.answers import extractive_answer, numeric_guard
-from copilot.retrieval import SearchFilter
-from copilot.services import knowledge_answer, library_ingest_paths
+from copilot.index_schema import SearchFilter
+from copilot.library_files import library_ingest_paths
+from copilot.questions import knowledge_answer
 
 pytestmark = pytest.mark.django_db
 

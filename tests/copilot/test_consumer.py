@@ -6,8 +6,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 
+from copilot.library_files import library_ingest_paths
 from copilot.models import CopilotQuestion
-from copilot.services import library_ingest_paths
 from plexcopilot.asgi import application
 from plexcopilot.models import AuditEvent
 from tests.copilot.fake_llm import FakeLLM

@@ -85,7 +85,7 @@ def test_a_maintenance_log_and_a_clip_are_cited_and_the_clip_opens_at_the_moment
     tablet,  # noqa: F811
     screenshot,  # noqa: F811
 ):
-    from copilot.services import library_ingest_paths
+    from copilot.library_files import library_ingest_paths
     from tests.copilot.sources_fixtures import write_sources
 
     library_ingest_paths(paths=[write_sources(library / "plant")])

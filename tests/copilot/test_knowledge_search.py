@@ -1,10 +1,11 @@
 import pytest
 
+from copilot.index_schema import SearchFilter
 from copilot.models import KnowledgeChunk
-from copilot.retrieval import SearchFilter
-from copilot.services import instruction_versions_index, knowledge_search
+from copilot.plant_index import instruction_versions_index
+from copilot.questions import knowledge_search
 from instructions.models import WorkInstruction
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -75,18 +76,18 @@ class TestHybridSearch:
 
 class TestNarrowFilters:
     def test_exact_search_over_the_allowed_chunks_agrees_with_the_vector_store(self, library):
-        from copilot import retrieval
+        from copilot import lexical, vectorstore
         from plexcopilot.embedding import embedder
 
-        lexical = retrieval.lexical_index()
+        index = lexical.lexical_index()
         narrow = SearchFilter(doc_types=("maintenance",), work_centers=("WLD-PW2",))
-        mask = lexical.mask(narrow)
+        mask = index.mask(narrow)
         vector = embedder().embed(["electrode dressed after nut spin"])[0]
-        exact = lexical.exact_dense(vector, mask, 3)
-        by_chroma = retrieval.collection().query(
+        exact = index.exact_dense(vector, mask, 3)
+        by_chroma = vectorstore.collection().query(
             query_embeddings=vector.reshape(1, -1),
             n_results=3,
-            where=retrieval._chroma_where(narrow),
+            where=vectorstore._chroma_where(narrow),
             include=[],
         )["ids"][0]
         assert exact == [int(i) for i in by_chroma]

@@ -3,16 +3,16 @@ import io
 import pytest
 from django.core.management import call_command
 
-from copilot import retrieval
+from copilot import vectorstore
+from copilot.library_files import library_ingest_paths
 from copilot.models import KnowledgeChunk, KnowledgeDocument
-from copilot.services import library_ingest_paths
 from plexcopilot.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
 
 def vector_count() -> int:
-    return retrieval.collection().count()
+    return vectorstore.collection().count()
 
 
 class TestIngest:
@@ -86,8 +86,8 @@ class TestClosedNcrs:
     def test_closed_ncrs_are_indexed_in_the_background_and_open_ones_are_not(self, library):
         from django.utils import timezone
 
-        from copilot.retrieval import SearchFilter
-        from copilot.services import knowledge_answer
+        from copilot.index_schema import SearchFilter
+        from copilot.questions import knowledge_answer
         from instructions.models import Operation
         from quality.models import NCR
 
@@ -134,8 +134,8 @@ class TestIndexingOffTheQuestionPath:
         from django.tasks import TaskResultStatus
         from django_tasks_db.models import DBTaskResult
 
-        from copilot import services
-        from copilot.retrieval import SearchFilter
+        from copilot import plant_index, questions
+        from copilot.index_schema import SearchFilter
         from copilot.tasks import knowledge_index_task
         from quality.services import ncr_history_import
 
@@ -154,15 +154,15 @@ class TestIndexingOffTheQuestionPath:
         def no_indexing(**kwargs):
             raise AssertionError("a question must not index")
 
-        monkeypatch.setattr(services, "ncrs_index", no_indexing)
-        monkeypatch.setattr(services, "instruction_versions_index", no_indexing)
-        before = services.knowledge_answer(
+        monkeypatch.setattr(plant_index, "ncrs_index", no_indexing)
+        monkeypatch.setattr(plant_index, "instruction_versions_index", no_indexing)
+        before = questions.knowledge_answer(
             question="weld nut cross-threaded gauge", search_filter=SearchFilter()
         )
         assert all(not c.title.startswith("NCR-BG") for c in before.citations)  # the current index, meanwhile
         monkeypatch.undo()
         assert "2 NCRs indexed" in knowledge_index_task.call()
-        after = services.knowledge_answer(
+        after = questions.knowledge_answer(
             question="weld nut cross-threaded gauge GG-10", search_filter=SearchFilter()
         )
         assert any(c.title.startswith("NCR-BG1") for c in after.citations)

@@ -1,8 +1,9 @@
 import pytest
 from asgiref.sync import async_to_sync
 
+from copilot.answering import question_answer_stream
 from copilot.answers import SYSTEM_PROMPT
-from copilot.services import QuestionContext, question_answer_stream, question_prepare
+from copilot.questions import QuestionContext, question_prepare
 from plexcopilot.llm import breaker
 from tests.copilot.fake_llm import FakeLLM
 

@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from copilot.injection import assess, is_injection, quarantine_flags
+from copilot.library_files import library_ingest_paths
 from copilot.models import KnowledgeChunk
-from copilot.services import QuestionContext, library_ingest_paths, question_prepare
+from copilot.questions import QuestionContext, question_prepare
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from copilot import warmup
+from copilot import index_schema, lexical, warmup
 from copilot.models import CopilotQuestion
 from languages.models import GlossaryTerm, TermKind
 from languages.question_terms import glossary_english, question_terms_load, question_to_english
@@ -101,7 +101,7 @@ def test_the_warm_up_loads_the_model_and_the_indexes_so_the_first_question_does_
     from plexcopilot import embedding
 
     embedding._load.cache_clear()
-    monkeypatch.setattr(retrieval, "_lexical", None)
+    monkeypatch.setattr(lexical, "_lexical", None)
     monkeypatch.setenv("COPILOT_WARM_AT_START", "1")
     monkeypatch.setattr(warmup, "_started", None)
     warmup.done.clear()
@@ -109,9 +109,9 @@ def test_the_warm_up_loads_the_model_and_the_indexes_so_the_first_question_does_
     assert thread is not None and warmup.warm_at_start() is thread  # once per process
     thread.join(120)
     assert warmup.done.is_set()
-    assert embedding._load.cache_info().currsize == 1 and retrieval._lexical is not None
+    assert embedding._load.cache_info().currsize == 1 and lexical._lexical is not None
     loads = embedding._load.cache_info().misses
-    hits = retrieval.search("clear a jam", retrieval.SearchFilter(), k=5)
+    hits = retrieval.search("clear a jam", index_schema.SearchFilter(), k=5)
     assert hits and embedding._load.cache_info().misses == loads  # the question did not load the model again
 
 

@@ -6,9 +6,10 @@ import json
 import pytest
 from django.core.management import call_command
 
+from copilot.index_schema import SearchFilter
+from copilot.library_files import library_ingest_paths
 from copilot.models import KnowledgeChunk, KnowledgeDocument
-from copilot.retrieval import SearchFilter
-from copilot.services import knowledge_answer, library_ingest_paths
+from copilot.questions import knowledge_answer
 from tests.copilot.sources_fixtures import write_sources
 from tests.copilot.test_views import desk
 

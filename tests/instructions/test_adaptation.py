@@ -128,7 +128,7 @@ class TestAdaptation:
         assert rule["steps"] == [2] and rule["defects"] == [recent.pk]
 
     def test_it_escapes_instruction_text(self, plant):
-        from instructions.services import version_publish
+        from instructions.publishing import version_publish
 
         version_publish(
             instruction=plant.instruction,

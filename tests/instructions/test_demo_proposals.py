@@ -1,6 +1,6 @@
 import pytest
 
-from instructions.governance import proposal_sign
+from instructions.approval import proposal_sign
 from instructions.governance_demo import demo_proposals_load
 from instructions.models import ChangeProposal, ProposalStatus, RiskClass
 from labor.models import Employee

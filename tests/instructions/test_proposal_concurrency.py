@@ -6,9 +6,12 @@ import threading
 import pytest
 from django.db import connections
 
-from instructions.governance import ProposalConflict, SignatureRefused, proposal_draft, proposal_sign
+from instructions.approval import proposal_sign
 from instructions.models import ChangeProposal, InstructionVersion, ProposalStatus, Signature
+from instructions.proposal_content import ProposalConflict
+from instructions.proposals import proposal_draft
 from plexcopilot.services import audit_verify
+from plexcopilot.signatures import SignatureRefused
 from tests.actors import make_employee
 
 pytestmark = pytest.mark.django_db(transaction=True)

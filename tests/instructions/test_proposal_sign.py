@@ -1,17 +1,12 @@
 import pytest
 
-from instructions.governance import (
-    ProposalConflict,
-    SignatureRefused,
-    proposal_draft,
-    proposal_rebase,
-    proposal_reject,
-    proposal_rollback,
-    proposal_sign,
-)
+from instructions.approval import proposal_sign
 from instructions.models import ChangeProposal, ProposalStatus, Signature
+from instructions.proposal_content import ProposalConflict
+from instructions.proposals import proposal_draft, proposal_rebase, proposal_reject, proposal_rollback
 from plexcopilot.models import AuditEvent
 from plexcopilot.services import audit_verify
+from plexcopilot.signatures import SignatureRefused
 from tests.actors import PIN, make_employee
 
 pytestmark = pytest.mark.django_db
@@ -191,7 +186,7 @@ class TestRollbackRebase:
 
 def test_a_rebase_is_audited_as_done_by_whoever_rebased_it(plant):
     """The fresh proposal keeps its proposer; every audit event of the rebase names the supervisor who did it."""
-    from instructions.governance import proposal_rebase
+    from instructions.proposals import proposal_rebase
 
     first = propose(plant, order=1)
     second = propose(

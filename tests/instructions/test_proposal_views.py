@@ -1,8 +1,8 @@
 import pytest
 from django.test import Client
 
-from instructions.governance import proposal_draft
 from instructions.models import ProposalStatus, Signature
+from instructions.proposals import proposal_draft
 from plexcopilot.models import AuditEvent
 from tests.actors import PIN
 

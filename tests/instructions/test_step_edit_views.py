@@ -1,8 +1,8 @@
 import pytest
 from django.test import Client
 
-from instructions.governance import proposal_draft
 from instructions.models import ChangeProposal, ProposalStatus, RiskClass
+from instructions.proposals import proposal_draft
 
 pytestmark = pytest.mark.django_db
 DESK = "desk-pass-123"

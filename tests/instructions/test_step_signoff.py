@@ -3,7 +3,7 @@
 import pytest
 
 from instructions.models import CriticalSignoff, StepCompletion
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 from plexcopilot.models import AuditEvent
 from tests.actors import PIN, STEPS, at, make_employee, start, station_client
 

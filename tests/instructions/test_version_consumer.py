@@ -8,7 +8,8 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 
-from instructions.governance import proposal_draft, proposal_sign
+from instructions.approval import proposal_sign
+from instructions.proposals import proposal_draft
 from plexcopilot.asgi import application
 from tests.actors import start, station_client
 

@@ -4,8 +4,9 @@ import io
 import pytest
 from django.test import Client
 
-from instructions.governance import proposal_draft, proposal_sign
+from instructions.approval import proposal_sign
 from instructions.models import ProposalSource, ProposalStatus
+from instructions.proposals import proposal_draft
 from tests.actors import make_employee
 
 pytestmark = pytest.mark.django_db

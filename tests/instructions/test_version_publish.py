@@ -1,7 +1,7 @@
 import pytest
 
 from instructions.models import ImmutableError
-from instructions.services import PublishConflict, version_publish
+from instructions.publishing import PublishConflict, version_publish
 from tests.actors import STEPS
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 
 from instructions.models import ChangeProposal, Execution, StepCompletion, VersionSwitch
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 from plexcopilot.models import AuditEvent
 from tests.actors import at, start, station_client
 

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from instructions.models import Operation, WorkOrder
@@ -97,6 +98,38 @@ def test_approval_recodes_with_correction_punches_and_writes_back_to_plex(plant,
     assert AuditEvent.objects.filter(action="labor.timecard_approved", object_id=str(approval.pk)).exists()
     with pytest.raises(TimecardError):
         timecard_approve(employee=plant.trainee, day=day, user=plant.supervisor.user, recodes=[])
+
+
+def test_the_plex_write_back_follows_the_commit_and_never_a_rollback(plant, codes, clock, settings,
+                                                                    django_capture_on_commit_callbacks):  # fmt: skip
+    settings.PLEX_BASE_URL = "http://plex.invalid"
+    wo10, wo20 = codes
+    day = at(1, 0).date()
+    on = _p(plant.trainee, PunchKind.JOB_ON, at(1, 8), wo10)
+    _p(plant.trainee, PunchKind.JOB_OFF, at(1, 11), wo10)
+    suspect = timecard_suspects(employee_id=plant.trainee.pk, day=day, learned=misapplied_learn())[0]
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        timecard_approve(
+            employee=plant.trainee, day=day, user=plant.supervisor.user, recodes=[(suspect, wo20)]
+        )
+        raise RuntimeError("the surrounding work failed")
+    assert not TimecardApproval.objects.exists() and not OutboxItem.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        timecard_approve(
+            employee=plant.trainee, day=day, user=plant.supervisor.user, recodes=[(suspect, wo20)]
+        )
+        assert not OutboxItem.objects.exists()  # not before the approval commits
+    item = OutboxItem.objects.get(kind="labor_correction")
+    assert item.idempotency_key == f"labor-recode:{on.pk}"
+    trainee = plant.trainee
+    assert item.payload == {
+        "title": f"Labor correction: {trainee.full_name} {day}",
+        "body": f"Employee {trainee.badge_id} ({trainee.plex_employee_id or 'no Plex id'}), "
+        f"{suspect.punch.at.isoformat()} – {suspect.job_off.at.isoformat()}: job {wo10.number} ({job_code(wo10)}) "
+        f"→ {wo20.number} ({job_code(wo20)}). Approved by {plant.supervisor.user.get_username()}.",
+        "reference": f"labor-recode:{on.pk}",
+        "activity_type": "Labor",
+    }
 
 
 def test_timecard_pages_supervisor_only(plant, codes, clock):

@@ -3,8 +3,8 @@
 import pytest
 from django.template.loader import render_to_string
 
+from copilot.conversation import message_context
 from copilot.models import Conversation, CopilotQuestion
-from copilot.services import message_context
 from languages.models import MemorySegment
 from languages.services import answer_translate
 from tests.actors import make_employee

@@ -5,7 +5,7 @@ import zipfile
 import pytest
 from django.core.management import CommandError, call_command
 
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 from languages.models import StepTranslation, TranslationReview
 from languages.services import text_translate
 from tests.actors import at, make_employee, start, station_client

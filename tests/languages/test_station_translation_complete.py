@@ -7,22 +7,28 @@ translation memory has not reached yet, tools) or a word the catalog deliberatel
 Blocks marked lang="en" (the English original, one tap away) are the point of the feature and are skipped.
 """
 
+import io
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
 from django.utils import translation
+from PIL import Image
 
+from instructions.media import media_ingest
 from instructions.models import Execution, WorkOrder
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 from labor.models import Employee
 from tests.actors import PIN, STEPS, certify, make_employee, station_client
 
 pytestmark = pytest.mark.django_db
 
 LANGUAGES = ["es", "pl", "vi", "pt"]
+CLIP = Path(__file__).resolve().parents[1] / "copilot" / "fixtures" / "tip-dressing.webm"
 ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 WORD = re.compile(r"[^\W\d_]{3,}")
 UNIT_SYMBOLS = {"min"}  # "1 h 05 min": unit symbols read the same in every plant language
@@ -96,7 +102,7 @@ def plant_data() -> set[str]:
     data |= set(Station.objects.values_list("code", flat=True))
     data |= set(WorkInstruction.objects.values_list("title", flat=True))
     for s in Step.objects.all():
-        data |= {s.title, s.text, s.caution, s.why, s.tool, f"{s.order}. {s.title}"}
+        data |= {s.title, s.text, s.caution, s.why, s.tool, s.media_caption, f"{s.order}. {s.title}"}
     return {d for d in data if d}
 
 
@@ -185,6 +191,13 @@ def translated_plant(plant, settings):
     settings.PLEX_BASE_URL = "http://plex.invalid"  # the freshness badge shows in the station header
     steps = [dict(s, key=step.key) for s, step in zip(STEPS, plant.version.steps.all(), strict=True)]
     steps[3] = dict(steps[3], critical=True, check_kind="signoff")
+    # Step media on the screens: a picture (tap to enlarge) on step 1, a clip on step 3, captions not in the memory.
+    picture = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 90, 90)).save(picture, "PNG")
+    image = media_ingest(upload=SimpleUploadedFile("die.png", picture.getvalue()), instruction=None, user=None)
+    clip = media_ingest(upload=SimpleUploadedFile("c.webm", CLIP.read_bytes()), instruction=None, user=None)
+    steps[0] = dict(steps[0], media=image.digest, media_caption="Die D-40 seen from the operator side.")
+    steps[2] = dict(steps[2], media=clip.digest, media_caption="The test rod breaking the curtain.")
     version_publish(instruction=plant.instruction, steps=steps, change_note="First piece approval",
                     published_by=None, base_version=plant.version)  # fmt: skip
     for suffix in ("EN", "L"):
@@ -212,3 +225,5 @@ def test_no_station_screen_shows_english_to_an_operator_reading_another_language
             untranslated[name] = sorted(same)
     assert untranslated == {}
     assert len(other) >= 30
+    assert 'data-testid="step-image"' in other["step-1"] and 'data-testid="step-video"' in other["step-3-flagged"]
+    assert 'data-testid="caption-untranslated"' in other["step-1"]  # no memory for the caption: English, marked

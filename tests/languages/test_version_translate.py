@@ -2,7 +2,7 @@
 
 import pytest
 
-from instructions.services import version_publish
+from instructions.publishing import version_publish
 from languages.models import StepTranslation
 from languages.services import version_translate
 from tests.actors import make_employee

@@ -2,7 +2,8 @@ import pytest
 
 from instructions.models import WorkCenter
 from materials.models import BomLine, LineSideLocation, Lot
-from plex.fake_server import FakePlex, fake_id
+from plex.fake_data import fake_id
+from plex.fake_server import FakePlex
 from plex.sync import plex_sync
 from tests.plex.conftest import make_client
 

@@ -4,16 +4,17 @@ changes signed by a supervisor, and who may open which page."""
 import datetime
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
-from instructions.governance import SignatureRefused
 from instructions.models import Station
 from labor.models import Employee
 from materials.models import CallOff, CallOffStatus, KanbanChange, KanbanLoop, OpenSupply
 from materials.services import MaterialsError, call_off_approve, kanban_change_sign
 from plex.fake_server import FakePlex
 from plex.models import OutboxItem
-from plex.services import outbox_drain
+from plex.outbox import outbox_drain
+from plexcopilot.signatures import SignatureRefused
 from tests.materials.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -33,12 +34,15 @@ def desk(username: str) -> Client:
     return client
 
 
-def test_an_approved_call_off_becomes_open_supply_and_a_plex_request(demo_materials, fake_plex):
+def test_an_approved_call_off_becomes_open_supply_and_a_plex_request(
+    demo_materials, fake_plex, django_capture_on_commit_callbacks
+):
     from django.contrib.auth import get_user_model
 
     handler = get_user_model().objects.get(username="500501")
     call = CallOff.objects.get(status=CallOffStatus.DRAFT)  # only the weld nut is in trouble in the demo
-    call_off_approve(call_off=call, user=handler, now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):  # plex hears the request after commit
+        call_off_approve(call_off=call, user=handler, now=NOW)
     call.refresh_from_db()
     assert call.status == CallOffStatus.REQUESTED
     supply = OpenSupply.objects.get(source=f"call-off {call.pk}")
@@ -52,6 +56,29 @@ def test_an_approved_call_off_becomes_open_supply_and_a_plex_request(demo_materi
     with pytest.raises(MaterialsError):
         call_off_approve(call_off=call, user=handler, now=NOW)  # twice: refused, one request only
     assert OutboxItem.objects.filter(kind="material_request").count() == 1
+
+
+def test_the_plex_request_is_queued_after_commit_and_never_for_a_rolled_back_approval(
+    demo_materials, settings, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth import get_user_model
+
+    settings.PLEX_BASE_URL = "http://127.0.0.1:9/"  # queued only; nothing is sent here
+    handler = get_user_model().objects.get(username="500501")
+    call = CallOff.objects.get(status=CallOffStatus.DRAFT)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        call_off_approve(call_off=call, user=handler, now=NOW)
+        raise RuntimeError("the surrounding work failed")
+    assert CallOff.objects.get(pk=call.pk).status == CallOffStatus.DRAFT
+    assert not OutboxItem.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True) as delivered, transaction.atomic():
+        call_off_approve(call_off=call, user=handler, now=NOW)
+        assert not OutboxItem.objects.exists()  # not before the approval commits
+    assert delivered
+    item = OutboxItem.objects.get(kind="material_request")
+    assert item.idempotency_key == f"material-call-off-{call.pk}"
+    assert item.payload["reference"] == f"call-off {call.pk}" and item.payload["priority"] == 1
+    assert item.payload["body"].startswith("Bring ") and "NUT-M10-WP" in item.payload["body"]
 
 
 def test_operators_cannot_approve_call_offs(demo_materials):

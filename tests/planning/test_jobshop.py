@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from planning import jobshop
+from planning import jobshop_repair as jr
 
 FT06 = """6 6
 2 1 0 3 1 6 3 7 5 3 4 6
@@ -60,26 +61,26 @@ def test_dispatch_respects_blocked_windows():
 
 
 def test_breakdown_spec_is_fractions_of_the_makespan():
-    bd = jobshop.Breakdown.parse("breakdown:3@0.25+0.10", 200)
+    bd = jr.Breakdown.parse("breakdown:3@0.25+0.10", 200)
     assert (bd.machine, bd.start, bd.end) == (3, 50, 70)
     with pytest.raises(ValueError):
-        jobshop.Breakdown.parse("rush:3", 100)
+        jr.Breakdown.parse("rush:3", 100)
 
 
 def test_moved_operations_count_is_length_minus_common_subsequence():
     jobs = [[(0, 1)], [(0, 1)], [(0, 1)], [(0, 1)]]
     before = [[0], [1], [2], [3]]
     after = [[1], [2], [3], [0]]  # one operation taken out and put back at the end
-    assert jobshop.reordered_count(jobs, before, after) == 1
-    assert jobshop.reordered_count(jobs, before, before) == 0
+    assert jr.reordered_count(jobs, before, after) == 1
+    assert jr.reordered_count(jobs, before, before) == 0
 
 
 def test_repair_keeps_started_work_and_clears_the_breakdown():
     jobs = jobshop.parse(FT06)
     base = jobshop.solve(jobs, time_limit=10, workers=1)
-    bd = jobshop.Breakdown.parse("breakdown:2@0.25+0.20", base.makespan)
-    fixed = jobshop.frozen_ops(jobs, base.starts, bd)
-    result = jobshop.repair(jobs, base.starts, bd, time_limit=3, workers=1)
+    bd = jr.Breakdown.parse("breakdown:2@0.25+0.20", base.makespan)
+    fixed = jr.frozen_ops(jobs, base.starts, bd)
+    result = jr.repair(jobs, base.starts, bd, time_limit=3, workers=1)
     jobshop.check(jobs, result.starts, [(bd.machine, bd.start, bd.end)])
     assert all(result.starts[j][k] == s for (j, k), s in fixed.items())
     assert all(
@@ -88,12 +89,34 @@ def test_repair_keeps_started_work_and_clears_the_breakdown():
         for k in range(len(job))
         if (j, k) not in fixed
     )
-    shifted = jobshop.right_shift(jobs, base.starts, bd)
-    assert jobshop.reordered_count(jobs, base.starts, shifted) == 0
+    shifted = jr.right_shift(jobs, base.starts, bd)
+    assert jr.reordered_count(jobs, base.starts, shifted) == 0
     assert result.makespan <= jobshop.makespan_of(jobs, shifted)
-    full = jobshop.resolve(jobs, base.starts, bd, time_limit=5, workers=1)
+    full = jr.resolve(jobs, base.starts, bd, time_limit=5, workers=1)
     assert result.makespan <= full.makespan * 1.01
     assert result.seconds < 5
+
+
+def test_makespan_cap_is_certified_by_the_lower_bound_or_strict():
+    # lb proved 1000: any re-plan is >= 1000, so 1010 is within 1 % of every one of them.
+    assert jr.makespan_cap(ub=1003, lb=1000) == 1010
+    # Gap too wide to certify any slack: the best found is the cap (strictly lexicographic).
+    assert jr.makespan_cap(ub=1031, lb=956) == 1031
+    assert jr.TOLERANCE == 0.01
+
+
+def test_repair_moves_fewer_operations_than_the_makespan_only_resolve():
+    """ft06 with machine 3 down: the re-solve is free to reshuffle, the repair stays under the certified cap and
+    proves the fewest moves."""
+    jobs = jobshop.parse(FT06)
+    base = jobshop.solve(jobs, time_limit=10, workers=1)
+    bd = jr.Breakdown.parse("breakdown:3@0.25+0.10", base.makespan)
+    result = jr.repair(jobs, base.starts, bd, time_limit=4, workers=1)
+    full = jr.resolve(jobs, base.starts, bd, time_limit=4, workers=1)
+    assert full.optimal and result.lower_bound == full.makespan
+    assert result.cap == jr.makespan_cap(full.makespan, full.makespan) and result.makespan <= result.cap
+    assert result.minimal
+    assert result.reordered <= jr.reordered_count(jobs, base.starts, full.starts)
 
 
 def test_schedule_bench_json(ft06: Path):
@@ -116,3 +139,14 @@ def test_schedule_bench_text(ft06: Path):
     call_command("schedule_bench", str(ft06), "--time-limit", "5", stdout=out)
     assert out.getvalue().startswith("ft06: makespan 55 lower bound 55 seconds")
     assert "optimal yes" in out.getvalue()
+
+
+def test_tabu_search_shortens_a_dispatching_schedule_and_keeps_it_feasible():
+    from planning.jobshop_search import improve
+
+    jobs = jobshop.parse(FT06)
+    start = jobshop.dispatch(jobs, "lpt")
+    better = improve(jobs, start, seconds=0.5)
+    jobshop.check(jobs, better)
+    assert jobshop.makespan_of(jobs, better) < jobshop.makespan_of(jobs, start)
+    assert jobshop.makespan_of(jobs, better) >= 55

@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from instructions.governance import SignatureRefused
 from instructions.models import Station, WorkCenter
 from labor.models import Employee
 from planning import selectors
@@ -16,6 +15,7 @@ from planning.whatif import Trigger, scenarios_generate
 from plex.models import OutboxItem
 from plexcopilot import events
 from plexcopilot.models import AuditEvent
+from plexcopilot.signatures import SignatureRefused
 from tests.actors import make_employee
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,5 +1,6 @@
 """The plant scheduler on pure data: alternatives, setups, downtime, operators, due dates, repair modes."""
 
+from planning.capacity import Utility
 from planning.solver import Assignment, Problem, Task, dispatch, solve
 
 
@@ -96,3 +97,47 @@ def test_kpis_count_moves_against_the_current_plan():
 
     assert kpis(problem, cur, cur)["moved"] == 0
     assert kpis(problem, swapped, cur)["moved"] == 1
+
+
+def test_operator_capacity_is_counted_per_shift():
+    """Two CNC operations of 300 min on two machines. One certified operator on the day shift, none on the
+    afternoon shift, two on the night shift: the second operation waits for the night shift, where a per-day
+    count (three people) would have run both at once."""
+    tasks = [Task(f"J{j}", 10, {f"M{j}": 300}, certification="cnc") for j in range(2)]
+    shifts = {"cnc": [(0, 480, 1), (480, 960, 0), (960, 1440, 2)]}
+    per_day = solve(Problem(tasks, operators={"cnc": 3}, horizon=1440), time_limit=3, workers=1)
+    per_shift = solve(
+        Problem(tasks, operators={"cnc": 0}, operator_shifts=shifts, horizon=1440), time_limit=3, workers=1
+    )
+    assert sorted(a.start for a in per_day.assignments.values()) == [0, 0]
+    starts = sorted((a.start, a.end) for a in per_shift.assignments.values())
+    assert starts == [(0, 300), (960, 1260)]
+
+
+def test_utility_cap_limits_what_runs_at_once_and_is_lower_in_peak_hours():
+    """Three presses drawing 50 kW each for 100 min: a 100 kW cap runs two at once, a 50 kW peak window over
+    the first 150 min runs one at a time inside it."""
+    tasks = [Task(f"J{j}", 10, {f"P{j}": 100}) for j in range(3)]
+    draw = {f"P{j}": 50 for j in range(3)}
+    free = solve(Problem(tasks, horizon=1000), time_limit=3, workers=1)
+    capped = solve(
+        Problem(tasks, utilities={"kW": Utility(draw, cap=100)}, horizon=1000), time_limit=3, workers=1
+    )
+    peak = Utility(draw, cap=100, windows=[(0, 150, 50)])
+    peaked = solve(Problem(tasks, utilities={"kW": peak}, horizon=1000), time_limit=3, workers=1)
+    assert free.kpis["makespan_h"] == round(100 / 60, 1)
+    assert capped.kpis["makespan_h"] == round(200 / 60, 1)
+    for sol, cap_at in ((capped, lambda t: 100), (peaked, lambda t: 50 if t < 150 else 100)):
+        for t in range(0, 400, 5):
+            running = sum(50 for a in sol.assignments.values() if a.setup_start <= t < a.end)
+            assert running <= cap_at(t), (t, running)
+    assert max(a.end for a in peaked.assignments.values()) == 250  # one in the peak, two after it
+
+
+def test_profile_merges_overlapping_windows():
+    from planning.capacity import profile
+
+    crews = [(0, 480, 2), (420, 900, 3)]  # overlapping shifts: both crews are on site in the overlap
+    assert profile(crews, sum) == [(0, 420, 2), (420, 480, 5), (480, 900, 3)]
+    caps = [(0, 600, 400), (360, 540, 250)]  # a peak-hours cap inside an all-day cap: the lower holds
+    assert profile(caps, min) == [(0, 360, 400), (360, 540, 250), (540, 600, 400)]

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from plex.models import OutboxItem, OutboxStatus, SyncError, SyncState
-from plex.services import outbox_enqueue
+from plex.outbox import outbox_enqueue
 from plex.sync import plex_sync
 
 pytestmark = pytest.mark.django_db

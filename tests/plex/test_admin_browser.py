@@ -9,7 +9,7 @@ from django.template import Context, Template
 from django.utils import timezone
 
 from plex.models import OutboxItem, OutboxStatus, SyncState
-from plex.services import outbox_enqueue
+from plex.outbox import outbox_enqueue
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

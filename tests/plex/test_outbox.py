@@ -8,16 +8,14 @@ from django.utils import timezone
 from instructions.models import Measurement, Station, WorkCenter
 from labor.models import Employee
 from plex.models import OutboxItem, OutboxStatus
-from plex.services import (
+from plex.outbox import outbox_drain, outbox_enqueue, outbox_retry
+from plex.sync import plex_sync
+from plex.writebacks import (
     clock_writeback,
     measurement_writeback,
     note_writeback,
-    outbox_drain,
-    outbox_enqueue,
-    outbox_retry,
     workcenter_status_writeback,
 )
-from plex.sync import plex_sync
 from plexcopilot.models import AuditEvent
 from tests.actors import PIN, at, start, station_client
 

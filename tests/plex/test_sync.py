@@ -8,6 +8,7 @@ import pytest
 
 from instructions.models import Measurement, Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
 from labor.models import Employee
+from plex.freshness import plex_last_sync
 from plex.models import (
     LaborEntry,
     PartSpecification,
@@ -18,7 +19,6 @@ from plex.models import (
     SyncState,
     WorkCenterStatus,
 )
-from plex.services import plex_last_sync
 from plex.sync import plex_sync
 from plexcopilot.models import AuditEvent
 from tests.actors import PIN, at, start, station_client

@@ -207,7 +207,7 @@ def _instruction_step(ctx: Ctx) -> dict[str, Any]:
 
 
 def _proposal_step(ctx: Ctx) -> dict[str, Any]:
-    from instructions.governance import proposal_steps
+    from instructions.proposal_content import proposal_steps
 
     proposal = apps.get_model("instructions.ChangeProposal").objects.get(pk=ctx.ids["proposal"])
     return {

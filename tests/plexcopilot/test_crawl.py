@@ -17,8 +17,8 @@ from django.test import override_settings
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
+from copilot.library_files import library_ingest_paths
 from copilot.models import CopilotQuestion
-from copilot.services import library_ingest_paths
 from instructions.models import Execution
 from languages.models import TranslationReview
 from materials.models import KanbanChange, KanbanLoop

@@ -3,9 +3,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from copilot.index_schema import SearchFilter
 from copilot.models import DocType
-from copilot.retrieval import SearchFilter
-from copilot.services import knowledge_answer
+from copilot.questions import knowledge_answer
 from instructions.models import WorkInstruction
 
 
@@ -37,6 +37,7 @@ class Command(BaseCommand):
                 "number": p.number,
                 "document": p.document,  # path relative to the library folder it was ingested from
                 "title": p.title,
+                **({"version": p.revision} if p.revision else {}),  # uploads: the version cited
                 "section": p.location,
                 "url": p.source_url or p.url,  # the source's own address, else its page in the app
                 "link": p.url,  # the app page opened at the passage (a clip at the cited moment)

@@ -4,7 +4,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from copilot.services import instruction_versions_index, library_ingest_paths, ncrs_index, vectors_reconcile
+from copilot.ingest import vectors_reconcile
+from copilot.library_files import library_ingest_paths
+from copilot.plant_index import instruction_versions_index, ncrs_index
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from copilot.library import UnreadableDocument
-from copilot.services import clip_url_source, library_ingest_paths
+from copilot.library_files import clip_url_source, library_ingest_paths
 
 
 class Command(BaseCommand):

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from planning import jobshop
+from planning import jobshop_repair as repair
 
 
 class Command(BaseCommand):
@@ -46,13 +47,13 @@ class Command(BaseCommand):
             }
             if options["whatif"]:
                 try:
-                    bd = jobshop.Breakdown.parse(options["whatif"], result.makespan)
+                    bd = repair.Breakdown.parse(options["whatif"], result.makespan)
                 except ValueError as exc:
                     raise CommandError(str(exc)) from exc
-                fixed = jobshop.repair(
+                fixed = repair.repair(
                     jobs, result.starts, bd, time_limit=options["repair_limit"], workers=options["workers"]
                 )
-                full = jobshop.resolve(
+                full = repair.resolve(
                     jobs, result.starts, bd, time_limit=options["resolve_limit"], workers=options["workers"]
                 )
                 row |= {
@@ -71,6 +72,8 @@ class Command(BaseCommand):
                     line += (
                         f" | repaired {row['repaired_makespan']} re-solve {row['resolve_makespan']} "
                         f"reordered {row['reordered_fraction']:.1%} repair {row['repair_seconds']:.2f}s"
+                        f" (makespan cap {fixed.cap} from lower bound {fixed.lower_bound}"
+                        f"{'; fewest moves proven' if fixed.minimal else ''})"
                     )
                 self.stdout.write(line)
         if options["json"]:

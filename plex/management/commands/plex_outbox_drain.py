@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from plex.services import outbox_drain, plex_enabled
+from plex.outbox import outbox_drain, plex_enabled
 
 
 class Command(BaseCommand):

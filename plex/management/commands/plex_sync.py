@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from plex.services import outbox_drain, plex_enabled
+from plex.outbox import outbox_drain, plex_enabled
 from plex.sync import RESOURCES, plex_sync
 from plex.tasks import plex_schedule
 from plexcopilot.roles import ADMIN, user_has_role

@@ -1,8 +1,9 @@
-"""Plex services other apps call: the write-back outbox, what to write back, and how fresh the cache is.
+"""The write-back outbox: how plexcopilot writes to Plex.
 
 Every write-back goes through `outbox_enqueue` — a local database write, so the floor never waits on Plex —
 and `outbox_drain` sends due items within the shared call budget, retrying with backoff until Plex
 confirms. Nothing is dropped: an item leaves the outbox only as "sent", or waits as "failed" for the admin.
+What to write back is built in `plex.writebacks` and `plex.handlers` (the other apps' events).
 """
 
 import datetime
@@ -13,18 +14,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from plex.client import (
-    PlexAuthError,
-    PlexClient,
-    PlexNotConfigured,
-    PlexRejected,
-    PlexUnavailable,
-    plex_timestamp,
-)
-from plex.models import OutboxItem, OutboxStatus, PlexRecord, StepSpecLink, SyncState
+from plex.client import PlexAuthError, PlexClient, PlexNotConfigured, PlexRejected, PlexUnavailable
+from plex.models import OutboxItem, OutboxStatus
 from plexcopilot.services import audit_record
 
 log = logging.getLogger("plex.outbox")
@@ -277,141 +270,3 @@ def outbox_retry(*, items: list[OutboxItem], actor: Any) -> int:
                 summary=f"Retry requested for Plex write-back {item.kind} {item.idempotency_key}",
             )
     return count
-
-
-# --- What to write back -----------------------------------------------------------------------------
-
-
-def measurement_writeback(*, measurement: Any) -> OutboxItem | None:
-    """Queue a Plex checksheet for a station measurement; None when there is nothing to send it against
-    (integration off, or the work order / step is local-only with no Plex ids). Never raises into the
-    station flow: a problem here is logged and the operator carries on."""
-    try:
-        return _measurement_writeback(measurement)
-    except Exception:  # noqa: BLE001 - write-back must never break the station
-        log.exception("Could not queue a Plex checksheet for measurement %s", measurement.pk)
-        return None
-
-
-def _measurement_writeback(measurement: Any) -> OutboxItem | None:
-    if not plex_enabled():
-        return None
-    execution = measurement.execution
-    order = execution.work_order
-    link = (
-        StepSpecLink.objects.select_related("specification")
-        .filter(instruction=execution.version.instruction_id, step_key=measurement.step.key)
-        .first()
-    )
-    if link is None or not order.plex_job_id:
-        return None
-    payload: dict[str, Any] = {
-        "jobOperationId": order.plex_job_id,
-        "partId": order.part.plex_part_id,
-        "partOperationId": order.operation.plex_operation_id,
-        "productionWorkcenterId": order.operation.work_center.plex_workcenter_id,
-        "inspectorEmployeeId": measurement.entered_by.plex_employee_id,
-        "note": f"plexcopilot {order.barcode} step {measurement.step.order}"
-        f"{'' if measurement.in_spec else ' OUT OF SPEC'} at {plex_timestamp(measurement.entered_at)}",
-        "measurements": [
-            {
-                "specificationId": link.specification.plex_id,
-                "value": float(measurement.value),
-                "note": measurement.raw_value,
-            }
-        ],
-    }
-    payload = {key: value for key, value in payload.items() if value not in ("", None)}
-    return outbox_enqueue(
-        kind="checksheet", payload=payload, idempotency_key=f"checksheet:measurement:{measurement.pk}"
-    )
-
-
-def plex_account_id(*, employee: Any) -> str:
-    """The Plex IAM account id clock-in/out needs (learned from synced labor records), or ""."""
-    if not employee.plex_employee_id:
-        return ""
-    record = PlexRecord.objects.filter(resource="employee-account", plex_id=employee.plex_employee_id).first()
-    return record.data.get("accountId", "") if record else ""
-
-
-def clock_writeback(
-    *, employee: Any, work_center: Any, direction: str, idempotency_key: str, cost_sub_type_id: str = ""
-) -> OutboxItem | None:
-    """Queue a clock in ("in") or out ("out") at a work center; None when Plex ids are unknown or it is off."""
-    if direction not in ("in", "out"):
-        raise ValueError("direction is 'in' or 'out'")
-    account = plex_account_id(employee=employee)
-    if not plex_enabled() or not work_center.plex_workcenter_id or (direction == "in" and not account):
-        return None
-    payload = {"workcenterId": work_center.plex_workcenter_id}
-    if account:
-        payload["accountId"] = account
-    if cost_sub_type_id:
-        payload["costSubTypeId"] = cost_sub_type_id
-    return outbox_enqueue(kind=f"clock_{direction}", payload=payload, idempotency_key=idempotency_key)
-
-
-def workcenter_status_writeback(
-    *, work_center: Any, status_id: str, idempotency_key: str
-) -> OutboxItem | None:
-    """Queue an Andon status change; `status_id` is the plant's Plex workcenterStatusId."""
-    if not plex_enabled() or not work_center.plex_workcenter_id:
-        return None
-    return outbox_enqueue(
-        kind="workcenter_status",
-        payload={"workcenterId": work_center.plex_workcenter_id, "workcenterStatusId": status_id},
-        idempotency_key=idempotency_key,
-    )
-
-
-def note_writeback(
-    *, kind: str, title: str, body: str, reference: str, idempotency_key: str
-) -> OutboxItem | None:
-    """Queue an NCR triage draft (kind="ncr_draft") or an approved-version notice (kind="version_notice")
-    to the activity manager or a custom object (PLEX_DRAFTS_TARGET)."""
-    if kind not in ("ncr_draft", "version_notice", "material_request"):
-        raise ValueError("kind is 'ncr_draft', 'version_notice' or 'material_request'")
-    return outbox_enqueue(
-        kind=kind,
-        payload={"title": title, "body": body, "reference": reference},
-        idempotency_key=idempotency_key,
-    )
-
-
-# --- Freshness: how old is the cache the floor works from ---------------------------------------------
-
-CORE_RESOURCES = ("workcenters", "employees", "parts", "jobs")
-
-
-@dataclass(frozen=True)
-class Freshness:
-    enabled: bool
-    last_sync: datetime.datetime | None
-    age_seconds: int | None
-    stale: bool
-    pending: int
-    failed: int
-
-
-def plex_last_sync() -> datetime.datetime | None:
-    """When the floor's core data (work centers, people, parts, jobs) last came in whole from Plex."""
-    times = list(
-        SyncState.objects.filter(resource__in=CORE_RESOURCES).values_list("last_success_at", flat=True)
-    )
-    if len(times) < len(CORE_RESOURCES) or any(t is None for t in times):
-        return None
-    return min(t for t in times if t is not None)
-
-
-def plex_freshness(*, now: datetime.datetime | None = None) -> Freshness:
-    if not plex_enabled():
-        return Freshness(False, None, None, False, 0, 0)
-    now = now or timezone.now()
-    last = plex_last_sync()
-    age = int((now - last).total_seconds()) if last else None
-    counts = OutboxItem.objects.filter(
-        Q(status=OutboxStatus.PENDING) | Q(status=OutboxStatus.SENDING)
-    ).count()
-    failed = OutboxItem.objects.filter(status=OutboxStatus.FAILED).count()
-    return Freshness(True, last, age, age is None or age > settings.PLEX_STALE_AFTER_SECONDS, counts, failed)

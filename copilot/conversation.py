@@ -1,0 +1,57 @@
+"""After the answer: the operator's feedback, the recent conversation and how a stored answer is shown."""
+
+from typing import Any
+
+from copilot.answers import Answer, Passage, answer_segments
+from copilot.models import (
+    CopilotQuestion,
+)
+from copilot.questions import QuestionInvalid
+from languages.services import answer_translate
+from plexcopilot.services import audit_record
+
+
+def question_feedback(*, record: CopilotQuestion, employee: Any, helpful: bool) -> CopilotQuestion:
+    if record.operator_id != employee.pk:
+        raise QuestionInvalid("Only the person who asked can rate this answer.")
+    record.helpful = helpful
+    record.save(update_fields=["helpful"])
+    audit_record(
+        actor=employee.user, action="copilot.feedback", obj=record,
+        summary=f"Marked a copilot answer {'helpful' if helpful else 'not helpful'}",
+    )  # fmt: skip
+    return record
+
+
+def conversation_recent(*, employee: Any, work_order: Any | None, limit: int = 5) -> list[CopilotQuestion]:
+    qs = CopilotQuestion.objects.filter(operator=employee, work_order=work_order).exclude(answered_at=None)
+    return list(reversed(qs.order_by("-asked_at", "-id")[:limit]))
+
+
+def message_context(*, record: CopilotQuestion, answer: Answer | None = None) -> dict[str, Any]:
+    """What copilot/_message.html needs, from a fresh answer or from the stored record."""
+    if answer is None:
+        citations = [
+            Passage(
+                number=c["number"],
+                chunk_id=c["chunk_id"],
+                title=c["title"],
+                location=c["location"],
+                text="",
+                doc_type="",
+                url=c["url"],
+                document=c.get("document", ""),
+                revision=c.get("revision"),
+            )  # fmt: skip
+            for c in record.citations
+        ]
+        answer = Answer(text=record.answer, citations=citations, engine=record.engine, notice=record.notice,
+                        unverified=record.unverified)  # fmt: skip
+    # languages: the answer in the operator's language, numbers/units/terms guarded, [n] citations kept.
+    translated = answer_translate(text=answer.text, language=record.operator.language)
+    return {
+        "q": record,
+        "answer": answer,
+        "translated": translated,
+        "segments": answer_segments(translated.text, answer.citations, answer.unverified),
+    }
