@@ -31,7 +31,8 @@ def test_back_after_done_shows_the_step_done_without_a_done_button(
     page.wait_for_url("**/2/")
     page.go_back()
     page.wait_for_url("**/1/")
-    page.locator(".tag-done").wait_for()  # the server's step 1: done
+    page.locator('#station-main[data-current="1"]').wait_for()  # the page htmx reloaded for step 1
+    assert page.locator(".tag-done").is_visible()  # the server's step 1: done
     assert page.locator("h1").inner_text() == step_one
     assert page.get_by_test_id("done").count() == 0  # no live Done button on a done step
     assert page.get_by_test_id("next").is_visible()
@@ -40,12 +41,14 @@ def test_back_after_done_shows_the_step_done_without_a_done_button(
     # Forward: step 2 as the server has it (not done, its Done button live); Done there, then away and Back.
     page.go_forward()
     page.wait_for_url("**/2/")
+    page.locator('#station-main[data-current="2"]').wait_for()
     assert page.locator(".tag-done").count() == 0 and page.get_by_test_id("done").is_visible()
     page.get_by_test_id("done").click()
     page.wait_for_url("**/3/")
     page.goto(f"{live_server.url}/station/home/")
     page.go_back()
     page.wait_for_url("**/3/")
+    page.locator('#station-main[data-current="3"]').wait_for()
     assert page.locator(".strip-step.is-done").count() == 2
     execution = Execution.objects.get(work_order__barcode="WO-24123-10")
     assert StepCompletion.objects.filter(execution=execution).count() == 2  # Back never re-did a step
