@@ -61,8 +61,10 @@ def _demo_plant_figures() -> dict[str, float]:
 
     from django.utils import timezone
 
+    from labor.crew_plans import crew_plan_draft
     from labor.demo import labor_demo_load
-    from labor.services import crew_plan_draft, current_and_next_shift, punches_validate
+    from labor.punch_checks import punches_validate
+    from labor.selectors import current_and_next_shift
 
     labor_demo_load()
     validate, draft = [], []

@@ -6,8 +6,9 @@ from pathlib import Path
 from bench.stats import median, percentile
 from quality.evaluation import evaluate
 from quality.models import NCR
-from quality.services import ncr_case, ncr_history_cases, ncr_history_import, step_titles
+from quality.ncr_import import ncr_history_import
 from quality.triage import TriageEngine, default_embed
+from quality.triage_drafts import ncr_case, ncr_history_cases, step_titles
 
 HISTORY = Path(__file__).resolve().parent.parent / "demo" / "ncr_history.csv"
 QUERIES = 100

@@ -5,8 +5,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from labor.andon import andon_board_html, andon_group
 from labor.selectors import board_role
-from labor.services import andon_board_html, andon_group
 
 
 class AndonBoardConsumer(AsyncWebsocketConsumer):

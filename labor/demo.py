@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from instructions.models import Station, WorkCenter, WorkOrder
-from labor import services
+from labor.crew_plans import crew_plan_draft
+from labor.handover import handover_draft
 from labor.models import (
     AndonCall,
     AndonCategory,
@@ -23,7 +24,8 @@ from labor.models import (
     PunchSource,
     Urgency,
 )
-from labor.selectors import shift_get, shift_window
+from labor.punch_checks import punches_validate
+from labor.selectors import current_and_next_shift, shift_get, shift_window
 
 DEMO_NOTE = "demo history"
 HOME_WORK_CENTER = {  # badge -> work center code they usually clock into
@@ -89,12 +91,12 @@ def labor_demo_load(*, now: datetime.datetime | None = None) -> dict[str, Any]:
 def _plans(now: datetime.datetime) -> dict[str, Any]:
     """Flags for the last week, a crew plan for the next shift and a handover draft for this one, unless
     they exist already."""
-    flags = services.punches_validate(start=now - datetime.timedelta(days=7), now=now)
-    (now_day, now_shift), (next_day, next_shift) = services.current_and_next_shift()
+    flags = punches_validate(start=now - datetime.timedelta(days=7), now=now)
+    (now_day, now_shift), (next_day, next_shift) = current_and_next_shift()
     plan = CrewPlan.objects.filter(day=next_day, shift=next_shift.code).first()
-    plan = plan or services.crew_plan_draft(day=next_day, shift=next_shift)
+    plan = plan or crew_plan_draft(day=next_day, shift=next_shift)
     handover = Handover.objects.filter(day=now_day, shift=now_shift.code).first()
-    handover = handover or services.handover_draft(day=now_day, shift=now_shift)
+    handover = handover or handover_draft(day=now_day, shift=now_shift)
     return {"new_flags": flags, "crew_plan": plan.pk, "handover": handover.pk}
 
 

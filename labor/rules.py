@@ -2,7 +2,7 @@
 
 `sequence_findings` walks one employee's effective punches in time order and reports rule breaks;
 `history_findings` compares clock times with the employee's own usual times. The services turn
-findings into LaborFlag rows (labor/services.py `punches_validate`).
+findings into LaborFlag rows (labor/punch_checks.py `punches_validate`).
 """
 
 import datetime

@@ -354,3 +354,9 @@ def andon_for_station(station_id: int) -> list[AndonCall]:
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
         .select_related("acknowledged_by", "raised_by")[:5]
     )
+
+
+def current_and_next_shift() -> tuple[tuple[datetime.date, Shift], tuple[datetime.date, Shift]]:
+    """The shift running now and the one after it, each with its (start) day."""
+    now_day, now_shift = shift_at(timezone.now())
+    return (now_day, now_shift), shift_next(now_day, now_shift)

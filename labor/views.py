@@ -9,8 +9,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from instructions.models import WorkOrder
-from instructions.views import station_required
-from labor import selectors, services
+from instructions.station_pages import station_required
+from labor import andon, crew_plans, punch_checks, punch_flags, punches, selectors
+from labor import handover as shift_handover
+from labor.errors import LaborError
 from labor.forms import AndonForm, AndonResolveForm, AssignForm, FlagResolveForm, HandoverSignForm
 from labor.models import (
     AndonCall,
@@ -23,7 +25,6 @@ from labor.models import (
     PunchKind,
     ScheduledJob,
 )
-from labor.services import LaborError
 from plexcopilot.idempotency import idempotency_key
 from plexcopilot.roles import QUALITY, SUPERVISOR, role_required, user_has_role
 
@@ -54,7 +55,7 @@ def station(request: HttpRequest) -> HttpResponse:
 def station_clock(request: HttpRequest, direction: str) -> HttpResponse:
     if direction not in ("in", "out"):
         raise Http404
-    action = services.clock_in if direction == "in" else services.clock_out
+    action = punches.clock_in if direction == "in" else punches.clock_out
     try:
         message = action(employee=request.employee, station=request.station)  # type: ignore[attr-defined]
     except LaborError as error:
@@ -68,7 +69,7 @@ def station_job(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
     if direction not in ("on", "off"):
         raise Http404
     work_order = get_object_or_404(WorkOrder.objects.select_related("operation__work_center"), pk=pk)
-    action = services.job_on if direction == "on" else services.job_off
+    action = punches.job_on if direction == "on" else punches.job_off
     try:
         message = action(employee=request.employee, station=request.station, work_order=work_order)  # type: ignore[attr-defined]
     except LaborError as error:
@@ -83,7 +84,7 @@ def station_andon(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _station_page(request, status=422, andon_error=gettext("Choose maintenance, quality, material or safety."),
                              andon_note=request.POST.get("note", "")[:500])  # fmt: skip
-    call = services.andon_raise(station=request.station, employee=request.employee,  # type: ignore[attr-defined]
+    call = andon.andon_raise(station=request.station, employee=request.employee,  # type: ignore[attr-defined]
                                 idempotency_key=idempotency_key(request), **form.cleaned_data)  # fmt: skip
     notice = gettext("Andon %(category)s raised (%(urgency)s). Help is on the way.") % {
         "category": str(call.get_category_display()).lower(), "urgency": str(call.get_urgency_display()).lower()}  # fmt: skip
@@ -96,7 +97,7 @@ def station_andon(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(SUPERVISOR, QUALITY)
 def home(request: HttpRequest) -> HttpResponse:
-    (now_day, now_shift), (next_day, next_shift) = services.current_and_next_shift()
+    (now_day, now_shift), (next_day, next_shift) = selectors.current_and_next_shift()
     today = timezone.localdate()
     context = {
         "now_day": now_day, "now_shift": now_shift, "next_day": next_day, "next_shift": next_shift,
@@ -126,7 +127,7 @@ def flags(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(SUPERVISOR)
 def flags_validate(request: HttpRequest) -> HttpResponse:
-    created = services.punches_validate(start=timezone.now() - datetime.timedelta(days=2))
+    created = punch_checks.punches_validate(start=timezone.now() - datetime.timedelta(days=2))
     return redirect(f"{reverse('labor-flags')}?checked={created}")
 
 
@@ -143,11 +144,11 @@ def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
             )
         data = form.cleaned_data
         if data["action"] == "accept":
-            services.flag_accept(flag=flag, user=request.user, note=data["note"])
+            punch_flags.flag_accept(flag=flag, user=request.user, note=data["note"])
         elif data["action"] == "dismiss":
-            services.flag_dismiss(flag=flag, user=request.user, note=data["note"])
+            punch_flags.flag_dismiss(flag=flag, user=request.user, note=data["note"])
         else:
-            services.flag_correct(flag=flag, user=request.user, mode=data["mode"], at=data["at"], kind=data["kind"],
+            punch_flags.flag_correct(flag=flag, user=request.user, mode=data["mode"], at=data["at"], kind=data["kind"],
                                   note=data["note"])  # fmt: skip
     except LaborError as error:
         flag.refresh_from_db()
@@ -190,7 +191,7 @@ def skill_gaps(request: HttpRequest) -> HttpResponse:
 
 
 def _shift_param(request: HttpRequest) -> tuple[datetime.date, Any]:
-    (_d, _s), (next_day, next_shift) = services.current_and_next_shift()
+    (_d, _s), (next_day, next_shift) = selectors.current_and_next_shift()
     try:
         day = datetime.date.fromisoformat(request.GET.get("day") or request.POST.get("day") or "")
     except ValueError:
@@ -221,7 +222,7 @@ def _crew_context(day: datetime.date, shift: Any, plan: CrewPlan | None, **extra
 @role_required(SUPERVISOR)
 def crew_draft(request: HttpRequest) -> HttpResponse:
     day, shift = _shift_param(request)
-    services.crew_plan_draft(day=day, shift=shift, user=request.user)
+    crew_plans.crew_plan_draft(day=day, shift=shift, user=request.user)
     return redirect(f"{reverse('labor-crew')}?day={day:%Y-%m-%d}&shift={shift.code}")
 
 
@@ -236,7 +237,7 @@ def crew_assign(request: HttpRequest, pk: int) -> HttpResponse:
             raise LaborError("Choose an operator for the job.")
         job = get_object_or_404(ScheduledJob.objects.select_related("work_order__operation"), pk=form.cleaned_data["job"],
                                 day=plan.day, shift=plan.shift)  # fmt: skip
-        services.crew_assignment_set(
+        crew_plans.crew_assignment_set(
             plan=plan, job=job, employee=form.cleaned_data["employee"], user=request.user
         )
     except LaborError as error:
@@ -251,7 +252,7 @@ def crew_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def crew_accept(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_object_or_404(CrewPlan, pk=pk)
     try:
-        services.crew_plan_accept(plan=plan, user=request.user)
+        crew_plans.crew_plan_accept(plan=plan, user=request.user)
     except LaborError as error:
         shift = selectors.shift_get(plan.shift)
         return render(
@@ -266,7 +267,7 @@ def crew_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(SUPERVISOR)
 def handover(request: HttpRequest) -> HttpResponse:
-    (now_day, now_shift), _next = services.current_and_next_shift()
+    (now_day, now_shift), _next = selectors.current_and_next_shift()
     pk = request.GET.get("pk", "")
     current = (
         Handover.objects.filter(pk=int(pk)).first()
@@ -288,9 +289,9 @@ def _handover_context(
 @require_POST
 @role_required(SUPERVISOR)
 def handover_draft(request: HttpRequest) -> HttpResponse:
-    (now_day, now_shift), _next = services.current_and_next_shift()
+    (now_day, now_shift), _next = selectors.current_and_next_shift()
     try:
-        draft = services.handover_draft(day=now_day, shift=now_shift, user=request.user)
+        draft = shift_handover.handover_draft(day=now_day, shift=now_shift, user=request.user)
     except LaborError as error:
         current = Handover.objects.filter(day=now_day, shift=now_shift.code).first()
         return render(request, "labor/handover.html", _handover_context(current, now_day, now_shift, error=str(error)),
@@ -303,11 +304,11 @@ def handover_draft(request: HttpRequest) -> HttpResponse:
 def handover_sign(request: HttpRequest, pk: int) -> HttpResponse:
     current = get_object_or_404(Handover, pk=pk)
     form = HandoverSignForm(request.POST)
-    (now_day, now_shift), _next = services.current_and_next_shift()
+    (now_day, now_shift), _next = selectors.current_and_next_shift()
     try:
         if not form.is_valid():
             raise LaborError("The handover text is empty or too long (20,000 characters at most).")
-        services.handover_sign(handover=current, user=request.user, text=form.cleaned_data["text"])
+        shift_handover.handover_sign(handover=current, user=request.user, text=form.cleaned_data["text"])
     except LaborError as error:
         return render(request, "labor/handover.html",
                       _handover_context(current, now_day, now_shift, error=str(error), form=form), status=422)  # fmt: skip
@@ -318,9 +319,9 @@ def handover_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(SUPERVISOR)
 def handover_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     current = get_object_or_404(Handover, pk=pk)
-    (now_day, now_shift), _next = services.current_and_next_shift()
+    (now_day, now_shift), _next = selectors.current_and_next_shift()
     try:
-        services.handover_acknowledge(handover=current, user=request.user)
+        shift_handover.handover_acknowledge(handover=current, user=request.user)
     except LaborError as error:
         return render(request, "labor/handover.html", _handover_context(current, now_day, now_shift, error=str(error)),
                       status=422)  # fmt: skip
@@ -349,11 +350,11 @@ def andon_update(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     error = ""
     try:
         if action == "acknowledge":
-            services.andon_acknowledge(call=call, user=request.user)
+            andon.andon_acknowledge(call=call, user=request.user)
         else:
             form = AndonResolveForm(request.POST)
             resolution = form.cleaned_data["resolution"] if form.is_valid() else ""
-            services.andon_resolve(call=call, user=request.user, resolution=resolution)
+            andon.andon_resolve(call=call, user=request.user, resolution=resolution)
     except LaborError as err:
         error = str(err)
     role = selectors.board_role(request.user)

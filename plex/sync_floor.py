@@ -1,5 +1,5 @@
 """The floor as Plex sees it: labor entries (and the IAM account ids clock write-backs need) and each work
-center's live status."""
+center's live status; a status that changed is announced (`work_center_status_changed`) after the sync commits."""
 
 import datetime
 import hashlib
@@ -19,6 +19,7 @@ from plex.sync_records import (
     record_list,
     records_apply,
 )
+from plexcopilot import events
 
 LABOR_OVERLAP = datetime.timedelta(hours=6)
 
@@ -93,17 +94,29 @@ def apply_statuses(body: dict[str, Any], ctx: Context) -> None:
             if not isinstance(operators, list):
                 raise Malformed("operators should be a list")
             center = WorkCenter.objects.get(plex_workcenter_id=wc_id)
+            status = read_text(answer, "statusDescription", max_len=100)
+            before = (
+                WorkCenterStatus.objects.filter(work_center=center).values_list("status", flat=True).first()
+            )
             WorkCenterStatus.objects.update_or_create(
                 work_center=center,
                 defaults={
                     "status_id": read_text(answer, "statusId", max_len=64),
-                    "status": read_text(answer, "statusDescription", max_len=100),
+                    "status": status,
                     "job_number": read_text(answer, "jobNumber", max_len=40),
                     "operators": operators,
                     "fetched_at": ctx.now,
                 },
             )
             ctx.tally.changed += 1
+            if status and status != before:
+                # Planning hears a Hold / Down (a downtime window and what-if scenarios) or the line running again.
+                events.publish(
+                    events.WORK_CENTER_STATUS_CHANGED,
+                    work_center_id=center.pk,
+                    status=status,
+                    note=f"Plex work-center status: {status}",
+                )
         except Malformed as exc:
             ctx.tally.skipped += 1
             problem_report(ctx.run, "workcenter-status", wc_id, str(exc), answer)

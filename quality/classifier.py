@@ -18,7 +18,8 @@ over all labels. C, the scales, the weights and the temperature are chosen by an
 cross-validation on the training NCRs only (an evaluation's outer folds never see the choice): the weights by
 greedy ensemble selection (Caruana et al. 2004) minimising the out-of-fold log-loss, the temperature for
 log-loss (calibration). With fewer than `MIN_SUPERVISED` labelled NCRs the classifier is plain nearest-neighbour
-voting. Pure numpy/scikit-learn: no database, no Django.
+voting. Pure numpy/scikit-learn: no database, no Django. The per-expert arithmetic (features, similarities,
+votes, selection, calibration) is in `quality.classifier_scores`.
 """
 
 import warnings
@@ -28,7 +29,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import MultinomialNB
@@ -36,12 +36,31 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
+from quality.classifier_scores import (
+    SELECTION_ROUNDS,
+    closest,
+    cosine,
+    knn_vote,
+    log_loss,
+    lr,
+    normalise_rows,
+    ranking,
+    same_group,
+    select,
+    softmax,
+    spread,
+    svm_margins,
+    temper,
+    text_features,
+    topk_hits,
+    transform,
+)
+
 FLOOR = 0.01  # share of probability spread evenly over all labels
 MIN_SUPERVISED = 20  # fewer labelled NCRs than this: nearest neighbours only
 C_GRID = (0.3, 1.0, 3.0)
 SCALES = (1.0, 2.0, 4.0, 8.0, 16.0)
 EMBED_C = 10.0
-K_NEIGHBOURS = 10
 INNER_FOLDS = 3
 INNER_FOLDS_SMALL = 5
 SMALL = 200
@@ -60,7 +79,6 @@ EXPERTS = (
     "same_group",
 )
 LR_TEXT_C = 10.0
-SELECTION_ROUNDS = 10
 NB_SCALES = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 CLOSEST_SCALES = (5.0, 10.0, 20.0, 40.0)
 # Experts whose raw output is a score per label, turned into probabilities by a softmax of fitted scale.
@@ -68,115 +86,6 @@ ALTERNATIVES = ("closest_text", "closest_embed", "knn_text", "knn_embed", "lr_te
 SCALED = {"nb_text": NB_SCALES, "closest_text": CLOSEST_SCALES, "closest_embed": CLOSEST_SCALES}
 
 Embed = Callable[[list[str]], np.ndarray]
-
-
-def text_features() -> FeatureUnion:
-    """Word 1-2-grams and character 2-5-grams inside word boundaries, sublinear tf, unit length."""
-    return FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True, min_df=1)),
-            (
-                "chars",
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=True),
-            ),
-        ]
-    )
-
-
-def _normalise_rows(m: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(m, axis=1, keepdims=True)
-    return m / np.clip(norms, 1e-12, None)
-
-
-def _transform(features: FeatureUnion, texts: Sequence[str]) -> sparse.csr_matrix:
-    """FeatureUnion.transform without its joblib round trip; the last single text is remembered (a draft
-    ranks and then looks for its neighbours with the same features)."""
-    single = len(texts) == 1
-    if single and _last_transform.get("features") is features and _last_transform.get("text") == texts[0]:
-        return _last_transform["x"]  # type: ignore[return-value]
-    x = sparse.hstack([t.transform(texts) for _name, t in features.transformer_list]).tocsr()
-    if single:
-        _last_transform.update(features=features, text=texts[0], x=x)
-    return x
-
-
-_last_transform: dict[str, object] = {}
-
-
-def _cosine(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
-    """Cosine of the word + character features: each block is unit length, so the union's rows have length √2."""
-    if a.shape[0] <= 4:  # a draft: a dense query against the sparse history is far cheaper
-        return np.asarray(b @ a.toarray().T).T / 2.0
-    return (a @ b.T).toarray() / 2.0
-
-
-def _lr(c: float) -> LogisticRegression:
-    return LogisticRegression(C=c, max_iter=2000)
-
-
-def _spread(values: np.ndarray, columns: np.ndarray, n_labels: int, fill: float) -> np.ndarray:
-    """Per-label columns over all labels (a training fold may lack some)."""
-    out = np.full((values.shape[0], n_labels), fill)
-    out[:, columns] = values
-    return out
-
-
-def _margins(model: LinearSVC, x: object, n_labels: int) -> np.ndarray:
-    scores = model.decision_function(x)
-    if scores.ndim == 1:  # two labels: one margin for the second
-        scores = np.stack([-scores / 2, scores / 2], axis=1)
-    return _spread(scores, model.classes_, n_labels, -10.0)
-
-
-def softmax(scores: np.ndarray, scale: float) -> np.ndarray:
-    z = scores * scale
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def knn_vote(sims: np.ndarray, train_y: np.ndarray, n_labels: int, k: int = K_NEIGHBOURS) -> np.ndarray:
-    """Similarity-weighted votes of the k most similar training rows (sims: queries x training rows).
-
-    Weights are sim³ (close matches count far more than loose ones), smoothed with a little of the label mix so
-    no label is impossible.
-    """
-    n_q, n_t = sims.shape
-    if n_t == 0:
-        return np.full((n_q, n_labels), 1.0 / n_labels)
-    k = min(k, n_t)
-    out = np.zeros((n_q, n_labels))
-    top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-    rows = np.arange(n_q)[:, None]
-    weights = np.clip(sims[rows, top], 0, None) ** 3
-    np.add.at(out, (np.repeat(np.arange(n_q), k), train_y[top].ravel()), weights.ravel())
-    prior = np.bincount(train_y, minlength=n_labels) / len(train_y)
-    out += 0.02 * prior[None, :] + 1e-6
-    return out / out.sum(axis=1, keepdims=True)
-
-
-def _same_group(
-    train_groups: Sequence[str], train_y: np.ndarray, groups: Sequence[str], prior: np.ndarray, n_labels: int
-) -> np.ndarray:
-    """The label mix of the training rows of the same group (the NCR's step, else operation), smoothed with two
-    pseudo-rows at the overall mix: engineers file one failure mode under few labels."""
-    counts: dict[str, np.ndarray] = {}
-    for g, label in zip(train_groups, train_y, strict=True):
-        if g:
-            counts.setdefault(g, np.zeros(n_labels))[label] += 1
-    out = np.empty((len(groups), n_labels))
-    for i, g in enumerate(groups):
-        c = counts.get(g) if g else None
-        out[i] = prior if c is None else (c + 2 * prior) / (c.sum() + 2)
-    return out
-
-
-def closest(sims: np.ndarray, train_y: np.ndarray, n_labels: int) -> np.ndarray:
-    """Each label's single most similar training row (the nearest-distinct-label ranking), as a score."""
-    out = np.full((sims.shape[0], n_labels), -1.0)
-    for label in np.unique(train_y):
-        out[:, label] = sims[:, train_y == label].max(axis=1)
-    return out
 
 
 @dataclass
@@ -201,9 +110,9 @@ def _fit_experts(
         features[0],
         features[1],
         LinearSVC(C=c).fit(features[1], y) if several else None,
-        _lr(EMBED_C).fit(vectors, y) if several and vectors is not None else None,
+        lr(EMBED_C).fit(vectors, y) if several and vectors is not None else None,
         MultinomialNB(alpha=0.1).fit(features[1], y) if several else None,
-        _lr(LR_TEXT_C).fit(features[1], y) if several else None,
+        lr(LR_TEXT_C).fit(features[1], y) if several else None,
     )
 
 
@@ -219,14 +128,14 @@ def _raw_experts(
 ) -> dict[str, np.ndarray]:
     """Each expert's output for `texts`: margins for the SVM, probabilities for the others."""
     n = len(texts)
-    x = _transform(fitted.features, texts)
+    x = transform(fitted.features, texts)
     uniform = np.full((n, n_labels), 1.0 / n_labels)
     only = np.zeros((n, n_labels))
     only[:, train_y[0]] = 1.0  # used when training had one label
-    text_sims = _cosine(x, fitted.text_x)
+    text_sims = cosine(x, fitted.text_x)
     prior = (np.bincount(train_y, minlength=n_labels) + 0.5) / (len(train_y) + 0.5 * n_labels)
     out = {
-        "svm_text": _margins(fitted.svm_text, x, n_labels) if fitted.svm_text is not None else only,
+        "svm_text": svm_margins(fitted.svm_text, x, n_labels) if fitted.svm_text is not None else only,
         "knn_text": knn_vote(text_sims, train_y, n_labels),
         "nn1_text": knn_vote(text_sims, train_y, n_labels, k=1),
         "prior": np.repeat(prior[None, :], n, axis=0),
@@ -234,63 +143,26 @@ def _raw_experts(
         "knn_embed": uniform,
         "closest_text": closest(text_sims, train_y, n_labels),
         "closest_embed": uniform,
-        "same_group": _same_group(train_groups, train_y, groups, prior, n_labels)
+        "same_group": same_group(train_groups, train_y, groups, prior, n_labels)
         if train_groups is not None and groups is not None
         else np.repeat(prior[None, :], n, axis=0),
-        "nb_text": _spread(fitted.nb_text.predict_joint_log_proba(x), fitted.nb_text.classes_, n_labels, -1e4)
+        "nb_text": spread(fitted.nb_text.predict_joint_log_proba(x), fitted.nb_text.classes_, n_labels, -1e4)
         if fitted.nb_text is not None
         else only,
-        "lr_text": _spread(fitted.lr_text.predict_proba(x), fitted.lr_text.classes_, n_labels, 0.0)
+        "lr_text": spread(fitted.lr_text.predict_proba(x), fitted.lr_text.classes_, n_labels, 0.0)
         if fitted.lr_text is not None
         else only,
     }
     if vectors is not None and train_vectors is not None:
         if fitted.lr_embed is not None:
             p = fitted.lr_embed.predict_proba(vectors)
-            out["lr_embed"] = _spread(p, fitted.lr_embed.classes_, n_labels, 0.0)
+            out["lr_embed"] = spread(p, fitted.lr_embed.classes_, n_labels, 0.0)
         else:
             out["lr_embed"] = only
         embed_sims = vectors @ train_vectors.T
         out["knn_embed"] = knn_vote(embed_sims, train_y, n_labels)
         out["closest_embed"] = closest(embed_sims, train_y, n_labels)
     return out
-
-
-def _select(stack: np.ndarray, y: np.ndarray, allowed: list[int]) -> tuple[list[int], float]:
-    """Greedy ensemble selection with replacement (Caruana et al. 2004): each round adds the expert whose
-    addition lowers the log-loss most. Returns how often each expert was picked and the final log-loss."""
-    counts = [0] * stack.shape[0]
-    total = np.zeros_like(stack[0])
-    loss = float("inf")
-    for n in range(1, SELECTION_ROUNDS + 1):
-        losses = {i: _log_loss((total + stack[i]) / n, y) for i in allowed}
-        pick = min(losses, key=lambda i: (losses[i], i))
-        counts[pick] += 1
-        total += stack[pick]
-        loss = losses[pick]
-    return counts, loss
-
-
-def _ranking(fused: np.ndarray, alternatives: np.ndarray) -> np.ndarray:
-    """The fused first choice, then the other labels in the order of `alternatives`."""
-    first = np.argmax(fused, axis=1)
-    score = alternatives.copy()
-    score[np.arange(len(first)), first] = np.inf
-    return np.argsort(-score, axis=1, kind="stable")
-
-
-def _topk_hits(p: np.ndarray, y: np.ndarray, k: int) -> float:
-    top = np.argsort(-p, axis=1, kind="stable")[:, :k]
-    return float((top == y[:, None]).any(axis=1).mean())
-
-
-def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
-    return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
-
-
-def _temper(p: np.ndarray, t: float) -> np.ndarray:
-    q = np.power(np.clip(p, 1e-12, None), 1.0 / t)
-    return q / q.sum(axis=1, keepdims=True)
 
 
 @dataclass
@@ -332,7 +204,7 @@ class FusedClassifier:
         index = {label: i for i, label in enumerate(self.labels)}
         y = np.array([index[label] for label in labels], dtype=np.int64)
         self._y = y
-        self._vectors = _normalise_rows(vectors) if vectors is not None else None
+        self._vectors = normalise_rows(vectors) if vectors is not None else None
         self.supervised = len(texts) >= MIN_SUPERVISED and len(self.labels) > 1
         with threadpool_limits(1):  # small matrices: threads only fight the other processes for the cores
             if self.supervised:
@@ -380,14 +252,16 @@ class FusedClassifier:
             for name in oof:
                 oof[name][test] = got[name]
             margins[C_GRID[0]][test] = got["svm_text"]
-            x_test = _transform(base.features, te_texts)
+            x_test = transform(base.features, te_texts)
             for c in C_GRID[1:]:
                 if base.svm_text is None:
                     margins[c][test] = got["svm_text"]
                 else:
-                    margins[c][test] = _margins(LinearSVC(C=c).fit(base.text_x, y[train]), x_test, n_labels)
+                    margins[c][test] = svm_margins(
+                        LinearSVC(C=c).fit(base.text_x, y[train]), x_test, n_labels
+                    )
         for name, grid in SCALED.items():
-            self.scales[name] = min(grid, key=lambda s, name=name: _log_loss(softmax(oof[name], s), y))
+            self.scales[name] = min(grid, key=lambda s, name=name: log_loss(softmax(oof[name], s), y))
             oof[name] = softmax(oof[name], self.scales[name])
         allowed = [
             i
@@ -396,23 +270,23 @@ class FusedClassifier:
         ]
         best: float | None = None
         for c in C_GRID:
-            scale = min(SCALES, key=lambda s: _log_loss(softmax(margins[c], s), y))
+            scale = min(SCALES, key=lambda s: log_loss(softmax(margins[c], s), y))
             stack = np.stack([softmax(margins[c], scale)] + [oof[name] for name in EXPERTS[1:]])
-            counts_, loss = _select(stack, y, allowed)
+            counts_, loss = select(stack, y, allowed)
             if best is None or -loss > best:
                 best, self.c, self.scale = -loss, c, scale
                 self.weights = {name: counts_[i] / SELECTION_ROUNDS for i, name in enumerate(EXPERTS)}
         stack = np.stack([softmax(margins[self.c], self.scale)] + [oof[name] for name in EXPERTS[1:]])
         fused = np.tensordot(np.array([self.weights[n] for n in EXPERTS]), stack, axes=1)
-        self.temperature = min(TEMPERATURES, key=lambda t: _log_loss(_temper(fused, t), y))
+        self.temperature = min(TEMPERATURES, key=lambda t: log_loss(temper(fused, t), y))
         # The second and third suggestions: by the fused probability, or by one expert's ranking when that
         # puts the right label in the top 3 more often out of fold (e.g. each label's closest past NCR).
         experts = dict(zip(EXPERTS, stack, strict=True))
-        best_hits = _topk_hits(fused, y, 3)
+        best_hits = topk_hits(fused, y, 3)
         self.alternatives = "fused"
         for name in ALTERNATIVES:
             if name in experts and (vectors is not None or "embed" not in name):
-                order = _ranking(fused, experts[name])
+                order = ranking(fused, experts[name])
                 hits = float((order[:, :3] == y[:, None]).any(axis=1).mean())
                 if hits > best_hits:
                     best_hits, self.alternatives = hits, name
@@ -421,7 +295,7 @@ class FusedClassifier:
         self, texts: Sequence[str], vectors: np.ndarray | None, groups: Sequence[str] | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         assert self._fitted is not None and self._y is not None, "fit first"
-        vectors = _normalise_rows(vectors) if vectors is not None and self._vectors is not None else None
+        vectors = normalise_rows(vectors) if vectors is not None and self._vectors is not None else None
         # One text per draft: no thread pool to limit here (threadpoolctl itself costs ~30 ms a call).
         got = _raw_experts(
             self._fitted,
@@ -437,7 +311,7 @@ class FusedClassifier:
         for name, scale in self.scales.items():
             got[name] = softmax(got[name], scale)
         fused = sum(self.weights.get(name, 0.0) * got[name] for name in EXPERTS)
-        p = _temper(np.asarray(fused), self.temperature)
+        p = temper(np.asarray(fused), self.temperature)
         return (1 - FLOOR) * p + FLOOR / len(self.labels), got  # never quite certain: history is noisy
 
     def predict_proba(
@@ -453,7 +327,7 @@ class FusedClassifier:
         p, got = self._fused(texts, vectors, groups)
         if self.alternatives == "fused" or self.alternatives not in got:
             return np.argsort(-p, axis=1, kind="stable"), p
-        return _ranking(p, got[self.alternatives]), p
+        return ranking(p, got[self.alternatives]), p
 
     def predict(
         self, text: str, vector: np.ndarray | None = None, neighbours: int = 8, group: str = ""
@@ -471,9 +345,9 @@ class FusedClassifier:
         """The training rows most like `text` (embedding cosine when there are embeddings, else TF-IDF)."""
         assert self._fitted is not None
         if vector is not None and self._vectors is not None:
-            sims = self._vectors @ _normalise_rows(vector[None, :])[0]
+            sims = self._vectors @ normalise_rows(vector[None, :])[0]
         else:
-            sims = _cosine(_transform(self._fitted.features, [text]), self._fitted.text_x).ravel()
+            sims = cosine(transform(self._fitted.features, [text]), self._fitted.text_x).ravel()
         order = np.argsort(-sims, kind="stable")[:k]
         return [(int(i), float(sims[i])) for i in order if sims[i] > 0]
 

@@ -23,6 +23,6 @@ def on_operation_saved(sender: Any, instance: Any, created: bool, **_kwargs: Any
 
 def _link(*, part_id: int) -> None:
     from instructions.models import Part
-    from quality.history_import import ncr_link
+    from quality.ncr_import import ncr_link
 
     ncr_link(parts=Part.objects.filter(pk=part_id))

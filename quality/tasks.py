@@ -7,7 +7,7 @@ from instructions.models import WorkInstruction
 
 @task()
 def ncr_triage_task(draft_id: int) -> str:
-    from quality.services import ncr_triage_run
+    from quality.triage_drafts import ncr_triage_run
 
     draft = ncr_triage_run(draft_id=draft_id)
     return draft.status
@@ -16,7 +16,8 @@ def ncr_triage_task(draft_id: int) -> str:
 @task()
 def step_feedback_task(instruction_id: int, step_key: str) -> str:
     """The out-of-spec trend and feedback-threshold checks for one step."""
-    from quality.services import out_of_spec_check, step_feedback_check
+    from quality.alerts import out_of_spec_check
+    from quality.feedback_loop import step_feedback_check
 
     instruction = WorkInstruction.objects.get(pk=instruction_id)
     raised = [

@@ -59,7 +59,7 @@ def engine_current() -> tuple[TriageEngine | None, TriageModel | None]:
 
 def engine_train(*, force: bool = False) -> TriageModel | None:
     """Train on the current history unless the newest model already has it. None when there is no history."""
-    from quality.services import ncr_history_cases
+    from quality.triage_drafts import ncr_history_cases
 
     key = history_key()
     latest = TriageModel.objects.filter(state=TriageModelState.READY).defer("blob").first()

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from instructions.models import Operation, Part
 from plexcopilot.middleware import STATION_SESSION_KEY
 from plexcopilot.roles import DEFECT_PHOTO_ROLES, QUALITY, role_required, user_has_role
-from quality import selectors, services
+from quality import alerts, ncrs, selectors, triage_drafts
 from quality.forms import NcrImportForm, NcrUpdateForm, TriageDecisionForm
 from quality.models import (
     NCR,
@@ -19,6 +19,7 @@ from quality.models import (
     NCRStatus,
     QualityAlert,
 )
+from quality.ncr_import import ncr_history_import
 from quality.taxonomy import category_choices, root_cause_choices
 
 
@@ -96,8 +97,8 @@ def ncr_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose a field and accept, edit or reject.")
         return _ncr_page(request, ncr, status=422)
     try:
-        services.ncr_decide(ncr=ncr, user=request.user, **form.cleaned_data)
-    except services.NcrInvalid as error:
+        ncrs.ncr_decide(ncr=ncr, user=request.user, **form.cleaned_data)
+    except ncrs.NcrInvalid as error:
         messages.error(request, str(error))
         return _ncr_page(request, ncr, status=422)
     messages.success(
@@ -115,10 +116,10 @@ def ncr_update(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _ncr_page(request, ncr, form=form, status=422)
     try:
-        services.ncr_update(ncr=ncr, user=request.user, **form.cleaned_data)
+        ncrs.ncr_update(ncr=ncr, user=request.user, **form.cleaned_data)
         if "advance" in request.POST:
-            services.ncr_advance(ncr=ncr, user=request.user)
-    except services.NcrInvalid as error:
+            ncrs.ncr_advance(ncr=ncr, user=request.user)
+    except ncrs.NcrInvalid as error:
         messages.error(request, str(error))
         return _ncr_page(request, ncr, form=form, status=422)
     messages.success(request, f"{ncr.number} saved — {ncr.get_status_display()}.")
@@ -129,7 +130,7 @@ def ncr_update(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(QUALITY)
 def ncr_retriage(request: HttpRequest, pk: int) -> HttpResponse:
     ncr = _ncr(pk)
-    services.ncr_triage_request(ncr=ncr, actor=request.user)
+    triage_drafts.ncr_triage_request(ncr=ncr, actor=request.user)
     messages.success(request, "Triage queued again.")
     return redirect("quality-ncr-detail", pk=ncr.pk)
 
@@ -138,14 +139,14 @@ def ncr_retriage(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(QUALITY)
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(QualityAlert, pk=pk)
-    services.alert_acknowledge(alert=alert, user=request.user)
+    alerts.alert_acknowledge(alert=alert, user=request.user)
     return redirect("quality-queue")
 
 
 @require_POST
 @role_required(QUALITY)
 def ncr_open_missing(request: HttpRequest) -> HttpResponse:
-    opened = services.ncr_open_missing(actor=request.user)
+    opened = ncrs.ncr_open_missing(actor=request.user)
     messages.success(request, f"Opened {len(opened)} NCRs; their triage drafts are queued.")
     return redirect("quality-queue")
 
@@ -153,8 +154,8 @@ def ncr_open_missing(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(QUALITY)
 def feedback_scan(request: HttpRequest) -> HttpResponse:
-    alerts = services.quality_scan()
-    messages.success(request, f"Thresholds checked: {len(alerts)} new alert(s).")
+    raised = alerts.quality_scan()
+    messages.success(request, f"Thresholds checked: {len(raised)} new alert(s).")
     return redirect("quality-queue")
 
 
@@ -187,7 +188,7 @@ def ncr_import(request: HttpRequest) -> HttpResponse:
         except UnicodeDecodeError:
             form.add_error("file", "The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
         else:
-            report = services.ncr_history_import(
+            report = ncr_history_import(
                 lines=io.StringIO(text, newline=""),
                 actor=request.user,
                 create_codes=form.cleaned_data["create_codes"],

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_quality_engineer_journey(live_server, browser, screenshot):
     from instructions.demo import demo_plant_load
-    from quality.services import ncr_history_import
+    from quality.ncr_import import ncr_history_import
 
     demo_plant_load()
     with HISTORY.open(encoding="utf-8", newline="") as handle:

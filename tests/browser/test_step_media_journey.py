@@ -7,8 +7,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from instructions.models import ChangeProposal, ProposalStatus, WorkInstruction, WorkOrder
-from languages.services import demo_translations_load, memory_import
+from languages.demo import demo_translations_load
+from languages.review import memory_import
 from tests.browser.station_checks import LANDSCAPE, PORTRAIT, assert_actions_on_screen
+from tests.browser.test_station_accessibility import serious
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CAPTION = "A chipped punch tip leaves a burr on the hole."
@@ -62,6 +64,7 @@ def test_an_engineer_proposes_a_picture_a_supervisor_signs_and_the_operator_sees
     engineer.get_by_test_id("media-file").set_input_files(str(photo))
     engineer.get_by_test_id("media-caption").fill(CAPTION)
     engineer.get_by_test_id("media-rationale").fill("Operators asked what a chipped punch looks like.")
+    screenshot(engineer, "media-desk-form")
     engineer.get_by_test_id("media-propose").click()
     engineer.wait_for_url("**/governance/proposals/*/")
     proposal = ChangeProposal.objects.get()
@@ -116,10 +119,36 @@ def test_an_engineer_proposes_a_picture_a_supervisor_signs_and_the_operator_sees
         assert scale(big) > scale(box) * 1.1  # the picture itself is drawn larger
         assert page.get_by_role("button", name="Cerrar").last.bounding_box()["height"] >= 48
         screenshot(page, f"station-{orientation}-step-media-enlarged")
+        if orientation == "landscape":
+            assert serious(page) == []  # axe-core: no serious or critical violations with the picture open
         page.get_by_test_id("media-close").tap()
         sheet.wait_for(state="hidden")
 
         # The demo's own picture on the light-curtain step comes with its approved Spanish caption too.
         page.goto(page.url.rsplit("/", 2)[0] + "/6/")
         assert page.get_by_test_id("media-caption").inner_text().startswith("Interrumpa la cortina")
+        page.get_by_role("button", name="Cerrar sesión").click()
+
+        # At the welder, the demo clip: controls, never playing by itself, seekable (byte ranges); its caption has
+        # no approved Spanish yet, so it is shown in English with the step text's "not translated yet" mark.
+        page.goto(f"{live_server.url}/station/ST-WLD-PW2/")
+        page.get_by_test_id("badge").fill("100101")
+        page.get_by_test_id("pin").fill("4821")
+        page.get_by_test_id("pin").press("Enter")
+        page.get_by_test_id("scan").fill("WO-24123-20")
+        page.get_by_test_id("scan").press("Enter")
+        page.wait_for_url("**/station/run/**")
+        page.goto(page.url.rsplit("/", 2)[0] + "/3/")
+        video = page.get_by_test_id("step-video")
+        video.wait_for()
+        page.wait_for_function("() => document.querySelector('[data-testid=step-video]').readyState >= 1")
+        state = page.evaluate("v => ({controls: v.controls, autoplay: v.autoplay, paused: v.paused, "
+                              "duration: v.duration, muted: v.muted})", video.element_handle())  # fmt: skip
+        assert state["controls"] and not state["autoplay"] and state["paused"] and state["duration"] > 10
+        assert page.get_by_test_id("media-caption").inner_text().startswith("Short clip")
+        assert page.get_by_test_id("caption-untranslated").inner_text().startswith("Aún sin traducir")
+        assert_actions_on_screen(page)
+        screenshot(page, f"station-{orientation}-step-clip")
+        if orientation == "landscape":
+            assert serious(page) == []
         context.close()

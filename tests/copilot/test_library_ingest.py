@@ -137,7 +137,7 @@ class TestIndexingOffTheQuestionPath:
         from copilot import plant_index, questions
         from copilot.index_schema import SearchFilter
         from copilot.tasks import knowledge_index_task
-        from quality.services import ncr_history_import
+        from quality.ncr_import import ncr_history_import
 
         csv_text = (
             "id,date,part,operation,description,category,root_cause_code,corrective_action\n"

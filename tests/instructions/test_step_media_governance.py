@@ -90,6 +90,13 @@ class TestMediaProposals:
         assert actions.count("signature.sign") == 4 and "proposal.rollback" in actions
         assert audit_verify()[0]
 
+    def test_media_on_a_safety_critical_step_need_the_safety_signatures(self, plant):
+        media = media_ingest(upload=picture(), instruction=plant.instruction, user=None)
+        proposal = propose_media(plant, {"media": media.digest}, order=3, by=None)  # the light curtain step
+        assert proposal.risk == "safety_critical"
+        outcome = sign(plant, proposal)
+        assert outcome.published is None and "quality engineer" in outcome.message
+
     def test_a_proposal_cannot_name_media_that_are_not_stored(self, plant):
         with pytest.raises(ProposalInvalid, match="not stored here"):
             propose_media(plant, {"media": "f" * 64})
@@ -183,7 +190,7 @@ class TestMediaPage:
 
 class TestCaptionLanguage:
     def test_the_caption_reaches_the_operator_in_her_language_or_in_english_marked(self, plant):
-        from languages.services import memory_import
+        from languages.review import memory_import
 
         memory_import(entries=[{"en": "Wrench on the clamp bolt.", "es": "Llave en el tornillo de sujeción."}],
                       language="es")  # fmt: skip

@@ -6,8 +6,9 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from labor.andon import andon_acknowledge, andon_raise, andon_resolve
+from labor.errors import LaborError
 from labor.models import AndonCall
-from labor.services import LaborError, andon_acknowledge, andon_raise, andon_resolve
 from plexcopilot.asgi import application
 from plexcopilot.models import AuditEvent
 from tests.actors import build_plant, station_client

@@ -5,9 +5,10 @@ from django.utils import timezone
 
 from instructions.models import WorkOrder
 from labor import crew
+from labor.crew_plans import crew_assignment_set, crew_plan_accept, crew_plan_draft
+from labor.errors import LaborError
 from labor.models import Absence, CrewAssignment, PlanStatus, ScheduledJob
 from labor.selectors import shift_get
-from labor.services import LaborError, crew_assignment_set, crew_plan_accept, crew_plan_draft
 from tests.labor.conftest import desk_client
 
 

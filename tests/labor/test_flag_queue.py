@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from labor.models import FlagStatus, LaborFlag, Punch
-from labor.services import punches_validate
+from labor.punch_checks import punches_validate
 from plexcopilot.models import AuditEvent
 from tests.conftest import AWKWARD
 from tests.labor.conftest import desk_client, punch

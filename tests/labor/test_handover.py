@@ -5,10 +5,12 @@ import pytest
 from django.utils import timezone
 
 from instructions.models import Measurement
-from instructions.services import execution_start
+from instructions.runs import execution_start
+from labor.andon import andon_raise
+from labor.errors import LaborError
+from labor.handover import handover_acknowledge, handover_draft, handover_sign
 from labor.models import Handover
 from labor.selectors import shift_at
-from labor.services import LaborError, andon_raise, handover_acknowledge, handover_draft, handover_sign
 from tests.actors import make_employee
 from tests.labor.conftest import desk_client
 

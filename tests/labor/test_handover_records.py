@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from instructions.models import Execution, ExecutionStatus, Measurement
-from labor.services import handover_items
+from labor.handover import handover_items
 from quality.models import NCR
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ from django.utils import timezone
 
 from instructions.models import Station
 from labor.models import Absence, AndonCall, FlagStatus, LaborFlag, Punch
-from labor.services import flag_correct, punches_validate
+from labor.punch_checks import punches_validate
+from labor.punch_flags import flag_correct
 from tests.actors import make_employee
 from tests.labor.conftest import punch
 
@@ -132,7 +133,7 @@ def test_it_corrects_with_a_new_punch_and_keeps_the_original(plant, morning, dja
 def test_it_refuses_a_correction_without_a_time_or_in_the_future(plant, morning):
     import pytest
 
-    from labor.services import LaborError
+    from labor.errors import LaborError
 
     flag = LaborFlag.objects.create(employee=plant.certified, rule="missed_clock_in", key="k", day=morning.date(),
                                     confidence=0.7, reason="r")  # fmt: skip

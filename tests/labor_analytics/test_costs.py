@@ -84,7 +84,7 @@ def test_corrections_replace_the_original_punch(priced, clock):
 
 def test_punch_recorded_event_updates_the_job_live(priced, clock, django_capture_on_commit_callbacks):
     assert on_punch_recorded in events.subscribers(events.PUNCH_RECORDED)
-    from labor.services import clock_in, job_on
+    from labor.punches import clock_in, job_on
 
     with django_capture_on_commit_callbacks(execute=True):
         clock_in(employee=priced.certified, station=priced.station)

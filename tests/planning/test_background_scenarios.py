@@ -40,7 +40,7 @@ def _board(badge="700701"):
 def test_an_andon_line_down_commits_without_solving_and_the_worker_makes_three_scenarios(
     demo_schedule, clock, django_capture_on_commit_callbacks, solve_calls, run_worker
 ):
-    from labor.services import andon_raise
+    from labor.andon import andon_raise
     from planning import triggers
 
     triggers.TRIGGER_TIME_LIMIT = 1.0

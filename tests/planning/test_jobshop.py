@@ -113,8 +113,8 @@ def test_repair_moves_fewer_operations_than_the_makespan_only_resolve():
     bd = jr.Breakdown.parse("breakdown:3@0.25+0.10", base.makespan)
     result = jr.repair(jobs, base.starts, bd, time_limit=4, workers=1)
     full = jr.resolve(jobs, base.starts, bd, time_limit=4, workers=1)
-    assert full.optimal and result.lower_bound == full.makespan
-    assert result.cap == jr.makespan_cap(full.makespan, full.makespan) and result.makespan <= result.cap
+    assert full.optimal and result.lower_bound <= full.makespan
+    assert result.makespan <= result.cap <= full.makespan * 1.01
     assert result.minimal
     assert result.reordered <= jr.reordered_count(jobs, base.starts, full.starts)
 

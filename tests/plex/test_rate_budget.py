@@ -83,12 +83,15 @@ def test_it_tells_how_long_to_wait_when_the_window_is_full():
 
 @pytest.mark.django_db(transaction=True)
 def test_it_holds_the_budget_for_concurrent_workers_on_real_time():
-    """Four workers at once, each with its own connection, client and budget object: 20 calls/second."""
+    """Four workers at once, each with its own connection, client and budget object: 20 calls/second.
+
+    Plex here refuses a 21st call within 0.6 s rather than 1 s: a granted call can reach the server late on a
+    loaded machine, so the margin is wide; a budget that is not shared (4 × 20 calls/s) still overruns it."""
     import threading
 
     from django.db import connection
 
-    with FakePlex(rate_limit=20, rate_window=0.9) as fake:
+    with FakePlex(rate_limit=20, rate_window=0.6) as fake:
         problems = []
 
         def worker():

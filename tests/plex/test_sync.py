@@ -5,6 +5,7 @@ import copy
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from instructions.models import Measurement, Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
 from labor.models import Employee
@@ -103,6 +104,37 @@ def test_it_updates_records_in_place_when_plex_changes_them(client, fake_plex):
     assert Part.objects.get(number="LS-4410").name == "Seat track bracket, LH"
     assert Employee.objects.get(badge_id="410002").active is False
     assert Part.objects.count() == 2 and Employee.objects.count() == 4
+
+
+def test_a_changed_work_center_status_is_announced_to_planning_after_the_sync_commits(
+    client, fake_plex, django_capture_on_commit_callbacks
+):
+    from planning.models import Downtime
+    from planning.triggers import on_work_center_status
+
+    def announced(callbacks):
+        return [c.keywords["status"] for c in callbacks if getattr(c, "func", None) is on_work_center_status]
+
+    press_id = next(
+        wc["workcenterId"] for wc in fake_plex.data.workcenters if wc["workcenterCode"] == "PRS-250"
+    )
+    with django_capture_on_commit_callbacks(execute=True) as first:
+        plex_sync(client=client)  # all three "Running": announced, no downtime
+    assert announced(first) == ["Running"] * 3 and not Downtime.objects.exists()
+    fake_plex.data.setups[press_id]["statusDescription"] = "Down"
+    with django_capture_on_commit_callbacks(execute=True):
+        plex_sync(client=client)
+    down = Downtime.objects.get()
+    assert down.work_center.code == "PRS-250" and down.kind == "down" and down.end > down.start
+    assert "Plex work-center status: Down" in down.note
+    with django_capture_on_commit_callbacks(execute=True) as unchanged:
+        plex_sync(client=client)  # still Down: nothing new to say
+    assert announced(unchanged) == [] and Downtime.objects.count() == 1
+    fake_plex.data.setups[press_id]["statusDescription"] = "Running"
+    with django_capture_on_commit_callbacks(execute=True):
+        plex_sync(client=client)
+    down.refresh_from_db()
+    assert down.end <= timezone.now()  # the line runs again: the window is closed
 
 
 def test_it_adopts_local_rows_with_the_same_natural_key_instead_of_duplicating(client):

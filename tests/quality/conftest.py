@@ -7,7 +7,7 @@ from django.test import Client
 from django_tasks_db.management.commands import db_worker
 
 from instructions.demo import DESK_PASSWORD
-from quality.services import ncr_history_import
+from quality.ncr_import import ncr_history_import
 
 HISTORY = Path(__file__).resolve().parents[2] / "demo" / "ncr_history.csv"
 

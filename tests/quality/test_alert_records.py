@@ -7,9 +7,9 @@ import time_machine
 from django.utils import timezone
 
 from instructions.models import Execution
-from instructions.services import measurement_record
+from instructions.readings import measurement_record
+from quality.alerts import out_of_spec_check, quality_scan
 from quality.models import QualityAlert, QualityAlertKind
-from quality.services import out_of_spec_check, quality_scan
 
 pytestmark = pytest.mark.django_db
 START = datetime.datetime(2026, 3, 10, 9, 0, tzinfo=datetime.UTC)

@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from plexcopilot.models import AuditEvent
 from quality.models import NCR, NCRSource, NCRStatus
-from quality.services import ncr_history_import
+from quality.ncr_import import ncr_history_import
 from tests.quality.conftest import HISTORY, desk_client
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from quality.models import NCR
-from quality.services import ncr_history_import
+from quality.ncr_import import ncr_history_import
 from tests.quality.conftest import desk_client
 from tests.quality.test_ncr_import import GOOD, HEADER
 

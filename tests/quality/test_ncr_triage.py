@@ -8,8 +8,8 @@ from django_tasks_db.models import DBTaskResult
 from instructions.models import Execution, Step, WorkOrder
 from labor.models import Employee
 from plexcopilot.models import WorkerHeartbeat
+from quality.defects import defect_report_create
 from quality.models import NCR, DraftStatus, NCRSource
-from quality.services import defect_report_create
 from tests.quality.conftest import desk_client, run_worker
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ class TestNcrTriage:
         def broken(**kwargs):
             raise RuntimeError("history unreadable")
 
-        monkeypatch.setattr("quality.services.ncr_history_cases", broken)
+        monkeypatch.setattr("quality.triage_drafts.ncr_history_cases", broken)
         run_worker()
         ncr.triage.refresh_from_db()
         assert ncr.triage.status == DraftStatus.FAILED and "history unreadable" in ncr.triage.error

@@ -4,9 +4,11 @@ import pytest
 from django.utils import timezone
 
 from instructions.models import ChangeProposal, EvidenceKind, Execution, UnclearFlag
-from instructions.services import flag_create, measurement_record
+from instructions.readings import measurement_record
+from instructions.runs import flag_create
+from quality.alerts import out_of_spec_check, quality_scan
+from quality.feedback_loop import step_feedback_check
 from quality.models import QualityAlert, QualityAlertKind
-from quality.services import out_of_spec_check, quality_scan, step_feedback_check
 from tests.quality.conftest import run_worker
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +69,7 @@ class TestStepFeedbackThreshold:
         assert ChangeProposal.objects.count() == 2
 
     def test_it_runs_from_a_defect_report_through_the_worker(self, run, settings):
-        from quality.services import defect_report_create
+        from quality.defects import defect_report_create
 
         settings.QUALITY_FEEDBACK_THRESHOLD = 3
         plant, execution, step = run

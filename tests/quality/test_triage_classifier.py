@@ -4,7 +4,8 @@ import time
 
 import numpy as np
 
-from quality.classifier import MIN_SUPERVISED, FusedClassifier, knn_vote
+from quality.classifier import MIN_SUPERVISED, FusedClassifier
+from quality.classifier_scores import knn_vote
 from quality.triage import Case, TriageEngine, triage
 
 LEAK = [

@@ -50,7 +50,7 @@ class TestTriageEvalOnTheHistory:
 
     def test_it_reports_how_engineers_decisions_agree_with_the_drafts(self, history, capsys):
         from quality.models import NCR
-        from quality.services import ncr_decide
+        from quality.ncrs import ncr_decide
         from tests.quality.conftest import run_worker
         from tests.quality.test_ncr_triage import report_defect
 

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from labor.services import punches_validate
+from labor.punch_checks import punches_validate
 
 
 class Command(BaseCommand):

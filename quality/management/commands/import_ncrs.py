@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from quality.history_import import ncr_history_import
+from quality.ncr_import import ncr_history_import
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from quality.services import quality_scan
+from quality.alerts import quality_scan
 
 
 class Command(BaseCommand):

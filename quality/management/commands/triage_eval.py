@@ -104,7 +104,7 @@ class Command(BaseCommand):
         return texts, categories, causes if o["root_cause"] else None, groups if o["group"] else None
 
     def _from_history(self) -> tuple[list[str], list[str], list[str], list[str]]:
-        from quality.services import ncr_history_cases
+        from quality.triage_drafts import ncr_history_cases
 
         cases = ncr_history_cases()
         if len(cases) < MIN_CASES:

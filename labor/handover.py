@@ -1,0 +1,165 @@
+"""The shift handover: drafted from the shift's data, most urgent first; signed by the outgoing lead,
+acknowledged by the incoming one."""
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from instructions.models import (
+    ChangeProposal,
+    Execution,
+    ExecutionStatus,
+    Measurement,
+    StepCompletion,
+    UnclearFlag,
+)
+from labor.errors import LaborError, local_time
+from labor.models import AndonCall, AndonCategory, FlagStatus, Handover, LaborFlag, Shift
+from labor.selectors import shift_window
+from plexcopilot.services import audit_record
+from quality.models import NCR, DefectReport
+
+PRIORITY = {"safety": 0, "down": 1, "out_of_spec": 2, "defect": 3, "andon": 4, "labor": 5, "flag": 6,
+            "approval": 7, "open_work": 8, "production": 9}  # fmt: skip
+
+
+def handover_items(*, start: datetime.datetime, end: datetime.datetime) -> list[dict[str, Any]]:
+    """What the outgoing shift hands over, most urgent first. Each item: kind, priority, text."""
+    items: list[dict[str, Any]] = []
+
+    def add(kind: str, text: str, **extra: Any) -> None:
+        items.append({"kind": kind, "priority": PRIORITY[kind], "text": text, **extra})
+
+    andon = AndonCall.objects.filter(Q(raised_at__gte=start, raised_at__lt=end) | Q(resolved_at__isnull=True,
+                                     raised_at__lt=end)).select_related("work_center")  # fmt: skip
+    for call in andon:
+        state = "OPEN" if call.resolved_at is None else f"resolved {local_time(call.resolved_at)}"
+        minutes = ((call.resolved_at or end) - call.raised_at).total_seconds() / 60
+        kind = "safety" if call.category == AndonCategory.SAFETY else ("down" if call.line_down else "andon")
+        down = f", line down {minutes:.0f} min" if call.line_down else ""
+        resolution = f" — {call.resolution}" if call.resolution else ""
+        add(kind, f"Andon {call.get_category_display().lower()} at {call.work_center.code} {local_time(call.raised_at)} "
+            f"({state}{down}): {call.note or 'no note'}{resolution}", open=call.resolved_at is None)  # fmt: skip
+    bad = Measurement.objects.filter(in_spec=False, entered_at__gte=start, entered_at__lt=end).select_related(
+        "step", "execution__work_order", "entered_by")  # fmt: skip
+    rechecked = set(
+        Measurement.objects.filter(recheck_of__in=bad, in_spec=True).values_list("recheck_of_id", flat=True)
+    )
+    for m in bad:
+        # Re-checked: an explicit re-check in spec, or any later in-spec reading of the same step in the run.
+        later_good = Measurement.objects.filter(
+            execution_id=m.execution_id, step_id=m.step_id, in_spec=True, entered_at__gt=m.entered_at
+        ).exists()
+        fixed = "re-checked in spec" if m.pk in rechecked or later_good else "NOT re-checked"
+        add("out_of_spec", f"Out of spec on {m.execution.work_order.barcode} step {m.step.order} {m.step.title}: "
+            f"{m.raw_value} {m.step.spec_unit} by {m.entered_by.full_name} at {local_time(m.entered_at)} ({fixed}).")  # fmt: skip
+    for d in DefectReport.objects.filter(created_at__gte=start, created_at__lt=end).select_related(
+        "part", "operation"
+    ):
+        add("defect", f"Defect {d.get_category_display().lower()} on {d.part.number} op {d.operation.sequence}, "
+            f"qty {d.quantity}: {d.description[:160]}")  # fmt: skip
+    for flag in LaborFlag.objects.filter(status=FlagStatus.OPEN, day__gte=timezone.localtime(start).date() -
+                                         datetime.timedelta(days=1)).select_related("employee"):  # fmt: skip
+        add("labor", f"Labor flag for {flag.employee.full_name}: {flag.reason}")
+    for f in UnclearFlag.objects.filter(resolved=False).select_related("step", "version__instruction")[:10]:
+        add("flag", f"Unclear step flagged: {f.version.instruction.title} v{f.version.number} step {f.step.order} "
+            f"{f.step.title}" + (f" — “{f.comment[:120]}”" if f.comment else ""))  # fmt: skip
+    add_pending_approvals(add, start, end)
+    for ex in Execution.objects.filter(status=ExecutionStatus.ACTIVE).select_related("work_order", "version"):
+        total = ex.version.steps.count()
+        add("open_work", f"{ex.work_order.barcode} in progress at step {ex.current_order} of {total}.")
+    done = Execution.objects.filter(completed_at__gte=start, completed_at__lt=end).select_related(
+        "work_order"
+    )
+    steps = StepCompletion.objects.filter(completed_at__gte=start, completed_at__lt=end).count()
+    add("production", f"Production: {done.count()} work order run(s) completed, {steps} step(s) signed off this shift"
+        + (f" ({', '.join(_runs_by_work_order(done)[:8])})." if done else "."))  # fmt: skip
+    items.sort(key=lambda i: (i["priority"], not i.get("open", False)))
+    return items
+
+
+def _runs_by_work_order(runs: Any) -> list[str]:
+    """Each work order once, in order, with its number of runs when more than one."""
+    counts: dict[str, int] = {}
+    for run in runs:
+        counts[run.work_order.barcode] = counts.get(run.work_order.barcode, 0) + 1
+    return [f"{barcode} ×{n}" if n > 1 else barcode for barcode, n in counts.items()]
+
+
+def add_pending_approvals(add: Any, start: datetime.datetime, end: datetime.datetime) -> None:
+    """Open NCRs from this shift and change proposals waiting for a signature."""
+    for ncr in NCR.objects.filter(opened_at__gte=start, opened_at__lt=end).exclude(status="closed")[:10]:
+        add("defect", f"NCR {ncr.number} ({ncr.get_status_display().lower()}): {ncr.description[:140]}")
+    for proposal in ChangeProposal.objects.filter(status="pending")[:10]:
+        add("approval", f"Waiting for approval: {proposal}")
+
+
+def handover_text(items: list[dict[str, Any]], *, shift: str, day: datetime.date) -> str:
+    heads = {"safety": "SAFETY", "down": "DOWNTIME", "out_of_spec": "OUT OF SPEC", "defect": "DEFECTS",
+             "andon": "ANDON", "labor": "LABOR", "flag": "UNCLEAR STEPS", "approval": "APPROVALS",
+             "open_work": "OPEN WORK", "production": "PRODUCTION"}  # fmt: skip
+    lines = [f"Shift {shift} handover, {day:%a %Y-%m-%d}"]
+    current = ""
+    for item in items:
+        if item["kind"] != current:
+            current = item["kind"]
+            lines.append(f"\n{heads[current]}")
+        lines.append(f"- {item['text']}")
+    return "\n".join(lines)
+
+
+def handover_draft(*, day: datetime.date, shift: Shift, user: Any = None) -> Handover:
+    """Draft (or re-draft, while unsigned) the handover of `shift` on `day` from the shift's data."""
+    start, end = shift_window(shift, day)
+    end = min(end, max(timezone.now(), start))
+    items = handover_items(start=start, end=end)
+    text = handover_text(items, shift=shift.code, day=day)
+    with transaction.atomic():
+        handover, created = Handover.objects.select_for_update().get_or_create(
+            day=day,
+            shift=shift.code,
+            defaults={"window_start": start, "window_end": end, "items": items, "text": text},
+        )
+        if not created:
+            if handover.signed_at:
+                raise LaborError("This handover is already signed; it can no longer be re-drafted.")
+            handover.window_end, handover.items, handover.text = end, items, text
+            handover.save(update_fields=["window_end", "items", "text"])
+        audit_record(actor=user, action="handover.draft", obj=handover,
+                     summary=f"Handover drafted for {day:%Y-%m-%d} shift {shift.code}: {len(items)} items")  # fmt: skip
+    return handover
+
+
+def handover_sign(*, handover: Handover, user: Any, text: str) -> Handover:
+    text = text.strip()
+    if not text:
+        raise LaborError("The handover is empty; write at least one line before signing.")
+    with transaction.atomic():
+        locked = Handover.objects.select_for_update().get(pk=handover.pk)
+        if locked.signed_at:
+            raise LaborError("This handover is already signed.")
+        locked.text, locked.signed_by, locked.signed_at = text[:20000], user, timezone.now()
+        locked.save(update_fields=["text", "signed_by", "signed_at"])
+        audit_record(actor=user, action="handover.sign", obj=locked,
+                     summary=f"Handover {locked.day:%Y-%m-%d} shift {locked.shift} signed off",
+                     data={"edited": text != handover.text})  # fmt: skip
+    return locked
+
+
+def handover_acknowledge(*, handover: Handover, user: Any) -> Handover:
+    with transaction.atomic():
+        locked = Handover.objects.select_for_update().get(pk=handover.pk)
+        if not locked.signed_at:
+            raise LaborError("The outgoing lead has not signed this handover yet.")
+        if locked.acknowledged_at:
+            raise LaborError("This handover was already acknowledged.")
+        if locked.signed_by_id == getattr(user, "pk", None):
+            raise LaborError("The incoming lead acknowledges the handover, not the person who signed it.")
+        locked.acknowledged_by, locked.acknowledged_at = user, timezone.now()
+        locked.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        audit_record(actor=user, action="handover.acknowledge", obj=locked,
+                     summary=f"Handover {locked.day:%Y-%m-%d} shift {locked.shift} acknowledged")  # fmt: skip
+    return locked

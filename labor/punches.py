@@ -1,0 +1,154 @@
+"""Punches at the station: clock in and out (a transfer between work centers), job on and off.
+
+Every punch is audited and announced (`punch_recorded`: plex queues station clock-ins/outs); each station punch
+re-runs the punch checks for that employee's last day.
+"""
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
+from instructions.adaptation import certification_status
+from instructions.models import Station, WorkOrder
+from labor.errors import LaborError, center_code, local_time
+from labor.models import Employee, Punch, PunchKind, PunchSource
+from labor.punch_checks import punches_validate
+from labor.selectors import punch_state
+from plexcopilot import events
+from plexcopilot.services import audit_record
+
+
+def punch_record(employee: Employee, kind: str, *, station: Station | None = None, work_center_id: int | None = None,
+           work_order: WorkOrder | None = None, at: datetime.datetime | None = None, note: str = "",
+           source: str = PunchSource.STATION, recorded_by: Any = None, replaces: Punch | None = None,
+           voids: bool = False) -> Punch:  # fmt: skip
+    punch = Punch.objects.create(
+        employee=employee,
+        kind=kind,
+        at=at or timezone.now(),
+        station=station,
+        work_center_id=work_center_id
+        if work_center_id is not None
+        else (station.work_center_id if station else None),
+        work_order=work_order,
+        note=note,
+        source=source,
+        recorded_by=recorded_by if recorded_by is not None else employee.user,
+        replaces=replaces,
+        voids=voids,
+    )
+    audit_record(
+        actor=punch.recorded_by,
+        action=f"punch.{kind}",
+        obj=punch,
+        summary=f"{employee.full_name}: {punch.get_kind_display()} at {local_time(punch.at)}"
+        + (f" ({work_order.barcode})" if work_order else "")
+        + (f" — correction of punch {replaces.pk}" if replaces else ""),
+        data={"employee": employee.badge_id, "source": source, "voids": voids},
+    )
+    # plex queues station clock-ins/outs (it stays the system of record for attendance)
+    events.publish(events.PUNCH_RECORDED, punch_id=punch.pk, employee_id=employee.pk)
+    return punch
+
+
+def clock_in(*, employee: Employee, station: Station) -> str:
+    """Clock in at the station's work center; clocked in elsewhere → transferred here. Returns a message."""
+    state = punch_state(employee)
+    with transaction.atomic():
+        if state.clock is not None and state.clock.work_center_id == station.work_center_id:
+            raise LaborError(
+                gettext("You are already clocked in at %(center)s since %(time)s.")
+                % {"center": station.work_center.code, "time": local_time(state.clock.at)}
+            )
+        message = gettext("Clocked in at %(center)s.") % {"center": station.work_center.code}
+        if state.clock is not None:
+            _stop_jobs(employee, state.jobs, station, "stopped at transfer")
+            punch_record(employee, PunchKind.CLOCK_OUT, station=station, work_center_id=state.clock.work_center_id,
+                   note=f"transfer to {station.work_center.code}")  # fmt: skip
+            message = gettext("Moved from %(old)s and clocked in at %(center)s.") % {
+                "old": center_code(state.clock), "center": station.work_center.code}  # fmt: skip
+        punch_record(employee, PunchKind.CLOCK_IN, station=station)
+    punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
+    return message
+
+
+def clock_out(*, employee: Employee, station: Station) -> str:
+    state = punch_state(employee)
+    if state.clock is None:
+        raise LaborError(gettext("You are not clocked in, so there is nothing to clock out of."))
+    with transaction.atomic():
+        stopped = _stop_jobs(employee, state.jobs, station, "stopped at clock-out")
+        punch_record(
+            employee, PunchKind.CLOCK_OUT, station=station, work_center_id=state.clock.work_center_id
+        )
+    punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
+    worked = (timezone.now() - state.clock.at).total_seconds() / 3600
+    jobs = (" " + gettext("Stopped %(jobs)s.") % {"jobs": ", ".join(stopped)}) if stopped else ""
+    return gettext("Clocked out after %(hours)s h.") % {"hours": number_format(worked, 1)} + jobs
+
+
+def _stop_jobs(employee: Employee, jobs: list[Punch], station: Station, note: str) -> list[str]:
+    stopped = []
+    for job in jobs:
+        punch_record(employee, PunchKind.JOB_OFF, station=station, work_center_id=job.work_center_id,
+               work_order=job.work_order, note=note)  # fmt: skip
+        stopped.append(job.work_order.barcode if job.work_order else "job")
+    return stopped
+
+
+def job_on(*, employee: Employee, station: Station, work_order: WorkOrder) -> str:
+    state = punch_state(employee)
+    if state.clock is None:
+        raise LaborError(gettext("Clock in first, then start the job."))
+    if state.clock.work_center_id != station.work_center_id:
+        raise LaborError(
+            gettext("You are clocked in at %(old)s. Clock in here to move to %(center)s.")
+            % {"old": center_code(state.clock), "center": station.work_center.code}
+        )
+    if work_order.operation.work_center_id != station.work_center_id:
+        raise LaborError(
+            gettext("%(barcode)s runs at %(center)s, not here.")
+            % {"barcode": work_order.barcode, "center": work_order.operation.work_center.code}
+        )
+    if any(j.work_order_id == work_order.pk for j in state.jobs):
+        raise LaborError(gettext("%(barcode)s is already on.") % {"barcode": work_order.barcode})
+    if state.jobs:
+        running = ", ".join(j.work_order.barcode for j in state.jobs if j.work_order)
+        raise LaborError(
+            gettext("Stop %(running)s before starting %(barcode)s.")
+            % {"running": running, "barcode": work_order.barcode}
+        )
+    punch_record(employee, PunchKind.JOB_ON, station=station, work_order=work_order)
+    punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
+    operation = work_order.operation
+    _level, problem = certification_status(
+        employee=employee,
+        certification_type_id=operation.required_certification_id,
+        today=timezone.localdate(),
+    )
+    if problem:
+        code = operation.required_certification.code if operation.required_certification else ""
+        return gettext(
+            "Job on: %(barcode)s. Your %(cert)s certification is %(problem)s: safety-critical steps "
+            "will need a supervisor, and your supervisor will see this booking."
+        ) % {"barcode": work_order.barcode, "cert": code, "problem": problem}
+    return gettext("Job on: %(barcode)s.") % {"barcode": work_order.barcode}
+
+
+def job_off(*, employee: Employee, station: Station, work_order: WorkOrder) -> str:
+    state = punch_state(employee)
+    job = next((j for j in state.jobs if j.work_order_id == work_order.pk), None)
+    if job is None:
+        raise LaborError(
+            gettext("%(barcode)s is not on, so it cannot be stopped.") % {"barcode": work_order.barcode}
+        )
+    punch_record(
+        employee, PunchKind.JOB_OFF, station=station, work_center_id=job.work_center_id, work_order=work_order
+    )
+    hours = (timezone.now() - job.at).total_seconds() / 3600
+    return gettext("Job off: %(barcode)s after %(hours)s h.") % {
+        "barcode": work_order.barcode, "hours": number_format(hours, 1)}  # fmt: skip
