@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from instructions.models import AdaptationLog, Station, WorkOrder, WorkOrderStatus
+from languages.demo import demo_translations_load
 from languages.models import StepTranslation
-from languages.services import demo_translations_load
 from plexcopilot.models import Employee
 from tests.actors import at, make_employee, start, station_client
 

@@ -41,19 +41,6 @@ EXISTING_DEBT: set[str] = {
     # the demo plant grants certifications (the Operation.required_certification key points at labor too).
     "instructions.adaptation -> labor",
     "instructions.demo -> labor",
-    # The station renders translated steps and recent defects, and takes defect reports, inside the
-    # instructions views; the fix is station-side selectors/partials provided by languages and quality.
-    "instructions.adaptation -> languages",
-    "instructions.views -> languages",
-    "instructions.adaptation -> quality",
-    "instructions.demo -> quality",
-    "instructions.governance_demo -> quality",
-    "instructions.views -> quality",
-    # The shift handover lists the shift's defects and open NCRs.
-    "labor.handover -> quality",
-    # The feedback loop counts copilot questions on a step (read by name); the fix is copilot announcing them.
-    "quality.alerts -> copilot",
-    "quality.feedback_loop -> copilot",
 }
 
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('plexcopilot', '0005_employee'),
-        ('quality', '0004_taxonomy_unlinked_history_triage_model'),
+        ('quality', '0005_step_question'),
     ]
 
     operations = [
