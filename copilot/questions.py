@@ -17,9 +17,9 @@ from copilot.models import (
     KnowledgeChunk,
 )
 from instructions.models import Execution, Step, WorkInstruction
-from instructions.services import spec_text
+from instructions.readings import spec_text
+from languages.answers import answer_translate
 from languages.question_terms import question_to_english
-from languages.services import answer_translate
 from plexcopilot.services import audit_record
 
 logger = logging.getLogger(__name__)

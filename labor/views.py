@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from instructions.models import WorkOrder
-from instructions.views import station_required
+from instructions.station_pages import station_required
 from labor import andon, crew_plans, punch_checks, punch_flags, punches, selectors
 from labor import handover as shift_handover
 from labor.errors import LaborError

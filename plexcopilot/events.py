@@ -4,7 +4,7 @@ Handlers run after the surrounding transaction commits (at once when there is no
 a change that was rolled back, and one failing subscriber neither undoes the announcer's work nor stops the
 others (`robust=True` logs it). The core knows event names, never the apps behind them.
 
-    # announcer (instructions/services.py)
+    # announcer (instructions/runs.py)
     events.publish(events.STEP_COMPLETED, execution_id=run.pk, step_key=step.key)
 
     # subscriber (quality/apps.py, in ready())

@@ -8,14 +8,20 @@ class QualityConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
-        from instructions import proposals
+        from instructions import demo as plant_demo
+        from instructions import proposals, station_hooks
         from instructions.models import Operation, Part
         from plexcopilot import dashboard, events
-        from quality import feedback_loop, handlers, instruction_hooks, selectors
+        from quality import demo, feedback_loop, handlers, instruction_hooks, selectors
         from quality.models import DefectReport
 
         # Change proposals cite defect reports as evidence (by foreign key).
         proposals.evidence_describer_register(DefectReport, instruction_hooks.defect_evidence)
+        # The demo plant's [[defects]] section.
+        plant_demo.demo_section_register(demo.demo_defects_load)
+        # The station warns of recent defects on a step and carries the defect report sheet.
+        station_hooks.recent_defects_register(instruction_hooks.recent_defects)
+        station_hooks.step_context_register(instruction_hooks.step_context)
 
         dashboard.tile_register("defects", selectors.dashboard_defects)
         # The closed loop: trouble on a step queues quality's threshold checks.

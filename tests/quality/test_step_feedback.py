@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 
 from instructions.models import ChangeProposal, EvidenceKind, Execution, UnclearFlag
-from instructions.services import flag_create, measurement_record
+from instructions.readings import measurement_record
+from instructions.runs import flag_create
 from quality.alerts import out_of_spec_check, quality_scan
 from quality.feedback_loop import step_feedback_check
 from quality.models import QualityAlert, QualityAlertKind
