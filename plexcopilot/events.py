@@ -42,6 +42,7 @@ TIMECARD_APPROVED = "timecard_approved"
 NCR_HISTORY_CHANGED = "ncr_history_changed"
 NCR_DRAFT_APPROVED = "ncr_draft_approved"
 LIBRARY_CHANGED = "library_changed"
+COPILOT_QUESTION_ASKED = "copilot_question_asked"
 
 KNOWN = frozenset(
     {
@@ -64,6 +65,7 @@ KNOWN = frozenset(
         NCR_HISTORY_CHANGED,
         NCR_DRAFT_APPROVED,
         LIBRARY_CHANGED,
+        COPILOT_QUESTION_ASKED,
     }
 )
 

@@ -46,11 +46,6 @@ EXISTING_DEBT: set[str] = {
     "instructions.signoff -> labor",
     "instructions.version_switch -> labor",
     "instructions.station_pages -> labor",
-    # The shift handover lists the shift's defects and open NCRs.
-    "labor.handover -> quality",
-    # The feedback loop counts copilot questions on a step (read by name); the fix is copilot announcing them.
-    "quality.alerts -> copilot",
-    "quality.feedback_loop -> copilot",
 }
 
 
