@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quality', '0004_taxonomy_unlinked_history_triage_model'),
+        ('quality', '0005_step_question'),
     ]
 
     operations = [
