@@ -27,7 +27,7 @@ from copilot.models import KnowledgeChunk, KnowledgeDocument
 from copilot.plant_index import instruction_versions_index
 from copilot.questions import QuestionContext, knowledge_search, question_prepare
 from instructions.models import Execution, Station, WorkInstruction, WorkOrder
-from instructions.services import execution_start
+from instructions.runs import execution_start
 from labor.models import Employee
 from plexcopilot.embedding import embedder
 

@@ -6,8 +6,8 @@
   passage-only reciprocal rank fusion (`*_passage_rrf`) in the same run.
 - Maintenance log: `maintenance_log_recall5`, the earlier work order that fixed the same symptom among the top
   five, for paraphrased questions.
-- Poisoned text: `injection_quarantine_rate` and `injection_false_positive_rate` on the held-out sets in
-  bench/data (written separately from the development sets the rules were written against).
+- Poisoned text: `injection_quarantine_rate` and `injection_false_positive_rate` on the held-out sets
+  (bench/injection_sets.py: written separately from the development sets the detector was built on).
 - Ingest: chunks/s through library_ingest_paths, beside the raw embedding rate of the same texts.
 
 BENCH_MANUALS_SEED=1 runs on the development seed (for tuning); the default is the held-out seed.
@@ -39,9 +39,10 @@ def _lines(name: str) -> list[str]:
 
 
 def injection_rates() -> dict[str, float]:
+    from bench import injection_sets
     from copilot.injection import assess, quarantine_flags
 
-    variants, ordinary = _lines("injection_test.txt"), _lines("sop_test.txt")
+    variants, ordinary = injection_sets.held_out()
     return {
         "injection_quarantine_rate": sum(quarantine_flags(variants)) / len(variants),
         "injection_false_positive_rate": sum(quarantine_flags(ordinary)) / len(ordinary),
@@ -227,15 +228,25 @@ def run() -> dict[str, float]:
     results["manuals"] = len(questions)
     results["manual_chunks"] = chunks
     results["ingest_chunks_per_s"] = chunks / elapsed
+    ingested = list(
+        KnowledgeChunk.objects.select_related("document").filter(document__source_key__contains=str(folder))
+    )
     texts = [
-        index_schema.index_text(title=c.document.title, location=c.location, text=c.text)
-        for c in KnowledgeChunk.objects.select_related("document").filter(
-            document__source_key__contains=str(folder)
-        )
+        index_schema.index_text(title=c.document.title, location=c.location, text=c.text) for c in ingested
     ]
     started = time.perf_counter()
-    embedder()._embed(texts, 32)  # the model alone, no cache
-    results["embed_only_chunks_per_s"] = len(texts) / (time.perf_counter() - started)
+    vectors = embedder()._embed(texts, 32)  # the model alone, no cache
+    embed_seconds = time.perf_counter() - started
+    results["embed_only_chunks_per_s"] = len(texts) / embed_seconds
+    metadatas = [vectorstore.chunk_metadata(c) for c in ingested]
+    started = time.perf_counter()  # the vector index alone: the same vectors written again under the same ids
+    vectorstore.vectors_upsert(ids=[c.pk for c in ingested], embeddings=vectors, metadatas=metadatas)
+    index_seconds = time.perf_counter() - started
+    results["index_only_chunks_per_s"] = len(texts) / index_seconds
+    # Ingest against its two raw parts in series (embedding, then the vector write): 1.0 would be no overhead.
+    results["ingest_ratio_to_embed_plus_index"] = (chunks / elapsed) / (
+        len(texts) / (embed_seconds + index_seconds)
+    )
     results.update(manual_figures(folder, questions))
     (folder / "questions.json").write_text(json.dumps(questions))
     _remove(KnowledgeDocument.objects.filter(source_key__contains=str(folder)))

@@ -13,7 +13,7 @@ from django.test.utils import override_settings
 from bench.stats import median, percentile
 from instructions.models import Station, WorkOrder, WorkOrderStatus
 from labor.models import Employee
-from languages.services import demo_translations_load
+from languages.demo import demo_translations_load
 
 REQUESTS = 300
 

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from copilot import vectorstore
 from copilot.index_schema import index_text
-from copilot.library import ParsedDocument, strip_instructions
+from copilot.library import ParsedDocument, strip_instructions_many
 from copilot.library import Passage as ParsedPassage
 from copilot.models import (
     DocType,
@@ -84,12 +84,17 @@ def title_text(parsed: ParsedDocument) -> str:
     return f"{parsed.title}. {'; '.join(headings)}"[:1500]
 
 
-def _quarantine(source: Source) -> tuple[Source, int]:
-    """Drop sentences that try to instruct an assistant, so neither engine ever sees them."""
+def _quarantine_all(sources: list[Source]) -> list[tuple[Source, int]]:
+    """Drop sentences that try to instruct an assistant, so neither engine ever sees them: every sentence of
+    every source in one classifier batch."""
+    stripped = iter(strip_instructions_many([p.text for s in sources for p in s.parsed.passages]))
+    return [_quarantine(source, [next(stripped) for _ in source.parsed.passages]) for source in sources]
+
+
+def _quarantine(source: Source, stripped: list[tuple[str, int]]) -> tuple[Source, int]:
     quarantined = 0
     kept: list[tuple[ParsedPassage, Step | None]] = []
-    for n, passage in enumerate(source.parsed.passages):
-        text, removed = strip_instructions(passage.text)
+    for n, (passage, (text, removed)) in enumerate(zip(source.parsed.passages, stripped, strict=True)):
         quarantined += removed
         if text.strip():
             kept.append(
@@ -117,8 +122,7 @@ def documents_ingest(
     results: list[tuple[KnowledgeDocument, bool]] = []
     work: list[tuple[Source, str, int, KnowledgeDocument | None]] = []
     existing_by_key = KnowledgeDocument.objects.in_bulk([s.key for s in sources], field_name="source_key")
-    for raw in sources:
-        source, quarantined = _quarantine(raw)
+    for source, quarantined in _quarantine_all(sources):
         digest = _document_hash(source)
         existing = existing_by_key.get(source.key)
         if existing is not None and existing.content_hash == digest:

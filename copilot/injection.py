@@ -18,12 +18,16 @@ previous instructions"), while an SOP's own imperatives ("ignore the first part 
 - secrecy ("do not mention this", "never reveal", "without citing"): 1
 - a claim of authority over other sources ("this document overrides all other sources"): 2
 
-A sentence scoring THRESHOLD or more is quarantined. A sentence with some signal (score ≥ 1) but under the
-threshold goes to a second stage: logistic regression on its MiniLM vector (copilot/data/injection_lr.json, from
-bench/train_injection.py, trained on the development sets only; gate and threshold by cross-validation there). The rules were written against the development sets in
-bench/data/injection_dev*.txt and sop_dev*.txt; the figures in the bench come from the separate *_test.txt sets,
-written after the rules were frozen. Each held-out set was measured once and then became a development set
-(dev2: 87.9 % / 1.4 %; dev3: 90.9 % / 1.4 %), and a fresh test set was written for the next measurement.
+A sentence scoring THRESHOLD or more is quarantined. Every sentence past a cheap pre-filter (CANDIDATE: any word
+an instruction to an assistant needs; about a quarter of SOP sentences) also goes to a second stage: logistic
+regression on its MiniLM vector (copilot/data/injection_lr.json, from bench/train_injection.py), quarantined at
+probability ≥ 0.75. The rules were written against development sets 1-3 (bench/data/*_dev*.txt); the features
+(vector alone, or with the rule signals), the regularisation, the decision (classifier alone, or rules or
+classifier) and the threshold were chosen on development set 4 only (the earlier held-out pair, written after
+the rules were frozen: rules 83.9 % / 0.44 %, chosen rule 98.2 % / 0.87 % with the classifier trained on sets
+1-3), then trained on all development data. The held-out pair (bench/injection_sets.py: 64 variants, 412
+ordinary sentences incl. the odd half of the demo library), written and committed before these choices and
+measured once: 90.6 % quarantined (rules alone 75.0 %), 0.49 % false positives (rules alone 0.24 %).
 """
 
 import json
@@ -170,43 +174,73 @@ def assess(sentence: str) -> Verdict:
     return Verdict(score, tuple(signals))
 
 
+# The cheap pre-filter: a sentence with none of these words is not instructing an assistant and is never scored
+# by the second stage (most SOP sentences, so ingest embeds few extra sentences).
+CANDIDATE = re.compile(
+    r"\b(you|your|yours|yourself|assistants?|ai|a\.i\.|models?|bots?|chat ?bots?|copilots?|gpt\w*|llms?|system|helper"
+    r"|engine|tool|answers?|answering|repl(y|ies|ied)|respond\w*|responses?|say|says|state|tell|mention\w*|cite|citing"
+    r"|quote|quoting|reveal\w*|print|output|write|instructions?|instructed|rules?|guidance|guidelines|prompts?"
+    r"|directions|directives|polic(y|ies)|ignore|disregard|forget|override\w*|bypass\w*|skip|asks?|asked|asking"
+    r"|questions?|precedence|supersedes?|authoritative|pretend|act|role|persona|mode|secret|reader|readers|user|users"
+    r"|whoever|anyone|everyone|obey|follow\w*|told|earlier|previous|prior|above|void|cancel\w*|suspended|obsolete"
+    r"|withdrawn|optional)\b|[<\[#]|^\s*\w+\s*:",
+    _I,
+)
+
+
+def is_candidate(sentence: str, verdict: Verdict) -> bool:
+    return verdict.score > 0 or bool(CANDIDATE.search(sentence))
+
+
+def signal_features(verdict: Verdict) -> list[float]:
+    """The rule signals as classifier features: one indicator per signal, then the rule score."""
+    return [1.0 if name in verdict.signals else 0.0 for name in _NAMES] + [verdict.score]
+
+
 _MODEL = Path(__file__).resolve().parent / "data" / "injection_lr.json"
 
 
 @lru_cache(maxsize=1)
-def _second_stage() -> tuple[np.ndarray, float, float, float] | None:
+def _second_stage() -> tuple[np.ndarray, float, str, float, bool] | None:
     if not _MODEL.exists():
         return None
     data = json.loads(_MODEL.read_text())
-    return np.array(data["coef"], dtype=np.float32), data["intercept"], data["gate"], data["threshold"]
+    coef = np.array(data["coef"], dtype=np.float32)
+    with_signals = data.get("features", "vector+signals") == "vector+signals"
+    return coef, data["intercept"], data["decision"], data["threshold"], with_signals
 
 
-def second_stage_probability(sentences: list[str]) -> np.ndarray:
-    """The classifier's probability that each sentence is aimed at the assistant (MiniLM vector → logistic)."""
+def second_stage_probability(sentences: list[str], verdicts: list[Verdict] | None = None) -> np.ndarray:
+    """The classifier's probability that each sentence is aimed at the assistant (MiniLM vector and rule
+    signals → logistic regression)."""
     from plexcopilot.embedding import embedder
 
     model = _second_stage()
     if model is None or not sentences:
         return np.zeros(len(sentences), dtype=np.float32)
-    coef, intercept, _gate, _threshold = model
-    return 1.0 / (1.0 + np.exp(-(embedder().embed(sentences) @ coef + intercept)))
+    coef, intercept, _decision, _threshold, with_signals = model
+    features = embedder().embed(sentences)
+    if with_signals:
+        verdicts = verdicts if verdicts is not None else [assess(s) for s in sentences]
+        signals = np.array([signal_features(v) for v in verdicts], dtype=np.float32)
+        features = np.hstack([features, signals])
+    return 1.0 / (1.0 + np.exp(-(features @ coef + intercept)))
 
 
 def quarantine_flags(sentences: list[str]) -> list[bool]:
-    """Rules first; sentences with some signal but under the threshold go to the second stage (bench/
-    train_injection.py: logistic regression on sentence vectors, trained on the development sets only), so
-    only a few sentences per document are embedded."""
+    """Rules, then the second stage (bench/train_injection.py: trained and its decision rule chosen on the
+    development sets only) on the sentences past the pre-filter; only those are embedded."""
     verdicts = [assess(s) for s in sentences]
-    flags = [v.quarantined for v in verdicts]
+    rules = [v.quarantined for v in verdicts]
     model = _second_stage()
     if model is None:
-        return flags
-    _coef, _intercept, gate, threshold = model
-    doubtful = [i for i, v in enumerate(verdicts) if not v.quarantined and v.score >= gate]
-    for i, probability in zip(
-        doubtful, second_stage_probability([sentences[i] for i in doubtful]), strict=True
-    ):
-        flags[i] = bool(probability >= threshold)
+        return rules
+    _coef, _intercept, decision, threshold, _with_signals = model
+    flags = list(rules) if decision == "rules_or_classifier" else [False] * len(sentences)
+    scored = [i for i, (s, v) in enumerate(zip(sentences, verdicts, strict=True)) if is_candidate(s, v)]
+    probabilities = second_stage_probability([sentences[i] for i in scored], [verdicts[i] for i in scored])
+    for i, probability in zip(scored, probabilities, strict=True):
+        flags[i] = flags[i] or bool(probability >= threshold)
     return flags
 
 

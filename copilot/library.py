@@ -63,22 +63,25 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_END.split(text.strip()) if s.strip()]
 
 
-def strip_instructions(text: str) -> tuple[str, int]:
+def strip_instructions_many(texts: list[str]) -> list[tuple[str, int]]:
     """Drop sentences that try to instruct an assistant ("ignore previous instructions…", and paraphrases:
-    see copilot.injection); count them."""
+    see copilot.injection) from each text; count them. One classifier batch for every sentence of all the texts
+    (ingest passes a whole batch of documents)."""
     from copilot.injection import quarantine_flags
 
-    kept_lines, removed = [], 0
-    for line in text.splitlines():
-        sentences = split_sentences(line)
-        flags = quarantine_flags(sentences)
-        clean = [
-            s for s, flagged in zip(sentences, flags, strict=True) if not flagged and not INJECTION.search(s)
-        ]
-        removed += len(sentences) - len(clean)
-        if clean:
-            kept_lines.append(" ".join(clean))
-    return "\n".join(kept_lines), removed
+    lines = [[split_sentences(line) for line in text.splitlines()] for text in texts]
+    flat = [s for text in lines for sentences in text for s in sentences]
+    flags = iter(quarantine_flags(flat))
+    out = []
+    for text in lines:
+        kept_lines, removed = [], 0
+        for sentences in text:
+            clean = [s for s in sentences if not next(flags) and not INJECTION.search(s)]
+            removed += len(sentences) - len(clean)
+            if clean:
+                kept_lines.append(" ".join(clean))
+        out.append(("\n".join(kept_lines), removed))
+    return out
 
 
 def _pack(location: str, paragraphs: list[str]) -> list[Passage]:

@@ -21,6 +21,12 @@ class DocumentStatus(models.TextChoices):
     SUPERSEDED = "superseded", "Replaced by a newer approved version"
 
 
+class IndexStatus(models.TextChoices):
+    READY = "ready", "Indexed"
+    QUEUED = "queued", "Indexing…"
+    FAILED = "failed", "Indexing failed"
+
+
 class KnowledgeDocument(models.Model):
     """One source in the knowledge library: a file, an upload, an instruction version or a closed NCR.
 
@@ -62,6 +68,11 @@ class KnowledgeDocument(models.Model):
         max_length=120, blank=True, db_index=True, help_text="Uploads: the file name all versions share"
     )
     revision = models.PositiveIntegerField(default=1, help_text="Uploads: version number of that file name")
+    index_status = models.CharField(
+        max_length=8, choices=IndexStatus.choices, default=IndexStatus.READY,
+        help_text="Uploads are read and indexed by the background worker",
+    )  # fmt: skip
+    index_error = models.CharField(max_length=500, blank=True, help_text="Why indexing failed")
     vector = models.BinaryField(null=True, blank=True, help_text="Title-and-headings embedding (float32)")
     content_hash = models.CharField(max_length=64)
     text = models.TextField()

@@ -14,6 +14,15 @@ def knowledge_index_task() -> str:
     return f"{versions} instruction versions, {ncrs} NCRs indexed"
 
 
+@task()
+def library_upload_task(document_id: int, meta: dict[str, str]) -> str:
+    """Read and index one uploaded library file (a large PDF takes a while: never in the upload request)."""
+    from copilot.uploads import upload_index
+
+    document = upload_index(document_id=document_id, meta=meta)
+    return f"{document.index_status}: {document.title}" if document is not None else "removed before indexing"
+
+
 def knowledge_index_enqueue(**_payload: object) -> bool:
     """Queue one incremental index run unless one is already waiting (a domain-event handler); True if queued."""
     from django_tasks_db.models import DBTaskResult

@@ -15,7 +15,7 @@ from django.utils import timezone
 from copilot.ingest import Source, documents_ingest, index_touch
 from copilot.library import SUPPORTED, UnreadableDocument, parse_file
 from copilot.library_files import source_key_for
-from copilot.models import DocType, DocumentStatus, KnowledgeDocument
+from copilot.models import DocType, DocumentStatus, IndexStatus, KnowledgeDocument
 from plexcopilot.services import audit_record
 
 
@@ -60,6 +60,10 @@ def document_review(*, document: KnowledgeDocument, actor: Any, approve: bool) -
     version approved before it (kept, no longer cited)."""
     if document.status != DocumentStatus.PENDING:
         raise ApprovalRefused("This document is not waiting for approval.")
+    if document.index_status == IndexStatus.QUEUED:
+        raise ApprovalRefused("This document is still being indexed: review it once it has been read.")
+    if document.index_status == IndexStatus.FAILED:
+        raise ApprovalRefused(f"This document could not be indexed: {document.index_error}")
     if document.uploaded_by_id is not None and document.uploaded_by_id == getattr(actor, "pk", None):
         raise ApprovalRefused("A second person must approve it: you uploaded this document.")
     with transaction.atomic():
@@ -101,16 +105,31 @@ def document_review(*, document: KnowledgeDocument, actor: Any, approve: bool) -
     return document
 
 
-def upload_ingest(*, name: str, data: bytes, actor: Any, meta: dict[str, str]) -> KnowledgeDocument:
-    """A quality engineer's or admin's upload: kept under the data dir as a new version of its file name,
-    then ingested like any file, pending a second person's approval."""
-    upload_name = upload_name_for(name)
+def _quick_check(upload_name: str, data: bytes) -> None:
+    """What can be refused at once, without reading the whole file (that is the worker's job)."""
     if Path(upload_name).suffix.lower() not in SUPPORTED:
         raise UnreadableDocument(f"{upload_name}: use Markdown, text, HTML or PDF.")
-    parsed = parse_file(Path(upload_name), data)  # validate before anything is written
-    for key, value in meta.items():
-        if value:
-            parsed.meta[key] = value
+    if SUPPORTED[Path(upload_name).suffix.lower()] == "pdf":
+        if not data.lstrip()[:5] == b"%PDF-":
+            raise UnreadableDocument(f"{upload_name}: not a PDF file.")
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UnreadableDocument(f"{upload_name}: not UTF-8 text.") from error
+    if not text.strip():
+        raise UnreadableDocument(f"{upload_name}: no text found in this file.")
+
+
+def upload_receive(*, name: str, data: bytes, actor: Any, meta: dict[str, str]) -> KnowledgeDocument:
+    """A quality engineer's or admin's upload: kept under the data dir as a new version of its file name and
+    queued for the background worker, which reads and indexes it (upload_index). Pending a second person's
+    approval in any case; shown as "Indexing…" until the worker is done."""
+    from copilot.tasks import library_upload_task
+
+    upload_name = upload_name_for(name)
+    _quick_check(upload_name, data)
+    doc_type = meta.get("type", "")
     with transaction.atomic():
         # The family's rows are locked: two uploads of one name at once get versions n + 1 and n + 2.
         latest = (
@@ -126,11 +145,13 @@ def upload_ingest(*, name: str, data: bytes, actor: Any, meta: dict[str, str]) -
             )
         revision = latest.revision + 1 if latest is not None else 1
         path = stored_path(upload_name, revision)
-        doc_type = parsed.meta.get("type", "")
         document = KnowledgeDocument.objects.create(
-            source_key=source_key_for(path), title=parsed.title[:300], upload_name=upload_name,
-            revision=revision, status=DocumentStatus.PENDING, path=upload_name, content_hash="", text="",
-            doc_type=doc_type if doc_type in DocType.values else DocType.OTHER,
+            source_key=source_key_for(path), upload_name=upload_name, revision=revision,
+            title=Path(upload_name).stem.replace("-", " ").replace("_", " ").strip().capitalize()[:300],
+            status=DocumentStatus.PENDING, index_status=IndexStatus.QUEUED, path=upload_name, content_hash="",
+            text="", doc_type=doc_type if doc_type in DocType.values else DocType.OTHER,
+            part_number=meta.get("part", "")[:40], work_center_code=meta.get("work_center", "")[:32],
+            area=meta.get("area", "")[:60], roles=meta.get("roles", "")[:100],
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )  # fmt: skip
         audit_record(
@@ -139,9 +160,41 @@ def upload_ingest(*, name: str, data: bytes, actor: Any, meta: dict[str, str]) -
             + (f" (version {latest.revision} stays as it is until this one is approved)" if latest else ""),
             data={"upload_name": upload_name, "revision": revision, "previous": latest.pk if latest else None},
         )  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        # The queue is a table in this database: the task exists exactly when the document does.
+        library_upload_task.enqueue(document.pk, {k: v for k, v in meta.items() if v})
+    return document
+
+
+def upload_index(*, document_id: int, meta: dict[str, str]) -> KnowledgeDocument | None:
+    """The worker's part of an upload: read the stored file, quarantine, embed and index it (still pending), or
+    record why it could not be read. Safe to run again: a document already indexed is left alone."""
+    document = KnowledgeDocument.objects.filter(pk=document_id).first()
+    if document is None or document.index_status != IndexStatus.QUEUED:
+        return document
+    path = stored_path(document.upload_name, document.revision)
+    try:
+        parsed = parse_file(path)
+    except (UnreadableDocument, OSError) as error:
+        message = str(error) if isinstance(error, UnreadableDocument) else f"the file is gone ({error})."
+        if not message.startswith(document.upload_name):
+            message = f"{document.upload_name}: {message}"
+        KnowledgeDocument.objects.filter(pk=document.pk).update(
+            index_status=IndexStatus.FAILED, index_error=message[:500], updated_at=timezone.now()
+        )
+        audit_record(
+            actor=document.uploaded_by, action="copilot.document.index_failed", obj=document,
+            summary=f"Could not index {document.upload_name} version {document.revision}: {message[:200]}",
+        )  # fmt: skip
+        document.refresh_from_db()
+        return document
+    for key, value in meta.items():
+        if value:
+            parsed.meta[key] = value
     # Citable only after a second person approves it (document_review): an upload may be poisoned.
-    source = Source(document.source_key, parsed, path=upload_name, status=DocumentStatus.PENDING)
-    document, _changed = documents_ingest(sources=[source], actor=actor)[0]
+    source = Source(document.source_key, parsed, path=document.upload_name, status=DocumentStatus.PENDING)
+    documents_ingest(sources=[source], actor=document.uploaded_by)
+    KnowledgeDocument.objects.filter(pk=document.pk).update(index_status=IndexStatus.READY, index_error="")
+    document.refresh_from_db()
     return document

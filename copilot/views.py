@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from copilot import conversation, ingest, questions, uploads
 from copilot.forms import FeedbackForm, UploadForm
 from copilot.library import UnreadableDocument
-from copilot.models import CopilotQuestion, DocumentStatus, KnowledgeChunk, KnowledgeDocument
+from copilot.models import CopilotQuestion, DocumentStatus, IndexStatus, KnowledgeChunk, KnowledgeDocument
 from instructions.models import Station
 from plexcopilot.middleware import STATION_SESSION_KEY
 from plexcopilot.roles import ADMIN, QUALITY, role_required, user_has_role, user_role
@@ -121,8 +121,10 @@ def _library_documents() -> list[KnowledgeDocument]:
 @role_required(ADMIN, QUALITY)
 def library(request: HttpRequest) -> HttpResponse:
     added = request.GET.get("added", "")
+    documents = _library_documents()
     context = {
-        "documents": _library_documents(),
+        "documents": documents,
+        "indexing": any(d.index_status == IndexStatus.QUEUED for d in documents),
         "form": UploadForm(),
         "added": KnowledgeDocument.objects.filter(pk=int(added)).first() if added.isdigit() else None,
     }
@@ -144,7 +146,7 @@ def library_upload(request: HttpRequest) -> HttpResponse:
             "roles": ",".join(form.cleaned_data["roles"]),
         }
         try:
-            document = uploads.upload_ingest(
+            document = uploads.upload_receive(
                 name=upload.name, data=upload.read(), actor=request.user, meta=meta
             )
         except UnreadableDocument as exc:

@@ -19,7 +19,7 @@ from instructions.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from instructions.services import StationError
+from instructions.runs import StationError
 from labor.models import Employee
 from plexcopilot import events
 from plexcopilot.services import audit_record

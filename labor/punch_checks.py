@@ -101,6 +101,14 @@ def punches_validate(
     return created
 
 
+RECHECK_WINDOW = datetime.timedelta(days=2)
+
+
+def punches_recheck() -> int:
+    """The supervisor's "check now": every rule over the last two days (the queue's usual horizon)."""
+    return punches_validate(start=timezone.now() - RECHECK_WINDOW)
+
+
 def _uncertified_findings(
     employee: Employee, jobs: list[Punch], overrides: set[tuple[int, int]]
 ) -> list[rules.Finding]:

@@ -4,7 +4,7 @@ Handlers run after the surrounding transaction commits (at once when there is no
 a change that was rolled back, and one failing subscriber neither undoes the announcer's work nor stops the
 others (`robust=True` logs it). The core knows event names, never the apps behind them.
 
-    # announcer (instructions/services.py)
+    # announcer (instructions/runs.py)
     events.publish(events.STEP_COMPLETED, execution_id=run.pk, step_key=step.key)
 
     # subscriber (quality/apps.py, in ready())
@@ -40,6 +40,7 @@ REPLENISHMENT_REQUESTED = "replenishment_requested"
 TIMECARD_APPROVED = "timecard_approved"
 NCR_HISTORY_CHANGED = "ncr_history_changed"
 LIBRARY_CHANGED = "library_changed"
+COPILOT_QUESTION_ASKED = "copilot_question_asked"
 
 KNOWN = frozenset(
     {
@@ -60,6 +61,7 @@ KNOWN = frozenset(
         TIMECARD_APPROVED,
         NCR_HISTORY_CHANGED,
         LIBRARY_CHANGED,
+        COPILOT_QUESTION_ASKED,
     }
 )
 

@@ -356,3 +356,24 @@ class TriageModel(models.Model):
 
     def __str__(self) -> str:
         return f"Triage model of {self.trained_at:%Y-%m-%d %H:%M} ({self.cases} NCRs)"
+
+
+class StepQuestion(models.Model):
+    """A copilot question asked on a step of an instruction version, as the feedback loop counts it.
+
+    The copilot announces each question (`copilot_question_asked`); quality keeps what it needs here, so it never
+    reads the copilot's tables (copilot sits above quality). `question_id` is the copilot's record, cited as the
+    proposal's evidence.
+    """
+
+    question_id = models.PositiveBigIntegerField(unique=True)
+    version = models.ForeignKey("instructions.InstructionVersion", on_delete=models.PROTECT, related_name="+")
+    step_key = models.CharField(max_length=32, db_index=True)
+    question = models.TextField(max_length=500)
+    asked_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["asked_at", "question_id"]
+
+    def __str__(self) -> str:
+        return self.question[:80]

@@ -64,3 +64,20 @@ def station_run(library):
     start(client, "WO-24123-10")
     execution = Execution.objects.get(work_order__barcode="WO-24123-10", status="active")
     return client, execution, ana
+
+
+@pytest.fixture
+def run_worker(monkeypatch):
+    """Run the background worker once over what is queued (uploads are indexed there, not in the request)."""
+    from django_tasks_db.management.commands import db_worker
+
+    from plexcopilot import worker
+
+    # The worker closes stale connections between rounds; inside a test transaction that would close ours.
+    monkeypatch.setattr(worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run() -> None:
+        worker.worker_round(worker_id="test-worker")
+
+    return run

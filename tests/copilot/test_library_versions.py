@@ -25,14 +25,22 @@ def desk(badge: str) -> Client:
     return client
 
 
-def upload(client: Client, key: str, name: str = "clamp-interlock-reset.md", **fields):
-    body = (
-        "---\ntitle: Die clamp interlock reset\ntype: troubleshooting\n---\n\n# Reset\n\n"
-        f"The die clamp interlock on the transfer press resets with key {key} at the operator panel.\n"
-    )
-    data = io.BytesIO(body.encode())
-    data.name = name
-    return client.post("/copilot/library/upload/", {"file": data, **fields})
+@pytest.fixture
+def upload(run_worker):
+    """Upload a file, then let the background worker read and index it."""
+
+    def post(client: Client, key: str, name: str = "clamp-interlock-reset.md", **fields):
+        body = (
+            "---\ntitle: Die clamp interlock reset\ntype: troubleshooting\n---\n\n# Reset\n\n"
+            f"The die clamp interlock on the transfer press resets with key {key} at the operator panel.\n"
+        )
+        data = io.BytesIO(body.encode())
+        data.name = name
+        response = client.post("/copilot/library/upload/", {"file": data, **fields})
+        run_worker()
+        return response
+
+    return post
 
 
 def review(client: Client, document: KnowledgeDocument, decision: str = "approve"):
@@ -57,7 +65,7 @@ def versions() -> list[KnowledgeDocument]:
 
 class TestSameNameUpload:
     def test_a_same_named_upload_is_a_new_version_and_the_approved_one_stays_cited_until_it_is_approved(
-        self, library
+        self, library, upload
     ):
         admin, quality = desk(ADMIN), desk(QUALITY)
         assert upload(admin, "CK-1").status_code == 302
@@ -100,7 +108,7 @@ class TestSameNameUpload:
         page = desk("100101").get(f"/copilot/source/{old.pk}/").content.decode()
         assert 'data-testid="source-superseded"' in page and "version 2 is the current one" in page
 
-    def test_a_rejected_new_version_leaves_the_approved_one_cited(self, library):
+    def test_a_rejected_new_version_leaves_the_approved_one_cited(self, library, upload):
         admin, quality = desk(ADMIN), desk(QUALITY)
         upload(admin, "CK-1")
         review(quality, versions()[0])
@@ -110,7 +118,7 @@ class TestSameNameUpload:
         assert (first.status, second.status) == (DocumentStatus.APPROVED, DocumentStatus.REJECTED)
         assert "CK-1" in ask()["answer"]
 
-    def test_an_older_version_cannot_be_approved_over_a_newer_one(self, library):
+    def test_an_older_version_cannot_be_approved_over_a_newer_one(self, library, upload):
         admin, quality = desk(ADMIN), desk(QUALITY)
         upload(admin, "CK-1")
         upload(admin, "CK-2")
@@ -121,7 +129,7 @@ class TestSameNameUpload:
         assert "Version 2 of clamp-interlock-reset.md is already approved" in response.content.decode()
         assert versions()[0].status == DocumentStatus.PENDING
 
-    def test_an_identical_upload_makes_no_new_version(self, library):
+    def test_an_identical_upload_makes_no_new_version(self, library, upload):
         admin = desk(ADMIN)
         upload(admin, "CK-1")
         response = upload(admin, "CK-1")
@@ -129,7 +137,7 @@ class TestSameNameUpload:
         assert "identical to version 1" in response.content.decode()
         assert len(versions()) == 1
 
-    def test_other_names_are_other_documents(self, library):
+    def test_other_names_are_other_documents(self, library, upload):
         admin = desk(ADMIN)
         upload(admin, "CK-1")
         upload(admin, "CK-3", name="clamp-interlock-reset-line-2.md")

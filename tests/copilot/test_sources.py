@@ -105,11 +105,12 @@ class TestAskJson:
 
 
 class TestUploadApproval:
-    def test_an_upload_is_citable_only_after_a_second_person_approves_it(self, demo_plant):
+    def test_an_upload_is_citable_only_after_a_second_person_approves_it(self, demo_plant, run_worker):
         quality, admin = desk("300301"), desk("900901")
         upload = io.BytesIO(b"# Coil cradle\n\nThe coil cradle brake is set to 3 bar for 1.2 mm coil.\n")
         upload.name = "coil-cradle.md"
         assert quality.post("/copilot/library/upload/", {"file": upload}).status_code == 302
+        run_worker()  # read and indexed in the background
         document = KnowledgeDocument.objects.get(title="Coil cradle")
         assert document.status == "pending"
 

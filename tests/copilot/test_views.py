@@ -87,7 +87,7 @@ class TestAskWithoutWebsockets:
 
 
 class TestLibraryUpload:
-    def test_an_admin_uploads_a_pdf_and_it_is_searchable(self, library):
+    def test_an_admin_uploads_a_pdf_and_it_is_searchable(self, library, run_worker):
         admin = desk("900901")
         upload = io.BytesIO(tiny_pdf(["Hydraulic overload on PRS-400 resets with key HK-2."]))
         upload.name = "overload.pdf"
@@ -101,6 +101,7 @@ class TestLibraryUpload:
             },
         )
         assert response.status_code == 302
+        run_worker()  # read and indexed in the background
         document = KnowledgeDocument.objects.get(title="Overload")
         assert (document.doc_type, document.work_center_code, document.roles) == (
             "troubleshooting",

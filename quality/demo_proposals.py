@@ -1,4 +1,4 @@
-"""Demo proposals for the approval queue of the demo plant (run after load_demo_plant). Idempotent."""
+"""Demo change proposals for the demo plant's approval queue, citing its defects (after load_demo_plant). Idempotent."""
 
 from typing import Any
 
