@@ -6,7 +6,7 @@ from typing import Any
 
 import dj_database_url
 
-from plexcopilot.env import env_bool, env_int, env_list, env_str
+from plexcopilot.env import env_bool, env_int, env_json_map, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("PLEXCOPILOT_DATA_DIR", str(BASE_DIR / "var")))
@@ -344,6 +344,8 @@ PLEX_STALE_AFTER_SECONDS = env_int("PLEX_STALE_AFTER_SECONDS", 900)
 PLEX_JOB_WINDOW_DAYS = env_int("PLEX_JOB_WINDOW_DAYS", 30)
 PLEX_DRAFTS_TARGET = env_str("PLEX_DRAFTS_TARGET", "activity-manager")  # or "custom-objects"
 PLEX_CUSTOM_OBJECT = env_str("PLEX_CUSTOM_OBJECT", "plexcopilot_notes")
+# Andon → Plex work-center status: {"raised": "<workcenterStatusId>", "resolved": "<id>"}; unset = not written back.
+PLEX_ANDON_STATUS_IDS = env_json_map("PLEX_ANDON_STATUS_IDS", {"raised", "resolved"})
 
 PLANT_NAME = env_str("PLANT_NAME", "")
 

@@ -265,6 +265,9 @@ class NCRTriageDraft(models.Model):
     narrative = models.TextField(blank=True)
     narrative_model = models.CharField(max_length=120, blank=True)
     method = models.CharField(max_length=60, blank=True)
+    # Bumped each time an engineer accepts or edits a drafted field: the approved triage's revision (what Plex
+    # receives as the NCR draft note, keyed by it). Never reset, so a re-triage cannot reuse a sent key.
+    approved_revision = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Triage of {self.ncr}"

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         ('labor_analytics', '0002_employee_in_core'),
         ('plex', '0002_employee_in_core'),
         ('plexcopilot', '0005_employee'),
-        ('quality', '0006_employee_in_core'),
+        ('quality', '0007_employee_in_core'),
     ]
 
     operations = [

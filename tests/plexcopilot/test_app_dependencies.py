@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "materials": {"plexcopilot", "instructions", "labor", "planning"},  # shortages, kanban
     "labor_analytics": {"plexcopilot", "instructions", "labor"},  # costs, variances, forecasts
     # The ERP integration, at the top: it hears the other apps' events and reads what it writes back.
-    "plex": {"plexcopilot", "instructions", "labor", "materials", "planning", "labor_analytics"},
+    "plex": {"plexcopilot", "instructions", "labor", "quality", "materials", "planning", "labor_analytics"},
 }
 
 #: Core modules that are project wiring, not logic: they may name every app (URLs, websockets, settings).

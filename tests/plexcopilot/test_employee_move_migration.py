@@ -21,7 +21,7 @@ BEFORE = [
 MOVE = {
     ("plexcopilot", "0005_employee"),
     ("instructions", "0007_employee_in_core"),
-    ("quality", "0006_employee_in_core"),
+    ("quality", "0007_employee_in_core"),
     ("copilot", "0006_employee_in_core"),
     ("labor_analytics", "0002_employee_in_core"),
     ("plex", "0002_employee_in_core"),

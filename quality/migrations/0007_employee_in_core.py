@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('plexcopilot', '0005_employee'),
-        ('quality', '0005_step_question'),
+        ('quality', '0006_triage_approved_revision'),
     ]
 
     operations = [
