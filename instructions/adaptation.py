@@ -1,7 +1,7 @@
 """The adaptation engine: one instruction version, shaped for one operator, with the reasons logged.
 
 Rules, in order:
-1. certification level for the operation: trainee → expanded cautions, the "why" of critical steps and
+1. certification level for the operation (labor answers, through `instructions.station_hooks`): trainee → expanded cautions, the "why" of critical steps and
    highlighted critical specs; certified → standard; expert → compact (cautions and specs still shown).
 2. safety gate: required certification missing or expired → steps from the first safety-critical one
    on are locked until a supervisor override is recorded.
@@ -23,8 +23,7 @@ from django.utils.translation import gettext
 
 from instructions import station_hooks
 from instructions.models import AdaptationLog, CertificationOverride, Execution, Station, Step
-from labor.models import CertificationLevel, EmployeeCertification
-from plexcopilot.models import Employee
+from plexcopilot.models import CertificationLevel, Employee
 
 
 @dataclass
@@ -59,24 +58,6 @@ class Adapted:
         return str(CertificationLevel(self.level).label)
 
 
-def certification_status(
-    *, employee: Employee, certification_type_id: int | None, today: datetime.date
-) -> tuple[str, str]:
-    """(level, problem) for the employee on an operation; problem is "" when the certification is valid."""
-    if certification_type_id is None:
-        return CertificationLevel.CERTIFIED, ""
-    cert = (
-        EmployeeCertification.objects.select_related("certification_type")
-        .filter(employee=employee, certification_type_id=certification_type_id)
-        .first()
-    )
-    if cert is None:
-        return CertificationLevel.TRAINEE, "missing"
-    if not cert.is_valid_on(today):
-        return CertificationLevel.TRAINEE, f"expired on {cert.valid_until:%Y-%m-%d}"
-    return cert.level, ""
-
-
 def _gate_message(*, problem: str, cert_code: str, first_safety: int) -> str:
     """Why the steps are locked, in the operator's language."""
     if problem == "missing":
@@ -98,7 +79,7 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
     operation = execution.work_order.operation
     steps = list(version.steps.all())
     today = timezone.localdate()
-    level, problem = certification_status(
+    level, problem = station_hooks.certification_status(
         employee=employee, certification_type_id=operation.required_certification_id, today=today
     )
     rules: list[dict[str, Any]] = []

@@ -14,14 +14,14 @@ from django.utils import timezone
 from instructions.media_demo import demo_step_media
 from instructions.models import Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
 from instructions.publishing import version_publish
-from labor.models import CertificationType, EmployeeCertification
-from plexcopilot.models import Employee
+from plexcopilot.models import CertificationType, Employee
 from plexcopilot.roles import ADMIN
 
 DEMO_FILE = settings.BASE_DIR / "demo" / "plant.toml"
 DESK_PASSWORD = "northfield-demo"  # desk sign-in for supervisors, quality and admin in the demo only
 
-#: Loaders of the demo file's sections that belong to apps above instructions (quality: [[defects]]), registered
+#: Loaders of the demo file's sections that belong to apps above instructions (quality: [[defects]]; labor: the
+#: employees' certifications), registered
 #: in their AppConfig.ready(). Each is called as loader(data=, parts=, operations=, instructions=, employees=)
 #: inside the plant's transaction and returns its counts.
 _section_loaders: list[Callable[..., dict[str, int]]] = []
@@ -68,7 +68,7 @@ def demo_plant_load(*, path: Path = DEMO_FILE) -> dict[str, int]:
                     "required_certification": cert_types.get(op.get("required_certification", "")),
                 },
             )[0]
-        employees = {e["badge"]: _employee(e, cert_types, today) for e in data["employees"]}
+        employees = {e["badge"]: _employee(e) for e in data["employees"]}
         admin_user = next((e.user for e in employees.values() if e.role == ADMIN), None)
         for st in data["stations"]:
             Station.objects.update_or_create(
@@ -119,7 +119,7 @@ def demo_plant_load(*, path: Path = DEMO_FILE) -> dict[str, int]:
     }
 
 
-def _employee(e: dict[str, Any], cert_types: dict[str, CertificationType], today: datetime.date) -> Employee:
+def _employee(e: dict[str, Any]) -> Employee:
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(
         username=e["badge"], defaults={"first_name": e["first_name"], "last_name": e["last_name"]}
@@ -138,18 +138,6 @@ def _employee(e: dict[str, Any], cert_types: dict[str, CertificationType], today
     employee.first_name, employee.last_name = e["first_name"], e["last_name"]
     employee.language, employee.role, employee.shift = e["language"], e["role"], e.get("shift", "")
     employee.save()
-    for cert in e.get("certifications", []):
-        valid_until = today + datetime.timedelta(days=cert["valid_for_days"])
-        cert_type = cert_types[cert["type"]]
-        EmployeeCertification.objects.update_or_create(
-            employee=employee,
-            certification_type=cert_type,
-            defaults={
-                "level": cert["level"],
-                "valid_until": valid_until,
-                "granted_on": valid_until - datetime.timedelta(days=cert_type.validity_days),
-            },
-        )
     return employee
 
 

@@ -44,7 +44,7 @@ class Operation(models.Model):
     name = models.CharField(max_length=120)
     work_center = models.ForeignKey(WorkCenter, on_delete=models.PROTECT, related_name="operations")
     required_certification = models.ForeignKey(
-        "labor.CertificationType", null=True, blank=True, on_delete=models.PROTECT
+        "plexcopilot.CertificationType", null=True, blank=True, on_delete=models.PROTECT
     )
     plex_operation_id = models.CharField(max_length=64, blank=True, db_index=True)
 

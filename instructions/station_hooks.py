@@ -6,14 +6,18 @@ know a part's defects (quality); it asks these registries, and those apps fill t
 - `translator_register(adapt=..., texts=...)` — languages: each step of an adapted run, and the changed steps of
   a version switch, in the operator's language;
 - `recent_defects_register(provider)` — quality: recent defects on the part, by step key, for the red warning;
-- `step_context_register(provider)` — quality: what the step page needs for the sheets it adds (the defect form).
+- `step_context_register(provider)` — quality: what the step page needs for the sheets it adds (the defect form);
+- `certification_check_register(check)` — labor: how far the operator is certified for the operation today.
 
-With nothing registered the station shows the instruction's own text, no defect warnings and no extra context.
+With nothing registered the station shows the instruction's own text, no defect warnings and no extra context;
+the certification check alone is required (it opens the safety gate), so asking it unregistered is an error.
 """
 
 import datetime
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
 
 from instructions.models import InstructionVersion, Step
 
@@ -25,10 +29,14 @@ StepTexts = Callable[..., dict[int, Any]]
 RecentDefects = Callable[..., Iterable[Any]]
 #: provider() -> context entries the step page needs by default (a view's own entries win)
 StepContext = Callable[[], dict[str, Any]]
+#: check(employee=, certification_type_id=, today=) -> (level, problem): a CertificationLevel value and "" when the
+#: certification is valid (or none is required), "missing" or "expired on YYYY-MM-DD" otherwise
+CertificationCheck = Callable[..., tuple[str, str]]
 
 _translator: dict[str, Callable[..., Any]] = {}
 _recent_defects: list[RecentDefects] = []
 _step_context: list[StepContext] = []
+_certification_check: list[CertificationCheck] = []
 
 
 def translator_register(*, adapt: AdaptTranslate, texts: StepTexts) -> None:
@@ -75,3 +83,21 @@ def step_context() -> dict[str, Any]:
     for provider in _step_context:
         context.update(provider())
     return context
+
+
+def certification_check_register(check: CertificationCheck) -> None:
+    """The one certification check (registering again replaces it)."""
+    _certification_check[:] = [check]
+
+
+def certification_status(
+    *, employee: Any, certification_type_id: int | None, today: datetime.date
+) -> tuple[str, str]:
+    """(level, problem) for the employee on an operation needing `certification_type_id` (None: needs none)."""
+    if not _certification_check:
+        raise ImproperlyConfigured(
+            "No certification check registered (labor registers it in LaborConfig.ready)."
+        )
+    return _certification_check[0](
+        employee=employee, certification_type_id=certification_type_id, today=today
+    )

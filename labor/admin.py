@@ -3,7 +3,6 @@ from django.contrib import admin
 from labor.models import (
     Absence,
     AndonCall,
-    CertificationType,
     CrewAssignment,
     CrewPlan,
     EmployeeCertification,
@@ -29,12 +28,6 @@ admin.site.unregister(Employee)
 @admin.register(Employee)
 class EmployeeWithCertificationsAdmin(EmployeeAdmin):
     inlines = [*EmployeeAdmin.inlines, EmployeeCertificationInline]
-
-
-@admin.register(CertificationType)
-class CertificationTypeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "validity_days"]
-    search_fields = ["code", "name"]
 
 
 @admin.register(EmployeeCertification)

@@ -1,5 +1,6 @@
-"""Reads about certifications: the matrix of employees × certification types, expiries in 90/60/30-day bands,
-and the skill gaps of the scheduled and open work."""
+"""Reads about certifications: how far one employee is certified for an operation (`certification_status`, which
+the station asks through instructions.station_hooks), the matrix of employees × certification types, expiries in
+90/60/30-day bands, and the skill gaps of the scheduled and open work."""
 
 import datetime
 from dataclasses import dataclass
@@ -7,12 +8,30 @@ from typing import Any
 
 from django.utils import timezone
 
-from labor.models import CertificationLevel, CertificationType, EmployeeCertification, ScheduledJob
+from labor.models import EmployeeCertification, ScheduledJob
 from labor.selectors import open_work_orders, shift_list
-from plexcopilot.models import Employee
+from plexcopilot.models import CertificationLevel, CertificationType, Employee
 from plexcopilot.roles import ADMIN, OPERATOR, SUPERVISOR
 
 EXPIRY_BANDS = (30, 60, 90)
+
+
+def certification_status(
+    *, employee: Employee, certification_type_id: int | None, today: datetime.date
+) -> tuple[str, str]:
+    """(level, problem) for the employee on an operation; problem is "" when the certification is valid."""
+    if certification_type_id is None:
+        return CertificationLevel.CERTIFIED, ""
+    cert = (
+        EmployeeCertification.objects.select_related("certification_type")
+        .filter(employee=employee, certification_type_id=certification_type_id)
+        .first()
+    )
+    if cert is None:
+        return CertificationLevel.TRAINEE, "missing"
+    if not cert.is_valid_on(today):
+        return CertificationLevel.TRAINEE, f"expired on {cert.valid_until:%Y-%m-%d}"
+    return cert.level, ""
 
 
 @dataclass

@@ -7,9 +7,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from instructions.adaptation import certification_status
 from instructions.models import Execution, Measurement
 from labor import crew
+from labor.certifications import certification_status
 from labor.errors import LaborError
 from labor.models import (
     Absence,

@@ -13,10 +13,18 @@ from django.utils import timezone
 from instructions.models import Station, WorkCenter, WorkOrder
 from labor.crew_plans import crew_plan_draft
 from labor.handover import handover_draft
-from labor.models import AndonCall, AndonCategory, Punch, PunchKind, PunchSource, Urgency
+from labor.models import (
+    AndonCall,
+    AndonCategory,
+    EmployeeCertification,
+    Punch,
+    PunchKind,
+    PunchSource,
+    Urgency,
+)
 from labor.punch_checks import punches_validate
 from labor.selectors import crew_plan_for, current_and_next_shift, handover_for, shift_get, shift_window
-from plexcopilot.models import Employee
+from plexcopilot.models import CertificationType, Employee
 
 DEMO_NOTE = "demo history"
 HOME_WORK_CENTER = {  # badge -> work center code they usually clock into
@@ -163,3 +171,28 @@ def _andon_history(employees: dict, centers: dict, now: datetime.datetime) -> No
             triage_reason="no escalation signals", routed_to=["quality", "supervisor"],
             raised_by=employees["100103"], raised_at=now - datetime.timedelta(minutes=25),
         )  # fmt: skip
+
+
+def demo_certifications_load(
+    *, data: dict[str, Any], employees: dict[str, Employee], **_: Any
+) -> dict[str, int]:
+    """The demo plant's employees' certifications (plant.toml `[[employees]] certifications`), valid for the given
+    days from today; registered with instructions.demo. Returns {"certifications": how many are held}."""
+    today = timezone.localdate()
+    cert_types = {c.code: c for c in CertificationType.objects.all()}
+    held = 0
+    for e in data["employees"]:
+        for cert in e.get("certifications", []):
+            valid_until = today + datetime.timedelta(days=cert["valid_for_days"])
+            cert_type = cert_types[cert["type"]]
+            EmployeeCertification.objects.update_or_create(
+                employee=employees[e["badge"]],
+                certification_type=cert_type,
+                defaults={
+                    "level": cert["level"],
+                    "valid_until": valid_until,
+                    "granted_on": valid_until - datetime.timedelta(days=cert_type.validity_days),
+                },
+            )
+            held += 1
+    return {"certifications": held}

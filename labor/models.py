@@ -4,26 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from plexcopilot.models import Employee
-
-
-class CertificationType(models.Model):
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=120)
-    validity_days = models.PositiveIntegerField(default=365)
-    plex_id = models.CharField(max_length=64, blank=True, db_index=True)
-
-    class Meta:
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} — {self.name}"
-
-
-class CertificationLevel(models.TextChoices):
-    TRAINEE = "trainee", _("Trainee")
-    CERTIFIED = "certified", _("Certified")
-    EXPERT = "expert", _("Expert")
+from plexcopilot.models import CertificationLevel, CertificationType, Employee
 
 
 class EmployeeCertification(models.Model):

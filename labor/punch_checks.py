@@ -6,9 +6,9 @@ from collections import defaultdict
 from django.db.models import Q
 from django.utils import timezone
 
-from instructions.adaptation import certification_status
 from instructions.models import CertificationOverride
 from labor import rules
+from labor.certifications import certification_status
 from labor.errors import center_code, local_time
 from labor.models import Absence, AndonCall, CrewAssignment, LaborFlag, PlanStatus, Punch, PunchKind
 from labor.selectors import punches_effective, shift_list, shift_window, shifts_between

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
-from instructions.adaptation import certification_status
 from instructions.models import Station, WorkOrder
+from labor.certifications import certification_status
 from labor.errors import LaborError, center_code, local_time
 from labor.models import Punch, PunchKind, PunchSource
 from labor.punch_checks import punches_validate

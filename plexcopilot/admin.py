@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from plexcopilot.forms import EmployeeAdminForm
-from plexcopilot.models import AuditEvent, Employee
+from plexcopilot.models import AuditEvent, CertificationType, Employee
 from plexcopilot.services import audit_record
 
 
@@ -53,3 +53,9 @@ class EmployeeAdmin(admin.ModelAdmin):
             audit_record(actor=request.user, action="employee.deactivate", obj=employee,
                          summary=f"{employee.full_name} deactivated in the admin")  # fmt: skip
         self.message_user(request, f"{queryset.count()} employee(s) deactivated.", messages.SUCCESS)
+
+
+@admin.register(CertificationType)
+class CertificationTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "validity_days"]
+    search_fields = ["code", "name"]

@@ -3,6 +3,7 @@ import json
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from plexcopilot.roles import OPERATOR, ROLE_CHOICES
 
@@ -114,3 +115,31 @@ class Employee(models.Model):
 
     def check_pin(self, pin: str) -> bool:
         return check_password(pin, self.pin_hash)
+
+
+class CertificationType(models.Model):
+    """A certification the plant knows (press operation, forklift, …): the catalog an operation's requirement and an
+    employee's certification both name. Who holds which, at what level and until when, is labor's
+    (EmployeeCertification, answering the station through instructions.station_hooks).
+
+    Moved from labor without moving data: the table keeps its first name (plexcopilot migration 0006)."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=120)
+    validity_days = models.PositiveIntegerField(default=365)
+    plex_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        db_table = "labor_certificationtype"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class CertificationLevel(models.TextChoices):
+    """How far an employee is certified for an operation; the station adapts the steps to it."""
+
+    TRAINEE = "trainee", _("Trainee")
+    CERTIFIED = "certified", _("Certified")
+    EXPERT = "expert", _("Expert")

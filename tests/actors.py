@@ -17,8 +17,8 @@ from instructions.models import (
     WorkOrder,
 )
 from instructions.publishing import version_publish
-from labor.models import CertificationType, EmployeeCertification
-from plexcopilot.models import Employee
+from labor.models import EmployeeCertification
+from plexcopilot.models import CertificationType, Employee
 
 PIN = "2468"
 

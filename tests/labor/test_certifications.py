@@ -3,7 +3,7 @@ import datetime
 from django.utils import timezone
 
 from labor.certifications import certification_expiries, expiry_band, skill_gaps
-from labor.models import CertificationType
+from plexcopilot.models import CertificationType
 from tests.actors import certify, make_employee
 from tests.labor.conftest import desk_client
 

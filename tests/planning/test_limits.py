@@ -6,11 +6,12 @@ import pytest
 from django.utils import timezone
 
 from instructions.models import Operation, Part, WorkCenter
-from labor.models import Absence, CertificationType, EmployeeCertification
+from labor.models import Absence, EmployeeCertification
 from planning.limits import operator_capacity, utilities
 from planning.models import PlanJob, UtilityDraw, UtilityLimit
 from planning.problem import build_problem, plan_origin
 from planning.solver import solve
+from plexcopilot.models import CertificationType
 from tests.actors import make_employee
 
 pytestmark = pytest.mark.django_db

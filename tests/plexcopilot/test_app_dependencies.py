@@ -36,12 +36,7 @@ ALLOWED: dict[str, set[str]] = {
 CORE_WIRING = {"plexcopilot.urls", "plexcopilot.routing", "plexcopilot.asgi", "plexcopilot.settings"}
 
 #: "importing module -> imported app" pairs outside ALLOWED that exist today. May only shrink.
-EXISTING_DEBT: set[str] = {
-    # Certifications are labor's: the station reads the operator's certification level to adapt the steps, and
-    # the demo plant grants certifications (the Operation.required_certification key points at labor too).
-    "instructions.adaptation -> labor",
-    "instructions.demo -> labor",
-}
+EXISTING_DEBT: set[str] = set()
 
 
 def _app_modules() -> list[tuple[str, str, Path]]:

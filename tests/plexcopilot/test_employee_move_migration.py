@@ -1,7 +1,9 @@
-"""Employee moved from labor to the core (plexcopilot 0005 … labor 0006) without touching the data.
+"""Employee (plexcopilot 0005 … labor 0006) and CertificationType (plexcopilot 0006 … labor 0007) moved from labor
+to the core without touching the data.
 
 The database is taken back to the state before the move, filled there through the old models (an employee, a
-punch, a certification, a copilot conversation, a Plex labor entry, the old content type with a permission), then
+punch, a certification type and a certification, a copilot conversation, a Plex labor entry, an operation that
+requires the certification, the old content types with a permission), then
 migrated forward. The rows and the links must be the same rows, no schema statement may run on the way, and on
 PostgreSQL the foreign-key constraints must be the very same constraints (not dropped and made again).
 """
@@ -15,17 +17,19 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-BEFORE = [
-    ("plexcopilot", "0004_audit_guard_owner_only")
-]  # unapplies the move in every app (they depend on it)
+# Unapplies both moves in every app (they all depend on plexcopilot 0005).
+BEFORE = [("plexcopilot", "0004_audit_guard_owner_only")]
 MOVE = {
     ("plexcopilot", "0005_employee"),
     ("instructions", "0007_employee_in_core"),
-    ("quality", "0007_employee_in_core"),
-    ("copilot", "0006_employee_in_core"),
+    ("quality", "0005_employee_in_core"),
+    ("copilot", "0005_employee_in_core"),
     ("labor_analytics", "0002_employee_in_core"),
     ("plex", "0002_employee_in_core"),
     ("labor", "0006_employee_to_core"),
+    ("plexcopilot", "0006_certification_type"),
+    ("instructions", "0008_certification_type_in_core"),
+    ("labor", "0007_certification_type_to_core"),
 }
 SCHEMA_WORDS = ("CREATE ", "ALTER ", "DROP ", "RENAME ")
 
@@ -39,16 +43,17 @@ def _migrate(targets: list[tuple[str, str]]) -> tuple[MigrationExecutor, Any, li
 
 
 def _fk_constraints() -> dict[str, int]:
-    """PostgreSQL: every foreign key pointing at labor_employee, by name -> oid (a rebuilt one gets a new oid)."""
+    """PostgreSQL: every foreign key pointing at the moved tables, by name -> oid (a rebuilt one gets a new oid)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT conname, oid FROM pg_constraint WHERE contype = 'f' AND confrelid = 'labor_employee'::regclass"
+            "SELECT conname, oid FROM pg_constraint WHERE contype = 'f'"
+            " AND confrelid IN ('labor_employee'::regclass, 'labor_certificationtype'::regclass)"
         )
         return {name: int(oid) for name, oid in cursor.fetchall()}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_moves_employee_to_the_core_keeping_rows_links_and_constraints():
+def test_it_moves_identity_to_the_core_keeping_rows_links_and_constraints():
     executor, old, _ = _migrate(BEFORE)
     assert not MOVE & set(executor.loader.applied_migrations), "the move should be unapplied here"
     assert "employee" in old.all_models["labor"]
@@ -67,13 +72,20 @@ def test_it_moves_employee_to_the_core_keeping_rows_links_and_constraints():
         level="certified",
         valid_until=datetime.date(2030, 1, 1),
     )
+    operation = old.get_model("instructions", "Operation").objects.create(
+        part=old.get_model("instructions", "Part").objects.create(number="MOVE-1", revision="A", name="Part"),
+        sequence=10,
+        name="Press",
+        work_center=old.get_model("instructions", "WorkCenter").objects.create(code="MOVE-WC", name="WC"),
+        required_certification=cert_type,
+    )
     conversation = old.get_model("copilot", "Conversation").objects.create(employee=employee)
     entry = old.get_model("plex", "LaborEntry").objects.create(
         key="move-1", employee=employee, begin=timezone.now()
     )
-    content_type = old.get_model("contenttypes", "ContentType").objects.get_or_create(
-        app_label="labor", model="employee"
-    )[0]
+    ContentType = old.get_model("contenttypes", "ContentType")
+    content_type = ContentType.objects.get_or_create(app_label="labor", model="employee")[0]
+    cert_content_type = ContentType.objects.get_or_create(app_label="labor", model="certificationtype")[0]
     permission = old.get_model("auth", "Permission").objects.create(
         content_type=content_type, codename="move_employee", name="Can move employee"
     )
@@ -103,5 +115,17 @@ def test_it_moves_employee_to_the_core_keeping_rows_links_and_constraints():
     assert (
         new.get_model("auth", "Permission").objects.get(pk=permission.pk).content_type_id == content_type.pk
     )
+
+    assert "certificationtype" not in new.all_models["labor"]
+    CertificationType = new.get_model("plexcopilot", "CertificationType")
+    assert CertificationType._meta.db_table == "labor_certificationtype"
+    assert CertificationType.objects.get(pk=cert_type.pk).code == "MOVE"
+    moved_cert = new.get_model("labor", "EmployeeCertification").objects.get(pk=cert.pk)
+    assert moved_cert.certification_type.code == "MOVE"
+    assert type(moved_cert.certification_type) is CertificationType
+    assert new.get_model("instructions", "Operation").objects.get(
+        pk=operation.pk
+    ).required_certification.code == ("MOVE")
+    assert ContentType.objects.get(pk=cert_content_type.pk).app_label == "plexcopilot"
     if connection.vendor == "postgresql":
         assert constraints_before and _fk_constraints() == constraints_before
