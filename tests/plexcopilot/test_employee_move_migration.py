@@ -22,8 +22,8 @@ BEFORE = [("plexcopilot", "0004_audit_guard_owner_only")]
 MOVE = {
     ("plexcopilot", "0005_employee"),
     ("instructions", "0007_employee_in_core"),
-    ("quality", "0005_employee_in_core"),
-    ("copilot", "0005_employee_in_core"),
+    ("quality", "0007_employee_in_core"),
+    ("copilot", "0006_employee_in_core"),
     ("labor_analytics", "0002_employee_in_core"),
     ("plex", "0002_employee_in_core"),
     ("labor", "0006_employee_to_core"),
