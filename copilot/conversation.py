@@ -7,7 +7,7 @@ from copilot.models import (
     CopilotQuestion,
 )
 from copilot.questions import QuestionInvalid
-from languages.services import answer_translate
+from languages.answers import answer_translate
 from plexcopilot.services import audit_record
 
 

@@ -10,7 +10,7 @@ from copilot.models import (
     KnowledgeDocument,
 )
 from instructions.models import InstructionVersion, Step, WorkInstruction
-from instructions.services import spec_text
+from instructions.readings import spec_text
 
 
 def _instruction_parsed(version: InstructionVersion) -> tuple[ParsedDocument, list[Step | None]]:

@@ -5,8 +5,9 @@ Rules, in order:
    highlighted critical specs; certified → standard; expert → compact (cautions and specs still shown).
 2. safety gate: required certification missing or expired → steps from the first safety-critical one
    on are locked until a supervisor override is recorded.
-3. recent defects on this part and step → a prominent warning with the defect photo.
-4. language: the operator's language → each step's cached translation (machine/untranslated marked).
+3. recent defects on this part and step → a prominent warning with the defect photo (quality provides them).
+4. language: the operator's language → each step's cached translation, machine/untranslated marked (languages
+   provides it). Both come through `instructions.station_hooks`.
 Safety cautions are never hidden at any level.
 """
 
@@ -20,10 +21,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from instructions import station_hooks
 from instructions.models import AdaptationLog, CertificationOverride, Execution, Station, Step
-from labor.models import CertificationLevel, Employee, EmployeeCertification
-from languages.services import adapted_translate
-from quality.models import DefectReport
+from labor.models import CertificationLevel, EmployeeCertification
+from plexcopilot.models import Employee
 
 
 @dataclass
@@ -34,9 +35,9 @@ class AdaptedStep:
     expanded_caution: bool = False
     highlight_spec: bool = False
     locked: bool = False
-    defects: list[DefectReport] = field(default_factory=list)
+    defects: list[Any] = field(default_factory=list)  # recent defects (instructions.station_hooks)
     last_measurement: Any = None
-    translation: Any = None  # languages.services.StepText when the operator reads another language
+    translation: Any = None  # the step in the operator's language (instructions.station_hooks)
 
 
 @dataclass
@@ -164,13 +165,7 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
 
     cutoff = timezone.now() - datetime.timedelta(days=settings.RECENT_DEFECT_DAYS)
     keys = {a.step.key: a for a in adapted}
-    recent = (
-        DefectReport.objects.filter(
-            part_id=execution.work_order.part_id, step_key__in=keys, created_at__gte=cutoff
-        )
-        .order_by("-created_at")
-        .only("id", "step_key", "description", "category", "quantity", "created_at", "thumbnail", "photo")
-    )
+    recent = station_hooks.recent_defects(part_id=execution.work_order.part_id, step_keys=keys, since=cutoff)
     warned: dict[int, list[int]] = {}
     for defect in recent:
         target = keys[defect.step_key]
@@ -187,7 +182,9 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
             }
         )
 
-    language_rule = adapted_translate(adapted=adapted, version=version, language=employee.language)
+    language_rule = station_hooks.adapted_translate(
+        adapted=adapted, version=version, language=employee.language
+    )
     if language_rule is not None:
         rules.append(language_rule)
 

@@ -19,9 +19,9 @@ from instructions.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from instructions.services import StationError
-from labor.models import Employee
+from instructions.runs import StationError
 from plexcopilot import events
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 
 MAX_QUANTITY = 1_000_000

@@ -6,12 +6,12 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from instructions import closeout, services
+from instructions import closeout, runs
 from instructions.forms import CloseOutForm, ScanForm
 from instructions.models import Execution, ExecutionStatus, ScrapReason, StepCompletion, WorkOrder
+from instructions.runs import StationError
 from instructions.scoping import execution_for_station
-from instructions.services import StationError
-from instructions.views import open_work_orders, station_required
+from instructions.station_pages import open_work_orders, station_required
 
 
 def _run(request: HttpRequest, pk: int) -> Execution:
@@ -81,11 +81,11 @@ def station_new_run(request: HttpRequest, pk: int) -> HttpResponse:
     """An explicit new run of a work order whose last run is finished and closed out."""
     work_order = get_object_or_404(WorkOrder.objects.select_related("operation__work_center", "part"), pk=pk)
     try:
-        services.work_order_scan(raw=work_order.barcode, station=request.station)  # type: ignore[attr-defined]
+        runs.work_order_scan(raw=work_order.barcode, station=request.station)  # type: ignore[attr-defined]
         last = Execution.objects.filter(work_order=work_order).first()
         if last is not None and last.status == ExecutionStatus.COMPLETE and not hasattr(last, "production"):
             return redirect("station-closeout", last.pk)
-        execution = services.execution_start(work_order=work_order, employee=request.employee, new_run=True)  # type: ignore[attr-defined]
+        execution = runs.execution_start(work_order=work_order, employee=request.employee, new_run=True)  # type: ignore[attr-defined]
     except StationError as error:
         context = {"form": ScanForm(), "work_orders": open_work_orders(request.station), "error": str(error)}  # type: ignore[attr-defined]
         return render(request, "station/home.html", context, status=422)

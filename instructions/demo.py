@@ -1,27 +1,35 @@
 """The demo plant: Northfield Components — Plant 2, read from demo/plant.toml. Loading is idempotent."""
 
 import datetime
-import io
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, ImageDraw
 
 from instructions.media_demo import demo_step_media
 from instructions.models import Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
 from instructions.publishing import version_publish
-from labor.models import CertificationType, Employee, EmployeeCertification
+from labor.models import CertificationType, EmployeeCertification
+from plexcopilot.models import Employee
 from plexcopilot.roles import ADMIN
-from quality.models import DefectReport
 
 DEMO_FILE = settings.BASE_DIR / "demo" / "plant.toml"
 DESK_PASSWORD = "northfield-demo"  # desk sign-in for supervisors, quality and admin in the demo only
+
+#: Loaders of the demo file's sections that belong to apps above instructions (quality: [[defects]]), registered
+#: in their AppConfig.ready(). Each is called as loader(data=, parts=, operations=, instructions=, employees=)
+#: inside the plant's transaction and returns its counts.
+_section_loaders: list[Callable[..., dict[str, int]]] = []
+
+
+def demo_section_register(loader: Callable[..., dict[str, int]]) -> None:
+    if loader not in _section_loaders:
+        _section_loaders.append(loader)
 
 
 def demo_plant_load(*, path: Path = DEMO_FILE) -> dict[str, int]:
@@ -96,9 +104,10 @@ def demo_plant_load(*, path: Path = DEMO_FILE) -> dict[str, int]:
                     "due_date": today + datetime.timedelta(days=wo.get("due_in_days", 0)),
                 },
             )
-        defects = 0
-        for d in data["defects"]:
-            defects += _defect(d, parts, operations, instructions, employees)
+        sections: dict[str, int] = {}
+        for loader in _section_loaders:
+            sections.update(loader(data=data, parts=parts, operations=operations, instructions=instructions,
+                                   employees=employees))  # fmt: skip
     return {
         "work_centers": len(centers),
         "parts": len(parts),
@@ -106,7 +115,7 @@ def demo_plant_load(*, path: Path = DEMO_FILE) -> dict[str, int]:
         "instructions": len(instructions),
         "employees": len(employees),
         "work_orders": len(data["work_orders"]),
-        "new_defects": defects,
+        **sections,
     }
 
 
@@ -160,51 +169,3 @@ def _step(s: dict[str, Any]) -> dict[str, Any]:
         "spec_upper": spec.get("upper"),
         "spec_unit": spec.get("unit", ""),
     }
-
-
-def _defect(d: dict[str, Any], parts: dict, operations: dict, instructions: dict, employees: dict) -> int:
-    part = parts[d["part"]]
-    operation = operations[(d["part"], d["operation"])]
-    version = instructions[(d["part"], d["operation"])].current_version
-    step = version.steps.filter(order=d["step"]).first()
-    if DefectReport.objects.filter(part=part, operation=operation, description=d["description"]).exists():
-        return 0
-    report = DefectReport(
-        part=part,
-        operation=operation,
-        version=version,
-        step=step,
-        step_key=step.key if step else "",
-        reported_by=employees[d["reporter"]],
-        category=d.get("category", "other"),
-        description=d["description"],
-        quantity=d.get("quantity", 1),
-        created_at=timezone.now() - datetime.timedelta(days=d["days_ago"], hours=3),
-    )
-    image, thumb = demo_photo(d.get("photo", "defect"), d["description"])
-    report.photo.save(
-        f"demo-{d['part']}-{d['operation']}-{d['step']}-{d['days_ago']}.jpg", ContentFile(image), save=False
-    )
-    report.thumbnail.save(
-        f"demo-{d['part']}-{d['operation']}-{d['step']}-{d['days_ago']}.jpg", ContentFile(thumb), save=False
-    )
-    report.save()
-    return 1
-
-
-def demo_photo(kind: str, caption: str) -> tuple[bytes, bytes]:
-    """A drawn stand-in for a defect photo: a steel-grey part with the defect marked in red."""
-    image = Image.new("RGB", (800, 600), (118, 124, 130))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((120, 140, 680, 460), fill=(168, 172, 176), outline=(60, 60, 60), width=6)
-    draw.ellipse((330, 230, 470, 370), fill=(90, 94, 98), outline=(40, 40, 40), width=4)
-    draw.ellipse((440, 200, 560, 320), outline=(220, 30, 30), width=10)
-    draw.rectangle((0, 530, 800, 600), fill=(20, 20, 20))
-    draw.text((20, 550), f"{kind.upper()}: {caption[:90]}", fill=(255, 255, 255))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=80)
-    thumb = image.copy()
-    thumb.thumbnail((settings.PHOTO_THUMB_EDGE, settings.PHOTO_THUMB_EDGE))
-    thumb_out = io.BytesIO()
-    thumb.save(thumb_out, "JPEG", quality=75)
-    return out.getvalue(), thumb_out.getvalue()

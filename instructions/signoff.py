@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
 from instructions.models import CriticalSignoff, Execution, Station, Step, StepCompletion
-from instructions.services import StationError, step_complete
-from labor.models import Employee
+from instructions.runs import StationError, step_complete
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 from plexcopilot.signatures import BadgeLocked, badge_check
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from instructions import closeout_views, governance_views, media_views, views
+from instructions import closeout_views, governance_views, media_views, traveler_views, views
 
 urlpatterns = [
     path("station/", views.station_list, name="station-list"),
@@ -11,7 +11,6 @@ urlpatterns = [
     path("station/run/<int:pk>/<int:order>/done/", views.station_step_done, name="station-step-done"),
     path("station/run/<int:pk>/<int:order>/measure/", views.station_measure, name="station-measure"),
     path("station/run/<int:pk>/<int:order>/flag/", views.station_flag, name="station-flag"),
-    path("station/run/<int:pk>/<int:order>/defect/", views.station_defect, name="station-defect"),
     path("station/run/<int:pk>/<int:order>/override/", views.station_override, name="station-override"),
     path("station/run/<int:pk>/<int:order>/signoff/", views.station_signoff, name="station-signoff"),
     path("station/run/<int:pk>/closeout/", closeout_views.station_closeout, name="station-closeout"),
@@ -20,9 +19,18 @@ urlpatterns = [
     path("station/work-order/<int:pk>/new-run/", closeout_views.station_new_run, name="station-new-run"),
     path("station/<str:code>/", views.station_signin, name="station-signin"),
     path("step-media/<str:digest>/", media_views.step_media_file, name="step-media"),
-    path("step-media/<str:digest>/thumb/", media_views.step_media_file, {"size": "thumb"}, name="step-media-thumb"),
-    path("work-orders/travelers/", views.work_order_travelers, name="instructions-travelers"),
-    path("work-orders/<str:barcode>/barcode.svg", views.work_order_barcode, name="instructions-barcode"),
+    path(
+        "step-media/<str:digest>/thumb/",
+        media_views.step_media_file,
+        {"size": "thumb"},
+        name="step-media-thumb",
+    ),
+    path("work-orders/travelers/", traveler_views.work_order_travelers, name="instructions-travelers"),
+    path(
+        "work-orders/<str:barcode>/barcode.svg",
+        traveler_views.work_order_barcode,
+        name="instructions-barcode",
+    ),
     # Governance: approval queue, proposals, signatures, version history, rollback.
     path("governance/queue/", governance_views.approval_queue, name="instructions-approval-queue"),
     path(

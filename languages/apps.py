@@ -6,7 +6,10 @@ class LanguagesConfig(AppConfig):
     verbose_name = "Languages and terminology"
 
     def ready(self) -> None:
-        from languages import services
+        from instructions import station_hooks
+        from languages import step_cache
         from plexcopilot import events
 
-        events.subscribe(events.VERSION_PUBLISHED, services.on_version_published)
+        events.subscribe(events.VERSION_PUBLISHED, step_cache.on_version_published)
+        # The station shows each step in the operator's language from the per-version cache.
+        station_hooks.translator_register(adapt=step_cache.adapted_translate, texts=step_cache.steps_text)

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from languages.models import ReviewStatus, TranslationReview
-from languages.services import ReviewError, translation_review_approve, translation_review_reject
+from languages.review import ReviewError, translation_review_approve, translation_review_reject
 from plexcopilot.roles import SUPERVISOR, role_required
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from instructions.views import station_required
+from instructions.station_pages import station_required
 from materials import selectors, services
 from materials.buffers import buffers_evaluate
 from materials.models import CallOff, KanbanChange

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from instructions.models import Operation, Part, WorkCenter, WorkInstruction, WorkOrder, WorkOrderStatus
 from instructions.publishing import version_publish
-from instructions.services import SCAN_PATTERN
+from instructions.runs import SCAN_PATTERN
 from plex.client import PlexClient, plex_timestamp
 from plex.models import PartSpecification, PlexRecord, StepSpecLink, SyncState
 from plex.sync_records import (

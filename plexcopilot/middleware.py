@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 STATION_SESSION_KEY = "station_id"
 LAST_SEEN_KEY = "station_last_seen"
@@ -37,3 +38,27 @@ class StationIdleTimeoutMiddleware:
                 return HttpResponseRedirect(target)
             request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+
+STATION_PATH_PREFIXES = ("/station/", "/labor/station/", "/materials/station/")
+
+
+class StationNoStoreMiddleware:
+    """Station screens are never kept by the browser (`Cache-Control: no-store`).
+
+    A tablet's Back button must show a step as it is now, not the copy from before "Done" with a live Done button,
+    and after a sign-out Back must not bring the previous operator's screen out of the cache. Applies to the HTML
+    of every station page, and of every page a station session opens.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        at_station = request.path.startswith(STATION_PATH_PREFIXES) or (
+            hasattr(request, "session") and request.session.get(STATION_SESSION_KEY) is not None
+        )
+        if at_station and response.get("Content-Type", "").startswith("text/html"):
+            add_never_cache_headers(response)
+        return response

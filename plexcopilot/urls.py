@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", audit_views.audit_trail, name="audit-trail"),
     path("", include("instructions.urls")),
+    path("", include("quality.station_urls")),  # the defect report, a station action quality owns
     path("quality/", include("quality.urls")),
     path("copilot/", include("copilot.urls")),
     path("labor/analytics/", include("labor_analytics.urls")),

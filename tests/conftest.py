@@ -69,6 +69,27 @@ def plant_at(request):
         yield plant_instant(request.param)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A browser test (the `browser` fixture, tests/browser/console.py) whose body passed fails here if its
+    pages logged an error, after letting them settle; one that failed gets what they logged in its report."""
+    from tests.browser.console import failure
+
+    try:
+        result = yield
+    except BaseException:
+        log = getattr(item, "browser_console", None)
+        if log is not None and (problems := log.new_problems()):
+            item.add_report_section("call", "browser console", "\n".join(problems))
+        raise
+    browser = getattr(item, "console_browser", None)
+    if browser is not None:
+        browser.settle()
+        if problems := browser.console.new_problems():
+            pytest.fail(failure(problems), pytrace=False)
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

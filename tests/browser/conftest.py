@@ -10,6 +10,8 @@ from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.db import connections
 
+from tests.browser.console import ConsoleBrowser, ConsoleLog, failure
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -24,20 +26,36 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def browser(monkeypatch):
+def browser(monkeypatch, request):
     """One Playwright per test: its sync API runs an asyncio loop on the test thread, and a loop left
     running would break later tests that call async code from sync code (websocket consumers).
 
     While that loop runs, Django sees every ORM call of the test thread (fixtures, assertions, the live
     server's own thread is separate) as made from async code: DJANGO_ALLOW_ASYNC_UNSAFE is set for the
-    browser tests only, never for the rest of the suite, where it would hide real async ORM calls."""
+    browser tests only, never for the rest of the suite, where it would hide real async ORM calls.
+
+    Every context it makes reports console errors and page errors (tests/browser/console.py): the test
+    fails on any it did not `console.expect()`."""
     from playwright.sync_api import sync_playwright
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    log = ConsoleLog()
+    request.node.browser_console = log
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = ConsoleBrowser(p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS), log)
+        request.node.console_browser = browser
         yield browser
+        for context in browser.contexts:  # closing delivers what the pages logged last
+            context.close()
         browser.close()
+    if problems := log.new_problems():
+        pytest.fail(failure(problems), pytrace=False)
+
+
+@pytest.fixture
+def console(browser):
+    """The test's ConsoleLog: `console.expect(r"pattern")` for an error the test provokes on purpose."""
+    return browser.console
 
 
 @pytest.fixture
@@ -94,6 +112,59 @@ def asgi_server(transactional_db):
     yield f"http://localhost:{process.port.value}"
     process.terminate()
     process.join()
+
+
+class AsgiLiveServer:
+    """What tests read of pytest-django's live server (`.url`), served over ASGI instead of WSGI."""
+
+    class _NoSettings:  # pytest-django's helper enables/disables these around each live-server test
+        def enable(self) -> None: ...
+
+        def disable(self) -> None: ...
+
+    _live_server_modified_settings = _NoSettings()
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@pytest.fixture
+def live_server(transactional_db):
+    """The browser journeys run against the real ASGI stack: pages open their websockets (reload banner,
+    copilot, Andon board) as on the floor, where the WSGI live server refused every handshake with a 404
+    that the console check (rightly) calls an error.
+
+    uvicorn in a thread of this process, like pytest-django's live server: the test's settings, its
+    in-memory channel layer (a broadcast from the test reaches the pages) and the test database are shared,
+    and nothing is forked (the ONNX runtime's native threads would not survive a fork)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from plexcopilot.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        ASGIStaticFilesHandler(application), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield AsgiLiveServer(f"http://localhost:{port}")
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 @pytest.fixture

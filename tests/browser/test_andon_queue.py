@@ -10,8 +10,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_andon_raised_while_the_server_is_away_is_queued_and_sent_once(
-    live_server, demo_plant, browser, screenshot
+    live_server, demo_plant, browser, console, screenshot
 ):
+    console.expect(r"Failed to load resource: net::ERR_FAILED  \[\S+/labor/station/andon/\]")  # dropped below
     context = browser.new_context(viewport=PORTRAIT, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from instructions.models import ChangeProposal, ProposalStatus, WorkInstruction, WorkOrder
-from languages.services import demo_translations_load, memory_import
+from languages.demo import demo_translations_load
+from languages.review import memory_import
 from tests.browser.station_checks import LANDSCAPE, PORTRAIT, assert_actions_on_screen
 from tests.browser.test_station_accessibility import serious
 

@@ -8,8 +8,8 @@ import pytest
 from copilot import index_schema, lexical, warmup
 from copilot.models import CopilotQuestion
 from languages.models import GlossaryTerm, TermKind
+from languages.pipeline import glossary_for
 from languages.question_terms import glossary_english, question_terms_load, question_to_english
-from languages.services import glossary_for
 from plexcopilot.models import AuditEvent
 from tests.copilot.test_consumer import ask, session
 from tests.languages.fakes import serve

@@ -3,7 +3,7 @@ import pytest
 from instructions.models import ChangeProposal, EvidenceKind, ProposalStatus, RiskClass
 from instructions.proposal_content import ProposalInvalid, proposal_steps
 from instructions.proposals import proposal_draft
-from instructions.services import execution_start, flag_create
+from instructions.runs import execution_start, flag_create
 from instructions.step_diff import proposal_diff
 from plexcopilot.models import AuditEvent
 

@@ -190,7 +190,7 @@ class TestMediaPage:
 
 class TestCaptionLanguage:
     def test_the_caption_reaches_the_operator_in_her_language_or_in_english_marked(self, plant):
-        from languages.services import memory_import
+        from languages.review import memory_import
 
         memory_import(entries=[{"en": "Wrench on the clamp bolt.", "es": "Llave en el tornillo de sujeción."}],
                       language="es")  # fmt: skip

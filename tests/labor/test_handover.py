@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from instructions.models import Measurement
-from instructions.services import execution_start
+from instructions.runs import execution_start
 from labor.andon import andon_raise
 from labor.errors import LaborError
 from labor.handover import handover_acknowledge, handover_draft, handover_sign

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.conftest import browser, screenshot, tablet  # noqa: F401  (Playwright fixtures)
+from tests.browser.conftest import browser, live_server, screenshot, tablet  # noqa: F401  (Playwright fixtures)
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ from django.template.loader import render_to_string
 
 from copilot.conversation import message_context
 from copilot.models import Conversation, CopilotQuestion
+from languages.answers import answer_translate
 from languages.models import MemorySegment
-from languages.services import answer_translate
 from tests.actors import make_employee
 from tests.languages.fakes import serve
 

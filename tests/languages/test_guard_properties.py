@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from languages.guards import guard_check, numbers_in, quantities_in, sentences_split
 from languages.models import GlossaryTerm
-from languages.services import text_translate
+from languages.pipeline import text_translate
 from tests.languages.fakes import serve, word_translate
 
 pytestmark = pytest.mark.django_db

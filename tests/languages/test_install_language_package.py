@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from instructions.publishing import version_publish
 from languages.models import StepTranslation, TranslationReview
-from languages.services import text_translate
+from languages.pipeline import text_translate
 from tests.actors import at, make_employee, start, station_client
 
 pytest.importorskip(

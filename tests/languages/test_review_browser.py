@@ -3,7 +3,7 @@
 import pytest
 
 from languages.models import MemorySegment, StepTranslation
-from languages.services import version_translate
+from languages.step_cache import version_translate
 from tests.actors import make_employee
 from tests.languages.fakes import serve
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from languages.services import demo_translations_load
+from languages.demo import demo_translations_load
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,7 +3,7 @@
 import pytest
 
 from languages.models import GlossaryTerm, MemorySegment, TranslationReview
-from languages.services import text_translate
+from languages.pipeline import text_translate
 from tests.languages.fakes import serve, word_translate
 
 pytestmark = pytest.mark.django_db

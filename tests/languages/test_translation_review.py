@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from languages.models import MemorySegment, ReviewStatus, StepTranslation, TranslationReview
-from languages.services import version_translate
+from languages.step_cache import version_translate
 from plexcopilot.models import AuditEvent
 from tests.actors import make_employee
 from tests.languages.fakes import serve

@@ -4,7 +4,7 @@ import pytest
 
 from instructions.publishing import version_publish
 from languages.models import StepTranslation
-from languages.services import version_translate
+from languages.step_cache import version_translate
 from tests.actors import make_employee
 from tests.languages.fakes import serve
 

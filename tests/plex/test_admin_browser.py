@@ -11,6 +11,8 @@ from django.utils import timezone
 from plex.models import OutboxItem, OutboxStatus, SyncState
 from plex.outbox import outbox_enqueue
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.console import ConsoleLog
+from tests.browser.console import failure as console_failure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,19 +23,24 @@ def in_browser(steps) -> None:
     from playwright.sync_api import sync_playwright
 
     failure: list[BaseException] = []
+    console = ConsoleLog()  # console errors and page errors fail the test, as in every browser test
 
     def target() -> None:
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                context = browser.new_context(
-                    viewport={"width": 1280, "height": 800}, has_touch=True, locale="en-US"
+                context = console.watch(
+                    browser.new_context(
+                        viewport={"width": 1280, "height": 800}, has_touch=True, locale="en-US"
+                    )
                 )
                 tab = context.new_page()
                 tab.set_default_timeout(15_000)
                 try:
                     steps(tab)
+                    tab.wait_for_timeout(150)  # let what the page logs last reach the log
                 finally:
+                    context.close()
                     browser.close()
         except BaseException as exc:  # re-raised in the test's thread
             failure.append(exc)
@@ -44,6 +51,8 @@ def in_browser(steps) -> None:
     if failure:
         raise failure[0]
     assert not worker.is_alive(), "the browser did not finish in time"
+    if problems := console.unexpected():
+        pytest.fail(console_failure(problems), pytrace=False)
 
 
 def shot(tab, name: str) -> None:

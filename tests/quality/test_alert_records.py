@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 
 from instructions.models import Execution
-from instructions.services import measurement_record
+from instructions.readings import measurement_record
 from quality.alerts import out_of_spec_check, quality_scan
 from quality.models import QualityAlert, QualityAlertKind
 

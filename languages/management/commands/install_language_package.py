@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from languages.backends import PackageInvalid, argos_package_install
-from languages.services import translations_refresh_all
+from languages.demo import translations_refresh_all
 
 
 class Command(BaseCommand):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from languages.services import ReviewError, demo_translations_load
+from languages.demo import demo_translations_load
+from languages.review import ReviewError
 
 
 class Command(BaseCommand):

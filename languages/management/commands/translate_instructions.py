@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from languages.services import translations_refresh_all
+from languages.demo import translations_refresh_all
 
 
 class Command(BaseCommand):

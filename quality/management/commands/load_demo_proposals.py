@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from instructions.governance_demo import demo_proposals_load
+from quality.demo_proposals import demo_proposals_load
 
 
 class Command(BaseCommand):

@@ -1,10 +1,10 @@
-"""Demo proposals for the approval queue of the demo plant (run after load_demo_plant). Idempotent."""
+"""Demo change proposals for the demo plant's approval queue, citing its defects (after load_demo_plant). Idempotent."""
 
 from typing import Any
 
 from instructions.models import ChangeProposal, WorkInstruction
 from instructions.proposals import proposal_draft
-from labor.models import Employee
+from plexcopilot.models import Employee
 from quality.models import DefectReport
 
 DEMO_PROPOSALS: list[dict[str, Any]] = [

@@ -1,0 +1,77 @@
+"""Station registries: what apps above instructions add to the station, registered in their AppConfig.ready().
+
+instructions sits low in the app tree, so the station never imports the apps that translate steps (languages) or
+know a part's defects (quality); it asks these registries, and those apps fill them:
+
+- `translator_register(adapt=..., texts=...)` — languages: each step of an adapted run, and the changed steps of
+  a version switch, in the operator's language;
+- `recent_defects_register(provider)` — quality: recent defects on the part, by step key, for the red warning;
+- `step_context_register(provider)` — quality: what the step page needs for the sheets it adds (the defect form).
+
+With nothing registered the station shows the instruction's own text, no defect warnings and no extra context.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from instructions.models import InstructionVersion, Step
+
+#: adapt(adapted=[AdaptedStep], version=, language=) -> the "language" adaptation rule, or None (source language)
+AdaptTranslate = Callable[..., dict[str, Any] | None]
+#: texts(version=, steps=[Step], language=) -> {step id: the step's text in `language`}, {} for the source language
+StepTexts = Callable[..., dict[int, Any]]
+#: provider(part_id=, step_keys=, since=) -> defects on the part at those steps since then, newest first
+RecentDefects = Callable[..., Iterable[Any]]
+#: provider() -> context entries the step page needs by default (a view's own entries win)
+StepContext = Callable[[], dict[str, Any]]
+
+_translator: dict[str, Callable[..., Any]] = {}
+_recent_defects: list[RecentDefects] = []
+_step_context: list[StepContext] = []
+
+
+def translator_register(*, adapt: AdaptTranslate, texts: StepTexts) -> None:
+    """The one step translator (registering again replaces it)."""
+    _translator.update(adapt=adapt, texts=texts)
+
+
+def adapted_translate(
+    *, adapted: list[Any], version: InstructionVersion, language: str
+) -> dict[str, Any] | None:
+    """Attach each adapted step's text in `language` (`AdaptedStep.translation`); the adaptation rule, or None."""
+    adapt = _translator.get("adapt")
+    return adapt(adapted=adapted, version=version, language=language) if adapt else None
+
+
+def steps_text(*, version: InstructionVersion, steps: list[Step], language: str) -> dict[int, Any]:
+    """{step id: the step's text in `language`}; empty for the instructions' own language or with no translator."""
+    texts = _translator.get("texts")
+    return texts(version=version, steps=steps, language=language) if texts else {}
+
+
+def recent_defects_register(provider: RecentDefects) -> None:
+    if provider not in _recent_defects:
+        _recent_defects.append(provider)
+
+
+def recent_defects(*, part_id: int, step_keys: Iterable[str], since: datetime.datetime) -> list[Any]:
+    """Defects reported on the part at these steps since `since`, newest first (each has `pk` and `step_key`)."""
+    keys = list(step_keys)
+    found: list[Any] = []
+    for provider in _recent_defects:
+        found.extend(provider(part_id=part_id, step_keys=keys, since=since))
+    return found
+
+
+def step_context_register(provider: StepContext) -> None:
+    if provider not in _step_context:
+        _step_context.append(provider)
+
+
+def step_context() -> dict[str, Any]:
+    """The default context every registered provider adds to the station step page."""
+    context: dict[str, Any] = {}
+    for provider in _step_context:
+        context.update(provider())
+    return context
