@@ -28,8 +28,8 @@ from copilot.plant_index import instruction_versions_index
 from copilot.questions import QuestionContext, knowledge_search, question_prepare
 from instructions.models import Execution, Station, WorkInstruction, WorkOrder
 from instructions.runs import execution_start
-from labor.models import Employee
 from plexcopilot.embedding import embedder
+from plexcopilot.models import Employee
 
 # (question in an operator's words, title of the document that answers it)
 QUESTIONS = [

@@ -40,7 +40,7 @@ def _child() -> None:
     from copilot.questions import QuestionContext, question_prepare
     from instructions.models import Execution, Station, WorkOrder
     from instructions.runs import execution_start
-    from labor.models import Employee
+    from plexcopilot.models import Employee
 
     settings.LLM_BASE_URL = ""  # the extractive engine: the figure is ours, not an LLM's
     station = Station.objects.get(code="ST-PRS-400")

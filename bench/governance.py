@@ -14,7 +14,7 @@ from instructions.approval import proposal_sign
 from instructions.models import WorkInstruction
 from instructions.proposal_content import ProposalConflict
 from instructions.proposals import proposal_draft
-from labor.models import Employee
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_verify
 from plexcopilot.signatures import SignatureRefused
 

@@ -12,8 +12,8 @@ from django.test.utils import override_settings
 
 from bench.stats import median, percentile
 from instructions.models import Station, WorkOrder, WorkOrderStatus
-from labor.models import Employee
 from languages.demo import demo_translations_load
+from plexcopilot.models import Employee
 
 REQUESTS = 300
 
@@ -28,7 +28,7 @@ def run() -> dict[str, float]:
     ).first()
     ana = Employee.objects.get(badge_id="100101")  # Spanish-speaking, PRESS-OP expert
     client = Client()
-    client.force_login(ana.user, backend="labor.auth.BadgePinBackend")
+    client.force_login(ana.user, backend="plexcopilot.auth.BadgePinBackend")
     session = client.session
     session["station_id"], session["station_code"] = station.pk, station.code
     session.save()

@@ -11,7 +11,7 @@ from django.urls import include, path
 
 from bench.stats import median, percentile
 from instructions.models import Station, WorkOrder, WorkOrderStatus
-from labor.models import Employee
+from plexcopilot.models import Employee
 
 REQUESTS = 300
 BARE_TEMPLATE = engines["django"].from_string(
@@ -49,7 +49,7 @@ def run() -> dict[str, float]:
     ).first()
     employee = Employee.objects.get(badge_id="100107")  # a trainee: the fullest adaptation
     client = Client()
-    client.force_login(employee.user, backend="labor.auth.BadgePinBackend")
+    client.force_login(employee.user, backend="plexcopilot.auth.BadgePinBackend")
     session = client.session
     session["station_id"], session["station_code"] = station.pk, station.code
     session.save()

@@ -143,7 +143,7 @@ class Conversation(models.Model):
     work_order = models.ForeignKey(
         "instructions.WorkOrder", null=True, on_delete=models.PROTECT, related_name="+"
     )
-    employee = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    employee = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -170,7 +170,7 @@ class CopilotQuestion(models.Model):
         "instructions.Step", null=True, on_delete=models.PROTECT, related_name="copilot_questions"
     )
     step_key = models.CharField(max_length=32, blank=True, db_index=True)
-    operator = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    operator = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     question = models.TextField(max_length=500)
     answer = models.TextField(blank=True)
     citations = models.JSONField(default=list)

@@ -20,6 +20,7 @@ from instructions.models import Execution, Step, WorkInstruction
 from instructions.readings import spec_text
 from languages.answers import answer_translate
 from languages.question_terms import question_to_english
+from plexcopilot import events
 from plexcopilot.services import audit_record
 
 logger = logging.getLogger(__name__)
@@ -151,6 +152,9 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
               "step": context.step.order if context.step else None,
               "searched_as": english.text[:500], "translation": english.how},
     )  # fmt: skip
+    # Quality's feedback loop counts questions on a step: announced, never read by quality from copilot's tables.
+    events.publish(events.COPILOT_QUESTION_ASKED, question_id=record.pk, version_id=record.version_id,
+                   step_key=record.step_key, question=question, asked_at=record.asked_at)  # fmt: skip
     passages = knowledge_search(question=english.text, search_filter=context.search_filter())
     spec_sources = []
     if context.step is not None:
@@ -199,7 +203,7 @@ def question_context(
 ) -> QuestionContext | None:
     """The context of a question asked from a station's step page; None when the session may not ask there."""
     from instructions.models import Station
-    from labor.models import Employee
+    from plexcopilot.models import Employee
     from plexcopilot.roles import user_role
 
     if not getattr(user, "is_authenticated", False) or not station_id:

@@ -23,7 +23,8 @@ from django.utils.translation import gettext
 
 from instructions import station_hooks
 from instructions.models import AdaptationLog, CertificationOverride, Execution, Station, Step
-from labor.models import CertificationLevel, Employee, EmployeeCertification
+from labor.models import CertificationLevel, EmployeeCertification
+from plexcopilot.models import Employee
 
 
 @dataclass

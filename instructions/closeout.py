@@ -20,8 +20,8 @@ from instructions.models import (
     WorkOrderStatus,
 )
 from instructions.runs import StationError
-from labor.models import Employee
 from plexcopilot import events
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 
 MAX_QUANTITY = 1_000_000

@@ -9,8 +9,8 @@ from django.utils import translation
 
 from instructions.models import InstructionVersion, WorkInstruction
 from instructions.scoping import instruction_listener_allowed
-from labor.models import Employee
 from plexcopilot.middleware import STATION_SESSION_KEY
+from plexcopilot.models import Employee
 
 
 def instruction_group(instruction_id: int) -> str:

@@ -14,7 +14,8 @@ from django.utils import timezone
 from instructions.media_demo import demo_step_media
 from instructions.models import Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
 from instructions.publishing import version_publish
-from labor.models import CertificationType, Employee, EmployeeCertification
+from labor.models import CertificationType, EmployeeCertification
+from plexcopilot.models import Employee
 from plexcopilot.roles import ADMIN
 
 DEMO_FILE = settings.BASE_DIR / "demo" / "plant.toml"

@@ -270,10 +270,10 @@ class Execution(models.Model):
     version = models.ForeignKey(InstructionVersion, on_delete=models.PROTECT, related_name="executions")
     status = models.CharField(max_length=12, choices=ExecutionStatus.choices, default=ExecutionStatus.ACTIVE)
     current_order = models.PositiveIntegerField(default=1)
-    started_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     # Who holds the run now: a second operator joining takes it over through a recorded hand-off.
     operator = models.ForeignKey(
-        "labor.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "plexcopilot.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     started_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -297,8 +297,8 @@ class CriticalSignoff(models.Model):
 
     execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="signoffs")
     step = models.ForeignKey("Step", on_delete=models.PROTECT, related_name="+")
-    operator = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
-    signer = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    operator = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
+    signer = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     signer_role = models.CharField(max_length=20)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -314,7 +314,7 @@ class VersionSwitch(models.Model):
     execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="switches")
     from_version = models.ForeignKey("InstructionVersion", on_delete=models.PROTECT, related_name="+")
     to_version = models.ForeignKey("InstructionVersion", on_delete=models.PROTECT, related_name="+")
-    acknowledged_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    acknowledged_by = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     changed_keys = models.JSONField(default=list)
     station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -344,7 +344,7 @@ class ProductionReport(models.Model):
     good = models.PositiveIntegerField()
     scrap = models.PositiveIntegerField(default=0)
     scrap_reason = models.CharField(max_length=16, choices=ScrapReason.choices, blank=True)
-    reported_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_work_order = models.BooleanField(default=False)
@@ -360,8 +360,8 @@ class RunHandoff(models.Model):
     """A second operator took over a run at a station; the steps after it are theirs."""
 
     execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="handoffs")
-    from_employee = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
-    to_employee = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    from_employee = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
+    to_employee = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     at_step = models.PositiveIntegerField()
     station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -373,7 +373,7 @@ class RunHandoff(models.Model):
 class StepCompletion(models.Model):
     execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="completions")
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="+")
-    completed_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    completed_by = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     completed_at = models.DateTimeField(auto_now_add=True)
     station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
 
@@ -390,7 +390,7 @@ class Measurement(models.Model):
     raw_value = models.CharField(max_length=40)
     in_spec = models.BooleanField(db_index=True)
     recheck_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    entered_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    entered_by = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     entered_at = models.DateTimeField(auto_now_add=True, db_index=True)
     station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
 
@@ -405,7 +405,7 @@ class UnclearFlag(models.Model):
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="flags")
     work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="+")
     execution = models.ForeignKey(Execution, null=True, on_delete=models.PROTECT, related_name="flags")
-    raised_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     comment = models.TextField(blank=True, max_length=1000)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     resolved = models.BooleanField(default=False)
@@ -418,8 +418,8 @@ class CertificationOverride(models.Model):
     """A supervisor's recorded permission for an operator without a valid certification."""
 
     execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="overrides")
-    operator = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
-    supervisor = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    operator = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
+    supervisor = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -431,7 +431,7 @@ class AdaptationLog(models.Model):
     """What the adaptation engine changed for whom, on which version, and why."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
-    employee = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    employee = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     version = models.ForeignKey(InstructionVersion, on_delete=models.PROTECT, related_name="+")
     work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="+")
     station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")

@@ -8,8 +8,8 @@ from django.utils.translation import gettext
 
 from instructions.models import Execution, Measurement, Station, Step
 from instructions.runs import StationError
-from labor.models import Employee
 from plexcopilot import events
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 
 

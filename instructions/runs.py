@@ -19,8 +19,8 @@ from instructions.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from labor.models import Employee
 from plexcopilot import events
+from plexcopilot.models import Employee
 from plexcopilot.roles import ADMIN, SUPERVISOR
 from plexcopilot.services import audit_chain_lock, audit_record
 from plexcopilot.signatures import BadgeLocked, badge_check

@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 
 from instructions.models import CriticalSignoff, Execution, Station, Step, StepCompletion
 from instructions.runs import StationError, step_complete
-from labor.models import Employee
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 from plexcopilot.signatures import BadgeLocked, badge_check
 

@@ -19,8 +19,8 @@ from instructions.forms import FlagForm, MeasurementForm, OverrideForm
 from instructions.models import Execution, ExecutionStatus, Station, WorkOrder, WorkOrderStatus
 from instructions.scoping import execution_for_station
 from instructions.version_switch import PendingSwitch, version_switch_pending
-from labor.models import Employee
 from plexcopilot.middleware import STATION_SESSION_KEY
+from plexcopilot.models import Employee
 
 View = Callable[..., HttpResponse]
 

@@ -23,7 +23,7 @@ from instructions.models import (
 )
 from instructions.proposal_content import version_steps
 from instructions.step_diff import steps_diff
-from labor.models import Employee
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 
 

@@ -48,7 +48,7 @@ def station_signin(request: HttpRequest, code: str) -> HttpResponse:
             user, error = None, gettext("Too many wrong PINs for this badge. Wait a minute, then try again.")
         if user is not None:
             logout(request)
-            login(request, user, backend="labor.auth.BadgePinBackend")
+            login(request, user, backend="plexcopilot.auth.BadgePinBackend")
             request.session[STATION_SESSION_KEY] = station.pk
             request.session["station_code"] = station.code
             request.session[LAST_SEEN_KEY] = timezone.now().timestamp()

@@ -1,15 +1,11 @@
-from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib import admin
 
-from labor.forms import EmployeeAdminForm
 from labor.models import (
     Absence,
     AndonCall,
     CertificationType,
     CrewAssignment,
     CrewPlan,
-    Employee,
     EmployeeCertification,
     Handover,
     LaborFlag,
@@ -17,8 +13,8 @@ from labor.models import (
     ScheduledJob,
     Shift,
 )
-from plexcopilot.admin import ReadOnlyAdmin
-from plexcopilot.services import audit_record
+from plexcopilot.admin import EmployeeAdmin, ReadOnlyAdmin
+from plexcopilot.models import Employee
 
 
 class EmployeeCertificationInline(admin.TabularInline):
@@ -26,28 +22,13 @@ class EmployeeCertificationInline(admin.TabularInline):
     extra = 0
 
 
+# The employee record is the core's (plexcopilot.admin); labor adds the certifications to its page.
+admin.site.unregister(Employee)
+
+
 @admin.register(Employee)
-class EmployeeAdmin(admin.ModelAdmin):
-    form = EmployeeAdminForm
-    list_display = ["badge_id", "last_name", "first_name", "role", "shift", "language", "active"]
-    list_filter = ["role", "shift", "active", "language"]
-    search_fields = ["badge_id", "first_name", "last_name", "plex_employee_id"]
-    inlines = [EmployeeCertificationInline]
-    actions = ["deactivate"]
-
-    def save_model(self, request: HttpRequest, obj: Employee, form: EmployeeAdminForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if form.cleaned_data.get("new_pin"):
-            audit_record(actor=request.user, action="employee.pin_set", obj=obj,
-                         summary=f"PIN set for {obj.full_name} ({obj.badge_id}) in the admin")  # fmt: skip
-
-    @admin.action(description="Deactivate (cannot sign in at a station)")
-    def deactivate(self, request: HttpRequest, queryset: QuerySet[Employee]) -> None:
-        for employee in queryset:
-            Employee.objects.filter(pk=employee.pk).update(active=False)
-            audit_record(actor=request.user, action="employee.deactivate", obj=employee,
-                         summary=f"{employee.full_name} deactivated in the admin")  # fmt: skip
-        self.message_user(request, f"{queryset.count()} employee(s) deactivated.", messages.SUCCESS)
+class EmployeeWithCertificationsAdmin(EmployeeAdmin):
+    inlines = [*EmployeeAdmin.inlines, EmployeeCertificationInline]
 
 
 @admin.register(CertificationType)

@@ -11,10 +11,11 @@ from django.utils.translation import gettext
 
 from instructions.models import Measurement, Station
 from labor.errors import LaborError, local_time
-from labor.models import AndonCall, AndonCategory, Employee, Urgency
+from labor.models import AndonCall, AndonCategory, Urgency
 from labor.selectors import andon_board_calls
 from plexcopilot import events
 from plexcopilot.broadcast import group_send_after_commit
+from plexcopilot.models import Employee
 from plexcopilot.roles import QUALITY, SUPERVISOR
 from plexcopilot.services import audit_record
 
@@ -139,6 +140,8 @@ def andon_resolve(*, call: AndonCall, user: Any, resolution: str) -> AndonCall:
         audit_record(actor=user, action="andon.resolve", obj=locked,
                      summary=f"Andon {locked.category} at {locked.work_center.code} resolved after {minutes:.1f} min: "
                      f"{resolution.strip()[:200]}")  # fmt: skip
+        events.publish(events.ANDON_RESOLVED, call_id=locked.pk, work_center_id=locked.work_center_id,
+                       category=locked.category, line_down=locked.line_down)  # fmt: skip
     andon_broadcast(call=locked)
     return locked
 

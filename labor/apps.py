@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class LaborConfig(AppConfig):
     name = "labor"
-    verbose_name = "Labor, employees and certifications"
+    verbose_name = "Labor and certifications"

@@ -15,14 +15,19 @@ from labor.models import (
     Absence,
     CrewAssignment,
     CrewPlan,
-    Employee,
     EmployeeCertification,
     PlanStatus,
     PunchKind,
     ScheduledJob,
     Shift,
 )
-from labor.selectors import open_work_orders, punches_effective, safety_critical_operation_ids
+from labor.selectors import (
+    open_work_orders,
+    punches_effective,
+    safety_critical_operation_ids,
+    scheduled_jobs,
+)
+from plexcopilot.models import Employee
 from plexcopilot.roles import OPERATOR
 from plexcopilot.services import audit_record
 
@@ -30,8 +35,7 @@ from plexcopilot.services import audit_record
 def schedule_for_shift(*, day: datetime.date, shift: Shift) -> list[ScheduledJob]:
     """The jobs planned for a shift; drafted from the open work (one job per work center, earliest due
     first) when the schedule has none yet."""
-    jobs = list(ScheduledJob.objects.filter(day=day, shift=shift.code).select_related(
-        "work_order__part", "work_order__operation__work_center", "work_order__operation__required_certification"))  # fmt: skip
+    jobs = scheduled_jobs(day, shift)
     if jobs:
         return jobs
     used: set[int] = set()
@@ -41,8 +45,7 @@ def schedule_for_shift(*, day: datetime.date, shift: Shift) -> list[ScheduledJob
         used.add(wo.operation.work_center_id)
         ScheduledJob.objects.get_or_create(day=day, shift=shift.code, work_order=wo,
                                            defaults={"hours": shift.paid_hours})  # fmt: skip
-    return list(ScheduledJob.objects.filter(day=day, shift=shift.code).select_related(
-        "work_order__part", "work_order__operation__work_center", "work_order__operation__required_certification"))  # fmt: skip
+    return scheduled_jobs(day, shift)
 
 
 def _job_label(job: ScheduledJob) -> str:

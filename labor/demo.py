@@ -13,19 +13,10 @@ from django.utils import timezone
 from instructions.models import Station, WorkCenter, WorkOrder
 from labor.crew_plans import crew_plan_draft
 from labor.handover import handover_draft
-from labor.models import (
-    AndonCall,
-    AndonCategory,
-    CrewPlan,
-    Employee,
-    Handover,
-    Punch,
-    PunchKind,
-    PunchSource,
-    Urgency,
-)
+from labor.models import AndonCall, AndonCategory, Punch, PunchKind, PunchSource, Urgency
 from labor.punch_checks import punches_validate
-from labor.selectors import current_and_next_shift, shift_get, shift_window
+from labor.selectors import crew_plan_for, current_and_next_shift, handover_for, shift_get, shift_window
+from plexcopilot.models import Employee
 
 DEMO_NOTE = "demo history"
 HOME_WORK_CENTER = {  # badge -> work center code they usually clock into
@@ -93,9 +84,9 @@ def _plans(now: datetime.datetime) -> dict[str, Any]:
     they exist already."""
     flags = punches_validate(start=now - datetime.timedelta(days=7), now=now)
     (now_day, now_shift), (next_day, next_shift) = current_and_next_shift()
-    plan = CrewPlan.objects.filter(day=next_day, shift=next_shift.code).first()
+    plan = crew_plan_for(next_day, next_shift)
     plan = plan or crew_plan_draft(day=next_day, shift=next_shift)
-    handover = Handover.objects.filter(day=now_day, shift=now_shift.code).first()
+    handover = handover_for(now_day, now_shift)
     handover = handover or handover_draft(day=now_day, shift=now_shift)
     return {"new_flags": flags, "crew_plan": plan.pk, "handover": handover.pk}
 

@@ -2,6 +2,7 @@
 acknowledged by the incoming one."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -20,7 +21,17 @@ from labor.errors import LaborError, local_time
 from labor.models import AndonCall, AndonCategory, FlagStatus, Handover, LaborFlag, Shift
 from labor.selectors import shift_window
 from plexcopilot.services import audit_record
-from quality.models import NCR, DefectReport
+
+#: Sections the apps above labor add to the handover: name -> section(add, start, end), which calls
+#: add(kind, text, **extra) for each item of the shift [start, end). Registered in the app's AppConfig.ready().
+Section = Callable[[Callable[..., None], datetime.datetime, datetime.datetime], None]
+_sections: dict[str, Section] = {}
+
+
+def handover_section_register(name: str, section: Section) -> None:
+    """Add `section`'s items to every handover (its `kind`s are keys of PRIORITY); registering a name again replaces it."""
+    _sections[name] = section
+
 
 PRIORITY = {"safety": 0, "down": 1, "out_of_spec": 2, "defect": 3, "andon": 4, "labor": 5, "flag": 6,
             "approval": 7, "open_work": 8, "production": 9}  # fmt: skip
@@ -56,18 +67,15 @@ def handover_items(*, start: datetime.datetime, end: datetime.datetime) -> list[
         fixed = "re-checked in spec" if m.pk in rechecked or later_good else "NOT re-checked"
         add("out_of_spec", f"Out of spec on {m.execution.work_order.barcode} step {m.step.order} {m.step.title}: "
             f"{m.raw_value} {m.step.spec_unit} by {m.entered_by.full_name} at {local_time(m.entered_at)} ({fixed}).")  # fmt: skip
-    for d in DefectReport.objects.filter(created_at__gte=start, created_at__lt=end).select_related(
-        "part", "operation"
-    ):
-        add("defect", f"Defect {d.get_category_display().lower()} on {d.part.number} op {d.operation.sequence}, "
-            f"qty {d.quantity}: {d.description[:160]}")  # fmt: skip
+    for section in _sections.values():  # what the apps above labor hand over (quality: defects, NCRs)
+        section(add, start, end)
     for flag in LaborFlag.objects.filter(status=FlagStatus.OPEN, day__gte=timezone.localtime(start).date() -
                                          datetime.timedelta(days=1)).select_related("employee"):  # fmt: skip
         add("labor", f"Labor flag for {flag.employee.full_name}: {flag.reason}")
     for f in UnclearFlag.objects.filter(resolved=False).select_related("step", "version__instruction")[:10]:
         add("flag", f"Unclear step flagged: {f.version.instruction.title} v{f.version.number} step {f.step.order} "
             f"{f.step.title}" + (f" — “{f.comment[:120]}”" if f.comment else ""))  # fmt: skip
-    add_pending_approvals(add, start, end)
+    _add_pending_approvals(add)
     for ex in Execution.objects.filter(status=ExecutionStatus.ACTIVE).select_related("work_order", "version"):
         total = ex.version.steps.count()
         add("open_work", f"{ex.work_order.barcode} in progress at step {ex.current_order} of {total}.")
@@ -89,10 +97,8 @@ def _runs_by_work_order(runs: Any) -> list[str]:
     return [f"{barcode} ×{n}" if n > 1 else barcode for barcode, n in counts.items()]
 
 
-def add_pending_approvals(add: Any, start: datetime.datetime, end: datetime.datetime) -> None:
-    """Open NCRs from this shift and change proposals waiting for a signature."""
-    for ncr in NCR.objects.filter(opened_at__gte=start, opened_at__lt=end).exclude(status="closed")[:10]:
-        add("defect", f"NCR {ncr.number} ({ncr.get_status_display().lower()}): {ncr.description[:140]}")
+def _add_pending_approvals(add: Any) -> None:
+    """Change proposals waiting for a signature."""
     for proposal in ChangeProposal.objects.filter(status="pending")[:10]:
         add("approval", f"Waiting for approval: {proposal}")
 

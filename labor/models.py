@@ -1,43 +1,10 @@
 import datetime
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from plexcopilot.roles import OPERATOR, ROLE_CHOICES
-
-
-class Employee(models.Model):
-    """A person on the floor. Signs in at a station with badge + PIN; desk users also have a password."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="employee")
-    badge_id = models.CharField(max_length=32, unique=True)
-    pin_hash = models.CharField(max_length=128)
-    first_name = models.CharField(max_length=80)
-    last_name = models.CharField(max_length=80)
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
-    role = models.CharField(max_length=20, choices=ROLE_CHOICES, default=OPERATOR, db_index=True)
-    shift = models.CharField(max_length=4, blank=True)
-    active = models.BooleanField(default=True)
-    plex_employee_id = models.CharField(max_length=64, blank=True, db_index=True)
-
-    class Meta:
-        ordering = ["last_name", "first_name"]
-
-    def __str__(self) -> str:
-        return self.full_name
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-    def set_pin(self, pin: str) -> None:
-        """Store the PIN hashed with Django's password hasher; the PIN itself is never kept."""
-        self.pin_hash = make_password(pin)
-
-    def check_pin(self, pin: str) -> bool:
-        return check_password(pin, self.pin_hash)
+from plexcopilot.models import Employee
 
 
 class CertificationType(models.Model):

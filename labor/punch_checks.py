@@ -10,8 +10,9 @@ from instructions.adaptation import certification_status
 from instructions.models import CertificationOverride
 from labor import rules
 from labor.errors import center_code, local_time
-from labor.models import Absence, AndonCall, CrewAssignment, Employee, LaborFlag, PlanStatus, Punch, PunchKind
+from labor.models import Absence, AndonCall, CrewAssignment, LaborFlag, PlanStatus, Punch, PunchKind
 from labor.selectors import punches_effective, shift_list, shift_window, shifts_between
+from plexcopilot.models import Employee
 from plexcopilot.roles import OPERATOR
 
 
@@ -99,6 +100,14 @@ def punches_validate(
         )
         created += new
     return created
+
+
+RECHECK_WINDOW = datetime.timedelta(days=2)
+
+
+def punches_recheck() -> int:
+    """The supervisor's "check now": every rule over the last two days (the queue's usual horizon)."""
+    return punches_validate(start=timezone.now() - RECHECK_WINDOW)
 
 
 def _uncertified_findings(

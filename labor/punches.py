@@ -15,10 +15,11 @@ from django.utils.translation import gettext
 from instructions.adaptation import certification_status
 from instructions.models import Station, WorkOrder
 from labor.errors import LaborError, center_code, local_time
-from labor.models import Employee, Punch, PunchKind, PunchSource
+from labor.models import Punch, PunchKind, PunchSource
 from labor.punch_checks import punches_validate
 from labor.selectors import punch_state
 from plexcopilot import events
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from instructions.models import WorkOrder
 from instructions.station_pages import station_required
 from labor import andon, crew_plans, punch_checks, punch_flags, punches, selectors
+from labor import certifications as certs
 from labor import handover as shift_handover
 from labor.errors import LaborError
 from labor.forms import AndonForm, AndonResolveForm, AssignForm, FlagResolveForm, HandoverSignForm
@@ -18,12 +19,10 @@ from labor.models import (
     AndonCall,
     AndonCategory,
     CrewPlan,
-    Employee,
     FlagStatus,
     Handover,
     LaborFlag,
     PunchKind,
-    ScheduledJob,
 )
 from plexcopilot.idempotency import idempotency_key
 from plexcopilot.roles import QUALITY, SUPERVISOR, role_required, user_has_role
@@ -35,7 +34,7 @@ def _station_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> H
     station, employee = request.station, request.employee  # type: ignore[attr-defined]
     context = {
         "state": selectors.punch_state(employee),
-        "work_orders": selectors.open_work_orders().filter(operation__work_center=station.work_center)[:12],
+        "work_orders": selectors.station_work_orders(station),
         "categories": AndonCategory.choices,
         "calls": selectors.andon_for_station(station.pk),
         **extra,
@@ -98,14 +97,13 @@ def station_andon(request: HttpRequest) -> HttpResponse:
 @role_required(SUPERVISOR, QUALITY)
 def home(request: HttpRequest) -> HttpResponse:
     (now_day, now_shift), (next_day, next_shift) = selectors.current_and_next_shift()
-    today = timezone.localdate()
     context = {
         "now_day": now_day, "now_shift": now_shift, "next_day": next_day, "next_shift": next_shift,
-        "open_flags": LaborFlag.objects.filter(status=FlagStatus.OPEN).count(),
-        "open_calls": AndonCall.objects.filter(resolved_at__isnull=True).count(),
-        "expiring": len([r for r in selectors.certification_expiries(today) if r["band"] in ("expired", "d30")]),
-        "plan": CrewPlan.objects.filter(day=next_day, shift=next_shift.code).first(),
-        "handover": Handover.objects.filter(day=now_day, shift=now_shift.code).first(),
+        "open_flags": selectors.open_flag_count(),
+        "open_calls": selectors.open_andon_count(),
+        "expiring": certs.certifications_needing_action(timezone.localdate()),
+        "plan": selectors.crew_plan_for(next_day, next_shift),
+        "handover": selectors.handover_for(now_day, now_shift),
         "supervisor": user_has_role(request.user, SUPERVISOR),
     }  # fmt: skip
     return render(request, "labor/home.html", context)
@@ -127,7 +125,7 @@ def flags(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(SUPERVISOR)
 def flags_validate(request: HttpRequest) -> HttpResponse:
-    created = punch_checks.punches_validate(start=timezone.now() - datetime.timedelta(days=2))
+    created = punch_checks.punches_recheck()
     return redirect(f"{reverse('labor-flags')}?checked={created}")
 
 
@@ -171,11 +169,11 @@ def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(SUPERVISOR, QUALITY)
 def certifications(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    types, rows = selectors.certification_matrix(today)
+    types, rows = certs.certification_matrix(today)
     context = {
         "types": types,
         "rows": rows,
-        "expiries": selectors.certification_expiries(today),
+        "expiries": certs.certification_expiries(today),
         "today": today,
     }
     return render(request, "labor/certifications.html", context)
@@ -184,7 +182,7 @@ def certifications(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(SUPERVISOR)
 def skill_gaps(request: HttpRequest) -> HttpResponse:
-    return render(request, "labor/skill_gaps.html", {"gaps": selectors.skill_gaps(timezone.localdate())})
+    return render(request, "labor/skill_gaps.html", {"gaps": certs.skill_gaps(timezone.localdate())})
 
 
 # --- Crew plans ----------------------------------------------------------------------------------------------
@@ -204,18 +202,12 @@ def _shift_param(request: HttpRequest) -> tuple[datetime.date, Any]:
 @role_required(SUPERVISOR)
 def crew(request: HttpRequest) -> HttpResponse:
     day, shift = _shift_param(request)
-    plan = CrewPlan.objects.filter(day=day, shift=shift.code).first()
+    plan = selectors.crew_plan_for(day, shift)
     return render(request, "labor/crew.html", _crew_context(day, shift, plan))
 
 
 def _crew_context(day: datetime.date, shift: Any, plan: CrewPlan | None, **extra: Any) -> dict[str, Any]:
-    jobs = list(ScheduledJob.objects.filter(day=day, shift=shift.code).select_related(
-        "work_order__part", "work_order__operation__work_center", "work_order__operation__required_certification"))  # fmt: skip
-    assignments = list(plan.assignments.select_related("employee")) if plan else []
-    rows = [(job, [a for a in assignments if a.job_id == job.pk]) for job in jobs]
-    operators = Employee.objects.filter(active=True, role="operator")
-    return {"day": day, "shift": shift, "plan": plan, "rows": rows, "operators": operators,
-            "shifts": selectors.shift_list(), **extra}  # fmt: skip
+    return {"day": day, "shift": shift, "plan": plan, **selectors.crew_board(day, shift, plan), **extra}
 
 
 @require_POST
@@ -235,8 +227,7 @@ def crew_assign(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise LaborError("Choose an operator for the job.")
-        job = get_object_or_404(ScheduledJob.objects.select_related("work_order__operation"), pk=form.cleaned_data["job"],
-                                day=plan.day, shift=plan.shift)  # fmt: skip
+        job = get_object_or_404(selectors.plan_jobs(plan), pk=form.cleaned_data["job"])
         crew_plans.crew_assignment_set(
             plan=plan, job=job, employee=form.cleaned_data["employee"], user=request.user
         )
@@ -269,18 +260,14 @@ def crew_accept(request: HttpRequest, pk: int) -> HttpResponse:
 def handover(request: HttpRequest) -> HttpResponse:
     (now_day, now_shift), _next = selectors.current_and_next_shift()
     pk = request.GET.get("pk", "")
-    current = (
-        Handover.objects.filter(pk=int(pk)).first()
-        if pk.isdigit()
-        else Handover.objects.filter(day=now_day, shift=now_shift.code).first()
-    )
+    current = selectors.handover_get(int(pk)) if pk.isdigit() else selectors.handover_for(now_day, now_shift)
     return render(request, "labor/handover.html", _handover_context(current, now_day, now_shift))
 
 
 def _handover_context(
     current: Handover | None, now_day: datetime.date, now_shift: Any, **extra: Any
 ) -> dict[str, Any]:
-    recent = Handover.objects.select_related("signed_by", "acknowledged_by")[:10]
+    recent = selectors.handovers_recent()
     form = HandoverSignForm(initial={"text": current.text}) if current else None
     return {"current": current, "recent": recent, "now_day": now_day, "now_shift": now_shift,
             "form": extra.pop("form", form), **extra}  # fmt: skip
@@ -293,7 +280,7 @@ def handover_draft(request: HttpRequest) -> HttpResponse:
     try:
         draft = shift_handover.handover_draft(day=now_day, shift=now_shift, user=request.user)
     except LaborError as error:
-        current = Handover.objects.filter(day=now_day, shift=now_shift.code).first()
+        current = selectors.handover_for(now_day, now_shift)
         return render(request, "labor/handover.html", _handover_context(current, now_day, now_shift, error=str(error)),
                       status=422)  # fmt: skip
     return redirect(f"{reverse('labor-handover')}?pk={draft.pk}")

@@ -13,19 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from instructions.models import Operation, Station, WorkOrder, WorkOrderStatus
-from labor.models import (
-    AndonCall,
-    AndonCategory,
-    Employee,
-    Punch,
-    PunchKind,
-    PunchSource,
-    ScheduledJob,
-)
+from labor.models import AndonCall, AndonCategory, Punch, PunchKind, PunchSource, ScheduledJob
 from labor.selectors import shift_get, shift_window
 from labor_analytics.costs import job_costs_refresh
 from labor_analytics.job_forecast import job_model_retrain
 from labor_analytics.models import EmployeeGrade, LaborGrade, LaborSettings, OperationStandard, ShiftPremium
+from plexcopilot.models import Employee
 
 DEMO_NOTE = "labor analytics demo"
 HOURS_PER_UNIT = {

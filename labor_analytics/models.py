@@ -59,7 +59,9 @@ class LaborGrade(models.Model):
 
 
 class EmployeeGrade(models.Model):
-    employee = models.OneToOneField("labor.Employee", on_delete=models.CASCADE, related_name="labor_grade")
+    employee = models.OneToOneField(
+        "plexcopilot.Employee", on_delete=models.CASCADE, related_name="labor_grade"
+    )
     grade = models.ForeignKey(LaborGrade, on_delete=models.PROTECT, related_name="employees")
 
     def __str__(self) -> str:
@@ -138,7 +140,7 @@ class VarianceAlert(models.Model):
 class TimecardApproval(models.Model):
     """A supervisor approved one employee's job punches of one day, with the corrections they made."""
 
-    employee = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    employee = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     day = models.DateField()
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_at = models.DateTimeField()

@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from instructions.models import ProductionReport, WorkOrder, WorkOrderStatus
-from labor.models import AndonCall, Employee
+from labor.models import AndonCall
 from labor_analytics.intervals import JobSpan, job_spans
 from labor_analytics.models import OperationStandard
+from plexcopilot.models import Employee
 
 
 @dataclass

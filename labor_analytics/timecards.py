@@ -12,10 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from instructions.models import WorkOrder
-from labor.models import Employee, Punch, PunchSource
+from labor.models import Punch, PunchSource
 from labor_analytics.misapplied import Suspect, job_code
 from labor_analytics.models import TimecardApproval
 from plexcopilot import events
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 
 

@@ -4,10 +4,11 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from labor.models import Employee, ScheduledJob, Shift
+from labor.models import ScheduledJob, Shift
 from labor_analytics.costs import Rates, rates_load, standard_for
 from labor_analytics.job_forecast import JobHoursModel, crew_for, facts_for, job_model_current
 from labor_analytics.models import LaborSettings
+from plexcopilot.models import Employee
 
 
 @dataclass

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from instructions.models import WorkOrder, WorkOrderStatus
-from labor.models import Employee, PunchKind
+from labor.models import PunchKind
 from labor.selectors import punches_effective
 from labor_analytics.costs import variance_acknowledge
 from labor_analytics.misapplied import misapplied_learn, timecard_suspects
@@ -19,6 +19,7 @@ from labor_analytics.models import ForecastModelRun, JobCost, LaborSettings, Tim
 from labor_analytics.scores import scores_compute, trend_svg
 from labor_analytics.tasks import job_model_retrain_schedule
 from labor_analytics.timecards import TimecardError, timecard_approve
+from plexcopilot.models import Employee
 from plexcopilot.roles import SUPERVISOR, role_required
 
 TIMECARD_DAYS = 7

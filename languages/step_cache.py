@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from instructions.models import InstructionVersion, Step
-from labor.models import Employee
 from languages.models import (
     StepTranslation,
 )
 from languages.pipeline import SOURCE_LANGUAGE, TRANSLATED_FIELDS, TextTranslation, texts_translate
+from plexcopilot.models import Employee
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ from django.db import transaction
 
 from instructions.demo import DESK_PASSWORD
 from instructions.models import Operation, Part, WorkCenter
-from labor.models import Employee
 from materials.buffers import buffers_evaluate
 from materials.demand import component_needs
 from materials.models import (
@@ -25,6 +24,7 @@ from materials.models import (
     RunRate,
 )
 from materials.shortages import shortages_predict
+from plexcopilot.models import Employee
 from plexcopilot.roles import MATERIAL_HANDLER
 
 HANDLER_BADGE = "500501"

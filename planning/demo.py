@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from instructions.demo import DESK_PASSWORD
 from instructions.models import Operation, Part, WorkCenter
-from labor.models import Employee
 from planning.models import Changeover, Downtime, DowntimeKind, Plan, PlanJob, RoutingTime
 from planning.release import plan_release_system
 from planning.whatif import schedule_build
+from plexcopilot.models import Employee
 from plexcopilot.roles import PLANNER
 
 EXTRA_PARTS = [  # number, name, family — bracket variants that share the press and the projection welder

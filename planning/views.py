@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from instructions.models import Part, WorkCenter
-from labor.models import Employee
 from planning import selectors
 from planning.gantt import gantt_svg
 from planning.models import DowntimeKind, Plan, PlanJob, PlanStatus
 from planning.release import plan_release
 from planning.triggers import hold_record
 from planning.whatif import Trigger, kpi_rows, scenarios_generate
+from plexcopilot.models import Employee
 from plexcopilot.roles import PLANNER, SUPERVISOR, role_required
 from plexcopilot.signatures import SignatureRefused
 

@@ -16,3 +16,7 @@ class PlexConfig(AppConfig):
         events.subscribe(events.REPLENISHMENT_REQUESTED, handlers.on_replenishment_requested)
         events.subscribe(events.SCHEDULE_RELEASED, handlers.on_schedule_released)
         events.subscribe(events.TIMECARD_APPROVED, handlers.on_timecard_approved)
+        events.subscribe(events.VERSION_PUBLISHED, handlers.on_version_published)
+        events.subscribe(events.NCR_DRAFT_APPROVED, handlers.on_ncr_draft_approved)
+        events.subscribe(events.ANDON_RAISED, handlers.on_andon_raised)
+        events.subscribe(events.ANDON_RESOLVED, handlers.on_andon_resolved)

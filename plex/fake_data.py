@@ -35,11 +35,16 @@ class FakePlexData:
     boms: list[dict[str, Any]] = field(default_factory=list)
     containers: list[dict[str, Any]] = field(default_factory=list)
     inventory_locations: list[dict[str, Any]] = field(default_factory=list)
+    # The tenant's work-center statuses (workcenterStatusId → description) a status change may set.
+    workcenter_statuses: dict[str, str] = field(default_factory=dict)
 
 
 def seed_plant() -> FakePlexData:
     """Lakeside Stamping: a small but complete tenant (3 work centers, 2 parts, 3 jobs, specs, labor)."""
     data = FakePlexData()
+    data.workcenter_statuses = {
+        fake_id("status", name): name for name in ("Running", "Andon", "Down", "Setup")
+    }
     centers = [
         ("PRS-250", "250 t press", "Press"),
         ("WLD-07", "Robot weld cell 7", "Weld"),

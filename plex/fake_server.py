@@ -219,6 +219,11 @@ class FakePlex:
                     )
             if kind.startswith(("clock", "workcenter")) and match["id"] not in self.data.setups:
                 return 404, {"code": "NotFound", "message": "Unknown workcenter."}, {}
+            status_id = payload.get("workcenterStatusId")
+            if kind == "workcenter_status" and (
+                not isinstance(status_id, str) or status_id not in self.data.workcenter_statuses
+            ):
+                return 400, {"code": "BadRequest", "message": "Unknown workcenterStatusId."}, {}
             answer: dict[str, Any] = {"id": str(uuid.uuid4())}
             if kind in ("clock_in", "clock_out"):
                 setup = self.data.setups[match["id"]]
@@ -234,10 +239,11 @@ class FakePlex:
                     setup["operators"] = []
                 answer = {"operators": setup["operators"]}
             if kind == "workcenter_status":
-                self.data.setups[match["id"]]["statusId"] = payload.get("workcenterStatusId")
+                self.data.setups[match["id"]]["statusId"] = status_id
+                self.data.setups[match["id"]]["statusDescription"] = self.data.workcenter_statuses[status_id]
                 answer = {
                     "workcenterId": match["id"],
-                    "workcenterStatusId": payload.get("workcenterStatusId"),
+                    "workcenterStatusId": status_id,
                 }
             with self._lock:
                 self.received.setdefault(kind, []).append({"path": path, "body": payload, "key": key})

@@ -3,9 +3,17 @@
 import logging
 from typing import Any
 
+from django.conf import settings
+
+from plex.client import plex_timestamp
 from plex.models import OutboxItem
 from plex.outbox import outbox_enqueue, plex_enabled
-from plex.writebacks import clock_writeback, measurement_writeback
+from plex.writebacks import (
+    clock_writeback,
+    measurement_writeback,
+    note_writeback,
+    workcenter_status_writeback,
+)
 
 log = logging.getLogger("plex.outbox")
 
@@ -159,3 +167,92 @@ def on_timecard_approved(*, approval_id: int, **_: object) -> list[OutboxItem]:
             "reference": f"labor-recode:{item['punch']}", "activity_type": "Labor",
         }))  # fmt: skip
     return [item for item in queued if item is not None]
+
+
+def on_version_published(*, version_id: int, **_: object) -> OutboxItem | None:
+    """A version released by signed approval (a change, or a rollback: its summary says so) becomes a notice in
+    Plex, naming the change and who signed it. Versions published without a proposal (the Plex sync's baselines,
+    the demo plant) send nothing: there is no approved change to announce."""
+    from instructions.models import ChangeProposal, ProposalStatus
+
+    if not plex_enabled():
+        return None
+    proposal = (
+        ChangeProposal.objects.select_related("instruction", "published_version")
+        .filter(published_version_id=version_id, status=ProposalStatus.APPROVED)
+        .first()
+    )
+    if proposal is None:
+        return None
+    version, instruction = proposal.published_version, proposal.instruction
+    signed = proposal.signatures.filter(content_hash=proposal.content_hash).order_by("signed_at", "pk")
+    signers = ", ".join(f"{s.printed_name} ({s.role}, {s.get_meaning_display().lower()})" for s in signed)
+    return note_writeback(
+        kind="version_notice",
+        title=f"{instruction.title} v{version.number}",
+        body=f"{instruction.title} v{version.number} is in effect from {plex_timestamp(version.effective_from)}. "
+        f"Change: {proposal.summary or version.change_note}. Signed by {signers or 'nobody'}.",
+        reference=f"instruction {instruction.pk} version {version.pk}",
+        idempotency_key=f"version-notice-{version.pk}",
+    )
+
+
+def on_ncr_draft_approved(*, ncr_id: int, revision: int, **_: object) -> OutboxItem | None:
+    """The triage as a quality engineer approved it (accepted or edited fields only, never the raw draft) becomes
+    an NCR draft note in Plex; each approval is a new revision, so a later edit reaches Plex too."""
+    from quality.models import NCR, TriageField, TriageVerdict
+
+    if not plex_enabled():
+        return None
+    ncr = NCR.objects.select_related("part", "operation", "triage").filter(pk=ncr_id).first()
+    if ncr is None or getattr(ncr, "triage", None) is None:
+        return None
+    approved = (
+        ncr.triage.decisions.filter(verdict__in=[TriageVerdict.ACCEPTED, TriageVerdict.EDITED])
+        .select_related("decided_by")
+        .order_by("field")
+    )
+    lines = [
+        f"{TriageField(d.field).label}: {d.final} ({d.get_verdict_display().lower()} by "
+        f"{d.decided_by.get_full_name() or d.decided_by.get_username()})"
+        for d in approved
+    ]
+    if not lines:
+        return None
+    where = " ".join(x for x in (ncr.part_label, ncr.operation_label) if x)
+    return note_writeback(
+        kind="ncr_draft",
+        title=f"{ncr.number} triage draft (revision {revision})",
+        body=f"{ncr.number} {where}: {ncr.description[:1000]}\n" + "\n".join(lines),
+        reference=f"ncr {ncr.pk} revision {revision}",
+        idempotency_key=f"ncr-draft-{ncr.pk}-{revision}",
+    )
+
+
+def on_andon_raised(*, call_id: int, work_center_id: int, **_: object) -> OutboxItem | None:
+    """An Andon call sets the work center's Plex status to the plant's "raised" status (PLEX_ANDON_STATUS_IDS)."""
+    return _andon_status("raised", call_id=call_id, work_center_id=work_center_id)
+
+
+def on_andon_resolved(*, call_id: int, work_center_id: int, **_: object) -> OutboxItem | None:
+    """The last open Andon call at a work center resolved: its Plex status goes to the plant's "resolved" status.
+    While another call there is still open, the status stays raised."""
+    from labor.models import AndonCall
+
+    if AndonCall.objects.filter(work_center_id=work_center_id, resolved_at__isnull=True).exists():
+        return None
+    return _andon_status("resolved", call_id=call_id, work_center_id=work_center_id)
+
+
+def _andon_status(state: str, *, call_id: int, work_center_id: int) -> OutboxItem | None:
+    from instructions.models import WorkCenter
+
+    status_id = getattr(settings, "PLEX_ANDON_STATUS_IDS", {}).get(state)
+    if not status_id or not plex_enabled():
+        return None  # the plant has not mapped Andon to Plex statuses: nothing is written back
+    center = WorkCenter.objects.filter(pk=work_center_id).first()
+    if center is None:
+        return None
+    return workcenter_status_writeback(
+        work_center=center, status_id=status_id, idempotency_key=f"andon-{state}-{call_id}"
+    )

@@ -186,7 +186,7 @@ class LaborEntry(models.Model):
 
     key = models.CharField(max_length=64, unique=True)
     employee = models.ForeignKey(
-        "labor.Employee", null=True, blank=True, on_delete=models.SET_NULL, related_name="plex_labor"
+        "plexcopilot.Employee", null=True, blank=True, on_delete=models.SET_NULL, related_name="plex_labor"
     )
     plex_employee_id = models.CharField(max_length=64, blank=True)
     work_center = models.ForeignKey(

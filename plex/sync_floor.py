@@ -6,7 +6,6 @@ import hashlib
 from typing import Any
 
 from instructions.models import WorkCenter
-from labor.models import Employee
 from plex.client import PlexClient, plex_timestamp
 from plex.models import LaborEntry, PlexRecord, SyncState, WorkCenterStatus
 from plex.sync_records import (
@@ -20,6 +19,7 @@ from plex.sync_records import (
     records_apply,
 )
 from plexcopilot import events
+from plexcopilot.models import Employee
 
 LABOR_OVERLAP = datetime.timedelta(hours=6)
 

@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
 from instructions.models import Operation, Part, WorkCenter
-from labor.models import Employee
 from plex.models import ControlPlan, PartSpecification, StepSpecLink
 from plex.sync_records import (
     Context,
@@ -21,6 +20,7 @@ from plex.sync_records import (
     record_list,
     records_apply,
 )
+from plexcopilot.models import Employee
 
 
 def apply_workcenters(body: Any, ctx: Context) -> None:

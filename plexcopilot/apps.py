@@ -4,7 +4,7 @@ from django.db.backends.signals import connection_created
 
 class PlexcopilotConfig(AppConfig):
     name = "plexcopilot"
-    verbose_name = "Plant audit trail"
+    verbose_name = "Plant people and audit trail"
 
     def ready(self) -> None:
         from plexcopilot.audit_guard import register_sqlite_function

@@ -32,6 +32,7 @@ EXECUTION_COMPLETED = "execution_completed"
 WORK_ORDER_CLOSED = "work_order_closed"
 PRODUCTION_RECORDED = "production_recorded"
 ANDON_RAISED = "andon_raised"
+ANDON_RESOLVED = "andon_resolved"
 PUNCH_RECORDED = "punch_recorded"
 WORK_CENTER_STATUS_CHANGED = "work_center_status_changed"
 SCHEDULE_RELEASED = "schedule_released"
@@ -39,7 +40,9 @@ MATERIAL_SHORTAGE_PREDICTED = "material_shortage_predicted"
 REPLENISHMENT_REQUESTED = "replenishment_requested"
 TIMECARD_APPROVED = "timecard_approved"
 NCR_HISTORY_CHANGED = "ncr_history_changed"
+NCR_DRAFT_APPROVED = "ncr_draft_approved"
 LIBRARY_CHANGED = "library_changed"
+COPILOT_QUESTION_ASKED = "copilot_question_asked"
 
 KNOWN = frozenset(
     {
@@ -52,6 +55,7 @@ KNOWN = frozenset(
         WORK_ORDER_CLOSED,
         PRODUCTION_RECORDED,
         ANDON_RAISED,
+        ANDON_RESOLVED,
         PUNCH_RECORDED,
         WORK_CENTER_STATUS_CHANGED,
         SCHEDULE_RELEASED,
@@ -59,7 +63,9 @@ KNOWN = frozenset(
         REPLENISHMENT_REQUESTED,
         TIMECARD_APPROVED,
         NCR_HISTORY_CHANGED,
+        NCR_DRAFT_APPROVED,
         LIBRARY_CHANGED,
+        COPILOT_QUESTION_ASKED,
     }
 )
 

@@ -1,7 +1,10 @@
 import json
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
+
+from plexcopilot.roles import OPERATOR, ROLE_CHOICES
 
 
 class AuditEvent(models.Model):
@@ -73,3 +76,41 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} seen {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Employee(models.Model):
+    """A person on the floor: who they are (badge, PIN, language, role). Signs in at a station with badge + PIN
+    (plexcopilot.auth); desk users also have a password. What they may do on the floor (certifications, punches,
+    crews) is labor's, keyed on this record.
+
+    The table keeps its first name, `labor_employee`: the model moved from labor to the core without moving data
+    (plexcopilot migration 0005, labor migration 0006)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="employee")
+    badge_id = models.CharField(max_length=32, unique=True)
+    pin_hash = models.CharField(max_length=128)
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    role = models.CharField(max_length=20, choices=ROLE_CHOICES, default=OPERATOR, db_index=True)
+    shift = models.CharField(max_length=4, blank=True)
+    active = models.BooleanField(default=True)
+    plex_employee_id = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        db_table = "labor_employee"
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def set_pin(self, pin: str) -> None:
+        """Store the PIN hashed with Django's password hasher; the PIN itself is never kept."""
+        self.pin_hash = make_password(pin)
+
+    def check_pin(self, pin: str) -> bool:
+        return check_password(pin, self.pin_hash)

@@ -6,7 +6,7 @@ from typing import Any
 
 import dj_database_url
 
-from plexcopilot.env import env_bool, env_int, env_list, env_str
+from plexcopilot.env import env_bool, env_int, env_json_map, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("PLEXCOPILOT_DATA_DIR", str(BASE_DIR / "var")))
@@ -199,12 +199,12 @@ TASK_RUNNING_TIMEOUT_SECONDS = env_int("TASK_RUNNING_TIMEOUT_SECONDS", 900)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out desk logins before any password check
-    "labor.auth.BadgePinBackend",
+    "plexcopilot.auth.BadgePinBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Desk password logins (django-axes): AXES_FAILURE_LIMIT misses per account and, separately, per address lock
 # that account or address out for AXES_COOLOFF_MINUTES. Station badge + PIN sign-in has its own lockout
-# (labor.auth: per badge and place), so axes leaves it alone.
+# (plexcopilot.auth: per badge and place), so axes leaves it alone.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
@@ -212,9 +212,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
 AXES_HTTP_RESPONSE_CODE = 429
-AXES_WHITELIST_CALLABLE = "labor.auth.axes_skip_badge_signin"
+AXES_WHITELIST_CALLABLE = "plexcopilot.auth.axes_skip_badge_signin"
 # E-signatures (plexcopilot.signatures) check a badge + PIN through identity's lockout-aware check.
-SIGNATURE_BADGE_CHECK = "labor.auth.badge_check"
+SIGNATURE_BADGE_CHECK = "plexcopilot.auth.badge_check"
 AXES_IPWARE_PROXY_COUNT = env_int(
     "TRUSTED_PROXY_COUNT", 0
 )  # behind nginx/caddy: 1, so the client's address counts
@@ -344,6 +344,8 @@ PLEX_STALE_AFTER_SECONDS = env_int("PLEX_STALE_AFTER_SECONDS", 900)
 PLEX_JOB_WINDOW_DAYS = env_int("PLEX_JOB_WINDOW_DAYS", 30)
 PLEX_DRAFTS_TARGET = env_str("PLEX_DRAFTS_TARGET", "activity-manager")  # or "custom-objects"
 PLEX_CUSTOM_OBJECT = env_str("PLEX_CUSTOM_OBJECT", "plexcopilot_notes")
+# Andon → Plex work-center status: {"raised": "<workcenterStatusId>", "resolved": "<id>"}; unset = not written back.
+PLEX_ANDON_STATUS_IDS = env_json_map("PLEX_ANDON_STATUS_IDS", {"raised", "resolved"})
 
 PLANT_NAME = env_str("PLANT_NAME", "")
 

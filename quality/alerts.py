@@ -3,7 +3,6 @@
 import datetime
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.utils import timezone
 from instructions.models import Measurement, UnclearFlag, WorkInstruction
 from plexcopilot.services import audit_record
 from quality.feedback_loop import feedback_settings, step_feedback_check
-from quality.models import DefectReport, QualityAlert, QualityAlertKind
+from quality.models import DefectReport, QualityAlert, QualityAlertKind, StepQuestion
 
 
 def out_of_spec_check(
@@ -80,10 +79,7 @@ def quality_scan(*, now: datetime.datetime | None = None) -> list[QualityAlert]:
         )
     )
     pairs.update(
-        apps.get_model("copilot", "CopilotQuestion")
-        .objects.filter(asked_at__gte=since, version__isnull=False)
-        .exclude(step_key="")
-        .values_list("version__instruction", "step_key")
+        StepQuestion.objects.filter(asked_at__gte=since).values_list("version__instruction", "step_key")
     )
     alerts = []
     for instruction in WorkInstruction.objects.filter(pk__in={p[0] for p in pairs}):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from instructions.models import Execution, Station, Step
-from labor.models import Employee
+from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
 from quality import taxonomy
 from quality.feedback_loop import feedback_check_enqueue

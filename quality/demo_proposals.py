@@ -4,7 +4,7 @@ from typing import Any
 
 from instructions.models import ChangeProposal, WorkInstruction
 from instructions.proposals import proposal_draft
-from labor.models import Employee
+from plexcopilot.models import Employee
 from quality.models import DefectReport
 
 DEMO_PROPOSALS: list[dict[str, Any]] = [

@@ -1,15 +1,14 @@
 """The closed loop, quality's side: repeated trouble on a step becomes a cited change proposal.
 
-The station announces trouble on a step (`step_flagged`, `measurement_recorded`); the handlers here (subscribed in
-QualityConfig.ready()) queue the threshold checks, and `step_feedback_check` drafts one proposal per burst of
-signals.
+The station announces trouble on a step (`step_flagged`, `measurement_recorded`) and the copilot announces the
+questions asked on one (`copilot_question_asked`); the handlers here (subscribed in QualityConfig.ready()) queue the
+threshold checks or keep the question, and `step_feedback_check` drafts one proposal per burst of signals.
 """
 
 import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -22,11 +21,34 @@ from instructions.models import (
     WorkInstruction,
 )
 from plexcopilot.services import audit_record
-from quality.models import DefectReport, QualityAlert, QualityAlertKind
+from quality.models import DefectReport, QualityAlert, QualityAlertKind, StepQuestion
 
 
 def on_step_flagged(*, instruction_id: int, step_key: str, **_: object) -> None:
     feedback_check_enqueue(instruction_id=instruction_id, step_key=step_key)
+
+
+def on_copilot_question_asked(
+    *,
+    question_id: int,
+    version_id: int | None,
+    step_key: str,
+    question: str,
+    asked_at: datetime.datetime,
+    **_: object,
+) -> None:
+    """Keep a question asked on a step of an instruction version (the signal the feedback check counts)."""
+    if version_id is None or not step_key:
+        return
+    StepQuestion.objects.get_or_create(
+        question_id=question_id,
+        defaults={
+            "version_id": version_id,
+            "step_key": step_key,
+            "question": question[:500],
+            "asked_at": asked_at,
+        },
+    )
 
 
 def on_measurement_recorded(*, instruction_id: int, step_key: str, in_spec: bool, **_: object) -> None:
@@ -58,7 +80,7 @@ class StepFeedback:
     flags: list[UnclearFlag]
     defects: list[DefectReport]
     out_of_spec: list[Measurement]
-    questions: list[Any]
+    questions: list[StepQuestion]
 
     @property
     def total(self) -> int:
@@ -88,15 +110,10 @@ def step_feedback(*, instruction: WorkInstruction, step_key: str, since: datetim
         .select_related("step")
         .order_by("entered_at")
     )
-    # Copilot questions count as signals. Read by name, but still an import against the tree (copilot sits above
-    # quality): listed debt in tests/plexcopilot/test_app_dependencies.py until copilot announces its questions.
-    question_model = apps.get_model("copilot", "CopilotQuestion")
     questions = list(
-        question_model.objects.filter(
+        StepQuestion.objects.filter(
             version__instruction=instruction, step_key=step_key, asked_at__gte=since
-        )
-        .only("id", "question", "step_key", "asked_at")  # only what evidence needs: another app's model
-        .order_by("asked_at")
+        ).order_by("asked_at", "question_id")
     )
     return StepFeedback(instruction, step_key, since, flags, defects, out_of_spec, questions)
 
@@ -146,7 +163,7 @@ def _feedback_propose(*, feedback: StepFeedback, now: datetime.datetime) -> Qual
             "flags": [f.pk for f in feedback.flags],
             "defects": [d.pk for d in feedback.defects],
             "out_of_spec": [m.pk for m in feedback.out_of_spec],
-            "questions": [q.pk for q in feedback.questions],
+            "questions": [q.question_id for q in feedback.questions],
         },
     )
     step = version.steps.filter(key=feedback.step_key).first() if version else None

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from instructions.models import EvidenceKind
 from quality.forms import DefectForm
-from quality.models import DefectReport
+from quality.models import DefectReport, StepQuestion
 
 
 def defect_evidence(defect: DefectReport) -> dict[str, Any]:
@@ -21,6 +21,17 @@ def defect_evidence(defect: DefectReport) -> dict[str, Any]:
         "defect": defect,
         "step_key": defect.step_key,
         "label": f"Defect {defect.pk} ({defect.get_category_display()}): {defect.description}"[:300],
+    }
+
+
+def question_evidence(question: StepQuestion) -> dict[str, Any]:
+    """A copilot question cited by a change proposal: named by the copilot's record (quality keeps its text)."""
+    return {
+        "kind": EvidenceKind.COPILOT_QUESTION,
+        "object_type": "copilot.copilotquestion",
+        "object_id": str(question.question_id),
+        "step_key": question.step_key,
+        "label": str(question)[:300],
     }
 
 

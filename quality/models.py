@@ -65,7 +65,7 @@ class DefectReport(models.Model):
     execution = models.ForeignKey(
         "instructions.Execution", null=True, on_delete=models.PROTECT, related_name="defects"
     )
-    reported_by = models.ForeignKey("labor.Employee", on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
     station = models.ForeignKey("instructions.Station", null=True, on_delete=models.PROTECT, related_name="+")
     category = models.CharField(max_length=40, default="other")  # a DefectCategory code
     description = models.TextField(max_length=2000)
@@ -185,7 +185,7 @@ class NCR(models.Model):
         "instructions.WorkOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reported_by = models.ForeignKey(
-        "labor.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "plexcopilot.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     quantity = models.PositiveIntegerField(default=1)
     description = models.TextField(max_length=4000)
@@ -265,6 +265,9 @@ class NCRTriageDraft(models.Model):
     narrative = models.TextField(blank=True)
     narrative_model = models.CharField(max_length=120, blank=True)
     method = models.CharField(max_length=60, blank=True)
+    # Bumped each time an engineer accepts or edits a drafted field: the approved triage's revision (what Plex
+    # receives as the NCR draft note, keyed by it). Never reset, so a re-triage cannot reuse a sent key.
+    approved_revision = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"Triage of {self.ncr}"
@@ -356,3 +359,24 @@ class TriageModel(models.Model):
 
     def __str__(self) -> str:
         return f"Triage model of {self.trained_at:%Y-%m-%d %H:%M} ({self.cases} NCRs)"
+
+
+class StepQuestion(models.Model):
+    """A copilot question asked on a step of an instruction version, as the feedback loop counts it.
+
+    The copilot announces each question (`copilot_question_asked`); quality keeps what it needs here, so it never
+    reads the copilot's tables (copilot sits above quality). `question_id` is the copilot's record, cited as the
+    proposal's evidence.
+    """
+
+    question_id = models.PositiveBigIntegerField(unique=True)
+    version = models.ForeignKey("instructions.InstructionVersion", on_delete=models.PROTECT, related_name="+")
+    step_key = models.CharField(max_length=32, db_index=True)
+    question = models.TextField(max_length=500)
+    asked_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["asked_at", "question_id"]
+
+    def __str__(self) -> str:
+        return self.question[:80]

@@ -5,6 +5,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from instructions.models import ProposalSource, WorkInstruction
@@ -18,6 +19,7 @@ from quality.models import (
     DraftStatus,
     NCRSource,
     NCRStatus,
+    NCRTriageDraft,
     TriageDecision,
     TriageField,
     TriageVerdict,
@@ -139,6 +141,13 @@ def ncr_decide(*, ncr: NCR, field: str, verdict: str, value: str, user: Any) -> 
         ncr.save()
         if final and field in (TriageField.CATEGORY, TriageField.ROOT_CAUSE):
             events.publish(events.NCR_HISTORY_CHANGED, ncr_id=ncr.pk)
+        if verdict in (TriageVerdict.ACCEPTED, TriageVerdict.EDITED):
+            # A person approved drafted content: only now may it leave plexcopilot (e.g. as a Plex note).
+            NCRTriageDraft.objects.filter(pk=draft.pk).update(approved_revision=F("approved_revision") + 1)
+            draft.refresh_from_db(fields=["approved_revision"])
+            events.publish(
+                events.NCR_DRAFT_APPROVED, ncr_id=ncr.pk, draft_id=draft.pk, revision=draft.approved_revision
+            )
         audit_record(
             actor=user,
             action=f"ncr.triage_{verdict}",

@@ -245,3 +245,15 @@ def threshold_settings() -> dict[str, Any]:
 def dashboard_defects() -> QuerySet[DefectReport]:
     """The desk home page's latest defect reports."""
     return DefectReport.objects.select_related("part", "operation", "step", "reported_by")[:15]
+
+
+def handover_section(add: Any, start: datetime.datetime, end: datetime.datetime) -> None:
+    """Quality's part of the shift handover (registered with labor in QualityConfig.ready()): the shift's defects,
+    then the NCRs opened in it that are not closed."""
+    for d in DefectReport.objects.filter(created_at__gte=start, created_at__lt=end).select_related(
+        "part", "operation"
+    ):
+        add("defect", f"Defect {d.get_category_display().lower()} on {d.part.number} op {d.operation.sequence}, "
+            f"qty {d.quantity}: {d.description[:160]}")  # fmt: skip
+    for ncr in NCR.objects.filter(opened_at__gte=start, opened_at__lt=end).exclude(status="closed")[:10]:
+        add("defect", f"NCR {ncr.number} ({ncr.get_status_display().lower()}): {ncr.description[:140]}")

@@ -17,7 +17,8 @@ from instructions.models import (
     WorkOrder,
 )
 from instructions.publishing import version_publish
-from labor.models import CertificationType, Employee, EmployeeCertification
+from labor.models import CertificationType, EmployeeCertification
+from plexcopilot.models import Employee
 
 PIN = "2468"
 

@@ -12,8 +12,7 @@ from django.core.management import call_command
 
 from instructions.models import ChangeProposal, ProposalStatus, Signature, WorkInstruction, WorkOrder
 from instructions.proposals import proposal_draft
-from labor.models import Employee
-from plexcopilot.models import AuditEvent
+from plexcopilot.models import AuditEvent, Employee
 from quality.models import DefectReport
 from tests.plexcopilot.test_verify_audit_command import verify_copies
 

@@ -55,7 +55,7 @@ def library(demo_plant, library_dir):
 def station_run(library):
     """Ana García signed in at the 400 t press tablet, on step 4 of WO-24123-10 (the die clamp torque)."""
     from instructions.models import Execution, Station
-    from labor.models import Employee
+    from plexcopilot.models import Employee
     from tests.actors import start, station_client
 
     station = Station.objects.get(code="ST-PRS-400")

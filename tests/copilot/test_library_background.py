@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 from copilot import library as library_module
 from copilot.models import DocumentStatus, IndexStatus, KnowledgeDocument
 from copilot.tasks import library_upload_task
-from labor.models import Employee
+from plexcopilot.models import Employee
 from tests.copilot.test_library_parse import tiny_pdf
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from copilot.models import DocumentStatus, KnowledgeDocument
-from labor.models import Employee
-from plexcopilot.models import AuditEvent
+from plexcopilot.models import AuditEvent, Employee
 
 pytestmark = pytest.mark.django_db
 

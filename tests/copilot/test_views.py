@@ -6,8 +6,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from copilot.models import CopilotQuestion, KnowledgeChunk, KnowledgeDocument
-from labor.models import Employee
-from plexcopilot.models import AuditEvent
+from plexcopilot.models import AuditEvent, Employee
 from tests.copilot.test_library_parse import tiny_pdf
 
 pytestmark = pytest.mark.django_db

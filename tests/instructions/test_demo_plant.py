@@ -1,7 +1,8 @@
 import pytest
 
 from instructions.models import InstructionVersion, Operation, Part, Step, WorkInstruction, WorkOrder
-from labor.models import Employee, EmployeeCertification
+from labor.models import EmployeeCertification
+from plexcopilot.models import Employee
 from quality.models import DefectReport
 
 pytestmark = pytest.mark.django_db

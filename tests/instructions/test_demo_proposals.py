@@ -2,7 +2,7 @@ import pytest
 
 from instructions.approval import proposal_sign
 from instructions.models import ChangeProposal, ProposalStatus, RiskClass
-from labor.models import Employee
+from plexcopilot.models import Employee
 from quality.demo_proposals import demo_proposals_load
 
 pytestmark = pytest.mark.django_db

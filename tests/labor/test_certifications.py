@@ -2,8 +2,8 @@ import datetime
 
 from django.utils import timezone
 
+from labor.certifications import certification_expiries, expiry_band, skill_gaps
 from labor.models import CertificationType
-from labor.selectors import certification_expiries, expiry_band, skill_gaps
 from tests.actors import certify, make_employee
 from tests.labor.conftest import desk_client
 

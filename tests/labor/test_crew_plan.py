@@ -21,7 +21,7 @@ def tomorrow(plant):
 @pytest.fixture(autouse=True)
 def _everyone_on_nights(plant):
     """Employees without a home shift float to any shift; tests place the people they mean on shift A."""
-    from labor.models import Employee
+    from plexcopilot.models import Employee
 
     Employee.objects.update(shift="C")
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from instructions.models import Execution, ExecutionStatus, Measurement
 from labor.handover import handover_items
-from quality.models import NCR
+from quality.models import NCR, DefectReport
 
 pytestmark = pytest.mark.django_db
 NOON = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
@@ -67,3 +67,19 @@ def test_an_open_ncr_is_not_open_open(plant, window):
                        description="Burr on the flange", opened_at=timezone.now())  # fmt: skip
     text = _text(window)
     assert "NCR NCR-T1 (open): Burr on the flange" in text and "open (open)" not in text
+
+
+def test_quality_hands_over_the_shifts_defects_then_its_open_ncrs(plant, window):
+    """quality adds its section to labor's handover (registered in QualityConfig.ready(); labor never imports it)."""
+    DefectReport.objects.create(work_order=plant.work_order, part=plant.work_order.part,
+                                operation=plant.work_order.operation, reported_by=plant.certified,
+                                category="dimensional", description="Bore oversize", quantity=2,
+                                created_at=timezone.now())  # fmt: skip
+    NCR.objects.create(number="NCR-T2", part=plant.work_order.part, operation=plant.work_order.operation,
+                       description="Bore oversize on two parts", opened_at=timezone.now())  # fmt: skip
+    NCR.objects.create(number="NCR-T3", part=plant.work_order.part, operation=plant.work_order.operation,
+                       description="Closed already", opened_at=timezone.now(), status="closed")  # fmt: skip
+    items = handover_items(start=window[0], end=window[1])
+    defects = [item["text"] for item in items if item["kind"] == "defect"]
+    assert defects[0].startswith("Defect ") and "qty 2: Bore oversize" in defects[0]
+    assert defects[1:] == ["NCR NCR-T2 (open): Bore oversize on two parts"]

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from instructions.models import AdaptationLog, Station, WorkOrder, WorkOrderStatus
-from labor.models import Employee
 from languages.demo import demo_translations_load
 from languages.models import StepTranslation
+from plexcopilot.models import Employee
 from tests.actors import at, make_employee, start, station_client
 
 pytestmark = pytest.mark.django_db

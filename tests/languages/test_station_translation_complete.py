@@ -22,7 +22,7 @@ from PIL import Image
 from instructions.media import media_ingest
 from instructions.models import Execution, WorkOrder
 from instructions.publishing import version_publish
-from labor.models import Employee
+from plexcopilot.models import Employee
 from tests.actors import PIN, STEPS, certify, make_employee, station_client
 
 pytestmark = pytest.mark.django_db

@@ -8,12 +8,12 @@ from django.db import transaction
 from django.test import Client
 
 from instructions.models import Station
-from labor.models import Employee
 from materials.models import CallOff, CallOffStatus, KanbanChange, KanbanLoop, OpenSupply
 from materials.services import MaterialsError, call_off_approve, kanban_change_sign
 from plex.fake_server import FakePlex
 from plex.models import OutboxItem
 from plex.outbox import outbox_drain
+from plexcopilot.models import Employee
 from plexcopilot.signatures import SignatureRefused
 from tests.materials.conftest import NOW
 

@@ -7,11 +7,11 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from instructions.models import Station
-from labor.models import Employee
 from planning import solver, whatif
 from planning.models import Downtime, Plan, PlanStatus
 from planning.tasks import SCENARIOS_TASK_PATH
 from plexcopilot import worker
+from plexcopilot.models import Employee
 from tests.actors import make_employee
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from instructions.models import Station, WorkCenter
-from labor.models import Employee
 from planning import selectors
 from planning.models import Downtime, Plan, PlanJob, PlanStatus
 from planning.release import plan_release
@@ -14,7 +13,7 @@ from planning.triggers import hold_record
 from planning.whatif import Trigger, scenarios_generate
 from plex.models import OutboxItem
 from plexcopilot import events
-from plexcopilot.models import AuditEvent
+from plexcopilot.models import AuditEvent, Employee
 from plexcopilot.signatures import SignatureRefused
 from tests.actors import make_employee
 

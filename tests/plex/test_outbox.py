@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from instructions.models import Measurement, Station, WorkCenter
-from labor.models import Employee
+from plex.fake_data import fake_id
 from plex.models import OutboxItem, OutboxStatus
 from plex.outbox import outbox_drain, outbox_enqueue, outbox_retry
 from plex.sync import plex_sync
@@ -16,12 +16,13 @@ from plex.writebacks import (
     note_writeback,
     workcenter_status_writeback,
 )
-from plexcopilot.models import AuditEvent
+from plexcopilot.models import AuditEvent, Employee
 from tests.actors import PIN, at, start, station_client
 
 pytestmark = pytest.mark.django_db
 
 LATER = datetime.timedelta(days=2)
+ANDON = fake_id("status", "Andon")  # a status the fake tenant knows
 
 
 def checksheet(n: int) -> dict:
@@ -60,7 +61,7 @@ def test_it_loses_nothing_through_an_outage_and_recovery(plex_on, client):
     for n in range(5):
         outbox_enqueue(kind="checksheet", payload=checksheet(n), idempotency_key=f"cs-{n}")
     clock_writeback(employee=lena, work_center=press, direction="in", idempotency_key="clock-1")
-    workcenter_status_writeback(work_center=press, status_id="andon-red", idempotency_key="andon-1")
+    workcenter_status_writeback(work_center=press, status_id=ANDON, idempotency_key="andon-1")
     note_writeback(kind="ncr_draft", title="NCR-88 triage draft", body="Burr on pierce hole", reference="NCR-88",
                    idempotency_key="ncr-88")  # fmt: skip
     assert OutboxItem.objects.count() == 8
@@ -79,7 +80,7 @@ def test_it_loses_nothing_through_an_outage_and_recovery(plex_on, client):
     assert OutboxItem.objects.filter(status=OutboxStatus.SENT).count() == 8
     assert sorted(r["key"] for r in plex_on.received["checksheet"]) == [f"cs-{n}" for n in range(5)]
     assert plex_on.received["clock_in"][0]["body"]["accountId"]  # learned from synced labor records
-    assert plex_on.received["workcenter_status"][0]["body"] == {"workcenterStatusId": "andon-red"}
+    assert plex_on.received["workcenter_status"][0]["body"] == {"workcenterStatusId": ANDON}
     assert plex_on.received["activity"][0]["body"]["activityName"] == "NCR-88 triage draft"
     # Draining again sends nothing twice.
     assert outbox_drain(client=client, now=now + LATER + LATER).sent == 0
@@ -102,7 +103,7 @@ def test_it_backs_off_between_attempts(plex_on, client):
 def test_it_parks_a_rejected_item_for_the_admin_and_sends_it_after_a_retry(plex_on, client, settings):
     item = workcenter_status_writeback(
         work_center=WorkCenter(code="X", plex_workcenter_id="wc-unknown"),
-        status_id="s",
+        status_id=ANDON,
         idempotency_key="andon-x",
     )
     outbox_drain(client=client)

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 
 from instructions.models import Measurement, Operation, Part, Station, WorkCenter, WorkInstruction, WorkOrder
-from labor.models import Employee
 from plex.freshness import plex_last_sync
 from plex.models import (
     LaborEntry,
@@ -21,7 +20,7 @@ from plex.models import (
     WorkCenterStatus,
 )
 from plex.sync import plex_sync
-from plexcopilot.models import AuditEvent
+from plexcopilot.models import AuditEvent, Employee
 from tests.actors import PIN, at, start, station_client
 
 pytestmark = pytest.mark.django_db

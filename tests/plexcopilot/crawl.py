@@ -330,7 +330,7 @@ def demo_ids() -> dict[str, Any]:
         "translation_review": _first("languages.TranslationReview"),
         "plan": _first("planning.Plan"),
         "variance_alert": _first("labor_analytics.VarianceAlert"),
-        "punching_employee": _first("labor.Employee", badge_id="100101"),
+        "punching_employee": _first("plexcopilot.Employee", badge_id="100101"),
         "punch_day": _last_punch_day("100101"),
         "call_off": _first("materials.CallOff"),
         "kanban_change": _first("materials.KanbanChange"),
@@ -425,7 +425,7 @@ def demo_pins() -> dict[str, str]:
 def desk_user(role: str) -> Any:
     """The demo's desk user for a role, found by Employee.role (first by badge)."""
     employee = (
-        apps.get_model("labor.Employee")
+        apps.get_model("plexcopilot.Employee")
         .objects.filter(role=role, user__isnull=False)
         .order_by("badge_id")
         .select_related("user")

@@ -6,8 +6,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from instructions.models import Execution, Step, WorkOrder
-from labor.models import Employee
-from plexcopilot.models import WorkerHeartbeat
+from plexcopilot.models import Employee, WorkerHeartbeat
 from quality.defects import defect_report_create
 from quality.models import NCR, DraftStatus, NCRSource
 from tests.quality.conftest import desk_client, run_worker

@@ -120,17 +120,32 @@ class TestOutOfSpecTrend:
         client.post("/quality/scan/")
         assert ChangeProposal.objects.count() == 1
 
-    def test_it_counts_copilot_questions_on_the_step(self, run, settings):
+    def test_it_counts_the_questions_the_copilot_announces_on_the_step(
+        self, run, settings, django_capture_on_commit_callbacks
+    ):
         from copilot.models import Conversation, CopilotQuestion
+        from plexcopilot import events
 
         settings.QUALITY_FEEDBACK_THRESHOLD = 3
         plant, execution, step = run
         conversation = Conversation.objects.create(work_order=plant.work_order, employee=plant.certified)
-        for text in ("What torque for the clamp bolts?", "Is 24 N·m enough?"):
-            CopilotQuestion.objects.create(conversation=conversation, work_order=plant.work_order, version=plant.version,
-                                           step=step, step_key=step.key, operator=plant.certified, question=text)  # fmt: skip
+        # What copilot.questions.question_prepare announces (tests/copilot/test_question_announced.py);
+        # quality hears it after commit. A question asked on no step is not counted.
+        with django_capture_on_commit_callbacks(execute=True):
+            for text, on_step in (("What torque for the clamp bolts?", True), ("Is 24 N·m enough?", True),
+                                  ("Where is the torque chart?", False)):  # fmt: skip
+                record = CopilotQuestion.objects.create(conversation=conversation, operator=plant.certified,
+                                                        version=plant.version if on_step else None,
+                                                        step=step if on_step else None,
+                                                        step_key=step.key if on_step else "", question=text)  # fmt: skip
+                events.publish(events.COPILOT_QUESTION_ASKED, question_id=record.pk, version_id=record.version_id,
+                               step_key=record.step_key, question=text, asked_at=record.asked_at)  # fmt: skip
         flags(execution, step, plant.certified, 1, comment="")
         alert = quality_scan()[0]
+        asked = sorted(CopilotQuestion.objects.filter(step=step).values_list("pk", flat=True))
+        assert sorted(alert.evidence["questions"]) == asked
         proposal = ChangeProposal.objects.get(pk=alert.proposal_id)
-        assert proposal.evidence.filter(kind=EvidenceKind.COPILOT_QUESTION).count() == 2
+        cited = proposal.evidence.filter(kind=EvidenceKind.COPILOT_QUESTION)
+        assert sorted(int(pk) for pk in cited.values_list("object_id", flat=True)) == asked
+        assert set(cited.values_list("object_type", flat=True)) == {"copilot.copilotquestion"}
         assert "What torque for the clamp bolts?" in proposal.edits[0]["fields"]["why"]

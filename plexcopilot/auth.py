@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
 
-from labor.models import Employee
+from plexcopilot.models import Employee
 from plexcopilot.signatures import BadgeLocked  # raised here, caught by sign-in and by e-signatures
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 # While the shared cache (Redis) is unreachable the counters live in this process: sign-in keeps working and
 # still throttles, per worker, instead of answering 500.
-_fallback = LocMemCache("labor-auth-fallback", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 10000}})
+_fallback = LocMemCache("identity-auth-fallback", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 10000}})
 
 
 def _cache[T](call: Callable[[Any], T]) -> T:
