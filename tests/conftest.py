@@ -81,8 +81,6 @@ def plant_at(request):
 def pytest_runtest_call(item):
     """A browser test (the `browser` fixture, tests/browser/console.py) whose body passed fails here if its
     pages logged an error, after letting them settle; one that failed gets what they logged in its report."""
-    from tests.browser.console import failure
-
     try:
         result = yield
     except BaseException:
@@ -92,6 +90,8 @@ def pytest_runtest_call(item):
         raise
     browser = getattr(item, "console_browser", None)
     if browser is not None:
+        from tests.browser.console import failure
+
         browser.settle()
         if problems := browser.console.new_problems():
             pytest.fail(failure(problems), pytrace=False)
