@@ -11,8 +11,16 @@ os.environ.setdefault("COPILOT_WARM_AT_START", "0")
 import pytest  # noqa: E402
 import time_machine  # noqa: E402
 from django.core.cache import cache  # noqa: E402
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 from tests.actors import Plant, build_plant  # noqa: E402
+
+# Property tests judge behaviour, not speed: on a shared CI machine a slow example is not a failure.
+hypothesis_settings.register_profile(
+    "plexcopilot", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("plexcopilot")
 
 PLANT_TIME_ZONE = "America/Detroit"  # settings.TIME_ZONE's default; read before Django is set up
 
@@ -73,8 +81,6 @@ def plant_at(request):
 def pytest_runtest_call(item):
     """A browser test (the `browser` fixture, tests/browser/console.py) whose body passed fails here if its
     pages logged an error, after letting them settle; one that failed gets what they logged in its report."""
-    from tests.browser.console import failure
-
     try:
         result = yield
     except BaseException:
@@ -84,6 +90,8 @@ def pytest_runtest_call(item):
         raise
     browser = getattr(item, "console_browser", None)
     if browser is not None:
+        from tests.browser.console import failure
+
         browser.settle()
         if problems := browser.console.new_problems():
             pytest.fail(failure(problems), pytrace=False)

@@ -79,6 +79,10 @@ def test_the_keypad_types_a_reading_with_the_operators_decimal_comma(
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{live_server.url}/station/ST-PRS-400/")
+    # Nobody is signed in yet: the tablet's own language (es-ES) speaks (tests/languages/test_signin_language.py).
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_text("Escanee su gafete").is_visible()
+    assert page.get_by_role("button", name="Iniciar sesión").is_visible()
     page.get_by_test_id("badge").fill("100101")  # Ana García, reads Spanish
     page.get_by_test_id("pin").fill("4821")
     page.get_by_test_id("pin").press("Enter")

@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import F
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -81,6 +82,11 @@ ACCESS: dict[str, frozenset[str]] = {
     "instructions-proposal-step-edit": SUPERVISOR_OR_QUALITY,
     # Quality
     "quality-defect-photo": desk("supervisor", "quality"),
+    # A step's picture or clip: desk reviewers, and stations of a work center whose signed steps show it (the
+    # crawl's picture is on the press instruction: the leak-test station may not open it).
+    "step-media": SUPERVISOR_OR_QUALITY | {"op-expert", "op-certified", "op-trainee"},
+    "step-media-thumb": SUPERVISOR_OR_QUALITY | {"op-expert", "op-certified", "op-trainee"},
+    "instructions-step-media": SUPERVISOR_OR_QUALITY,
     "quality-defect-thumbnail": desk("supervisor", "quality"),
     "quality-queue": desk("quality"),
     "quality-ncr-detail": desk("quality"),
@@ -206,6 +212,12 @@ def _instruction_step(ctx: Ctx) -> dict[str, Any]:
     return {"pk": instruction.pk, "key": instruction.current_version.steps.order_by("order").first().key}
 
 
+def _media_step(ctx: Ctx) -> dict[str, Any]:
+    """The press instruction's step that shows the crawl's picture."""
+    step = apps.get_model("instructions.Step").objects.filter(media=ctx.ids["press_picture"]).first()
+    return {"pk": step.version.instruction_id, "key": step.key}
+
+
 def _proposal_step(ctx: Ctx) -> dict[str, Any]:
     from instructions.proposal_content import proposal_steps
 
@@ -253,6 +265,9 @@ IDS: dict[str, Callable[[Ctx], list[dict[str, Any]]]] = {
     "instructions-version-rollback": lambda c: [{"pk": c.ids["instruction"], "number": 1}],
     "instructions-step-edit": lambda c: [_instruction_step(c)],
     "instructions-proposal-step-edit": lambda c: [_proposal_step(c)],
+    "step-media": lambda c: [{"digest": c.ids["press_picture"]}],
+    "step-media-thumb": lambda c: [{"digest": c.ids["press_picture"]}],
+    "instructions-step-media": lambda c: [_media_step(c)],
     "quality-defect-photo": lambda c: [{"pk": c.ids["defect_with_photo"]}],
     "quality-defect-thumbnail": lambda c: [{"pk": c.ids["defect_with_photo"]}],
     "quality-ncr-detail": lambda c: [{"pk": c.ids["ncr"]}],
@@ -313,6 +328,19 @@ def demo_ids() -> dict[str, Any]:
         .order_by("pk")
         .values_list("pk", flat=True)
         .first(),
+        "press_picture": (  # a signed picture on an instruction of the press stations' work center
+            apps.get_model("instructions.Step")
+            .objects.filter(
+                media__gt="",
+                version__instruction__current_version=F("version"),
+                version__instruction__operation__work_center__stations__code="ST-PRS-400",
+                media__in=apps.get_model("instructions.StepMedia")
+                .objects.filter(content_type__startswith="image/")
+                .values("digest"),
+            )
+            .values_list("media", flat=True)
+            .first()
+        ),
         "ncr": _first("quality.NCR"),
         "alert": _first("quality.QualityAlert"),
         "chunk": _first(  # a library passage every role may read
