@@ -31,12 +31,6 @@ from copilot.models import KnowledgeChunk, KnowledgeDocument
 from copilot.questions import knowledge_answer
 from plexcopilot.embedding import embedder
 
-DATA = Path(__file__).resolve().parent / "data"
-
-
-def _lines(name: str) -> list[str]:
-    return [x.strip() for x in (DATA / name).read_text().splitlines() if x.strip() and not x.startswith("#")]
-
 
 def injection_rates() -> dict[str, float]:
     from bench import injection_sets
