@@ -111,6 +111,15 @@ class TestAdaptation:
             part=plant.work_order.part, operation=plant.work_order.operation, version=plant.version, step=step,
             step_key=step.key, reported_by=plant.certified, category="torque", description="Bolt sheared at 31 N·m",
             created_at=timezone.now() - datetime.timedelta(days=2), thumbnail="defects/x.jpg", photo="defects/x.jpg",
+            station=plant.station,
+        )  # fmt: skip
+        # The same part's defect photographed at another tablet: its text warns here, its photo is not this
+        # station's to open (photos only for desk roles and the station that took them).
+        elsewhere = DefectReport.objects.create(
+            part=plant.work_order.part, operation=plant.work_order.operation, version=plant.version, step=step,
+            step_key=step.key, reported_by=plant.certified, category="torque", description="Washer missing",
+            created_at=timezone.now() - datetime.timedelta(days=1), thumbnail="defects/y.jpg", photo="defects/y.jpg",
+            station=plant.other_station,
         )  # fmt: skip
         DefectReport.objects.create(
             part=plant.work_order.part, operation=plant.work_order.operation, step=step, step_key=step.key,
@@ -122,10 +131,11 @@ class TestAdaptation:
         assert "Recent defect on this step" in page
         assert "Bolt sheared at 31 N·m" in page
         assert f"/quality/defects/{recent.pk}/thumbnail/" in page
+        assert "Washer missing" in page and f"/quality/defects/{elsewhere.pk}/" not in page
         assert "Old news" not in page
         assert "Recent defect on this step" not in step_page(client, url, 1)
         rule = next(r for r in AdaptationLog.objects.latest("at").rules if r["rule"] == "recent_defects")
-        assert rule["steps"] == [2] and rule["defects"] == [recent.pk]
+        assert rule["steps"] == [2] and sorted(rule["defects"]) == sorted([recent.pk, elsewhere.pk])
 
     def test_it_escapes_instruction_text(self, plant):
         from instructions.publishing import version_publish
