@@ -194,7 +194,9 @@ def translated_plant(plant, settings):
     # Step media on the screens: a picture (tap to enlarge) on step 1, a clip on step 3, captions not in the memory.
     picture = io.BytesIO()
     Image.new("RGB", (320, 240), (90, 90, 90)).save(picture, "PNG")
-    image = media_ingest(upload=SimpleUploadedFile("die.png", picture.getvalue()), instruction=None, user=None)
+    image = media_ingest(
+        upload=SimpleUploadedFile("die.png", picture.getvalue()), instruction=None, user=None
+    )
     clip = media_ingest(upload=SimpleUploadedFile("c.webm", CLIP.read_bytes()), instruction=None, user=None)
     steps[0] = dict(steps[0], media=image.digest, media_caption="Die D-40 seen from the operator side.")
     steps[2] = dict(steps[2], media=clip.digest, media_caption="The test rod breaking the curtain.")
@@ -225,5 +227,9 @@ def test_no_station_screen_shows_english_to_an_operator_reading_another_language
             untranslated[name] = sorted(same)
     assert untranslated == {}
     assert len(other) >= 30
-    assert 'data-testid="step-image"' in other["step-1"] and 'data-testid="step-video"' in other["step-3-flagged"]
-    assert 'data-testid="caption-untranslated"' in other["step-1"]  # no memory for the caption: English, marked
+    assert (
+        'data-testid="step-image"' in other["step-1"]
+        and 'data-testid="step-video"' in other["step-3-flagged"]
+    )
+    # No memory for the caption: it is shown in English, marked.
+    assert 'data-testid="caption-untranslated"' in other["step-1"]
