@@ -3,43 +3,15 @@
 import pytest
 
 from copilot.models import CopilotQuestion, KnowledgeChunk
-from tests.browser.conftest import browser, screenshot, tablet  # noqa: F401  (shared browser fixtures)
+from tests.browser.conftest import browser, live_server, screenshot, tablet  # noqa: F401  (shared browser fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def asgi_server(transactional_db, library):
-    """uvicorn serving the project's ASGI application (websockets included) in a thread of this process.
-
-    A thread, not a forked child: the ONNX runtime and Chroma keep native threads that do not survive a fork.
-    """
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    from plexcopilot.asgi import application
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        ASGIStaticFilesHandler(application), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://localhost:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+def asgi_server(live_server, library):  # noqa: F811
+    """The journeys' live server (the project's ASGI app, websockets included), with the library indexed."""
+    return live_server.url
 
 
 def test_an_operator_asks_and_sees_a_streamed_cited_answer(asgi_server, tablet, screenshot):  # noqa: F811
