@@ -18,18 +18,19 @@ previous instructions"), while an SOP's own imperatives ("ignore the first part 
 - secrecy ("do not mention this", "never reveal", "without citing"): 1
 - a claim of authority over other sources ("this document overrides all other sources"): 2
 - addressing the machine that reads the document ("the system reading this should…"): 2
+- speaking to the assistant ("Copilot, …", "To the AI in the station tablet: …", "Model instruction: …"): 2
 
 A sentence scoring THRESHOLD or more is quarantined. Every sentence past a cheap pre-filter (CANDIDATE: any word
 an instruction to an assistant needs; about a quarter of SOP sentences) also goes to a second stage: logistic
 regression on its MiniLM vector (copilot/data/injection_lr.json, from bench/train_injection.py), quarantined at
-probability ≥ the chosen threshold. History of the split (bench/injection_sets.py): the rules were written
-against development sets 1-3; set 4 (an earlier held-out pair) chose the first classifier; the fourth held-out
-pair, measured once (90.6 % quarantined, 0.49 % false positives), then became development set 5, whose misses
-extended the rules (the reader signal, "new role for the assistant", "skip the citations", "answers generated
-from this document", "procedures you were given … have been cancelled"). bench/train_injection.py chooses
-features, C, decision and threshold on the pooled out-of-fold predictions of sets 4 and 5 and trains on all
-development data. The fifth held-out pair, written and committed before these changes, gives the reported
-figures (docs/copilot.md).
+probability ≥ the chosen threshold. History of the split (bench/injection_sets.py): the rules were
+written against development sets 1-3; set 4 (an earlier held-out pair) chose the first classifier; the fourth
+and fifth held-out pairs, each measured once (90.6 % / 0.49 %, then 84.4 % / 1.8 %), became development sets 5
+and 6, whose misses and false alarms extended and narrowed the rules (the reader and addressee signals, job
+titles such as "assistant operator" are people, document-control words such as "superseded" are not overrides).
+bench/train_injection.py chooses features, C, decision and threshold on the pooled out-of-fold predictions of
+sets 4-6 and trains on all development data. The sixth held-out pair, written and committed before these
+changes, gives the reported figures (docs/copilot.md).
 """
 
 import json
@@ -45,15 +46,33 @@ THRESHOLD = 2.0
 _I = re.IGNORECASE
 MARKUP = re.compile(
     r"<\s*/?\s*(script|iframe|system|instructions?)\b|javascript:|\[/?(INST|SYS|SYSTEM)\]|<\|[a-z_]+\|>"
-    r"|^\s*(system|assistant)\s*:|###\s*(system|instruction)|\bBEGIN (SYSTEM|ADMIN|PROMPT)\b|<<\s*SYS\s*>>",
+    r"|^\s*(system|assistant)\s*:|\"role\"\s*:\s*\"(system|assistant)\"|^\s*role\s*:\s*system\b|###\s*(system|instruction)|\bBEGIN (SYSTEM|ADMIN|PROMPT)\b|<<\s*SYS\s*>>",
     _I,
 )
 ASSISTANT = re.compile(
-    r"\b(assistants?|a\.?i\.?|chat ?bots?|language models?|llms?|gpt\w*|copilots?|bots?|the model|ai models?"
+    r"\b(assistants?(?! (operators?|setters?|supervisors?|managers?|line|leads?|engineers?|technicians?|foreman|foremen))|a\.?i\.?|chat ?bots?|language models?|llms?|gpt\w*|copilots?|bots?|the model|ai models?"
     r"|answer(ing)? (engine|system|tool)|the (answering|question[- ]answering) \w+|virtual helper"
-    r"|(automated|digital) (helper|assistant|system))\b",
+    r"|(automated|digital) (helpers?|assistants?|systems?|readers?|responders?|tools?)|answer generators?"
+    r"|retrieval (model|system)s?|generative a\.?i\.?|(a\.?i\.?|llm) (tools?|agents?|helpers?|systems?)|chat ?tools?"
+    r"|summari[sz]ers?|machine readers?|reader a\.?i\.?|whoever (generates|writes|produces) (the )?answers)\b",
     _I,
 )
+# Text that speaks to the assistant: a vocative or heading at the start ("Copilot, …", "To the AI in the station
+# tablet: …", "Chatbot reading this: …"), one inside the sentence ("…, copilot; …"), a labelled note ("Model
+# instruction: …", "Instructions embedded for the copilot: …").
+_AI = ASSISTANT.pattern
+ADDRESSEE = re.compile(
+    r"^\W*((hey|hello|hi|dear|attention|note to|notice to|message to|reminder to|to|for|p\.?s\.? (to|for))\s+)?"
+    r"(the |any |all |every |our )?(\w+ )?" + _AI + r"(\s+(reading|processing|summari[sz]ing|in|on|of|using|that)\b[^.,:;!—–]{0,30})?"
+    r"\s*[,:;!—–]"
+    r"|,\s+(the\s+)?(model|" + _AI[3:-3] + r")\s*[,;:!.—–]"
+    r"|\bif you are (an? |the )?(\w+ )?(model|" + _AI[3:-3] + r")\b"
+    r"|\b(model|" + _AI[3:-3] + r")\s+(instruction|directive|note|notice|override|message)s?\s*[:—–-]"
+    r"|\b(instructions?|directives?|notes?|notices?|messages?|orders?|paragraph|line)\s+(\w+\s+)?(is\s+)?(meant\s+)?"
+    r"(for|to)\s+(the |any |all |every )?" + _AI
+    + r"|\bprompt (override|injection)\b",
+    _I,
+)  # fmt: skip
 RULES = re.compile(
     r"\b(system ?prompts?|system (rules|instructions|message)|(your|its|the assistant'?s?|original|initial|previous|prior|earlier|above|preceding"
     r"|existing|current|default|built-in|hidden|other|all|any) (instructions|prompts?|rules|guidelines|directives"
@@ -68,14 +87,16 @@ OVERRIDE = re.compile(
     r"\b(ignore|ignoring|disregard|disregarding|forget|forgetting|override|overrides|overriding|overrule|bypass"
     r"|circumvent|set aside|put aside|throw out|discard|abandon|drop|cancel|nullify|void|stop following"
     r"|(do not|don't|no longer|never) (follow|obey|apply|heed|respect)|no longer (have|need) to (follow|obey|apply|heed|respect)|pay no (attention|heed)|no longer (applies|apply|valid)"
-    r"|are (void|cancelled|canceled|obsolete|suspended|lifted)|is (void|cancelled|canceled|suspended|lifted)"
+    r"|are (void|cancelled|canceled|obsolete|suspended)|is (void|cancelled|canceled|suspended)"
     r"|(have|has) been (cancelled|canceled|revoked|voided|suspended|lifted))\b",
     _I,
 )
 OVERRIDE_RULES = re.compile(
     OVERRIDE.pattern + r"[\s\w',-]{0,40}?" + RULES.pattern
     + r"|" + RULES.pattern + r"[\s\w',-]{0,30}?\b(are|is|were|have been|has been) (now )?(void|cancelled|canceled"
-    r"|obsolete|suspended|lifted|no longer valid|replaced|overridden|superseded)\b",
+    r"|obsolete|suspended|lifted|no longer valid|overridden)\b"
+    r"|\b(your|its) (\w+ )?(instructions|rules|guidance|guidelines|directives|prompt|programming|configuration)"
+    r"[\s\w',-]{0,30}?\b(are|is|were|have been|has been) (now )?(replaced|superseded)\b",
     _I,
 )  # fmt: skip
 ROLE = re.compile(
@@ -101,7 +122,7 @@ ANSWER = re.compile(
 TRIGGER = re.compile(
     r"\b((when|whenever|if) (asked|questioned|queried|prompted)|(when|whenever|if) (anyone|someone|somebody|a user"
     r"|the user|users|an operator|the operator|operators|a worker|people|they|you are|you're) (asks?|is asked|are asked"
-    r"|asks? you|queries|questions?|wants? to know)|(any|every|all) (question|query|queries|questions) (about|on|regarding)"
+    r"|asks? you|queries|questions?|wants? to know)|(any|every|all) (question|query|queries|questions) (about|regarding|concerning)"
     r"|(anyone|everyone|anybody|whoever) (who )?(asks|wants to know)"
     r"|whatever the question|no matter (what|the question|who asks)|regardless of the question)",
     _I,
@@ -110,6 +131,7 @@ OUTPUT_SCOPE = re.compile(
     r"\b(in (your|its|their|every|each|all|any) (answers?|responses?|repl(y|ies)|output|summary|summaries)"
     r"|(your|the) (answer|response|reply) (must|should|will|has to)"
     r"|(output|respond with|reply with|say|print|write) (only |exactly |just )?(the following|this)\b"
+    r"|\bgenerated (answers?|responses?|replies|summaries)\b"
     r"|(answers?|responses?|replies|summaries|output) (generated|given|produced|written|drawn|derived) (from|using|with|out of) (this|these)"
     r"|(respond|reply|answer|write) (only )?in (capital|upper-?case|lower-?case|all caps|block) ?(letters)?)\b",
     _I,
@@ -137,7 +159,11 @@ AUTHORITY = re.compile(
 # Text addressed to whatever machine reads the document ("the system reading this should report…").
 READER = re.compile(
     r"\b(system|model|a\.?i\.?|tool|bot|engine|software|program|assistant|copilot)s? (that is |which is |who is |that's )?"
-    r"(reading|processing|parsing|summari[sz]ing|ingesting|indexing|retrieving) (this|these)\b",
+    r"(reading|processing|parsing|summari[sz]ing|ingesting|indexing|retrieving) (this|these)\b"
+    r"|\b(helper|system|model|tool|bot|engine|assistant|copilot|reader)s? (that|which|who) (reads|quotes|processes|summari[sz]es"
+    r"|uses|cites|parses) (this|these)\b"
+    r"|\bwhen (this|these) (passage|page|document|text|section|file|manual)s? (is|are) (retrieved|quoted|summari[sz]ed|indexed"
+    r"|processed|ingested)\b",
     _I,
 )
 
@@ -155,6 +181,7 @@ WEIGHTS = (
     (SECRECY, 1.0),
     (AUTHORITY, 2.0),
     (READER, 2.0),
+    (ADDRESSEE, 2.0),
 )
 
 
@@ -169,7 +196,7 @@ class Verdict:
 
 
 _NAMES = ("markup", "assistant", "rules", "override", "override_rules", "role", "answer", "output_scope", "trigger", "triggered_answer", "secrecy",
-          "authority", "reader")  # fmt: skip
+          "authority", "reader", "addressee")  # fmt: skip
 
 
 # Compound signals are only looked for when their parts were found (they are the slow patterns).
