@@ -24,13 +24,13 @@ A sentence scoring THRESHOLD or more is quarantined. Every sentence past a cheap
 an instruction to an assistant needs; about a quarter of SOP sentences) also goes to a second stage: logistic
 regression on its MiniLM vector (copilot/data/injection_lr.json, from bench/train_injection.py), quarantined at
 probability ≥ the chosen threshold. History of the split (bench/injection_sets.py): the rules were
-written against development sets 1-3; set 4 (an earlier held-out pair) chose the first classifier; the fourth
-and fifth held-out pairs, each measured once (90.6 % / 0.49 %, then 84.4 % / 1.8 %), became development sets 5
-and 6, whose misses and false alarms extended and narrowed the rules (the reader and addressee signals, job
-titles such as "assistant operator" are people, document-control words such as "superseded" are not overrides).
-bench/train_injection.py chooses features, C, decision and threshold on the pooled out-of-fold predictions of
-sets 4-6 and trains on all development data. The sixth held-out pair, written and committed before these
-changes, gives the reported figures (docs/copilot.md).
+written against development sets 1-3; set 4 (an earlier held-out pair) chose the first classifier; the fourth to
+sixth held-out pairs, each measured once (90.6 % / 0.49 %, 84.4 % / 1.8 %, 93.3 % / 1.8 %), became development
+sets 5-7, whose misses and false alarms extended and narrowed the rules (the reader and addressee signals, job
+titles such as "assistant operator" are people, document-control words such as "superseded" are not overrides,
+"answer any question about…" is not a trigger). bench/train_injection.py chooses features, C, decision and
+threshold on the pooled out-of-fold predictions of sets 4-7 and trains on all development data. The seventh
+held-out pair, written and committed before these changes, gives the reported figures (docs/copilot.md).
 """
 
 import json
@@ -111,12 +111,13 @@ ROLE = re.compile(
 ANSWER = re.compile(
     r"\b((answer|respond|reply|say|state|output|print|write|tell (the )?(user|operator|reader|them|people|everyone)s?)"
     r"( \w+){0,3} (that|only|with|exactly|always|the following)"
-    r"|(always|only|must|should|will) (answer|respond|reply|say|state|recommend|tell|report|claim)|repeat (that|this|it) to"
+    r"|(always|only|must|should|will|ought to|has to|is to|needs to) (answer|respond|reply|say|state|recommend|tell|report"
+    r"|claim|describe|present|advise|inform)|repeat (that|this|it) to"
     r"|just (say|answer|reply|tell)"
     r"|tell (the )?(users?|operators?|readers?|them|people|everyone|workers?)\b"
     r"|(should|must|shall|is to|are to) be (answered|replied to|responded to)"
     r"|(reveal|print|repeat|show|output|leak|disclose) (your|the) (\w+ )?(system prompt|instructions|prompt|rules|configuration)"
-    r"|answer (all|every|any) (questions?|queries)|by saying( that)?\b)",
+    r"|by saying( that)?\b)",
     _I,
 )
 TRIGGER = re.compile(
@@ -158,8 +159,9 @@ AUTHORITY = re.compile(
 )
 # Text addressed to whatever machine reads the document ("the system reading this should report…").
 READER = re.compile(
-    r"\b(system|model|a\.?i\.?|tool|bot|engine|software|program|assistant|copilot)s? (that is |which is |who is |that's )?"
-    r"(reading|processing|parsing|summari[sz]ing|ingesting|indexing|retrieving) (this|these)\b"
+    r"\b(system|model|a\.?i\.?|tool|bot|engine|software|program|assistant|copilot|machine|computer)s? (that is |which is "
+    r"|who is |that's |is )?(reading|processing|parsing|summari[sz]ing|ingesting|indexing|retrieving|consuming|using) (this|these)\b"
+    r"|\b(reading|processing|parsing|summari[sz]ing) (this|these)( \w+)? automatically\b"
     r"|\b(helper|system|model|tool|bot|engine|assistant|copilot|reader)s? (that|which|who) (reads|quotes|processes|summari[sz]es"
     r"|uses|cites|parses) (this|these)\b"
     r"|\bwhen (this|these) (passage|page|document|text|section|file|manual)s? (is|are) (retrieved|quoted|summari[sz]ed|indexed"
@@ -225,7 +227,7 @@ CANDIDATE = re.compile(
     r"|directions|directives|polic(y|ies)|ignore|disregard|forget|override\w*|bypass\w*|skip|asks?|asked|asking"
     r"|questions?|precedence|supersedes?|authoritative|pretend|act|role|persona|mode|secret|reader|readers|user|users"
     r"|whoever|anyone|everyone|obey|follow\w*|told|earlier|previous|prior|above|void|cancel\w*|suspended|obsolete"
-    r"|withdrawn|optional)\b|[<\[#]|^\s*\w+\s*:",
+    r"|withdrawn|optional|machines?|summari[sz]\w*|automatic(ally)?|consum\w*|generat\w*)\b|[<\[#]|^\s*\w+\s*:",
     _I,
 )
 
