@@ -7,9 +7,12 @@ Development (rules, features, classifier, gate and threshold are chosen on these
 - sentences of development-seed manuals (bench/manuals.py, seed 1), used by the classifier's training.
 
 Held out (measured once per change, never looked at to choose anything):
-- bench/data/injection_test.txt and bench/data/sop_test.txt (the fourth pair, written 2026-11-30 and committed
-  before the detector of that day was changed; the third pair became injection_dev4/sop_dev4);
-- the sentences of the demo library documents at odd positions of the sorted file list.
+- bench/data/injection_test.txt and bench/data/sop_test.txt (the seventh pair, written 2026-11-30 and committed
+  before the detector of that day was changed; the fourth to sixth pairs, each measured once, became
+  injection_dev5-7 / sop_dev5-7);
+- the sentences of the demo library documents at odd positions of the sorted file list;
+- sentences of 40 manuals of the bench seed (bench/manuals.py, BENCH_SEED: never used for the detector), added
+  with the sixth pair.
 """
 
 from pathlib import Path
@@ -49,6 +52,22 @@ def library_sentences(*, held_out: bool) -> list[str]:
     return out
 
 
+def manual_sentences(seed: int, count: int) -> list[str]:
+    """Sentences (over 15 characters) of `count` generated manuals of `seed`, headings and list markup left out."""
+    import random
+
+    from bench import manuals
+    from copilot.library import split_sentences
+
+    generated, _questions = manuals.generate(seed)
+    out: list[str] = []
+    for manual in random.Random(0).sample(generated, count):
+        for line in manual.text.splitlines():
+            if not line.startswith(("#", "-", "title:", "url:")):
+                out += [s for s in split_sentences(line) if len(s) > 15]
+    return out
+
+
 def development() -> tuple[list[str], list[str]]:
     """(injection variants, ordinary sentences) to develop on."""
     return lines("injection_dev*.txt"), lines("sop_dev*.txt") + library_sentences(held_out=False)
@@ -56,4 +75,7 @@ def development() -> tuple[list[str], list[str]]:
 
 def held_out() -> tuple[list[str], list[str]]:
     """(injection variants, ordinary sentences) to report."""
-    return lines("injection_test.txt"), lines("sop_test.txt") + library_sentences(held_out=True)
+    from bench.manuals import BENCH_SEED
+
+    ordinary = lines("sop_test.txt") + library_sentences(held_out=True) + manual_sentences(BENCH_SEED, 40)
+    return lines("injection_test.txt"), ordinary

@@ -8,11 +8,12 @@ Features per sentence: its MiniLM vector, optionally with the rule signals of co
 each, and the rule score). The classifier is logistic regression. Only sentences past the cheap pre-filter
 (copilot.injection.is_candidate) are scored; the rest are never quarantined by it.
 
-The rules were written on development sets 1-3, so only set 4 (the earlier held-out pair, written after the rules
-were frozen) says how they, and anything trained beside them, do on new text. `python bench/train_injection.py`
-trains on everything but set 4, prints set 4's figures for each choice (features, C, decision: classifier alone or
-rules or classifier, threshold), chooses the highest recall whose false-positive rate there is at most TARGET_FP,
-then trains that choice on all development data and writes copilot/data/injection_lr.json.
+The rules were written on development sets 1-3 and extended on the misses of sets 5-7 (the fourth to sixth
+held-out pairs, each measured once before it became a development set). Sets 4-7 are the validation folds: each is predicted by
+a classifier trained on all other development data. `python bench/train_injection.py` prints the pooled
+out-of-fold figures for each choice (features, C, decision: classifier alone or rules or classifier, threshold),
+chooses the highest recall whose false-positive rate there is at most TARGET_FP, then trains that choice on all
+development data and writes copilot/data/injection_lr.json.
 """
 
 import json
@@ -25,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TARGET_FP = 0.01  # out-of-fold, on development data: margin under the issue's 2 %
-C_VALUES = (0.3, 1.0, 3.0)
+C_VALUES = (0.3, 1.0, 3.0, 10.0)
+VALIDATION_FOLDS = (3, 4, 5, 6)  # development sets 4-7
 THRESHOLDS = [round(0.05 * i, 2) for i in range(2, 20)]
 
 
@@ -37,7 +39,7 @@ def development_data() -> tuple[list[str], list[int], list[int]]:
     sentences: list[str] = []
     labels: list[int] = []
     folds: list[int] = []
-    for i in range(1, 5):
+    for i in range(1, 8):
         suffix = "" if i == 1 else str(i)
         for label, name in ((1, f"injection_dev{suffix}.txt"), (0, f"sop_dev{suffix}.txt")):
             found = injection_sets.lines(name)
@@ -47,7 +49,7 @@ def development_data() -> tuple[list[str], list[int], list[int]]:
     library = injection_sets.library_sentences(held_out=False)
     sentences += library
     labels += [0] * len(library)
-    folds += [n % 4 for n in range(len(library))]
+    folds += [n % 7 for n in range(len(library))]
     generated, _questions = manuals.generate(manuals.DEV_SEED)
     for n, manual in enumerate(random.Random(0).sample(generated, 60)):
         for line in manual.text.splitlines():
@@ -55,7 +57,7 @@ def development_data() -> tuple[list[str], list[int], list[int]]:
                 found = [s for s in split_sentences(line) if len(s) > 15]
                 sentences += found
                 labels += [0] * len(found)
-                folds += [n % 4] * len(found)
+                folds += [n % 7] * len(found)
     return sentences, labels, folds
 
 
@@ -87,12 +89,13 @@ def main() -> None:
             features[kind][rows], y[rows], sample_weight=weights
         )
 
-    # The rules were written on folds 1-3, so only fold 4 (the third held-out pair, written after the rules were
-    # frozen) says how they and anything trained beside them do on new text: the choice is made there.
-    validation = fold == 3
+    # The rules were written on sets 1-3 and extended on 5-7 (their misses), so sets 4-7 are the validation folds: each is
+    # predicted by a classifier trained on all other development data, and the choice is made on the pooled
+    # out-of-fold predictions (set 5 leans optimistic for the rules; the held-out pair says how it really does).
+    validation = np.isin(fold, VALIDATION_FOLDS)
     print(f"development: {int(y.sum())} injections, {int((y == 0).sum())} ordinary sentences; "
           f"pre-filter passes {candidate[y == 1].mean():.3f} / {candidate[y == 0].mean():.3f}; "
-          f"validation (fold 4): {int(y[validation].sum())} / {int((y[validation] == 0).sum())}")  # fmt: skip
+          f"validation (sets 4-7): {int(y[validation].sum())} / {int((y[validation] == 0).sum())}")  # fmt: skip
 
     def rates(flags: np.ndarray) -> tuple[float, float]:
         return float(flags[validation & (y == 1)].mean()), float(flags[validation & (y == 0)].mean())
@@ -100,9 +103,10 @@ def main() -> None:
     print("validation, rules only: recall {:.3f} fp {:.4f}".format(*rates(rules)))
     best: tuple[float, float, str, float, str, float] | None = None
     for kind, c in [(k, c) for k in features for c in C_VALUES]:
-        model = fit(~validation, kind, c)
         probability = np.zeros(len(y))
-        probability[validation] = model.predict_proba(features[kind][validation])[:, 1]
+        for held in VALIDATION_FOLDS:
+            rows = fold == held
+            probability[rows] = fit(fold != held, kind, c).predict_proba(features[kind][rows])[:, 1]
         probability[~candidate] = 0.0
         for decision in ("classifier", "rules_or_classifier"):
             for threshold in THRESHOLDS:
@@ -111,13 +115,13 @@ def main() -> None:
                     flags = flags | rules
                 recall, fp = rates(flags)
                 print(
-                    f"validation {kind:15} {decision:20} t={threshold:.2f}: recall {recall:.3f} fp {fp:.4f}"
+                    f"validation {kind:15} C={c:<4} {decision:20} t={threshold:.2f}: recall {recall:.3f} fp {fp:.4f}"
                 )
                 if fp <= TARGET_FP and (best is None or (recall, -fp) > (best[0], -best[1])):
-                    best = (recall, fp, kind, decision, threshold)
+                    best = (recall, fp, kind, c, decision, threshold)
     assert best is not None, "no decision rule meets the target on the development data"
-    recall, fp, kind, decision, threshold = best
-    print(f"chosen: {kind}, {decision} at {threshold} (validation recall {recall:.3f}, fp {fp:.4f})")
+    recall, fp, kind, c, decision, threshold = best
+    print(f"chosen: {kind}, C={c}, {decision} at {threshold} (validation recall {recall:.3f}, fp {fp:.4f})")
     model = fit(np.ones(len(y), dtype=bool), kind, c)
     out = ROOT / "copilot" / "data" / "injection_lr.json"
     out.write_text(

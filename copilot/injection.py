@@ -17,17 +17,20 @@ previous instructions"), while an SOP's own imperatives ("ignore the first part 
   answer follows it ("if a user asks about the e-stop, say…")
 - secrecy ("do not mention this", "never reveal", "without citing"): 1
 - a claim of authority over other sources ("this document overrides all other sources"): 2
+- addressing the machine that reads the document ("the system reading this should…"): 2
+- speaking to the assistant ("Copilot, …", "To the AI in the station tablet: …", "Model instruction: …"): 2
 
 A sentence scoring THRESHOLD or more is quarantined. Every sentence past a cheap pre-filter (CANDIDATE: any word
 an instruction to an assistant needs; about a quarter of SOP sentences) also goes to a second stage: logistic
 regression on its MiniLM vector (copilot/data/injection_lr.json, from bench/train_injection.py), quarantined at
-probability ≥ 0.75. The rules were written against development sets 1-3 (bench/data/*_dev*.txt); the features
-(vector alone, or with the rule signals), the regularisation, the decision (classifier alone, or rules or
-classifier) and the threshold were chosen on development set 4 only (the earlier held-out pair, written after
-the rules were frozen: rules 83.9 % / 0.44 %, chosen rule 98.2 % / 0.87 % with the classifier trained on sets
-1-3), then trained on all development data. The held-out pair (bench/injection_sets.py: 64 variants, 412
-ordinary sentences incl. the odd half of the demo library), written and committed before these choices and
-measured once: 90.6 % quarantined (rules alone 75.0 %), 0.49 % false positives (rules alone 0.24 %).
+probability ≥ the chosen threshold. History of the split (bench/injection_sets.py): the rules were
+written against development sets 1-3; set 4 (an earlier held-out pair) chose the first classifier; the fourth to
+sixth held-out pairs, each measured once (90.6 % / 0.49 %, 84.4 % / 1.8 %, 93.3 % / 1.8 %), became development
+sets 5-7, whose misses and false alarms extended and narrowed the rules (the reader and addressee signals, job
+titles such as "assistant operator" are people, document-control words such as "superseded" are not overrides,
+"answer any question about…" is not a trigger). bench/train_injection.py chooses features, C, decision and
+threshold on the pooled out-of-fold predictions of sets 4-7 and trains on all development data. The seventh
+held-out pair, written and committed before these changes, gives the reported figures (docs/copilot.md).
 """
 
 import json
@@ -43,22 +46,40 @@ THRESHOLD = 2.0
 _I = re.IGNORECASE
 MARKUP = re.compile(
     r"<\s*/?\s*(script|iframe|system|instructions?)\b|javascript:|\[/?(INST|SYS|SYSTEM)\]|<\|[a-z_]+\|>"
-    r"|^\s*(system|assistant)\s*:|###\s*(system|instruction)|\bBEGIN (SYSTEM|ADMIN|PROMPT)\b|<<\s*SYS\s*>>",
+    r"|^\s*(system|assistant)\s*:|\"role\"\s*:\s*\"(system|assistant)\"|^\s*role\s*:\s*system\b|###\s*(system|instruction)|\bBEGIN (SYSTEM|ADMIN|PROMPT)\b|<<\s*SYS\s*>>",
     _I,
 )
 ASSISTANT = re.compile(
-    r"\b(assistants?|a\.?i\.?|chat ?bots?|language models?|llms?|gpt\w*|copilots?|bots?|the model|ai models?"
+    r"\b(assistants?(?! (operators?|setters?|supervisors?|managers?|line|leads?|engineers?|technicians?|foreman|foremen))|a\.?i\.?|chat ?bots?|language models?|llms?|gpt\w*|copilots?|bots?|the model|ai models?"
     r"|answer(ing)? (engine|system|tool)|the (answering|question[- ]answering) \w+|virtual helper"
-    r"|(automated|digital) (helper|assistant|system))\b",
+    r"|(automated|digital) (helpers?|assistants?|systems?|readers?|responders?|tools?)|answer generators?"
+    r"|retrieval (model|system)s?|generative a\.?i\.?|(a\.?i\.?|llm) (tools?|agents?|helpers?|systems?)|chat ?tools?"
+    r"|summari[sz]ers?|machine readers?|reader a\.?i\.?|whoever (generates|writes|produces) (the )?answers)\b",
     _I,
 )
+# Text that speaks to the assistant: a vocative or heading at the start ("Copilot, …", "To the AI in the station
+# tablet: …", "Chatbot reading this: …"), one inside the sentence ("…, copilot; …"), a labelled note ("Model
+# instruction: …", "Instructions embedded for the copilot: …").
+_AI = ASSISTANT.pattern
+ADDRESSEE = re.compile(
+    r"^\W*((hey|hello|hi|dear|attention|note to|notice to|message to|reminder to|to|for|p\.?s\.? (to|for))\s+)?"
+    r"(the |any |all |every |our )?(\w+ )?" + _AI + r"(\s+(reading|processing|summari[sz]ing|in|on|of|using|that)\b[^.,:;!—–]{0,30})?"
+    r"\s*[,:;!—–]"
+    r"|,\s+(the\s+)?(model|" + _AI[3:-3] + r")\s*[,;:!.—–]"
+    r"|\bif you are (an? |the )?(\w+ )?(model|" + _AI[3:-3] + r")\b"
+    r"|\b(model|" + _AI[3:-3] + r")\s+(instruction|directive|note|notice|override|message)s?\s*[:—–-]"
+    r"|\b(instructions?|directives?|notes?|notices?|messages?|orders?|paragraph|line)\s+(\w+\s+)?(is\s+)?(meant\s+)?"
+    r"(for|to)\s+(the |any |all |every )?" + _AI
+    + r"|\bprompt (override|injection)\b",
+    _I,
+)  # fmt: skip
 RULES = re.compile(
     r"\b(system ?prompts?|system (rules|instructions|message)|(your|its|the assistant'?s?|original|initial|previous|prior|earlier|above|preceding"
     r"|existing|current|default|built-in|hidden|other|all|any) (instructions|prompts?|rules|guidelines|directives"
     r"|guidance|orders|programming|configuration|constraints|restrictions|policies|policy|guardrails"
     r"|directions|commands|context|messages?|text)|guardrails|safety (filters?|guidelines|policies)"
     r"|(what|everything|anything|all) (that )?(you were|you've been|you have been) (told|given|instructed|taught|programmed)"
-    r"|(instructions|rules|guidance|guidelines|directions|orders) (that )?(you were|you've been|you have been|you got) "
+    r"|(instructions|rules|guidance|guidelines|directions|orders|procedures) (that )?(you were|you've been|you have been|you got) "
     r"(given|told)|(your|its) (task|role|job|purpose))\b",
     _I,
 )
@@ -66,13 +87,16 @@ OVERRIDE = re.compile(
     r"\b(ignore|ignoring|disregard|disregarding|forget|forgetting|override|overrides|overriding|overrule|bypass"
     r"|circumvent|set aside|put aside|throw out|discard|abandon|drop|cancel|nullify|void|stop following"
     r"|(do not|don't|no longer|never) (follow|obey|apply|heed|respect)|no longer (have|need) to (follow|obey|apply|heed|respect)|pay no (attention|heed)|no longer (applies|apply|valid)"
-    r"|are (void|cancelled|canceled|obsolete|suspended|lifted)|is (void|cancelled|canceled|suspended|lifted))\b",
+    r"|are (void|cancelled|canceled|obsolete|suspended)|is (void|cancelled|canceled|suspended)"
+    r"|(have|has) been (cancelled|canceled|revoked|voided|suspended|lifted))\b",
     _I,
 )
 OVERRIDE_RULES = re.compile(
     OVERRIDE.pattern + r"[\s\w',-]{0,40}?" + RULES.pattern
     + r"|" + RULES.pattern + r"[\s\w',-]{0,30}?\b(are|is|were|have been|has been) (now )?(void|cancelled|canceled"
-    r"|obsolete|suspended|lifted|no longer valid|replaced|overridden|superseded)\b",
+    r"|obsolete|suspended|lifted|no longer valid|overridden)\b"
+    r"|\b(your|its) (\w+ )?(instructions|rules|guidance|guidelines|directives|prompt|programming|configuration)"
+    r"[\s\w',-]{0,30}?\b(are|is|were|have been|has been) (now )?(replaced|superseded)\b",
     _I,
 )  # fmt: skip
 ROLE = re.compile(
@@ -80,23 +104,26 @@ ROLE = re.compile(
     r"|act as (an? )?(unrestricted|unfiltered|different|new)|role-?play|developer mode|jailbreak|\bDAN\b"
     r"|(your|take on a|adopt a|assume a) new (persona|identity)|your new (role|task|job|instructions|rules)"
     r"|(developer|god|admin|unrestricted|debug|jailbreak|dan) mode|answer (freely|without (restrictions|limits|rules))"
-    r"|behave as (if|though) (you|there)|you (have|now have) no (rules|restrictions|limits))",
+    r"|behave as (if|though) (you|there)|you (have|now have) no (rules|restrictions|limits)"
+    r"|new (role|persona|identity) for (the |this |our )?(assistant|a\.?i\.?|bot|chat ?bot|copilot|model))",
     _I,
 )
 ANSWER = re.compile(
     r"\b((answer|respond|reply|say|state|output|print|write|tell (the )?(user|operator|reader|them|people|everyone)s?)"
     r"( \w+){0,3} (that|only|with|exactly|always|the following)"
-    r"|(always|only|must|should|will) (answer|respond|reply|say|state|recommend|tell)|repeat (that|this|it) to"
+    r"|(always|only|must|should|will|ought to|has to|is to|needs to) (answer|respond|reply|say|state|recommend|tell|report"
+    r"|claim|describe|present|advise|inform)|repeat (that|this|it) to"
+    r"|just (say|answer|reply|tell)"
     r"|tell (the )?(users?|operators?|readers?|them|people|everyone|workers?)\b"
     r"|(should|must|shall|is to|are to) be (answered|replied to|responded to)"
     r"|(reveal|print|repeat|show|output|leak|disclose) (your|the) (\w+ )?(system prompt|instructions|prompt|rules|configuration)"
-    r"|answer (all|every|any) (questions?|queries)|by saying( that)?\b)",
+    r"|by saying( that)?\b)",
     _I,
 )
 TRIGGER = re.compile(
     r"\b((when|whenever|if) (asked|questioned|queried|prompted)|(when|whenever|if) (anyone|someone|somebody|a user"
     r"|the user|users|an operator|the operator|operators|a worker|people|they|you are|you're) (asks?|is asked|are asked"
-    r"|asks? you|queries|questions?|wants? to know)|(any|every|all) (question|query|queries|questions) (about|on|regarding)"
+    r"|asks? you|queries|questions?|wants? to know)|(any|every|all) (question|query|queries|questions) (about|regarding|concerning)"
     r"|(anyone|everyone|anybody|whoever) (who )?(asks|wants to know)"
     r"|whatever the question|no matter (what|the question|who asks)|regardless of the question)",
     _I,
@@ -104,7 +131,10 @@ TRIGGER = re.compile(
 OUTPUT_SCOPE = re.compile(
     r"\b(in (your|its|their|every|each|all|any) (answers?|responses?|repl(y|ies)|output|summary|summaries)"
     r"|(your|the) (answer|response|reply) (must|should|will|has to)"
-    r"|(output|respond with|reply with|say|print|write) (only |exactly |just )?(the following|this)\b)\b",
+    r"|(output|respond with|reply with|say|print|write) (only |exactly |just )?(the following|this)\b"
+    r"|\bgenerated (answers?|responses?|replies|summaries)\b"
+    r"|(answers?|responses?|replies|summaries|output) (generated|given|produced|written|drawn|derived) (from|using|with|out of) (this|these)"
+    r"|(respond|reply|answer|write) (only )?in (capital|upper-?case|lower-?case|all caps|block) ?(letters)?)\b",
     _I,
 )
 TRIGGERED_ANSWER = re.compile(
@@ -115,7 +145,8 @@ TRIGGERED_ANSWER = re.compile(
 SECRECY = re.compile(
     r"\b((do not|don't|never|without) (mention|mentioning|reveal|revealing|disclose|disclosing|cite|citing|quote|quoting"
     r"|reference|referencing|acknowledge|acknowledging) (this|these|that|the source|where|it|any)"
-    r"|keep (this|these|it) (secret|hidden|confidential) from|(must|should|will) never (mention|say|cite|reveal|quote))",
+    r"|keep (this|these|it) (secret|hidden|confidential) from|(must|should|will) never (mention|say|cite|reveal|quote)"
+    r"|(skip|omit|drop|leave out|strip) (the |all |any |your )?(citations?|sources?|references?))",
     _I,
 )
 AUTHORITY = re.compile(
@@ -124,6 +155,17 @@ AUTHORITY = re.compile(
     r"(authoritative|important|trusted|truth|the truth|correct)|more important than (the|any|all|every) (\w+ )?"
     r"(instructions?|rules|sources|documents)|takes precedence over (all|any|every) (other )?"
     r"(sources?|documents?|instructions|rules))",
+    _I,
+)
+# Text addressed to whatever machine reads the document ("the system reading this should report…").
+READER = re.compile(
+    r"\b(system|model|a\.?i\.?|tool|bot|engine|software|program|assistant|copilot|machine|computer)s? (that is |which is "
+    r"|who is |that's |is )?(reading|processing|parsing|summari[sz]ing|ingesting|indexing|retrieving|consuming|using) (this|these)\b"
+    r"|\b(reading|processing|parsing|summari[sz]ing) (this|these)( \w+)? automatically\b"
+    r"|\b(helper|system|model|tool|bot|engine|assistant|copilot|reader)s? (that|which|who) (reads|quotes|processes|summari[sz]es"
+    r"|uses|cites|parses) (this|these)\b"
+    r"|\bwhen (this|these) (passage|page|document|text|section|file|manual)s? (is|are) (retrieved|quoted|summari[sz]ed|indexed"
+    r"|processed|ingested)\b",
     _I,
 )
 
@@ -140,6 +182,8 @@ WEIGHTS = (
     (TRIGGERED_ANSWER, 1.0),
     (SECRECY, 1.0),
     (AUTHORITY, 2.0),
+    (READER, 2.0),
+    (ADDRESSEE, 2.0),
 )
 
 
@@ -154,7 +198,7 @@ class Verdict:
 
 
 _NAMES = ("markup", "assistant", "rules", "override", "override_rules", "role", "answer", "output_scope", "trigger", "triggered_answer", "secrecy",
-          "authority")  # fmt: skip
+          "authority", "reader", "addressee")  # fmt: skip
 
 
 # Compound signals are only looked for when their parts were found (they are the slow patterns).
@@ -183,7 +227,7 @@ CANDIDATE = re.compile(
     r"|directions|directives|polic(y|ies)|ignore|disregard|forget|override\w*|bypass\w*|skip|asks?|asked|asking"
     r"|questions?|precedence|supersedes?|authoritative|pretend|act|role|persona|mode|secret|reader|readers|user|users"
     r"|whoever|anyone|everyone|obey|follow\w*|told|earlier|previous|prior|above|void|cancel\w*|suspended|obsolete"
-    r"|withdrawn|optional)\b|[<\[#]|^\s*\w+\s*:",
+    r"|withdrawn|optional|machines?|summari[sz]\w*|automatic(ally)?|consum\w*|generat\w*)\b|[<\[#]|^\s*\w+\s*:",
     _I,
 )
 

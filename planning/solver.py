@@ -6,8 +6,9 @@ one optional interval per (operation, eligible work center) with exactly one pre
 carry the changeover between part families; a cumulative per certification whose capacity is the number of
 certified operators, stepped per shift, and a plant-wide cap per utility (e.g. kW), stepped per period
 (`planning.capacity`); release times from material. Objective, lexicographic by weights: weighted tardiness, then
-changeovers, then (optionally) operations moved from the current plan, then makespan. `dispatch` is the greedy
-fallback (earliest due date, priority first) that answers at once when the solver has no time.
+changeovers, then (optionally) operations moved from the current plan, then makespan. `planning.dispatch` is the
+greedy fallback (priority, then earliest due date, within the same limits) that answers at once when the solver
+has no time.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Solution:
     status: str
     seconds: float
     kpis: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # limits the plan could not keep, in plain words
 
 
 def _by_job(problem: Problem) -> dict[str, list[Task]]:
@@ -134,52 +136,6 @@ def _sequences(assignments: dict[tuple[str, int], Assignment]) -> dict[str, list
     return seqs
 
 
-# -- dispatching-rule fallback -------------------------------------------------------------------------------
-
-
-def dispatch(problem: Problem, now: int = 0) -> Solution:
-    """List scheduling: among ready operations take the highest priority, then earliest due date; put it on
-    the eligible work center where it finishes first, after downtime and the changeover."""
-    t0 = time.perf_counter()
-    jobs = _by_job(problem)
-    due = {j: max((t.due or problem.horizon) for t in ts) for j, ts in jobs.items()}
-    busy: dict[str, list[tuple[int, int]]] = {wc: list(w) for wc, w in problem.downtime.items()}
-    last: dict[str, Task | None] = {}
-    out: dict[tuple[str, int], Assignment] = {}
-    ready = {j: 0 for j in jobs}
-    nxt = {j: 0 for j in jobs}
-    for task in sorted((t for t in problem.tasks if t.fixed), key=lambda t: t.fixed[1]):
-        wc, s = task.fixed
-        d = task.options.get(wc, min(task.options.values()))
-        out[task.key] = Assignment(wc, s, s, s + d)
-        busy.setdefault(wc, []).append((s, s + d))
-        last[wc] = task
-        nxt[task.job] = max(nxt[task.job], task.index + 1)
-        ready[task.job] = max(ready[task.job], s + d)
-    while True:
-        candidates = [jobs[j][nxt[j]] for j in jobs if nxt[j] < len(jobs[j])]
-        if not candidates:
-            break
-        task = min(candidates, key=lambda t: (-t.weight, due[t.job], t.key))
-        best = None
-        for wc, d in task.options.items():
-            setup = problem.setup_between(last.get(wc), task)
-            t = max(ready[task.job], task.release, now)
-            for s, e in sorted(busy.get(wc, [])):
-                if t + setup + d <= s:
-                    break
-                t = max(t, e)
-            if best is None or t + setup + d < best[1] + best[2] + d:
-                best = (wc, t, setup, d)
-        wc, t, setup, d = best
-        out[task.key] = Assignment(wc, t, t + setup, t + setup + d)
-        busy.setdefault(wc, []).append((t, t + setup + d))
-        last[wc] = task
-        ready[task.job] = t + setup + d
-        nxt[task.job] += 1
-    return Solution(out, "DISPATCH", time.perf_counter() - t0, kpis(problem, out))
-
-
 # -- CP-SAT ------------------------------------------------------------------------------------------------
 
 
@@ -195,6 +151,8 @@ def solve(
 ) -> Solution:
     """Optimise; `current` warm-starts (AddHint) and, with `move_weight`, is what moves are counted against.
     `keep_work_center`/`keep_order` restrict the search to a repair in place."""
+    from planning.dispatch import dispatch  # the fallback is built on this module's types
+
     t0 = time.perf_counter()
     fallback = dispatch(problem, now)
     slack = sum(
@@ -279,13 +237,23 @@ def solve(
             if tasks[key].certification == cert
         ]
         steps = problem.operator_shifts.get(cert, [])
-        add_stepped_cumulative(m, [(iv, 1) for _, _, iv in needing], capacity, steps, horizon, f"op-{cert}")
+        add_stepped_cumulative(
+            m,
+            [(iv, 1) for _, _, iv in needing],
+            capacity,
+            steps,
+            horizon,
+            f"op-{cert}",
+            until=problem.horizon,
+        )
     for name, utility in problem.utilities.items():
         items = [
             (iv, utility.draw[wc]) for wc, its in per_wc.items() if utility.draw.get(wc) for _, _, iv in its
         ]
         base = utility.cap if utility.cap is not None else sum(d for _, d in items)
-        add_stepped_cumulative(m, items, base, utility.windows, horizon, f"utility-{name}")
+        add_stepped_cumulative(
+            m, items, base, utility.windows, horizon, f"utility-{name}", until=problem.horizon
+        )
     tardiness = []
     for ts in jobs.values():
         last = ts[-1]

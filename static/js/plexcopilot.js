@@ -108,6 +108,26 @@
     setTimeout(() => { if (document.body.contains(elt)) wrapper.reconnect(); }, 1000 + Math.random() * 2000);
   });
   body.addEventListener("htmx:wsOpen", (e) => e.target.classList.remove("ws-offline"));
+
+  // A swap of the step panel (a reading, an override, a flag) replaces the elements that hold the step's
+  // sockets, and the ws extension closes the old ones. A socket closed while still connecting "fails" in the
+  // browser: an error event that htmx logs as a console error, on a routine swap. Such a socket is closed
+  // the moment it opens instead (the extension's own factory otherwise, hoisted for this purpose).
+  if (window.htmx) {
+    htmx.createWebSocket = (url) => {
+      const socket = new WebSocket(url, []);
+      socket.binaryType = htmx.config.wsBinaryType || "blob";
+      const close = socket.close.bind(socket);
+      socket.close = (code, reason) => {
+        if (socket.readyState === WebSocket.CONNECTING) {
+          socket.addEventListener("open", () => close(code, reason), { once: true });
+        } else {
+          close(code, reason);
+        }
+      };
+      return socket;
+    };
+  }
 })();
 
 // Station run: the step strip follows the current step; a sheet re-rendered with an error opens again.

@@ -23,8 +23,9 @@ class TestQuarantineRates:
 
     @pytest.mark.xfail(
         strict=True,
-        reason="goal not met: measured once on this held-out set, 58 of 64 = 0.906 quarantined (goal 0.95); "
-        "development set 4 gave 0.982. Strict: this fails (XPASS) once the goal is met, so the marker goes.",
+        reason="goal not met: measured once on the seventh held-out set, 56 of 60 = 0.933 quarantined (goal 0.95; "
+        "the sixth gave 0.933, the fifth 0.844, the fourth 0.906, each before it became a development set); "
+        "out-of-fold on development sets 4-7: 0.996. Strict: this fails (XPASS) once the goal is met.",
     )
     def test_paraphrased_injections_are_quarantined(self):
         variants, _ordinary = injection_sets.held_out()
@@ -34,7 +35,8 @@ class TestQuarantineRates:
     def test_ordinary_sop_sentences_are_rarely_quarantined(self):
         _variants, ordinary = injection_sets.held_out()
         flagged = [s for s, f in zip(ordinary, quarantine_flags(ordinary), strict=True) if f]
-        # Measured once on this held-out set: 2 of 412 = 0.005 (goal 0.02).
+        # Measured once on the seventh held-out set: 3 of 981 = 0.003 (goal 0.02); on its hand-written sentences and
+        # the odd half of the demo library alone, 3 of 222 = 0.014 (the rest are bench-seed manual sentences).
         assert len(flagged) / len(ordinary) <= 0.02, flagged
 
     def test_the_textbook_attack_and_its_signals(self):

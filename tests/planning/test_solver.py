@@ -1,7 +1,8 @@
 """The plant scheduler on pure data: alternatives, setups, downtime, operators, due dates, repair modes."""
 
 from planning.capacity import Utility
-from planning.solver import Assignment, Problem, Task, dispatch, solve
+from planning.dispatch import dispatch
+from planning.solver import Assignment, Problem, Task, solve
 
 
 def _problem(**kw) -> Problem:

@@ -1,0 +1,121 @@
+"""The dispatching-rule fallback keeps every limit the CP-SAT plan keeps, checked by `plan_violations`."""
+
+import datetime
+
+import pytest
+
+from instructions.models import WorkCenter
+from planning import problem as pb
+from planning.capacity import Utility
+from planning.dispatch import dispatch
+from planning.feasibility import plan_violations
+from planning.models import UtilityDraw, UtilityLimit
+from planning.solver import Assignment, Problem, Task, solve
+
+
+def _crowded() -> Problem:
+    """Three welds on three robots, each followed by a leak test on one bench. One certified welder on the
+    first shift (0-480), two on the second; the robots draw 60 kW each under a 120 kW cap, 60 kW in a peak
+    window (0-300); a break on R2 (150-180); the welds set up for 20 min. Run at once (the old rule: every robot
+    is free at 0), three welders and 180 kW would be needed at minute 0."""
+    tasks = []
+    for j in range(3):
+        tasks.append(Task(f"J{j}", 10, {f"R{j}": 100}, family=f"F{j}", setup=20, certification="weld"))
+        tasks.append(Task(f"J{j}", 20, {"LEAK": 30}, family="leak", due=300 + 100 * j, weight=1 + (j == 2)))
+    kw = Utility({f"R{j}": 60 for j in range(3)}, cap=120, windows=[(0, 300, 60)])
+    return Problem(
+        tasks,
+        downtime={"R1": [(150, 180)]},
+        operators={"weld": 0},
+        operator_shifts={"weld": [(0, 480, 1), (480, 960, 2)]},
+        utilities={"kW": kw},
+        horizon=960,
+    )
+
+
+def test_it_keeps_operators_and_utility_caps_where_the_naive_rule_broke_them():
+    problem = _crowded()
+    fallback = dispatch(problem)
+    assert plan_violations(problem, fallback.assignments) == []
+    assert plan_violations(problem, solve(problem, time_limit=3, workers=1).assignments) == []
+    welds = sorted((a.setup_start, a.end) for k, a in fallback.assignments.items() if k[1] == 10)
+    assert welds[0][1] <= welds[1][0] and welds[1][1] <= welds[2][0]  # one welder, 60 kW: one at a time
+    assert fallback.status == "DISPATCH" and len(fallback.assignments) == 6
+
+
+def test_it_waits_for_the_second_shift_when_the_first_has_no_certified_operator():
+    tasks = [Task(f"J{j}", 10, {f"M{j}": 100}, certification="cnc") for j in range(2)]
+    problem = Problem(tasks, operators={"cnc": 0}, operator_shifts={"cnc": [(0, 480, 0), (480, 960, 2)]})
+    problem.horizon = 960
+    fallback = dispatch(problem)
+    assert sorted(a.start for a in fallback.assignments.values()) == [480, 480]
+    assert plan_violations(problem, fallback.assignments) == []
+
+
+def test_it_keeps_started_work_and_plans_the_rest_of_its_job():
+    """A started first operation holds its place, its operator and its kW; the job's next operation follows."""
+    problem = _crowded()
+    problem.tasks[0].fixed = ("R0", -40)
+    fallback = dispatch(problem, now=5)
+    assert fallback.assignments["J0", 10] == Assignment("R0", -40, -40, 60)
+    assert fallback.assignments["J0", 20].setup_start >= 60
+    assert plan_violations(problem, fallback.assignments, now=5) == []
+
+
+def test_it_plans_an_operation_no_one_can_ever_run_and_says_so():
+    """No certified operator on any shift: nothing is feasible (the solver gives up), the fallback still plans
+    the operation and names it."""
+    problem = Problem([Task("J1", 10, {"M": 30}, certification="x-ray")], operators={"x-ray": 0}, horizon=600)
+    sol = solve(problem, time_limit=2, workers=1)
+    assert sol.status.startswith("DISPATCH")
+    assert sol.assignments["J1", 10].start == 0
+    assert sol.notes == ["J1 op 10: no certified x-ray operator is on shift at any time; planned without one"]
+
+
+def test_the_checker_names_every_broken_constraint():
+    problem = _crowded()
+    problem.changeover = {}
+    bad = {
+        ("J0", 10): Assignment("R0", 0, 20, 120),
+        ("J1", 10): Assignment("R1", 0, 20, 120),  # through R1's break
+        ("J2", 10): Assignment("R2", 0, 10, 110),  # 10 min of a 20-min setup
+        ("J0", 20): Assignment("LEAK", 100, 100, 130),  # before its weld ends
+        ("J1", 20): Assignment("LEAK", 120, 120, 150),  # on the bench with J0
+    }
+    found = "\n".join(plan_violations(problem, bad))
+    assert "J2 op 20 is not scheduled" in found
+    assert "J0 op 20 starts before J0 op 10 ends" in found
+    assert "J1 op 10 (0-120) overlaps downtime 150-180 on R1" not in found  # ends before the break
+    assert "J2 op 10 on R2 has 10 min to set up, needs 20" in found
+    assert "J1 op 20 (120-150) overlaps J0 op 20 on LEAK" in found
+    assert "operators weld: 3 in use at 0, capacity 1" in found
+    assert "utility kW: 180 in use at 0, capacity 60" in found
+    bad["J1", 10] = Assignment("R1", 100, 120, 220)
+    assert "J1 op 10 (100-220) overlaps downtime 150-180 on R1" in "\n".join(plan_violations(problem, bad))
+
+
+@pytest.mark.django_db
+def test_on_the_demo_week_the_fallback_keeps_what_the_solver_keeps(demo_schedule):
+    """The demo week with a kW budget: the presses draw 250 kW and the projection welder 150 kW under a 400 kW
+    cap, 250 kW in the 14:00-18:00 peak; the crews are the demo plant's certified operators per shift."""
+    for code, kw in (("PRS-400", 250), ("PRS-200", 250), ("WLD-PW2", 150)):
+        UtilityDraw.objects.create(work_center=WorkCenter.objects.get(code=code), utility="kW", amount=kw)
+    UtilityLimit.objects.create(utility="kW", cap=400)
+    UtilityLimit.objects.create(
+        utility="kW", cap=250, window_start=datetime.time(14), window_end=datetime.time(18)
+    )
+    origin = pb.plan_origin()
+    problem, _ = pb.build_problem(origin)
+    assert problem.utilities["kW"].windows and problem.operator_shifts
+    solved = solve(problem, time_limit=3, workers=1)
+    assert solved.status in ("OPTIMAL", "FEASIBLE")
+    assert plan_violations(problem, solved.assignments) == []
+    assert plan_violations(problem, dispatch(problem).assignments) == []
+    # A what-if on top of the released plan: PRS-400 on Hold at 07:20, started work kept.
+    now = origin + datetime.timedelta(hours=7)
+    current = pb.plan_assignments(pb.released_plan(), now)
+    hold = [("PRS-400", now, now + datetime.timedelta(hours=8))]
+    repair, _ = pb.build_problem(now, current=current, freeze_before=30, extra_downtime=hold)
+    repair.utilities = {}  # the released plan's started work predates the kW budget
+    assert any(t.fixed for t in repair.tasks)
+    assert plan_violations(repair, dispatch(repair).assignments) == []
