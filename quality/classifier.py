@@ -17,9 +17,12 @@ The fused probability is a weighted mean of the experts, sharpened or flattened 
 over all labels. C, the scales, the weights and the temperature are chosen by an inner stratified
 cross-validation on the training NCRs only (an evaluation's outer folds never see the choice): the weights by
 greedy ensemble selection (Caruana et al. 2004) minimising the out-of-fold log-loss, the temperature for
-log-loss (calibration). With fewer than `MIN_SUPERVISED` labelled NCRs the classifier is plain nearest-neighbour
-voting. Pure numpy/scikit-learn: no database, no Django. The per-expert arithmetic (features, similarities,
-votes, selection, calibration) is in `quality.classifier_scores`.
+log-loss (calibration). The ranking shown is chosen in the same inner CV: the first choice from the fusion or
+its blend with one expert (most right first choices out of fold), the second and third from that or its blend
+with one expert (most right labels in the top 3); ties go to the higher mean reciprocal rank, then the lower
+log-loss, then the fusion alone. With fewer than `MIN_SUPERVISED` labelled NCRs the classifier is plain
+nearest-neighbour voting. Pure numpy/scikit-learn: no database, no Django. The per-expert arithmetic (features,
+similarities, votes, selection, calibration) is in `quality.classifier_scores`.
 """
 
 import warnings
@@ -44,6 +47,7 @@ from quality.classifier_scores import (
     log_loss,
     lr,
     normalise_rows,
+    rank_quality,
     ranking,
     same_group,
     select,
@@ -52,7 +56,6 @@ from quality.classifier_scores import (
     svm_margins,
     temper,
     text_features,
-    topk_hits,
     transform,
 )
 
@@ -82,8 +85,25 @@ LR_TEXT_C = 10.0
 NB_SCALES = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 CLOSEST_SCALES = (5.0, 10.0, 20.0, 40.0)
 # Experts whose raw output is a score per label, turned into probabilities by a softmax of fitted scale.
-ALTERNATIVES = ("closest_text", "closest_embed", "knn_text", "knn_embed", "lr_text", "svm_text")
 SCALED = {"nb_text": NB_SCALES, "closest_text": CLOSEST_SCALES, "closest_embed": CLOSEST_SCALES}
+# The ranking: the calibrated fusion blended with one expert (share chosen by the inner CV, 0 = fusion alone).
+BLEND_EXPERTS = (
+    "lr_text", "closest_text", "knn_text", "svm_text", "nb_text", "knn_embed", "closest_embed", "lr_embed", "same_group",
+)  # fmt: skip
+BLEND_SHARES = (0.2, 0.4, 0.6, 0.8)
+ALTERNATIVE_SHARES = (0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+def _blends(
+    p: np.ndarray, experts: dict[str, np.ndarray], usable: list[str], shares: Sequence[float]
+) -> list[tuple[str, float, np.ndarray]]:
+    return [
+        (name, share, (1 - share) * p + share * experts[name])
+        for name in BLEND_EXPERTS
+        if name in usable
+        for share in shares
+    ]
+
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -183,7 +203,8 @@ class FusedClassifier:
     scales: dict[str, float] = field(default_factory=dict)  # softmax scales of the SCALED experts
     weights: dict[str, float] = field(default_factory=dict)
     temperature: float = 1.0
-    alternatives: str = "fused"  # what ranks the 2nd and 3rd suggestions
+    blend: tuple[str, float] = ("", 0.0)  # (expert, share) mixed into the fusion for the ranking
+    alternatives: tuple[str, float] = ("", 0.0)  # (expert, share) that ranks the 2nd and 3rd suggestions
     supervised: bool = False
     _fitted: _Fitted | None = None
     _y: np.ndarray | None = None
@@ -279,17 +300,33 @@ class FusedClassifier:
         stack = np.stack([softmax(margins[self.c], self.scale)] + [oof[name] for name in EXPERTS[1:]])
         fused = np.tensordot(np.array([self.weights[n] for n in EXPERTS]), stack, axes=1)
         self.temperature = min(TEMPERATURES, key=lambda t: log_loss(temper(fused, t), y))
-        # The second and third suggestions: by the fused probability, or by one expert's ranking when that
-        # puts the right label in the top 3 more often out of fold (e.g. each label's closest past NCR).
         experts = dict(zip(EXPERTS, stack, strict=True))
-        best_hits = topk_hits(fused, y, 3)
-        self.alternatives = "fused"
-        for name in ALTERNATIVES:
-            if name in experts and (vectors is not None or "embed" not in name):
-                order = ranking(fused, experts[name])
-                hits = float((order[:, :3] == y[:, None]).any(axis=1).mean())
-                if hits > best_hits:
-                    best_hits, self.alternatives = hits, name
+        usable = [name for i, name in enumerate(EXPERTS) if i in allowed]
+        p = self._choose_first(temper(fused, self.temperature), experts, usable, y)
+        # The second and third suggestions: the same ranking, or a blend of it with one expert that puts the
+        # right label in the top 3 more often out of fold (e.g. each label's closest past NCR, or the logistic
+        # regression's probabilities); a tie keeps the ranking, a tie on hits goes to the higher reciprocal rank.
+        first = np.argmax(p, axis=1)
+        best_key = rank_quality(p, y, first)
+        self.alternatives = ("", 0.0)
+        for name, share, q in _blends(p, experts, usable, ALTERNATIVE_SHARES):
+            key = rank_quality(q, y, first)
+            if key > best_key:
+                best_key, self.alternatives = key, (name, share)
+
+    def _choose_first(
+        self, fused: np.ndarray, experts: dict[str, np.ndarray], usable: list[str], y: np.ndarray
+    ) -> np.ndarray:
+        """The blend of the calibrated fusion with one expert whose first choice is right most often out of
+        fold, ties to the higher mean reciprocal rank of the right label, then the lower log-loss; the fusion
+        alone wins any full tie. Returns the chosen blend's out-of-fold probabilities."""
+        best_p, best_key = fused, rank_quality(fused, y)
+        self.blend = ("", 0.0)
+        for name, share, p in _blends(fused, experts, usable, BLEND_SHARES):
+            key = rank_quality(p, y)
+            if key > best_key:
+                best_p, best_key, self.blend = p, key, (name, share)
+        return best_p
 
     def _fused(
         self, texts: Sequence[str], vectors: np.ndarray | None, groups: Sequence[str] | None = None
@@ -312,6 +349,9 @@ class FusedClassifier:
             got[name] = softmax(got[name], scale)
         fused = sum(self.weights.get(name, 0.0) * got[name] for name in EXPERTS)
         p = temper(np.asarray(fused), self.temperature)
+        name, share = self.blend
+        if share and name in got:
+            p = (1 - share) * p + share * got[name]
         return (1 - FLOOR) * p + FLOOR / len(self.labels), got  # never quite certain: history is noisy
 
     def predict_proba(
@@ -325,9 +365,10 @@ class FusedClassifier:
         """(label indices best first, probabilities) per text: the first is the most probable label, the
         alternatives follow the ranking chosen in training (see `_choose`)."""
         p, got = self._fused(texts, vectors, groups)
-        if self.alternatives == "fused" or self.alternatives not in got:
+        name, share = self._alternatives
+        if not share or name not in got:
             return np.argsort(-p, axis=1, kind="stable"), p
-        return ranking(p, got[self.alternatives]), p
+        return ranking(p, (1 - share) * p + share * got[name]), p
 
     def predict(
         self, text: str, vector: np.ndarray | None = None, neighbours: int = 8, group: str = ""
@@ -352,12 +393,21 @@ class FusedClassifier:
         return [(int(i), float(sims[i])) for i in order if sims[i] > 0]
 
     @property
+    def _alternatives(self) -> tuple[str, float]:
+        """(expert, share); a model pickled before the blends stored the expert's name alone ("fused": none)."""
+        if isinstance(self.alternatives, str):
+            return (self.alternatives, 1.0) if self.alternatives != "fused" else ("", 0.0)
+        return self.alternatives
+
+    @property
     def method(self) -> str:
         if not self.supervised:
             return f"nearest neighbours (fewer than {MIN_SUPERVISED} labelled NCRs)"
         mix = ", ".join(f"{name} {w:.1f}" for name, w in self.weights.items() if w > 0)
-        alternatives = "" if self.alternatives == "fused" else f"; alternatives by {self.alternatives}"
-        return f"fused {mix}; C={self.c:g} scale={self.scale:g} T={self.temperature:g}{alternatives}"
+        name, share = self._alternatives
+        alternatives = f"; alternatives with {name} {share:g}" if share else ""
+        blend = f"; ranked with {self.blend[0]} {self.blend[1]:g}" if self.blend[1] else ""
+        return f"fused {mix}; C={self.c:g} scale={self.scale:g} T={self.temperature:g}{blend}{alternatives}"
 
 
 def majority_order(labels: Sequence[str]) -> list[str]:

@@ -141,10 +141,24 @@ def select(stack: np.ndarray, y: np.ndarray, allowed: list[int]) -> tuple[list[i
 
 def ranking(fused: np.ndarray, alternatives: np.ndarray) -> np.ndarray:
     """The fused first choice, then the other labels in the order of `alternatives`."""
-    first = np.argmax(fused, axis=1)
+    return ranking_after(np.argmax(fused, axis=1), alternatives)
+
+
+def ranking_after(first: np.ndarray, alternatives: np.ndarray) -> np.ndarray:
+    """The given first choices, then the other labels in the order of `alternatives`."""
     score = alternatives.copy()
     score[np.arange(len(first)), first] = np.inf
     return np.argsort(-score, axis=1, kind="stable")
+
+
+def rank_quality(p: np.ndarray, y: np.ndarray, first: np.ndarray | None = None) -> tuple[float, float, float]:
+    """How well `p` ranks the right labels out of fold, compared in this order: how often the right label is
+    first (or, given the `first` choices, among the first three), the mean reciprocal rank of the right label,
+    minus the log-loss."""
+    order = np.argsort(-p, axis=1, kind="stable") if first is None else ranking_after(first, p)
+    rank = np.argmax(order == y[:, None], axis=1)  # 0 = first
+    hits = float((rank == 0).mean()) if first is None else float((rank < 3).mean())
+    return hits, float((1.0 / (rank + 1)).mean()), -log_loss(p, y)
 
 
 def topk_hits(p: np.ndarray, y: np.ndarray, k: int) -> float:

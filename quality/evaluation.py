@@ -97,9 +97,16 @@ def evaluate_field(
         tr_texts, tr_y = [texts[i] for i in train], [labels[i] for i in train]
         te_texts = [texts[i] for i in test]
         model = FusedClassifier(seed=seed).fit(
-            tr_texts, tr_y, vectors[train] if vectors is not None else None
+            tr_texts,
+            tr_y,
+            vectors[train] if vectors is not None else None,
+            [groups[i] for i in train] if groups is not None else None,
         )
-        orders, _p = model.rank(te_texts, vectors[test] if vectors is not None else None)
+        orders, _p = model.rank(
+            te_texts,
+            vectors[test] if vectors is not None else None,
+            [groups[i] for i in test] if groups is not None else None,
+        )
         triage = [[model.labels[j] for j in row[:3]] for row in orders]
         majority = majority_order(tr_y)[:3]
         nn = _rankings_tfidf_nn(tr_texts, tr_y, te_texts)
