@@ -18,11 +18,12 @@ over all labels. C, the scales, the weights and the temperature are chosen by an
 cross-validation on the training NCRs only (an evaluation's outer folds never see the choice): the weights by
 greedy ensemble selection (Caruana et al. 2004) minimising the out-of-fold log-loss, the temperature for
 log-loss (calibration). The ranking shown is chosen in the same inner CV: the first choice from the fusion or
-its blend with one expert (most right first choices out of fold), the second and third from that or its blend
-with one expert (most right labels in the top 3); ties go to the higher mean reciprocal rank, then the lower
-log-loss, then the fusion alone. With fewer than `MIN_SUPERVISED` labelled NCRs the classifier is plain
-nearest-neighbour voting. Pure numpy/scikit-learn: no database, no Django. The per-expert arithmetic (features,
-similarities, votes, selection, calibration) is in `quality.classifier_scores`.
+its blend with one expert (most right first choices out of fold; ties to the higher mean reciprocal rank, then
+the lower log-loss, then the fusion alone), the second and third from the mean of that ranking's blends with
+one expert that put the right label in the top 3 out of fold within one record of the best blend. With fewer
+than `MIN_SUPERVISED` labelled NCRs the classifier is plain nearest-neighbour voting. Pure numpy/scikit-learn:
+no database, no Django. The per-expert arithmetic (features, similarities, votes, selection, calibration) is in
+`quality.classifier_scores`.
 """
 
 import warnings
@@ -204,7 +205,7 @@ class FusedClassifier:
     weights: dict[str, float] = field(default_factory=dict)
     temperature: float = 1.0
     blend: tuple[str, float] = ("", 0.0)  # (expert, share) mixed into the fusion for the ranking
-    alternatives: tuple[str, float] = ("", 0.0)  # (expert, share) that ranks the 2nd and 3rd suggestions
+    alternatives: tuple[tuple[str, float], ...] = (("", 0.0),)  # blends averaged to rank the 2nd and 3rd
     supervised: bool = False
     _fitted: _Fitted | None = None
     _y: np.ndarray | None = None
@@ -303,16 +304,15 @@ class FusedClassifier:
         experts = dict(zip(EXPERTS, stack, strict=True))
         usable = [name for i, name in enumerate(EXPERTS) if i in allowed]
         p = self._choose_first(temper(fused, self.temperature), experts, usable, y)
-        # The second and third suggestions: the same ranking, or a blend of it with one expert that puts the
-        # right label in the top 3 more often out of fold (e.g. each label's closest past NCR, or the logistic
-        # regression's probabilities); a tie keeps the ranking, a tie on hits goes to the higher reciprocal rank.
+        # The second and third suggestions: the blends of that ranking with one expert (share 0 = itself) that
+        # put the right label in the top 3 out of fold as often as the best one, give or take one record, are
+        # averaged (e.g. with the closest past NCR per label, or the logistic regression): with few rows a
+        # single best blend is mostly luck.
         first = np.argmax(p, axis=1)
-        best_key = rank_quality(p, y, first)
-        self.alternatives = ("", 0.0)
-        for name, share, q in _blends(p, experts, usable, ALTERNATIVE_SHARES):
-            key = rank_quality(q, y, first)
-            if key > best_key:
-                best_key, self.alternatives = key, (name, share)
+        candidates = [("", 0.0, p), *_blends(p, experts, usable, ALTERNATIVE_SHARES)]
+        hits = [rank_quality(q, y, first)[0] for _name, _share, q in candidates]
+        near = max(hits) - 1.0 / len(y) - 1e-9  # within one record of the best: averaged, not picked
+        self.alternatives = tuple((n, s) for (n, s, _q), h in zip(candidates, hits, strict=True) if h >= near)
 
     def _choose_first(
         self, fused: np.ndarray, experts: dict[str, np.ndarray], usable: list[str], y: np.ndarray
@@ -365,10 +365,8 @@ class FusedClassifier:
         """(label indices best first, probabilities) per text: the first is the most probable label, the
         alternatives follow the ranking chosen in training (see `_choose`)."""
         p, got = self._fused(texts, vectors, groups)
-        name, share = self._alternatives
-        if not share or name not in got:
-            return np.argsort(-p, axis=1, kind="stable"), p
-        return ranking(p, (1 - share) * p + share * got[name]), p
+        blends = [(1 - s) * p + s * got[n] if s else p for n, s in self._alternatives if not s or n in got]
+        return ranking(p, np.mean(blends, axis=0) if blends else p), p
 
     def predict(
         self, text: str, vector: np.ndarray | None = None, neighbours: int = 8, group: str = ""
@@ -393,10 +391,11 @@ class FusedClassifier:
         return [(int(i), float(sims[i])) for i in order if sims[i] > 0]
 
     @property
-    def _alternatives(self) -> tuple[str, float]:
-        """(expert, share); a model pickled before the blends stored the expert's name alone ("fused": none)."""
+    def _alternatives(self) -> tuple[tuple[str, float], ...]:
+        """The (expert, share) blends whose mean ranks the alternatives ("", 0) = the ranking itself; a model
+        pickled before the blends stored one expert's name ("fused": the ranking itself)."""
         if isinstance(self.alternatives, str):
-            return (self.alternatives, 1.0) if self.alternatives != "fused" else ("", 0.0)
+            return (("", 0.0),) if self.alternatives == "fused" else ((self.alternatives, 1.0),)
         return self.alternatives
 
     @property
@@ -404,8 +403,7 @@ class FusedClassifier:
         if not self.supervised:
             return f"nearest neighbours (fewer than {MIN_SUPERVISED} labelled NCRs)"
         mix = ", ".join(f"{name} {w:.1f}" for name, w in self.weights.items() if w > 0)
-        name, share = self._alternatives
-        alternatives = f"; alternatives with {name} {share:g}" if share else ""
+        alternatives = f"; alternatives by the mean of {len(self._alternatives)} blend(s)"
         blend = f"; ranked with {self.blend[0]} {self.blend[1]:g}" if self.blend[1] else ""
         return f"fused {mix}; C={self.c:g} scale={self.scale:g} T={self.temperature:g}{blend}{alternatives}"
 
