@@ -68,7 +68,12 @@ class QuestionContext:
 
 
 def passages_for(hits: list[Hit]) -> list[Passage]:
-    chunks = KnowledgeChunk.objects.select_related("document").in_bulk([h.chunk_id for h in hits])
+    # Not the document's whole text nor its vector: a long manual would be read on every question.
+    chunks = (
+        KnowledgeChunk.objects.select_related("document")
+        .defer("document__text", "document__vector")
+        .in_bulk([h.chunk_id for h in hits])
+    )
     passages = []
     for n, hit in enumerate(hits, start=1):
         chunk = chunks.get(hit.chunk_id)

@@ -40,11 +40,14 @@ _lock = threading.Lock()
 
 def collection() -> Any:
     """The Chroma collection: embedded (persistent, under the data dir) or a server when CHROMA_URL is set."""
+    key = settings.CHROMA_URL or str(settings.COPILOT_CHROMA_DIR)
+    cached = _collections.get((key, settings.COPILOT_COLLECTION))
+    if cached is not None:  # the hot path: building Chroma's settings object costs milliseconds per call
+        return cached
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    key = settings.CHROMA_URL or str(settings.COPILOT_CHROMA_DIR)
     with _lock:
         client = _clients.get(key)
         if client is None:

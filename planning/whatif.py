@@ -1,5 +1,6 @@
 """What-if copilot: a trigger (Hold/Down, material shortage, rush order, operator absence) → three ranked
-scenarios, each with KPIs beside today's plan and a plain-language rationale built from what drove it.
+scenarios, each with KPIs beside today's plan and a plain-language rationale built from what drove it
+(`planning.rationale`).
 
 Started and frozen-horizon work keeps its place in every scenario (`problem.FROZEN`):
   1. Repair in place   — every operation stays on its work center and in its order; only times move.
@@ -16,7 +17,8 @@ from django.utils import timezone
 
 from planning import problem as pb
 from planning.models import Plan, PlanStatus
-from planning.solver import Solution, kpis, solve
+from planning.rationale import limit_sentences, scenario_rationale
+from planning.solver import kpis, solve
 
 KPI_LABELS = [
     ("late_jobs", "Late jobs"),
@@ -48,34 +50,6 @@ def _kpis(problem, assignments, current) -> dict[str, float]:
     values = kpis(problem, assignments, current)
     values["overtime_h"] = _overtime_h(problem, assignments)
     return values
-
-
-def _rationale(
-    name: str, trigger: Trigger, k: dict, today: dict, moved_to: dict[str, int], sol: Solution
-) -> str:
-    parts = [f"{trigger.summary}."]
-    if name == "repair":
-        parts.append("Every operation stays on its work center in today's order; only start times move")
-    elif name == "alternatives":
-        if moved_to:
-            where = ", ".join(f"{n} to {wc}" for wc, n in sorted(moved_to.items()))
-            parts.append(f"Moves {where} (approved alternative work centers)")
-        else:
-            parts.append("No approved alternative work center helps here, so the order is repaired instead")
-    else:
-        parts.append("Re-sequences everything not started or inside the frozen 30 minutes")
-    delta_late = k["late_jobs"] - today["late_jobs"]
-    parts[-1] += (
-        f": {k['late_jobs']:g} late job(s) ({'+' if delta_late >= 0 else ''}{delta_late:g} vs today's plan), "
-        f"{k['tardiness_h']:g} h total tardiness, {k['changeovers']:g} changeovers, {k['moved']:g} operation(s) moved."
-    )
-    if k["changeovers"] > today["changeovers"]:
-        parts.append(
-            f"It costs {k['changeovers'] - today['changeovers']:g} extra changeover(s) between part families."
-        )
-    if sol.status.startswith("DISPATCH"):
-        parts.append("The solver had no time; this is the dispatching-rule answer (priority, then due date).")
-    return " ".join(parts)
 
 
 def scenarios_generate(
@@ -135,7 +109,16 @@ def scenarios_generate(
                 kpis=k_all,
                 rank=rank,
                 trigger=trigger.summary[:200],
-                rationale=_rationale(name, trigger, k, today or k, moved_to, sol),
+                rationale=scenario_rationale(
+                    strategy=name,
+                    trigger=trigger.summary,
+                    kpis=k,
+                    today=today or k,
+                    moved_to=moved_to,
+                    solution=sol,
+                    problem=problem,
+                    origin=origin,
+                ),
                 base=base,
                 now=now,
             )  # fmt: skip
@@ -158,8 +141,9 @@ def schedule_build(
     sol = solve(problem, time_limit, current=current or None)
     k = dict(_kpis(problem, sol.assignments, current), solver=sol.status, seconds=round(sol.seconds, 2))
     return pb.plan_save(origin=origin, problem=problem, refs=refs, assignments=sol.assignments, label=label,
-                        kpis=k, rank=1, base=base, now=now, rationale="Optimised: weighted tardiness, then "
-                        "changeovers, then makespan.")  # fmt: skip
+                        kpis=k, rank=1, base=base, now=now, rationale=" ".join([
+                            "Optimised: weighted tardiness, then changeovers, then makespan.",
+                            *limit_sentences(problem, sol.assignments, origin)]))  # fmt: skip
 
 
 def kpi_rows(plan: Plan) -> list[dict[str, Any]]:

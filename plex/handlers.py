@@ -197,9 +197,12 @@ def on_version_published(*, version_id: int, **_: object) -> OutboxItem | None:
     )
 
 
-def on_ncr_draft_approved(*, ncr_id: int, revision: int, **_: object) -> OutboxItem | None:
+def on_ncr_draft_approved(
+    *, ncr_id: int, revision: int, withdrawn: list[str] | None = None, **_: object
+) -> OutboxItem | None:
     """The triage as a quality engineer approved it (accepted or edited fields only, never the raw draft) becomes
-    an NCR draft note in Plex; each approval is a new revision, so a later edit reaches Plex too."""
+    an NCR draft note in Plex; each approval is a new revision, so a later edit reaches Plex too. A value approved
+    and then rejected is `withdrawn`: the next revision says so, even when nothing approved is left."""
     from quality.models import NCR, TriageField, TriageVerdict
 
     if not plex_enabled():
@@ -217,6 +220,13 @@ def on_ncr_draft_approved(*, ncr_id: int, revision: int, **_: object) -> OutboxI
         f"{d.decided_by.get_full_name() or d.decided_by.get_username()})"
         for d in approved
     ]
+    for d in ncr.triage.decisions.filter(
+        field__in=withdrawn or [], verdict=TriageVerdict.REJECTED
+    ).select_related("decided_by"):
+        who = d.decided_by.get_full_name() or d.decided_by.get_username()
+        lines.append(
+            f"{TriageField(d.field).label}: withdrawn (the value sent in an earlier revision was rejected by {who})"
+        )
     if not lines:
         return None
     where = " ".join(x for x in (ncr.part_label, ncr.operation_label) if x)

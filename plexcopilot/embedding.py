@@ -22,6 +22,7 @@ class EmbeddingModelError(RuntimeError):
     pass
 
 
+@lru_cache(maxsize=8)  # embedder() runs on every question: importlib's search costs a millisecond or two
 def _package_file(package: str, relative: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:

@@ -120,6 +120,10 @@ def ncr_decide(*, ncr: NCR, field: str, verdict: str, value: str, user: Any) -> 
         _root_cause_check(final)
     rank = candidates.index(final) + 1 if final in candidates else 0
     with transaction.atomic():
+        before = (
+            TriageDecision.objects.filter(draft=draft, field=field).values_list("verdict", flat=True).first()
+        )
+        approved_before = before in (TriageVerdict.ACCEPTED, TriageVerdict.EDITED)
         decision, _ = TriageDecision.objects.update_or_create(
             draft=draft,
             field=field,
@@ -141,12 +145,18 @@ def ncr_decide(*, ncr: NCR, field: str, verdict: str, value: str, user: Any) -> 
         ncr.save()
         if final and field in (TriageField.CATEGORY, TriageField.ROOT_CAUSE):
             events.publish(events.NCR_HISTORY_CHANGED, ncr_id=ncr.pk)
-        if verdict in (TriageVerdict.ACCEPTED, TriageVerdict.EDITED):
-            # A person approved drafted content: only now may it leave plexcopilot (e.g. as a Plex note).
+        withdrawn = approved_before and verdict == TriageVerdict.REJECTED
+        if verdict in (TriageVerdict.ACCEPTED, TriageVerdict.EDITED) or withdrawn:
+            # A person approved drafted content: only now may it leave plexcopilot (e.g. as a Plex note). A
+            # rejection of a value approved before is a new revision too, so what left is corrected.
             NCRTriageDraft.objects.filter(pk=draft.pk).update(approved_revision=F("approved_revision") + 1)
             draft.refresh_from_db(fields=["approved_revision"])
             events.publish(
-                events.NCR_DRAFT_APPROVED, ncr_id=ncr.pk, draft_id=draft.pk, revision=draft.approved_revision
+                events.NCR_DRAFT_APPROVED,
+                ncr_id=ncr.pk,
+                draft_id=draft.pk,
+                revision=draft.approved_revision,
+                withdrawn=[field] if withdrawn else [],
             )
         audit_record(
             actor=user,

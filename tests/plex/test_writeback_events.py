@@ -146,6 +146,29 @@ def test_an_engineers_approved_triage_is_noted_in_plex_per_revision(ncr, plant, 
     ]
 
 
+def test_a_value_approved_then_rejected_is_withdrawn_in_plex(ncr, plant, plex_on, client,
+                                                              django_capture_on_commit_callbacks):  # fmt: skip
+    """What reached Plex is corrected: rejecting an approved value is a new revision that says it is withdrawn."""
+    quinn = plant.quality.user
+    with django_capture_on_commit_callbacks(execute=True):
+        ncr_decide(ncr=ncr, field="category", verdict="accepted", value="", user=quinn)
+    with django_capture_on_commit_callbacks(execute=True):
+        ncr_decide(ncr=ncr, field="category", verdict="rejected", value="", user=quinn)
+    with django_capture_on_commit_callbacks(execute=True):
+        ncr_decide(ncr=ncr, field="containment", verdict="rejected", value="", user=quinn)  # never approved
+    items = {item.idempotency_key: item.payload for item in OutboxItem.objects.filter(kind="ncr_draft")}
+    assert set(items) == {f"ncr-draft-{ncr.pk}-1", f"ncr-draft-{ncr.pk}-2"}
+    assert items[f"ncr-draft-{ncr.pk}-2"]["title"] == "NCR-26-00042 triage draft (revision 2)"
+    assert items[f"ncr-draft-{ncr.pk}-2"]["body"] == (
+        "NCR-26-00042 TP-100 op 10 Stamp: Burr on the pierce hole\n"
+        "Category: withdrawn (the value sent in an earlier revision was rejected by Quinn 700001)"
+    )
+    assert outbox_drain(client=client).sent == 2
+    assert (
+        plex_on.received["activity"][-1]["body"]["activityName"] == "NCR-26-00042 triage draft (revision 2)"
+    )
+
+
 def test_a_rolled_back_decision_or_plex_off_queues_no_draft(ncr, plant, settings, plex_on,
                                                             django_capture_on_commit_callbacks):  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(Boom), transaction.atomic():

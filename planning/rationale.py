@@ -1,0 +1,103 @@
+"""A scenario's plain-language rationale, built from what drove it: the trigger, the strategy, the moves, the
+KPIs beside today's plan, and the limits that held work back in its plan — a shift's certified operators all
+busy (or none on shift), a utility at its cap — named with the certification, shift, work center and time.
+
+The rationale is stored with the plan and shown on the planner's desk, which is in English (only the station
+screens are translated), so it is written in English.
+"""
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from labor.selectors import shift_at, shift_window
+from planning.feasibility import Binding, binding_limits
+from planning.solver import Assignment, Problem, Solution
+
+MAX_LIMITS = 4  # sentences about limits; one per certification or utility that held work back
+
+
+def scenario_rationale(
+    *,
+    strategy: str,
+    trigger: str,
+    kpis: dict[str, Any],
+    today: dict[str, Any],
+    moved_to: dict[str, int],
+    solution: Solution,
+    problem: Problem,
+    origin: datetime.datetime,
+) -> str:
+    k = kpis
+    parts = [f"{trigger}."]
+    if strategy == "repair":
+        parts.append("Every operation stays on its work center in today's order; only start times move")
+    elif strategy == "alternatives":
+        if moved_to:
+            where = ", ".join(f"{n} to {wc}" for wc, n in sorted(moved_to.items()))
+            parts.append(f"Moves {where} (approved alternative work centers)")
+        else:
+            parts.append("No approved alternative work center helps here, so the order is repaired instead")
+    else:
+        parts.append("Re-sequences everything not started or inside the frozen 30 minutes")
+    delta_late = k["late_jobs"] - today["late_jobs"]
+    parts[-1] += (
+        f": {k['late_jobs']:g} late job(s) ({'+' if delta_late >= 0 else ''}{delta_late:g} vs today's plan), "
+        f"{k['tardiness_h']:g} h total tardiness, {k['changeovers']:g} changeovers, {k['moved']:g} operation(s) moved."
+    )
+    if k["changeovers"] > today["changeovers"]:
+        parts.append(
+            f"It costs {k['changeovers'] - today['changeovers']:g} extra changeover(s) between part families."
+        )
+    parts += limit_sentences(problem, solution.assignments, origin)
+    if solution.status == "DISPATCH":
+        parts.append("The solver had no time; this is the dispatching-rule answer (priority, then due date).")
+    elif solution.status.startswith("DISPATCH"):
+        parts.append("The solver found no plan that keeps every limit; this is the dispatching-rule answer.")
+    parts += [f"{note}." for note in solution.notes]
+    return " ".join(parts)
+
+
+def limit_sentences(
+    problem: Problem, plan: dict[tuple[str, int], Assignment], origin: datetime.datetime
+) -> list[str]:
+    """One sentence per operator certification or utility that held an operation back in `plan`."""
+    return [_sentence(b, origin) for b in binding_limits(problem, plan)[:MAX_LIMITS]]
+
+
+def _when(origin: datetime.datetime, minute: int, fmt: str = "%a %H:%M") -> str:
+    return f"{timezone.localtime(origin + datetime.timedelta(minutes=minute)):{fmt}}"
+
+
+def _sentence(b: Binding, origin: datetime.datetime) -> str:
+    r, task = b.resource, b.task
+    when = _when(origin, b.at)
+    waited = f"{task.job} op {task.index} waited with {b.work_center} free"
+    others = len(b.held_back) - 1
+    more = f" ({others} more operation(s) waited the same way)" if others > 0 else ""
+    if r.kind == "operators":
+        return f"Operators were the limit: {_crew(b, origin)} at {when}, so {waited}{more}."
+    draw = dict(r.draw).get(b.work_center, 0)
+    if b.window is not None:
+        start, end = b.window
+        cap = f"the {b.capacity} {r.name} cap of the {_when(origin, start, '%H:%M')}–{_when(origin, end, '%H:%M')} window"
+    else:
+        cap = f"the all-day {b.capacity} {r.name} cap"
+    return (
+        f"The {r.name} budget was the limit: at {when} the plant drew {b.used} {r.name} of {cap}, "
+        f"so {waited} (it draws {draw} {r.name}){more}."
+    )
+
+
+def _crew(b: Binding, origin: datetime.datetime) -> str:
+    at = origin + datetime.timedelta(minutes=b.at)
+    day, shift = shift_at(at)
+    start, end = shift_window(shift, day)
+    on = f"on shift {shift.code} ({shift.name})" if start <= at < end else "outside every shift"
+    cert = b.resource.name
+    if b.capacity <= 0:
+        return f"no certified {cert} operator is {on}"
+    if b.capacity == 1:
+        return f"the one certified {cert} operator {on} was busy"
+    return f"all {b.capacity} certified {cert} operators {on} were busy"
