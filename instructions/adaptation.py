@@ -73,6 +73,35 @@ def _gate_message(*, problem: str, cert_code: str, first_safety: int) -> str:
     ) % {"cert": cert_code, "date": expired, "step": first_safety}
 
 
+def _override(execution: Execution, employee: Employee) -> CertificationOverride | None:
+    return (
+        CertificationOverride.objects.select_related("supervisor")
+        .filter(execution=execution, operator=employee)
+        .first()
+    )
+
+
+def step_gate_locked(*, execution: Execution, employee: Employee, step: Step) -> bool:
+    """Whether the certification gate locks `step` for `employee`: the certification the operation requires is
+    missing or expired, no supervisor override is recorded on this run, and the step is at or after the run's
+    first safety-critical step. The same rule `instruction_adapt` shows; every write path checks it here."""
+    operation = execution.work_order.operation
+    _level, problem = station_hooks.certification_status(
+        employee=employee,
+        certification_type_id=operation.required_certification_id,
+        today=timezone.localdate(),
+    )
+    if not problem or _override(execution, employee) is not None:
+        return False
+    first_safety = (
+        execution.version.steps.filter(safety_critical=True)
+        .order_by("order")
+        .values_list("order", flat=True)
+        .first()
+    )
+    return first_safety is not None and step.order >= first_safety
+
+
 def instruction_adapt(*, execution: Execution, employee: Employee, station: Station | None) -> Adapted:
     """Shape the execution's version for this operator and write the adaptation log entry."""
     version = execution.version
@@ -120,11 +149,7 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
     gate_open = True
     gate_message = ""
     if problem:
-        override = (
-            CertificationOverride.objects.select_related("supervisor")
-            .filter(execution=execution, operator=employee)
-            .first()
-        )
+        override = _override(execution, employee)
         first_safety = next((a.step.order for a in adapted if a.step.safety_critical), None)
         if override is not None:
             rules.append(

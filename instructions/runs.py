@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from instructions.adaptation import step_gate_locked
 from instructions.models import (
     CertificationOverride,
     Execution,
@@ -127,10 +128,9 @@ def step_complete(
     step: Step,
     employee: Employee,
     station: Station | None,
-    locked: bool,
 ) -> StepCompletion:
     """Mark a step done. Idempotent: a second submit (a double tap, a retry after an outage, another tablet)
-    returns the first completion.
+    returns the first completion. The certification gate is checked here, not by the caller.
 
     The completion, the execution's progress or completion and the work order's status are written in one
     transaction: a database blip leaves either all of them or none, and the operator's retry finishes the job.
@@ -144,7 +144,7 @@ def step_complete(
         if done is not None:
             execution.refresh_from_db()
             return done
-        _step_ready(run=run, step=step, locked=locked)
+        _step_ready(run=run, step=step, locked=step_gate_locked(execution=run, employee=employee, step=step))
         completion = StepCompletion.objects.create(
             execution=run, step=step, completed_by=employee, station=station
         )

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
+from instructions.adaptation import step_gate_locked
 from instructions.models import CriticalSignoff, Execution, Station, Step, StepCompletion
 from instructions.runs import StationError, step_complete
 from plexcopilot.models import Employee
@@ -19,10 +20,9 @@ def step_signoff(
     station: Station | None,
     badge: str,
     pin: str,
-    locked: bool,
 ) -> StepCompletion:
     """Check the second person's badge + PIN and role, record the sign-off, then mark the step done."""
-    if locked:
+    if step_gate_locked(execution=execution, employee=operator, step=step):
         raise StationError(gettext("This step needs a valid certification or a supervisor override."))
     if not step.needs_signoff:
         raise StationError(gettext("This step does not need a sign-off."))
@@ -56,4 +56,4 @@ def step_signoff(
             )
     except IntegrityError:
         pass  # signed off already (double tap, second tablet): the first sign-off stands
-    return step_complete(execution=execution, step=step, employee=operator, station=station, locked=locked)
+    return step_complete(execution=execution, step=step, employee=operator, station=station)

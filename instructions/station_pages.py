@@ -111,13 +111,6 @@ def handoff_page(request: HttpRequest, execution: Execution) -> HttpResponse | N
     return response
 
 
-def step_locked(request: HttpRequest, execution: Execution, order: int) -> bool:
-    """Whether the certification gate locks step `order` for the signed-in operator (the run is adapted, logged)."""
-    adapted = instruction_adapt(execution=execution, employee=request.employee, station=request.station)  # type: ignore[attr-defined]
-    current = adapted.step(order)
-    return bool(current and current.locked)
-
-
 def step_page(
     request: HttpRequest, execution: Execution, order: int, *, status: int = 200, **extra: Any
 ) -> HttpResponse:

@@ -21,7 +21,6 @@ from instructions.station_pages import (
     open_work_orders,
     station_execution,
     station_required,
-    step_locked,
     step_page,
 )
 from instructions.version_switch import execution_switch_version
@@ -126,7 +125,6 @@ def station_step_done(request: HttpRequest, execution: Execution, order: int) ->
             step=step,
             employee=request.employee,  # type: ignore[attr-defined]
             station=request.station,  # type: ignore[attr-defined]
-            locked=step_locked(request, execution, order),
         )
     except StationError as error:
         return step_page(request, execution, order, status=422, error=str(error))
@@ -177,7 +175,6 @@ def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
 @held_run
 def station_signoff(request: HttpRequest, execution: Execution, order: int) -> HttpResponse:
     step = get_object_or_404(execution.version.steps, order=order)
-    locked = step_locked(request, execution, order)
     form = SignoffForm(request.POST)
     try:
         if not form.is_valid():
@@ -189,7 +186,6 @@ def station_signoff(request: HttpRequest, execution: Execution, order: int) -> H
             station=request.station,  # type: ignore[attr-defined]
             badge=form.cleaned_data["badge"],
             pin=form.cleaned_data["pin"],
-            locked=locked,
         )
     except StationError as error:
         return step_page(request, execution, order, status=422, signoff_error=str(error))

@@ -65,6 +65,24 @@ class TestAdaptation:
         assert response.status_code == 422
         assert not StepCompletion.objects.filter(step__order=3).exists()
 
+    def test_the_gate_is_kept_by_the_domain_whatever_calls_it(self, plant):
+        """step_complete and step_signoff decide the lock themselves: no caller can pass a stale or missing flag."""
+        from instructions.models import Execution
+        from instructions.runs import StationError, step_complete
+
+        client = station_client(plant.station, plant.expired)
+        url = start(client, "WO-1-10")
+        execution = Execution.objects.get(work_order__barcode="WO-1-10")
+        gated = execution.version.steps.get(order=3)
+        with pytest.raises(StationError, match="valid certification or a supervisor override"):
+            step_complete(execution=execution, step=gated, employee=plant.expired, station=plant.station)
+        assert not StepCompletion.objects.filter(step=gated).exists()
+        CertificationOverride.objects.create(
+            execution=execution, operator=plant.expired, supervisor=plant.supervisor, reason="supervised run"
+        )
+        with pytest.raises(StationError, match="Finish step 1"):  # past the gate: now the usual order rules
+            step_complete(execution=execution, step=gated, employee=plant.expired, station=plant.station)
+
     def test_it_records_a_supervisor_override_and_opens_the_gate(self, plant):
         client = station_client(plant.station, plant.expired)
         url = at(start(client, "WO-1-10"), 3)

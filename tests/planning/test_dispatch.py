@@ -1,6 +1,7 @@
 """The dispatching-rule fallback keeps every limit the CP-SAT plan keeps, checked by `plan_violations`."""
 
 import datetime
+import random
 
 import pytest
 
@@ -119,3 +120,34 @@ def test_on_the_demo_week_the_fallback_keeps_what_the_solver_keeps(demo_schedule
     repair.utilities = {}  # the released plan's started work predates the kW budget
     assert any(t.fixed for t in repair.tasks)
     assert plan_violations(repair, dispatch(repair).assignments) == []
+
+
+def _random_problem(seed: int) -> Problem:
+    """A small plant drawn at random: alternatives, changeovers, breaks, release times, crews that change per
+    shift (with a gap between shifts) and a kW cap with a peak window."""
+    rng = random.Random(seed)
+    machines = ["M0", "M1", "M2", "M3"]
+    tasks = []
+    for j in range(6):
+        for n, index in enumerate((10, 20, 30)[: rng.randint(1, 3)]):
+            options = {wc: rng.randint(20, 90) for wc in rng.sample(machines, rng.randint(1, 2))}
+            tasks.append(Task(f"J{j}", index, options, family=rng.choice("AB"), setup=rng.randint(0, 30),
+                              release=rng.choice([0, 0, 120]) if n == 0 else 0,
+                              certification=rng.choice(["", "weld", "cnc"])))  # fmt: skip
+        tasks[-1].due, tasks[-1].weight = rng.randint(200, 900), rng.randint(1, 3)
+    crews = {c: [(0, 300, rng.randint(0, 2)), (360, 900, rng.randint(1, 2))] for c in ("weld", "cnc")}
+    downtime = {wc: [(s, s + 30)] for wc in machines for s in [rng.randint(0, 600)]}
+    kw = Utility({wc: rng.randint(20, 60) for wc in machines}, cap=110, windows=[(200, 400, 70)])
+    return Problem(tasks, downtime, {("A", "B"): 25, ("B", "A"): 15}, operators={"weld": 1, "cnc": 0},
+                   operator_shifts=crews, utilities={"kW": kw}, horizon=900)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_on_random_plants_the_fallback_and_the_solver_keep_every_limit(seed):
+    problem = _random_problem(seed)
+    assert plan_violations(problem, dispatch(problem, now=10).assignments, now=10) == []
+    solved = solve(
+        problem, time_limit=1, workers=1, now=10
+    )  # the fallback's plan is its hint: it is feasible
+    assert solved.status in ("OPTIMAL", "FEASIBLE")
+    assert plan_violations(problem, solved.assignments, now=10) == []

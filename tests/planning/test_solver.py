@@ -142,3 +142,14 @@ def test_profile_merges_overlapping_windows():
     assert profile(crews, sum) == [(0, 420, 2), (420, 480, 5), (480, 900, 3)]
     caps = [(0, 600, 400), (360, 540, 250)]  # a peak-hours cap inside an all-day cap: the lower holds
     assert profile(caps, min) == [(0, 360, 400), (360, 540, 250), (540, 600, 400)]
+
+
+def test_between_shifts_only_the_operators_without_a_shift_pattern_count():
+    """Crews on 0-100 and 200-300, nobody between: a 60-min operation ready at 90 cannot run in the gap, it
+    waits for the second crew (the cumulative used to hold the largest crew between its steps)."""
+    tasks = [Task("J", 10, {"M": 60}, certification="cnc", release=90)]
+    shifts = {"cnc": [(0, 100, 2), (200, 300, 2)]}
+    sol = solve(
+        Problem(tasks, operators={"cnc": 0}, operator_shifts=shifts, horizon=300), time_limit=2, workers=1
+    )
+    assert sol.assignments["J", 10].start == 200
