@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from instructions.models import Station, WorkCenter
@@ -35,6 +36,24 @@ def test_demo_week_is_scheduled_and_released(demo_schedule):
     for slot in plan.slots.filter(work_center=pm.work_center):
         assert slot.end <= pm.start or slot.setup_start >= pm.end
     assert plan.slots.filter(start__gt=models_F("setup_start")).exists()  # setup blocks exist
+    # Both shifts have certified press, weld and assembly crews: the week is made on time (with presses and the
+    # projection welder staffed on the day shift only it was 11-12 late jobs and ~1100 h).
+    assert plan.kpis["late_jobs"] == 0, plan.kpis
+
+
+@pytest.mark.django_db
+def test_demo_week_loaded_on_a_thursday_is_due_on_working_days(settings):
+    settings.PLEX_BASE_URL = "http://127.0.0.1:9/"
+    from instructions.demo import demo_plant_load
+    from planning.demo import demo_schedule_load
+
+    thursday = datetime.datetime(2026, 3, 12, 10, 0, tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(thursday, tick=False):
+        demo_plant_load()
+        demo_schedule_load(time_limit=1)
+    dues = [timezone.localtime(job.due) for job in PlanJob.objects.all()]
+    assert all(due.weekday() < 5 for due in dues), dues
+    assert min(dues).date() == datetime.date(2026, 3, 13) and max(dues).date() == datetime.date(2026, 3, 19)
 
 
 def models_F(name):
