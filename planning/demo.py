@@ -53,6 +53,7 @@ BREAKS = [(12, 0, 30), (18, 0, 30)]  # hour, minute, minutes
 def demo_schedule_load(*, now: datetime.datetime | None = None, time_limit: float = 10.0) -> dict[str, int]:
     now = now or timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    week_start = _week_start(timezone.localtime(now))
     with transaction.atomic():
         brk = Part.objects.filter(number="BRK-2040").first()
         if brk is None:
@@ -80,7 +81,7 @@ def demo_schedule_load(*, now: datetime.datetime | None = None, time_limit: floa
         parts = {p.number: p for p in Part.objects.all()}
         for n, (number, qty, days, hour, priority) in enumerate(JOBS, start=1):
             PlanJob.objects.create(number=f"DEMO-{n:03d}", part=parts[number], quantity=qty, priority=priority,
-                                   due=_working_day(today, days) + datetime.timedelta(hours=hour))  # fmt: skip
+                                   due=_working_day(week_start, days) + datetime.timedelta(hours=hour))  # fmt: skip
         downtime = []
         for d in range(-1, 9):
             day = today + datetime.timedelta(days=d)
@@ -110,10 +111,19 @@ def demo_schedule_load(*, now: datetime.datetime | None = None, time_limit: floa
     return {"jobs": len(JOBS), "downtime windows": len(downtime), "slots": plan.slots.count()}
 
 
-def _working_day(today: datetime.datetime, days: int) -> datetime.datetime:
-    """`days` weekdays after `today`: loaded on a Thursday, the week's jobs are due Friday to Thursday, not on
-    a weekend the plant is closed."""
-    day = today
+def _week_start(now: datetime.datetime) -> datetime.datetime:
+    """Midnight of the demo week's day 0: today on a weekday morning, else the next weekday. A job due the next
+    working day needs a press and a weld run before it, which an afternoon or a weekend cannot give."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if day.weekday() < 5 and now.hour < 12:
+        return day
+    return _working_day(day, 1)
+
+
+def _working_day(start: datetime.datetime, days: int) -> datetime.datetime:
+    """`days` weekdays after `start`: from a Thursday the week's jobs are due Friday to Thursday, never on the
+    weekend the plant is closed."""
+    day = start
     while days > 0:
         day += datetime.timedelta(days=1)
         days -= day.weekday() < 5

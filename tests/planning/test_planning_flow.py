@@ -41,19 +41,27 @@ def test_demo_week_is_scheduled_and_released(demo_schedule):
     assert plan.kpis["late_jobs"] == 0, plan.kpis
 
 
-@pytest.mark.django_db
-def test_demo_week_loaded_on_a_thursday_is_due_on_working_days(settings):
+@pytest.mark.parametrize(
+    ("loaded", "first", "last"),
+    [
+        ("2026-03-12T10:00", datetime.date(2026, 3, 13), datetime.date(2026, 3, 19)),  # Thursday morning
+        ("2026-03-13T15:00", datetime.date(2026, 3, 17), datetime.date(2026, 3, 23)),  # Friday afternoon
+    ],
+)
+def test_demo_week_is_due_on_working_days_with_a_working_day_to_start(settings, loaded, first, last):
+    """Never due on the closed weekend; loaded on an afternoon the week starts the next working day."""
     settings.PLEX_BASE_URL = "http://127.0.0.1:9/"
     from instructions.demo import demo_plant_load
     from planning.demo import demo_schedule_load
 
-    thursday = datetime.datetime(2026, 3, 12, 10, 0, tzinfo=timezone.get_current_timezone())
-    with time_machine.travel(thursday, tick=False):
+    at = datetime.datetime.fromisoformat(loaded).replace(tzinfo=timezone.get_current_timezone())
+    with time_machine.travel(at, tick=False):
         demo_plant_load()
         demo_schedule_load(time_limit=1)
     dues = [timezone.localtime(job.due) for job in PlanJob.objects.all()]
     assert all(due.weekday() < 5 for due in dues), dues
-    assert min(dues).date() == datetime.date(2026, 3, 13) and max(dues).date() == datetime.date(2026, 3, 19)
+    assert min(dues).date() == first and max(dues).date() == last
+    assert selectors.plan_released().kpis["late_jobs"] == 0
 
 
 def models_F(name):
