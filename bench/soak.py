@@ -88,7 +88,7 @@ class Proxy:
             return
         try:
             up_reader, up_writer = await asyncio.wait_for(asyncio.open_connection(*self.target), 5)
-        except (OSError, TimeoutError):
+        except (OSError, TimeoutError, asyncio.CancelledError):
             writer.close()
             return
         self.writers |= {writer, up_writer}
@@ -104,7 +104,10 @@ class Proxy:
                 dst.close()
                 self.writers.discard(dst)
 
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        # Connections still open when the run ends are cancelled by asyncio.run; on Python 3.12.1 the stream
+        # server's done-callback then prints a traceback per connection (task.exception() of a cancelled task).
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
     def cut(self) -> None:
         self.down = True

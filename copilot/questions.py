@@ -72,6 +72,7 @@ def passages_for(hits: list[Hit]) -> list[Passage]:
     chunks = (
         KnowledgeChunk.objects.select_related("document")
         .defer("document__text", "document__vector")
+        .order_by()
         .in_bulk([h.chunk_id for h in hits])
     )
     passages = []

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 DENSE_OVERFETCH = 120
 MIN_DENSE = 8
+# Up to this many chunks an exact search over the vectors in memory (≈0.4 ms at 10k on one core) is faster
+# than Chroma's HNSW query (≈2 ms, most of it the client's own overhead) and never misses a neighbour.
+EXACT_DENSE_MAX = 30_000
 
 
 def chunk_metadata(chunk: KnowledgeChunk) -> dict[str, Any]:
@@ -132,6 +135,10 @@ def dense_search_scored(
     own metadata pre-filter costs tens of milliseconds at 100k chunks. Only when too few survive (a very narrow
     filter) does Chroma filter itself.
     """
+    if lexical is not None and len(lexical.ids) <= EXACT_DENSE_MAX:
+        lexical.dense_vectors()
+        if lexical.vectors_complete:
+            return lexical.exact_dense_scored(query_vector, mask, k)
     col = collection()
     if mask is not None and lexical is not None:
         allowed = int(mask.sum())

@@ -30,7 +30,7 @@ DEMO_NOTE = "demo history"
 HOME_WORK_CENTER = {  # badge -> work center code they usually clock into
     "100101": "PRS-400", "100102": "WLD-R3", "100103": "MCH-VM2", "100104": "ASM-L1", "100105": "WLD-PW2",
     "100106": "INS-LT1", "100107": "PRS-400", "100108": "ASM-L1", "100109": "ASM-L1", "100110": "MCH-VM2",
-    "100111": "PRS-400",
+    "100111": "PRS-400", "100112": "PRS-400", "100113": "WLD-PW2", "100114": "WLD-R3", "100115": "ASM-L1",
 }  # fmt: skip
 
 

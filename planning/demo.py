@@ -38,7 +38,7 @@ CHANGEOVERS = [
     ("BRK-RH", "BRK-LH", 40), ("BRK-LH", "BRK-RH", 40), ("BRK-RH", "BRK-HVY", 90), ("BRK-HVY", "BRK-RH", 75),
     ("BRK-LH", "BRK-HVY", 90), ("BRK-HVY", "BRK-LH", 75),
 ]  # fmt: skip
-# (part, quantity, due: days from today, hour, priority)
+# (part, quantity, due: working days from today, hour, priority)
 JOBS = [
     ("BRK-2040", 600, 1, 14, 1), ("BRK-2041", 500, 1, 20, 1), ("HSG-3315", 160, 1, 18, 1), ("ASM-7730", 200, 1, 21, 2),
     ("BRK-2060", 300, 2, 14, 1), ("BRK-2040", 500, 2, 20, 1), ("HSG-3315", 180, 2, 21, 1), ("ASM-7730", 240, 2, 21, 1),
@@ -53,6 +53,7 @@ BREAKS = [(12, 0, 30), (18, 0, 30)]  # hour, minute, minutes
 def demo_schedule_load(*, now: datetime.datetime | None = None, time_limit: float = 10.0) -> dict[str, int]:
     now = now or timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    week_start = _week_start(timezone.localtime(now))
     with transaction.atomic():
         brk = Part.objects.filter(number="BRK-2040").first()
         if brk is None:
@@ -80,7 +81,7 @@ def demo_schedule_load(*, now: datetime.datetime | None = None, time_limit: floa
         parts = {p.number: p for p in Part.objects.all()}
         for n, (number, qty, days, hour, priority) in enumerate(JOBS, start=1):
             PlanJob.objects.create(number=f"DEMO-{n:03d}", part=parts[number], quantity=qty, priority=priority,
-                                   due=today + datetime.timedelta(days=days, hours=hour))  # fmt: skip
+                                   due=_working_day(week_start, days) + datetime.timedelta(hours=hour))  # fmt: skip
         downtime = []
         for d in range(-1, 9):
             day = today + datetime.timedelta(days=d)
@@ -108,6 +109,25 @@ def demo_schedule_load(*, now: datetime.datetime | None = None, time_limit: floa
     plan = schedule_build(now=now, time_limit=time_limit, label="Weekly plan")
     plan_release_system(plan=plan, reason="demo loader", now=now)
     return {"jobs": len(JOBS), "downtime windows": len(downtime), "slots": plan.slots.count()}
+
+
+def _week_start(now: datetime.datetime) -> datetime.datetime:
+    """Midnight of the demo week's day 0: today on a weekday morning, else the next weekday. A job due the next
+    working day needs a press and a weld run before it, which an afternoon or a weekend cannot give."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if day.weekday() < 5 and now.hour < 12:
+        return day
+    return _working_day(day, 1)
+
+
+def _working_day(start: datetime.datetime, days: int) -> datetime.datetime:
+    """`days` weekdays after `start`: from a Thursday the week's jobs are due Friday to Thursday, never on the
+    weekend the plant is closed."""
+    day = start
+    while days > 0:
+        day += datetime.timedelta(days=1)
+        days -= day.weekday() < 5
+    return day
 
 
 PLANNER_BADGE, PLANNER_PIN = "400401", "7315"

@@ -216,6 +216,9 @@
     const host = field.closest("[popover]") || body;
     if (pad.parentNode !== host) host.appendChild(pad);
     pad.classList.toggle("keypad-integer", field.dataset.keypad !== "decimal");
+    // Above the action bar (where a step's reading field and its Record button are), never over it.
+    const bar = host === body && document.querySelector(".actionbar");
+    pad.style.bottom = bar ? (window.innerHeight - bar.getBoundingClientRect().top + 8) + "px" : "";
     pad.hidden = false;
     body.classList.add("keypad-open");
   }
