@@ -279,9 +279,10 @@ def _retrieval_p95(rng: random.Random) -> dict[str, float]:
         started = time.perf_counter()
         col.query(query_embeddings=vector.reshape(1, -1), n_results=vectorstore.DENSE_OVERFETCH, include=[])
         hnsw.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        lexical.exact_dense_scored(vector, None, retrieval.PASSAGE_CANDIDATES)
-        exact.append((time.perf_counter() - started) * 1000)
+        with retrieval.one_blas_thread():  # as a question runs it
+            started = time.perf_counter()
+            lexical.exact_dense_scored(vector, None, retrieval.PASSAGE_CANDIDATES)
+            exact.append((time.perf_counter() - started) * 1000)
     return {
         "p95": percentile(samples, 95), "p50": percentile(samples, 50), "cpu_p95": percentile(cpu, 95),
         "embed_p95": percentile(embed, 95), "hnsw_p95": percentile(hnsw, 95), "exact_p95": percentile(exact, 95),
