@@ -71,7 +71,7 @@ class TestAdaptation:
         from instructions.runs import StationError, step_complete
 
         client = station_client(plant.station, plant.expired)
-        url = start(client, "WO-1-10")
+        start(client, "WO-1-10")
         execution = Execution.objects.get(work_order__barcode="WO-1-10")
         gated = execution.version.steps.get(order=3)
         with pytest.raises(StationError, match="valid certification or a supervisor override"):
