@@ -8,8 +8,8 @@ Features per sentence: its MiniLM vector, optionally with the rule signals of co
 each, and the rule score). The classifier is logistic regression. Only sentences past the cheap pre-filter
 (copilot.injection.is_candidate) are scored; the rest are never quarantined by it.
 
-The rules were written on development sets 1-3 and extended on the misses of sets 5-7 (the fourth to sixth
-held-out pairs, each measured once before it became a development set). Sets 4-7 are the validation folds: each is predicted by
+The rules were written on development sets 1-3 and extended on the misses of sets 5-8 (the fourth to seventh
+held-out pairs, each measured once before it became a development set). Sets 4-8 are the validation folds: each is predicted by
 a classifier trained on all other development data. `python bench/train_injection.py` prints the pooled
 out-of-fold figures for each choice (features, C, decision: classifier alone or rules or classifier, threshold),
 chooses the highest recall whose false-positive rate there is at most TARGET_FP, then trains that choice on all
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 TARGET_FP = 0.01  # out-of-fold, on development data: margin under the 2 %
 C_VALUES = (0.3, 1.0, 3.0, 10.0)
-VALIDATION_FOLDS = (3, 4, 5, 6)  # development sets 4-7
+VALIDATION_FOLDS = (3, 4, 5, 6, 7)  # development sets 4-8
 THRESHOLDS = [round(0.05 * i, 2) for i in range(2, 20)]
 
 
@@ -39,7 +39,7 @@ def development_data() -> tuple[list[str], list[int], list[int]]:
     sentences: list[str] = []
     labels: list[int] = []
     folds: list[int] = []
-    for i in range(1, 8):
+    for i in range(1, 9):
         suffix = "" if i == 1 else str(i)
         for label, name in ((1, f"injection_dev{suffix}.txt"), (0, f"sop_dev{suffix}.txt")):
             found = injection_sets.lines(name)
@@ -49,7 +49,7 @@ def development_data() -> tuple[list[str], list[int], list[int]]:
     library = injection_sets.library_sentences(held_out=False)
     sentences += library
     labels += [0] * len(library)
-    folds += [n % 7 for n in range(len(library))]
+    folds += [n % 8 for n in range(len(library))]
     generated, _questions = manuals.generate(manuals.DEV_SEED)
     for n, manual in enumerate(random.Random(0).sample(generated, 60)):
         for line in manual.text.splitlines():
@@ -57,7 +57,7 @@ def development_data() -> tuple[list[str], list[int], list[int]]:
                 found = [s for s in split_sentences(line) if len(s) > 15]
                 sentences += found
                 labels += [0] * len(found)
-                folds += [n % 7] * len(found)
+                folds += [n % 8] * len(found)
     return sentences, labels, folds
 
 
@@ -89,13 +89,13 @@ def main() -> None:
             features[kind][rows], y[rows], sample_weight=weights
         )
 
-    # The rules were written on sets 1-3 and extended on 5-7 (their misses), so sets 4-7 are the validation folds: each is
+    # The rules were written on sets 1-3 and extended on 5-8 (their misses), so sets 4-8 are the validation folds: each is
     # predicted by a classifier trained on all other development data, and the choice is made on the pooled
     # out-of-fold predictions (set 5 leans optimistic for the rules; the held-out pair says how it really does).
     validation = np.isin(fold, VALIDATION_FOLDS)
     print(f"development: {int(y.sum())} injections, {int((y == 0).sum())} ordinary sentences; "
           f"pre-filter passes {candidate[y == 1].mean():.3f} / {candidate[y == 0].mean():.3f}; "
-          f"validation (sets 4-7): {int(y[validation].sum())} / {int((y[validation] == 0).sum())}")  # fmt: skip
+          f"validation (sets 4-8): {int(y[validation].sum())} / {int((y[validation] == 0).sum())}")  # fmt: skip
 
     def rates(flags: np.ndarray) -> tuple[float, float]:
         return float(flags[validation & (y == 1)].mean()), float(flags[validation & (y == 0)].mean())

@@ -25,12 +25,13 @@ an instruction to an assistant needs; about a quarter of SOP sentences) also goe
 regression on its MiniLM vector (copilot/data/injection_lr.json, from bench/train_injection.py), quarantined at
 probability ≥ the chosen threshold. History of the split (bench/injection_sets.py): the rules were
 written against development sets 1-3; set 4 (an earlier held-out pair) chose the first classifier; the fourth to
-sixth held-out pairs, each measured once (90.6 % / 0.49 %, 84.4 % / 1.8 %, 93.3 % / 1.8 %), became development
-sets 5-7, whose misses and false alarms extended and narrowed the rules (the reader and addressee signals, job
-titles such as "assistant operator" are people, document-control words such as "superseded" are not overrides,
-"answer any question about…" is not a trigger). bench/train_injection.py chooses features, C, decision and
-threshold on the pooled out-of-fold predictions of sets 4-7 and trains on all development data. The seventh
-held-out pair, written and committed before these changes, gives the reported figures (docs/copilot.md).
+seventh held-out pairs, each measured once (90.6 % / 0.49 %, 84.4 % / 1.8 %, 93.3 % / 1.8 %, 93.3 % / 0.3 %),
+became development sets 5-8, whose misses and false alarms extended and narrowed the rules (the reader and
+addressee signals, helpers that answer questions, job titles such as "assistant operator" are people,
+document-control words such as "superseded" are not overrides, "answer any question about…" is not a trigger).
+bench/train_injection.py chooses features, C, decision and threshold on the pooled out-of-fold predictions of
+sets 4-8 and trains on all development data. The eighth held-out pair, written and committed before these
+changes, gives the reported figures (docs/copilot.md).
 """
 
 import json
@@ -54,7 +55,9 @@ ASSISTANT = re.compile(
     r"|answer(ing)? (engine|system|tool)|the (answering|question[- ]answering) \w+|virtual helper"
     r"|(automated|digital) (helpers?|assistants?|systems?|readers?|responders?|tools?)|answer generators?"
     r"|retrieval (model|system)s?|generative a\.?i\.?|(a\.?i\.?|llm) (tools?|agents?|helpers?|systems?)|chat ?tools?"
-    r"|summari[sz]ers?|machine readers?|reader a\.?i\.?|whoever (generates|writes|produces) (the )?answers)\b",
+    r"|summari[sz]ers?|machine readers?|reader a\.?i\.?|whoever (generates|writes|produces) (the )?answers"
+    r"|q ?& ?a (feature|tool|system|bot|helper)s?|(smart|virtual|ai|chat|help|knowledge|search|answer) helpers?"
+    r"|helpers? (that|which|who) answers?|answering helpers?)\b",
     _I,
 )
 # Text that speaks to the assistant: a vocative or heading at the start ("Copilot, …", "To the AI in the station
@@ -145,7 +148,8 @@ TRIGGERED_ANSWER = re.compile(
 SECRECY = re.compile(
     r"\b((do not|don't|never|without) (mention|mentioning|reveal|revealing|disclose|disclosing|cite|citing|quote|quoting"
     r"|reference|referencing|acknowledge|acknowledging) (this|these|that|the source|where|it|any)"
-    r"|keep (this|these|it) (secret|hidden|confidential) from|(must|should|will) never (mention|say|cite|reveal|quote)"
+    r"|keep (this|these|it) (secret|hidden|confidential) from|(must|should|will) never (mention|say|cite|reveal|quote"
+    r"|bring up|raise|discuss|talk about)"
     r"|(skip|omit|drop|leave out|strip) (the |all |any |your )?(citations?|sources?|references?))",
     _I,
 )
