@@ -24,6 +24,12 @@ class EmbeddingModelError(RuntimeError):
     pass
 
 
+def _cores() -> int:
+    """The cores this process may run on (all of them where the OS cannot say, e.g. macOS)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
 @lru_cache(maxsize=8)  # embedder() runs on every question: importlib's search costs a millisecond or two
 def _package_file(package: str, relative: str) -> Path:
     spec = importlib.util.find_spec(package)
@@ -76,7 +82,7 @@ class OnnxMiniLM:
         # texts per CPU second as one run on two intra-op threads, which wait for each other at every operator.
         self.session = session(settings.COPILOT_EMBED_THREADS)
         self.batch_session = self.session if settings.COPILOT_EMBED_THREADS == 1 else session(1)
-        self.batch_workers = settings.COPILOT_EMBED_BATCH_THREADS or len(os.sched_getaffinity(0))
+        self.batch_workers = settings.COPILOT_EMBED_BATCH_THREADS or _cores()
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self.tokenizer.no_padding()
