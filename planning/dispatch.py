@@ -17,7 +17,7 @@ import time
 
 from planning.capacity import NEVER, Headroom
 from planning.feasibility import Resource, resources
-from planning.solver import Assignment, Problem, Solution, Task, kpis
+from planning.solver import Assignment, Problem, Solution, Task, kpis, unstaffed_notes
 
 
 def dispatch(problem: Problem, now: int = 0) -> Solution:
@@ -45,7 +45,7 @@ def dispatch(problem: Problem, now: int = 0) -> Solution:
         wc, s = task.fixed  # type: ignore[misc]
         book(task, Assignment(wc, s, s, s + task.options.get(wc, min(task.options.values()))))
     waiting = {j: [t for t in ts if not t.fixed] for j, ts in jobs.items()}
-    notes: list[str] = []
+    notes = unstaffed_notes(problem)
     while candidates := [ts[0] for ts in waiting.values() if ts]:
         options = {
             t.key: _earliest(problem, t, ready[t.job], now, free, last, closed, limits) for t in candidates

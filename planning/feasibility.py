@@ -23,15 +23,17 @@ class Resource:
     """One capacity operations share: the operators of a certification or a utility (e.g. kW)."""
 
     kind: str  # "operators" | "utility"
-    name: str  # certification code or utility name
+    name: str  # certification code (codes joined by "+" for a set people share) or utility name
     steps: tuple[Window, ...]  # the shifts' crews, the utility's cap windows
     windows: tuple[Window, ...]  # the whole profile (`capacity.capacity_profile`)
     elsewhere: int
     draw: tuple[tuple[str, int], ...] = ()  # utility: work center -> amount while busy
+    # operators: the certifications whose operations take one of these people (none held: `Problem.unstaffed`)
+    certifications: tuple[str, ...] = ()
 
     def demand(self, task: Task, work_center: str) -> int:
         if self.kind == "operators":
-            return 1 if task.certification == self.name else 0
+            return 1 if task.certification in self.certifications else 0
         return dict(self.draw).get(work_center, 0)
 
     def headroom(self) -> Headroom:
@@ -41,10 +43,17 @@ class Resource:
 def resources(problem: Problem) -> list[Resource]:
     """The operator and utility capacities as the solver reads them."""
     out = []
-    for cert, base in problem.operators.items():
-        steps = problem.operator_shifts.get(cert, [])
+    missing = problem.unstaffed()
+    crews = [
+        ((cert,), base, problem.operator_shifts.get(cert, [])) for cert, base in problem.operators.items()
+    ]
+    crews += [(certs, base, steps) for certs, (base, steps) in problem.operator_groups.items()]
+    for certs, base, steps in crews:
         windows, top = capacity_profile(base, steps, problem.horizon)
-        out.append(Resource("operators", cert, tuple(steps), tuple(windows), top))
+        held = tuple(c for c in certs if c not in missing)
+        out.append(
+            Resource("operators", "+".join(certs), tuple(steps), tuple(windows), top, certifications=held)
+        )
     for name, utility in problem.utilities.items():
         windows, top = capacity_profile(utility.cap, utility.windows, problem.horizon)
         draw = tuple(sorted(utility.draw.items()))
@@ -98,6 +107,12 @@ def plan_violations(problem: Problem, plan: Plan, now: int = 0) -> list[str]:
                 out.append(f"{_name(then)} starts before {_name(first)} ends")
     for wc, spans in _busy(problem, plan).items():
         out += _work_center_violations(problem, plan, wc, spans)
+    missing = problem.unstaffed()
+    out += [
+        f"{_name(t)} needs a certified {t.certification} operator and none is on shift at any time"
+        for t in sorted(problem.tasks, key=lambda t: t.key)
+        if t.certification in missing and t.key in plan
+    ]
     for resource in resources(problem):
         out += _capacity_violations(problem, plan, resource)
     return out
@@ -166,12 +181,15 @@ def binding_limits(problem: Problem, plan: Plan, now: int = 0) -> list[Binding]:
     before = {b.key: a for a, b in zip(tasks, tasks[1:], strict=False) if a.job == b.job}
     busy = _busy(problem, plan)
     found: dict[Resource, Binding] = {}
-    for resource in resources(problem):
+    crews: dict[str, Headroom] = {}  # per certification, what its own crew had left
+    for resource in resources(problem):  # single certifications before the sets people share
         left = resource.headroom()
         for task in tasks:
             if task.key in plan:
                 booked = plan[task.key]
                 left.book(booked.setup_start, booked.end, resource.demand(task, booked.work_center))
+        if resource.kind == "operators" and len(resource.certifications) == 1:
+            crews[resource.certifications[0]] = left
         for task in sorted(tasks, key=lambda t: plan[t.key].setup_start if t.key in plan else NEVER):
             if task.key not in plan or task.fixed:
                 continue
@@ -183,9 +201,16 @@ def binding_limits(problem: Problem, plan: Plan, now: int = 0) -> list[Binding]:
             ready = max(now, task.release, previous.end if previous else now)
             if ready >= a.setup_start:
                 continue
+            # A set people share is named where the certification's own crew had someone left.
+            own = crews.get(task.certification) if len(resource.certifications) > 1 else None
             left.book(a.setup_start, a.end, -need)
-            at = _held_at(left, busy[a.work_center], task, ready, a.setup_start, a.end - a.setup_start, need)
+            if own is not None:
+                own.book(a.setup_start, a.end, -need)
+            length = a.end - a.setup_start
+            at = _held_at(left, busy[a.work_center], task, ready, a.setup_start, length, need, own)
             left.book(a.setup_start, a.end, need)
+            if own is not None:
+                own.book(a.setup_start, a.end, need)
             if at is None:
                 continue
             if resource in found:
@@ -207,6 +232,7 @@ def _held_at(
     start: int,
     length: int,
     need: int,
+    own: Headroom | None = None,
 ) -> int | None:
     """The first minute the resource was full while `task` could have run on its free, open work center from
     some time in [ready, start); None if it never was."""
@@ -214,6 +240,8 @@ def _held_at(
     moments = {ready, *left.changes(ready, start), *(e for _, e in others if ready < e < start)}
     for x in sorted(moments):
         if any(s < x + length and e > x for s, e in others):
+            continue
+        if own is not None and own.clash(x, x + length, need) is not None:
             continue
         clash = left.clash(x, x + length, need)
         if clash is not None:

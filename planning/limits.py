@@ -2,6 +2,7 @@
 (from labor) and plant-wide utility caps (`UtilityLimit`, `UtilityDraw`)."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.utils import timezone
 
@@ -17,6 +18,10 @@ def _minutes(origin: datetime.datetime, at: datetime.datetime) -> int:
     return int((at - origin).total_seconds() // 60)
 
 
+MAX_SHARED = 8  # certifications people share looked at for Hall's condition (2^k sets, 3^k splits)
+MAX_GROUPS = 64  # sets of certifications kept as constraints; the smallest sets first
+
+
 def operator_capacity(
     origin: datetime.datetime,
     end: datetime.datetime,
@@ -26,16 +31,92 @@ def operator_capacity(
     """Per certification: how many operators may run at once outside any shift (people with no shift pattern,
     on the plan's first day) and, per shift of the horizon, that many plus the certified operators of that
     shift who are valid and not absent on the shift's day (overlapping shifts add their crews)."""
-    if not certifications:
-        return {}, {}
-    known = {s.code for s in shift_list()}
-    holders = list(
+    crews = _crews(origin, end, [(code,) for code in certifications], absent_ids)
+    return {s[0]: base for s, (base, _) in crews.items()}, {s[0]: steps for s, (_, steps) in crews.items()}
+
+
+def operator_groups(
+    origin: datetime.datetime,
+    end: datetime.datetime,
+    certifications: list[str],
+    absent_ids: set[int] = frozenset(),
+    machines: dict[str, int] | None = None,
+) -> dict[tuple[str, ...], tuple[int, list[Window]]]:
+    """Hall's condition for assigning operations to people: for a set S of certifications, the operations
+    running at once that need one of S are at most the people on shift holding at least one of S. One
+    certification alone is `operator_capacity`; here are the sets of two or more that say more than smaller
+    sets do. A set S is kept only if, at some time of the horizon (or outside every shift), its people are
+    fewer than the best bound its parts give: for every split of S into A and B, bound(A) + bound(B), where a
+    part's bound is the least of its own people, its splits, and, for one certification, the work centers its
+    operations can use (`machines`: no more of them run at once). So a set no one bridges (its people are
+    the sum of its parts') and a set whose crews are large enough are left out. Sets are looked at only among
+    the certifications people share, up to `MAX_SHARED` of them (2^k subsets), the smallest sets first, and at
+    most `MAX_GROUPS` are kept. Per set: (people outside any shift, per-shift steps) as `operator_capacity`."""
+    machines = machines or {}
+    holders = _holders(certifications)
+    held: dict[int, set[str]] = {}
+    for code, employee, _shift, _valid in holders:
+        held.setdefault(employee, set()).add(code)
+    shared = sorted({c for codes in held.values() if len(codes) > 1 for c in codes})[:MAX_SHARED]
+    if not shared:
+        return {}
+    k = len(shared)
+    subsets = [tuple(c for i, c in enumerate(shared) if mask >> i & 1) for mask in range(1, 1 << k)]
+    crews = _crews(origin, end, subsets, absent_ids, holders)
+    counts = [crews[s] for s in subsets]  # index mask - 1
+    moments: set[int | None] = {None, *(s for _, steps in counts for s, _, _ in steps)}
+    needed: set[int] = set()
+    for t in moments:
+        people = [0] + [
+            next((n for s, e, n in steps if t is not None and s <= t < e), base) for base, steps in counts
+        ]
+        bound = list(people)
+        for mask in range(1, 1 << k):
+            if mask & (mask - 1) == 0:  # one certification: its people and its work centers
+                bound[mask] = min(people[mask], machines.get(shared[mask.bit_length() - 1], people[mask]))
+                continue
+            low = mask & -mask
+            split = min(
+                bound[part] + bound[mask ^ part] for part in _submasks(mask) if part & low and part != mask
+            )
+            if people[mask] < split:
+                needed.add(mask)
+            bound[mask] = min(people[mask], split)
+    keep = sorted(needed, key=lambda mask: (bin(mask).count("1"), mask))[:MAX_GROUPS]
+    return {subsets[mask - 1]: crews[subsets[mask - 1]] for mask in keep}
+
+
+def _submasks(mask: int) -> Iterable[int]:
+    sub = mask
+    while sub:
+        yield sub
+        sub = (sub - 1) & mask
+
+
+def _holders(certifications: list[str]) -> list[tuple[str, int, str, datetime.date]]:
+    return list(
         EmployeeCertification.objects.filter(
             certification_type__code__in=certifications,
             employee__active=True,
             level__in=["certified", "expert"],
         ).values_list("certification_type__code", "employee_id", "employee__shift", "valid_until")
     )
+
+
+def _crews(
+    origin: datetime.datetime,
+    end: datetime.datetime,
+    sets: list[tuple[str, ...]],
+    absent_ids: set[int] = frozenset(),
+    holders: list[tuple[str, int, str, datetime.date]] | None = None,
+) -> dict[tuple[str, ...], tuple[int, list[Window]]]:
+    """Per set of certifications: the people holding at least one of them (valid, present), each counted once,
+    outside any shift (no shift pattern) and per shift of the horizon."""
+    if not sets:
+        return {}
+    known = {s.code for s in shift_list()}
+    if holders is None:
+        holders = _holders(sorted({c for s in sets for c in s}))
     first_day = timezone.localdate(origin) - DAY
     absences = list(
         Absence.objects.filter(last_day__gte=first_day, first_day__lte=timezone.localdate(end)).values_list(
@@ -48,22 +129,31 @@ def operator_capacity(
             return False
         return not any(e == employee and f <= day <= last for e, f, last in absences)
 
+    def people(subset: tuple[str, ...], day: datetime.date, shift: str | None) -> int:
+        return len(
+            {
+                e
+                for c, e, s, valid in holders
+                if c in subset
+                and (s == shift if shift is not None else s not in known)
+                and present(e, valid, day)
+            }
+        )
+
     today = timezone.localdate(origin)
-    base = {code: 0 for code in certifications}
-    for code, employee, shift, valid in holders:
-        if shift not in known and present(employee, valid, today):
-            base[code] += 1
-    crews: dict[str, list[Window]] = {code: [] for code in certifications}
+    base = {subset: people(subset, today, None) for subset in sets}
+    crews: dict[tuple[str, ...], list[Window]] = {subset: [] for subset in sets}
     for day, shift, start, stop in shifts_between(origin - DAY, end):
         if stop <= origin:
             continue
-        for code in certifications:
-            crew = sum(
-                1 for c, e, s, valid in holders if c == code and s == shift.code and present(e, valid, day)
+        for subset in sets:
+            crews[subset].append(
+                (_minutes(origin, start), _minutes(origin, stop), people(subset, day, shift.code))
             )
-            crews[code].append((_minutes(origin, start), _minutes(origin, stop), crew))
-    steps = {code: [(s, e, base[code] + n) for s, e, n in profile(w, sum)] for code, w in crews.items()}
-    return base, steps
+    return {
+        subset: (base[subset], [(s, e, base[subset] + n) for s, e, n in profile(w, sum)])
+        for subset, w in crews.items()
+    }
 
 
 def utilities(origin: datetime.datetime, end: datetime.datetime) -> dict[str, Utility]:

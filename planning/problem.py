@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from instructions.models import Operation
-from planning.limits import operator_capacity, utilities
+from planning.limits import operator_capacity, operator_groups, utilities
 from planning.models import Changeover, Downtime, Plan, PlanJob, PlanSlot, PlanStatus, RoutingTime
 from planning.solver import Assignment, Problem, Task
 
@@ -116,12 +116,14 @@ def build_problem(
     changeover = {(c.from_family, c.to_family): c.minutes for c in Changeover.objects.all()}
     used = sorted({t.certification for t in tasks if t.certification})
     operators, operator_shifts = operator_capacity(origin, horizon_end, used, absent_ids)
+    machines = {c: len({wc for t in tasks if t.certification == c for wc in t.options}) for c in used}
     problem = Problem(
         tasks,
         downtime,
         changeover,
         operators,
         operator_shifts=operator_shifts,
+        operator_groups=operator_groups(origin, horizon_end, used, absent_ids, machines),
         utilities=utilities(origin, horizon_end),
         horizon=minutes(origin, horizon_end),
     )

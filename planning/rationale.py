@@ -96,6 +96,13 @@ def _crew(b: Binding, origin: datetime.datetime) -> str:
     start, end = shift_window(shift, day)
     on = f"on shift {shift.code} ({shift.name})" if start <= at < end else "outside every shift"
     cert = b.resource.name
+    if len(b.resource.certifications) > 1:  # people who hold several of these certifications
+        held = " or ".join(b.resource.certifications)
+        if b.capacity <= 0:
+            return f"no operator holding {held} is {on}"
+        if b.capacity == 1:
+            return f"the one operator {on} holding {held} was busy"
+        return f"all {b.capacity} operators {on} holding {held} were busy"
     if b.capacity <= 0:
         return f"no certified {cert} operator is {on}"
     if b.capacity == 1:

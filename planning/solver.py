@@ -4,9 +4,12 @@ Pure data in, pure data out (minutes from the plan's origin), so it is tested wi
 one optional interval per (operation, eligible work center) with exactly one present; per work center an
 `add_no_overlap` over the present intervals and the fixed downtime windows, plus an `add_circuit` whose arcs
 carry the changeover between part families; a cumulative per certification whose capacity is the number of
-certified operators, stepped per shift, and a plant-wide cap per utility (e.g. kW), stepped per period
+certified operators, stepped per shift, one per set of certifications people share (Hall's condition: one person
+runs one operation at a time), and a plant-wide cap per utility (e.g. kW), stepped per period
 (`planning.capacity`); release times from material. Objective, lexicographic by weights: weighted tardiness, then
-changeovers, then (optionally) operations moved from the current plan, then makespan. `planning.dispatch` is the
+changeovers, then (optionally) operations moved from the current plan (work-center changes and reorderings, as
+the KPI counts them), then makespan. An operation whose certification no one holds is planned without an
+operator and named (`Solution.notes`). `planning.dispatch` is the
 greedy fallback (priority, then earliest due date, within the same limits) that answers at once when the solver
 has no time.
 """
@@ -48,8 +51,27 @@ class Problem:
     # certification -> non-overlapping (start, end, operators on shift): the capacity inside those windows;
     # `operators` holds outside them
     operator_shifts: dict[str, list[Window]] = field(default_factory=dict)
+    # sets of certifications people share -> (people holding one of them outside the windows, windows of the
+    # people on shift holding one): the operations needing one of a set run at once at most that many
+    # (Hall's condition; `planning.limits.operator_groups`)
+    operator_groups: dict[tuple[str, ...], tuple[int, list[Window]]] = field(default_factory=dict)
     utilities: dict[str, Utility] = field(default_factory=dict)  # e.g. "kW" -> draws per work center and caps
     horizon: int = 7 * 24 * 60
+
+    def unstaffed(self) -> set[str]:
+        """Certifications no one holds on any shift (nor outside the shifts): their operations are planned
+        without an operator and named (`unstaffed_notes`) rather than making the whole plan infeasible."""
+        return {
+            cert
+            for cert, base in self.operators.items()
+            if base <= 0 and all(n <= 0 for _, _, n in self.operator_shifts.get(cert, []))
+        }
+
+    def crew_demand(self, task: Task, certifications: tuple[str, ...]) -> int:
+        """Operators `task` takes from a crew holding one of `certifications` (0 if no one could run it)."""
+        if task.certification not in certifications or task.certification in self.unstaffed():
+            return 0
+        return 1
 
     def setup_between(self, a: Task | None, b: Task) -> int:
         if a is None or a.family == b.family:
@@ -72,6 +94,17 @@ class Solution:
     seconds: float
     kpis: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # limits the plan could not keep, in plain words
+
+
+def unstaffed_notes(problem: Problem) -> list[str]:
+    """One plain sentence per operation whose certification no one holds on any shift."""
+    missing = problem.unstaffed()
+    return [
+        f"{t.job} op {t.index}: no certified {t.certification} operator is on shift at any time; "
+        "planned without one"
+        for t in sorted(problem.tasks, key=lambda t: t.key)
+        if t.certification in missing
+    ]
 
 
 def _by_job(problem: Problem) -> dict[str, list[Task]]:
@@ -229,22 +262,19 @@ def solve(
                     m.add(lit == 0)
         arcs.append((0, 0, m.new_bool_var("")))
         m.add_circuit(arcs)
-    for cert, capacity in problem.operators.items():
+    crews = [
+        ((cert,), base, problem.operator_shifts.get(cert, [])) for cert, base in problem.operators.items()
+    ]
+    crews += [(certs, base, steps) for certs, (base, steps) in problem.operator_groups.items()]
+    for certs, base, steps in crews:
         needing = [
-            (key, lit, iv)
+            (iv, demand)
             for items in per_wc.values()
-            for key, lit, iv in items
-            if tasks[key].certification == cert
+            for key, _lit, iv in items
+            if (demand := problem.crew_demand(tasks[key], certs))
         ]
-        steps = problem.operator_shifts.get(cert, [])
         add_stepped_cumulative(
-            m,
-            [(iv, 1) for _, _, iv in needing],
-            capacity,
-            steps,
-            horizon,
-            f"op-{cert}",
-            until=problem.horizon,
+            m, needing, base, steps, horizon, f"op-{'+'.join(certs)}", until=problem.horizon
         )
     for name, utility in problem.utilities.items():
         items = [
@@ -263,13 +293,7 @@ def solve(
             tardiness.append(late * last.weight)
     makespan = m.new_int_var(0, horizon, "makespan")
     m.add_max_equality(makespan, list(end.values()))
-    moves = []
-    if current and move_weight:
-        for key, a in current.items():
-            if key in tasks and (key, a.work_center) in presence and not tasks[key].fixed:
-                moves.append(~presence[key, a.work_center])
-            elif key in tasks and not tasks[key].fixed:
-                moves.append(m.new_constant(1))
+    moves = _moves(m, problem, current, tasks, presence, sstart, end) if current and move_weight else []
     hint_from = current or fallback.assignments
     for key, a in hint_from.items():
         if key in start:
@@ -299,4 +323,39 @@ def solve(
         wc = next(w for (k, w), lit in presence.items() if k == key and solver.boolean_value(lit))
         out[key] = Assignment(wc, solver.value(sstart[key]), solver.value(start[key]), solver.value(end[key]))
         out[key].setup_start = min(out[key].setup_start, out[key].start)
-    return Solution(out, solver.status_name(status), time.perf_counter() - t0, kpis(problem, out, current))
+    return Solution(
+        out, solver.status_name(status), time.perf_counter() - t0, kpis(problem, out, current),
+        unstaffed_notes(problem),
+    )  # fmt: skip
+
+
+def _moves(m, problem, current, tasks, presence, sstart, end) -> list:
+    """One literal per operation that moved from `current`, as the "operations moved" KPI counts them: it left
+    its work center, or it is not among the operations that keep today's relative order there (the operations
+    not moved on a work center stay in today's order, so minimising the moves keeps a longest common
+    subsequence of today's order, the KPI's measure)."""
+    moved = {}
+    for key, a in current.items():
+        if key not in tasks:
+            continue
+        if tasks[key].fixed:
+            moved[key] = None  # started or frozen: in place by construction
+        elif (key, a.work_center) in presence:
+            lit = m.new_bool_var(f"moved{key}")
+            m.add_implication(~lit, presence[key, a.work_center])
+            moved[key] = lit
+        else:
+            moved[key] = True  # its work center is no longer allowed
+    by_wc: dict[str, list[tuple[str, int]]] = {}
+    for key, a in sorted(current.items(), key=lambda kv: (kv[1].start, kv[0])):
+        if key in moved:
+            by_wc.setdefault(a.work_center, []).append(key)
+    for keys in by_wc.values():
+        for i, first in enumerate(keys):
+            for then in keys[i + 1 :]:
+                if moved[first] is True or moved[then] is True:
+                    continue
+                stay = [~lit for lit in (moved[first], moved[then]) if lit is not None]
+                if stay:
+                    m.add(sstart[then] >= end[first]).only_enforce_if(stay)
+    return [m.new_constant(1) if lit is True else lit for lit in moved.values() if lit is not None]

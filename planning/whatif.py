@@ -143,7 +143,8 @@ def schedule_build(
     return pb.plan_save(origin=origin, problem=problem, refs=refs, assignments=sol.assignments, label=label,
                         kpis=k, rank=1, base=base, now=now, rationale=" ".join([
                             "Optimised: weighted tardiness, then changeovers, then makespan.",
-                            *limit_sentences(problem, sol.assignments, origin)]))  # fmt: skip
+                            *limit_sentences(problem, sol.assignments, origin),
+                            *(f"{note}." for note in sol.notes)]))  # fmt: skip
 
 
 def kpi_rows(plan: Plan) -> list[dict[str, Any]]:

@@ -57,7 +57,7 @@ def test_demo_week_is_due_on_working_days_with_a_working_day_to_start(settings, 
     at = datetime.datetime.fromisoformat(loaded).replace(tzinfo=timezone.get_current_timezone())
     with time_machine.travel(at, tick=False):
         demo_plant_load()
-        demo_schedule_load(time_limit=1)
+        demo_schedule_load(time_limit=3)  # one person runs one operation at a time: 1 s was not always enough
     dues = [timezone.localtime(job.due) for job in PlanJob.objects.all()]
     assert all(due.weekday() < 5 for due in dues), dues
     assert min(dues).date() == first and max(dues).date() == last

@@ -153,3 +153,36 @@ def test_between_shifts_only_the_operators_without_a_shift_pattern_count():
         Problem(tasks, operators={"cnc": 0}, operator_shifts=shifts, horizon=300), time_limit=2, workers=1
     )
     assert sol.assignments["J", 10].start == 200
+
+
+def test_operations_moved_means_the_same_in_every_scenario():
+    """Today M runs A (100 min) then B (10 min), and B's job goes on to 100 min on N. Swapping A and B would
+    cut the makespan from 210 to 110 min: the re-sequence swaps them (one operation moved); the alternatives
+    scenario minimises operations moved, reorderings included, before the makespan, so it keeps the order
+    (the moves it minimised used to be only work-center changes, so it swapped them too)."""
+    from planning.solver import kpis
+
+    tasks = [Task("A", 10, {"M": 100}), Task("B", 10, {"M": 10}), Task("B", 20, {"N": 100})]
+    problem = Problem(tasks, horizon=1000)
+    current = {
+        ("A", 10): Assignment("M", 0, 0, 100),
+        ("B", 10): Assignment("M", 100, 100, 110),
+        ("B", 20): Assignment("N", 110, 110, 210),
+    }
+    resequence = solve(problem, time_limit=3, workers=1, current=current)
+    alternatives = solve(problem, time_limit=3, workers=1, current=current, move_weight=1)
+    assert resequence.kpis["moved"] == 1 and resequence.kpis["makespan_h"] == round(110 / 60, 1)
+    assert alternatives.kpis["moved"] == 0 and alternatives.kpis["makespan_h"] == 3.5
+    assert kpis(problem, alternatives.assignments, current)["moved"] == 0
+
+
+def test_a_move_to_another_work_center_is_one_operation_moved_however_the_orders_change():
+    from planning.solver import kpis
+
+    problem = Problem([Task(j, 10, {"M": 10, "P": 10}) for j in "ABC"], horizon=100)
+    cur = {(j, 10): Assignment("M", 10 * n, 10 * n, 10 * n + 10) for n, j in enumerate("ABC")}
+    new = dict(cur)
+    new["A", 10] = Assignment("P", 0, 0, 10)  # moved; B and C keep their order on M
+    assert kpis(problem, new, cur)["moved"] == 1
+    new["C", 10], new["B", 10] = Assignment("M", 0, 0, 10), Assignment("M", 10, 10, 20)
+    assert kpis(problem, new, cur)["moved"] == 2

@@ -1,0 +1,145 @@
+"""People, not certifications, run operations: one person with two certifications runs one operation at a time
+(Hall's condition over the certifications people share), and a certification nobody holds is named on the
+operation that needs it instead of failing the whole plan."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from instructions.models import Operation, Part, WorkCenter
+from labor.models import EmployeeCertification
+from planning import problem as pb
+from planning.dispatch import dispatch
+from planning.feasibility import plan_violations
+from planning.models import PlanJob
+from planning.solver import Assignment, Problem, Task, solve
+from planning.whatif import Trigger, scenarios_generate, schedule_build
+from plexcopilot.models import CertificationType
+from tests.actors import make_employee
+
+pytestmark = pytest.mark.django_db
+
+
+def _cert(code: str) -> CertificationType:
+    return CertificationType.objects.create(code=code, name=code)
+
+
+def _person(badge: str, shift: str, *certs: CertificationType) -> None:
+    employee = make_employee(badge)
+    employee.shift = shift
+    employee.save()
+    for cert in certs:
+        EmployeeCertification.objects.create(
+            employee=employee, certification_type=cert, level="certified",
+            valid_until=timezone.localdate() + datetime.timedelta(days=90),
+        )  # fmt: skip
+
+
+def _job(wc_code: str, number: str, minutes: int, cert: CertificationType | None) -> None:
+    wc = WorkCenter.objects.create(code=wc_code, name=wc_code)
+    part = Part.objects.create(number=f"P-{number}", revision="A", name=number)
+    Operation.objects.create(part=part, sequence=10, name="Run", work_center=wc, required_certification=cert)
+    PlanJob.objects.create(
+        number=number, part=part, quantity=minutes, due=timezone.now() + datetime.timedelta(days=3)
+    )
+
+
+def _press_and_weld(clock, people: int) -> Problem:
+    """A press job and a weld job of 60 min each; `people` people on the day shift A (06:00-14:00) hold both
+    the PRESS and the WELD certification, nobody else holds either."""
+    press, weld = _cert("PRESS-X"), _cert("WELD-X")
+    for n in range(people):
+        _person(f"70000{n}", "A", press, weld)
+    _job("PRS-X", "J-PRESS", 60, press)
+    _job("WLD-X", "J-WELD", 60, weld)
+    problem, _ = pb.build_problem(pb.plan_origin())
+    return problem
+
+
+def _overlap(plan: dict[tuple[str, int], Assignment]) -> bool:
+    a, b = plan["J-PRESS", 10], plan["J-WELD", 10]
+    return a.setup_start < b.end and b.setup_start < a.end
+
+
+def test_one_person_with_two_certifications_runs_one_operation_at_a_time(clock):
+    problem = _press_and_weld(clock, people=1)
+    assert problem.operators == {"PRESS-X": 0, "WELD-X": 0}
+    assert set(problem.operator_groups) == {("PRESS-X", "WELD-X")}
+    day_a = 340  # Monday 06:00 from 00:20
+    both = {("J-PRESS", 10): Assignment("PRS-X", day_a, day_a, day_a + 60),
+            ("J-WELD", 10): Assignment("WLD-X", day_a, day_a, day_a + 60)}  # fmt: skip
+    # Counted per certification, one person is "one press operator and one welder": the checker says no.
+    assert plan_violations(problem, both) == [f"operators PRESS-X+WELD-X: 2 in use at {day_a}, capacity 1"]
+    solved = solve(problem, time_limit=3, workers=1)
+    assert solved.status in ("OPTIMAL", "FEASIBLE")
+    assert not _overlap(solved.assignments)
+    assert plan_violations(problem, solved.assignments) == []
+    fallback = dispatch(problem)
+    assert not _overlap(fallback.assignments)
+    assert plan_violations(problem, fallback.assignments) == []
+
+
+def test_the_rationale_names_the_person_shared_by_two_certifications(clock):
+    _press_and_weld(clock, people=1)
+    rationale = schedule_build(time_limit=2).rationale
+    assert "Operators were the limit: the one operator on shift A" in rationale, rationale
+    assert "holding PRESS-X or WELD-X was busy at Mon 06:00, so J-" in rationale, rationale
+
+
+def test_two_people_with_both_certifications_run_both_at_once(clock):
+    problem = _press_and_weld(clock, people=2)
+    solved = solve(problem, time_limit=3, workers=1)
+    assert _overlap(solved.assignments)
+    assert sorted(a.start for a in solved.assignments.values()) == [340, 340]
+    assert plan_violations(problem, solved.assignments) == []
+    assert sorted(a.start for a in dispatch(problem).assignments.values()) == [340, 340]
+
+
+def test_people_holding_one_certification_each_add_no_shared_limit(clock):
+    press, weld = _cert("PRESS-X"), _cert("WELD-X")
+    _person("700001", "A", press)
+    _person("700002", "A", weld)
+    _job("PRS-X", "J-PRESS", 60, press)
+    _job("WLD-X", "J-WELD", 60, weld)
+    problem, _ = pb.build_problem(pb.plan_origin())
+    assert problem.operator_groups == {}
+    assert _overlap(solve(problem, time_limit=3, workers=1).assignments)
+
+
+def test_a_certification_nobody_holds_is_named_on_its_operation_and_the_rest_is_solved(clock):
+    """X-ray inspection has no certified operator on any shift. The plan is still the solver's (not the
+    fallback's): the x-ray operation is planned on its work center without an operator and named as such;
+    the press job beside it keeps its crew."""
+    press, xray = _cert("PRESS-X"), _cert("XRAY-X")
+    _person("700001", "A", press)
+    _job("PRS-X", "J-PRESS", 60, press)
+    _job("XRY-X", "J-XRAY", 30, xray)
+    problem, _ = pb.build_problem(pb.plan_origin())
+    solved = solve(problem, time_limit=3, workers=1)
+    assert solved.status in ("OPTIMAL", "FEASIBLE")
+    assert solved.assignments["J-PRESS", 10].start == 340  # waits for its operator on shift A
+    assert solved.assignments["J-XRAY", 10].work_center == "XRY-X"
+    note = "J-XRAY op 10: no certified XRAY-X operator is on shift at any time; planned without one"
+    assert solved.notes == [note]
+    assert dispatch(problem).notes == [note]
+    assert plan_violations(problem, solved.assignments) == [
+        "J-XRAY op 10 needs a certified XRAY-X operator and none is on shift at any time"
+    ]
+    weekly = schedule_build(time_limit=2)
+    assert f"{note}." in weekly.rationale
+    assert weekly.kpis["solver"] in ("OPTIMAL", "FEASIBLE")
+    for plan in scenarios_generate(Trigger(kind="question", summary="Planner's question"), time_limit=2):
+        assert f"{note}." in plan.rationale
+        assert plan.kpis["solver"] in ("OPTIMAL", "FEASIBLE")
+
+
+def test_without_operators_on_any_shift_only_that_operation_goes_without():
+    problem = Problem(
+        [Task("J1", 10, {"M": 30}, certification="x-ray"), Task("J2", 10, {"N": 30}, certification="cnc"),
+         Task("J3", 10, {"O": 30}, certification="cnc")],
+        operators={"x-ray": 0, "cnc": 1}, horizon=600,
+    )  # fmt: skip
+    sol = solve(problem, time_limit=2, workers=1)
+    assert sol.status == "OPTIMAL"
+    assert sorted(a.start for k, a in sol.assignments.items() if k[0] != "J1") == [0, 30]
