@@ -10,7 +10,8 @@ shipped demo history, seed 0-6 samples of it and maintenance logs with seeds 0-6
 - `maintS-N`: `tests.quality.datasets.maintenance_log(N, seed=S)`, S >= 101.
 
     .venv/bin/python bench/triage_dev.py                 # all sets
-    .venv/bin/python bench/triage_dev.py small           # only the sets under 100 rows
+    .venv/bin/python bench/triage_dev.py small           # only the sets under 100 rows (also: large, extra,
+                                                         # fresh, hist)
     .venv/bin/python bench/triage_dev.py demo101-60 hist303 --no-embeddings
 
 Prints per set and field the triage's top-1/top-3 and the best baseline's, then wins/levels/losses and the summed
@@ -39,6 +40,8 @@ SETS = {
     "demo101-420": ("demo", 101, 420, 5),
     "hist202": ("hist", 202, 420, 5),
     "hist303": ("hist", 303, 420, 5),
+    "hist404": ("hist", 404, 420, 5),
+    "hist505": ("hist", 505, 420, 5),
     "maint101-300": ("maint", 101, 300, 5),
     "demo101-60": ("demo", 101, 60, 5),
     "demo202-60": ("demo", 202, 60, 5),
@@ -64,9 +67,25 @@ SETS = {
     "maint109-40k2": ("maint", 109, 40, 2),
     "maint110-40k2": ("maint", 110, 40, 2),
     "maint111-40k2": ("maint", 111, 40, 2),
+    # fresh sets, added to confirm a rule chosen on the ones above
+    "hist606": ("hist", 606, 420, 5),
+    "hist707": ("hist", 707, 420, 5),
+    "demo1001-60": ("demo", 1001, 60, 5),
+    "demo1002-60": ("demo", 1002, 60, 5),
+    "demo1003-60k3": ("demo", 1003, 60, 3),
+    "demo1004-40": ("demo", 1004, 40, 5),
+    "demo1005-40": ("demo", 1005, 40, 5),
+    "demo1006-40": ("demo", 1006, 40, 5),
+    "maint1001-60": ("maint", 1001, 60, 5),
+    "maint1002-60": ("maint", 1002, 60, 5),
+    "maint1003-40k2": ("maint", 1003, 40, 2),
+    "maint1004-40k2": ("maint", 1004, 40, 2),
+    "maint1005-300": ("maint", 1005, 300, 5),
 }
 EXTRA = ("demo707-60", "demo808-60", "demo909-60k3", "demo111-40", "demo222-40", "demo333-40", "maint107-60",
          "maint108-60", "maint109-40k2", "maint110-40k2", "maint111-40k2")  # fmt: skip
+FRESH = ("hist606", "hist707", "demo1001-60", "demo1002-60", "demo1003-60k3", "demo1004-40", "demo1005-40",
+         "demo1006-40", "maint1001-60", "maint1002-60", "maint1003-40k2", "maint1004-40k2", "maint1005-300")  # fmt: skip
 
 
 def _plant_names() -> tuple[dict[tuple[str, str], str], dict[tuple[str, str, str], str]]:
@@ -139,6 +158,10 @@ def main(argv: list[str]) -> None:
         wanted = [n for n, s in SETS.items() if s[2] < 100]
     elif wanted == ["extra"]:
         wanted = list(EXTRA)
+    elif wanted == ["fresh"]:
+        wanted = [n for n in SETS if n in FRESH]
+    elif wanted == ["hist"]:
+        wanted = [n for n in SETS if n.startswith("hist")]
     elif wanted == ["large"]:
         wanted = [n for n, s in SETS.items() if s[2] >= 100]
     names = wanted or list(SETS)

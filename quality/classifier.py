@@ -22,8 +22,10 @@ cross-validation on the training NCRs only (an evaluation's outer folds never se
 greedy ensemble selection (Caruana et al. 2004) minimising the out-of-fold log-loss, the temperature for
 log-loss (calibration). The ranking shown is chosen in the same inner CV: the first choice from the fusion or
 its blend with one expert (most right first choices out of fold; ties to the higher mean reciprocal rank, then
-the lower log-loss, then the fusion alone), the second and third from the mean of that ranking's blends with
-one expert that put the right label in the top 3 out of fold within one record of the best blend. With fewer
+the lower log-loss, then the fusion alone). The second and third follow the nearest distinct past NCRs in the
+embedding space (under `SMALL` NCRs) or in both spaces (`closest_embed_text`); without embeddings, the mean of
+that ranking's blends with one expert that put the right label in the top 3 out of fold within one record of
+the best blend. With fewer
 than `MIN_SUPERVISED` labelled NCRs the classifier is plain nearest-neighbour voting. Pure numpy/scikit-learn:
 no database, no Django. The per-expert arithmetic (features, similarities, votes, selection, calibration) is in
 `quality.classifier_scores`.
@@ -317,10 +319,15 @@ class FusedClassifier:
         experts = dict(zip(EXPERTS, stack, strict=True))
         usable = [name for i, name in enumerate(EXPERTS) if i in allowed]
         p = self._choose_first(temper(fused, self.temperature), experts, usable, y)
-        # The second and third suggestions: the blends of that ranking with one expert (share 0 = itself) that
-        # put the right label in the top 3 out of fold as often as the best one, give or take one record, are
-        # averaged (e.g. with the closest past NCR per label, or the logistic regression): with few rows a
-        # single best blend is mostly luck.
+        if vectors is not None:
+            # The second and third suggestions: the labels of the nearest distinct past NCRs, by meaning on small
+            # histories and by meaning and wording together on larger ones. A fixed rule: choosing among dozens
+            # of blends by an inner CV picked noise (bench/triage_dev.py, docs/quality.md).
+            self.alternatives = (("closest_embed" if len(y) < SMALL else "closest_embed_text", 1.0),)
+            return
+        # Without embeddings, the second and third suggestions: the blends of that ranking with one expert
+        # (share 0 = itself) that put the right label in the top 3 out of fold as often as the best one, give or
+        # take one record, are averaged (e.g. with the closest past NCR per label, or the logistic regression).
         first = np.argmax(p, axis=1)
         candidates = [("", 0.0, p), *_blends(p, experts, usable, ALTERNATIVE_SHARES)]
         hits = [rank_quality(q, y, first)[0] for _name, _share, q in candidates]
@@ -416,7 +423,11 @@ class FusedClassifier:
         if not self.supervised:
             return f"nearest neighbours (fewer than {MIN_SUPERVISED} labelled NCRs)"
         mix = ", ".join(f"{name} {w:.1f}" for name, w in self.weights.items() if w > 0)
-        alternatives = f"; alternatives by the mean of {len(self._alternatives)} blend(s)"
+        alternatives = (
+            f"; alternatives by {self._alternatives[0][0]}"
+            if len(self._alternatives) == 1 and self._alternatives[0][1] == 1.0
+            else f"; alternatives by the mean of {len(self._alternatives)} blend(s)"
+        )
         blend = f"; ranked with {self.blend[0]} {self.blend[1]:g}" if self.blend[1] else ""
         return f"fused {mix}; C={self.c:g} scale={self.scale:g} T={self.temperature:g}{blend}{alternatives}"
 
