@@ -1050,8 +1050,9 @@ def _short(template: str, rng: random.Random) -> str:
     return " ".join(words[: rng.choice([2, 2, 3])]) or template
 
 
-def generate() -> list[dict[str, str]]:
-    rng = random.Random(SEED)
+def generate(seed: int = SEED, records: int = RECORDS) -> list[dict[str, str]]:
+    """The history as shipped with the defaults; other seeds draw development histories (bench/triage_dev.py)."""
+    rng = random.Random(seed)
     weights = [mode[5] ** 2 for mode in MODES]  # skewed: the common failure modes dominate
     days = (END - START).days
     # Modes that show on the same step look alike: half the time the symptom says nothing about the cause.
@@ -1059,7 +1060,7 @@ def generate() -> list[dict[str, str]]:
     for mode in MODES:
         shared.setdefault(mode[:3], []).extend(mode[6])
     rows = []
-    for i in range(RECORDS):
+    for i in range(records):
         part, op, step, category, cause, _w, symptoms, hints, containments, actions, dispositions = (
             rng.choices(MODES, weights)[0]
         )

@@ -1,6 +1,6 @@
 """The supervised NCR classifier: linear models on words and characters fused with nearest neighbours.
 
-One `FusedClassifier` predicts one field (category or root cause) from an NCR's text. Eight experts each give a
+One `FusedClassifier` predicts one field (category or root cause) from an NCR's text. Twelve experts each give a
 probability for every label:
 
 - `svm_text`: a linear SVM over TF-IDF word 1-2-grams and character 2-5-grams (misspellings, "flange lk",
@@ -11,7 +11,10 @@ probability for every label:
 - `lr_embed`: logistic regression over the MiniLM sentence embedding (meaning: "not starting" ~ "won't start");
 - `knn_embed`: similarity-weighted votes of the 10 nearest past NCRs in the embedding space;
 - `knn_text`, `nn1_text`: the same in the TF-IDF space, 10 and 1 neighbours (near-duplicate records);
-- `prior`: how often each label is used (what a frequent label is worth when the text says little).
+- `prior`: how often each label is used (what a frequent label is worth when the text says little);
+- `closest_text`, `closest_embed`, `closest_embed_text`: each label scored by its single most similar past NCR
+  (the nearest distinct NCRs) by TF-IDF, by embedding, and by the mean of the two cosines (wording and meaning
+  both count); `same_group`: the label mix of past NCRs on the same step (or operation) when it is known.
 
 The fused probability is a weighted mean of the experts, sharpened or flattened by a temperature, with 1 % spread
 over all labels. C, the scales, the weights and the temperature are chosen by an inner stratified
@@ -81,15 +84,22 @@ EXPERTS = (
     "closest_text",
     "closest_embed",
     "same_group",
+    "closest_embed_text",
 )
 LR_TEXT_C = 10.0
 NB_SCALES = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 CLOSEST_SCALES = (5.0, 10.0, 20.0, 40.0)
 # Experts whose raw output is a score per label, turned into probabilities by a softmax of fitted scale.
-SCALED = {"nb_text": NB_SCALES, "closest_text": CLOSEST_SCALES, "closest_embed": CLOSEST_SCALES}
+SCALED = {
+    "nb_text": NB_SCALES,
+    "closest_text": CLOSEST_SCALES,
+    "closest_embed": CLOSEST_SCALES,
+    "closest_embed_text": CLOSEST_SCALES,
+}
 # The ranking: the calibrated fusion blended with one expert (share chosen by the inner CV, 0 = fusion alone).
 BLEND_EXPERTS = (
     "lr_text", "closest_text", "knn_text", "svm_text", "nb_text", "knn_embed", "closest_embed", "lr_embed", "same_group",
+    "closest_embed_text",
 )  # fmt: skip
 BLEND_SHARES = (0.2, 0.4, 0.6, 0.8)
 ALTERNATIVE_SHARES = (0.2, 0.4, 0.6, 0.8, 1.0)
@@ -164,6 +174,7 @@ def _raw_experts(
         "knn_embed": uniform,
         "closest_text": closest(text_sims, train_y, n_labels),
         "closest_embed": uniform,
+        "closest_embed_text": uniform,
         "same_group": same_group(train_groups, train_y, groups, prior, n_labels)
         if train_groups is not None and groups is not None
         else np.repeat(prior[None, :], n, axis=0),
@@ -183,6 +194,8 @@ def _raw_experts(
         embed_sims = vectors @ train_vectors.T
         out["knn_embed"] = knn_vote(embed_sims, train_y, n_labels)
         out["closest_embed"] = closest(embed_sims, train_y, n_labels)
+        # the nearest distinct past NCRs where meaning and wording both count (mean of the two cosines)
+        out["closest_embed_text"] = closest((embed_sims + text_sims) / 2, train_y, n_labels)
     return out
 
 

@@ -1,0 +1,172 @@
+"""The NCR triage's development yardstick: triage vs the best baseline on sets that are NOT reported.
+
+Every triage change is chosen here, never on the figures of docs/quality.md or tests/quality (those use the
+shipped demo history, seed 0-6 samples of it and maintenance logs with seeds 0-6). The sets here:
+
+- `demoS-N`: a demo history drawn by `demo/make_ncr_history.py` with seed S (not the shipped seed), description
+  only, as `triage_eval --csv` sees an export; N < 420 is a sample of it (sample seed S), 5-fold unless `kK`;
+- `histS`: the same history as `triage_eval` sees it after import (description + operation name + step title,
+  the step as group), built from demo/plant.toml without a database;
+- `maintS-N`: `tests.quality.datasets.maintenance_log(N, seed=S)`, S >= 101.
+
+    .venv/bin/python bench/triage_dev.py                 # all sets
+    .venv/bin/python bench/triage_dev.py small           # only the sets under 100 rows
+    .venv/bin/python bench/triage_dev.py demo101-60 hist303 --no-embeddings
+
+Prints per set and field the triage's top-1/top-3 and the best baseline's, then wins/levels/losses and the summed
+triage-minus-best-baseline margins (in records). Sentence embeddings are cached in /tmp (they use no labels).
+"""
+
+import hashlib
+import os
+import random
+import sys
+import tempfile
+import time
+import tomllib
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CACHE = Path(tempfile.gettempdir()) / "plexcopilot-triage-dev"
+BASELINES = ("majority", "tfidf_nn", "tfidf_logreg")
+
+# name -> (kind, seed, rows, folds)
+SETS = {
+    "demo101-420": ("demo", 101, 420, 5),
+    "hist202": ("hist", 202, 420, 5),
+    "hist303": ("hist", 303, 420, 5),
+    "maint101-300": ("maint", 101, 300, 5),
+    "demo101-60": ("demo", 101, 60, 5),
+    "demo202-60": ("demo", 202, 60, 5),
+    "demo303-60k3": ("demo", 303, 60, 3),
+    "demo404-60k3": ("demo", 404, 60, 3),
+    "demo404-40": ("demo", 404, 40, 5),
+    "demo505-40": ("demo", 505, 40, 5),
+    "demo606-40": ("demo", 606, 40, 5),
+    "maint102-60": ("maint", 102, 60, 5),
+    "maint103-60": ("maint", 103, 60, 5),
+    "maint104-40k2": ("maint", 104, 40, 2),
+    "maint105-40k2": ("maint", 105, 40, 2),
+    "maint106-40k2": ("maint", 106, 40, 2),
+    # added after the first comparisons, to halve the noise on the small sets
+    "demo707-60": ("demo", 707, 60, 5),
+    "demo808-60": ("demo", 808, 60, 5),
+    "demo909-60k3": ("demo", 909, 60, 3),
+    "demo111-40": ("demo", 111, 40, 5),
+    "demo222-40": ("demo", 222, 40, 5),
+    "demo333-40": ("demo", 333, 40, 5),
+    "maint107-60": ("maint", 107, 60, 5),
+    "maint108-60": ("maint", 108, 60, 5),
+    "maint109-40k2": ("maint", 109, 40, 2),
+    "maint110-40k2": ("maint", 110, 40, 2),
+    "maint111-40k2": ("maint", 111, 40, 2),
+}
+EXTRA = ("demo707-60", "demo808-60", "demo909-60k3", "demo111-40", "demo222-40", "demo333-40", "maint107-60",
+         "maint108-60", "maint109-40k2", "maint110-40k2", "maint111-40k2")  # fmt: skip
+
+
+def _plant_names() -> tuple[dict[tuple[str, str], str], dict[tuple[str, str, str], str]]:
+    plant = tomllib.loads((ROOT / "demo" / "plant.toml").read_text(encoding="utf-8"))
+    ops = {(o["part"], str(o["sequence"])): o["name"] for o in plant["operations"]}
+    steps = {}
+    for ins in plant["instructions"]:
+        for n, step in enumerate(ins.get("steps", []), start=1):
+            steps[(ins["part"], str(ins["operation"]), str(n))] = step["title"]
+    return ops, steps
+
+
+def load(name: str) -> tuple[list[str], dict[str, list[str]], list[str] | None, int]:
+    """(texts, {field: labels}, groups or None, folds)."""
+    kind, seed, rows, folds = SETS[name]
+    if kind == "maint":
+        from tests.quality.datasets import maintenance_log
+
+        records = maintenance_log(rows, seed=seed)
+        return [r["text"] for r in records], {"category": [r["class"] for r in records]}, None, folds
+    from demo.make_ncr_history import generate
+
+    records = generate(seed=seed)
+    if rows < len(records):
+        records = random.Random(seed).sample(records, rows)
+    fields = {
+        "category": [r["category"] for r in records],
+        "root_cause": [r["root_cause_code"] for r in records],
+    }
+    if kind == "demo":
+        return [r["description"] for r in records], fields, None, folds
+    ops, steps = _plant_names()
+    texts, groups = [], []
+    for r in records:
+        op = (r["part"], r["operation"])
+        title = steps.get((*op, r["step"]), "") if r["step"] else ""
+        texts.append(" ".join(t for t in (r["description"], ops.get(op, ""), title) if t))
+        operation = "/".join(op)
+        groups.append(f"{operation}/{r['step']}" if r["step"] else operation)
+    return texts, fields, groups, folds
+
+
+def embeddings(texts: list[str]) -> np.ndarray:
+    key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:24]
+    path = CACHE / f"{key}.npy"
+    if path.exists():
+        return np.load(path)
+    from quality.triage import default_embed
+
+    embed = default_embed()
+    vectors = np.asarray(embed(texts), dtype=np.float32)
+    CACHE.mkdir(exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def main(argv: list[str]) -> None:
+    os.environ.setdefault("PLEXCOPILOT_DATA_DIR", tempfile.mkdtemp(prefix="plexcopilot-triage-dev-"))
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plexcopilot.settings")
+    import django
+
+    django.setup()
+    warnings.simplefilter("ignore")  # tiny folds: "more classes than half the samples" and the like
+    from quality.evaluation import evaluate_field
+
+    use_embeddings = "--no-embeddings" not in argv
+    wanted = [a for a in argv if not a.startswith("--")]
+    if wanted == ["small"]:
+        wanted = [n for n, s in SETS.items() if s[2] < 100]
+    elif wanted == ["extra"]:
+        wanted = list(EXTRA)
+    elif wanted == ["large"]:
+        wanted = [n for n, s in SETS.items() if s[2] >= 100]
+    names = wanted or list(SETS)
+    tally = {"top1": [0, 0, 0], "top3": [0, 0, 0]}  # wins, levels, losses
+    margin = {"top1": 0, "top3": 0}
+    started = time.perf_counter()
+    for name in names:
+        texts, fields, groups, folds = load(name)
+        vectors = embeddings(texts) if use_embeddings else None
+        n = len(texts)
+        for field, labels in fields.items():
+            began = time.perf_counter()
+            got = evaluate_field(texts, labels, vectors, folds, 0, None, groups)
+            cells = []
+            for metric in ("top1", "top3"):
+                ours = round(getattr(got["triage"], metric) * n)
+                best_name = max(BASELINES, key=lambda b, m=metric: getattr(got[b], m))
+                best = round(getattr(got[best_name], metric) * n)
+                tally[metric][0 if ours > best else 1 if ours == best else 2] += 1
+                margin[metric] += ours - best
+                short = {"majority": "maj", "tfidf_nn": "nn", "tfidf_logreg": "lr"}[best_name]
+                cells.append(f"{metric} {ours:3d} vs {best:3d} ({short:3s}) {ours - best:+d}")
+            took = time.perf_counter() - began
+            print(f"{name:14s} {field:10s} n={n:3d}  " + "   ".join(cells) + f"   [{took:.0f}s]", flush=True)
+    for metric, (w, lv, ls) in tally.items():
+        print(f"{metric}: {w} wins, {lv} levels, {ls} losses; summed margin {margin[metric]:+d} records")
+    print(f"# {time.perf_counter() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
