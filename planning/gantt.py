@@ -73,18 +73,29 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
                 )
             w = max(2.0, x(slot.end) - x(slot.start))
             out.append(
-                f'<rect class="op{" late" if slot.late else ""}{" conflict" if conflict else ""}" '
+                f'<rect class="op{" late" if slot.late else ""}{" conflict" if conflict else ""}'
+                f'{" no-operator" if slot.no_operator else ""}" '
                 f'data-job="{escape(slot.job.number)}" x="{x(slot.start):.1f}" y="{y + 5}" width="{w:.1f}" '
-                f'height="{ROW - 10}" rx="3" fill="{color}" stroke="{"#b91c1c" if slot.late or conflict else "none"}" '
+                f'height="{ROW - 10}" rx="3" fill="{color}" stroke="{"#b91c1c" if slot.late or conflict or slot.no_operator else "none"}" '
                 f'stroke-width="2"><title>{escape(slot.job.number)} op {slot.operation.sequence} '
                 f"{slot.start:%a %H:%M}–{slot.end:%a %H:%M}{' LATE' if slot.late else ''}"
-                f"{' CONFLICT' if conflict else ''}</title></rect>"
+                f"{' CONFLICT' if conflict else ''}"
+                f"{' NO OPERATOR: no one holds its certification on any shift' if slot.no_operator else ''}"
+                "</title></rect>"
             )
             if w > 40:
                 out.append(
                     f'<text x="{x(slot.start) + 3:.1f}" y="{y + 21}" font-size="10" fill="#fff">{escape(slot.job.number)}</text>'
                 )
-            badge = "LATE" if slot.late else ("!" if conflict else "")
+            badge = " ".join(
+                b
+                for b, on in (
+                    ("LATE", slot.late),
+                    ("!", conflict and not slot.late),
+                    ("NO OPERATOR", slot.no_operator),
+                )
+                if on
+            )
             if badge:
                 out.append(
                     f'<text class="badge" x="{x(slot.end) + 2:.1f}" y="{y + 12}" font-size="9" font-weight="bold" '

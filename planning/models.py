@@ -152,6 +152,8 @@ class PlanSlot(models.Model):
     end = models.DateTimeField()
     started = models.BooleanField(default=False)
     late = models.BooleanField(default=False)
+    # planned without an operator: no one holds its certification on any shift (`Problem.unstaffed`)
+    no_operator = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["work_center__code", "start"]

@@ -159,6 +159,7 @@ def plan_save(
         created_at=now or timezone.now(),
     )  # fmt: skip
     tasks = {t.key: t for t in problem.tasks}
+    unstaffed = problem.unstaffed()
     slots = []
     for key, a in assignments.items():
         ref = refs[key]
@@ -174,6 +175,7 @@ def plan_save(
                 end=at_minute(origin, a.end),
                 started=task.fixed is not None,
                 late=task.due is not None and a.end > task.due,
+                no_operator=task.certification in unstaffed,
             )  # fmt: skip
         )
     PlanSlot.objects.bulk_create(slots)

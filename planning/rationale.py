@@ -53,6 +53,11 @@ def scenario_rationale(
     parts += limit_sentences(problem, solution.assignments, origin)
     if solution.status == "DISPATCH":
         parts.append("The solver had no time; this is the dispatching-rule answer (priority, then due date).")
+    elif solution.status.startswith("DISPATCH (better"):
+        parts.append(
+            "The solver ran out of time before it beat the dispatching rule; this is the rule's answer "
+            "(priority, then due date)."
+        )
     elif solution.status.startswith("DISPATCH"):
         parts.append("The solver found no plan that keeps every limit; this is the dispatching-rule answer.")
     parts += [f"{note}." for note in solution.notes]

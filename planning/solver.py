@@ -323,10 +323,36 @@ def solve(
         wc = next(w for (k, w), lit in presence.items() if k == key and solver.boolean_value(lit))
         out[key] = Assignment(wc, solver.value(sstart[key]), solver.value(start[key]), solver.value(end[key]))
         out[key].setup_start = min(out[key].setup_start, out[key].start)
-    return Solution(
+    found = Solution(
         out, solver.status_name(status), time.perf_counter() - t0, kpis(problem, out, current),
         unstaffed_notes(problem),
     )  # fmt: skip
+    restricted = keep_work_center or keep_order  # a repair in place: the fallback would not keep to it
+    if status == cp_model.FEASIBLE and not restricted:
+        fallback.kpis = kpis(problem, fallback.assignments, current)
+        if cost(problem, fallback, move_weight) < cost(problem, found, move_weight):
+            # Out of time before it beat the dispatching rule: never release worse than the rule's answer.
+            fallback.status = "DISPATCH (better than the solver's FEASIBLE)"
+            fallback.seconds = time.perf_counter() - t0
+            return fallback
+    return found
+
+
+def cost(problem: Problem, solution: Solution, move_weight: int = 0) -> tuple[int, int, int, int]:
+    """The solver's objective in its lexicographic order, for any plan: weighted tardiness (minutes),
+    changeovers, operations moved (when moves count), makespan."""
+    weighted = 0
+    for tasks in _by_job(problem).values():
+        last = tasks[-1]
+        if last.due is not None and last.key in solution.assignments:
+            weighted += max(0, solution.assignments[last.key].end - last.due) * last.weight
+    k = solution.kpis
+    return (
+        weighted,
+        int(k["changeovers"]),
+        int(k["moved"]) * move_weight,
+        max((a.end for a in solution.assignments.values()), default=0),
+    )
 
 
 def _moves(m, problem, current, tasks, presence, sstart, end) -> list:

@@ -12,6 +12,7 @@ from labor.models import EmployeeCertification
 from planning import problem as pb
 from planning.dispatch import dispatch
 from planning.feasibility import plan_violations
+from planning.gantt import gantt_svg
 from planning.models import PlanJob
 from planning.solver import Assignment, Problem, Task, solve
 from planning.whatif import Trigger, scenarios_generate, schedule_build
@@ -129,6 +130,11 @@ def test_a_certification_nobody_holds_is_named_on_its_operation_and_the_rest_is_
     weekly = schedule_build(time_limit=2)
     assert f"{note}." in weekly.rationale
     assert weekly.kpis["solver"] in ("OPTIMAL", "FEASIBLE")
+    # On the board the operation carries a badge (the weekly plan's rationale is not shown there).
+    assert [s.job.number for s in weekly.slots.filter(no_operator=True)] == ["J-XRAY"]
+    svg = gantt_svg(weekly)
+    assert svg.count("NO OPERATOR: no one holds its certification on any shift") == 1
+    assert ">NO OPERATOR</text>" in svg
     for plan in scenarios_generate(Trigger(kind="question", summary="Planner's question"), time_limit=2):
         assert f"{note}." in plan.rationale
         assert plan.kpis["solver"] in ("OPTIMAL", "FEASIBLE")

@@ -57,7 +57,9 @@ def test_demo_week_is_due_on_working_days_with_a_working_day_to_start(settings, 
     at = datetime.datetime.fromisoformat(loaded).replace(tzinfo=timezone.get_current_timezone())
     with time_machine.travel(at, tick=False):
         demo_plant_load()
-        demo_schedule_load(time_limit=3)  # one person runs one operation at a time: 1 s was not always enough
+        # The solver stops as soon as it proves the plan optimal (about 1.5 s on an idle core for the Thursday
+        # load, where the dispatching rule leaves 6 jobs late); the budget is for a loaded CI machine.
+        demo_schedule_load(time_limit=15)
     dues = [timezone.localtime(job.due) for job in PlanJob.objects.all()]
     assert all(due.weekday() < 5 for due in dues), dues
     assert min(dues).date() == first and max(dues).date() == last
