@@ -37,28 +37,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.naive_bayes import MultinomialNB
-from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
+from quality.classifier_experts import EXPERTS, Fitted, fit_experts, raw_experts
 from quality.classifier_scores import (
     SELECTION_ROUNDS,
-    closest,
     cosine,
-    knn_vote,
     log_loss,
-    lr,
     normalise_rows,
     rank_quality,
     ranking,
-    same_group,
     select,
     softmax,
-    spread,
     svm_margins,
     temper,
     text_features,
@@ -69,26 +61,10 @@ FLOOR = 0.01  # share of probability spread evenly over all labels
 MIN_SUPERVISED = 20  # fewer labelled NCRs than this: nearest neighbours only
 C_GRID = (0.3, 1.0, 3.0)
 SCALES = (1.0, 2.0, 4.0, 8.0, 16.0)
-EMBED_C = 10.0
 INNER_FOLDS = 3
 INNER_FOLDS_SMALL = 5
 SMALL = 200
 TEMPERATURES = (0.35, 0.5, 0.7, 1.0, 1.4, 2.0)
-EXPERTS = (
-    "svm_text",
-    "lr_embed",
-    "knn_embed",
-    "knn_text",
-    "nb_text",
-    "lr_text",
-    "nn1_text",
-    "prior",
-    "closest_text",
-    "closest_embed",
-    "same_group",
-    "closest_embed_text",
-)
-LR_TEXT_C = 10.0
 NB_SCALES = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 CLOSEST_SCALES = (5.0, 10.0, 20.0, 40.0)
 # Experts whose raw output is a score per label, turned into probabilities by a softmax of fitted scale.
@@ -122,86 +98,6 @@ Embed = Callable[[list[str]], np.ndarray]
 
 
 @dataclass
-class _Fitted:
-    features: FeatureUnion
-    text_x: sparse.csr_matrix
-    svm_text: LinearSVC | None = None
-    lr_embed: LogisticRegression | None = None
-    nb_text: MultinomialNB | None = None
-    lr_text: LogisticRegression | None = None
-
-
-def _fit_experts(
-    texts: Sequence[str], vectors: np.ndarray | None, y: np.ndarray, c: float, features: tuple | None = None
-) -> _Fitted:
-    """Fit the learnt experts; `features` = (fitted FeatureUnion, its matrix) to reuse them for another C."""
-    if features is None:
-        union = text_features()
-        features = (union, union.fit_transform(texts))
-    several = len(set(y.tolist())) > 1
-    return _Fitted(
-        features[0],
-        features[1],
-        LinearSVC(C=c).fit(features[1], y) if several else None,
-        lr(EMBED_C).fit(vectors, y) if several and vectors is not None else None,
-        MultinomialNB(alpha=0.1).fit(features[1], y) if several else None,
-        lr(LR_TEXT_C).fit(features[1], y) if several else None,
-    )
-
-
-def _raw_experts(
-    fitted: _Fitted,
-    train_y: np.ndarray,
-    train_vectors: np.ndarray | None,
-    texts: Sequence[str],
-    vectors: np.ndarray | None,
-    n_labels: int,
-    train_groups: Sequence[str] | None = None,
-    groups: Sequence[str] | None = None,
-) -> dict[str, np.ndarray]:
-    """Each expert's output for `texts`: margins for the SVM, probabilities for the others."""
-    n = len(texts)
-    x = transform(fitted.features, texts)
-    uniform = np.full((n, n_labels), 1.0 / n_labels)
-    only = np.zeros((n, n_labels))
-    only[:, train_y[0]] = 1.0  # used when training had one label
-    text_sims = cosine(x, fitted.text_x)
-    prior = (np.bincount(train_y, minlength=n_labels) + 0.5) / (len(train_y) + 0.5 * n_labels)
-    out = {
-        "svm_text": svm_margins(fitted.svm_text, x, n_labels) if fitted.svm_text is not None else only,
-        "knn_text": knn_vote(text_sims, train_y, n_labels),
-        "nn1_text": knn_vote(text_sims, train_y, n_labels, k=1),
-        "prior": np.repeat(prior[None, :], n, axis=0),
-        "lr_embed": uniform,
-        "knn_embed": uniform,
-        "closest_text": closest(text_sims, train_y, n_labels),
-        "closest_embed": uniform,
-        "closest_embed_text": uniform,
-        "same_group": same_group(train_groups, train_y, groups, prior, n_labels)
-        if train_groups is not None and groups is not None
-        else np.repeat(prior[None, :], n, axis=0),
-        "nb_text": spread(fitted.nb_text.predict_joint_log_proba(x), fitted.nb_text.classes_, n_labels, -1e4)
-        if fitted.nb_text is not None
-        else only,
-        "lr_text": spread(fitted.lr_text.predict_proba(x), fitted.lr_text.classes_, n_labels, 0.0)
-        if fitted.lr_text is not None
-        else only,
-    }
-    if vectors is not None and train_vectors is not None:
-        if fitted.lr_embed is not None:
-            p = fitted.lr_embed.predict_proba(vectors)
-            out["lr_embed"] = spread(p, fitted.lr_embed.classes_, n_labels, 0.0)
-        else:
-            out["lr_embed"] = only
-        embed_sims = vectors @ train_vectors.T
-        out["knn_embed"] = knn_vote(embed_sims, train_y, n_labels)
-        out["closest_embed"] = closest(embed_sims, train_y, n_labels)
-        # the nearest distinct past NCRs where meaning and wording both count (mean of the two cosines)
-        out["closest_embed_text"] = closest((embed_sims + text_sims) / 2, train_y, n_labels)
-    return out
-
-
-@dataclass
 class Prediction:
     labels: list[str]  # best first
     probabilities: list[float]
@@ -222,7 +118,7 @@ class FusedClassifier:
     blend: tuple[str, float] = ("", 0.0)  # (expert, share) mixed into the fusion for the ranking
     alternatives: tuple[tuple[str, float], ...] = (("", 0.0),)  # blends averaged to rank the 2nd and 3rd
     supervised: bool = False
-    _fitted: _Fitted | None = None
+    _fitted: Fitted | None = None
     _y: np.ndarray | None = None
     _vectors: np.ndarray | None = None
     _groups: list[str] | None = None
@@ -246,12 +142,12 @@ class FusedClassifier:
         with threadpool_limits(1):  # small matrices: threads only fight the other processes for the cores
             if self.supervised:
                 self._choose(texts, y, self._vectors, self._groups)
-                self._fitted = _fit_experts(texts, self._vectors, y, self.c)
+                self._fitted = fit_experts(texts, self._vectors, y, self.c)
             else:
                 self.weights = {"knn_embed": 1.0} if vectors is not None else {"knn_text": 1.0}
                 self.temperature = 1.0
                 union = text_features()
-                self._fitted = _Fitted(union, union.fit_transform(texts))
+                self._fitted = Fitted(union, union.fit_transform(texts))
         return self
 
     def _choose(
@@ -275,8 +171,8 @@ class FusedClassifier:
             te_texts = [texts[i] for i in test]
             tr_vec = vectors[train] if vectors is not None else None
             te_vec = vectors[test] if vectors is not None else None
-            base = _fit_experts(tr_texts, tr_vec, y[train], C_GRID[0])
-            got = _raw_experts(
+            base = fit_experts(tr_texts, tr_vec, y[train], C_GRID[0])
+            got = raw_experts(
                 base,
                 y[train],
                 tr_vec,
@@ -354,7 +250,7 @@ class FusedClassifier:
         assert self._fitted is not None and self._y is not None, "fit first"
         vectors = normalise_rows(vectors) if vectors is not None and self._vectors is not None else None
         # One text per draft: no thread pool to limit here (threadpoolctl itself costs ~30 ms a call).
-        got = _raw_experts(
+        got = raw_experts(
             self._fitted,
             self._y,
             self._vectors,
