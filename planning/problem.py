@@ -116,7 +116,19 @@ def build_problem(
     changeover = {(c.from_family, c.to_family): c.minutes for c in Changeover.objects.all()}
     used = sorted({t.certification for t in tasks if t.certification})
     operators, operator_shifts = operator_capacity(origin, horizon_end, used, absent_ids)
-    machines = {c: len({wc for t in tasks if t.certification == c for wc in t.options}) for c in used}
+    # work centers each certification's operations can occupy at once (started work where it runs, even off
+    # its routing now): a bound `operator_groups` prunes sets with
+    machines = {
+        c: len(
+            {
+                wc
+                for t in tasks
+                if t.certification == c
+                for wc in (*t.options, *([t.fixed[0]] if t.fixed else []))
+            }
+        )
+        for c in used
+    }
     problem = Problem(
         tasks,
         downtime,

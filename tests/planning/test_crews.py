@@ -149,3 +149,33 @@ def test_without_operators_on_any_shift_only_that_operation_goes_without():
     sol = solve(problem, time_limit=2, workers=1)
     assert sol.status == "OPTIMAL"
     assert sorted(a.start for k, a in sol.assignments.items() if k[0] != "J1") == [0, 30]
+
+
+def test_started_work_on_a_work_center_no_longer_in_its_routing_counts_among_its_certifications_machines(
+    clock,
+):
+    """Two people hold both PRESS and WELD and have no shift pattern (2 at every hour). J-A1 started on the old
+    press before its routing moved to the new one; J-A2 (new press) and J-B (welder) are waiting. The sets
+    people share are pruned with "no more PRESS operations run at once than their work centers": the old press
+    is one of them while J-A1 runs there, so at most two of the three run at once."""
+    press, weld = _cert("PRESS-X"), _cert("WELD-X")
+    for badge in ("700001", "700002"):
+        _person(badge, "", press, weld)
+    WorkCenter.objects.create(code="PRS-OLD", name="PRS-OLD")
+    _job("PRS-NEW", "J-A1", 120, press)
+    new_press = WorkCenter.objects.get(code="PRS-NEW")
+    part = Part.objects.create(number="P-J-A2", revision="A", name="J-A2")
+    Operation.objects.create(
+        part=part, sequence=10, name="Run", work_center=new_press, required_certification=press
+    )
+    PlanJob.objects.create(
+        number="J-A2", part=part, quantity=60, due=timezone.now() + datetime.timedelta(days=3)
+    )
+    _job("WLD-X", "J-B", 60, weld)
+    current = {("J-A1", 10): Assignment("PRS-OLD", -10, -10, 110)}
+    problem, _ = pb.build_problem(pb.plan_origin(), current=current, freeze_before=30)
+    assert next(t for t in problem.tasks if t.job == "J-A1").fixed == ("PRS-OLD", -10)
+    assert set(problem.operator_groups) == {("PRESS-X", "WELD-X")}
+    for plan in (solve(problem, time_limit=3, workers=1).assignments, dispatch(problem).assignments):
+        assert sum(1 for a in plan.values() if a.setup_start <= 0 < a.end) <= 2, plan
+        assert plan_violations(problem, plan) == []
