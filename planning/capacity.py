@@ -67,6 +67,37 @@ def capacity_profile(base: int | None, steps: Iterable[Window], until: int) -> t
     return out, top
 
 
+def raised_to_started_work(
+    base: int | None, steps: list[Window], started: Iterable[Window], until: int
+) -> list[Window]:
+    """`steps` raised, wherever started work alone needs more (`started`: (start, end, demand) of operations
+    that hold their place), to what that work needs: it is a fact the plan cannot change (someone called in
+    sick after two operations started, a plan released before a limit existed), so it must not make every plan
+    infeasible; nothing else of that capacity starts until it is back within it. Unchanged when nothing is over."""
+    need = profile(started, sum)
+    if not need:
+        return steps
+    windows, top = capacity_profile(base, steps, until)
+
+    def value(table: list[Window], t: int, elsewhere: int) -> int:
+        return next((c for s, e, c in table if s <= t < e), elsewhere)
+
+    points = sorted({t for s, e, _ in [*windows, *need] for t in (s, e)})
+    segments = [
+        (a, b, value(windows, a, top), value(need, a, 0)) for a, b in zip(points, points[1:], strict=False)
+    ]
+    if all(needed <= capacity for _, _, capacity, needed in segments):
+        return steps
+    out: list[Window] = []
+    for a, b, capacity, needed in segments:
+        c = max(capacity, needed)
+        if out and out[-1][1] == a and out[-1][2] == c:
+            out[-1] = (out[-1][0], b, c)
+        else:
+            out.append((a, b, c))
+    return out
+
+
 def add_stepped_cumulative(
     m: cp_model.CpModel,
     items: list[tuple[cp_model.IntervalVar, int]],

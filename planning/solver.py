@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from planning.capacity import Utility, Window, add_stepped_cumulative
+from planning.capacity import Utility, Window, add_stepped_cumulative, raised_to_started_work
 
 
 @dataclass
@@ -273,6 +273,12 @@ def solve(
             for key, _lit, iv in items
             if (demand := problem.crew_demand(tasks[key], certs))
         ]
+        started = [
+            (t.fixed[1], t.fixed[1] + t.options.get(t.fixed[0], min(t.options.values())), demand)
+            for t in tasks.values()
+            if t.fixed and (demand := problem.crew_demand(t, certs))
+        ]
+        steps = raised_to_started_work(base, steps, started, problem.horizon)
         add_stepped_cumulative(
             m, needing, base, steps, horizon, f"op-{'+'.join(certs)}", until=problem.horizon
         )

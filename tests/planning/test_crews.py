@@ -179,3 +179,25 @@ def test_started_work_on_a_work_center_no_longer_in_its_routing_counts_among_its
     for plan in (solve(problem, time_limit=3, workers=1).assignments, dispatch(problem).assignments):
         assert sum(1 for a in plan.values() if a.setup_start <= 0 < a.end) <= 2, plan
         assert plan_violations(problem, plan) == []
+
+
+def test_started_work_that_already_overloads_a_crew_is_kept_and_the_rest_waits_instead_of_no_plan():
+    """Two operations started on one person's two certifications (a plan released before this limit, or the
+    person's colleague called in sick) hold their place; the solver still plans (not the dispatching rule) and
+    starts nothing else of that crew until they are done."""
+    tasks = [
+        Task("J-P", 10, {"PRS": 60}, certification="PRESS-X", fixed=("PRS", -10)),
+        Task("J-W", 10, {"WLD": 90}, certification="WELD-X", fixed=("WLD", -20)),
+        Task("J-P2", 10, {"PRS2": 30}, certification="PRESS-X"),
+    ]
+    shared = ("PRESS-X", "WELD-X")
+    problem = Problem(
+        tasks,
+        operators={"PRESS-X": 1, "WELD-X": 1},
+        operator_groups={shared: (1, [])},
+        horizon=480,
+    )
+    solved = solve(problem, time_limit=3, workers=1)
+    assert solved.status == "OPTIMAL", solved.status
+    assert solved.assignments["J-P", 10].start == -10 and solved.assignments["J-W", 10].start == -20
+    assert solved.assignments["J-P2", 10].setup_start >= 70  # after both started operations are done
