@@ -15,7 +15,10 @@ def clock():
 
 
 @pytest.fixture
-def demo_materials(demo_plant, clock):
+def demo_materials(clock, demo_plant):
+    """The demo plant loaded at NOW (the clock first: certifications, shifts and due dates count from the load
+    time, so a plant loaded on the real day or a --plant-now instant months away from NOW would have expired
+    certifications by NOW), then its materials."""
     from materials.demo import demo_materials_load
 
     return demo_materials_load(now=NOW)

@@ -35,7 +35,7 @@ def test_the_demo_shortage_is_predicted_two_shifts_ahead_and_at_least_one_lead_t
     assert alert.shortfall == pytest.approx(1600)
 
 
-def test_the_shortage_is_announced_once_for_planning(demo_plant, clock, django_capture_on_commit_callbacks):
+def test_the_shortage_is_announced_once_for_planning(clock, demo_plant, django_capture_on_commit_callbacks):
     from materials.demo import demo_materials_load
 
     heard = []
@@ -86,7 +86,7 @@ def test_no_shortage_no_alert_and_resolved_when_supply_arrives(demo_materials):
     assert ShortageAlert.objects.get(component=nut).status == "resolved"
 
 
-def test_planned_jobs_without_work_orders_drive_demand_too(demo_plant, clock):
+def test_planned_jobs_without_work_orders_drive_demand_too(clock, demo_plant):
     """With planning's released plan (its own demo jobs), the shortage names the planned jobs."""
     from materials.demo import demo_materials_load
     from planning.demo import demo_schedule_load
