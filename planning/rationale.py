@@ -28,9 +28,10 @@ def scenario_rationale(
     solution: Solution,
     problem: Problem,
     origin: datetime.datetime,
+    absent_holders: dict[str, list[str]] | None = None,
 ) -> str:
     k = kpis
-    parts = [f"{trigger}."]
+    parts = [f"{trigger}.", *unstaffed_sentences(problem, solution.assignments, absent_holders)]
     if strategy == "repair":
         parts.append("Every operation stays on its work center in today's order; only start times move")
     elif strategy == "alternatives":
@@ -61,7 +62,34 @@ def scenario_rationale(
     elif solution.status.startswith("DISPATCH"):
         parts.append("The solver found no plan that keeps every limit; this is the dispatching-rule answer.")
     parts += [f"{note}." for note in solution.notes]
+    parts += [f"{warning}." for warning in problem.warnings]
     return " ".join(parts)
+
+
+def unstaffed_sentences(
+    problem: Problem,
+    plan: dict[tuple[str, int], Assignment],
+    absent_holders: dict[str, list[str]] | None = None,
+) -> list[str]:
+    """One sentence per certification no one on any shift holds whose operations `plan` still plans: they are
+    on the plan without an operator, so they cannot run as planned (and the KPIs count them as if they could).
+    `absent_holders` names the absent people who hold it (an operator-absence what-if)."""
+    missing = problem.unstaffed()
+    counts: dict[str, int] = {}
+    for task in problem.tasks:
+        if task.certification in missing and task.key in plan:
+            counts[task.certification] = counts.get(task.certification, 0) + 1
+    out = []
+    for cert, n in sorted(counts.items()):
+        names = (absent_holders or {}).get(cert, [])
+        verb = "holds it and is" if len(names) == 1 else "hold it and are"
+        who = f" ({' and '.join(names)} {verb} absent)" if names else ""
+        out.append(
+            f"Without an operator: {n} operation(s) need {cert} and no one holding {cert} is on shift at any "
+            f"time of this plan{who}, so they cannot run as planned and the KPIs count them as if they could; "
+            "staff them or move the work before releasing."
+        )
+    return out
 
 
 def limit_sentences(

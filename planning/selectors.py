@@ -30,7 +30,7 @@ def dispatch_list(
     now = now or timezone.now()
     return list(
         plan.slots.filter(work_center_id=work_center_id, end__gt=now)
-        .select_related("job", "job__part", "operation")
+        .select_related("job", "job__part", "operation", "operation__required_certification")
         .order_by("start")[:limit]
     )
 

@@ -57,6 +57,7 @@ class Problem:
     operator_groups: dict[tuple[str, ...], tuple[int, list[Window]]] = field(default_factory=dict)
     utilities: dict[str, Utility] = field(default_factory=dict)  # e.g. "kW" -> draws per work center and caps
     horizon: int = 7 * 24 * 60
+    warnings: list[str] = field(default_factory=list)  # limits only partly enforced, in plain words
 
     def unstaffed(self) -> set[str]:
         """Certifications no one holds on any shift (nor outside the shifts): their operations are planned
@@ -115,7 +116,8 @@ def _by_job(problem: Problem) -> dict[str, list[Task]]:
 
 
 def kpis(problem: Problem, assignments: dict[tuple[str, int], Assignment], current=None) -> dict[str, float]:
-    """Late jobs, weighted and total tardiness (h), changeovers, makespan (h), operations moved vs `current`."""
+    """Late jobs, weighted and total tardiness (h), changeovers, makespan (h), operations moved vs `current`,
+    operations planned without an operator (their certification no one on any shift holds)."""
     late = tardiness = weighted = 0
     for tasks in _by_job(problem).values():
         last = tasks[-1]
@@ -142,7 +144,9 @@ def kpis(problem: Problem, assignments: dict[tuple[str, int], Assignment], curre
             same = [k for k in seq if k in old]
             moved += len(same) - _lcs(old, same)
     makespan = max((a.end for a in assignments.values()), default=0)
+    unstaffed = problem.unstaffed()
     return {
+        "no_operator": sum(1 for t in problem.tasks if t.key in assignments and t.certification in unstaffed),
         "late_jobs": late,
         "tardiness_h": round(tardiness / 60, 1),
         "weighted_tardiness_h": round(weighted / 60, 1),

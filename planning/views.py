@@ -14,7 +14,7 @@ from instructions.models import Part, WorkCenter
 from planning import selectors
 from planning.gantt import gantt_svg
 from planning.models import DowntimeKind, Plan, PlanJob, PlanStatus
-from planning.release import plan_release
+from planning.release import plan_release, plan_without_operator, without_operator_message
 from planning.triggers import hold_record
 from planning.whatif import Trigger, kpi_rows, scenarios_generate
 from plexcopilot.models import Employee
@@ -53,6 +53,7 @@ class SignForm(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput, required=False)
     badge = forms.CharField(required=False, max_length=64)
     pin = forms.CharField(widget=forms.PasswordInput, required=False, max_length=12)
+    acknowledge_no_operator = forms.BooleanField(required=False)
 
 
 def _board_context(now: datetime.datetime) -> dict:
@@ -110,8 +111,10 @@ def scenario(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _scenario_context(plan: Plan, form: SignForm, error: str = "") -> dict:
+    missing = plan_without_operator(plan)
     return {"plan": plan, "rows": kpi_rows(plan), "svg": gantt_svg(plan, now=timezone.now()), "form": form,
-            "error": error, "open": plan.status == PlanStatus.DRAFT}  # fmt: skip
+            "error": error, "open": plan.status == PlanStatus.DRAFT,
+            "without_operator": without_operator_message(missing) if missing else ""}  # fmt: skip
 
 
 @require_POST
@@ -123,7 +126,8 @@ def scenario_sign(request: HttpRequest, plan_id: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         released = plan_release(plan=plan, user=request.user, password=data.get("password", ""),
-                                badge=data.get("badge", ""), pin=data.get("pin", ""))  # fmt: skip
+                                badge=data.get("badge", ""), pin=data.get("pin", ""),
+                                acknowledge_no_operator=data.get("acknowledge_no_operator", False))  # fmt: skip
     except SignatureRefused as error:
         return render(
             request, "planning/scenario.html", _scenario_context(plan, SignForm(), str(error)), status=422

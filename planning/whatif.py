@@ -15,12 +15,14 @@ from typing import Any
 
 from django.utils import timezone
 
+from labor.models import EmployeeCertification
 from planning import problem as pb
 from planning.models import Plan, PlanStatus
-from planning.rationale import limit_sentences, scenario_rationale
+from planning.rationale import limit_sentences, scenario_rationale, unstaffed_sentences
 from planning.solver import kpis, solve
 
 KPI_LABELS = [
+    ("no_operator", "Operations without an operator"),
     ("late_jobs", "Late jobs"),
     ("tardiness_h", "Total tardiness (h)"),
     ("changeovers", "Changeovers"),
@@ -71,6 +73,8 @@ def scenarios_generate(
         return []
     current = {k: v for k, v in current.items() if k in refs}
     today = _kpis(problem, current, current) if current else {}
+    if today and base is not None:  # today's plan as released: its operators were there when it was signed
+        today["no_operator"] = _released_without_operator(base, set(current))
     runs = {
         "repair": ("Repair in place", solve(problem, time_limit, current=current, keep_work_center=True,
                                             keep_order=True, move_weight=1)),
@@ -88,6 +92,7 @@ def scenarios_generate(
         scored.append((name, label, sol, k, moved_to))
     scored.sort(
         key=lambda s: (
+            s[3]["no_operator"],
             s[3]["tardiness_h"],
             s[3]["late_jobs"],
             s[3]["moved"],
@@ -96,9 +101,11 @@ def scenarios_generate(
         )
     )
     Plan.objects.filter(status=PlanStatus.DRAFT, base=base).update(status=PlanStatus.DISCARDED)
+    absent_holders = _absent_holders(trigger.absent_ids, problem.unstaffed())
     plans = []
     for rank, (name, label, sol, k, moved_to) in enumerate(scored, start=1):
-        k_all = dict(k, today=today, solver=sol.status, seconds=round(sol.seconds, 2), strategy=name)
+        k_all = dict(k, today=today, solver=sol.status, seconds=round(sol.seconds, 2), strategy=name,
+                     warnings=problem.warnings)  # fmt: skip
         plans.append(
             pb.plan_save(
                 origin=origin,
@@ -118,6 +125,7 @@ def scenarios_generate(
                     solution=sol,
                     problem=problem,
                     origin=origin,
+                    absent_holders=absent_holders,
                 ),
                 base=base,
                 now=now,
@@ -139,12 +147,38 @@ def schedule_build(
     )
     current = {k: v for k, v in current.items() if k in refs}
     sol = solve(problem, time_limit, current=current or None)
-    k = dict(_kpis(problem, sol.assignments, current), solver=sol.status, seconds=round(sol.seconds, 2))
+    k = dict(_kpis(problem, sol.assignments, current), solver=sol.status, seconds=round(sol.seconds, 2),
+             warnings=problem.warnings)  # fmt: skip
     return pb.plan_save(origin=origin, problem=problem, refs=refs, assignments=sol.assignments, label=label,
                         kpis=k, rank=1, base=base, now=now, rationale=" ".join([
                             "Optimised: weighted tardiness, then changeovers, then makespan.",
+                            *unstaffed_sentences(problem, sol.assignments),
                             *limit_sentences(problem, sol.assignments, origin),
-                            *(f"{note}." for note in sol.notes)]))  # fmt: skip
+                            *(f"{note}." for note in sol.notes),
+                            *(f"{warning}." for warning in problem.warnings)]))  # fmt: skip
+
+
+def _released_without_operator(plan: Plan, keys: set[tuple[str, int]]) -> int:
+    flagged = plan.slots.filter(no_operator=True).values_list("job__number", "operation__sequence")
+    return sum(1 for key in flagged if key in keys)
+
+
+def _absent_holders(absent_ids: set[int], certifications: set[str]) -> dict[str, list[str]]:
+    """Per certification no one on shift holds: the absent people who hold it (named in the rationale)."""
+    out: dict[str, list[str]] = {}
+    if not absent_ids or not certifications:
+        return out
+    for held in (
+        EmployeeCertification.objects.filter(
+            employee_id__in=absent_ids,
+            certification_type__code__in=certifications,
+            level__in=["certified", "expert"],
+        )
+        .select_related("employee", "certification_type")
+        .order_by("employee__last_name")
+    ):
+        out.setdefault(held.certification_type.code, []).append(held.employee.full_name)
+    return out
 
 
 def kpi_rows(plan: Plan) -> list[dict[str, Any]]:
