@@ -2,6 +2,7 @@
 (from labor) and plant-wide utility caps (`UtilityLimit`, `UtilityDraw`)."""
 
 import datetime
+import logging
 from collections.abc import Iterable
 
 from django.utils import timezone
@@ -12,6 +13,7 @@ from planning.capacity import Utility, Window, profile
 from planning.models import UtilityDraw, UtilityLimit
 
 DAY = datetime.timedelta(days=1)
+log = logging.getLogger(__name__)
 
 
 def _minutes(origin: datetime.datetime, at: datetime.datetime) -> int:
@@ -28,9 +30,10 @@ def operator_capacity(
     certifications: list[str],
     absent_ids: set[int] = frozenset(),
 ) -> tuple[dict[str, int], dict[str, list[Window]]]:
-    """Per certification: how many operators may run at once outside any shift (people with no shift pattern,
-    on the plan's first day) and, per shift of the horizon, that many plus the certified operators of that
-    shift who are valid and not absent on the shift's day (overlapping shifts add their crews)."""
+    """Per certification: how many operators may run at once outside the horizon (people with no shift
+    pattern, valid and present on the plan's first day) and, over the horizon, the people with no shift
+    pattern valid and present on each calendar day plus the certified operators of each shift who are valid
+    and not absent on the shift's day (overlapping shifts add their crews)."""
     crews = _crews(origin, end, [(code,) for code in certifications], absent_ids)
     return {s[0]: base for s, (base, _) in crews.items()}, {s[0]: steps for s, (_, steps) in crews.items()}
 
@@ -41,6 +44,7 @@ def operator_groups(
     certifications: list[str],
     absent_ids: set[int] = frozenset(),
     machines: dict[str, int] | None = None,
+    warnings: list[str] | None = None,
 ) -> dict[tuple[str, ...], tuple[int, list[Window]]]:
     """Hall's condition for assigning operations to people: for a set S of certifications, the operations
     running at once that need one of S are at most the people on shift holding at least one of S. One
@@ -51,13 +55,21 @@ def operator_groups(
     operations can use (`machines`: no more of them run at once). So a set no one bridges (its people are
     the sum of its parts') and a set whose crews are large enough are left out. Sets are looked at only among
     the certifications people share, up to `MAX_SHARED` of them (2^k subsets), the smallest sets first, and at
-    most `MAX_GROUPS` are kept. Per set: (people outside any shift, per-shift steps) as `operator_capacity`."""
+    most `MAX_GROUPS` are kept. Per set: (people outside any shift, per-shift steps) as `operator_capacity`.
+    Beyond either cap the condition is only partly enforced: then a sentence for the planner is appended to
+    `warnings` (and logged)."""
     machines = machines or {}
     holders = _holders(certifications)
     held: dict[int, set[str]] = {}
     for code, employee, _shift, _valid in holders:
         held.setdefault(employee, set()).add(code)
-    shared = sorted({c for codes in held.values() if len(codes) > 1 for c in codes})[:MAX_SHARED]
+    all_shared = sorted({c for codes in held.values() if len(codes) > 1 for c in codes})
+    shared = all_shared[:MAX_SHARED]
+    if len(all_shared) > MAX_SHARED:
+        _warn(warnings, f"Operator limits are only partly enforced: people hold {len(all_shared)} certifications "
+              f"in common, more than the {MAX_SHARED} checked together, so {', '.join(all_shared[MAX_SHARED:])} "
+              "may be planned as if a person who holds one of them could also run a second operation at once. "
+              "Check the crews for those certifications before releasing")  # fmt: skip
     if not shared:
         return {}
     k = len(shared)
@@ -83,7 +95,19 @@ def operator_groups(
                 needed.add(mask)
             bound[mask] = min(people[mask], split)
     keep = sorted(needed, key=lambda mask: (bin(mask).count("1"), mask))[:MAX_GROUPS]
+    if len(needed) > MAX_GROUPS:
+        left = ["+".join(subsets[mask - 1]) for mask in sorted(set(needed) - set(keep))]
+        _warn(warnings, f"Operator limits are only partly enforced: {len(needed)} sets of certifications people "
+              f"share limit the plan, and only the {MAX_GROUPS} smallest are kept, so "
+              f"{len(left)} (e.g. {', '.join(left[:3])}) may be planned as if a person could run two operations "
+              "at once. Check those crews before releasing")  # fmt: skip
     return {subsets[mask - 1]: crews[subsets[mask - 1]] for mask in keep}
+
+
+def _warn(warnings: list[str] | None, sentence: str) -> None:
+    log.warning("%s", sentence)
+    if warnings is not None:
+        warnings.append(sentence)
 
 
 def _submasks(mask: int) -> Iterable[int]:
@@ -110,8 +134,9 @@ def _crews(
     absent_ids: set[int] = frozenset(),
     holders: list[tuple[str, int, str, datetime.date]] | None = None,
 ) -> dict[tuple[str, ...], tuple[int, list[Window]]]:
-    """Per set of certifications: the people holding at least one of them (valid, present), each counted once,
-    outside any shift (no shift pattern) and per shift of the horizon."""
+    """Per set of certifications: the people holding at least one of them (valid, present), each counted once:
+    people with no shift pattern per calendar day (all day), and per shift of the horizon. Outside these
+    windows (past the horizon) the people with no shift pattern of the plan's first day."""
     if not sets:
         return {}
     known = {s.code for s in shift_list()}
@@ -143,6 +168,14 @@ def _crews(
     today = timezone.localdate(origin)
     base = {subset: people(subset, today, None) for subset in sets}
     crews: dict[tuple[str, ...], list[Window]] = {subset: [] for subset in sets}
+    tz = timezone.get_current_timezone()
+    day = first_day
+    while day <= timezone.localdate(end):  # no shift pattern: present, or not, a whole calendar day at a time
+        start = datetime.datetime.combine(day, datetime.time(0), tzinfo=tz)
+        stop = datetime.datetime.combine(day + DAY, datetime.time(0), tzinfo=tz)
+        for subset in sets:
+            crews[subset].append((_minutes(origin, start), _minutes(origin, stop), people(subset, day, None)))
+        day += DAY
     for day, shift, start, stop in shifts_between(origin - DAY, end):
         if stop <= origin:
             continue
@@ -150,10 +183,7 @@ def _crews(
             crews[subset].append(
                 (_minutes(origin, start), _minutes(origin, stop), people(subset, day, shift.code))
             )
-    return {
-        subset: (base[subset], [(s, e, base[subset] + n) for s, e, n in profile(w, sum)])
-        for subset, w in crews.items()
-    }
+    return {subset: (base[subset], profile(w, sum)) for subset, w in crews.items()}
 
 
 def utilities(origin: datetime.datetime, end: datetime.datetime) -> dict[str, Utility]:

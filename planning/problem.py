@@ -129,15 +129,18 @@ def build_problem(
         )
         for c in used
     }
+    warnings: list[str] = []
+    groups = operator_groups(origin, horizon_end, used, absent_ids, machines, warnings=warnings)
     problem = Problem(
         tasks,
         downtime,
         changeover,
         operators,
         operator_shifts=operator_shifts,
-        operator_groups=operator_groups(origin, horizon_end, used, absent_ids, machines),
+        operator_groups=groups,
         utilities=utilities(origin, horizon_end),
         horizon=minutes(origin, horizon_end),
+        warnings=warnings,
     )
     return problem, refs
 

@@ -43,14 +43,15 @@ def test_operators_are_counted_per_shift(clock):
     end = origin + datetime.timedelta(days=1)
     base, steps = operator_capacity(origin, end, ["CNC-T"])
     assert base == {"CNC-T": 1}
-    assert steps["CNC-T"][:4] == [
+    assert steps["CNC-T"][:5] == [
+        (-1400, -140, 1),  # Sunday (23 h: the spring change) before its night shift: the floater
         (-140, 340, 2),  # Sunday's night shift, still running: the C operator was not absent on Sunday
         (340, 820, 3),  # Monday A
         (820, 1300, 2),  # Monday B
-        (1300, 1780, 1),  # Monday night: its operator is absent, only the floater is left
+        (1300, 2860, 1),  # Monday night: its operator is absent, only the floater is left, then Tuesday
     ]
     _, without = operator_capacity(origin, end, ["CNC-T"], absent_ids={first_a.pk})
-    assert without["CNC-T"][0] == (-140, 1300, 2)  # A now has one: three steps of two merge into one
+    assert without["CNC-T"][1] == (-140, 1300, 2)  # A now has one: three steps of two merge into one
 
 
 def test_utility_limits_become_an_all_day_cap_and_peak_windows(clock):
@@ -86,3 +87,33 @@ def test_a_utility_cap_keeps_two_work_centers_from_running_together(clock):
         (a.setup_start, a.end) for a in solve(capped, time_limit=3, workers=1).assignments.values()
     )
     assert apart[0][1] <= apart[1][0]
+
+
+def test_people_without_a_shift_pattern_are_counted_day_by_day(clock):
+    """A floater (no shift pattern) holds CNC-F until Thursday and is absent on Tuesday. Counted as on the
+    plan's first day (Monday) all week, they used to run Tuesday's and Friday's work; now each calendar day
+    counts them only if they are valid and present that day."""
+    cert = CertificationType.objects.create(code="CNC-F", name="CNC")
+    floater = _certified("600009", "", cert)
+    monday = timezone.localdate()
+    EmployeeCertification.objects.filter(employee=floater).update(
+        valid_until=monday + datetime.timedelta(days=3)
+    )
+    tuesday = monday + datetime.timedelta(days=1)
+    Absence.objects.create(employee=floater, first_day=tuesday, last_day=tuesday)
+    origin = plan_origin()
+    base, steps = operator_capacity(origin, origin + datetime.timedelta(days=5), ["CNC-F"])
+    assert base == {"CNC-F": 1}  # past the horizon: as on the first day
+    assert steps["CNC-F"] == [
+        (-1400, 1420, 1),  # Sunday (23 h, the spring change) and Monday
+        (1420, 2860, 0),  # Tuesday: absent
+        (2860, 5740, 1),  # Wednesday and Thursday
+        (5740, 8620, 0),  # Friday and Saturday: the certification has expired
+    ]
+    wc = WorkCenter.objects.create(code="CNC-F1", name="CNC")
+    part = Part.objects.create(number="P-CNC-F", revision="A", name="Shaft")
+    Operation.objects.create(part=part, sequence=10, name="Turn", work_center=wc, required_certification=cert)
+    PlanJob.objects.create(number="J-F", part=part, quantity=60, due=timezone.now() + datetime.timedelta(days=4),
+                           material_ready_at=timezone.now() + datetime.timedelta(hours=25))  # fmt: skip
+    problem, _ = build_problem(origin)
+    assert solve(problem, time_limit=2, workers=1).assignments["J-F", 10].start == 2860  # Wednesday 00:00
