@@ -42,7 +42,9 @@ def absence(clock):
     )  # fmt: skip
     wc = WorkCenter.objects.create(code="PRS-X", name="Press X")
     part = Part.objects.create(number="P-BRK", revision="A", name="Bracket")
-    Operation.objects.create(part=part, sequence=10, name="Press", work_center=wc, required_certification=press)
+    Operation.objects.create(
+        part=part, sequence=10, name="Press", work_center=wc, required_certification=press
+    )
     for n in (1, 2):
         PlanJob.objects.create(number=f"J-{n}", part=part, quantity=60,
                                due=timezone.now() + datetime.timedelta(days=3))  # fmt: skip
