@@ -18,6 +18,7 @@ from instructions.models import (
 )
 from instructions.publishing import version_publish
 from labor.models import EmployeeCertification
+from planning.models import PlanJob
 from plexcopilot.models import CertificationType, Employee
 
 PIN = "2468"
@@ -144,3 +145,22 @@ def start(client: Client, barcode: str) -> str:
 def at(url: str, order: int) -> str:
     """The step page URL for `order` in the same run as `url`."""
     return url[: url.rstrip("/").rfind("/") + 1] + f"{order}/"
+
+
+def one_operator_press(*, jobs: int = 2) -> Employee:
+    """A press whose certification (PRESS-X) one person holds: Ana Only, day shift A; `jobs` press jobs of
+    60 minutes on PRS-X, due in three days. Without her, no one on any shift can run them."""
+    press = CertificationType.objects.create(code="PRESS-X", name="Press")
+    ana = make_employee("710001", first="Ana")
+    ana.last_name, ana.shift = "Only", "A"
+    ana.save()
+    certify(ana, press, "certified", days=90)
+    wc = WorkCenter.objects.create(code="PRS-X", name="Press X")
+    part = Part.objects.create(number="P-BRK", revision="A", name="Bracket")
+    Operation.objects.create(
+        part=part, sequence=10, name="Press", work_center=wc, required_certification=press
+    )
+    for n in range(1, jobs + 1):
+        due = timezone.now() + datetime.timedelta(days=3)
+        PlanJob.objects.create(number=f"J-{n}", part=part, quantity=60, due=due)
+    return ana

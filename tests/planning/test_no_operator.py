@@ -3,25 +3,23 @@ beside today's plan, ranks and explains it; releasing it needs an explicit ackno
 board, the floor's dispatch list and the station's next-job list carry a NO OPERATOR badge with the
 certification."""
 
-import datetime
 from types import SimpleNamespace
 
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
-from instructions.models import Operation, Part, WorkCenter
-from labor.models import EmployeeCertification
+from instructions.models import WorkCenter
 from planning import selectors
-from planning.models import Plan, PlanJob, PlanStatus
+from planning.models import Plan, PlanStatus
 from planning.release import plan_release, plan_release_system
 from planning.templatetags.planning_tags import next_jobs
 from planning.whatif import Trigger, kpi_rows, scenarios_generate, schedule_build
-from plexcopilot.models import AuditEvent, CertificationType
+from plexcopilot.models import AuditEvent
 from plexcopilot.signatures import SignatureRefused
-from tests.actors import make_employee
+from tests.actors import make_employee, one_operator_press
 
 pytestmark = pytest.mark.django_db
 
@@ -30,28 +28,17 @@ ACKNOWLEDGED = "acknowledged 2 operation(s) without an operator (PRESS-X)"
 
 @pytest.fixture
 def absence(clock):
-    """One press operator, Ana Only on the day shift A, holds PRESS-X; two press jobs need it. Today's plan
+    """Ana Only, on the day shift, is the one person who holds PRESS-X; two press jobs need it. Today's plan
     (released v1) has her; then she is absent: three scenarios of the "operator absence" what-if."""
-    press = CertificationType.objects.create(code="PRESS-X", name="Press")
-    ana = make_employee("710001", first="Ana")
-    ana.last_name, ana.shift = "Only", "A"
-    ana.save()
-    EmployeeCertification.objects.create(
-        employee=ana, certification_type=press, level="certified",
-        valid_until=timezone.localdate() + datetime.timedelta(days=90),
-    )  # fmt: skip
-    wc = WorkCenter.objects.create(code="PRS-X", name="Press X")
-    part = Part.objects.create(number="P-BRK", revision="A", name="Bracket")
-    Operation.objects.create(
-        part=part, sequence=10, name="Press", work_center=wc, required_certification=press
-    )
-    for n in (1, 2):
-        PlanJob.objects.create(number=f"J-{n}", part=part, quantity=60,
-                               due=timezone.now() + datetime.timedelta(days=3))  # fmt: skip
+    ana = one_operator_press()
     today = schedule_build(time_limit=2)
     plan_release_system(plan=today, reason="test")
     trigger = Trigger(kind="absence", summary="Ana Only is absent today", absent_ids={ana.pk})
-    return SimpleNamespace(wc=wc, today=today, scenarios=scenarios_generate(trigger, time_limit=2))
+    return SimpleNamespace(
+        wc=WorkCenter.objects.get(code="PRS-X"),
+        today=today,
+        scenarios=scenarios_generate(trigger, time_limit=2),
+    )
 
 
 def _client(role: str, badge: str) -> Client:
