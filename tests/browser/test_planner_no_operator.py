@@ -51,6 +51,7 @@ def test_absence_of_the_only_holder_needs_an_acknowledged_release(press, asgi_se
     cards = page.get_by_test_id("scenario")
     assert cards.count() == 3
     assert all("Without an operator: 2 operation(s) need PRESS-X" in t for t in cards.all_inner_texts())
+    assert page.get_by_test_id("scenario-no-operator").count() == 3
 
     cards.first.get_by_test_id("open-scenario").click()
     assert "NO OPERATOR" in page.get_by_test_id("no-operator-warning").inner_text()
