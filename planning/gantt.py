@@ -6,7 +6,7 @@ from html import escape
 from django.utils import timezone
 
 from instructions.models import WorkCenter
-from planning.models import Plan
+from planning.models import Plan, PlanSlot
 from planning.selectors import downtime_between
 
 ROW, LABEL, WIDTH, HEAD = 34, 120, 1100, 26
@@ -53,7 +53,9 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
         )
     if plan is not None:
         families: dict[str, str] = {}
-        for slot in plan.slots.select_related("job", "job__part", "operation", "work_center"):
+        for slot in plan.slots.select_related(
+            "job", "job__part", "operation", "operation__required_certification", "work_center"
+        ):
             if slot.work_center_id not in rows:
                 continue
             y = HEAD + rows[slot.work_center_id] * ROW
@@ -80,7 +82,7 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
                 f'stroke-width="2"><title>{escape(slot.job.number)} op {slot.operation.sequence} '
                 f"{slot.start:%a %H:%M}–{slot.end:%a %H:%M}{' LATE' if slot.late else ''}"
                 f"{' CONFLICT' if conflict else ''}"
-                f"{' NO OPERATOR: no one holds its certification on any shift' if slot.no_operator else ''}"
+                f"{_no_operator(slot) if slot.no_operator else ''}"
                 "</title></rect>"
             )
             if w > 40:
@@ -108,3 +110,8 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def _no_operator(slot: PlanSlot) -> str:
+    cert = slot.operation.required_certification
+    return f" NO OPERATOR: no one holding {escape(cert.code if cert else 'its certification')} is on shift"

@@ -133,7 +133,7 @@ def test_a_certification_nobody_holds_is_named_on_its_operation_and_the_rest_is_
     # On the board the operation carries a badge (the weekly plan's rationale is not shown there).
     assert [s.job.number for s in weekly.slots.filter(no_operator=True)] == ["J-XRAY"]
     svg = gantt_svg(weekly)
-    assert svg.count("NO OPERATOR: no one holds its certification on any shift") == 1
+    assert svg.count("NO OPERATOR: no one holding XRAY-X is on shift") == 1
     assert ">NO OPERATOR</text>" in svg
     for plan in scenarios_generate(Trigger(kind="question", summary="Planner's question"), time_limit=2):
         assert f"{note}." in plan.rationale
