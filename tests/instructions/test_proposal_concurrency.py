@@ -46,6 +46,10 @@ def hammer(attempts):
                 except Exception as error:  # noqa: BLE001 — any other error fails the test below
                     with lock:
                         errors.append(error)
+                finally:
+                    # Each attempt is one request: Django gives its connection back when the request ends, so
+                    # THREADS signers share the pool (DB_POOL_MAX_SIZE) as they would on the server.
+                    connections.close_all()
         finally:
             connections.close_all()
 
