@@ -329,6 +329,9 @@ QUALITY_OOS_WINDOW = env_int("QUALITY_OOS_WINDOW", 10)
 QUALITY_OOS_LIMIT = env_int("QUALITY_OOS_LIMIT", 3)
 # A triage draft queued longer than this says the worker is not running.
 QUALITY_WORKER_SLOW_SECONDS = env_int("QUALITY_WORKER_SLOW_SECONDS", 30)
+# The triage learns from at most this many labelled NCRs, the most recent (a fit on 4,000 takes about a minute
+# and 1 GB on 2 cores); `triage_eval` trains each fold on at most as many. See docs/quality.md.
+QUALITY_TRIAGE_TRAIN_LIMIT = env_int("QUALITY_TRIAGE_TRAIN_LIMIT", 5000)
 
 # Plex Connect (docs/plex.md). An empty PLEX_BASE_URL keeps the integration off: local data only.
 PLEX_BASE_URL = env_str("PLEX_BASE_URL", "")

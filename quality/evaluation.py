@@ -9,6 +9,11 @@ training rows only) and the baselines on the same training rows and scores them 
 - `tfidf_logreg`: logistic regression (C=10) on the same TF-IDF features.
 
 Sentence embeddings are computed once for all rows: they use no labels, so nothing leaks between folds.
+
+With `train_limit`, the triage of a fold with more training rows than that learns from a seeded random sample
+of that many (as a plant's triage learns from its most recent `QUALITY_TRIAGE_TRAIN_LIMIT` NCRs); the baselines
+keep the whole fold, so the limit can only cost the triage. Held-out rows are scored `CHUNK` at a time, so memory
+stays bounded on large files.
 """
 
 import warnings
@@ -26,6 +31,7 @@ from quality.classifier import Embed, FusedClassifier, majority_order, text_feat
 
 METHODS = ("triage", "majority", "tfidf_nn", "tfidf_logreg")
 BASELINE_C = 10.0
+CHUNK = 1000
 
 
 @dataclass
@@ -41,7 +47,15 @@ class Scores:
 def _rankings_tfidf_nn(train_texts: list[str], train_y: list[str], test_texts: list[str]) -> list[list[str]]:
     features = text_features()
     x = features.fit_transform(train_texts)
-    sims = (features.transform(test_texts) @ x.T).toarray()
+    out: list[list[str]] = []
+    for start in range(0, len(test_texts), CHUNK):
+        out.extend(
+            _nearest_labels((features.transform(test_texts[start : start + CHUNK]) @ x.T).toarray(), train_y)
+        )
+    return out
+
+
+def _nearest_labels(sims: np.ndarray, train_y: list[str]) -> list[list[str]]:
     out = []
     for row in sims:
         seen: list[str] = []
@@ -85,6 +99,7 @@ def evaluate_field(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
     groups: Sequence[str] | None = None,
+    train_limit: int | None = None,
 ) -> dict[str, Scores]:
     """Stratified k-fold: each method's ranked labels for every row when it was held out."""
     texts, labels = list(texts), list(labels)
@@ -96,18 +111,22 @@ def evaluate_field(
     for k, (train, test) in enumerate(splits, start=1):
         tr_texts, tr_y = [texts[i] for i in train], [labels[i] for i in train]
         te_texts = [texts[i] for i in test]
+        learn = _sample(train, train_limit, seed + k)
         model = FusedClassifier(seed=seed).fit(
-            tr_texts,
-            tr_y,
-            vectors[train] if vectors is not None else None,
-            [groups[i] for i in train] if groups is not None else None,
+            [texts[i] for i in learn],
+            [labels[i] for i in learn],
+            vectors[learn] if vectors is not None else None,
+            [groups[i] for i in learn] if groups is not None else None,
         )
-        orders, _p = model.rank(
-            te_texts,
-            vectors[test] if vectors is not None else None,
-            [groups[i] for i in test] if groups is not None else None,
-        )
-        triage = [[model.labels[j] for j in row[:3]] for row in orders]
+        triage = []
+        for start in range(0, len(test), CHUNK):
+            part = test[start : start + CHUNK]
+            orders, _p = model.rank(
+                [texts[i] for i in part],
+                vectors[part] if vectors is not None else None,
+                [groups[i] for i in part] if groups is not None else None,
+            )
+            triage.extend([model.labels[j] for j in row[:3]] for row in orders)
         majority = majority_order(tr_y)[:3]
         nn = _rankings_tfidf_nn(tr_texts, tr_y, te_texts)
         logreg = _rankings_logreg(tr_texts, tr_y, te_texts)
@@ -121,6 +140,13 @@ def evaluate_field(
     return {m: _scores(labels, ranked[m]) for m in METHODS}
 
 
+def _sample(rows: np.ndarray, limit: int | None, seed: int) -> np.ndarray:
+    """`rows`, or a seeded random `limit` of them in their order when there are more."""
+    if limit is None or len(rows) <= limit:
+        return rows
+    return np.sort(np.random.default_rng(seed).choice(rows, size=max(limit, 1), replace=False))
+
+
 def evaluate(
     texts: Sequence[str],
     categories: Sequence[str],
@@ -131,16 +157,22 @@ def evaluate(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
     groups: Sequence[str] | None = None,
+    train_limit: int | None = None,
 ) -> dict[str, Any]:
     """The figures in the shape `triage_eval --json` prints (see docs/quality.md).
 
     `groups`: an optional key per row (the NCR's step or operation) the triage may use; the baselines see text only.
+    `train_limit`: the most training rows the triage learns from in a fold (see the module doc).
     """
     texts = list(texts)
     vectors = embed(texts) if embed is not None and texts else None
-    fields = {"category": evaluate_field(texts, categories, vectors, folds, seed, progress, groups)}
+    fields = {
+        "category": evaluate_field(texts, categories, vectors, folds, seed, progress, groups, train_limit)
+    }
     if root_causes is not None:
-        fields["root_cause"] = evaluate_field(texts, root_causes, vectors, folds, seed, progress, groups)
+        fields["root_cause"] = evaluate_field(
+            texts, root_causes, vectors, folds, seed, progress, groups, train_limit
+        )
     result: dict[str, Any] = {"cases": len(texts)}
     for method in METHODS:
         result[method] = {name: scores[method].as_dict() for name, scores in fields.items()}

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from instructions.models import Step, WorkOrder, WorkOrderStatus
@@ -40,11 +41,17 @@ def ncr_triage_request(*, ncr: NCR, actor: Any | None) -> NCRTriageDraft:
     return draft
 
 
-def ncr_history_cases(*, exclude: int | None = None) -> list[Case]:
-    """NCRs with a known category and root cause, as triage cases (the history the draft learns from)."""
+def ncr_history_cases(*, exclude: int | None = None, limit: int | None = None) -> list[Case]:
+    """NCRs with a known category and root cause, as triage cases (the history the draft learns from).
+
+    `limit`: only the most recently opened that many (a 10-year import does not make every retrain slower).
+    """
     rows = NCR.objects.exclude(category="").exclude(root_cause_code="").select_related("operation", "part")
     if exclude is not None:
         rows = rows.exclude(pk=exclude)
+    if limit is not None:
+        recent = rows.order_by("-opened_at", "-id").values("pk")[: max(limit, 0)]
+        rows = rows.filter(pk__in=Subquery(recent))
     titles = step_titles()
     return [ncr_case(ncr, titles) for ncr in rows.order_by("id").iterator(chunk_size=2000)]
 

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -93,7 +94,7 @@ def engine_train(*, force: bool = False) -> TriageModel | None:
     latest = TriageModel.objects.filter(state=TriageModelState.READY).defer("blob").first()
     if latest is not None and latest.history_key == key and not force:
         return latest
-    cases = ncr_history_cases()
+    cases = ncr_history_cases(limit=settings.QUALITY_TRIAGE_TRAIN_LIMIT)
     if not cases:
         return None
     began = time.perf_counter()

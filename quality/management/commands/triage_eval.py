@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from quality.evaluation import METHODS, evaluate
@@ -56,6 +57,7 @@ class Command(BaseCommand):
             seed=o["seed"],
             progress=progress,
             groups=groups,
+            train_limit=settings.QUALITY_TRIAGE_TRAIN_LIMIT,
         )
         if o["json"]:
             self.stdout.write(json.dumps(result))
