@@ -118,7 +118,7 @@ def evaluate_field(
             vectors[learn] if vectors is not None else None,
             [groups[i] for i in learn] if groups is not None else None,
         )
-        triage = []
+        triage: list[list[str]] = []
         for start in range(0, len(test), CHUNK):
             part = test[start : start + CHUNK]
             orders, _p = model.rank(
