@@ -7,11 +7,17 @@ shipped demo history, seed 0-6 samples of it and maintenance logs with seeds 0-6
   only, as `triage_eval --csv` sees an export; N < 420 is a sample of it (sample seed S), 5-fold unless `kK`;
 - `histS`: the same history as `triage_eval` sees it after import (description + operation name + step title,
   the step as group), built from demo/plant.toml without a database;
-- `maintS-N`: `tests.quality.datasets.maintenance_log(N, seed=S)`, S >= 101.
+- `maintS-N`: `tests.quality.datasets.maintenance_log(N, seed=S)`, S >= 101;
+- `debS-N`: **real text no one here wrote**: N Debian package synopses (the one-line description; the package
+  name is left out) labelled by their archive section (python, net, games, libs/libdevel, ... : skewed sizes and
+  near-duplicate classes), a seeded random sample of the sections with at least 300 packages, read from this
+  machine's own APT lists (`apt-cache dumpavail`; each description is under its package's free licence). Not
+  redistributed: built locally and cached in /tmp. `deb6-2000` and `deb7-5000` time the large case and are
+  only run when named (selector `debbig`).
 
     .venv/bin/python bench/triage_dev.py                 # all sets
     .venv/bin/python bench/triage_dev.py small           # only the sets under 100 rows (also: large, extra,
-                                                         # fresh, hist)
+                                                         # fresh, hist, deb, debbig)
     .venv/bin/python bench/triage_dev.py demo101-60 hist303 --no-embeddings
 
 Prints per set and field the triage's top-1/top-3 and the best baseline's, then wins/levels/losses and the summed
@@ -21,6 +27,7 @@ triage-minus-best-baseline margins (in records). Sentence embeddings are cached 
 import hashlib
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,7 +88,17 @@ SETS = {
     "maint1003-40k2": ("maint", 1003, 40, 2),
     "maint1004-40k2": ("maint", 1004, 40, 2),
     "maint1005-300": ("maint", 1005, 300, 5),
+    # real text (Debian package synopses by section), added 2026-11-30
+    "deb1-300": ("deb", 1, 300, 5),
+    "deb2-300": ("deb", 2, 300, 5),
+    "deb3-1000": ("deb", 3, 1000, 5),
+    "deb4-120": ("deb", 4, 120, 5),
+    "deb5-60": ("deb", 5, 60, 5),
+    "deb6-2000": ("deb", 6, 2000, 5),
+    "deb7-5000": ("deb", 7, 5000, 5),
 }
+DEB_BIG = ("deb6-2000", "deb7-5000")  # timing; only when named
+MIN_SECTION = 300
 EXTRA = ("demo707-60", "demo808-60", "demo909-60k3", "demo111-40", "demo222-40", "demo333-40", "maint107-60",
          "maint108-60", "maint109-40k2", "maint110-40k2", "maint111-40k2")  # fmt: skip
 FRESH = ("hist606", "hist707", "demo1001-60", "demo1002-60", "demo1003-60k3", "demo1004-40", "demo1005-40",
@@ -98,9 +115,38 @@ def _plant_names() -> tuple[dict[tuple[str, str], str], dict[tuple[str, str, str
     return ops, steps
 
 
+def debian_packages() -> list[tuple[str, str]]:
+    """(synopsis, section) of every package in this machine's APT lists whose section has MIN_SECTION or more."""
+    path = CACHE / "debian-packages.tsv"
+    if not path.exists():
+        dump = subprocess.run(["apt-cache", "dumpavail"], capture_output=True, text=True, check=True).stdout
+        rows, seen = [], set()
+        for stanza in dump.split("\n\n"):
+            fields = dict(
+                line.split(": ", 1)
+                for line in stanza.splitlines()
+                if ": " in line and not line.startswith(" ")
+            )
+            name, section = fields.get("Package", ""), fields.get("Section", "").split("/")[-1]
+            synopsis = fields.get("Description", "").strip().replace("\t", " ")
+            if name and section and synopsis and name not in seen:
+                seen.add(name)
+                rows.append(f"{name}\t{section}\t{synopsis}")
+        CACHE.mkdir(exist_ok=True)
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    records = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line]
+    sizes: dict[str, int] = {}
+    for _name, section, _text in records:
+        sizes[section] = sizes.get(section, 0) + 1
+    return [(text, section) for _name, section, text in records if sizes[section] >= MIN_SECTION]
+
+
 def load(name: str) -> tuple[list[str], dict[str, list[str]], list[str] | None, int]:
     """(texts, {field: labels}, groups or None, folds)."""
     kind, seed, rows, folds = SETS[name]
+    if kind == "deb":
+        records = random.Random(seed).sample(debian_packages(), rows)
+        return [t for t, _s in records], {"category": [s for _t, s in records]}, None, folds
     if kind == "maint":
         from tests.quality.datasets import maintenance_log
 
@@ -150,6 +196,8 @@ def main(argv: list[str]) -> None:
 
     django.setup()
     warnings.simplefilter("ignore")  # tiny folds: "more classes than half the samples" and the like
+    from django.conf import settings
+
     from quality.evaluation import evaluate_field
 
     use_embeddings = "--no-embeddings" not in argv
@@ -163,8 +211,12 @@ def main(argv: list[str]) -> None:
     elif wanted == ["hist"]:
         wanted = [n for n in SETS if n.startswith("hist")]
     elif wanted == ["large"]:
-        wanted = [n for n, s in SETS.items() if s[2] >= 100]
-    names = wanted or list(SETS)
+        wanted = [n for n, s in SETS.items() if s[2] >= 100 and n not in DEB_BIG]
+    elif wanted == ["deb"]:
+        wanted = [n for n, s in SETS.items() if s[0] == "deb" and n not in DEB_BIG]
+    elif wanted == ["debbig"]:
+        wanted = list(DEB_BIG)
+    names = wanted or [n for n in SETS if n not in DEB_BIG]
     tally = {"top1": [0, 0, 0], "top3": [0, 0, 0]}  # wins, levels, losses
     margin = {"top1": 0, "top3": 0}
     started = time.perf_counter()
@@ -174,7 +226,9 @@ def main(argv: list[str]) -> None:
         n = len(texts)
         for field, labels in fields.items():
             began = time.perf_counter()
-            got = evaluate_field(texts, labels, vectors, folds, 0, None, groups)
+            got = evaluate_field(
+                texts, labels, vectors, folds, 0, None, groups, settings.QUALITY_TRIAGE_TRAIN_LIMIT
+            )
             cells = []
             for metric in ("top1", "top3"):
                 ours = round(getattr(got["triage"], metric) * n)
@@ -185,7 +239,7 @@ def main(argv: list[str]) -> None:
                 short = {"majority": "maj", "tfidf_nn": "nn", "tfidf_logreg": "lr"}[best_name]
                 cells.append(f"{metric} {ours:3d} vs {best:3d} ({short:3s}) {ours - best:+d}")
             took = time.perf_counter() - began
-            print(f"{name:14s} {field:10s} n={n:3d}  " + "   ".join(cells) + f"   [{took:.0f}s]", flush=True)
+            print(f"{name:14s} {field:10s} n={n:4d}  " + "   ".join(cells) + f"   [{took:.0f}s]", flush=True)
     for metric, (w, lv, ls) in tally.items():
         print(f"{metric}: {w} wins, {lv} levels, {ls} losses; summed margin {margin[metric]:+d} records")
     print(f"# {time.perf_counter() - started:.0f}s")
