@@ -3,10 +3,12 @@
 import mimetypes
 import re
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -57,7 +59,11 @@ def clip_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
     if caption != own:
         # The cited passage in the operator's language: the translated cues from its start to the next passage.
         chunks = list(document.chunks.order_by("ordinal"))
-        following = [c.start_seconds for c in chunks if (c.start_seconds or 0) > (chunk.start_seconds or 0)]
+        following = [
+            cast(float, c.start_seconds)
+            for c in chunks
+            if (c.start_seconds or 0) > (chunk.start_seconds or 0)
+        ]
         end = min(following) if following else float("inf")
         cues = parse_transcript(tracks[caption]).cues
         translated = " ".join(c.text for c in cues if (chunk.start_seconds or 0) - 0.01 <= c.start < end)
@@ -99,7 +105,7 @@ RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 @require_GET
 @login_required
-def clip_media(request: HttpRequest, pk: int) -> HttpResponse:
+def clip_media(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The clip file, with byte ranges so the tablet can seek to the cited moment without loading it all."""
     document = get_object_or_404(KnowledgeDocument, pk=pk)
     _visible(request, document)
@@ -110,7 +116,7 @@ def clip_media(request: HttpRequest, pk: int) -> HttpResponse:
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     match = RANGE.fullmatch(request.headers.get("Range", "").strip())
     if not match or (not match.group(1) and not match.group(2)):
-        response: HttpResponse = FileResponse(path.open("rb"), content_type=content_type)
+        response: HttpResponseBase = FileResponse(path.open("rb"), content_type=content_type)
         response["Accept-Ranges"] = "bytes"
         return response
     if match.group(1):

@@ -4,7 +4,7 @@ numpy mask applied inside both retrievers."""
 
 import logging
 import threading
-from typing import Any
+from typing import Any, cast
 
 import bm25s
 import numpy as np
@@ -85,7 +85,7 @@ class LexicalIndex:
             for pk, raw in KnowledgeDocument.objects.filter(
                 pk__in=order[start : start + 5000], vector__isnull=False
             ).values_list("pk", "vector"):
-                vector = np.frombuffer(bytes(raw), dtype=np.float32)
+                vector = np.frombuffer(bytes(cast(bytes | memoryview, raw)), dtype=np.float32)  # not null
                 if vector.shape == (DIMENSIONS,):
                     vectors[at[pk]] = vector
         self.first_chunk = np.array([first[d] for d in order], dtype=np.int64)

@@ -81,6 +81,8 @@ class KnowledgeDocument(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Not a field: the library view sets it for the template (the other revisions of an upload).
+    history: list["KnowledgeDocument"]
 
     class Meta:
         ordering = ["doc_type", "title", "-revision"]

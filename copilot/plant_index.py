@@ -1,6 +1,6 @@
 """The plant's own knowledge in the library: published instruction versions and closed NCRs."""
 
-from typing import Any
+from typing import Any, cast
 
 from copilot.ingest import Source, documents_ingest
 from copilot.library import ParsedDocument
@@ -9,7 +9,7 @@ from copilot.models import (
     DocType,
     KnowledgeDocument,
 )
-from instructions.models import InstructionVersion, Step, WorkInstruction
+from instructions.models import InstructionVersion, Operation, Step, WorkInstruction
 from instructions.readings import spec_text
 
 
@@ -86,7 +86,7 @@ def ncrs_index(*, actor: Any | None = None) -> int:
             meta={
                 "type": DocType.NCR.value,
                 "part": ncr.part_label,
-                "work_center": ncr.operation.work_center.code if ncr.operation_id else "",
+                "work_center": cast(Operation, ncr.operation).work_center.code if ncr.operation_id else "",
             },
             passages=[ParsedPassage(where, "\n".join(lines))],
         )

@@ -73,6 +73,7 @@ class InstructionVersionConsumer(AsyncWebsocketConsumer):
     @database_sync_to_async
     def _banner(self, current: InstructionVersion) -> str:
         user = self.scope.get("user")
-        employee = Employee.objects.filter(user_id=getattr(user, "pk", None)).first()
+        user_pk: Any = getattr(user, "pk", None)  # None (no user) matches no employee
+        employee = Employee.objects.filter(user_id=user_pk).first()
         with translation.override(employee.language if employee else None):  # the station's language
             return render_to_string("governance/reload_banner.html#reload-banner", {"released": current})

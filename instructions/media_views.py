@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -40,7 +41,7 @@ def _chunks(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
 
 def ranged_file(
     request: HttpRequest, handle: IO[bytes], *, size: int, content_type: str, etag: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The file, or the one byte range asked for (206), so clips seek and play on every tablet browser."""
     start, end, status = 0, size - 1, 200
     header = request.headers.get("Range", "")
@@ -53,7 +54,7 @@ def ranged_file(
             start, end = max(size - int(last), 0), size - 1
         if start > end or start >= size:
             handle.close()
-            response = HttpResponse(status=416)
+            response: HttpResponseBase = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return response
         status = 206
@@ -69,7 +70,7 @@ def ranged_file(
 
 
 @require_GET
-def step_media_file(request: HttpRequest, digest: str, size: str = "full") -> HttpResponse:
+def step_media_file(request: HttpRequest, digest: str, size: str = "full") -> HttpResponseBase:
     """A step's picture, thumbnail or clip, for desk roles and the stations that run an instruction showing it."""
     if not request.user.is_authenticated:
         raise PermissionDenied("Sign in to open step media.")

@@ -44,7 +44,7 @@ def resources(problem: Problem) -> list[Resource]:
     """The operator and utility capacities as the solver reads them."""
     out = []
     missing = problem.unstaffed()
-    crews = [
+    crews: list[tuple[tuple[str, ...], int, list[Window]]] = [
         ((cert,), base, problem.operator_shifts.get(cert, [])) for cert, base in problem.operators.items()
     ]
     crews += [(certs, base, steps) for certs, (base, steps) in problem.operator_groups.items()]

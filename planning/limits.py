@@ -4,6 +4,7 @@
 import datetime
 import logging
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ def operator_capacity(
     origin: datetime.datetime,
     end: datetime.datetime,
     certifications: list[str],
-    absent_ids: set[int] = frozenset(),
+    absent_ids: AbstractSet[int] = frozenset(),
 ) -> tuple[dict[str, int], dict[str, list[Window]]]:
     """Per certification: how many operators may run at once outside the horizon (people with no shift
     pattern, valid and present on the plan's first day) and, over the horizon, the people with no shift
@@ -42,7 +43,7 @@ def operator_groups(
     origin: datetime.datetime,
     end: datetime.datetime,
     certifications: list[str],
-    absent_ids: set[int] = frozenset(),
+    absent_ids: AbstractSet[int] = frozenset(),
     machines: dict[str, int] | None = None,
     warnings: list[str] | None = None,
 ) -> dict[tuple[str, ...], tuple[int, list[Window]]]:
@@ -131,7 +132,7 @@ def _crews(
     origin: datetime.datetime,
     end: datetime.datetime,
     sets: list[tuple[str, ...]],
-    absent_ids: set[int] = frozenset(),
+    absent_ids: AbstractSet[int] = frozenset(),
     holders: list[tuple[str, int, str, datetime.date]] | None = None,
 ) -> dict[tuple[str, ...], tuple[int, list[Window]]]:
     """Per set of certifications: the people holding at least one of them (valid, present), each counted once:

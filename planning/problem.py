@@ -2,7 +2,9 @@
 
 import datetime
 import math
-from typing import Any
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from typing import Any, cast
 
 from django.db.models import Q
 from django.utils import timezone
@@ -11,6 +13,7 @@ from instructions.models import Operation
 from planning.limits import operator_capacity, operator_groups, utilities
 from planning.models import Changeover, Downtime, Plan, PlanJob, PlanSlot, PlanStatus, RoutingTime
 from planning.solver import Assignment, Problem, Task
+from plexcopilot.models import CertificationType
 
 HORIZON = datetime.timedelta(days=8)
 FROZEN = datetime.timedelta(minutes=30)  # work starting this soon is not moved by a repair
@@ -53,8 +56,8 @@ def build_problem(
     *,
     current: dict[tuple[str, int], Assignment] | None = None,
     freeze_before: int | None = None,
-    extra_downtime: list[tuple[str, datetime.datetime, datetime.datetime]] = (),
-    absent_ids: set[int] = frozenset(),
+    extra_downtime: Sequence[tuple[str, datetime.datetime, datetime.datetime]] = (),
+    absent_ids: AbstractSet[int] = frozenset(),
 ) -> tuple[Problem, dict[tuple[str, int], dict[str, Any]]]:
     """The open jobs as a solver problem (minutes from `origin`) and, per task, the ids needed to save it.
 
@@ -104,7 +107,9 @@ def build_problem(
                 due=minutes(origin, job.due) if n == len(ops) - 1 else None,
                 weight=job.priority,
                 release=max(0, release),
-                certification=op.required_certification.code if op.required_certification_id else "",
+                certification=cast(CertificationType, op.required_certification).code
+                if op.required_certification_id
+                else "",
             )
             if current and freeze_before is not None and task.key in current:
                 a = current[task.key]

@@ -128,9 +128,9 @@ def kpis(problem: Problem, assignments: dict[tuple[str, int], Assignment], curre
             weighted += over * last.weight
     changeovers = 0
     for seq in _sequences(assignments).values():
-        tasks = {t.key: t for t in problem.tasks}
+        by_key = {t.key: t for t in problem.tasks}
         changeovers += sum(
-            1 for a, b in zip(seq, seq[1:], strict=False) if tasks[a].family != tasks[b].family
+            1 for a, b in zip(seq, seq[1:], strict=False) if by_key[a].family != by_key[b].family
         )
     moved = 0
     if current:
@@ -266,7 +266,7 @@ def solve(
                     m.add(lit == 0)
         arcs.append((0, 0, m.new_bool_var("")))
         m.add_circuit(arcs)
-    crews = [
+    crews: list[tuple[tuple[str, ...], int, list[Window]]] = [
         ((cert,), base, problem.operator_shifts.get(cert, [])) for cert, base in problem.operators.items()
     ]
     crews += [(certs, base, steps) for certs, (base, steps) in problem.operator_groups.items()]
@@ -305,11 +305,11 @@ def solve(
     m.add_max_equality(makespan, list(end.values()))
     moves = _moves(m, problem, current, tasks, presence, sstart, end) if current and move_weight else []
     hint_from = current or fallback.assignments
-    for key, a in hint_from.items():
+    for key, slot in hint_from.items():
         if key in start:
-            m.add_hint(start[key], a.start)
-            if (key, a.work_center) in presence:
-                m.add_hint(presence[key, a.work_center], True)
+            m.add_hint(start[key], slot.start)
+            if (key, slot.work_center) in presence:
+                m.add_hint(presence[key, slot.work_center], True)
     w_make = 1
     w_move = horizon + 1
     w_change = w_move * (len(tasks) + 1) if moves else horizon + 1
@@ -370,7 +370,7 @@ def _moves(m, problem, current, tasks, presence, sstart, end) -> list:
     its work center, or it is not among the operations that keep today's relative order there (the operations
     not moved on a work center stay in today's order, so minimising the moves keeps a longest common
     subsequence of today's order, the KPI's measure)."""
-    moved = {}
+    moved: dict[tuple[str, int], cp_model.IntVar | bool | None] = {}
     for key, a in current.items():
         if key not in tasks:
             continue

@@ -239,6 +239,7 @@ class FakePlex:
                     setup["operators"] = []
                 answer = {"operators": setup["operators"]}
             if kind == "workcenter_status":
+                assert isinstance(status_id, str)  # checked above
                 self.data.setups[match["id"]]["statusId"] = status_id
                 self.data.setups[match["id"]]["statusDescription"] = self.data.workcenter_statuses[status_id]
                 answer = {

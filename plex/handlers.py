@@ -185,6 +185,7 @@ def on_version_published(*, version_id: int, **_: object) -> OutboxItem | None:
     if proposal is None:
         return None
     version, instruction = proposal.published_version, proposal.instruction
+    assert version is not None  # filtered on published_version_id
     signed = proposal.signatures.filter(content_hash=proposal.content_hash).order_by("signed_at", "pk")
     signers = ", ".join(f"{s.printed_name} ({s.role}, {s.get_meaning_display().lower()})" for s in signed)
     return note_writeback(

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import transaction
 
-Handler = Callable[..., None]
+Handler = Callable[..., object]  # what a handler returns is ignored
 
 # Every event the apps may announce. A name not listed here is a typo: publish and subscribe refuse it.
 STEP_COMPLETED = "step_completed"

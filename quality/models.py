@@ -220,11 +220,15 @@ class NCR(models.Model):
 
     @property
     def part_label(self) -> str:
-        return self.part.number if self.part_id else self.part_number
+        if self.part_id:
+            assert self.part is not None  # part_id is set
+            return self.part.number
+        return self.part_number
 
     @property
     def operation_label(self) -> str:
         if self.operation_id:
+            assert self.operation is not None  # operation_id is set
             return f"op {self.operation.sequence} {self.operation.name}"
         return f"op {self.operation_number}" if self.operation_number else ""
 

@@ -1,14 +1,14 @@
 """NCR triage drafts: queued when an NCR opens, computed by the worker from the plant's NCR history."""
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
-from instructions.models import Step, WorkOrder, WorkOrderStatus
+from instructions.models import Operation, Step, WorkOrder, WorkOrderStatus
 from plexcopilot.llm import LLMUnavailable, llm_complete, llm_configured
 from plexcopilot.services import audit_record
 from quality.models import NCR, DraftStatus, NCRTriageDraft
@@ -63,8 +63,9 @@ def step_titles() -> dict[str, str]:
 
 def ncr_case(ncr: NCR, titles: dict[str, str]) -> Case:
     """The NCR as the triage sees it: what is known when it opens (description, operation name, step title)."""
-    operation = f"{ncr.part_label}/{ncr.operation.sequence if ncr.operation_id else ncr.operation_number}"
-    op_name = ncr.operation.name if ncr.operation_id else ""
+    op = cast(Operation, ncr.operation) if ncr.operation_id else None
+    operation = f"{ncr.part_label}/{op.sequence if op else ncr.operation_number}"
+    op_name = op.name if op else ""
     text = " ".join(t for t in (ncr.description, op_name, titles.get(ncr.step_key, "")) if t)
     return Case(
         id=ncr.pk,

@@ -48,8 +48,8 @@ class Command(BaseCommand):
         except (UnreadableDocument, OSError) as error:
             raise CommandError(str(error)) from error
         report = library_ingest_paths(paths=paths, progress=self.stdout.write, extra=clips)
-        for error in report.errors or []:
-            self.stderr.write(error)
+        for message in report.errors or []:
+            self.stderr.write(message)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
