@@ -96,8 +96,11 @@ SETS = {
     "deb5-60": ("deb", 5, 60, 5),
     "deb6-2000": ("deb", 6, 2000, 5),
     "deb7-5000": ("deb", 7, 5000, 5),
+    # fresh real text, added to confirm the inner-CV choice of the alternatives on larger histories
+    "deb8-1500": ("deb", 8, 1500, 5),
+    "deb9-3000": ("deb", 9, 3000, 5),
 }
-DEB_BIG = ("deb6-2000", "deb7-5000")  # timing; only when named
+DEB_BIG = ("deb6-2000", "deb7-5000", "deb9-3000")  # timing; only when named
 MIN_SECTION = 300
 EXTRA = ("demo707-60", "demo808-60", "demo909-60k3", "demo111-40", "demo222-40", "demo333-40", "maint107-60",
          "maint108-60", "maint109-40k2", "maint110-40k2", "maint111-40k2")  # fmt: skip

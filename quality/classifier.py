@@ -23,7 +23,9 @@ greedy ensemble selection (Caruana et al. 2004) minimising the out-of-fold log-l
 log-loss (calibration). The ranking shown is chosen in the same inner CV: the first choice from the fusion or
 its blend with one expert (most right first choices out of fold; ties to the higher mean reciprocal rank, then
 the lower log-loss, then the fusion alone). The second and third follow the nearest distinct past NCRs in the
-embedding space (under `SMALL` NCRs) or in both spaces (`closest_embed_text`); without embeddings, the mean of
+embedding space (under `SMALL` NCRs); from `SMALL` the inner CV picks the rule that puts the right label in the
+top 3 most often among three: the nearest distinct NCRs in both spaces (`closest_embed_text`), the fusion itself,
+or their mean; without embeddings, the mean of
 that ranking's blends with one expert that put the right label in the top 3 out of fold within one record of
 the best blend. With fewer
 than `MIN_SUPERVISED` labelled NCRs the classifier is plain nearest-neighbour voting. Pure numpy/scikit-learn:
@@ -94,6 +96,13 @@ def _blends(
     ]
 
 
+def _mean_blend(
+    p: np.ndarray, experts: dict[str, np.ndarray], rule: tuple[tuple[str, float], ...]
+) -> np.ndarray:
+    """The mean of `p` blended with each (expert, share) of `rule` (share 0: `p` itself)."""
+    return np.mean([(1 - share) * p + share * experts[name] if share else p for name, share in rule], axis=0)
+
+
 Embed = Callable[[list[str]], np.ndarray]
 
 
@@ -159,7 +168,7 @@ class FusedClassifier:
         wanted = (
             INNER_FOLDS if len(y) >= SMALL else INNER_FOLDS_SMALL
         )  # small sets: train folds nearer full size
-        folds = int(min(wanted, max(2, counts.max())))
+        folds = min(wanted, max(2, int(counts.max())))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # rare labels: fewer members than folds
@@ -194,7 +203,11 @@ class FusedClassifier:
                         LinearSVC(C=c).fit(base.text_x, y[train]), x_test, n_labels
                     )
         for name, grid in SCALED.items():
-            self.scales[name] = min(grid, key=lambda s, name=name: log_loss(softmax(oof[name], s), y))
+
+            def scale_loss(s: float, name: str = name) -> float:
+                return log_loss(softmax(oof[name], s), y)
+
+            self.scales[name] = min(grid, key=scale_loss)
             oof[name] = softmax(oof[name], self.scales[name])
         allowed = [
             i
@@ -216,10 +229,19 @@ class FusedClassifier:
         usable = [name for i, name in enumerate(EXPERTS) if i in allowed]
         p = self._choose_first(temper(fused, self.temperature), experts, usable, y)
         if vectors is not None:
-            # The second and third suggestions: the labels of the nearest distinct past NCRs, by meaning on small
-            # histories and by meaning and wording together on larger ones. A fixed rule: choosing among dozens
-            # of blends by an inner CV picked noise (bench/triage_dev.py, docs/quality.md).
-            self.alternatives = (("closest_embed" if len(y) < SMALL else "closest_embed_text", 1.0),)
+            # The second and third suggestions: on small histories the labels of the nearest distinct past NCRs by
+            # meaning (a fixed rule: choosing among dozens of blends by an inner CV picked noise); on larger ones
+            # whichever of three fixed rankings puts the right label in the top 3 out of fold most often: nearest
+            # distinct NCRs by meaning and wording, the fusion itself, or their mean (bench/triage_dev.py,
+            # docs/quality.md).
+            if len(y) < SMALL:
+                self.alternatives = (("closest_embed", 1.0),)
+                return
+            first = np.argmax(p, axis=1)
+            rules = ((("closest_embed_text", 1.0),), (("", 0.0), ("closest_embed_text", 1.0)), (("", 0.0),))
+            self.alternatives = max(
+                rules, key=lambda rule: rank_quality(_mean_blend(p, experts, rule), y, first)[0]
+            )
             return
         # Without embeddings, the second and third suggestions: the blends of that ranking with one expert
         # (share 0 = itself) that put the right label in the top 3 out of fold as often as the best one, give or
