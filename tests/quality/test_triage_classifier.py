@@ -67,6 +67,25 @@ class TestFusedClassifier:
         p = model.predict_proba(["zzz"], centres["noise"][None, :])[0]
         assert model.labels[int(np.argmax(p))] == "noise"
 
+    def test_the_2nd_and_3rd_follow_the_nearest_ncrs_on_small_histories_and_an_inner_cv_choice_from_200(self):
+        rng = np.random.default_rng(1)
+        centres = {label: rng.normal(size=16) for label in ("leak", "start", "noise")}
+
+        def fitted(n: int) -> FusedClassifier:
+            texts, labels = rows(n)
+            vectors = np.stack([centres[label] + 0.8 * rng.normal(size=16) for label in labels])
+            return FusedClassifier().fit(texts, labels, vectors)
+
+        assert fitted(20).alternatives == (("closest_embed", 1.0),)  # 60 NCRs: a fixed rule
+        large = fitted(80)  # 240 NCRs
+        assert large.alternatives in (
+            (("closest_embed_text", 1.0),),
+            (("", 0.0), ("closest_embed_text", 1.0)),
+            (("", 0.0),),
+        )
+        orders, p = large.rank(["leak on flange"], centres["leak"][None, :])
+        assert large.labels[orders[0][0]] == "leak" and sorted(orders[0]) == [0, 1, 2]
+
     def test_knn_votes_weight_close_neighbours_most(self):
         sims = np.array([[0.9, 0.5, 0.5, 0.5]])
         p = knn_vote(sims, np.array([0, 1, 1, 1]), 2, k=4)
