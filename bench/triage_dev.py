@@ -16,7 +16,7 @@ shipped demo history, seed 0-6 samples of it and maintenance logs with seeds 0-6
   only run when named (selector `debbig`).
 
     .venv/bin/python bench/triage_dev.py                 # all sets
-    .venv/bin/python bench/triage_dev.py small           # only the sets under 100 rows (also: large, extra,
+    .venv/bin/python bench/triage_dev.py small           # only the sets under 100 rows (also: large, extra, debsmall, fresh2,
                                                          # fresh, hist, deb, debbig)
     .venv/bin/python bench/triage_dev.py demo101-60 hist303 --no-embeddings
 
@@ -99,13 +99,48 @@ SETS = {
     # fresh real text, added to confirm the inner-CV choice of the alternatives on larger histories
     "deb8-1500": ("deb", 8, 1500, 5),
     "deb9-3000": ("deb", 9, 3000, 5),
+    # fresh small real-text sets, added 2026-12-01 to check the rule for the 2nd and 3rd under 200 NCRs
+    "deb10-40": ("deb", 10, 40, 5),
+    "deb11-40": ("deb", 11, 40, 5),
+    "deb12-60": ("deb", 12, 60, 5),
+    "deb13-60": ("deb", 13, 60, 5),
+    "deb14-60k3": ("deb", 14, 60, 3),
+    "deb15-80": ("deb", 15, 80, 5),
+    "deb16-100": ("deb", 16, 100, 5),
+    "deb17-120": ("deb", 17, 120, 5),
+    "deb18-150": ("deb", 18, 150, 5),
+    "deb19-180": ("deb", 19, 180, 5),
+    # fresh small sets, added 2026-12-01 after that choice, to confirm it
+    "deb20-40": ("deb", 20, 40, 5),
+    "deb21-60": ("deb", 21, 60, 5),
+    "deb22-60k3": ("deb", 22, 60, 3),
+    "deb23-80": ("deb", 23, 80, 5),
+    "deb24-100": ("deb", 24, 100, 5),
+    "deb25-120": ("deb", 25, 120, 5),
+    "deb26-150": ("deb", 26, 150, 5),
+    "deb27-40": ("deb", 27, 40, 5),
+    "deb28-60": ("deb", 28, 60, 5),
+    "deb29-180": ("deb", 29, 180, 5),
+    "demo2001-60": ("demo", 2001, 60, 5),
+    "demo2002-40": ("demo", 2002, 40, 5),
+    "demo2003-60k3": ("demo", 2003, 60, 3),
+    "demo2004-40": ("demo", 2004, 40, 5),
+    "demo2005-60": ("demo", 2005, 60, 5),
+    "maint2001-60": ("maint", 2001, 60, 5),
+    "maint2002-40k2": ("maint", 2002, 40, 2),
+    "maint2003-60": ("maint", 2003, 60, 5),
+    "maint2004-40k2": ("maint", 2004, 40, 2),
 }
 DEB_BIG = ("deb6-2000", "deb7-5000", "deb9-3000")  # timing; only when named
 MIN_SECTION = 300
+SMALL_DEB = 200  # `debsmall`: the real-text sets under the classifier's SMALL
 EXTRA = ("demo707-60", "demo808-60", "demo909-60k3", "demo111-40", "demo222-40", "demo333-40", "maint107-60",
          "maint108-60", "maint109-40k2", "maint110-40k2", "maint111-40k2")  # fmt: skip
 FRESH = ("hist606", "hist707", "demo1001-60", "demo1002-60", "demo1003-60k3", "demo1004-40", "demo1005-40",
          "demo1006-40", "maint1001-60", "maint1002-60", "maint1003-40k2", "maint1004-40k2", "maint1005-300")  # fmt: skip
+
+
+FRESH2 = tuple(list(SETS)[list(SETS).index("deb20-40") :])  # confirmation of the small-set rule (2026-12-01)
 
 
 def _plant_names() -> tuple[dict[tuple[str, str], str], dict[tuple[str, str, str], str]]:
@@ -217,6 +252,10 @@ def main(argv: list[str]) -> None:
         wanted = [n for n, s in SETS.items() if s[2] >= 100 and n not in DEB_BIG]
     elif wanted == ["deb"]:
         wanted = [n for n, s in SETS.items() if s[0] == "deb" and n not in DEB_BIG]
+    elif wanted == ["debsmall"]:
+        wanted = [n for n, s in SETS.items() if s[0] == "deb" and s[2] < SMALL_DEB]
+    elif wanted == ["fresh2"]:
+        wanted = list(FRESH2)
     elif wanted == ["debbig"]:
         wanted = list(DEB_BIG)
     names = wanted or [n for n in SETS if n not in DEB_BIG]

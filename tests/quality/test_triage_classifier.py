@@ -76,7 +76,10 @@ class TestFusedClassifier:
             vectors = np.stack([centres[label] + 0.8 * rng.normal(size=16) for label in labels])
             return FusedClassifier().fit(texts, labels, vectors)
 
-        assert fitted(20).alternatives == (("closest_embed", 1.0),)  # 60 NCRs: a fixed rule
+        small = fitted(20)  # 60 NCRs: a fixed rule
+        assert small.alternatives == (("closest_embed", 1.0), ("closest_embed_text", 1.0))
+        orders, _p = small.rank(["noisy gearbox"], centres["noise"][None, :])
+        assert sorted(orders[0]) == [0, 1, 2]
         large = fitted(80)  # 240 NCRs
         assert large.alternatives in (
             (("closest_embed_text", 1.0),),
