@@ -17,6 +17,7 @@ stays bounded on large files.
 """
 
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,6 +105,9 @@ def evaluate_field(
     """Stratified k-fold: each method's ranked labels for every row when it was held out."""
     texts, labels = list(texts), list(labels)
     ranked: dict[str, list[list[str]]] = {m: [[] for _ in texts] for m in METHODS}
+    wanted, folds = folds, max_folds(labels, folds)
+    if folds < wanted and progress:
+        progress(f"{folds} folds, not {wanted}: no label occurs more than {folds} times")
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # labels with fewer rows than folds
@@ -180,5 +184,9 @@ def evaluate(
 
 
 def max_folds(labels: Sequence[str], wanted: int) -> int:
-    """At most `wanted` folds, and no more than the rows allow (at least 2)."""
-    return max(2, min(wanted, len(labels)))
+    """At most `wanted` folds, and no more than the largest label's rows (stratified folds need each fold to be
+    able to hold one of them); raises ValueError when no label occurs twice (nothing to learn from)."""
+    largest = max(Counter(labels).values(), default=0)
+    if largest < 2:
+        raise ValueError("no label occurs more than once: there is nothing to learn from")
+    return max(2, min(wanted, largest))

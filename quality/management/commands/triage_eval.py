@@ -7,7 +7,9 @@ NCR history in the database; with --csv any labelled CSV, without importing it.
 
 import csv
 import json
+import re
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,17 @@ from quality.models import TriageDecision, TriageField
 from quality.triage import default_embed
 
 MIN_CASES = 10
+WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's token pattern: a text needs one to have features
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _delimiter(header_line: str, wanted: list[str]) -> str:
+    """A comma, unless the header only has the wanted columns when split on ; tab or | (European Excel, TSV)."""
+    for delimiter in DELIMITERS:
+        names = [name.strip().strip('"') for name in header_line.rstrip("\r\n").split(delimiter)]
+        if all(column in names for column in wanted):
+            return delimiter
+    return ","
 
 
 class Command(BaseCommand):
@@ -47,6 +60,13 @@ class Command(BaseCommand):
             texts, categories, causes, groups = self._from_history()
         if len(texts) < MIN_CASES:
             raise CommandError(f"Only {len(texts)} labelled rows; at least {MIN_CASES} are needed.")
+        if not any(WORD.search(text) for text in texts):
+            raise CommandError(
+                "The text has no words (two or more letters or digits) in any row: nothing to learn."
+            )
+        for name, labels in (("category", categories), ("root cause", causes)):
+            if labels is not None and max(Counter(labels).values()) < 2:
+                raise CommandError(f"Every {name} occurs only once: there is nothing to learn from.")
         progress = None if o["json"] else (lambda message: self.stderr.write(message))
         result = evaluate(
             texts,
@@ -75,11 +95,24 @@ class Command(BaseCommand):
             raise CommandError("--csv needs --text COL and --category COL.")
         text_cols = [c.strip() for c in o["text"].split(",") if c.strip()]
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+        wanted = [*text_cols, o["category"], *[o[k] for k in ("root_cause", "group") if o[k]]]
         try:
-            with o["csv"].open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
+            return self._read_csv(o, text_cols, wanted, "utf-8-sig")
+        except UnicodeDecodeError as error:
+            # Excel on Windows saves "CSV" in the ANSI code page: read it as such, and say so.
+            self.stderr.write(f"{o['csv']} is not UTF-8 (byte {error.start}); reading it as Windows-1252.")
+            return self._read_csv(o, text_cols, wanted, "cp1252")
+
+    def _read_csv(
+        self, o: dict[str, Any], text_cols: list[str], wanted: list[str], encoding: str
+    ) -> tuple[list[str], list[str], list[str] | None, list[str] | None]:
+        try:
+            with o["csv"].open(
+                encoding=encoding, errors="strict" if encoding != "cp1252" else "replace", newline=""
+            ) as handle:
+                reader = csv.DictReader(handle, delimiter=_delimiter(handle.readline(), wanted))
+                handle.seek(0)
                 header = reader.fieldnames or []
-                wanted = [*text_cols, o["category"], *[o[k] for k in ("root_cause", "group") if o[k]]]
                 missing = [c for c in wanted if c not in header]
                 if missing:
                     raise CommandError(
@@ -99,8 +132,6 @@ class Command(BaseCommand):
                         groups.append((row.get(o["group"]) or "").strip() if o["group"] else "")
         except FileNotFoundError:
             raise CommandError(f"No such file: {o['csv']}") from None
-        except UnicodeDecodeError as error:
-            raise CommandError(f"{o['csv']} is not UTF-8 text (byte {error.start}).") from None
         except csv.Error as error:
             raise CommandError(f"{o['csv']}: not readable as CSV ({error}).") from None
         return texts, categories, causes if o["root_cause"] else None, groups if o["group"] else None
