@@ -16,8 +16,8 @@ shipped demo history, seed 0-6 samples of it and maintenance logs with seeds 0-6
   only run when named (selector `debbig`).
 
     .venv/bin/python bench/triage_dev.py                 # all sets
-    .venv/bin/python bench/triage_dev.py small           # only the sets under 100 rows (also: large, extra, debsmall, fresh2,
-                                                         # fresh, hist, deb, debbig)
+    .venv/bin/python bench/triage_dev.py small           # only the sets under 100 rows (also: large, extra,
+                                                         # fresh, fresh2, hist, deb, debsmall, debbig)
     .venv/bin/python bench/triage_dev.py demo101-60 hist303 --no-embeddings
 
 Prints per set and field the triage's top-1/top-3 and the best baseline's, then wins/levels/losses and the summed

@@ -23,11 +23,10 @@ greedy ensemble selection (Caruana et al. 2004) minimising the out-of-fold log-l
 log-loss (calibration). The ranking shown is chosen in the same inner CV: the first choice from the fusion or
 its blend with one expert (most right first choices out of fold; ties to the higher mean reciprocal rank, then
 the lower log-loss, then the fusion alone). The second and third follow the nearest distinct past NCRs by
-embedding and in both spaces, averaged (under `SMALL` NCRs); from `SMALL` the inner CV picks the rule that puts the right label in the
-top 3 most often among three: the nearest distinct NCRs in both spaces (`closest_embed_text`), the fusion itself,
-or their mean; without embeddings, the mean of
-that ranking's blends with one expert that put the right label in the top 3 out of fold within one record of
-the best blend. With fewer
+embedding and in both spaces, averaged (under `SMALL` NCRs); from `SMALL` the inner CV picks the rule that puts
+the right label in the top 3 most often among three: the nearest distinct NCRs in both spaces
+(`closest_embed_text`), the fusion itself, or their mean; without embeddings, the mean of that ranking's blends
+with one expert that put the right label in the top 3 out of fold within one record of the best blend. With fewer
 than `MIN_SUPERVISED` labelled NCRs the classifier is plain nearest-neighbour voting. Pure numpy/scikit-learn:
 no database, no Django. The per-expert arithmetic (features, similarities, votes, selection, calibration) is in
 `quality.classifier_scores`.
@@ -233,8 +232,8 @@ class FusedClassifier:
         p = self._choose_first(temper(fused, self.temperature), experts, usable, y)
         if vectors is not None:
             # The second and third suggestions: on small histories the labels of the nearest distinct past NCRs by
-            # meaning and by both spaces, averaged (a fixed rule: choosing in an inner CV picked noise); on larger ones
-            # whichever of three fixed rankings puts the right label in the top 3 out of fold most often: nearest
+            # meaning and by both spaces, averaged (a fixed rule: choosing in an inner CV picked noise); on larger
+            # ones whichever of three fixed rankings puts the right label in the top 3 out of fold most often: nearest
             # distinct NCRs by meaning and wording, the fusion itself, or their mean (bench/triage_dev.py,
             # docs/quality.md).
             if len(y) < SMALL:
