@@ -9,14 +9,13 @@ import csv
 import json
 import re
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from quality.evaluation import METHODS, evaluate
+from quality.evaluation import METHODS, evaluate, max_folds
 from quality.models import TriageDecision, TriageField
 from quality.triage import default_embed
 
@@ -65,8 +64,13 @@ class Command(BaseCommand):
                 "The text has no words (two or more letters or digits) in any row: nothing to learn."
             )
         for name, labels in (("category", categories), ("root cause", causes)):
-            if labels is not None and max(Counter(labels).values()) < 2:
-                raise CommandError(f"Every {name} occurs only once: there is nothing to learn from.")
+            try:
+                if labels is not None:
+                    max_folds(labels, o["folds"])  # the evaluation's own rule: some label must occur twice
+            except ValueError:
+                raise CommandError(
+                    f"Every {name} occurs only once: there is nothing to learn from."
+                ) from None
         progress = None if o["json"] else (lambda message: self.stderr.write(message))
         result = evaluate(
             texts,
@@ -97,21 +101,20 @@ class Command(BaseCommand):
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
         wanted = [*text_cols, o["category"], *[o[k] for k in ("root_cause", "group") if o[k]]]
         try:
-            return self._read_csv(o, text_cols, wanted, "utf-8-sig")
+            return self._read_csv(o, text_cols, wanted, "utf-8-sig", "strict")
         except UnicodeDecodeError as error:
             # Excel on Windows saves "CSV" in the ANSI code page: read it as such, and say so.
             self.stderr.write(f"{o['csv']} is not UTF-8 (byte {error.start}); reading it as Windows-1252.")
-            return self._read_csv(o, text_cols, wanted, "cp1252")
+            return self._read_csv(o, text_cols, wanted, "cp1252", "replace")
 
     def _read_csv(
-        self, o: dict[str, Any], text_cols: list[str], wanted: list[str], encoding: str
+        self, o: dict[str, Any], text_cols: list[str], wanted: list[str], encoding: str, errors: str
     ) -> tuple[list[str], list[str], list[str] | None, list[str] | None]:
         try:
-            with o["csv"].open(
-                encoding=encoding, errors="strict" if encoding != "cp1252" else "replace", newline=""
-            ) as handle:
-                reader = csv.DictReader(handle, delimiter=_delimiter(handle.readline(), wanted))
+            with o["csv"].open(encoding=encoding, errors=errors, newline="") as handle:
+                delimiter = _delimiter(handle.readline(), wanted)
                 handle.seek(0)
+                reader = csv.DictReader(handle, delimiter=delimiter)
                 header = reader.fieldnames or []
                 missing = [c for c in wanted if c not in header]
                 if missing:
