@@ -46,6 +46,7 @@ from quality.classifier_experts import EXPERTS, Fitted, fit_experts, raw_experts
 from quality.classifier_scores import (
     SELECTION_ROUNDS,
     cosine,
+    feature_limit,
     log_loss,
     normalise_rows,
     rank_quality,
@@ -157,7 +158,7 @@ class FusedClassifier:
             else:
                 self.weights = {"knn_embed": 1.0} if vectors is not None else {"knn_text": 1.0}
                 self.temperature = 1.0
-                union = text_features()
+                union = text_features(feature_limit(len(self.labels)))
                 self._fitted = Fitted(union, union.fit_transform(texts))
         return self
 

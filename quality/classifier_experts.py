@@ -20,6 +20,7 @@ from sklearn.svm import LinearSVC
 from quality.classifier_scores import (
     closest,
     cosine,
+    feature_limit,
     knn_vote,
     lr,
     same_group,
@@ -62,7 +63,7 @@ def fit_experts(
 ) -> Fitted:
     """Fit the learnt experts; `features` = (fitted FeatureUnion, its matrix) to reuse them for another C."""
     if features is None:
-        union = text_features()
+        union = text_features(feature_limit(len(set(y.tolist()))))
         features = (union, union.fit_transform(texts))
     several = len(set(y.tolist())) > 1
     return Fitted(

@@ -13,16 +13,38 @@ from sklearn.svm import LinearSVC
 
 K_NEIGHBOURS = 10
 SELECTION_ROUNDS = 10
+# The n-grams kept per block (word, character): the most frequent FEATURE_LIMIT, fewer when there are so many labels
+# that the linear models' weights (features x labels, and the optimiser's memory, about 300 bytes per weight in
+# logistic regression's L-BFGS) would pass WEIGHT_BUDGET. NCR-length histories stay under both (5,000 short
+# real-text rows, 35 labels: 24,099 word and 49,567 character n-grams); long narratives and label lists of
+# hundreds are capped (docs/quality.md).
+FEATURE_LIMIT = 60_000
+WEIGHT_BUDGET = 6_000_000
+MIN_FEATURES = 2_000
 
 
-def text_features() -> FeatureUnion:
-    """Word 1-2-grams and character 2-5-grams inside word boundaries, sublinear tf, unit length."""
+def feature_limit(labels: int) -> int:
+    return max(MIN_FEATURES, min(FEATURE_LIMIT, WEIGHT_BUDGET // (2 * max(labels, 1))))
+
+
+def text_features(limit: int | None) -> FeatureUnion:
+    """Word 1-2-grams and character 2-5-grams inside word boundaries, sublinear tf, unit length; each block keeps
+    its `limit` most frequent n-grams (`feature_limit(labels)`; None: all)."""
     return FeatureUnion(
         [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True, min_df=1)),
+            (
+                "words",
+                TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True, max_features=limit),
+            ),
             (
                 "chars",
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=True),
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(2, 5),
+                    sublinear_tf=True,
+                    lowercase=True,
+                    max_features=limit,
+                ),
             ),
         ]
     )

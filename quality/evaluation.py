@@ -5,7 +5,7 @@ training rows only) and the baselines on the same training rows and scores them 
 
 - `majority`: labels ranked by how often the training rows use them;
 - `tfidf_nn`: the labels of the nearest distinct training rows by TF-IDF cosine (same word + character
-  features as the triage);
+  features as the triage, with the same cap on their number: `classifier_scores.feature_limit`);
 - `tfidf_logreg`: logistic regression (C=10) on the same TF-IDF features.
 
 Sentence embeddings are computed once for all rows: they use no labels, so nothing leaks between folds.
@@ -28,7 +28,8 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from quality.classifier import Embed, FusedClassifier, majority_order, text_features
+from quality.classifier import Embed, FusedClassifier, majority_order
+from quality.classifier_scores import feature_limit, text_features
 
 METHODS = ("triage", "majority", "tfidf_nn", "tfidf_logreg")
 BASELINE_C = 10.0
@@ -46,7 +47,7 @@ class Scores:
 
 
 def _rankings_tfidf_nn(train_texts: list[str], train_y: list[str], test_texts: list[str]) -> list[list[str]]:
-    features = text_features()
+    features = text_features(feature_limit(len(set(train_y))))
     x = features.fit_transform(train_texts)
     out: list[list[str]] = []
     for start in range(0, len(test_texts), CHUNK):
@@ -73,7 +74,7 @@ def _rankings_logreg(train_texts: list[str], train_y: list[str], test_texts: lis
     labels = sorted(set(train_y))
     if len(labels) == 1:
         return [labels for _ in test_texts]
-    features = text_features()
+    features = text_features(feature_limit(len(labels)))
     with threadpool_limits(1):
         model = LogisticRegression(C=BASELINE_C, max_iter=2000).fit(
             features.fit_transform(train_texts), train_y
