@@ -3,11 +3,15 @@
     .venv/bin/python bench/docstrings_csv.py > /tmp/docstrings.csv
     .venv/bin/python manage.py triage_eval --csv /tmp/docstrings.csv --text description --category category \\
         --folds 3 --no-embeddings --json
+    .venv/bin/python bench/docstrings_csv.py --short > /tmp/subpackages.csv     # many labels, short text
 
 Each row is one function's or class's docstring (at least MIN_LENGTH characters, whitespace folded, first 1,500
 characters) labelled with its top-level package, shuffled with a fixed seed; packages with fewer than 60 such
 docstrings are left out. NCR descriptions are shorter; this is how the triage's time and memory behave on
-narratives (docs/quality.md, *Long texts*). Nothing of it is stored in the repository or used to choose anything.
+narratives (docs/quality.md, *Long texts*). With `--short`: 4,000 rows of a docstring's first paragraph (15-200
+characters, NCR-length) labelled with the sub-package (`scipy.stats`), labels with at least 8 rows (about 200
+labels): how it behaves with a root-cause list of hundreds. Nothing of it is stored in the repository or used to
+choose anything.
 """
 
 import ast
@@ -26,6 +30,11 @@ PACKAGES = (
 )  # fmt: skip
 MIN_LENGTH = 300
 MIN_PER_PACKAGE = 60
+SHORT_PACKAGES = (
+    "numpy", "scipy", "sklearn", "django", "pandas", "twisted", "sympy", "networkx", "matplotlib", "chromadb",
+    "llama_index", "huggingface_hub", "redis", "pydantic", "ortools", "PIL", "pygments", "docutils",
+)  # fmt: skip
+MIN_PER_SUBPACKAGE = 8
 
 
 def docstrings(root: Path) -> list[str]:
@@ -45,23 +54,54 @@ def docstrings(root: Path) -> list[str]:
     return out
 
 
-def main(rows: int = 3000) -> None:
+def first_paragraphs(site: Path) -> list[tuple[str, str]]:
+    """(first paragraph of a docstring, package.subpackage) over SHORT_PACKAGES."""
+    out = []
+    for package in SHORT_PACKAGES:
+        if not (site / package).is_dir():
+            continue
+        for path in sorted((site / package).rglob("*.py")):
+            if "test" in path.parts[-2] or path.name.startswith("test"):
+                continue
+            label = ".".join(path.relative_to(site).parts[:2]).removesuffix(".py")
+            try:
+                tree = ast.parse(path.read_text(errors="replace"))
+            except (SyntaxError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                    text = ast.get_docstring(node)
+                    first = " ".join(text.split("\n\n")[0].split())[:200] if text else ""
+                    if len(first) >= 15:
+                        out.append((first, label))
+    return out
+
+
+def main(rows: int = 3000, short: bool = False) -> None:
     site = Path(sysconfig.get_paths()["purelib"])
     found = []
-    for package in PACKAGES:
+    if short:
+        found = first_paragraphs(site)
+        counts = Counter(label for _, label in found)
+        found = [row for row in found if counts[row[1]] >= MIN_PER_SUBPACKAGE]
+    for package in () if short else PACKAGES:
         texts = docstrings(site / package) if (site / package).is_dir() else []
         if len(texts) >= MIN_PER_PACKAGE:
             found += [(text, package) for text in texts]
-    random.Random(3).shuffle(found)
+    random.Random(5 if short else 3).shuffle(found)
     found = found[:rows]
     writer = csv.writer(sys.stdout)
     writer.writerow(["description", "category"])
     writer.writerows(found)
     mean = sum(len(text) for text, _ in found) / max(len(found), 1)
     print(
-        f"{len(found)} rows, {mean:.0f} characters on average", Counter(p for _, p in found), file=sys.stderr
+        f"{len(found)} rows, {mean:.0f} characters on average",
+        Counter(p for _, p in found).most_common(12),
+        file=sys.stderr,
     )
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3000)
+    short = "--short" in sys.argv[1:]
+    numbers = [int(arg) for arg in sys.argv[1:] if arg.isdigit()]
+    main(numbers[0] if numbers else 4000 if short else 3000, short)
