@@ -64,7 +64,8 @@ def test_each_feature_block_keeps_only_its_most_frequent_ngrams_and_short_text_i
 
 
 def test_the_cap_shrinks_with_many_labels_so_the_weights_stay_within_budget():
-    assert feature_limit(2) == feature_limit(35) == FEATURE_LIMIT >= 50_000  # a plant's categories: the full cap
+    # a plant's categories get the full cap
+    assert feature_limit(2) == feature_limit(35) == FEATURE_LIMIT >= 50_000
     for labels in (60, 300, 1000):
         assert 2 * feature_limit(labels) * labels <= WEIGHT_BUDGET
         assert feature_limit(labels) < feature_limit(labels // 2) or feature_limit(labels) == MIN_FEATURES
