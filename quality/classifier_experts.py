@@ -62,10 +62,11 @@ def fit_experts(
     texts: Sequence[str], vectors: np.ndarray | None, y: np.ndarray, c: float, features: tuple | None = None
 ) -> Fitted:
     """Fit the learnt experts; `features` = (fitted FeatureUnion, its matrix) to reuse them for another C."""
+    labels = len(set(y.tolist()))
     if features is None:
-        union = text_features(feature_limit(len(set(y.tolist()))))
+        union = text_features(feature_limit(labels))
         features = (union, union.fit_transform(texts))
-    several = len(set(y.tolist())) > 1
+    several = labels > 1
     return Fitted(
         features[0],
         features[1],
