@@ -20,6 +20,7 @@ import random
 import sys
 import sysconfig
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGES = (
@@ -37,8 +38,8 @@ SHORT_PACKAGES = (
 MIN_PER_SUBPACKAGE = 8
 
 
-def docstrings(root: Path) -> list[str]:
-    out = []
+def documented(root: Path, kinds: tuple[type, ...]) -> Iterator[tuple[Path, str]]:
+    """(module path, docstring) of every function or class of `kinds` under `root`, test modules left out."""
     for path in sorted(root.rglob("*.py")):
         if "test" in path.parts[-2] or path.name.startswith("test"):  # test modules and folders
             continue
@@ -47,47 +48,39 @@ def docstrings(root: Path) -> list[str]:
         except (SyntaxError, ValueError):  # Python 2 leftovers, NUL bytes
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                text = ast.get_docstring(node)
-                if text and len(text) >= MIN_LENGTH:
-                    out.append(" ".join(text.split())[:1500])
+            if isinstance(node, kinds) and (text := ast.get_docstring(node)):
+                yield path, text
+
+
+def long_rows(site: Path) -> list[tuple[str, str]]:
+    """(docstring of MIN_LENGTH or more, first 1,500 characters; package) for packages with MIN_PER_PACKAGE."""
+    out = []
+    for package in PACKAGES:
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        found = documented(site / package, kinds) if (site / package).is_dir() else iter(())
+        texts = [" ".join(text.split())[:1500] for _, text in found if len(text) >= MIN_LENGTH]
+        if len(texts) >= MIN_PER_PACKAGE:
+            out += [(text, package) for text in texts]
     return out
 
 
-def first_paragraphs(site: Path) -> list[tuple[str, str]]:
-    """(first paragraph of a docstring, package.subpackage) over SHORT_PACKAGES."""
+def short_rows(site: Path) -> list[tuple[str, str]]:
+    """(first paragraph of a docstring, 15-200 characters; package.subpackage) for labels with MIN_PER_SUBPACKAGE."""
     out = []
     for package in SHORT_PACKAGES:
         if not (site / package).is_dir():
             continue
-        for path in sorted((site / package).rglob("*.py")):
-            if "test" in path.parts[-2] or path.name.startswith("test"):
-                continue
-            label = ".".join(path.relative_to(site).parts[:2]).removesuffix(".py")
-            try:
-                tree = ast.parse(path.read_text(errors="replace"))
-            except (SyntaxError, ValueError):
-                continue
-            for node in ast.walk(tree):
-                if isinstance(node, ast.FunctionDef | ast.ClassDef):
-                    text = ast.get_docstring(node)
-                    first = " ".join(text.split("\n\n")[0].split())[:200] if text else ""
-                    if len(first) >= 15:
-                        out.append((first, label))
-    return out
+        for path, text in documented(site / package, (ast.FunctionDef, ast.ClassDef)):
+            first = " ".join(text.split("\n\n")[0].split())[:200]
+            if len(first) >= 15:
+                out.append((first, ".".join(path.relative_to(site).parts[:2]).removesuffix(".py")))
+    counts = Counter(label for _, label in out)
+    return [row for row in out if counts[row[1]] >= MIN_PER_SUBPACKAGE]
 
 
 def main(rows: int = 3000, short: bool = False) -> None:
     site = Path(sysconfig.get_paths()["purelib"])
-    found = []
-    if short:
-        found = first_paragraphs(site)
-        counts = Counter(label for _, label in found)
-        found = [row for row in found if counts[row[1]] >= MIN_PER_SUBPACKAGE]
-    for package in () if short else PACKAGES:
-        texts = docstrings(site / package) if (site / package).is_dir() else []
-        if len(texts) >= MIN_PER_PACKAGE:
-            found += [(text, package) for text in texts]
+    found = short_rows(site) if short else long_rows(site)
     random.Random(5 if short else 3).shuffle(found)
     found = found[:rows]
     writer = csv.writer(sys.stdout)
