@@ -48,7 +48,7 @@ def documented(root: Path, kinds: tuple[type, ...]) -> Iterator[tuple[Path, str]
         except (SyntaxError, ValueError):  # Python 2 leftovers, NUL bytes
             continue
         for node in ast.walk(tree):
-            if isinstance(node, kinds) and (text := ast.get_docstring(node)):
+            if isinstance(node, kinds) and (text := ast.get_docstring(node)):  # type: ignore[arg-type]
                 yield path, text
 
 
