@@ -6,7 +6,7 @@ BASE_STAMP := $(VENV)/.base-$(PYPROJECT_SUM)
 TEST_STAMP := $(VENV)/.test-$(PYPROJECT_SUM)
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: install install-translate demo serve test bench soak lint format clean
+.PHONY: install install-translate demo serve test test-deps bench soak lint format clean
 
 $(PY):
 	"$$(scripts/find-python)" -m venv $(VENV)
@@ -47,8 +47,12 @@ demo: install
 serve:
 	PY=$(PY) scripts/demo-serve
 
-test: $(TEST_STAMP)
+# The virtualenv with the test tools, and Debian chromium (.ci/run installs them once, then runs `make test` in
+# parallel lanes).
+test-deps: $(TEST_STAMP)
 	scripts/ensure-chromium
+
+test: test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install
@@ -62,7 +66,7 @@ soak: install
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy plexcopilot instructions quality labor copilot languages plex labor_analytics
+	$(VENV)/bin/mypy plexcopilot instructions quality labor copilot languages plex labor_analytics planning materials
 
 format: $(TEST_STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -14,10 +14,13 @@ shipped demo history, seed 0-6 samples of it and maintenance logs with seeds 0-6
   machine's own APT lists (`apt-cache dumpavail`; each description is under its package's free licence). Not
   redistributed: built locally and cached in /tmp. `deb6-2000` and `deb7-5000` time the large case and are
   only run when named (selector `debbig`).
+- `msgdeS-N`, `msgesS-N`, `msgfrS-N`: **real text in German, Spanish and French**: N translated messages of this
+  machine's programs (its gettext catalogues in /usr/share/locale) labelled by program (selectors `msg` for German
+  and Spanish, `msgfr` for French, kept for confirmation). Built locally, cached in /tmp, not redistributed.
 
     .venv/bin/python bench/triage_dev.py                 # all sets
     .venv/bin/python bench/triage_dev.py small           # only the sets under 100 rows (also: large, extra,
-                                                         # fresh, fresh2, hist, deb, debsmall, debbig)
+                                                         # fresh, fresh2, fresh3, hist, deb, debsmall, debbig, msg, msgfr)
     .venv/bin/python bench/triage_dev.py demo101-60 hist303 --no-embeddings
 
 Prints per set and field the triage's top-1/top-3 and the best baseline's, then wins/levels/losses and the summed
@@ -130,6 +133,62 @@ SETS = {
     "maint2002-40k2": ("maint", 2002, 40, 2),
     "maint2003-60": ("maint", 2003, 60, 5),
     "maint2004-40k2": ("maint", 2004, 40, 2),
+    # fresh small sets, added 2026-12-01 (session 9) before the fixed-first-choice comparison, to confirm it
+    "deb30-40": ("deb", 30, 40, 5),
+    "deb31-60": ("deb", 31, 60, 5),
+    "deb32-60k3": ("deb", 32, 60, 3),
+    "deb33-80": ("deb", 33, 80, 5),
+    "deb34-100": ("deb", 34, 100, 5),
+    "deb35-120": ("deb", 35, 120, 5),
+    "deb36-150": ("deb", 36, 150, 5),
+    "deb37-180": ("deb", 37, 180, 5),
+    "deb38-40": ("deb", 38, 40, 5),
+    "deb39-60": ("deb", 39, 60, 5),
+    "demo3001-60": ("demo", 3001, 60, 5),
+    "demo3002-40": ("demo", 3002, 40, 5),
+    "demo3003-60k3": ("demo", 3003, 60, 3),
+    "demo3004-40": ("demo", 3004, 40, 5),
+    "maint3001-60": ("maint", 3001, 60, 5),
+    "maint3002-40k2": ("maint", 3002, 40, 2),
+    "maint3003-60": ("maint", 3003, 60, 5),
+    "maint3004-40k2": ("maint", 3004, 40, 2),
+    # real text in German and Spanish (a plant's NCRs need not be English; the sentence embedding is), added
+    # 2026-12-01 (session 9): messages of this machine's programs, labelled by the program
+    "msgde1-60": ("msg-de", 1, 60, 5),
+    "msgde2-120": ("msg-de", 2, 120, 5),
+    "msgde3-300": ("msg-de", 3, 300, 5),
+    "msgde4-1000": ("msg-de", 4, 1000, 5),
+    "msgde5-40": ("msg-de", 5, 40, 5),
+    "msgde6-180": ("msg-de", 6, 180, 5),
+    "msges1-60": ("msg-es", 1, 60, 5),
+    "msges2-120": ("msg-es", 2, 120, 5),
+    "msges3-300": ("msg-es", 3, 300, 5),
+    "msges4-1000": ("msg-es", 4, 1000, 5),
+    "msges5-40": ("msg-es", 5, 40, 5),
+    "msges6-180": ("msg-es", 6, 180, 5),
+    "msgde7-80": ("msg-de", 7, 80, 5),
+    "msgde8-100": ("msg-de", 8, 100, 5),
+    "msgde9-150": ("msg-de", 9, 150, 5),
+    "msgde10-60k3": ("msg-de", 10, 60, 3),
+    "msgde11-40": ("msg-de", 11, 40, 5),
+    "msgde12-120": ("msg-de", 12, 120, 5),
+    "msges7-80": ("msg-es", 7, 80, 5),
+    "msges8-100": ("msg-es", 8, 100, 5),
+    "msges9-150": ("msg-es", 9, 150, 5),
+    "msges10-60k3": ("msg-es", 10, 60, 3),
+    "msges11-40": ("msg-es", 11, 40, 5),
+    "msges12-120": ("msg-es", 12, 120, 5),
+    # French, a language no rule was chosen on: confirmation only
+    "msgfr1-40": ("msg-fr", 1, 40, 5),
+    "msgfr2-60": ("msg-fr", 2, 60, 5),
+    "msgfr3-80": ("msg-fr", 3, 80, 5),
+    "msgfr4-100": ("msg-fr", 4, 100, 5),
+    "msgfr5-120": ("msg-fr", 5, 120, 5),
+    "msgfr6-150": ("msg-fr", 6, 150, 5),
+    "msgfr7-180": ("msg-fr", 7, 180, 5),
+    "msgfr8-60k3": ("msg-fr", 8, 60, 3),
+    "msgfr9-300": ("msg-fr", 9, 300, 5),
+    "msgfr10-1000": ("msg-fr", 10, 1000, 5),
 }
 DEB_BIG = ("deb6-2000", "deb7-5000", "deb9-3000")  # timing; only when named
 MIN_SECTION = 300
@@ -140,7 +199,9 @@ FRESH = ("hist606", "hist707", "demo1001-60", "demo1002-60", "demo1003-60k3", "d
          "demo1006-40", "maint1001-60", "maint1002-60", "maint1003-40k2", "maint1004-40k2", "maint1005-300")  # fmt: skip
 
 
-FRESH2 = tuple(list(SETS)[list(SETS).index("deb20-40") :])  # confirmation of the small-set rule (2026-12-01)
+# confirmation sets: FRESH2 of the rule for the 2nd and 3rd under 200 NCRs, FRESH3 of the first-choice comparison
+FRESH2 = tuple(list(SETS)[list(SETS).index("deb20-40") : list(SETS).index("deb30-40")])
+FRESH3 = tuple(list(SETS)[list(SETS).index("deb30-40") : list(SETS).index("msgde1-60")])
 
 
 def _plant_names() -> tuple[dict[tuple[str, str], str], dict[tuple[str, str, str], str]]:
@@ -179,9 +240,47 @@ def debian_packages() -> list[tuple[str, str]]:
     return [(text, section) for _name, section, text in records if sizes[section] >= MIN_SECTION]
 
 
+def program_messages(language: str) -> list[tuple[str, str]]:
+    """(translated message, program) from this machine's gettext catalogues in /usr/share/locale/LANGUAGE: real
+    German or Spanish text, each under its program's free licence, read locally and not shipped. Programs with
+    MIN_SECTION messages or more; ISO code lists (names of languages and countries) and messages of 8 characters or
+    fewer, or shared by two programs, are left out."""
+    import gettext
+
+    path = CACHE / f"messages-{language}.tsv"
+    if not path.exists():
+        rows: list[tuple[str, str]] = []
+        for mo in sorted(Path(f"/usr/share/locale/{language}/LC_MESSAGES").glob("*.mo")):
+            if mo.stem.startswith("iso_"):
+                continue
+            try:
+                with mo.open("rb") as fp:
+                    catalog = gettext.GNUTranslations(fp)._catalog  # type: ignore[attr-defined]
+            except (OSError, UnicodeDecodeError):  # a catalogue in an older 8-bit encoding: left out
+                continue
+            for msgid, text in catalog.items():
+                text = " ".join(str(text).replace("\ufeff", "").split())
+                if isinstance(msgid, str) and msgid and 8 < len(text) <= 200 and text != msgid:
+                    rows.append((text, mo.stem))
+        programs_of: dict[str, set[str]] = {}
+        for text, program in rows:
+            programs_of.setdefault(text, set()).add(program)
+        kept = sorted({(t, p) for t, p in rows if len(programs_of[t]) == 1})
+        CACHE.mkdir(exist_ok=True)
+        path.write_text("".join(f"{p}\t{t}\n" for t, p in kept), encoding="utf-8")
+    records = [line.split("\t", 1) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    sizes: dict[str, int] = {}
+    for program, _text in records:
+        sizes[program] = sizes.get(program, 0) + 1
+    return [(text, program) for program, text in records if sizes[program] >= MIN_SECTION]
+
+
 def load(name: str) -> tuple[list[str], dict[str, list[str]], list[str] | None, int]:
     """(texts, {field: labels}, groups or None, folds)."""
     kind, seed, rows, folds = SETS[name]
+    if kind.startswith("msg-"):
+        records = random.Random(seed).sample(program_messages(kind[4:]), rows)
+        return [t for t, _s in records], {"category": [s for _t, s in records]}, None, folds
     if kind == "deb":
         records = random.Random(seed).sample(debian_packages(), rows)
         return [t for t, _s in records], {"category": [s for _t, s in records]}, None, folds
@@ -256,6 +355,12 @@ def main(argv: list[str]) -> None:
         wanted = [n for n, s in SETS.items() if s[0] == "deb" and s[2] < SMALL_DEB]
     elif wanted == ["fresh2"]:
         wanted = list(FRESH2)
+    elif wanted == ["fresh3"]:
+        wanted = list(FRESH3)
+    elif wanted == ["msg"]:
+        wanted = [n for n, s in SETS.items() if s[0] in ("msg-de", "msg-es")]
+    elif wanted == ["msgfr"]:
+        wanted = [n for n, s in SETS.items() if s[0] == "msg-fr"]
     elif wanted == ["debbig"]:
         wanted = list(DEB_BIG)
     names = wanted or [n for n in SETS if n not in DEB_BIG]

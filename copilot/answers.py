@@ -70,6 +70,11 @@ NOTHING_FOUND = (
 )
 
 
+def _same_text(sentence: str) -> str:
+    """A sentence as compared for repeats: case, whitespace and punctuation do not count."""
+    return " ".join(re.sub(r"[^\w\s]", " ", sentence.casefold()).split())
+
+
 def extractive_answer(question: str, passages: list[Passage]) -> Answer:
     """Pick the sentences that share the most question terms, verbatim, each with its passage's number."""
     wanted = terms(question)
@@ -93,20 +98,33 @@ def extractive_answer(question: str, passages: list[Passage]) -> Answer:
             scored.append((score, rank, position, sentence, passage))
     if not scored or max(s[0] for s in scored) < 0.2:
         return Answer(text=NOTHING_FOUND, citations=[], engine="extractive", found=False)
-    ordered = sorted(scored, key=lambda s: -s[0])
+    # The same sentence in several passages (one containment repeated across NCRs) is quoted once, citing them all,
+    # where the best-ranked of them says it.
+    holders: dict[str, list[Passage]] = {}
+    said: dict[str, tuple[int, int]] = {}
+    for _score, rank, position, sentence, passage in sorted(scored, key=lambda s: (s[1], s[2])):
+        said.setdefault(_same_text(sentence), (rank, position))
+        if passage not in holders.setdefault(_same_text(sentence), []):
+            holders[_same_text(sentence)].append(passage)
+    ordered, seen = [], set()
+    for entry in sorted(scored, key=lambda s: -s[0]):
+        if _same_text(entry[3]) not in seen:
+            seen.add(_same_text(entry[3]))
+            ordered.append(entry)
     best = ordered[:MAX_SENTENCES]
     # The best-ranked passage (the document retrieval trusts most) is always quoted when it says anything relevant.
-    if best and all(s[1] != 0 for s in best):
-        first = next((s for s in ordered if s[1] == 0 and s[0] >= 0.2), None)
+    if best and all(said[_same_text(s[3])][0] != 0 for s in best):
+        first = next((s for s in ordered if said[_same_text(s[3])][0] == 0 and s[0] >= 0.2), None)
         if first is not None:
             best = [first, *best[: MAX_SENTENCES - 1]]
-    best.sort(key=lambda s: (s[1], s[2]))
+    best.sort(key=lambda s: said[_same_text(s[3])])
     cited: list[Passage] = []
     parts = []
-    for _score, _rank, _position, sentence, passage in best:
-        if passage not in cited:
-            cited.append(passage)
-        parts.append(f"{sentence} [{cited.index(passage) + 1}]")
+    for _score, _rank, _position, sentence, _passage in best:
+        sources = holders[_same_text(sentence)]
+        cited.extend(p for p in sources if p not in cited)
+        marks = "".join(f"[{n}]" for n in sorted(cited.index(p) + 1 for p in sources))
+        parts.append(f"{sentence} {marks}")
     renumbered = [Passage(**{**p.__dict__, "number": n}) for n, p in enumerate(cited, start=1)]
     return Answer(text=" ".join(parts), citations=renumbered, engine="extractive")
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -86,7 +86,9 @@ def clip_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
         "translated": translated,
         "caption_language": caption,
     }
-    return render(request, "copilot/clip.html", context)
+    from copilot.views import viewer_render
+
+    return viewer_render(request, "copilot/clip.html", context)
 
 
 @require_GET

@@ -22,9 +22,7 @@ from copilot import answering, answers, conversation, models, questions, selecto
 from plexcopilot.middleware import STATION_SESSION_KEY
 
 logger = logging.getLogger(__name__)
-PROBLEM = gettext_noop(
-    "The copilot could not answer just now. Try again in a moment, or ask your supervisor."
-)
+PROBLEM = questions.FAILED_NOTICE
 # Fixed texts the panel shows as they come from the copilot services; listed so the catalogs translate them
 # (the panel renders them with {% translate %} in the operator's language).
 PANEL_TEXTS = (
@@ -35,6 +33,8 @@ PANEL_TEXTS = (
     gettext_noop("The answer to your last question was interrupted. Ask it again."),
 )
 INTERRUPTED = "The answer to your last question was interrupted. Ask it again."
+# Sent with every answer: an error shown meanwhile (a blank second send) is not left above the answer.
+CLEAR_ERROR = '<div id="copilot-error" hx-swap-oob="true"></div>'
 
 
 class CopilotConsumer(AsyncWebsocketConsumer):
@@ -93,9 +93,8 @@ class CopilotConsumer(AsyncWebsocketConsumer):
             if record is not None:
                 html = await database_sync_to_async(self._render_stored)(record)
                 await self.send(
-                    text_data=html.replace(
-                        ' id="copilot-msg-', ' hx-swap-oob="outerHTML" id="copilot-msg-', 1
-                    )
+                    text_data=CLEAR_ERROR
+                    + html.replace(' id="copilot-msg-', ' hx-swap-oob="outerHTML" id="copilot-msg-', 1)
                 )
                 return
             await asyncio.sleep(0.5)
@@ -114,6 +113,11 @@ class CopilotConsumer(AsyncWebsocketConsumer):
             return
         question = frame.get("question")
         if not isinstance(question, str):
+            return
+        if (
+            not question.strip()
+        ):  # refused with a message; an answer still being written is not cancelled for it
+            await self._answer(question)
             return
         if self.task is not None and not self.task.done():
             self.task.cancel()
@@ -136,6 +140,13 @@ class CopilotConsumer(AsyncWebsocketConsumer):
             prepared = await questions.aquestion_prepare(context=self.context, question=question)
         except questions.QuestionInvalid as error:
             await self.send(text_data=self._render("copilot/_error.html", {"error": str(error)}))
+            return
+        except questions.QuestionFailed as failed:
+            # Stored as failed: shown in the log as failed (as a reconnect shows it), with the retry message.
+            logger.exception("copilot question failed before answering")
+            html = await database_sync_to_async(self._render_stored_in_language)(failed.record)
+            banner = self._render("copilot/_error.html", {"error": gettext_lazy(PROBLEM)})
+            await self.send(text_data=f'{banner}\n<div id="copilot-log" hx-swap-oob="beforeend">{html}</div>')
             return
         except Exception:
             # Never an endless spinner: say so, and keep the details for the log.
@@ -174,6 +185,10 @@ class CopilotConsumer(AsyncWebsocketConsumer):
     def _render_stored(record: models.CopilotQuestion) -> str:
         return render_to_string("copilot/_message.html", conversation.message_context(record=record))
 
+    def _render_stored_in_language(self, record: models.CopilotQuestion) -> str:
+        with self._language():
+            return self._render_stored(record)
+
     def _language(self) -> translation.override:
         """Fragments in the operator's language, like the station page around them."""
         employee = self.context.employee if self.context is not None else None
@@ -196,5 +211,6 @@ class CopilotConsumer(AsyncWebsocketConsumer):
             Exception
         ):  # the tablet went away: the answer is stored and shown on reconnect
             await self.send(
-                text_data=html.replace(' id="copilot-msg-', ' hx-swap-oob="outerHTML" id="copilot-msg-', 1)
+                text_data=CLEAR_ERROR
+                + html.replace(' id="copilot-msg-', ' hx-swap-oob="outerHTML" id="copilot-msg-', 1)
             )

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Left
 
 from copilot import vectorstore
 from copilot.index_schema import index_text
@@ -40,10 +42,34 @@ META_FIELDS = ("type", "part", "work_center", "area", "roles", "url")
 
 
 def index_touch() -> None:
-    """Tell every worker that the library changed (their in-memory BM25 is rebuilt on next use)."""
-    token = uuid.uuid4().hex
+    """Tell every worker that the library changed (their in-memory BM25 is rebuilt on next use): a new token
+    "<library>.<vectors>", both parts new."""
+    token = f"{uuid.uuid4().hex[:16]}.{uuid.uuid4().hex[:15]}"
     if not IndexState.objects.filter(pk=1).update(token=token):
         IndexState.objects.update_or_create(pk=1, defaults={"token": token})
+
+
+def vectors_touch() -> None:
+    """Tell every worker that the vector store changed, written last (after the vectors): they reopen their
+    Chroma client and read the vectors again, keeping their BM25. One UPDATE keeps the library part, so a
+    library change committed meanwhile by another process is not lost."""
+    vectors = uuid.uuid4().hex[:15]
+    if not IndexState.objects.filter(pk=1).update(token=Concat(Left("token", 16), Value(f".{vectors}"))):
+        index_touch()
+
+
+def _vectors_write(*, delete: list[int], chunks: list[KnowledgeChunk], embeddings: np.ndarray) -> None:
+    """The vector writes of an ingest, after its commit, on a freshly opened client (another process may have
+    rewritten the collection since this one was opened), then the generation marker."""
+    vectorstore.reopen()
+    vectorstore.vectors_delete(delete)
+    if chunks:
+        vectorstore.vectors_upsert(
+            ids=[c.pk for c in chunks],
+            embeddings=embeddings,
+            metadatas=[vectorstore.chunk_metadata(c) for c in chunks],
+        )
+    vectors_touch()
 
 
 def _document_hash(source: "Source") -> str:
@@ -212,12 +238,7 @@ def documents_ingest(
                     "quarantined_sentences": sum(w[2] for w in work),
                 },
             )
-    vectorstore.vectors_delete(old_ids)
-    vectorstore.vectors_upsert(
-        ids=[c.pk for c in all_chunks],
-        embeddings=vectors,
-        metadatas=[vectorstore.chunk_metadata(c) for c in all_chunks],
-    )
+    _vectors_write(delete=old_ids, chunks=all_chunks, embeddings=vectors)
     return results
 
 
@@ -244,19 +265,21 @@ def document_remove(*, document: KnowledgeDocument, actor: Any | None = None) ->
         )  # fmt: skip
         document.delete()
         index_touch()
-    vectorstore.vectors_delete(ids)
+    _vectors_write(delete=ids, chunks=[], embeddings=np.zeros((0, 0), dtype=np.float32))
 
 
 def vectors_reconcile() -> int:
     """Re-embed chunks missing from the vector store (e.g. a fresh Chroma dir beside an existing database)."""
-    col = vectorstore.collection()
-    if col.count() == KnowledgeChunk.objects.count():
-        return 0
+    vectorstore.reopen()
     ids = list(KnowledgeChunk.objects.values_list("id", flat=True))
     present: set[int] = set()
-    for start in range(0, len(ids), 5000):
-        batch = [str(i) for i in ids[start : start + 5000]]
-        present.update(int(i) for i in col.get(ids=batch, include=[])["ids"])
+    with vectorstore.in_use():
+        col = vectorstore.collection()
+        if col.count() == len(ids):
+            return 0
+        for start in range(0, len(ids), 5000):
+            batch = [str(i) for i in ids[start : start + 5000]]
+            present.update(int(i) for i in col.get(ids=batch, include=[])["ids"])
     missing = list(KnowledgeChunk.objects.filter(id__in=set(ids) - present).select_related("document"))
     for start in range(0, len(missing), 256):
         chunks = missing[start : start + 256]
@@ -268,4 +291,6 @@ def vectors_reconcile() -> int:
             embeddings=vectors,
             metadatas=[vectorstore.chunk_metadata(c) for c in chunks],
         )
+    if missing:
+        vectors_touch()
     return len(missing)

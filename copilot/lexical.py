@@ -2,6 +2,7 @@
 IndexState's token changes (so every worker sees new documents), plus metadata columns so a search filter is a
 numpy mask applied inside both retrievers."""
 
+import copy
 import logging
 import threading
 from typing import Any, cast
@@ -10,10 +11,9 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from copilot import docindex
+from copilot import docindex, vectorstore
 from copilot.index_schema import CANDIDATES, SearchFilter, index_text
 from copilot.models import ROLE_VALUES, DocumentStatus, IndexState, KnowledgeChunk, KnowledgeDocument
-from copilot.vectorstore import collection
 from plexcopilot.embedding import DIMENSIONS
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -24,6 +24,7 @@ class LexicalIndex:
 
     def __init__(self, token: str) -> None:
         self.token = token
+        self.library = library_generation(token)
         self.stemmer = Stemmer.Stemmer("english")
         rows = list(
             KnowledgeChunk.objects.order_by("id").values_list(
@@ -151,18 +152,28 @@ class LexicalIndex:
         (15 MB at 10k chunks, 150 MB at 100k). `vectors_complete` says whether every chunk had one (a
         question can arrive between an ingest's commit and its vector write)."""
         if self.vectors is None:
-            col = collection()
             vectors = np.zeros((len(self.ids), DIMENSIONS), dtype=np.float32)
             found = 0
             for start in range(0, len(self.ids), 5000):
                 batch = [str(i) for i in self.ids[start : start + 5000]]
-                got = col.get(ids=batch, include=["embeddings"])
+
+                def read(col: Any, batch: list[str] = batch) -> Any:
+                    return col.get(ids=batch, include=["embeddings"])
+
+                got = vectorstore.vector_read(read)  # reopened and read again once if Chroma fails
                 if len(got["ids"]):
                     vectors[[self.position[int(raw)] for raw in got["ids"]]] = np.asarray(got["embeddings"])
                 found += len(got["ids"])
             self.vectors_complete = found == len(self.ids)
             self.vectors = vectors
         return self.vectors
+
+    def with_vectors_token(self, token: str) -> "LexicalIndex":
+        """The same BM25 and metadata under a new token whose vectors are read again: only the vector store
+        changed (the vectors an ingest writes after its database commit)."""
+        fresh = copy.copy(self)
+        fresh.token, fresh.vectors, fresh.vectors_complete = token, None, False
+        return fresh
 
     def search(self, query: str, mask: np.ndarray | None, k: int = CANDIDATES) -> list[int]:
         tokens = docindex.tokenize(self.stemmer, [query])[0]
@@ -190,11 +201,24 @@ def index_token() -> str:
     return IndexState.objects.values_list("token", flat=True).first() or ""
 
 
+def library_generation(token: str) -> str:
+    """The part of IndexState's token that changes when the library's rows change ("<library>.<vectors>": the
+    second part changes again when the vectors have been written, after the commit)."""
+    return token.partition(".")[0]
+
+
 def lexical_index() -> LexicalIndex:
-    """The in-memory BM25 index, rebuilt when the library changed since it was built."""
+    """The in-memory BM25 index, rebuilt when the library changed since it was built; its vectors are read
+    again when only the vector store changed. Either way the Chroma client is reopened first: another process
+    (the background worker, `build_index`) may have rewritten the collection, and an embedded client that kept
+    the old segments fails on ids it never saw."""
     global _lexical
     token = index_token()
     with _lexical_lock:
         if _lexical is None or _lexical.token != token:
-            _lexical = LexicalIndex(token)
+            vectorstore.reopen()
+            if _lexical is not None and _lexical.library == library_generation(token):
+                _lexical = _lexical.with_vectors_token(token)
+            else:
+                _lexical = LexicalIndex(token)
         return _lexical

@@ -1,17 +1,20 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from plexcopilot.roles import ROLE_CHOICES
 
 
-class DocType(models.TextChoices):
-    SOP = "sop", "Standard operating procedure"
-    TROUBLESHOOTING = "troubleshooting", "Troubleshooting guide"
-    MAINTENANCE = "maintenance", "Maintenance log"
-    CORRECTIVE_ACTION = "corrective_action", "Corrective action"
-    INSTRUCTION = "instruction", "Work instruction"
-    NCR = "ncr", "Closed NCR"
-    OTHER = "other", "Other"
+class DocType(
+    models.TextChoices
+):  # labels in the reader's language: operators open cited sources at a station
+    SOP = "sop", _("Standard operating procedure")
+    TROUBLESHOOTING = "troubleshooting", _("Troubleshooting guide")
+    MAINTENANCE = "maintenance", _("Maintenance log")
+    CORRECTIVE_ACTION = "corrective_action", _("Corrective action")
+    INSTRUCTION = "instruction", _("Work instruction")
+    NCR = "ncr", _("Closed NCR")
+    OTHER = "other", _("Other")
 
 
 class DocumentStatus(models.TextChoices):

@@ -7,6 +7,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from copilot import retrieval, safety
 from copilot.answers import Answer, Passage, extractive_answer
@@ -146,6 +147,21 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
         operator=context.employee,
         question=question,
     )
+    try:
+        return _question_retrieve(context=context, record=record)
+    except Exception as error:
+        # Stored as failed, never left pending: a reconnect would show it as "Thinking…" with a Stop button.
+        try:
+            question_fail(record=record)
+        except Exception:
+            logger.exception("copilot question %s could not be marked failed", record.pk)
+        raise QuestionFailed(record) from error
+
+
+def _question_retrieve(*, context: QuestionContext, record: CopilotQuestion) -> Prepared:
+    question = record.question
+    execution = context.execution
+    work_order = execution.work_order if execution else None
     # The library is English: a question in the operator's language is searched in English; the operator
     # keeps seeing (and the record keeps) the question as asked.
     english = question_to_english(question, getattr(context.employee, "language", None))
@@ -158,10 +174,11 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
               "step": context.step.order if context.step else None,
               "searched_as": english.text[:500], "translation": english.how},
     )  # fmt: skip
-    # Quality's feedback loop counts questions on a step: announced, never read by quality from copilot's tables.
+    passages = knowledge_search(question=english.text, search_filter=context.search_filter())
+    # Quality's feedback loop counts questions on a step: announced, never read by quality from copilot's tables;
+    # only once the question could be searched, so a failure the operator retries is one question, not two.
     events.publish(events.COPILOT_QUESTION_ASKED, question_id=record.pk, version_id=record.version_id,
                    step_key=record.step_key, question=question, asked_at=record.asked_at)  # fmt: skip
-    passages = knowledge_search(question=english.text, search_filter=context.search_filter())
     spec_sources = []
     if context.step is not None:
         step = context.step
@@ -173,6 +190,30 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
         spec_sources.append(step.text)
     extractive = safety_checked(extractive_answer(english.text, passages), execution)
     return Prepared(record, passages, extractive, context.describe(), spec_sources, execution)
+
+
+class QuestionFailed(Exception):
+    """The question was stored but could not be answered; its record says so (`question_fail`)."""
+
+    def __init__(self, record: CopilotQuestion) -> None:
+        super().__init__(f"copilot question {record.pk} could not be answered")
+        self.record = record
+
+
+FAILED_NOTICE = gettext_noop(
+    "The copilot could not answer just now. Try again in a moment, or ask your supervisor."
+)
+
+
+def question_fail(*, record: CopilotQuestion) -> CopilotQuestion:
+    """End a question that could not be answered: no answer, the retry message as its notice."""
+    record.answer = ""
+    record.citations = []
+    record.engine = "failed"
+    record.notice = FAILED_NOTICE
+    record.answered_at = timezone.now()
+    record.save(update_fields=["answer", "citations", "engine", "notice", "answered_at"])
+    return record
 
 
 def question_finish(*, prepared: Prepared, answer: Answer) -> CopilotQuestion:

@@ -8,6 +8,7 @@ area, instruction versions) are applied inside both retrievers, never after them
 post-filter would starve the fused list.
 """
 
+import logging
 from functools import lru_cache
 from typing import Any
 
@@ -16,13 +17,15 @@ import numpy as np
 from copilot import docindex
 from copilot.index_schema import Hit, SearchFilter
 from copilot.lexical import lexical_index
-from copilot.vectorstore import dense_search, dense_search_scored
+from copilot.vectorstore import VectorStoreUnavailable, dense_search, dense_search_scored
 from plexcopilot.embedding import embedder
 
 RRF_K = 60
 PASSAGE_CANDIDATES = 30
 TOP_DOCUMENTS = 8
 PER_DOCUMENT = 2
+
+logger = logging.getLogger(__name__)
 
 
 def rrf_fuse(
@@ -88,7 +91,11 @@ def _search(query: str, f: SearchFilter, *, k: int, mode: str) -> list[Hit]:
         if mask is not None and not mask.any():
             lists["dense"] = []
         else:
-            lists["dense"] = dense_search(embedder().embed([query])[0], f, lexical, mask)
+            try:
+                lists["dense"] = dense_search(embedder().embed([query])[0], f, lexical, mask)
+            except VectorStoreUnavailable:
+                logger.exception("vector store unavailable: answering from BM25 alone")
+                lists["dense"] = []
         return rrf_fuse(lists, k, lexical.document_of)
     if not len(lexical.ids) or (mask is not None and not mask.any()):
         return []
@@ -100,7 +107,11 @@ def _search(query: str, f: SearchFilter, *, k: int, mode: str) -> list[Hit]:
         chunk_bm25 = dict(lexical.search_scored(tokens, mask, PASSAGE_CANDIDATES))
     if mode in ("hybrid", "dense"):
         query_vector = embedder().embed([query])[0]
-        chunk_dense = dict(dense_search_scored(query_vector, f, lexical, mask, PASSAGE_CANDIDATES))
+        try:
+            chunk_dense = dict(dense_search_scored(query_vector, f, lexical, mask, PASSAGE_CANDIDATES))
+        except VectorStoreUnavailable:
+            # Still an answer: BM25 and the document evidence (titles, headings, title vectors from the database).
+            logger.exception("vector store unavailable: answering from BM25 alone")
     documents = lexical.documents
     allowed = mask[lexical.first_chunk] if mask is not None else None
     scores = documents.document_scores(tokens if mode != "dense" else [], query_vector, allowed)

@@ -1,7 +1,10 @@
 """The dense side of retrieval: one vector per chunk in Chroma (embedded, or a server at CHROMA_URL), under the
 chunk's id with the metadata filters need, and the nearest-neighbour search over it."""
 
+import logging
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +21,12 @@ MIN_DENSE = 8
 # Up to this many chunks an exact search over the vectors in memory (≈0.4 ms at 10k on one core) is faster
 # than Chroma's HNSW query (≈2 ms, most of it the client's own overhead) and never misses a neighbour.
 EXACT_DENSE_MAX = 30_000
+
+logger = logging.getLogger(__name__)
+
+
+class VectorStoreUnavailable(Exception):
+    """The vector store failed twice, the second time on a freshly opened client: answer from BM25 alone."""
 
 
 def chunk_metadata(chunk: KnowledgeChunk) -> dict[str, Any]:
@@ -39,6 +48,27 @@ def chunk_metadata(chunk: KnowledgeChunk) -> dict[str, Any]:
 _clients: dict[str, Any] = {}
 _collections: dict[tuple[str, str], Any] = {}
 _lock = threading.Lock()
+# Threads of one process share its client: a reopen (another thread saw a new index generation) waits for the
+# reads and writes in flight, and holds new ones back, instead of closing the client under them.
+_use = threading.Condition()
+_users = 0
+_reopening = False
+REOPEN_WAIT_SECONDS = 30.0
+
+
+@contextmanager
+def in_use() -> Iterator[None]:
+    """Hold this process's Chroma client open for a read or a write (a reopen waits for it to end)."""
+    global _users
+    with _use:
+        _use.wait_for(lambda: not _reopening, timeout=REOPEN_WAIT_SECONDS)
+        _users += 1
+    try:
+        yield
+    finally:
+        with _use:
+            _users -= 1
+            _use.notify_all()
 
 
 def collection() -> Any:
@@ -75,22 +105,74 @@ def collection() -> Any:
         return cached
 
 
+def reopen() -> None:
+    """Forget this process's Chroma client and collection, so the next use opens them afresh.
+
+    Embedded Chroma keeps the segments it has read in memory: after another process (the background worker,
+    `build_index`) rewrote the collection, this process's client answers from the stale segments ("Error
+    finding id" for ids it never saw, deleted ids from its HNSW). A Chroma server holds no such state. Reads and
+    writes in flight on other threads end first (`in_use`); a reopen never closes the client under them."""
+    global _reopening
+    if settings.CHROMA_URL:
+        return
+    key = str(settings.COPILOT_CHROMA_DIR)
+    with _use:
+        _use.wait_for(lambda: not _reopening, timeout=REOPEN_WAIT_SECONDS)
+        _reopening = True
+        try:
+            if not _use.wait_for(lambda: _users == 0, timeout=REOPEN_WAIT_SECONDS):
+                logger.warning("reopening the Chroma client with %d uses still in flight", _users)
+            with _lock:
+                _collections.pop((key, settings.COPILOT_COLLECTION), None)
+                for cached_key in [k for k in _collections if k[0] == key]:
+                    _collections.pop(cached_key, None)
+                client = _clients.pop(key, None)
+            if client is not None:
+                try:
+                    client.close()  # the last reference: Chroma stops its system, the next client reads anew
+                except Exception:
+                    logger.warning("closing the Chroma client failed", exc_info=True)
+        finally:
+            _reopening = False
+            _use.notify_all()
+
+
+def vector_read[T](read: Callable[[Any], T]) -> T:
+    """`read(collection)`; on a Chroma error (stale segments, a collection recreated by another process) the
+    client is reopened and the read tried once more, else VectorStoreUnavailable."""
+    from chromadb.errors import ChromaError
+
+    try:
+        with in_use():
+            return read(collection())
+    except (ChromaError, AttributeError):  # a client closed under the read fails with AttributeError
+        logger.warning("vector store read failed; reopening the Chroma client", exc_info=True)
+    reopen()
+    try:
+        with in_use():
+            return read(collection())
+    except Exception as error:
+        raise VectorStoreUnavailable(str(error)) from error
+
+
 def vectors_upsert(*, ids: list[int], embeddings: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
-    col = collection()
     step = 5000
-    for start in range(0, len(ids), step):
-        col.upsert(
-            ids=[str(i) for i in ids[start : start + step]],
-            embeddings=embeddings[start : start + step],
-            metadatas=metadatas[start : start + step],
-        )
+    with in_use():
+        col = collection()
+        for start in range(0, len(ids), step):
+            col.upsert(
+                ids=[str(i) for i in ids[start : start + step]],
+                embeddings=embeddings[start : start + step],
+                metadatas=metadatas[start : start + step],
+            )
 
 
 def vectors_delete(ids: list[int]) -> None:
     if ids:
-        col = collection()
-        for start in range(0, len(ids), 5000):
-            col.delete(ids=[str(i) for i in ids[start : start + 5000]])
+        with in_use():
+            col = collection()
+            for start in range(0, len(ids), 5000):
+                col.delete(ids=[str(i) for i in ids[start : start + 5000]])
 
 
 def _chroma_where(f: SearchFilter) -> dict[str, Any] | None:
@@ -139,22 +221,25 @@ def dense_search_scored(
         lexical.dense_vectors()
         if lexical.vectors_complete:
             return lexical.exact_dense_scored(query_vector, mask, k)
-    col = collection()
     if mask is not None and lexical is not None:
         allowed = int(mask.sum())
         # Too few allowed chunks for over-fetching to find enough of them: exact search is cheaper anyway.
         if allowed * DENSE_OVERFETCH < 2 * MIN_DENSE * len(lexical.ids):
             return lexical.exact_dense_scored(query_vector, mask, k)
     if mask is None or lexical is None:
-        result = col.query(
-            query_embeddings=query_vector.reshape(1, -1), n_results=k, where=_chroma_where(f),
-            include=["distances"],
+        result = vector_read(
+            lambda col: col.query(
+                query_embeddings=query_vector.reshape(1, -1), n_results=k, where=_chroma_where(f),
+                include=["distances"],
+            )
         )  # fmt: skip
         return [
             (int(i), 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)
         ]
-    result = col.query(
-        query_embeddings=query_vector.reshape(1, -1), n_results=DENSE_OVERFETCH, include=["distances"]
+    result = vector_read(
+        lambda col: col.query(
+            query_embeddings=query_vector.reshape(1, -1), n_results=DENSE_OVERFETCH, include=["distances"]
+        )
     )
     kept = []
     for raw, distance in zip(result["ids"][0], result["distances"][0], strict=True):

@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,8 +12,11 @@ from copilot.forms import FeedbackForm, UploadForm
 from copilot.library import UnreadableDocument
 from copilot.models import CopilotQuestion, DocumentStatus, IndexStatus, KnowledgeChunk, KnowledgeDocument
 from instructions.models import Station
+from instructions.station_pages import station_session, station_step_return
 from plexcopilot.middleware import STATION_SESSION_KEY
 from plexcopilot.roles import ADMIN, QUALITY, role_required, user_has_role, user_role
+
+logger = logging.getLogger(__name__)
 
 
 def _station_area(request: HttpRequest) -> str | None:
@@ -46,15 +51,26 @@ def source_detail(request: HttpRequest, chunk_id: int) -> HttpResponse:
             .order_by("-revision")
             .first()
         )
-    context = {
+    context: dict[str, object] = {
         "document": document,
         "current": current,
         "current_chunk": current.chunks.first() if current else None,
         "cited": chunk,
         "chunks": document.chunks.all(),
-        "back": request.GET.get("back", ""),
     }
-    return render(request, "copilot/source.html", context)
+    return viewer_render(request, "copilot/source.html", context)
+
+
+def viewer_render(request: HttpRequest, template: str, context: dict[str, object]) -> HttpResponse:
+    """A cited source (document or clip) in the viewer's layout: the desk's, or, opened from a station screen,
+    the station's (its sign-out, its Andon button, the operator's language) with a way back to the step."""
+    at_station = station_session(request)
+    if at_station is None:
+        return render(request, template, {**context, "layout": "base.html"})
+    request.station, request.employee = at_station  # type: ignore[attr-defined]
+    with translation.override(at_station[1].language):
+        context = {**context, "layout": "station/base.html", "back": station_step_return(request)}
+        return render(request, template, context)
 
 
 @require_POST
@@ -70,16 +86,27 @@ def ask(request: HttpRequest, execution_id: int, order: int) -> HttpResponse:
     if context is None:
         return redirect("station-list")
     page = {"execution_id": execution_id, "order": order}
-    try:
-        prepared = questions.question_prepare(context=context, question=request.POST.get("question", ""))
-    except questions.QuestionInvalid as error:
-        return render(request, "copilot/ask.html", {**page, "error": str(error)}, status=422)
-    record = questions.question_finish(prepared=prepared, answer=prepared.extractive)
-    return render(
-        request,
-        "copilot/ask.html",
-        {**page, **conversation.message_context(record=record, answer=prepared.extractive)},
-    )
+    at_station = station_session(request)
+    if (
+        at_station is not None
+    ):  # the station's bar (its sign-out, its Andon button), in the operator's language
+        request.station, request.employee = at_station  # type: ignore[attr-defined]
+    with translation.override(at_station[1].language if at_station else translation.get_language()):
+        try:
+            prepared = questions.question_prepare(context=context, question=request.POST.get("question", ""))
+        except questions.QuestionInvalid as error:
+            return render(request, "copilot/ask.html", {**page, "error": str(error)}, status=422)
+        except questions.QuestionFailed:
+            # Stored as failed (its record says so); the operator is told to try again, never shown a 500.
+            logger.exception("copilot question failed before answering (no-JavaScript page)")
+            retry = translation.gettext(questions.FAILED_NOTICE)
+            return render(request, "copilot/ask.html", {**page, "error": retry}, status=503)
+        record = questions.question_finish(prepared=prepared, answer=prepared.extractive)
+        return render(
+            request,
+            "copilot/ask.html",
+            {**page, **conversation.message_context(record=record, answer=prepared.extractive)},
+        )
 
 
 @require_POST

@@ -11,7 +11,8 @@ On top of that it writes like a shop floor (all drawn with the same fixed seed):
 
 - misspellings (a dropped, doubled or swapped letter) and abbreviations ("op", "insp", "dia", "w/", "trq");
 - two- and three-word entries ("hole oversize", "nut spun", "leak at port") that say little about the cause;
-- near-duplicate categories: one engineer files surface defects as `cosmetic`, another torque as `fastening`;
+- near-duplicate categories: one engineer files surface defects as `cosmetic`, another torque as `fastening`
+  (the demo plant has both as retired categories: [[retired_categories]] in demo/plant.toml);
 - skewed class sizes (the weights of the failure modes are squared: common modes dominate);
 - label noise: besides the recategorised records, about 5 % of the root causes are another cause of the same step.
 

@@ -11,19 +11,20 @@ Rules, in order:
 Safety cautions are never hidden at any level.
 """
 
-import contextlib
 import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from instructions import station_hooks
 from instructions.models import AdaptationLog, CertificationOverride, Execution, Station, Step
 from plexcopilot.models import CertificationLevel, Employee
+
+#: The newest recent defects a step lists; the step page shows one summary line and the list collapsed under it.
+DEFECTS_LISTED = 10
 
 
 @dataclass
@@ -34,7 +35,8 @@ class AdaptedStep:
     expanded_caution: bool = False
     highlight_spec: bool = False
     locked: bool = False
-    defects: list[Any] = field(default_factory=list)  # recent defects (instructions.station_hooks)
+    defects: list[Any] = field(default_factory=list)  # the newest recent defects (instructions.station_hooks)
+    defect_count: int = 0  # all recent defects at the step, also those beyond the newest listed
     last_measurement: Any = None
     translation: Any = None  # the step in the operator's language (instructions.station_hooks)
 
@@ -44,6 +46,7 @@ class Adapted:
     execution: Execution
     employee: Employee
     level: str
+    gate_title: str
     gate_message: str
     gate_open: bool
     steps: list[AdaptedStep]
@@ -58,19 +61,19 @@ class Adapted:
         return str(CertificationLevel(self.level).label)
 
 
-def _gate_message(*, problem: str, cert_code: str, first_safety: int) -> str:
-    """Why the steps are locked, in the operator's language."""
+def _gate_message(*, problem: str, cert_code: str, first_safety: int) -> tuple[str, str]:
+    """The stop's heading and why the steps are locked, in the operator's language. Only what is so: which
+    certification, the last day it was valid (a plant date), that the lock is this operator's from the first
+    safety-critical step on, and that a supervisor's recorded override lets them continue."""
+    override = gettext(
+        "Step %(step)s is safety-critical, so from step %(step)s on you can continue this job only after a "
+        "supervisor records an override below with their badge, PIN and a reason."
+    ) % {"step": first_safety}
+    message = station_hooks.certification_problem_text(problem=problem, cert_code=cert_code)
     if problem == "missing":
-        return gettext(
-            "You have no %(cert)s certification. Steps from %(step)s on are safety-critical and need a supervisor."
-        ) % {"cert": cert_code, "step": first_safety}
-    expired = problem.removeprefix("expired on ")
-    with contextlib.suppress(ValueError):
-        expired = date_format(datetime.date.fromisoformat(expired), "SHORT_DATE_FORMAT")
-    return gettext(
-        "You have an expired %(cert)s certification (expired on %(date)s). "
-        "Steps from %(step)s on are safety-critical and need a supervisor."
-    ) % {"cert": cert_code, "date": expired, "step": first_safety}
+        return gettext("Stop — certification needed"), f"{message} {override}"
+    renew = gettext("Ask your supervisor about renewing it.")
+    return gettext("Stop — your certification has expired"), f"{message} {override} {renew}"
 
 
 def _override(execution: Execution, employee: Employee) -> CertificationOverride | None:
@@ -147,7 +150,7 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
         )
 
     gate_open = True
-    gate_message = ""
+    gate_title = gate_message = ""
     if problem:
         override = _override(execution, employee)
         first_safety = next((a.step.order for a in adapted if a.step.safety_critical), None)
@@ -161,7 +164,9 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
             )
         elif first_safety is not None:
             gate_open = False
-            gate_message = _gate_message(problem=problem, cert_code=cert_code, first_safety=first_safety)
+            gate_title, gate_message = _gate_message(
+                problem=problem, cert_code=cert_code, first_safety=first_safety
+            )
             locked = []
             for a in adapted:
                 if a.step.order >= first_safety:
@@ -175,7 +180,8 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
     warned: dict[int, list[int]] = {}
     for defect in recent:
         target = keys[defect.step_key]
-        if len(target.defects) < 3:
+        target.defect_count += 1
+        if len(target.defects) < DEFECTS_LISTED:
             target.defects.append(defect)
         warned.setdefault(target.step.order, []).append(defect.pk)
     if warned:
@@ -207,6 +213,7 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
         execution=execution,
         employee=employee,
         level=level,
+        gate_title=gate_title,
         gate_message=gate_message,
         gate_open=gate_open,
         steps=adapted,

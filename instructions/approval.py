@@ -112,9 +112,12 @@ def proposal_sign(
                 raise SignatureRefused(f"This proposal is already {current.get_status_display().lower()}.")
             fresh = ChangeProposal.objects.select_related("instruction", "base_version").get(pk=proposal.pk)
             if fresh.instruction.current_version_id != fresh.base_version_id:
+                released = fresh.instruction.current_version
                 raise ProposalConflict(
-                    f"{fresh.instruction.title} changed since this proposal was made (it is based on "
-                    f"v{fresh.base_version.number}). Rebase it before signing."
+                    f"This proposal was drafted against v{fresh.base_version.number} of "
+                    f"{fresh.instruction.title}; v{released.number if released else '?'} has since been "
+                    "released. Rebase it before it can be signed: the rebase redrafts the same changes on "
+                    "the current version as a new proposal, and that one is signed."
                 )
             signature = None
             if not fresh.signatures.filter(signer=user, content_hash=fresh.content_hash).exists():

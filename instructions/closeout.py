@@ -19,7 +19,7 @@ from instructions.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from instructions.runs import StationError
+from instructions.runs import StationError, execution_next_step
 from plexcopilot import events
 from plexcopilot.models import Employee
 from plexcopilot.services import audit_record
@@ -103,6 +103,8 @@ def execution_hand_off(
     holder = execution_holder(execution)
     if holder == to_employee.pk or execution.status != ExecutionStatus.ACTIVE:
         return None
+    next_step = execution_next_step(execution)
+    at_step = next_step.order if next_step is not None else execution.current_order
     with transaction.atomic():
         moved = Execution.objects.filter(pk=execution.pk, status=ExecutionStatus.ACTIVE).update(
             operator=to_employee
@@ -111,12 +113,11 @@ def execution_hand_off(
             return None
         handoff = RunHandoff.objects.create(
             execution=execution, from_employee_id=holder, to_employee=to_employee,
-            at_step=execution.current_order, station=station,
+            at_step=at_step, station=station,
         )  # fmt: skip
         audit_record(
             actor=to_employee.user, action="execution.hand_off", obj=handoff,
-            summary=f"{to_employee.full_name} took over {execution.work_order.barcode} at step "
-            f"{execution.current_order}",
+            summary=f"{to_employee.full_name} took over {execution.work_order.barcode} at step {at_step}",
             data={"execution": execution.pk, "from": holder},
         )  # fmt: skip
     execution.operator = to_employee

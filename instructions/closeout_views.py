@@ -72,7 +72,8 @@ def station_closeout(request: HttpRequest, pk: int) -> HttpResponse:
 def station_handoff(request: HttpRequest, pk: int) -> HttpResponse:
     execution = _run(request, pk)
     closeout.execution_hand_off(execution=execution, to_employee=request.employee, station=request.station)  # type: ignore[attr-defined]
-    return redirect("station-step", execution.pk, execution.current_order)
+    next_step = runs.execution_next_step(execution)  # the first step not done, not the step last looked at
+    return redirect("station-step", execution.pk, next_step.order if next_step else execution.current_order)
 
 
 @require_POST

@@ -397,6 +397,11 @@ class Measurement(models.Model):
     class Meta:
         ordering = ["entered_at", "id"]
 
+    @property
+    def value_text(self) -> str:
+        """The reading as a plain number ("1000", "1.8") for text the system writes; `raw_value` is as typed."""
+        return _num(self.value) or ""
+
 
 class UnclearFlag(models.Model):
     """An operator's "this step is unclear", tied to the exact version and step."""
@@ -449,6 +454,8 @@ class AdaptationLog(models.Model):
 class ProposalSource(models.TextChoices):
     OPERATOR_FLAGS = "operator_flags", "Operator flags"
     DEFECT = "defect", "Defect"
+    OUT_OF_SPEC = "out_of_spec", "Out-of-spec readings"
+    COPILOT_QUESTIONS = "copilot_questions", "Copilot questions"
     QUALITY_ENGINEER = "quality_engineer", "Quality engineer"
     ENGINEER_EDIT = "engineer_edit", "Engineer edit"
     AI_DRAFT = "ai_draft", "AI draft"

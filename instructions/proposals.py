@@ -57,7 +57,7 @@ def _evidence_rows(items: Sequence[Any]) -> list[ProposalEvidence]:
                                          label=f"Flag on step {item.step.order}: {item.comment or 'no comment'}"[:300]))  # fmt: skip
         elif isinstance(item, Measurement):
             rows.append(ProposalEvidence(kind=EvidenceKind.OUT_OF_SPEC, measurement=item, step_key=item.step.key,
-                                         label=f"Reading {item.raw_value} {item.step.spec_unit} on step {item.step.order}"
+                                         label=f"Reading {item.value_text} {item.step.spec_unit} on step {item.step.order}"
                                          f"{'' if item.in_spec else ' (out of spec)'}"[:300]))  # fmt: skip
         elif isinstance(item, dict):
             kind = item.get("kind", EvidenceKind.OTHER)

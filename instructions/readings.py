@@ -1,9 +1,10 @@
 """Readings at the station: a typed or gauge value parsed, checked against the step's spec and kept, in or out."""
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext
 
 from instructions.models import Execution, Measurement, Station, Step
@@ -19,20 +20,49 @@ class MeasurementResult:
     message: str
 
 
+# Digits with at most one decimal point and a leading sign; no exponent ("1e3"), no "NaN" or "Infinity".
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_SEPARATED = re.compile(r"[+-]?[\d.,]+")
+
+
+def decimal_separator() -> str:
+    """The active language's decimal separator: the keypad's key (`data-decimal`) and what readings are read with."""
+    return str(get_format("DECIMAL_SEPARATOR"))
+
+
 def measurement_parse(raw: str) -> Decimal:
-    cleaned = raw.strip().replace(",", ".").replace(" ", "")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
+    """A reading as the operator's language writes numbers: "26.4" in English, "26,4" or "26.4" in es/pl/pt/vi (a
+    gauge, a scanner or a US keypad sends the point whatever the tablet's language); a leading sign and spaces are
+    fine. A comma on an English tablet is refused, not guessed: "1,80" may be 1.8 or a mistyped 180, and "1,800"
+    is 1800 in English. Where the comma is the decimal mark, a number with both marks ("1.800,5") is refused."""
+    cleaned = raw.strip().replace(" ", "")
+    if decimal_separator() == "." and "," in cleaned and _SEPARATED.fullmatch(cleaned):
+        raise StationError(
+            gettext("“%(raw)s” has a comma. Use the decimal point, for example %(example)s.")
+            % {"raw": raw.strip()[:20], "example": number_format(Decimal("26.4"))}
+        )
+    plain = cleaned.replace(",", ".")
+    if not _NUMBER.fullmatch(plain):
         raise StationError(
             gettext("“%(raw)s” is not a number. Enter the reading, for example %(example)s.")
             % {"raw": raw.strip()[:20], "example": number_format(Decimal("26.4"))}
-        ) from None
-    if not value.is_finite() or abs(value) >= Decimal("1e7"):
+        )
+    value = Decimal(plain)
+    if abs(value) >= Decimal("1e7"):
         raise StationError(
             gettext("That reading is out of any possible range. Enter the value shown on the gauge.")
         )
+    if value != value.quantize(READING_RESOLUTION):
+        # Kept to 4 decimals like the spec limits: a reading of 10.58004 would be kept as 10.58, shown and sent
+        # as a value inside a 10.58 limit while marked out of spec. Trailing zeros ("10.58000") are fine.
+        raise StationError(
+            gettext("“%(raw)s” has more than 4 decimals. Enter the reading to at most 4 decimals.")
+            % {"raw": raw.strip()[:20]}
+        )
     return value
+
+
+READING_RESOLUTION = Decimal("0.0001")  # Measurement.value and the spec limits keep 4 decimals
 
 
 def measurement_record(
@@ -42,6 +72,16 @@ def measurement_record(
     if not step.is_measured:
         raise StationError(gettext("This step has no measured check."))
     value = measurement_parse(raw)
+    if value < 0 and step.spec_lower is not None and step.spec_lower >= 0:
+        # A torque or a bore of -180 is a slipped minus key, not a reading: kept, it would count in the quality
+        # trend and the feedback threshold as an out-of-spec part. A spec with negative values takes them.
+        raise StationError(
+            gettext(
+                "A reading of %(reading)s cannot be right here: the spec is %(spec)s and has no negative values. "
+                "Check the sign and enter the value shown on the gauge."
+            )
+            % {"reading": f"{_loc(value)} {step.spec_unit}".strip(), "spec": spec_text(step)}
+        )
     previous = execution.measurements.filter(step=step).order_by("-id").first()
     in_spec = step.in_spec(value)
     measurement = Measurement.objects.create(

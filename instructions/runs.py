@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from instructions import station_hooks
 from instructions.adaptation import step_gate_locked
 from instructions.models import (
     CertificationOverride,
@@ -144,7 +145,12 @@ def step_complete(
         if done is not None:
             execution.refresh_from_db()
             return done
-        _step_ready(run=run, step=step, locked=step_gate_locked(execution=run, employee=employee, step=step))
+        _step_ready(
+            run=run,
+            step=step,
+            locked=step_gate_locked(execution=run, employee=employee, step=step),
+            language=employee.language,
+        )
         completion = StepCompletion.objects.create(
             execution=run, step=step, completed_by=employee, station=station
         )
@@ -165,8 +171,9 @@ def step_complete(
     return completion
 
 
-def _step_ready(*, run: Execution, step: Step, locked: bool) -> None:
-    """Raise StationError when `step` may not be marked done yet."""
+def _step_ready(*, run: Execution, step: Step, locked: bool, language: str) -> None:
+    """Raise StationError when `step` may not be marked done yet (a step it names is titled in `language`, as the
+    operator's step page titles it)."""
     if run.status != ExecutionStatus.ACTIVE:
         raise StationError(gettext("This work order's instruction is already complete."))
     if locked:
@@ -180,7 +187,10 @@ def _step_ready(*, run: Execution, step: Step, locked: bool) -> None:
     if missing is not None:
         raise StationError(
             gettext("Finish step %(order)s (%(title)s) first.")
-            % {"order": missing.order, "title": missing.title}
+            % {
+                "order": missing.order,
+                "title": station_hooks.step_title(version=run.version, step=missing, language=language),
+            }
         )
     if step.needs_signoff and not run.signoffs.filter(step=step).exists():
         raise StationError(
@@ -287,3 +297,16 @@ def execution_touch(*, execution: Execution, order: int) -> None:
         current_order=order
     ).update(current_order=order)
     execution.current_order = order
+
+
+def execution_next_step(execution: Execution) -> Step | None:
+    """The run's real next step: the first step not done yet (None when every step is done).
+
+    Not `current_order`, which is the step last looked at: an operator who finished steps 1-13 and looked back at
+    step 9 is at step 14."""
+    return (
+        Step.objects.filter(version_id=execution.version_id)
+        .exclude(pk__in=execution.completions.values("step"))
+        .order_by("order")
+        .first()
+    )

@@ -13,11 +13,14 @@ With nothing registered the station shows the instruction's own text, no defect 
 the certification check alone is required (it opens the safety gate), so asking it unregistered is an error.
 """
 
+import contextlib
 import datetime
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from instructions.models import InstructionVersion, Step
 
@@ -56,6 +59,12 @@ def steps_text(*, version: InstructionVersion, steps: list[Step], language: str)
     """{step id: the step's text in `language`}; empty for the instructions' own language or with no translator."""
     texts = _translator.get("texts")
     return texts(version=version, steps=steps, language=language) if texts else {}
+
+
+def step_title(*, version: InstructionVersion, step: Step, language: str) -> str:
+    """The step's title in `language`, as its step page shows it (its own title when it has no translation)."""
+    text = steps_text(version=version, steps=[step], language=language).get(step.pk)
+    return text.title if text is not None and text.title else step.title
 
 
 def recent_defects_register(provider: RecentDefects) -> None:
@@ -101,3 +110,18 @@ def certification_status(
     return _certification_check[0](
         employee=employee, certification_type_id=certification_type_id, today=today
     )
+
+
+def certification_problem_text(*, problem: str, cert_code: str) -> str:
+    """A certification check's problem ("missing", "expired on YYYY-MM-DD") as the operator reads it: which
+    certification, and for an expired one its last valid day in the plant's date format (the station's stop and
+    labor's job-on message say the same)."""
+    if problem == "missing":
+        return gettext("You have no %(cert)s certification on record.") % {"cert": cert_code}
+    last_valid = problem.removeprefix("expired on ")
+    with contextlib.suppress(ValueError):
+        last_valid = date_format(datetime.date.fromisoformat(last_valid), "SHORT_DATE_FORMAT")
+    return gettext("Your %(cert)s certification has expired: its last valid day was %(date)s.") % {
+        "cert": cert_code,
+        "date": last_valid,
+    }

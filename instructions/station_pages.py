@@ -5,11 +5,14 @@ page with its hand-off and version-switch screens, and field-by-field form probl
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
+from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 
 from instructions import readings, station_hooks
@@ -17,6 +20,7 @@ from instructions.adaptation import instruction_adapt
 from instructions.closeout import execution_holder
 from instructions.forms import FlagForm, MeasurementForm, OverrideForm
 from instructions.models import Execution, ExecutionStatus, Station, WorkOrder, WorkOrderStatus
+from instructions.runs import execution_next_step
 from instructions.scoping import execution_for_station
 from instructions.version_switch import PendingSwitch, version_switch_pending
 from plexcopilot.middleware import STATION_SESSION_KEY
@@ -25,29 +29,51 @@ from plexcopilot.models import Employee
 View = Callable[..., HttpResponse]
 
 
+def station_session(request: HttpRequest) -> tuple[Station, Employee] | None:
+    """The station and the operator of a signed-in station session; None for a desk session or nobody."""
+    station_id = request.session.get(STATION_SESSION_KEY)
+    if not station_id or not request.user.is_authenticated:
+        return None
+    employee = Employee.objects.filter(user_id=request.user.pk).first()
+    station = Station.objects.select_related("work_center").filter(pk=station_id).first()
+    if station is None or employee is None:
+        return None
+    return station, employee
+
+
+def station_step_return(request: HttpRequest) -> str | None:
+    """The step page a station page was opened from (its `back` parameter, else the Referer), as a path.
+
+    Only a step page of this site: anything else (another host, a desk page, a crafted path) is None, so a "Back"
+    link built from it never leaves the station."""
+    for candidate in (request.GET.get("back", ""), request.headers.get("Referer", "")):
+        if not candidate or not url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            continue
+        path = urlsplit(candidate).path
+        try:
+            if resolve(path).url_name == "station-step":
+                return path
+        except Resolver404:
+            continue
+    return None
+
+
 def station_required(view: View) -> View:
     """The request comes from a signed-in station session; sets request.station and request.employee."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        station_id = request.session.get(STATION_SESSION_KEY)
-        employee = (
-            Employee.objects.filter(user_id=request.user.pk).first()
-            if request.user.is_authenticated
-            else None
-        )
-        station = (
-            Station.objects.select_related("work_center").filter(pk=station_id).first()
-            if station_id
-            else None
-        )
-        if station is None or employee is None:
+        session = station_session(request)
+        if session is None:
             target = reverse("station-list")
             if request.headers.get("HX-Request"):
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = target
                 return response
             return HttpResponseRedirect(target)
+        station, employee = session
         request.station, request.employee = station, employee  # type: ignore[attr-defined]
         with translation.override(employee.language):  # the station speaks the operator's language
             request.LANGUAGE_CODE = employee.language  # type: ignore[attr-defined]
@@ -94,12 +120,19 @@ def handoff_page(request: HttpRequest, execution: Execution) -> HttpResponse | N
     if execution.status != ExecutionStatus.ACTIVE or execution_holder(execution) == request.employee.pk:  # type: ignore[attr-defined]
         return None
     holder = Employee.objects.get(pk=execution_holder(execution))
-    completions = execution.completions.select_related("step", "completed_by").order_by("step__order")
+    completions = list(execution.completions.select_related("step", "completed_by").order_by("step__order"))
+    texts = station_hooks.steps_text(  # the steps titled as the operator's step page titles them
+        version=execution.version,
+        steps=[c.step for c in completions],
+        language=request.employee.language,  # type: ignore[attr-defined]
+    )
     measurements = execution.measurements.select_related("step", "entered_by").order_by("-id")[:5]
+    next_step = execution_next_step(execution)  # where the run really is: the first step not done
     context = {
         "execution": execution,
+        "next_order": next_step.order if next_step is not None else execution.current_order,
         "holder": holder,
-        "completions": completions,
+        "completions": [(c, texts.get(c.step_id)) for c in completions],
         "measurements": measurements,
     }
     response = render(
@@ -142,6 +175,18 @@ def step_page(
     return response
 
 
+def flag_page(
+    request: HttpRequest, execution: Execution, order: int, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    """The answer to a flag: to htmx only the unclear sheet and the message line, so the reading and the copilot
+    question the operator typed but has not sent yet stay on screen; without htmx, the whole step page."""
+    if not request.headers.get("HX-Request"):
+        return step_page(request, execution, order, status=status, **extra)
+    step = execution.version.steps.get(order=order)
+    context = {"execution": execution, "current": {"step": step}, "flag_form": FlagForm(), **extra}
+    return render(request, "station/_flag_result.html", context, status=status)
+
+
 def after_done(request: HttpRequest, execution: Execution, order: int) -> HttpResponse:
     """After a step is done: the next step, or the close-out when it was the last."""
     if execution.status == ExecutionStatus.COMPLETE:  # the last step: on to the close-out
@@ -175,14 +220,16 @@ def switch_page(request: HttpRequest, execution: Execution, pending: PendingSwit
 
 
 def form_problems(form: Any) -> str:
-    """What exactly is wrong with a station form, field by field (too long: by how much)."""
+    """What exactly is wrong with a station form, field by field, in plain words (too long: by how much)."""
     problems = []
+    errors = form.errors.as_data()
     for name, field in form.fields.items():
-        if name not in form.errors:
+        if name not in errors:
             continue
         label = (field.label or name.replace("_", " ")).capitalize()
         value = form.data.get(name, "")
         limit = getattr(field, "max_length", None)
+        codes = {error.code for error in errors[name]}
         if limit and isinstance(value, str) and len(value) > limit:
             problems.append(
                 gettext(
@@ -190,8 +237,20 @@ def form_problems(form: Any) -> str:
                 )
                 % {"label": label, "length": f"{len(value):,}", "limit": f"{limit:,}"}
             )
-        elif not value:
+        elif "required" in codes or not str(value).strip():  # empty, or only spaces
             problems.append(gettext("%(label)s is needed.") % {"label": label})
+        elif "min_value" in codes:
+            problems.append(
+                gettext("%(label)s must be at least %(min)s.") % {"label": label, "min": field.min_value}
+            )
+        elif "max_value" in codes:
+            problems.append(
+                gettext("%(label)s must be at most %(max)s.") % {"label": label, "max": field.max_value}
+            )
+        elif "invalid" in codes and isinstance(field, forms.IntegerField):
+            problems.append(gettext("%(label)s must be a whole number.") % {"label": label})
+        elif "invalid_choice" in codes:
+            problems.append(gettext("%(label)s: choose one from the list.") % {"label": label})
         else:
             problems.append(f"{label}: {' '.join(map(str, form.errors[name]))}")
     return " ".join(problems)

@@ -106,8 +106,26 @@ def proposal_diff(proposal: ChangeProposal) -> list[StepDiff]:
 
 
 def diff_risk(diff: list[StepDiff]) -> str:
+    """The risk class of a change: the one rule every proposal (drafted, reworded, rebased, rolled back) uses.
+
+    Safety-critical when a step it touches (adds, removes, moves or edits) is safety-critical before or after the
+    change, or when a step it adds, removes or moves sits right next to a safety-critical step — a checkpoint
+    added after a safety-critical check, a step taken out of or put into a safety-critical sequence.
+    """
     touched = [d for d in diff if d.touched]
-    return RiskClass.SAFETY_CRITICAL if any(d.safety_critical for d in touched) else RiskClass.STANDARD
+    if any(d.safety_critical for d in touched):
+        return RiskClass.SAFETY_CRITICAL
+    # The diff lists steps in the new order with removed ones where they used to be; the old order is by old position.
+    old_order = sorted((d for d in diff if d.old is not None), key=lambda d: (d.old or {}).get("order") or 0)
+    new_order = [d for d in diff if d.new is not None]
+    for order, statuses in ((new_order, ("added", "moved")), (old_order, ("removed", "moved"))):
+        for i, d in enumerate(order):
+            if d.status not in statuses:
+                continue
+            neighbours = order[max(i - 1, 0) : i] + order[i + 1 : i + 2]
+            if any(n.safety_critical for n in neighbours):
+                return RiskClass.SAFETY_CRITICAL
+    return RiskClass.STANDARD
 
 
 def diff_summary(diff: list[StepDiff]) -> str:

@@ -16,6 +16,7 @@ from instructions.runs import StationError
 from instructions.signoff import step_signoff
 from instructions.station_pages import (
     after_done,
+    flag_page,
     form_problems,
     held_run,
     open_work_orders,
@@ -159,10 +160,12 @@ def station_flag(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     step = get_object_or_404(execution.version.steps, order=order)
     form = FlagForm(request.POST)
     if not form.is_valid():  # never cut an operator's words silently: say how long it may be
-        return step_page(request, execution, order, status=422, error=form_problems(form))
+        return flag_page(
+            request, execution, order, status=422, flag_form=form, flag_error=form_problems(form)
+        )
     comment = form.cleaned_data["comment"]
     runs.flag_create(execution=execution, step=step, employee=request.employee, comment=comment)  # type: ignore[attr-defined]
-    return step_page(
+    return flag_page(
         request,
         execution,
         order,

@@ -27,6 +27,8 @@ ROUTES = {
 }
 DANGER_WORDS = ("injur", "hurt", "blood", "fire", "smoke", "burn", "fell", "fall", "trapped", "pinch", "gas",
                 "spill", "shock", "herida", "fuego", "humo")  # fmt: skip
+# A second tap of the same button this soon after the first, while its call is open, asks for the same help.
+ANDON_REPEAT_WINDOW = datetime.timedelta(seconds=60)
 
 
 def andon_triage(
@@ -75,7 +77,9 @@ def andon_raise(
     line_down: bool = False,
     idempotency_key: str = "",
 ) -> AndonCall:
-    """Raise a call. A retry with the same idempotency key returns the call already raised, never a second one."""
+    """Raise a call. A retry with the same idempotency key returns the call already raised, never a second one;
+    so does a repeat tap (a gloved double tap, a neighbour pressing the same button) that adds nothing: see
+    `andon_repeat_of`. A returned call is announced, audited and broadcast once, when it was raised."""
     if idempotency_key:
         existing = AndonCall.objects.filter(idempotency_key=idempotency_key, raised_by=employee).first()
         if existing is not None:
@@ -85,10 +89,16 @@ def andon_raise(
             gettext("Choose what kind of help is needed: maintenance, quality, material or safety.")
         )
     note = note.strip()[:500]
-    urgency, routes, why = andon_triage(category=category, note=note, line_down=line_down,
-                                        work_center_id=station.work_center_id)  # fmt: skip
     try:
         with transaction.atomic():
+            # One raise at a time per station, so two taps cannot both miss each other: a row lock on
+            # PostgreSQL; SQLite's IMMEDIATE transactions (settings) already serialize every write.
+            Station.objects.select_for_update().only("pk").get(pk=station.pk)
+            repeat = andon_repeat_of(station=station, category=category, note=note, line_down=line_down)
+            if repeat is not None:
+                return repeat
+            urgency, routes, why = andon_triage(category=category, note=note, line_down=line_down,
+                                                work_center_id=station.work_center_id)  # fmt: skip
             call = AndonCall.objects.create(station=station, work_center_id=station.work_center_id,
                                             category=category, note=note, line_down=line_down, urgency=urgency,
                                             triage_reason=why, routed_to=routes, raised_by=employee,
@@ -103,6 +113,25 @@ def andon_raise(
         if not idempotency_key:
             raise
         return AndonCall.objects.get(idempotency_key=idempotency_key)  # the same retry raced in first
+    return call
+
+
+def andon_repeat_of(*, station: Station, category: str, note: str, line_down: bool) -> AndonCall | None:
+    """The open call this raise would only repeat: same station and category, raised within ANDON_REPEAT_WINDOW,
+    by anyone. A raise that says more (a note the call lacks, a stopped machine it did not report) is not a
+    repeat: it is raised as a call of its own, so the new fact is routed, triaged and announced."""
+    call = (
+        AndonCall.objects.filter(
+            station=station,
+            category=category,
+            resolved_at__isnull=True,
+            raised_at__gte=timezone.now() - ANDON_REPEAT_WINDOW,
+        )
+        .order_by("-raised_at", "-pk")
+        .first()
+    )
+    if call is None or (note and note != call.note) or (line_down and not call.line_down):
+        return None
     return call
 
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 LEVEL_POINTS = {"expert": 30, "certified": 20, "trainee": 8}
+WEEK_LIMIT_HOURS = (
+    52.0  # no one is planned past this many hours in a week (the solver's and the supervisor's rule)
+)
 SHORTFALL_PENALTY = 10_000
 
 
@@ -118,7 +121,7 @@ def crew_solve(
     shift: str,
     shift_hours: float = 8.0,
     regular_hours: float = 40.0,
-    week_limit: float = 52.0,
+    week_limit: float = WEEK_LIMIT_HOURS,
     time_limit_s: float = 10.0,
 ) -> CrewSolution:
     started = time.perf_counter()

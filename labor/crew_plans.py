@@ -2,6 +2,7 @@
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +27,7 @@ from labor.selectors import (
     punches_effective,
     safety_critical_operation_ids,
     scheduled_jobs,
+    shift_get,
 )
 from plexcopilot.models import Employee
 from plexcopilot.roles import OPERATOR
@@ -127,16 +129,35 @@ def _week_hours(day: datetime.date) -> dict[int, float]:
 
 
 def crew_plan_draft(*, day: datetime.date, shift: Shift, user: Any = None) -> CrewPlan:
-    """Solve the crew for a shift and keep it as a draft plan with each assignment's reasons."""
+    """Solve the crew for a shift and keep it as a draft plan with each assignment's reasons.
+
+    Drafting again for the same day and shift replaces the unaccepted draft (one draft per shift, never a
+    pile of duplicates); an accepted plan is never touched, nor one accepted before and superseded since (it went
+    back to draft when another was accepted): the new draft sits beside them until accepted.
+    """
     jobs = schedule_for_shift(day=day, shift=shift)
     needs, people = crew_inputs(day=day, shift=shift, jobs=jobs)
     solution = crew.crew_solve(needs, people, shift=shift.code, shift_hours=float(shift.paid_hours))
     if not jobs:
         solution.problems.append(f"No work is scheduled for shift {shift.code} on {day:%Y-%m-%d}.")
     with transaction.atomic():
-        plan = CrewPlan.objects.create(day=day, shift=shift.code, feasible=solution.feasible and bool(jobs),
-                                       problems=solution.problems, solve_seconds=solution.seconds,
-                                       created_by=user if getattr(user, "is_authenticated", False) else None)  # fmt: skip
+        fields = {"feasible": solution.feasible and bool(jobs), "problems": solution.problems,
+                  "solve_seconds": solution.seconds,
+                  "created_by": user if getattr(user, "is_authenticated", False) else None}  # fmt: skip
+        plan = (
+            CrewPlan.objects.select_for_update()  # a draft never accepted: one accepted before keeps its history
+            .filter(day=day, shift=shift.code, status=PlanStatus.DRAFT, accepted_at__isnull=True)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        replaced = plan is not None
+        if plan is None:
+            plan = CrewPlan.objects.create(day=day, shift=shift.code, **fields)
+        else:
+            plan.assignments.all().delete()
+            for name, value in {**fields, "created_at": timezone.now()}.items():
+                setattr(plan, name, value)
+            plan.save()
         CrewAssignment.objects.bulk_create(
             CrewAssignment(
                 plan=plan, job_id=job_id, employee_id=pick.person_id, score=pick.score, reasons=pick.reasons
@@ -145,16 +166,73 @@ def crew_plan_draft(*, day: datetime.date, shift: Shift, user: Any = None) -> Cr
             for pick in picks
         )
         audit_record(actor=user, action="crew_plan.draft", obj=plan,
-                     summary=f"Crew plan drafted for {day:%Y-%m-%d} shift {shift.code}: "
+                     summary=f"Crew plan {'redrafted' if replaced else 'drafted'} for {day:%Y-%m-%d} shift {shift.code}: "
                      f"{sum(len(p) for p in solution.picks.values())} assignments, {len(solution.problems)} problems",
                      data={"problems": solution.problems})  # fmt: skip
     return plan
 
 
+@dataclass(frozen=True)
+class Breach:
+    """A hard rule the crew of a plan breaks, in words for the supervisor."""
+
+    job_id: int
+    employee_id: int | None  # None: the crew as a whole (crew size, no lead)
+    kind: str  # "eligibility", "size" or "lead"
+    message: str
+
+
+def crew_plan_breaches(plan: CrewPlan) -> list[Breach]:
+    """The hard rules the plan's crew breaks as it stands, checked as the solver checks its own picks: a valid
+    required certification, at work on the plan's shift and day (home shift, no absence), the weekly hour limit,
+    crew size, and a certified or expert lead beside any trainee on a safety-critical operation."""
+    shift = shift_get(plan.shift)
+    if shift is None:
+        return []
+    jobs = scheduled_jobs(plan.day, shift)
+    needs, people = crew_inputs(day=plan.day, shift=shift, jobs=jobs)
+    need_by = {need.id: need for need in needs}
+    person_by = {person.id: person for person in people}
+    crews: dict[int, list[CrewAssignment]] = defaultdict(list)
+    for assignment in plan.assignments.select_related("employee").order_by("pk"):
+        crews[assignment.job_id].append(assignment)
+    out = []
+    for job_id, members in crews.items():
+        need = need_by.get(job_id)
+        if need is None:
+            continue  # a job no longer scheduled on this shift: nothing to staff
+        eligible = []
+        for assignment in members:
+            person = person_by.get(assignment.employee_id)
+            if person is None:
+                out.append(Breach(job_id, assignment.employee_id, "eligibility",
+                                  f"{assignment.employee.full_name} cannot run {need.label}: not an active operator."))  # fmt: skip
+                continue
+            ok, why = crew.eligibility(need, person, shift_hours=float(shift.paid_hours),
+                                       week_limit=crew.WEEK_LIMIT_HOURS)  # fmt: skip
+            if ok:
+                eligible.append(person)
+            else:
+                out.append(
+                    Breach(job_id, person.id, "eligibility", f"{person.name} cannot run {need.label}: {why}.")
+                )
+        if len(members) > need.crew_size:
+            out.append(Breach(job_id, None, "size",
+                              f"{need.label} has a crew of {need.crew_size}: {len(members)} people are on it."))  # fmt: skip
+        if need.safety_critical and need.certification:
+            trainees = [p.name for p in eligible if crew.is_trainee(need, p)]
+            if trainees and len(trainees) == len(eligible):
+                out.append(Breach(job_id, None, "lead",
+                                  f"{', '.join(trainees)} (trainee) cannot run {need.label}, a safety-critical "
+                                  "operation, without a certified or expert lead on the crew."))  # fmt: skip
+    return out
+
+
 def crew_assignment_set(*, plan: CrewPlan, job: ScheduledJob, employee: Employee, user: Any,
                         replace: CrewAssignment | None = None) -> CrewAssignment:  # fmt: skip
-    """The supervisor puts `employee` on `job`. Never an operator without a valid required certification;
-    someone already placed elsewhere in the plan is moved."""
+    """The supervisor puts `employee` on `job`; someone already placed elsewhere in the plan is moved. Refused when
+    it breaks a hard rule (`crew_plan_breaches`): not eligible for the job, a full crew, or a trainee filling the
+    last seat of a safety-critical crew without a lead."""
     if plan.status != PlanStatus.DRAFT:
         raise LaborError("This plan is already accepted; draft a new one to change it.")
     operation = job.work_order.operation
@@ -165,21 +243,64 @@ def crew_assignment_set(*, plan: CrewPlan, job: ScheduledJob, employee: Employee
         cert = operation.required_certification.code if operation.required_certification else ""
         raise LaborError(f"{employee.full_name} cannot run {job.work_order.barcode}: {cert} {problem}.")
     with transaction.atomic():
+        # Locked: an acceptance or another edit of this plan in flight waits, then sees this one.
+        if CrewPlan.objects.select_for_update().get(pk=plan.pk).status != PlanStatus.DRAFT:
+            raise LaborError("This plan is already accepted; draft a new one to change it.")
         if replace is not None:
-            replace.delete()
+            CrewAssignment.objects.filter(pk=replace.pk, plan=plan).delete()  # the instance stays as it was
         CrewAssignment.objects.filter(plan=plan, employee=employee).delete()
         assignment = CrewAssignment.objects.create(plan=plan, job=job, employee=employee, edited=True,
                                                    reasons=["set by the supervisor"])  # fmt: skip
+        crew_size = job.crew_size
+        on_job = plan.assignments.filter(job=job).count()
+        for breach in crew_plan_breaches(plan):
+            if breach.job_id != job.pk:
+                continue
+            if breach.kind == "size":
+                raise LaborError(
+                    f"{breach.message} Take someone off it first, or choose the person to replace."
+                )
+            if breach.kind == "eligibility" and breach.employee_id == employee.pk:
+                raise LaborError(breach.message)
+            if breach.kind == "lead" and on_job >= crew_size:  # no seat left for a lead
+                raise LaborError(breach.message)
+        plan.problems = _problems_after_edit(plan)
+        plan.save(update_fields=["problems"])
         audit_record(actor=user, action="crew_plan.edit", obj=plan,
                      summary=f"{employee.full_name} put on {job.work_order.barcode} in crew plan {plan.pk}")  # fmt: skip
     return assignment
 
 
+def _problems_after_edit(plan: CrewPlan) -> list[str]:
+    """The plan's problems once the supervisor changed its crew: what the solver said of jobs still short of
+    people, and the empty seats and rule breaches as they now stand."""
+    counts: dict[int, int] = defaultdict(int)
+    for job_id in plan.assignments.values_list("job_id", flat=True):
+        counts[job_id] += 1
+    short = [job for job in ScheduledJob.objects.filter(day=plan.day, shift=plan.shift).select_related(
+        "work_order__part", "work_order__operation") if counts[job.pk] < job.crew_size]  # fmt: skip
+    kept = [p for p in plan.problems if any(job.work_order.barcode in p for job in short)]
+    for job in short:
+        if not any(job.work_order.barcode in p for p in kept):
+            empty = job.crew_size - counts[job.pk]
+            kept.append(f"{_job_label(job)}: {empty} of {job.crew_size} seat(s) empty.")
+    return kept + [b.message for b in crew_plan_breaches(plan) if b.message not in kept]
+
+
 def crew_plan_accept(*, plan: CrewPlan, user: Any) -> CrewPlan:
+    """Accept the plan for its shift (the one accepted before goes back to draft, kept). Refused while its crew
+    breaks a hard rule: a supervisor's edit, or an absence or expiry recorded since it was drafted."""
     with transaction.atomic():
         locked = CrewPlan.objects.select_for_update().get(pk=plan.pk)
         if locked.status != PlanStatus.DRAFT:
             raise LaborError("This plan was already accepted.")
+        breaches = crew_plan_breaches(locked)
+        if breaches:
+            raise LaborError(
+                "This crew plan breaks hard rules, so it cannot be accepted: "
+                + " ".join(b.message for b in breaches)
+                + " Change the crew or re-plan."
+            )
         CrewPlan.objects.filter(day=locked.day, shift=locked.shift, status=PlanStatus.ACCEPTED).update(
             status=PlanStatus.DRAFT
         )

@@ -29,6 +29,9 @@ class HandoverSignForm(forms.Form):
 class AssignForm(forms.Form):
     job = forms.IntegerField()
     employee = forms.ModelChoiceField(queryset=Employee.objects.filter(active=True))
+    replace = forms.IntegerField(
+        required=False
+    )  # the assignment the new person takes the place of (a full crew)
 
 
 class AndonResolveForm(forms.Form):

@@ -66,7 +66,7 @@ def handover_items(*, start: datetime.datetime, end: datetime.datetime) -> list[
         ).exists()
         fixed = "re-checked in spec" if m.pk in rechecked or later_good else "NOT re-checked"
         add("out_of_spec", f"Out of spec on {m.execution.work_order.barcode} step {m.step.order} {m.step.title}: "
-            f"{m.raw_value} {m.step.spec_unit} by {m.entered_by.full_name} at {local_time(m.entered_at)} ({fixed}).")  # fmt: skip
+            f"{m.value_text} {m.step.spec_unit} by {m.entered_by.full_name} at {local_time(m.entered_at)} ({fixed}).")  # fmt: skip
     for section in _sections.values():  # what the apps above labor hand over (quality: defects, NCRs)
         section(add, start, end)
     for flag in LaborFlag.objects.filter(status=FlagStatus.OPEN, day__gte=timezone.localtime(start).date() -
@@ -117,8 +117,33 @@ def handover_text(items: list[dict[str, Any]], *, shift: str, day: datetime.date
     return "\n".join(lines)
 
 
-def handover_draft(*, day: datetime.date, shift: Shift, user: Any = None) -> Handover:
-    """Draft (or re-draft, while unsigned) the handover of `shift` on `day` from the shift's data."""
+class HandoverEdited(LaborError):
+    """Drafting would throw away handover text the supervisor edited and has not signed."""
+
+
+def _lines(text: str) -> str:
+    """The text as compared for edits: a browser's CRLF and trailing blanks are no edit."""
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n"))
+
+
+def handover_edited(handover: Handover, typed_text: str) -> bool:
+    """Whether `typed_text` (what the supervisor has in the box) differs from the handover's stored draft."""
+    return not handover.signed_at and _lines(typed_text) != _lines(handover.text)
+
+
+def handover_draft(
+    *,
+    day: datetime.date,
+    shift: Shift,
+    user: Any = None,
+    typed_text: str | None = None,
+    typed_for: int | None = None,
+    replace_edits: bool = False,
+) -> Handover:
+    """Draft (or re-draft, while unsigned) the handover of `shift` on `day` from the shift's data.
+
+    `typed_text` is the text in the supervisor's box for the handover `typed_for` (pk; default: this shift's):
+    if it was edited, nothing is drafted (HandoverEdited) unless `replace_edits` says to throw the edits away."""
     start, end = shift_window(shift, day)
     end = min(end, max(timezone.now(), start))
     items = handover_items(start=start, end=end)
@@ -129,13 +154,33 @@ def handover_draft(*, day: datetime.date, shift: Shift, user: Any = None) -> Han
             shift=shift.code,
             defaults={"window_start": start, "window_end": end, "items": items, "text": text},
         )
+        edited = None
+        if typed_text is not None:
+            shown = (
+                handover
+                if typed_for in (None, handover.pk)
+                else Handover.objects.filter(pk=typed_for).first()
+            )
+            edited = shown if shown is not None and handover_edited(shown, typed_text) else None
+        if edited is not None and not replace_edits:
+            if edited.pk == handover.pk:
+                raise HandoverEdited(
+                    "You edited the handover text: drafting again replaces it with a fresh draft from the shift's "
+                    "data. Your text is kept below; sign it off, or press “Re-draft anyway” to replace it."
+                )
+            raise HandoverEdited(
+                f"You edited the handover text of shift {edited.shift}, {edited.day:%a %Y-%m-%d}, and it is not "
+                f"signed: drafting shift {shift.code} leaves it and your edits are lost. Your text is kept below; "
+                "sign it off first, or press “Re-draft anyway” to leave it."
+            )
         if not created:
             if handover.signed_at:
                 raise LaborError("This handover is already signed; it can no longer be re-drafted.")
             handover.window_end, handover.items, handover.text = end, items, text
             handover.save(update_fields=["window_end", "items", "text"])
         audit_record(actor=user, action="handover.draft", obj=handover,
-                     summary=f"Handover drafted for {day:%Y-%m-%d} shift {shift.code}: {len(items)} items")  # fmt: skip
+                     summary=f"Handover drafted for {day:%Y-%m-%d} shift {shift.code}: {len(items)} items",
+                     data={"replaced_edits": edited is not None})  # fmt: skip
     return handover
 
 

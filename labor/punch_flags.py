@@ -39,6 +39,40 @@ def _flag_close(flag: LaborFlag, user: Any, status: str, note: str, verb: str,
     return locked
 
 
+#: A corrected punch belongs to the flagged day's shift: from noon the day before (a night shift that started the
+#: evening before the flagged day) to noon the day after (a night shift, with overtime, that started on it).
+CORRECTION_BEFORE = datetime.timedelta(hours=12)
+CORRECTION_AFTER = datetime.timedelta(hours=36)
+
+
+def correction_window(flag: LaborFlag) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first and last time a correction of `flag` may be recorded at (a time in the future is refused too)."""
+    midnight = datetime.datetime.combine(flag.day, datetime.time(0), tzinfo=timezone.get_current_timezone())
+    return midnight - CORRECTION_BEFORE, midnight + CORRECTION_AFTER
+
+
+def _correction_window_check(flag: LaborFlag, at: datetime.datetime) -> None:
+    """Refuse a corrected time in the future or away from the flagged day's shift, naming the times allowed."""
+    first, last = correction_window(flag)
+    now = timezone.now()
+    future = at > now + datetime.timedelta(minutes=5)
+    if not future and first <= at <= last:
+        return
+    until = "now" if last > now else f"{timezone.localtime(last):%a %Y-%m-%d %H:%M}"
+    allowed = (f"for this flag ({flag.day:%a %Y-%m-%d}) it must be between "
+               f"{timezone.localtime(first):%a %Y-%m-%d %H:%M} and {until}")  # fmt: skip
+    if future:
+        raise LaborError(f"A corrected punch cannot be in the future: {allowed}.")
+    raise LaborError(
+        f"{timezone.localtime(at):%a %Y-%m-%d %H:%M} is not on the flagged shift: {allowed} "
+        "(from noon the day before to noon the day after)."
+    )
+
+
+#: The resolution note of a correction recorded without one (it used to read "add", "replace" or "void").
+CORRECTED_NOTES = {"replace": "punch moved", "void": "punch removed", "add": "missing punch added"}
+
+
 def flag_correct(
     *, flag: LaborFlag, user: Any, mode: str, at: datetime.datetime | None, kind: str = "", note: str = ""
 ) -> Punch:
@@ -51,8 +85,8 @@ def flag_correct(
         raise LaborError("This flag has no punch to change; add the missing punch instead.")
     if mode in ("replace", "add") and at is None:
         raise LaborError("Enter the corrected date and time.")
-    if at is not None and at > timezone.now() + datetime.timedelta(minutes=5):
-        raise LaborError("A corrected punch cannot be in the future.")
+    if at is not None and mode in ("replace", "add"):
+        _correction_window_check(flag, at)
     if mode == "add" and kind not in PunchKind.values:
         raise LaborError("Choose which punch is missing (clock in, clock out, job on or job off).")
     if mode not in ("replace", "void", "add"):
@@ -69,7 +103,8 @@ def flag_correct(
                                 recorded_by=user, work_center_id=original.work_center_id,
                                 work_order=original.work_order, station=original.station, replaces=original,
                                 voids=mode == "void", note=note[:300] or f"correction for flag {flag.pk}")  # fmt: skip
-        closed = _flag_close(flag, user, FlagStatus.CORRECTED, note or mode, "corrected", correction)
+        closed = _flag_close(flag, user, FlagStatus.CORRECTED, note.strip() or CORRECTED_NOTES[mode], "corrected",
+                             correction)  # fmt: skip
     day_start = datetime.datetime.combine(
         closed.day, datetime.time(0), tzinfo=timezone.get_current_timezone()
     )

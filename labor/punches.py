@@ -13,6 +13,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from instructions.models import Station, WorkOrder
+from instructions.station_hooks import certification_problem_text
 from labor.certifications import certification_status
 from labor.errors import LaborError, center_code, local_time
 from labor.models import Punch, PunchKind, PunchSource
@@ -132,12 +133,21 @@ def job_on(*, employee: Employee, station: Station, work_order: WorkOrder) -> st
         today=timezone.localdate(),
     )
     if problem:
-        code = operation.required_certification.code if operation.required_certification else ""
-        return gettext(
-            "Job on: %(barcode)s. Your %(cert)s certification is %(problem)s: safety-critical steps "
-            "will need a supervisor, and your supervisor will see this booking."
-        ) % {"barcode": work_order.barcode, "cert": code, "problem": problem}
+        return _uncertified_job_on(work_order, problem)
     return gettext("Job on: %(barcode)s.") % {"barcode": work_order.barcode}
+
+
+def _uncertified_job_on(work_order: WorkOrder, problem: str) -> str:
+    """The job is on; say which certification is missing or since when it is not valid (its last valid day, in
+    the plant's date format), and what follows, in the operator's language."""
+    cert = work_order.operation.required_certification
+    values = {"barcode": work_order.barcode}
+    why = certification_problem_text(problem=problem, cert_code=cert.code if cert else "")
+    return " ".join([
+        gettext("Job on: %(barcode)s.") % values,
+        why,
+        gettext("Safety-critical steps will need a supervisor's override, and your supervisor will see this booking."),
+    ])  # fmt: skip
 
 
 def job_off(*, employee: Employee, station: Station, work_order: WorkOrder) -> str:

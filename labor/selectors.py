@@ -16,6 +16,7 @@ from labor.models import (
     FlagStatus,
     Handover,
     LaborFlag,
+    PlanStatus,
     Punch,
     PunchKind,
     ScheduledJob,
@@ -213,6 +214,15 @@ def open_andon_count() -> int:
 
 def crew_plan_for(day: datetime.date, shift: Shift) -> CrewPlan | None:
     return CrewPlan.objects.filter(day=day, shift=shift.code).first()
+
+
+def crew_plan_accepted(day: datetime.date, shift: Shift) -> CrewPlan | None:
+    """The plan in force for a shift (a newer draft replaces it only once accepted)."""
+    return (
+        CrewPlan.objects.filter(day=day, shift=shift.code, status=PlanStatus.ACCEPTED)
+        .select_related("accepted_by")
+        .first()
+    )
 
 
 def scheduled_jobs(day: datetime.date, shift: Shift) -> list[ScheduledJob]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from labor import views
+from labor import crew_views, views
 
 urlpatterns = [
     path("", views.home, name="labor-home"),
@@ -13,10 +13,10 @@ urlpatterns = [
     path("flags/<int:pk>/resolve/", views.flag_resolve, name="labor-flag-resolve"),
     path("certifications/", views.certifications, name="labor-certifications"),
     path("skill-gaps/", views.skill_gaps, name="labor-skill-gaps"),
-    path("crew/", views.crew, name="labor-crew"),
-    path("crew/draft/", views.crew_draft, name="labor-crew-draft"),
-    path("crew/<int:pk>/assign/", views.crew_assign, name="labor-crew-assign"),
-    path("crew/<int:pk>/accept/", views.crew_accept, name="labor-crew-accept"),
+    path("crew/", crew_views.crew, name="labor-crew"),
+    path("crew/draft/", crew_views.crew_draft, name="labor-crew-draft"),
+    path("crew/<int:pk>/assign/", crew_views.crew_assign, name="labor-crew-assign"),
+    path("crew/<int:pk>/accept/", crew_views.crew_accept, name="labor-crew-accept"),
     path("handover/", views.handover, name="labor-handover"),
     path("handover/draft/", views.handover_draft, name="labor-handover-draft"),
     path("handover/<int:pk>/sign/", views.handover_sign, name="labor-handover-sign"),

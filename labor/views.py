@@ -10,15 +10,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from instructions.models import WorkOrder
 from instructions.station_pages import station_required
-from labor import andon, crew_plans, punch_checks, punch_flags, punches, selectors
+from labor import andon, punch_checks, punch_flags, punches, selectors
 from labor import certifications as certs
 from labor import handover as shift_handover
-from labor.errors import LaborError
-from labor.forms import AndonForm, AndonResolveForm, AssignForm, FlagResolveForm, HandoverSignForm
+from labor.errors import LaborError, local_time
+from labor.forms import AndonForm, AndonResolveForm, FlagResolveForm, HandoverSignForm
 from labor.models import (
     AndonCall,
     AndonCategory,
-    CrewPlan,
     FlagStatus,
     Handover,
     LaborFlag,
@@ -83,11 +82,18 @@ def station_andon(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _station_page(request, status=422, andon_error=gettext("Choose maintenance, quality, material or safety."),
                              andon_note=request.POST.get("note", "")[:500])  # fmt: skip
+    tapped_at = timezone.now()
     call = andon.andon_raise(station=request.station, employee=request.employee,  # type: ignore[attr-defined]
                                 idempotency_key=idempotency_key(request), **form.cleaned_data)  # fmt: skip
-    notice = gettext("Andon %(category)s raised (%(urgency)s). Help is on the way.") % {
-        "category": str(call.get_category_display()).lower(), "urgency": str(call.get_urgency_display()).lower()}  # fmt: skip
-    return _station_page(request, notice=notice)
+    facts = {"category": str(call.get_category_display()).lower(), "urgency": str(call.get_urgency_display()).lower(),
+             "time": local_time(call.raised_at)}  # fmt: skip
+    if call.raised_at < tapped_at:  # a repeat tap (or a retry): the call it joined, not an error
+        notice = gettext("Andon %(category)s was already raised at %(time)s. Help is on the way.") % facts
+    else:
+        notice = gettext("Andon %(category)s raised (%(urgency)s). Help is on the way.") % facts
+    # Said under the buttons, not at the top of the page: a message above them would push them down under a
+    # gloved second tap (the next button would take it).
+    return _station_page(request, andon_notice=notice)
 
 
 # --- Supervisor hub ----------------------------------------------------------------------------------
@@ -150,11 +156,17 @@ def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
                                   note=data["note"])  # fmt: skip
     except LaborError as error:
         flag.refresh_from_db()
+        # What the supervisor typed stays in the row, the "Correct…" section open, so a refusal costs no retyping.
+        kept = {"flag": flag.pk, "note": request.POST.get("note", "")[:500], "mode": request.POST.get("mode", ""),
+                "kind": request.POST.get("kind", ""), "at": request.POST.get("at", "")[:30],
+                "correcting": request.POST.get("action") == "correct"}  # fmt: skip
         if request.htmx:  # type: ignore[attr-defined]
-            context = {"flag": flag, "error": str(error), "error_flag": flag.pk, "kinds": PunchKind.choices}
+            context = {"flag": flag, "error": str(error), "error_flag": flag.pk, "kinds": PunchKind.choices,
+                       "kept": kept}  # fmt: skip
             return render(request, "labor/flags.html#flag-row", context, status=422)
         context = {"flags": selectors.flag_queue(FlagStatus.OPEN)[:200], "status": FlagStatus.OPEN,
-                   "statuses": FlagStatus.choices, "kinds": PunchKind.choices, "error": str(error)}  # fmt: skip
+                   "statuses": FlagStatus.choices, "kinds": PunchKind.choices, "error": str(error),
+                   "kept": kept}  # fmt: skip
         return render(request, "labor/flags.html", context, status=422)
     flag.refresh_from_db()
     if request.htmx:  # type: ignore[attr-defined]
@@ -185,73 +197,6 @@ def skill_gaps(request: HttpRequest) -> HttpResponse:
     return render(request, "labor/skill_gaps.html", {"gaps": certs.skill_gaps(timezone.localdate())})
 
 
-# --- Crew plans ----------------------------------------------------------------------------------------------
-
-
-def _shift_param(request: HttpRequest) -> tuple[datetime.date, Any]:
-    (_d, _s), (next_day, next_shift) = selectors.current_and_next_shift()
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("day") or request.POST.get("day") or "")
-    except ValueError:
-        day = next_day
-    shift = selectors.shift_get(request.GET.get("shift") or request.POST.get("shift") or "") or next_shift
-    return day, shift
-
-
-@require_GET
-@role_required(SUPERVISOR)
-def crew(request: HttpRequest) -> HttpResponse:
-    day, shift = _shift_param(request)
-    plan = selectors.crew_plan_for(day, shift)
-    return render(request, "labor/crew.html", _crew_context(day, shift, plan))
-
-
-def _crew_context(day: datetime.date, shift: Any, plan: CrewPlan | None, **extra: Any) -> dict[str, Any]:
-    return {"day": day, "shift": shift, "plan": plan, **selectors.crew_board(day, shift, plan), **extra}
-
-
-@require_POST
-@role_required(SUPERVISOR)
-def crew_draft(request: HttpRequest) -> HttpResponse:
-    day, shift = _shift_param(request)
-    crew_plans.crew_plan_draft(day=day, shift=shift, user=request.user)
-    return redirect(f"{reverse('labor-crew')}?day={day:%Y-%m-%d}&shift={shift.code}")
-
-
-@require_POST
-@role_required(SUPERVISOR)
-def crew_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_object_or_404(CrewPlan, pk=pk)
-    shift = selectors.shift_get(plan.shift)
-    form = AssignForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise LaborError("Choose an operator for the job.")
-        job = get_object_or_404(selectors.plan_jobs(plan), pk=form.cleaned_data["job"])
-        crew_plans.crew_assignment_set(
-            plan=plan, job=job, employee=form.cleaned_data["employee"], user=request.user
-        )
-    except LaborError as error:
-        return render(
-            request, "labor/crew.html", _crew_context(plan.day, shift, plan, error=str(error)), status=422
-        )
-    return redirect(f"{reverse('labor-crew')}?day={plan.day:%Y-%m-%d}&shift={plan.shift}")
-
-
-@require_POST
-@role_required(SUPERVISOR)
-def crew_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_object_or_404(CrewPlan, pk=pk)
-    try:
-        crew_plans.crew_plan_accept(plan=plan, user=request.user)
-    except LaborError as error:
-        shift = selectors.shift_get(plan.shift)
-        return render(
-            request, "labor/crew.html", _crew_context(plan.day, shift, plan, error=str(error)), status=422
-        )
-    return redirect(f"{reverse('labor-crew')}?day={plan.day:%Y-%m-%d}&shift={plan.shift}")
-
-
 # --- Shift handover -----------------------------------------------------------------------------------------------
 
 
@@ -260,7 +205,11 @@ def crew_accept(request: HttpRequest, pk: int) -> HttpResponse:
 def handover(request: HttpRequest) -> HttpResponse:
     (now_day, now_shift), _next = selectors.current_and_next_shift()
     pk = request.GET.get("pk", "")
-    current = selectors.handover_get(int(pk)) if pk.isdigit() else selectors.handover_for(now_day, now_shift)
+    current = (
+        selectors.handover_get(int(pk))
+        if pk.isascii() and pk.isdigit()
+        else selectors.handover_for(now_day, now_shift)
+    )
     return render(request, "labor/handover.html", _handover_context(current, now_day, now_shift))
 
 
@@ -269,16 +218,32 @@ def _handover_context(
 ) -> dict[str, Any]:
     recent = selectors.handovers_recent()
     form = HandoverSignForm(initial={"text": current.text}) if current else None
+    # This shift's handover: once signed it is not offered for drafting again.
+    now_handover = selectors.handover_for(now_day, now_shift)
     return {"current": current, "recent": recent, "now_day": now_day, "now_shift": now_shift,
-            "form": extra.pop("form", form), **extra}  # fmt: skip
+            "now_handover": now_handover, "form": extra.pop("form", form), **extra}  # fmt: skip
 
 
 @require_POST
 @role_required(SUPERVISOR)
 def handover_draft(request: HttpRequest) -> HttpResponse:
     (now_day, now_shift), _next = selectors.current_and_next_shift()
+    # The Draft button sends the text in the box with it (and the handover it is for), so edits are not lost unasked.
+    typed, typed_for = request.POST.get("text"), request.POST.get("pk", "")
     try:
-        draft = shift_handover.handover_draft(day=now_day, shift=now_shift, user=request.user)
+        draft = shift_handover.handover_draft(day=now_day, shift=now_shift, user=request.user, typed_text=typed,
+                                              typed_for=int(typed_for) if typed_for.isascii() and typed_for.isdigit() else None,
+                                              replace_edits=request.POST.get("replace") == "1")  # fmt: skip
+    except shift_handover.HandoverEdited as error:
+        shown = (
+            selectors.handover_get(int(typed_for)) if typed_for.isascii() and typed_for.isdigit() else None
+        )
+        shown = shown or selectors.handover_for(now_day, now_shift)
+        form = HandoverSignForm(initial={"text": typed})
+        context = _handover_context(
+            shown, now_day, now_shift, error=str(error), form=form, confirm_redraft=True
+        )
+        return render(request, "labor/handover.html", context, status=409)
     except LaborError as error:
         current = selectors.handover_for(now_day, now_shift)
         return render(request, "labor/handover.html", _handover_context(current, now_day, now_shift, error=str(error)),

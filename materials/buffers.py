@@ -7,16 +7,20 @@ and VF the variability factor:
   green  = max(ADU x DLT x LTF, ADU x order cycle, minimum order / card quantity)
 Net flow = on hand + open supply - qualified demand (scheduled demand due within the next day, plus later
 spikes within the lead time larger than half the red zone). Net flow <= top of yellow drafts a call-off up to the
-top of green (rounded up to whole cards). A loop in red (or over green) in most of the last evaluations gets a
-card-count suggestion, applied only with a supervisor's signature.
+top of green (rounded up to whole cards); an open call-off follows each evaluation (`_reconcile_call_offs`). A
+loop in red (or over green) in most of the last evaluations gets a card-count suggestion, applied only with a
+supervisor's signature.
 """
 
 import datetime
 import math
 from collections import defaultdict
+from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from materials.demand import Need, component_needs, daily_usage, forward_adu
 from materials.models import (
@@ -31,13 +35,19 @@ from materials.models import (
     LineSideLocation,
     Lot,
     OpenSupply,
+    ShortageAlert,
     SupplyStatus,
 )
-from materials.shortages import lead_hours
+from materials.services import requested_said
+from materials.shortages import lead_hours, project
+from plexcopilot.services import audit_record
 
 ORDER_CYCLE_DAYS = 1.0
 HISTORY = 10  # evaluations kept per buffer for the persistence rule
 PERSISTENT_SHARE = 0.7
+# A call-off's needed-by moves only when an evaluation moves it at least this much (a call without a predicted
+# shortage is needed by now + lead time: pressing "Re-evaluate now" a few minutes later is no change).
+NEEDED_BY_DRIFT = datetime.timedelta(minutes=15)
 
 
 def lead_time_factor(lead_days: float) -> float:
@@ -82,8 +92,9 @@ def qualified_demand(needs: list[Need], *, now: datetime.datetime, lead_days: fl
     return total
 
 
-def buffers_evaluate(*, now: datetime.datetime) -> list[BufferStatus]:
-    """Recompute every buffer (places with a loop, lots or demand), draft call-offs, suggest kanban changes."""
+def buffers_evaluate(*, now: datetime.datetime, actor: Any = None) -> list[BufferStatus]:
+    """Recompute every buffer (places with a loop, lots or demand), draft or refresh call-offs, suggest kanban
+    changes. `actor` (who pressed "Re-evaluate now"; None for the command) is named on audited call-off changes."""
     needs = component_needs(now)
     by_place: dict[tuple[int, int], list[Need]] = defaultdict(list)
     for need in needs:
@@ -98,6 +109,9 @@ def buffers_evaluate(*, now: datetime.datetime) -> list[BufferStatus]:
         .values("component_id", "location_id")
         .annotate(total=Sum("quantity"))
     }
+    supplies: dict[tuple[int, int], list[OpenSupply]] = defaultdict(list)
+    for open_supply in OpenSupply.objects.filter(status=SupplyStatus.OPEN):
+        supplies[(open_supply.component_id, open_supply.location_id)].append(open_supply)
     loops = {(loop.component_id, loop.location_id): loop for loop in KanbanLoop.objects.all()}
     places = sorted(set(by_place) | set(stock) | set(loops))
     components = Component.objects.in_bulk({c for c, _ in places})
@@ -131,41 +145,188 @@ def buffers_evaluate(*, now: datetime.datetime) -> list[BufferStatus]:
             status.net_flow, status.zone, status.computed_at = net_flow, zone, now
             status.zone_history = [*status.zone_history, zone][-HISTORY:]
             status.save()
-            if zone in (BufferZone.RED, BufferZone.YELLOW) and adu > 0:
-                _draft_call_off(status, card=card, now=now)
+            _reconcile_call_offs(
+                status,
+                card=card,
+                needed=zone in (BufferZone.RED, BufferZone.YELLOW) and adu > 0,
+                needs=place_needs,
+                supplies=supplies.get((component_id, location_id), []),
+                now=now,
+                actor=actor,
+            )
             if loop is not None:
                 _suggest_kanban(status, loop, now=now)
             results.append(status)
     return results
 
 
-def _draft_call_off(status: BufferStatus, *, card: float, now: datetime.datetime) -> CallOff | None:
-    """One open call-off per place at a time (no new request every day while one is on its way)."""
-    open_ = CallOff.objects.filter(
-        component_id=status.component_id,
-        location_id=status.location_id,
-        status__in=[CallOffStatus.DRAFT, CallOffStatus.REQUESTED],
-    )
-    if open_.exists():
-        return None
-    quantity = status.top_of_green - status.net_flow
-    if card > 0:
-        quantity = math.ceil(quantity / card) * card
-    from materials.models import ShortageAlert  # the open alert for this place, when there is one
+def _reconcile_call_offs(
+    status: BufferStatus,
+    *,
+    card: float,
+    needed: bool,
+    needs: list[Need],
+    supplies: list[OpenSupply],
+    now: datetime.datetime,
+    actor: Any,
+) -> None:
+    """Make the place's open call-offs say what this evaluation says (docs/materials.md "Call-offs follow the
+    evaluation"). One open call-off per place at a time (no new request every day while one is on its way):
 
+    - a draft (nobody has acted on it) takes the new quantity, needed-by, net flow and shortage; when the place no
+      longer needs it, it is withdrawn (cancelled, listed on the desk as no longer needed);
+    - a requested call keeps its quantity (it is being picked or is on its way) but its needed-by becomes when the
+      place would run out without it; the page flags it when that is earlier than when it was requested, and
+      when the place is covered without it (no longer needed; the material handler decides).
+
+    Every change of needed-by, quantity or need is audited."""
+    open_calls = list(
+        CallOff.objects.filter(
+            component_id=status.component_id,
+            location_id=status.location_id,
+            status__in=[CallOffStatus.DRAFT, CallOffStatus.REQUESTED],
+        ).order_by("created_at", "id")
+    )
+    for call in open_calls:
+        if call.status == CallOffStatus.REQUESTED:
+            _refresh_requested(call, status, needs=needs, supplies=supplies, now=now, actor=actor)
+    drafts = [call for call in open_calls if call.status == CallOffStatus.DRAFT]
+    if not needed:
+        for draft in drafts:
+            _withdraw(draft, status, now=now, actor=actor)
+        return
     alert = ShortageAlert.objects.filter(
         component_id=status.component_id, location_id=status.location_id, status="open"
     ).first()
-    return CallOff.objects.create(
-        component_id=status.component_id,
-        location_id=status.location_id,
-        quantity=round(quantity, 3),
-        reason=f"Net flow {status.net_flow:.0f} in {status.get_zone_display().lower()} "
-        f"(top of yellow {status.red + status.yellow:.0f}); up to top of green {status.top_of_green:.0f}",
-        needed_by=alert.shortage_at if alert else now + datetime.timedelta(days=status.lead_days),
-        created_at=now,
-        shortage=alert,
+    wanted = status.top_of_green - status.net_flow
+    if card > 0:
+        wanted = math.ceil(wanted / card) * card
+    quantity = Decimal(str(round(wanted, 3)))
+    needed_by = alert.shortage_at if alert else now + datetime.timedelta(days=status.lead_days)
+    reason = (
+        f"Net flow {status.net_flow:.0f} in {status.get_zone_display().lower()} "
+        f"(top of yellow {status.red + status.yellow:.0f}); up to top of green {status.top_of_green:.0f}"
     )
+    if not open_calls:
+        CallOff.objects.create(
+            component_id=status.component_id,
+            location_id=status.location_id,
+            quantity=quantity,
+            reason=reason,
+            needed_by=needed_by,
+            created_at=now,
+            evaluated_at=now,
+            shortage=alert,
+        )
+        return
+    for draft in drafts:
+        changes: dict[str, list[str]] = {}
+        if draft.quantity != quantity:
+            changes["quantity"] = [f"{draft.quantity.normalize():f}", f"{quantity.normalize():f}"]
+        target = draft.needed_by
+        # Without a predicted shortage the time is "now + lead time": kept while it is still ahead, or it would
+        # move (and be audited) at every evaluation and never arrive.
+        if _moved(draft.needed_by, needed_by) and (
+            alert is not None or not draft.needed_by or draft.needed_by <= now
+        ):
+            changes["needed_by"] = [
+                draft.needed_by.isoformat() if draft.needed_by else "",
+                needed_by.isoformat(),
+            ]
+            target = needed_by
+        # Only while it is still a draft: a handler who approved it meanwhile asked for the quantity they saw.
+        updated = CallOff.objects.filter(pk=draft.pk, status=CallOffStatus.DRAFT).update(
+            quantity=quantity,
+            needed_by=target,
+            reason=reason,
+            shortage=alert,
+            evaluated_at=now,
+            still_needed=True,
+        )
+        if updated and changes:
+            draft.quantity, draft.needed_by = quantity, target
+            _audit_change(draft, changes, status, actor=actor)
+
+
+def _moved(old: datetime.datetime | None, new: datetime.datetime) -> bool:
+    return old is None or abs(new - old) >= NEEDED_BY_DRIFT
+
+
+def _refresh_requested(
+    call: CallOff,
+    status: BufferStatus,
+    *,
+    needs: list[Need],
+    supplies: list[OpenSupply],
+    now: datetime.datetime,
+    actor: Any,
+) -> None:
+    """A requested call keeps its quantity; it is needed by when the place would run out without it (kept when the
+    place does not run out over the horizon), and still needed while the place runs out or sits at or below the
+    top of yellow without it."""
+    own = f"call-off {call.pk}"
+    others = [(supply.eta, float(supply.quantity)) for supply in supplies if supply.source != own]
+    mine = sum(float(supply.quantity) for supply in supplies if supply.source == own)
+    projection = project(
+        component=status.component,
+        location=status.location,
+        now=now,
+        needs=needs,
+        on_hand=status.on_hand,
+        supplies=others,
+    )
+    still_needed = projection.shortage_at is not None or status.net_flow - mine <= status.red + status.yellow
+    changes: dict[str, Any] = {}
+    if projection.shortage_at is not None and _moved(call.needed_by, projection.shortage_at):
+        changes["needed_by"] = [
+            call.needed_by.isoformat() if call.needed_by else "",
+            projection.shortage_at.isoformat(),
+        ]
+        call.needed_by = projection.shortage_at
+    if still_needed != call.still_needed:
+        changes["still_needed"] = [call.still_needed, still_needed]
+        call.still_needed = still_needed
+    call.evaluated_at = now
+    call.save(update_fields=["needed_by", "still_needed", "evaluated_at"])
+    if changes:
+        _audit_change(call, changes, status, actor=actor)
+
+
+def _withdraw(draft: CallOff, status: BufferStatus, *, now: datetime.datetime, actor: Any) -> None:
+    """A draft the place no longer needs is cancelled (nobody acted on it) and listed on the desk as such."""
+    claimed = CallOff.objects.filter(pk=draft.pk, status=CallOffStatus.DRAFT).update(
+        status=CallOffStatus.CANCELLED, still_needed=False, evaluated_at=now
+    )
+    if not claimed:
+        return
+    audit_record(actor=actor, action="materials.call_off.withdrawn", obj=draft,
+                 summary=f"Call-off {draft.pk} withdrawn by the evaluation: no longer needed (net flow "
+                 f"{status.net_flow:.0f} above top of yellow {status.red + status.yellow:.0f})",
+                 data={"net_flow": round(status.net_flow, 3)})  # fmt: skip
+
+
+def _local(iso: str) -> str:
+    """An audited instant as the plant reads it (the event's data keeps the exact ISO value)."""
+    return f"{timezone.localtime(datetime.datetime.fromisoformat(iso)):%Y-%m-%d %H:%M}" if iso else "—"
+
+
+def _audit_change(call: CallOff, changes: dict[str, Any], status: BufferStatus, *, actor: Any) -> None:
+    said = []
+    if "needed_by" in changes:
+        said.append(f"needed by {_local(changes['needed_by'][0])} → {_local(changes['needed_by'][1])}")
+    if "quantity" in changes:
+        said.append(f"quantity {changes['quantity'][0]} → {changes['quantity'][1]}")
+    if "still_needed" in changes:
+        said.append("still needed" if changes["still_needed"][1] else "no longer needed")
+    audit_record(actor=actor, action="materials.call_off.reevaluated", obj=call,
+                 summary=f"Call-off {call.pk} ({_status_said(call)}) re-evaluated: "
+                 + "; ".join(said) + f" (net flow {status.net_flow:.0f})",
+                 data={**changes, "net_flow": round(status.net_flow, 3)})  # fmt: skip
+
+
+def _status_said(call: CallOff) -> str:
+    # The status label says "sent to Plex"; what happened depends on whether the integration is on.
+    return requested_said() if call.status == CallOffStatus.REQUESTED else call.get_status_display().lower()
 
 
 def _suggest_kanban(status: BufferStatus, loop: KanbanLoop, *, now: datetime.datetime) -> KanbanChange | None:

@@ -6,6 +6,7 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Sum
@@ -149,7 +150,8 @@ def _locations() -> dict[tuple[int, int | None], int]:
         "code"
     ):
         found.setdefault((location.work_center_id, None), location.pk)
-        for holder in (*location.kanban_loops.all(), *location.lots.all(), *location.buffers.all()):
+        holders: list[Any] = [*location.kanban_loops.all(), *location.lots.all(), *location.buffers.all()]
+        for holder in holders:  # each holds one component at this location
             found.setdefault((location.work_center_id, holder.component_id), location.pk)
     return found
 

@@ -82,8 +82,13 @@ class LineSideLocation(models.Model):
         return self.code
 
 
+# A delivery confirmed on the desk ("Delivered") is on hand at once as a local lot without a Plex container, named
+# "call-off <id>"; the next Plex containers sync replaces it (docs/materials.md "Deliveries and the Plex sync").
+RECEIPT_LOT_PREFIX = "call-off "
+
+
 class Lot(models.Model):
-    """Material on hand at a location (a Plex container / lot)."""
+    """Material on hand at a location (a Plex container / lot, or a local receipt of a delivered call-off)."""
 
     component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="lots")
     location = models.ForeignKey(LineSideLocation, on_delete=models.CASCADE, related_name="lots")
@@ -250,12 +255,31 @@ class CallOff(models.Model):
     shortage = models.ForeignKey(
         ShortageAlert, null=True, blank=True, on_delete=models.SET_NULL, related_name="call_offs"
     )
+    requested_needed_by = models.DateTimeField(
+        null=True, blank=True, help_text="Needed by when it was requested (approved or called by card)"
+    )
+    evaluated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a buffer evaluation last refreshed or withdrew it"
+    )
+    still_needed = models.BooleanField(
+        default=True, help_text="False when the last evaluation found its place covered without it"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"Call-off {self.pk}: {self.quantity} {self.component.number} → {self.location.code}"
+
+    @property
+    def needed_earlier(self) -> bool:
+        """A requested call the last evaluation needs earlier than the time it was requested for."""
+        return (
+            self.status == CallOffStatus.REQUESTED
+            and self.needed_by is not None
+            and self.requested_needed_by is not None
+            and self.needed_by < self.requested_needed_by
+        )
 
 
 class KanbanChangeStatus(models.TextChoices):

@@ -1,6 +1,9 @@
 """Read-only views of materials for pages and for other apps (planning reads open shortages from here)."""
 
+import datetime
 from typing import Any
+
+from django.utils import timezone
 
 from materials.models import (
     AlertStatus,
@@ -35,6 +38,15 @@ def handler_overview() -> dict[str, Any]:
             CallOff.objects.filter(status=CallOffStatus.REQUESTED).select_related(
                 "component", "location", "approved_by"
             )
+        ),
+        "withdrawn": list(  # drafts the evaluation found no longer needed, over the last day
+            CallOff.objects.filter(
+                status=CallOffStatus.CANCELLED,
+                still_needed=False,
+                evaluated_at__gte=timezone.now() - datetime.timedelta(days=1),
+            )
+            .select_related("component", "location")
+            .order_by("-evaluated_at", "-id")
         ),
         "changes": list(
             KanbanChange.objects.filter(status=KanbanChangeStatus.PROPOSED).select_related(

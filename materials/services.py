@@ -2,7 +2,8 @@
 
 Every change is audited. A requested call-off is announced (`replenishment_requested`); the plex app hears it
 after commit and queues it for Plex (outbox kind "material_request"); with the integration off it stays local and
-the material handler works from the page.
+the material handler works from the page. A delivered call-off is on hand at once as a local receipt until the next
+Plex inventory sync replaces it.
 """
 
 import datetime
@@ -10,15 +11,21 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from instructions.models import Station
 from materials.models import (
+    RECEIPT_LOT_PREFIX,
     CallOff,
     CallOffStatus,
     KanbanChange,
     KanbanChangeStatus,
     KanbanLoop,
+    Lot,
     OpenSupply,
     SupplyStatus,
 )
@@ -36,20 +43,53 @@ class MaterialsError(Exception):
     """A refused request; the message is written for the person on the floor."""
 
 
-def _requested(call_off: CallOff) -> None:
-    events.publish(events.REPLENISHMENT_REQUESTED, call_off_id=call_off.pk)
+def plex_integration_on() -> bool:
+    """Whether requests go to Plex (the plex app's `plex_enabled`: materials only announces, it never imports plex)."""
+    return bool(settings.PLEX_BASE_URL)
 
 
-def call_off_approve(*, call_off: CallOff, user: Any, now: datetime.datetime) -> CallOff:
+def requested_said() -> str:
+    """What happened to a requested call-off, for audit summaries."""
+    return (
+        "requested, queued for Plex"
+        if plex_integration_on()
+        else "requested, kept local: the Plex integration is off"
+    )
+
+
+def _requested(call_off: CallOff, *, previous_needed_by: datetime.datetime | None = None) -> None:
+    payload: dict[str, Any] = {"call_off_id": call_off.pk}
+    if previous_needed_by is not None:  # asked again, for an earlier time
+        payload["previous_needed_by"] = previous_needed_by.isoformat()
+    events.publish(events.REPLENISHMENT_REQUESTED, **payload)
+
+
+def call_off_approve(
+    *, call_off: CallOff, user: Any, now: datetime.datetime, seen_quantity: Decimal | None = None
+) -> CallOff:
     """A material handler or supervisor approves a drafted call-off: it is requested (announced for Plex) and counted
-    as open supply arriving after the location's transit time."""
+    as open supply arriving after the location's transit time. With `seen_quantity` (what the page showed), a draft
+    the evaluation changed since is not approved unseen."""
     if user_role(user) not in APPROVER_ROLES:
         raise MaterialsError("Only material handlers and supervisors approve call-offs.")
     with transaction.atomic():
-        claimed = CallOff.objects.filter(pk=call_off.pk, status=CallOffStatus.DRAFT).update(
-            status=CallOffStatus.REQUESTED, approved_by=user, approved_at=now
+        drafts = CallOff.objects.filter(pk=call_off.pk, status=CallOffStatus.DRAFT)
+        if seen_quantity is not None:
+            drafts = drafts.filter(quantity=seen_quantity)
+        claimed = drafts.update(
+            status=CallOffStatus.REQUESTED,
+            approved_by=user,
+            approved_at=now,
+            requested_needed_by=F("needed_by"),
         )
         if not claimed:
+            current = CallOff.objects.filter(pk=call_off.pk, status=CallOffStatus.DRAFT).first()
+            if current is not None:
+                raise MaterialsError(
+                    f"This call-off changed since the page was shown: it is now {current.quantity.normalize():f} "
+                    f"{current.component.unit}, needed by {timezone.localtime(current.needed_by):%Y-%m-%d %H:%M}. "
+                    "Check it and approve again."
+                )
             raise MaterialsError("This call-off is no longer a draft.")
         call_off.refresh_from_db()
         OpenSupply.objects.create(
@@ -66,7 +106,49 @@ def call_off_approve(*, call_off: CallOff, user: Any, now: datetime.datetime) ->
     return call_off
 
 
+def call_off_expedite(
+    *, call_off: CallOff, user: Any, now: datetime.datetime, seen_needed_by: datetime.datetime | None = None
+) -> CallOff:
+    """A material handler or supervisor asks again, for the earlier time the last evaluation needs a requested
+    call-off by (the page flags it "needed earlier than when requested"): the new time is what was requested, and
+    it is announced again for Plex. Nothing is re-sent by the evaluation on its own: a person decides. With
+    `seen_needed_by` (what the page showed), a time the evaluation moved since is not requested unseen."""
+    if user_role(user) not in APPROVER_ROLES:
+        raise MaterialsError("Only material handlers and supervisors ask for call-offs.")
+    with transaction.atomic():
+        current = CallOff.objects.select_for_update().filter(pk=call_off.pk).first()
+        if current is None or current.status != CallOffStatus.REQUESTED:
+            raise MaterialsError("Only a call-off that is on its way can be asked for earlier.")
+        if not current.needed_earlier or current.needed_by is None:
+            when = current.requested_needed_by or current.needed_by
+            raise MaterialsError(
+                "This call-off is already requested for when it is needed"
+                + (f" ({timezone.localtime(when):%Y-%m-%d %H:%M})." if when else ".")
+            )
+        if seen_needed_by is not None and abs((current.needed_by - seen_needed_by).total_seconds()) >= 60:
+            raise MaterialsError(
+                f"The time this call-off is needed by changed since the page was shown: it is now "
+                f"{timezone.localtime(current.needed_by):%Y-%m-%d %H:%M}. Check it and ask again."
+            )
+        previous = current.requested_needed_by
+        assert previous is not None  # needed_earlier compares with it
+        current.requested_needed_by = current.needed_by
+        current.save(update_fields=["requested_needed_by"])
+        _requested(current, previous_needed_by=previous)
+        audit_record(actor=user, action="materials.call_off.expedite", obj=current,
+                     summary=f"Asked again for call-off {current.pk} ({current.quantity:g} "
+                     f"{current.component.number} to {current.location.code}): needed by "
+                     f"{timezone.localtime(current.needed_by):%Y-%m-%d %H:%M}, was requested for "
+                     f"{timezone.localtime(previous):%Y-%m-%d %H:%M}",
+                     data={"needed_by": current.needed_by.isoformat(), "previous_needed_by": previous.isoformat()})  # fmt: skip
+    return current
+
+
 def call_off_deliver(*, call_off: CallOff, user: Any, now: datetime.datetime) -> CallOff:
+    """A material handler or supervisor confirms a requested call-off arrived at its line-side location: its open
+    supply is received and its quantity is on hand there at once, as a local receipt (a lot "call-off <id>" without
+    a Plex container), so the next evaluation neither predicts the shortage it covered nor drafts it again. The next
+    Plex containers sync is the truth and replaces the receipt (docs/materials.md "Deliveries and the Plex sync")."""
     if user_role(user) not in APPROVER_ROLES:
         raise MaterialsError("Only material handlers and supervisors confirm deliveries.")
     with transaction.atomic():
@@ -75,12 +157,22 @@ def call_off_deliver(*, call_off: CallOff, user: Any, now: datetime.datetime) ->
         )
         if not claimed:
             raise MaterialsError("Only a requested call-off can be delivered.")
+        call_off.refresh_from_db()
         OpenSupply.objects.filter(source=f"call-off {call_off.pk}", status=SupplyStatus.OPEN).update(
             status=SupplyStatus.RECEIVED
         )
+        lot = Lot.objects.create(
+            component=call_off.component,
+            location=call_off.location,
+            lot_number=f"{RECEIPT_LOT_PREFIX}{call_off.pk}",
+            quantity=call_off.quantity,
+            updated_at=now,
+        )
+        until = "; the next Plex inventory sync replaces it" if plex_integration_on() else ""
         audit_record(actor=user, action="materials.call_off.deliver", obj=call_off,
-                     summary=f"Delivered call-off {call_off.pk}")  # fmt: skip
-    call_off.refresh_from_db()
+                     summary=f"Delivered call-off {call_off.pk}: {call_off.quantity:g} {call_off.component.number} "
+                     f"on hand at {call_off.location.code} (local receipt{until})",
+                     data={"quantity": f"{call_off.quantity:f}", "lot": lot.lot_number})  # fmt: skip
     return call_off
 
 
@@ -89,14 +181,17 @@ def call_off_from_card(*, raw: str, station: Station, employee: Any, now: dateti
     card is the authorisation). Scanning the same card again while it is open returns the open request."""
     code = raw.strip().upper()
     match = CARD_PATTERN.match(code)
-    if not match:
-        raise MaterialsError("That is not a kanban card barcode (KB-<loop>-<card>). Scan the card again.")
+    if not match:  # the operator's refusals, in the operator's language (the station view activates it)
+        raise MaterialsError(
+            gettext("That is not a kanban card barcode (KB-<loop>-<card>). Scan the card again.")
+        )
     loop = KanbanLoop.objects.select_related("component", "location").filter(pk=int(match["loop"])).first()
     if loop is None or not 1 <= int(match["card"]) <= loop.card_count:
-        raise MaterialsError("This kanban card is not in use. Give it to the material handler.")
+        raise MaterialsError(gettext("This kanban card is not in use. Give it to the material handler."))
     if loop.location.work_center_id != station.work_center_id:
         raise MaterialsError(
-            f"This card feeds {loop.location.code}, not this station's work center. Check the card."
+            gettext("This card feeds %(location)s, not this station's work center. Check the card.")
+            % {"location": loop.location.code}
         )
     with transaction.atomic():
         existing = CallOff.objects.filter(
@@ -115,6 +210,7 @@ def call_off_from_card(*, raw: str, station: Station, employee: Any, now: dateti
             created_at=now,
             created_by=user,
             needed_by=now + datetime.timedelta(hours=loop.location.transit_hours),
+            requested_needed_by=now + datetime.timedelta(hours=loop.location.transit_hours),
         )
         OpenSupply.objects.create(
             component=loop.component,

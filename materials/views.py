@@ -1,10 +1,12 @@
 """The material handler's page, the supervisor's kanban signatures, and the station's "call material" screen."""
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from instructions.station_pages import station_required
@@ -39,7 +41,7 @@ def materials_home(request: HttpRequest) -> HttpResponse:
 def materials_evaluate(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     shortages_predict(now=now)
-    buffers_evaluate(now=now)
+    buffers_evaluate(now=now, actor=request.user)
     return redirect("materials-home")
 
 
@@ -48,7 +50,35 @@ def materials_evaluate(request: HttpRequest) -> HttpResponse:
 def call_off_approve(request: HttpRequest, pk: int) -> HttpResponse:
     call_off = get_object_or_404(CallOff, pk=pk)
     try:
-        services.call_off_approve(call_off=call_off, user=request.user, now=timezone.now())
+        seen = Decimal(request.POST["quantity"]) if request.POST.get("quantity") else None
+    except InvalidOperation:
+        seen = None
+    if seen is not None and not seen.is_finite():
+        seen = None
+    try:
+        services.call_off_approve(
+            call_off=call_off, user=request.user, now=timezone.now(), seen_quantity=seen
+        )
+    except MaterialsError as error:
+        return _home(request, status=409, error=str(error))
+    return redirect("materials-home")
+
+
+@require_POST
+@role_required(*DESK_ROLES)
+def call_off_expedite(request: HttpRequest, pk: int) -> HttpResponse:
+    call_off = get_object_or_404(CallOff, pk=pk)
+    raw = request.POST.get("needed_by", "")
+    try:
+        seen = parse_datetime(raw) if raw else None
+    except ValueError:  # a well-formed but impossible time (Feb 30): as if the page had shown none
+        seen = None
+    if seen is not None and timezone.is_naive(seen):
+        seen = timezone.make_aware(seen)
+    try:
+        services.call_off_expedite(
+            call_off=call_off, user=request.user, now=timezone.now(), seen_needed_by=seen
+        )
     except MaterialsError as error:
         return _home(request, status=409, error=str(error))
     return redirect("materials-home")

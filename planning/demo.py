@@ -66,10 +66,10 @@ def demo_schedule_load(*, now: datetime.datetime | None = None, time_limit: floa
                 })  # fmt: skip
         centers = {wc.code: wc for wc in WorkCenter.objects.all()}
         for (number, seq), (setup, run, family, alts) in ROUTING.items():
-            op = Operation.objects.filter(part__number=number, sequence=seq).first()
-            if op is None:
+            routed = Operation.objects.filter(part__number=number, sequence=seq).first()
+            if routed is None:
                 continue
-            timing, _ = RoutingTime.objects.update_or_create(operation=op, defaults={
+            timing, _ = RoutingTime.objects.update_or_create(operation=routed, defaults={
                 "setup_minutes": setup, "run_minutes_per_unit": Decimal(run), "family": family})  # fmt: skip
             timing.alternatives.set([centers[c] for c in alts if c in centers])
         for a, b, minutes in CHANGEOVERS:

@@ -10,8 +10,10 @@ changing as few operation orders as possible (see its docstring).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -64,7 +66,7 @@ def makespan_of(jobs: Instance, starts: list[list[int]]) -> int:
     return max((starts[j][-1] + jobs[j][-1][1] for j in range(len(jobs)) if jobs[j]), default=0)
 
 
-def check(jobs: Instance, starts: list[list[int]], blocked: list[tuple[int, int, int]] = ()) -> None:
+def check(jobs: Instance, starts: list[list[int]], blocked: Sequence[tuple[int, int, int]] = ()) -> None:
     """Raise if `starts` breaks precedence, machine capacity or a blocked (machine, start, end) window."""
     by_machine: dict[int, list[tuple[int, int]]] = {}
     for j, job in enumerate(jobs):
@@ -88,7 +90,7 @@ def check(jobs: Instance, starts: list[list[int]], blocked: list[tuple[int, int,
 def dispatch(
     jobs: Instance,
     rule: str = "mwkr",
-    blocked: list[tuple[int, int, int]] = (),
+    blocked: Sequence[tuple[int, int, int]] = (),
     fixed: dict[tuple[int, int], int] | None = None,
     release: int = 0,
 ) -> list[list[int]]:
@@ -145,6 +147,7 @@ def dispatch(
             est[j] = earliest(m, max(job_ready[j], release), d)
             if best_end is None or est[j] + d < best_end:
                 best_end, best_m = est[j] + d, m
+        assert best_end is not None  # there is a candidate while work is left
         conflict = [j for j in candidates if jobs[j][next_op[j]][0] == best_m and est[j] < best_end]
         j = min(conflict, key=priority)
         m, d = jobs[j][next_op[j]]
@@ -193,7 +196,7 @@ def _params(time_limit: float, workers: int, seed: int = 0, n_ops: int = 0) -> c
 def _build(
     jobs: Instance,
     horizon: int,
-    blocked: list[tuple[int, int, int]] = (),
+    blocked: Sequence[tuple[int, int, int]] = (),
     fixed: dict[tuple[int, int], int] | None = None,
     release: int = 0,
     lower: int = 0,
@@ -210,6 +213,7 @@ def _build(
             tail += job[k][1]
         head = 0
         for k, (m, d) in enumerate(job):
+            s: Any
             if (j, k) in fixed:
                 s = model.new_constant(fixed[(j, k)])
             else:

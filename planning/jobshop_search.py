@@ -18,7 +18,11 @@ TENURE = 8
 
 class _Graph:
     def __init__(self, jobs: Instance):
-        self.dur, self.machine, self.jsucc, self.jpred, self.index = [], [], [], [], {}
+        self.dur: list[int] = []
+        self.machine: list[int] = []
+        self.jsucc: list[int] = []
+        self.jpred: list[int] = []
+        self.index: dict[tuple[int, int], int] = {}
         for j, job in enumerate(jobs):
             for k, (m, d) in enumerate(job):
                 i = len(self.dur)

@@ -125,6 +125,12 @@ class Plan(models.Model):
     trigger = models.CharField(max_length=200, blank=True)
     rationale = models.TextField(blank=True)
     kpis = models.JSONField(default=dict)
+    assumptions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What a planner's what-if assumed (a Hold/Down window, a rush job): made real only when the "
+        "scenario is released",
+    )
     base = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="scenarios"
     )

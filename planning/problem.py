@@ -2,7 +2,7 @@
 
 import datetime
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any, cast
 
@@ -58,12 +58,16 @@ def build_problem(
     freeze_before: int | None = None,
     extra_downtime: Sequence[tuple[str, datetime.datetime, datetime.datetime]] = (),
     absent_ids: AbstractSet[int] = frozenset(),
+    extra_job_ids: AbstractSet[int] = frozenset(),
+    material_ready: Mapping[int, datetime.datetime] | None = None,
 ) -> tuple[Problem, dict[tuple[str, int], dict[str, Any]]]:
     """The open jobs as a solver problem (minutes from `origin`) and, per task, the ids needed to save it.
 
     With `current`, operations it starts before `freeze_before` (started or in the frozen horizon) keep their
-    work center and start — unless a Hold/Down window now cuts through them: those are redone after it."""
-    jobs = list(PlanJob.objects.filter(open=True).select_related("part"))
+    work center and start — unless a Hold/Down window now cuts through them: those are redone after it.
+    `extra_downtime`, `extra_job_ids` (jobs not open yet: a what-if's rush order) and `material_ready` (job id ->
+    when its material would be there) are a question's assumptions."""
+    jobs = list(PlanJob.objects.filter(Q(open=True) | Q(pk__in=extra_job_ids)).select_related("part"))
     ops_by_part: dict[int, list[Operation]] = {}
     for op in (
         Operation.objects.filter(part__in={j.part_id for j in jobs})
@@ -97,7 +101,10 @@ def build_problem(
                 for alt in timing.alternatives.all():
                     options.setdefault(alt.code, max(1, run))
                     wc_ids.setdefault(alt.code, alt.pk)
-            release = minutes(origin, job.material_ready_at) if job.material_ready_at else 0
+            ready = [
+                at for at in (job.material_ready_at, (material_ready or {}).get(job.pk)) if at is not None
+            ]
+            release = minutes(origin, max(ready)) if ready else 0
             task = Task(
                 job=job.number,
                 index=op.sequence,
@@ -173,10 +180,11 @@ def plan_save(
     rationale: str = "",
     base: Plan | None = None,
     now: datetime.datetime | None = None,
+    assumptions: dict[str, Any] | None = None,
 ) -> Plan:
     plan = Plan.objects.create(
         label=label, rank=rank, trigger=trigger, rationale=rationale, kpis=kpis, base=base, origin=origin,
-        created_at=now or timezone.now(),
+        created_at=now or timezone.now(), assumptions=assumptions or {},
     )  # fmt: skip
     tasks = {t.key: t for t in problem.tasks}
     unstaffed = problem.unstaffed()

@@ -8,8 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from planning.models import Plan, PlanStatus
+from instructions.models import WorkCenter
+from planning.models import Downtime, Plan, PlanJob, PlanStatus
 from plexcopilot import events
 from plexcopilot.roles import ADMIN, PLANNER, SUPERVISOR, user_role
 from plexcopilot.services import audit_chain_lock, audit_record
@@ -47,6 +49,53 @@ def without_operator_message(missing: dict[str, int]) -> str:
     )
 
 
+def person_name(user: Any) -> str:
+    """A signer or asker as people know them: the full name, else the username (a badge number)."""
+    return user.get_full_name() or user.get_username()
+
+
+def _at(when: Any) -> str:
+    return f"{timezone.localtime(when):%a %H:%M}"
+
+
+def plan_closed_message(plan: Plan) -> str:
+    """Why `plan` is no longer a scenario one can sign, and what to do instead (the scenario page, a refused
+    signature). A newer what-if on the same released plan discards the drafts before it (`scenarios_generate`),
+    a release discards its siblings (`_release`)."""
+    if plan.status in (PlanStatus.RELEASED, PlanStatus.SUPERSEDED):
+        by = f" by {person_name(plan.released_by)}" if plan.released_by else ""
+        said = f"This scenario was released as v{plan.version}{by}" + (
+            f" at {_at(plan.released_at)}" if plan.released_at else ""
+        )
+        if plan.status == PlanStatus.SUPERSEDED:
+            return f"{said}; a newer version has been released since."
+        return f"{said}."
+    if plan.status != PlanStatus.DISCARDED:
+        return f"This scenario is {plan.get_status_display().lower()}."
+    later = Plan.objects.filter(base=plan.base, created_at__gte=plan.created_at, pk__gt=plan.pk)
+    newer = later.filter(status=PlanStatus.DRAFT).order_by("-created_at", "rank", "-pk").first()
+    if newer is not None:
+        asked = newer.trigger or newer.label
+        return (
+            f'This scenario was replaced by a newer what-if at {_at(newer.created_at)}: "{asked}". '
+            "Review the new scenarios on the schedule board."
+        )
+    released = (
+        Plan.objects.filter(base=plan.base, version__isnull=False)
+        .exclude(pk=plan.pk)
+        .order_by("-version")
+        .first()
+    )
+    if released is not None:
+        by = f" by {person_name(released.released_by)}" if released.released_by else ""
+        at = f" at {_at(released.released_at)}" if released.released_at else ""
+        return (
+            f"This scenario was closed when v{released.version} ({released.label}) was released{by}{at}. "
+            "Ask the what-if again on the schedule board to plan from the schedule released now."
+        )
+    return "This scenario is discarded."
+
+
 def plan_release(
     *,
     plan: Plan,
@@ -64,6 +113,9 @@ def plan_release(
     try:
         if user_role(user) not in RELEASE_ROLES:
             raise SignatureRefused("Only planners, supervisors and admins release schedules.")
+        plan.refresh_from_db()  # its status, version and signer as they are now
+        if plan.status != PlanStatus.DRAFT:  # signed or replaced since the page was shown: no password asked
+            raise SignatureRefused(plan_closed_message(plan))
         if missing and not acknowledge_no_operator:  # before the password: a refusal here costs no attempt
             raise SignatureRefused(without_operator_message(missing))
         method = reauthenticate(user=user, password=password, badge=badge, pin=pin)
@@ -79,16 +131,43 @@ def plan_release_system(*, plan: Plan, reason: str, now: Any = None) -> Plan:
     return _release(plan=plan, user=None, method=f"system: {reason}"[:20], now=now or timezone.now())
 
 
+def _assumptions_apply(plan: Plan) -> str:
+    """What the released scenario's what-if assumed becomes real: its Hold/Down window is recorded, its rush
+    jobs open and its short material's jobs wait for it. Returns the audit summary's words for it ("" when it assumed nothing)."""
+    said = []
+    for window in plan.assumptions.get("downtime", []):
+        work_center = WorkCenter.objects.filter(code=window["work_center"]).first()
+        if work_center is None:
+            continue
+        start, end = parse_datetime(window["start"]), parse_datetime(window["end"])
+        if start is None or end is None:  # written by scenarios_generate as ISO times; never expected
+            continue
+        Downtime.objects.create(work_center=work_center, kind=window["kind"], start=start, end=end,
+                                note=window.get("note", "")[:200])  # fmt: skip
+        said.append(f"{work_center.code} {window['kind']} recorded")
+    for short in plan.assumptions.get("material", []):
+        ready_at = parse_datetime(short["ready_at"])
+        job = PlanJob.objects.filter(pk=short["job"]).first()
+        if job is None or ready_at is None or (job.material_ready_at and job.material_ready_at >= ready_at):
+            continue
+        PlanJob.objects.filter(pk=job.pk).update(material_ready_at=ready_at)
+        said.append(f"{job.number} material at {timezone.localtime(ready_at):%a %H:%M}")
+    jobs = list(PlanJob.objects.filter(pk__in=plan.assumptions.get("jobs", []), open=False))
+    if jobs:
+        PlanJob.objects.filter(pk__in=[j.pk for j in jobs]).update(open=True)
+        said.append(f"job(s) {', '.join(j.number for j in jobs)} opened")
+    return f"; what-if made real: {', '.join(said)}" if said else ""
+
+
 def _release(
     *, plan: Plan, user: Any, method: str, now: Any, without_operator: dict[str, int] | None = None
 ) -> Plan:
     with transaction.atomic():
         audit_chain_lock()
         claimed = Plan.objects.filter(pk=plan.pk, status=PlanStatus.DRAFT).update(status=PlanStatus.RELEASED)
-        if not claimed:
-            raise SignatureRefused(
-                "This scenario is no longer open (another one was released or it was replaced)."
-            )
+        if not claimed:  # signed by someone else, or replaced, since plan_release looked
+            plan.refresh_from_db()
+            raise SignatureRefused(plan_closed_message(plan))
         previous = Plan.objects.filter(status=PlanStatus.RELEASED).exclude(pk=plan.pk)
         previous_versions = list(previous.values_list("version", flat=True))
         previous.update(status=PlanStatus.SUPERSEDED)
@@ -97,6 +176,7 @@ def _release(
         )
         version = (Plan.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         plan.refresh_from_db()
+        assumed = _assumptions_apply(plan)
         plan.version, plan.released_at, plan.released_by, plan.signature_method = version, now, user, method
         plan.content_hash = plan_hash(plan)
         plan.save(update_fields=["version", "released_at", "released_by", "signature_method", "content_hash"])
@@ -105,9 +185,10 @@ def _release(
             acknowledged = (f"; acknowledged {sum(without_operator.values())} operation(s) without an operator "
                             f"({', '.join(without_operator)})")  # fmt: skip
         audit_record(actor=user, action="schedule.release", obj=plan,
-                     summary=f"Schedule v{version} released ({plan.label}) — {method}{acknowledged}",
+                     summary=f"Schedule v{version} released ({plan.label}) — {method}{acknowledged}{assumed}",
                      data={"version": version, "content_hash": plan.content_hash, "method": method,
                            "supersedes": previous_versions, "trigger": plan.trigger, "kpis": plan.kpis,
-                           "acknowledged_without_operator": without_operator or {}})  # fmt: skip
+                           "acknowledged_without_operator": without_operator or {},
+                           "assumptions": plan.assumptions})  # fmt: skip
         events.publish(events.SCHEDULE_RELEASED, plan_id=plan.pk, version=version)
     return plan

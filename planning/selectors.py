@@ -5,6 +5,7 @@ import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from instructions.models import WorkOrder, WorkOrderStatus
 from planning.models import Downtime, Plan, PlanSlot, PlanStatus
 
 
@@ -17,7 +18,7 @@ def scenarios_open() -> QuerySet[Plan]:
 
 
 def plan_history(limit: int = 10) -> QuerySet[Plan]:
-    return Plan.objects.exclude(version=None).order_by("-version")[:limit]
+    return Plan.objects.exclude(version=None).select_related("released_by").order_by("-version")[:limit]
 
 
 def dispatch_list(
@@ -30,7 +31,9 @@ def dispatch_list(
     now = now or timezone.now()
     return list(
         plan.slots.filter(work_center_id=work_center_id, end__gt=now)
-        .select_related("job", "job__part", "operation", "operation__required_certification")
+        .select_related(
+            "job", "job__part", "job__work_order", "operation", "operation__required_certification"
+        )
         .order_by("start")[:limit]
     )
 
@@ -38,8 +41,36 @@ def dispatch_list(
 def next_jobs_for_station(
     station: object, *, now: datetime.datetime | None = None, limit: int = 3
 ) -> list[PlanSlot]:
-    """What a station's "next job" list shows: its work center's dispatch list."""
-    return dispatch_list(station.work_center_id, now=now, limit=limit)  # type: ignore[attr-defined]
+    """What a station's "next job" list shows: its work center's dispatch list, each slot with `floor_order`, the
+    work order the operator can open for it (None while the job is not released to the floor; see below)."""
+    slots = dispatch_list(station.work_center_id, now=now, limit=limit)  # type: ignore[attr-defined]
+    slots_floor_orders(slots)
+    return slots
+
+
+def slots_floor_orders(slots: list[PlanSlot]) -> None:
+    """Set `slot.floor_order` on each slot, the floor's work order for the slot's operation of the job, and
+    `slot.floor_open`, whether a station can start it (released or in progress; not on hold or complete).
+
+    A Plex job is one work order number with one row (barcode) per operation; the plan job links one of them.
+    The slot's own operation is the row the station scans; a job linked to no work order, or whose number has no
+    row for this operation, is not on the floor yet (None)."""
+    linked = [s for s in slots if s.job.work_order_id]
+    rows = {  # no query when no job is linked (an empty `__in`)
+        (wo.number, wo.operation_id): wo
+        for wo in WorkOrder.objects.filter(
+            number__in={s.job.work_order.number for s in linked},  # type: ignore[union-attr]
+            operation_id__in={s.operation_id for s in linked},
+        ).select_related("operation", "part")
+    }
+    for slot in slots:
+        linked_order = slot.job.work_order
+        order = rows.get((linked_order.number, slot.operation_id)) if linked_order else None
+        slot.floor_order = order  # type: ignore[attr-defined]
+        slot.floor_open = order is not None and order.status in STARTABLE  # type: ignore[attr-defined]
+
+
+STARTABLE = (WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS)  # what a station scan starts
 
 
 def downtime_between(start: datetime.datetime, end: datetime.datetime) -> QuerySet[Downtime]:

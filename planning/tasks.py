@@ -1,5 +1,5 @@
 """Background work for planning, run by `manage.py run_worker` (django-tasks-db): what-if scenarios that an event
-(Hold/Down, an Andon line-down or maintenance call, a material shortage) asks for. The request that committed the
+(Hold/Down, an Andon line-down call, a material shortage) asks for. The request that committed the
 event only records the constraint and enqueues this; nobody on the floor waits for the solver."""
 
 from typing import Any

@@ -1,7 +1,7 @@
 """Event subscribers: what makes the what-if copilot propose scenarios without anyone asking.
 
-WORK_CENTER_STATUS_CHANGED (Plex status sync or a supervisor) with Hold/Down, ANDON_RAISED for a line-down or
-maintenance call, and MATERIAL_SHORTAGE_PREDICTED (the materials app) each record the constraint (a downtime
+WORK_CENTER_STATUS_CHANGED (Plex status sync or a supervisor) with Hold/Down, ANDON_RAISED for a line-down call
+(any category: "the machine is stopped" ticked), and MATERIAL_SHORTAGE_PREDICTED (the materials app) each record the constraint (a downtime
 window, a material release time) at once and queue three scenarios for the background worker (`planning.tasks`). SCHEDULE_RELEASED refreshes the live board.
 """
 
@@ -26,8 +26,18 @@ BOARD_GROUP = "planning-board"
 def hold_record(*, work_center: WorkCenter, kind: str, now: datetime.datetime, hours: float | None = None,
                 note: str = "") -> Trigger:  # fmt: skip
     """Record a Hold/Down window starting now and describe it as a what-if trigger."""
+    trigger = hold_trigger(work_center=work_center, kind=kind, now=now, hours=hours, note=note)
+    assert trigger.start is not None and trigger.end is not None
+    Downtime.objects.create(
+        work_center=work_center, kind=kind, start=trigger.start, end=trigger.end, note=note[:200]
+    )
+    return trigger
+
+
+def hold_trigger(*, work_center: WorkCenter, kind: str, now: datetime.datetime, hours: float | None = None,
+                 note: str = "") -> Trigger:  # fmt: skip
+    """A Hold/Down window from now as a what-if trigger, recorded nowhere (`hold_record` records it)."""
     end = now + (datetime.timedelta(hours=hours) if hours else HOLD_ASSUMED)
-    Downtime.objects.create(work_center=work_center, kind=kind, start=now, end=end, note=note[:200])
     label = "on Hold" if kind == DowntimeKind.HOLD else "down"
     return Trigger(
         kind=kind, work_center=work_center.code, start=now, end=end,
@@ -63,15 +73,18 @@ def on_work_center_status(*, work_center_id: int, status: str, **payload: Any) -
 def on_andon_raised(
     *, call_id: int, work_center_id: int, category: str = "", line_down: bool = False, **_: Any
 ) -> None:
-    if not (line_down or category == "maintenance"):
+    """Only a call that says the machine is stopped takes the work center out of the schedule: a maintenance call
+    with the machine still running (a leak to look at, a noise) is help asked for, not downtime."""
+    if not line_down:
         return
     work_center = WorkCenter.objects.filter(pk=work_center_id).first()
     if work_center is None:
         return
-    now = timezone.now()
-    kind = DowntimeKind.DOWN if line_down else DowntimeKind.HOLD
     trigger = hold_record(
-        work_center=work_center, kind=kind, now=now, note=f"Andon call {call_id}: {category}"
+        work_center=work_center,
+        kind=DowntimeKind.DOWN,
+        now=timezone.now(),
+        note=f"Andon call {call_id}: {category}",
     )
     scenarios_request(trigger)
 

@@ -1,51 +1,119 @@
 """Planner desk: the board, what-if triggers, scenarios with KPIs, signed release; the floor's dispatch list."""
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from instructions.models import Part, WorkCenter
 from planning import selectors
 from planning.gantt import gantt_svg
 from planning.models import DowntimeKind, Plan, PlanJob, PlanStatus
-from planning.release import plan_release, plan_without_operator, without_operator_message
-from planning.triggers import hold_record
+from planning.release import (
+    person_name,
+    plan_closed_message,
+    plan_release,
+    plan_without_operator,
+    without_operator_message,
+)
+from planning.triggers import hold_trigger
 from planning.whatif import Trigger, kpi_rows, scenarios_generate
 from plexcopilot.models import Employee
-from plexcopilot.roles import PLANNER, SUPERVISOR, role_required
+from plexcopilot.roles import OPERATOR, PLANNER, SUPERVISOR, role_required
 from plexcopilot.signatures import SignatureRefused
 
 BOARD_ROLES = (PLANNER, SUPERVISOR)  # admins pass every role check
+HOLD_HOURS = 4  # a what-if Hold/Down without hours (the form's initial value)
 WHATIF_SECONDS = 3.0
+
+
+class OperatorChoiceField(forms.ModelChoiceField):
+    """Active operators only; anyone else posted is named and refused (not "Select a valid choice")."""
+
+    def to_python(self, value: object) -> Employee | None:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raw = str(value)
+            other = Employee.objects.filter(pk=int(raw)).first() if raw.isascii() and raw.isdigit() else None
+            if other is not None and other.role != OPERATOR:
+                raise ValidationError(
+                    _("%(name)s is not an operator (%(role)s): choose an operator who works on the floor."),
+                    code="not_operator",
+                    params={"name": other.full_name, "role": other.get_role_display()},
+                ) from None
+            raise
 
 
 class WhatIfForm(forms.Form):
     kind = forms.ChoiceField(choices=[("hold", "Work center on Hold"), ("down", "Work center down"),
-                                      ("rush", "Rush order"), ("absence", "Operator absent")])  # fmt: skip
+                                      ("shortage", "Material short"), ("rush", "Rush order"),
+                                      ("absence", "Operator absent")])  # fmt: skip
     work_center = forms.ModelChoiceField(queryset=WorkCenter.objects.order_by("code"), required=False)
     hours = forms.DecimalField(min_value=0.25, max_value=72, initial=4, required=False)
     part = forms.ModelChoiceField(queryset=Part.objects.order_by("number"), required=False)
     quantity = forms.IntegerField(min_value=1, max_value=100000, required=False)
     due_hours = forms.IntegerField(min_value=1, max_value=24 * 14, required=False, initial=24)
-    employee = forms.ModelChoiceField(
-        queryset=Employee.objects.filter(active=True).order_by("last_name", "first_name"), required=False
+    short_part = forms.ModelChoiceField(
+        queryset=Part.objects.order_by("number"), required=False, label=_("Part whose material is short")
     )
+    available_hours = forms.DecimalField(
+        min_value=0.25, max_value=24 * 14, initial=8, required=False, label=_("Material there in (hours)")
+    )
+    employee = OperatorChoiceField(
+        queryset=Employee.objects.filter(active=True, role=OPERATOR).order_by("last_name", "first_name"),
+        required=False,
+        label=_("Operator"),
+    )
+    # (legend, the triggers it answers, its fields): the page shows the chosen trigger's set only (static JS).
+    FIELDSETS = (
+        (_("Work center on Hold or down"), ("hold", "down"), ("work_center", "hours")),
+        (_("Material short"), ("shortage",), ("short_part", "available_hours")),
+        (_("Rush order"), ("rush",), ("part", "quantity", "due_hours")),
+        (_("Operator absent"), ("absence",), ("employee",)),
+    )
+    # What each trigger needs that the field itself cannot require (it is optional for the other triggers).
+    NEEDED = {
+        "hold": {"work_center": _("Choose the work center that would be on Hold or down.")},
+        "down": {"work_center": _("Choose the work center that would be on Hold or down.")},
+        "shortage": {"short_part": _("Choose the part whose material is short."),
+                     "available_hours": _("Enter in how many hours the material would be there.")},
+        "rush": {"part": _("Choose the part of the rush order."),
+                 "quantity": _("Enter the quantity of the rush order.")},
+        "absence": {"employee": _("Choose the operator who is absent.")},
+    }  # fmt: skip
 
-    def clean(self) -> dict:
-        data = super().clean()
-        kind = data.get("kind")
-        if kind in ("hold", "down") and not data.get("work_center"):
-            self.add_error("work_center", "Choose the work center.")
-        if kind == "rush" and not (data.get("part") and data.get("quantity")):
-            self.add_error("part", "A rush order needs a part and a quantity.")
-        if kind == "absence" and not data.get("employee"):
-            self.add_error("employee", "Choose who is absent.")
+    def __init__(self, data: QueryDict | None = None, **kwargs: Any) -> None:
+        if data is not None:
+            # Without JS every fieldset is posted: another trigger's fields are not part of the question.
+            data = data.copy()
+            kind = data.get("kind")
+            for name in self._other_fields(kind):
+                data.pop(name, None)
+        super().__init__(data, **kwargs)
+
+    @classmethod
+    def _other_fields(cls, kind: str | None) -> set[str]:
+        own = {name for _legend, kinds, names in cls.FIELDSETS if kind in kinds for name in names}
+        return {name for _legend, _kinds, names in cls.FIELDSETS for name in names} - own
+
+    def fieldsets(self) -> list[dict[str, Any]]:
+        return [{"legend": legend, "triggers": " ".join(kinds), "fields": [self[name] for name in names]}
+                for legend, kinds, names in self.FIELDSETS]  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name, message in self.NEEDED.get(data.get("kind", ""), {}).items():
+            if data.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, message)
         return data
 
 
@@ -84,21 +152,39 @@ def whatif(request: HttpRequest) -> HttpResponse:
         return render(request, "planning/board.html", context, status=422)
     data = form.cleaned_data
     kind = data["kind"]
+    asked = f"asked by {person_name(request.user)}"  # a planner's question, not a fact: said in every summary
+    # A question, not a report: its Hold/Down window, short material and rush job are assumptions of its scenarios
+    # only, made real when one of them is released (planning.release); a real Hold comes from Plex or the Andon
+    # board, a real shortage from the materials app.
     if kind in ("hold", "down"):
-        trigger = hold_record(work_center=data["work_center"], kind=DowntimeKind(kind), now=now,
-                              hours=float(data["hours"] or 4), note=f"reported by {request.user.get_username()}")  # fmt: skip
+        trigger = hold_trigger(work_center=data["work_center"], kind=DowntimeKind(kind), now=now,
+                               hours=float(data["hours"] or HOLD_HOURS), note=asked)  # fmt: skip
+        trigger.hypothetical = True
     elif kind == "rush":
-        number = f"RUSH-{now:%m%d%H%M%S}"
+        number = stamp = f"RUSH-{now:%m%d%H%M%S}"
+        if taken := PlanJob.objects.filter(number__startswith=stamp).count():  # two questions in one second
+            number = f"{stamp}-{taken + 1}"
         due = now + datetime.timedelta(hours=data["due_hours"] or 24)
-        PlanJob.objects.create(
-            number=number, part=data["part"], quantity=data["quantity"], due=due, priority=3
+        job = PlanJob.objects.create(
+            number=number, part=data["part"], quantity=data["quantity"], due=due, priority=3, open=False
         )
         trigger = Trigger(kind="rush", summary=f"Rush order {number}: {data['quantity']} × {data['part'].number} "
-                          f"due {timezone.localtime(due):%a %H:%M}")  # fmt: skip
+                          f"due {timezone.localtime(due):%a %H:%M} ({asked})", hypothetical=True, extra_job_ids={job.pk})  # fmt: skip
+    elif kind == "shortage":
+        ready_at = now + datetime.timedelta(hours=float(data["available_hours"]))
+        jobs = list(PlanJob.objects.filter(open=True, part=data["short_part"]).order_by("due"))
+        if not jobs:
+            form.add_error("short_part", _("No open job of %(part)s is planned: nothing would wait for it.")
+                           % {"part": data["short_part"].number})  # fmt: skip
+            return render(request, "planning/board.html", _board_context(now) | {"form": form}, status=422)
+        numbers = ", ".join(j.number for j in jobs[:5]) + ("…" if len(jobs) > 5 else "")
+        trigger = Trigger(kind="shortage", summary=f"Material for {data['short_part'].number} short until "
+                          f"{timezone.localtime(ready_at):%a %H:%M} ({numbers}; {asked})", hypothetical=True,
+                          material_ready={j.pk: ready_at for j in jobs})  # fmt: skip
     else:
         employee = data["employee"]
         trigger = Trigger(
-            kind="absence", summary=f"{employee.full_name} is absent today", absent_ids={employee.pk}
+            kind="absence", summary=f"{employee.full_name} absent today ({asked})", absent_ids={employee.pk}
         )
     scenarios_generate(trigger, now=now, time_limit=WHATIF_SECONDS)
     return redirect("planning-board")
@@ -114,6 +200,7 @@ def _scenario_context(plan: Plan, form: SignForm, error: str = "") -> dict:
     missing = plan_without_operator(plan)
     return {"plan": plan, "rows": kpi_rows(plan), "svg": gantt_svg(plan, now=timezone.now()), "form": form,
             "error": error, "open": plan.status == PlanStatus.DRAFT,
+            "closed": "" if plan.status == PlanStatus.DRAFT else plan_closed_message(plan),
             "without_operator": without_operator_message(missing) if missing else ""}  # fmt: skip
 
 

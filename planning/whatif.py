@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from labor.models import EmployeeCertification
+from labor.models import Absence, EmployeeCertification
 from planning import problem as pb
 from planning.models import Plan, PlanStatus
 from planning.rationale import limit_sentences, scenario_rationale, unstaffed_sentences
@@ -40,6 +40,24 @@ class Trigger:
     start: datetime.datetime | None = None
     end: datetime.datetime | None = None
     absent_ids: set[int] = field(default_factory=set)
+    # A planner's question ("what if PRS-400 were on Hold?"): its Hold/Down window and rush jobs stay assumptions of
+    # these scenarios only, recorded when one of them is released (`planning.release`), never before.
+    hypothetical: bool = False
+    extra_job_ids: set[int] = field(default_factory=set)
+    # A planner's "material short" question: job id -> when its material would be there (no job may start before).
+    material_ready: dict[int, datetime.datetime] = field(default_factory=dict)
+
+    def assumptions(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.hypothetical and self.kind in ("hold", "down") and self.start and self.end:
+            out["downtime"] = [{"work_center": self.work_center, "kind": self.kind, "start": self.start.isoformat(),
+                                "end": self.end.isoformat(), "note": self.summary[:200]}]  # fmt: skip
+        if self.extra_job_ids:
+            out["jobs"] = sorted(self.extra_job_ids)
+        if self.hypothetical and self.material_ready:
+            out["material"] = [{"job": job_id, "ready_at": at.isoformat()}
+                               for job_id, at in sorted(self.material_ready.items())]  # fmt: skip
+        return out
 
 
 def _overtime_h(problem: pb.Problem, assignments: dict) -> float:
@@ -67,7 +85,7 @@ def scenarios_generate(
         extra.append((trigger.work_center, trigger.start, trigger.end))
     problem, refs = pb.build_problem(
         origin, current=current, freeze_before=pb.minutes(origin, origin + pb.FROZEN), extra_downtime=extra,
-        absent_ids=trigger.absent_ids,
+        absent_ids=trigger.absent_ids, extra_job_ids=trigger.extra_job_ids, material_ready=trigger.material_ready,
     )  # fmt: skip
     if not problem.tasks:
         return []
@@ -101,7 +119,7 @@ def scenarios_generate(
         )
     )
     Plan.objects.filter(status=PlanStatus.DRAFT, base=base).update(status=PlanStatus.DISCARDED)
-    absent_holders = _absent_holders(trigger.absent_ids, problem.unstaffed())
+    absent_holders = _absent_holders(trigger.absent_ids, problem.unstaffed(), origin)
     plans = []
     for rank, (name, label, sol, k, moved_to) in enumerate(scored, start=1):
         k_all = dict(k, today=today, solver=sol.status, seconds=round(sol.seconds, 2), strategy=name,
@@ -129,6 +147,7 @@ def scenarios_generate(
                 ),
                 base=base,
                 now=now,
+                assumptions=trigger.assumptions(),
             )  # fmt: skip
         )
     return plans
@@ -152,7 +171,8 @@ def schedule_build(
     return pb.plan_save(origin=origin, problem=problem, refs=refs, assignments=sol.assignments, label=label,
                         kpis=k, rank=1, base=base, now=now, rationale=" ".join([
                             "Optimised: weighted tardiness, then changeovers, then makespan.",
-                            *unstaffed_sentences(problem, sol.assignments),
+                            *unstaffed_sentences(problem, sol.assignments,
+                                                 _absent_holders(set(), problem.unstaffed(), origin)),
                             *limit_sentences(problem, sol.assignments, origin),
                             *(f"{note}." for note in sol.notes),
                             *(f"{warning}." for warning in problem.warnings)]))  # fmt: skip
@@ -163,21 +183,32 @@ def _released_without_operator(plan: Plan, keys: set[tuple[str, int]]) -> int:
     return sum(1 for key in flagged if key in keys)
 
 
-def _absent_holders(absent_ids: set[int], certifications: set[str]) -> dict[str, list[str]]:
-    """Per certification no one on shift holds: the absent people who hold it (named in the rationale)."""
+def _absent_holders(
+    absent_ids: set[int], certifications: set[str], origin: datetime.datetime
+) -> dict[str, list[str]]:
+    """Per certification no one on shift holds: the absent people who hold it (named in the rationale), whether
+    the what-if made them absent or their absence is recorded over the plan's horizon."""
     out: dict[str, list[str]] = {}
-    if not absent_ids or not certifications:
+    if not certifications:
+        return out
+    recorded = Absence.objects.filter(
+        last_day__gte=timezone.localdate(origin), first_day__lte=timezone.localdate(origin + pb.HORIZON)
+    ).values_list("employee_id", flat=True)
+    absent = set(absent_ids) | set(recorded)
+    if not absent:
         return out
     for held in (
         EmployeeCertification.objects.filter(
-            employee_id__in=absent_ids,
+            employee_id__in=absent,
             certification_type__code__in=certifications,
             level__in=["certified", "expert"],
         )
         .select_related("employee", "certification_type")
-        .order_by("employee__last_name")
+        .order_by("employee__last_name", "employee__first_name")
     ):
-        out.setdefault(held.certification_type.code, []).append(held.employee.full_name)
+        names = out.setdefault(held.certification_type.code, [])
+        if held.employee.full_name not in names:
+            names.append(held.employee.full_name)
     return out
 
 

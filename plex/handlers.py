@@ -1,9 +1,11 @@
 """What the plex app does when other apps announce floor events (subscribed in PlexConfig.ready())."""
 
+import datetime
 import logging
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from plex.client import plex_timestamp
 from plex.models import OutboxItem
@@ -95,26 +97,36 @@ def on_punch_recorded(*, punch_id: int, **_: object) -> OutboxItem | None:
     )
 
 
-def on_replenishment_requested(*, call_off_id: int, **_: object) -> OutboxItem | None:
-    """A requested call-off (approved, or called by a kanban card) goes to Plex as a material activity."""
+def on_replenishment_requested(
+    *, call_off_id: int, previous_needed_by: str = "", **_: object
+) -> OutboxItem | None:
+    """A requested call-off (approved, or called by a kanban card) goes to Plex as a material activity; asked
+    again for an earlier time (`previous_needed_by`), it goes again, saying it is needed sooner."""
     from materials.models import CallOff
 
     call_off = CallOff.objects.select_related("component", "location").filter(pk=call_off_id).first()
     if call_off is None:
         return None
+    when = timezone.localtime(call_off.needed_by) if call_off.needed_by else None
+    earlier = bool(previous_needed_by) and when is not None
+    was = timezone.localtime(datetime.datetime.fromisoformat(previous_needed_by)) if earlier else None
     return outbox_enqueue(
         kind="material_request",
         payload={
-            "title": f"Material call-off {call_off.component.number} → {call_off.location.code}",
+            "title": ("Needed earlier: " if earlier else "")
+            + f"Material call-off {call_off.component.number} → {call_off.location.code}",
             "body": f"Bring {call_off.quantity:g} {call_off.component.unit} of {call_off.component.number} "
             f"({call_off.component.name}) to {call_off.location.code}"
-            + (f" by {call_off.needed_by:%Y-%m-%d %H:%M}" if call_off.needed_by else "")
+            + (f" by {when:%Y-%m-%d %H:%M}" if when else "")
+            + (f" (earlier than the {was:%Y-%m-%d %H:%M} first requested)" if was else "")
             + f". {call_off.reason}",
             "reference": f"call-off {call_off.pk}",
             "activity_type": "Material",
-            "priority": 1 if call_off.shortage_id else 2,
+            "priority": 1 if call_off.shortage_id or earlier else 2,
         },
-        idempotency_key=f"material-call-off-{call_off.pk}",
+        # one key per time asked for (in seconds: unique across the repeated hour of the autumn change)
+        idempotency_key=f"material-call-off-{call_off.pk}"
+        + (f"-by-{int(when.timestamp())}" if earlier and when else ""),
     )
 
 

@@ -1,12 +1,13 @@
 """Materials from Plex: BOM components (engineering/v1/boms, per part) and inventory containers
-(inventory/v1/inventory-tracking/containers) at the line-side locations plexcopilot knows."""
+(inventory/v1/inventory-tracking/containers) at the line-side locations plexcopilot knows; they replace the local
+receipts of deliveries confirmed on the desk."""
 
 import datetime
 from decimal import Decimal
 from typing import Any
 
 from instructions.models import Operation, Part
-from materials.models import BomLine, Component, LineSideLocation, Lot
+from materials.models import RECEIPT_LOT_PREFIX, BomLine, Component, LineSideLocation, Lot
 from plex.client import PlexClient
 from plex.models import SyncState
 from plex.sync_records import Context, Malformed, read_number, read_text, record_list, records_apply
@@ -101,3 +102,12 @@ def apply_containers(body: Any, ctx: Context) -> None:
     records_apply(ctx, "container", records, "serialNo", apply)
     seen |= {r["serialNo"] for r in records if isinstance(r, dict) and isinstance(r.get("serialNo"), str)}
     Lot.objects.exclude(plex_container_id="").exclude(plex_container_id__in=seen).delete()
+    # Plex is the truth for the racks it knows: a delivery confirmed on the desk before this sync started is in
+    # Plex's containers by now (or Plex says it is not there), so its local receipt goes and is never counted twice.
+    # One confirmed since may be missing from this answer: it stays until the next sync (docs/materials.md).
+    Lot.objects.filter(
+        plex_container_id="",
+        lot_number__startswith=RECEIPT_LOT_PREFIX,
+        location__in=list(locations.values()),
+        updated_at__lte=ctx.now,
+    ).delete()

@@ -40,6 +40,10 @@ def user_has_role(user: Any, *roles: str) -> bool:
     return role is not None and (role in roles or role == ADMIN)
 
 
+class RoleRefused(PermissionDenied):
+    """A role check said no: the page is for other roles (the 403 page tells a station it is a desk page)."""
+
+
 def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Login required, then one of `roles` (admins pass every role check)."""
 
@@ -47,7 +51,7 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callab
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not user_has_role(request.user, *roles):
-                raise PermissionDenied("Your role does not allow this page.")
+                raise RoleRefused("Your role does not allow this page.")
             return view(request, *args, **kwargs)
 
         wrapped.allowed_roles = roles  # type: ignore[attr-defined]  # read by may_open (role-aware links)

@@ -236,6 +236,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A stale page (signed in again elsewhere, session expired): our page, in the site's layout and language.
+CSRF_FAILURE_VIEW = "plexcopilot.views.csrf_failure"
 # Behind HTTPS (SECURE_COOKIES=1): redirect plain HTTP and send HSTS. Behind a TLS-terminating proxy that sets
 # X-Forwarded-Proto, set TRUSTED_PROXY_COUNT=1 so Django knows the request was HTTPS. The health check stays on HTTP.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)

@@ -9,7 +9,6 @@ reaches authentication backends, so it imports no app.
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.utils.module_loading import import_string
 
 BADGE_PIN = "badge_pin"
@@ -46,7 +45,9 @@ def reauthenticate(*, user: Any, password: str = "", badge: str = "", pin: str =
         return BADGE_PIN
     if not password:
         raise SignatureRefused("Enter your password (or badge and PIN) to sign.")
-    if authenticate(None, username=user.get_username(), password=password) is None:
+    # The signed-in person's own password, checked as Django's password-change form checks the old one (not through
+    # authenticate(): django-axes's backend there needs the sign-in request, which a service does not have).
+    if not (user.is_active and user.check_password(password)):
         raise SignatureRefused("Password not recognised. Nothing was signed.")
     return PASSWORD
 

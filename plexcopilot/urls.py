@@ -20,4 +20,5 @@ urlpatterns = [
     path("planning/", include("planning.urls")),
     path("materials/", include("materials.urls")),
 ]
+handler403 = "plexcopilot.views.permission_denied"
 handler500 = "plexcopilot.outage.server_error"

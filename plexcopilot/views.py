@@ -2,11 +2,21 @@ from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from plexcopilot import dashboard
 from plexcopilot.middleware import STATION_SESSION_KEY
-from plexcopilot.roles import DEFECT_PHOTO_ROLES, MATERIAL_HANDLER, OPERATOR, user_has_role, user_role
+from plexcopilot.models import Employee
+from plexcopilot.roles import (
+    DEFECT_PHOTO_ROLES,
+    MATERIAL_HANDLER,
+    OPERATOR,
+    RoleRefused,
+    user_has_role,
+    user_role,
+)
 
 
 @require_GET
@@ -38,3 +48,30 @@ account_login = auth_views.LoginView.as_view(template_name="account/login.html")
 @require_POST
 def account_logout(request: HttpRequest) -> HttpResponse:
     return auth_views.LogoutView.as_view()(request)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler403: Django's 403 page, told whether a role check refused (a desk page opened at a station)
+    or the page's own rule did (a station's scope)."""
+    context = {"exception": str(exception), "role_refused": isinstance(exception, RoleRefused)}
+    return render(request, "403.html", context, status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form from a page older than the session (signed out and in again in another tab, or
+    the session expired) is refused with a page in the site's layout that says so and offers the way back, where
+    the browser usually still holds what was typed. `X-CSRF-Failure` lets htmx submits show a banner instead."""
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = ""
+    language = translation.get_language()
+    if request.user.is_authenticated and request.session.get(STATION_SESSION_KEY):
+        operator = Employee.objects.filter(user_id=request.user.pk).first()
+        language = operator.language if operator else language
+    with translation.override(language):  # at a station, the signed-in operator's language
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = render(request, "403_csrf.html", {"reload_url": back}, status=403)
+    response["X-CSRF-Failure"] = "1"
+    return response

@@ -19,7 +19,8 @@ def out_of_spec_check(
     """Alert quality when the last N readings of a step hold K or more out of spec (defaults 3 of 10).
 
     One alert per run of bad readings: a new alert needs K out-of-spec readings newer than the last alert
-    (a reading after an alert, in spec or not, does not raise the same alert again).
+    (a reading after an alert, in spec or not, does not raise the same alert again). While the last alert is
+    not acknowledged, a new run updates it instead: one open alert per step.
     """
     now = now or timezone.now()
     window = settings.QUALITY_OOS_WINDOW
@@ -44,13 +45,32 @@ def out_of_spec_check(
         if last is not None and sum(1 for m in bad if m.entered_at > last.raised_at) < limit:
             return None
         step = readings[0].step
+        summary = (
+            f"{len(bad)} of the last {len(readings)} readings out of spec on step {step.order} "
+            f"“{step.title}” of {instruction.title}"
+        )
+        if last is not None and last.acknowledged_at is None:
+            # A new run while the engineer has not seen the last one yet: one open alert per step, brought up to
+            # date (the readings it names, the time it was last raised), not a second alert beside it. Only if
+            # still unacknowledged when written: an acknowledgement in between keeps what the engineer saw.
+            evidence = {
+                "out_of_spec": sorted(set(last.evidence.get("out_of_spec", [])) | {m.pk for m in bad}),
+                "readings": [m.pk for m in readings],
+            }
+            if QualityAlert.objects.filter(pk=last.pk, acknowledged_at__isnull=True).update(
+                summary=summary, evidence=evidence, raised_at=now
+            ):
+                last.refresh_from_db()
+                audit_record(
+                    actor=None, action="quality.out_of_spec_trend", obj=last, summary=f"Updated: {summary}"
+                )
+                return last
         alert = QualityAlert.objects.create(
             kind=QualityAlertKind.OUT_OF_SPEC,
             instruction=instruction,
             step_key=step_key,
             step_title=step.title,
-            summary=f"{len(bad)} of the last {len(readings)} readings out of spec on step {step.order} "
-            f"“{step.title}” of {instruction.title}",
+            summary=summary,
             evidence={"out_of_spec": [m.pk for m in bad], "readings": [m.pk for m in readings]},
             raised_at=now,
             window_start=readings[-1].entered_at,

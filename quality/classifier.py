@@ -22,8 +22,8 @@ cross-validation on the training NCRs only (an evaluation's outer folds never se
 greedy ensemble selection (Caruana et al. 2004) minimising the out-of-fold log-loss, the temperature for
 log-loss (calibration). The ranking shown is chosen in the same inner CV: the first choice from the fusion or
 its blend with one expert (most right first choices out of fold; ties to the higher mean reciprocal rank, then
-the lower log-loss, then the fusion alone). The second and third follow the nearest distinct past NCRs by
-embedding and in both spaces, averaged (under `SMALL` NCRs); from `SMALL` the inner CV picks the rule that puts
+the lower log-loss, then the fusion alone). The second and third follow the mean of that ranking and the nearest
+distinct past NCRs by embedding and in both spaces (under `SMALL` NCRs); from `SMALL` the inner CV picks the rule that puts
 the right label in the top 3 most often among three: the nearest distinct NCRs in both spaces
 (`closest_embed_text`), the fusion itself, or their mean; without embeddings, the mean of that ranking's blends
 with one expert that put the right label in the top 3 out of fold within one record of the best blend. With fewer
@@ -66,9 +66,10 @@ SCALES = (1.0, 2.0, 4.0, 8.0, 16.0)
 INNER_FOLDS = 3
 INNER_FOLDS_SMALL = 5
 SMALL = 200
-# Under SMALL labelled NCRs the 2nd and 3rd suggestions rank labels by the mean of their nearest distinct past NCR
-# by meaning and by meaning and wording together (chosen and confirmed on bench/triage_dev.py sets, docs/quality.md).
-SMALL_ALTERNATIVES = (("closest_embed", 1.0), ("closest_embed_text", 1.0))
+# Under SMALL labelled NCRs the 2nd and 3rd suggestions rank labels by the mean of the ranking itself and of their
+# nearest distinct past NCR by meaning and by meaning and wording together (chosen and confirmed on
+# bench/triage_rules.py sets, docs/quality.md: the nearest NCRs alone failed on text the English embedding misreads).
+SMALL_ALTERNATIVES = (("", 0.0), ("closest_embed", 1.0), ("closest_embed_text", 1.0))
 TEMPERATURES = (0.35, 0.5, 0.7, 1.0, 1.4, 2.0)
 NB_SCALES = (0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 CLOSEST_SCALES = (5.0, 10.0, 20.0, 40.0)
@@ -232,8 +233,9 @@ class FusedClassifier:
         usable = [name for i, name in enumerate(EXPERTS) if i in allowed]
         p = self._choose_first(temper(fused, self.temperature), experts, usable, y)
         if vectors is not None:
-            # The second and third suggestions: on small histories the labels of the nearest distinct past NCRs by
-            # meaning and by both spaces, averaged (a fixed rule: choosing in an inner CV picked noise); on larger
+            # The second and third suggestions: on small histories the mean of the ranking and of the nearest
+            # distinct past NCRs by meaning and by both spaces (a fixed rule: choosing in an inner CV picked noise;
+            # the NCRs alone failed on German, Spanish and French text, which the embedding misreads); on larger
             # ones whichever of three fixed rankings puts the right label in the top 3 out of fold most often: nearest
             # distinct NCRs by meaning and wording, the fusion itself, or their mean (bench/triage_dev.py,
             # docs/quality.md).

@@ -1,4 +1,5 @@
-"""Quality's part of the demo plant: the [[defects]] of demo/plant.toml, each with a drawn stand-in photo.
+"""Quality's part of the demo plant: the [[retired_categories]] and [[defects]] (each with a drawn stand-in photo)
+of demo/plant.toml.
 
 Loaded by `instructions.demo.demo_plant_load` (registered in QualityConfig.ready()), in its transaction, after the
 parts, instructions and people it refers to.
@@ -13,13 +14,18 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from quality.models import DefectReport
+from quality.models import DefectCategory, DefectReport, TaxonomySource
 
 
 def demo_defects_load(
     *, data: dict[str, Any], parts: dict, operations: dict, instructions: dict, employees: dict
 ) -> dict[str, int]:
-    """The demo defects not loaded yet; returns {"new_defects": how many were created}."""
+    """The demo's retired categories and the demo defects not loaded yet; returns {"new_defects": how many}."""
+    for c in data.get("retired_categories", []):
+        # Reloading retires them again, also in a database where an older import created them active.
+        DefectCategory.objects.update_or_create(
+            code=c["code"], defaults={"label": c["label"], "active": False, "source": TaxonomySource.ADMIN}
+        )
     created = sum(_defect(d, parts, operations, instructions, employees) for d in data["defects"])
     return {"new_defects": created}
 

@@ -172,19 +172,19 @@ def _feedback_propose(*, feedback: StepFeedback, now: datetime.datetime) -> Qual
         f"{len(feedback.out_of_spec)} out-of-spec readings, {len(feedback.questions)} copilot questions"
     )
     alert.step_title = step.title if step else ""
-    alert.summary = f"Step “{alert.step_title or feedback.step_key}” of {instruction.title}: {counts} since {feedback.since:%Y-%m-%d %H:%M}"[
+    alert.summary = f"Step “{alert.step_title or feedback.step_key}” of {instruction.title}: {counts} since {timezone.localtime(feedback.since):%Y-%m-%d %H:%M}"[
         :500
     ]
     if step is None or version is None:
         alert.save()  # the step left the current version: the alert stays for the engineer, no proposal
         return alert
     kind, edits = _feedback_edits(feedback=feedback, step=step)
+    source = _feedback_source(feedback)
     rationale = (
         f"{counts} on step {step.order} “{step.title}” within {feedback_settings()[1].days} days "
         f"crossed the threshold of {feedback_settings()[0]}. Drafted as {kind}; edit the wording before approval."
     )
     evidence: list[Any] = [*feedback.flags, *feedback.defects, *feedback.out_of_spec, *feedback.questions]
-    source = ProposalSource.DEFECT if feedback.defects else ProposalSource.OPERATOR_FLAGS
     try:
         proposal = proposal_draft(
             instruction=instruction,
@@ -209,22 +209,44 @@ def _feedback_propose(*, feedback: StepFeedback, now: datetime.datetime) -> Qual
     return alert
 
 
-def _feedback_edits(*, feedback: StepFeedback, step: Step) -> tuple[str, list[dict[str, Any]]]:
-    """Pick the change the evidence points at: a checkpoint for readings, a caution for defects, else wording."""
-    biggest = max(
+def _feedback_biggest(feedback: StepFeedback) -> str:
+    """The signal that drove the proposal: "out_of_spec", "defects" or "wording" (flags and questions together)."""
+    return max(
         ("out_of_spec", len(feedback.out_of_spec)),
         ("defects", len(feedback.defects)),
         ("wording", len(feedback.flags) + len(feedback.questions)),
         key=lambda item: item[1],
     )[0]
+
+
+def _feedback_source(feedback: StepFeedback) -> str:
+    """The proposal's source: what drove it, the same signal `_feedback_edits` answers."""
+    biggest = _feedback_biggest(feedback)
+    if biggest == "out_of_spec":
+        return ProposalSource.OUT_OF_SPEC
+    if biggest == "defects":
+        return ProposalSource.DEFECT
+    if len(feedback.questions) > len(feedback.flags):
+        return ProposalSource.COPILOT_QUESTIONS
+    return ProposalSource.OPERATOR_FLAGS
+
+
+def _feedback_edits(*, feedback: StepFeedback, step: Step) -> tuple[str, list[dict[str, Any]]]:
+    """Pick the change the evidence points at: a checkpoint for readings, a caution for defects, else wording.
+
+    The checkpoint repeats the step's measurement, so it is safety-critical when the step is; the proposal's risk
+    (instructions.step_diff.diff_risk) follows from the steps it touches, like any other proposal's.
+    """
+    biggest = _feedback_biggest(feedback)
     if biggest == "out_of_spec" and step.is_measured:
-        values = ", ".join(m.raw_value for m in feedback.out_of_spec[:5])
+        values = ", ".join(m.value_text for m in feedback.out_of_spec[:5])
         new_step = {
             "title": f"Second check: {step.title}"[:120],
             "text": f"Have a second person repeat the measurement of step {step.order} on this part and the "
             f"next 5 parts. Recent readings were out of spec ({values} {step.spec_unit}); stop and call "
             "quality if any reading is out again.",
             "critical": True,
+            "safety_critical": step.safety_critical,
             "check_kind": step.check_kind,
             "spec_nominal": step.spec_nominal,
             "spec_lower": step.spec_lower,

@@ -224,7 +224,8 @@ def ncr_update(
     with transaction.atomic():
         for name, value in changes.items():
             setattr(ncr, name, value)
-        ncr.save()
+        # Only the changed fields: another engineer's lifecycle step since this page was read is kept.
+        ncr.save(update_fields=[*changes, "updated_at"])
         if {"category", "root_cause_code"} & set(changes):
             events.publish(events.NCR_HISTORY_CHANGED, ncr_id=ncr.pk)
         audit_record(

@@ -1,6 +1,7 @@
 """Quality reads: the engineer's queue, triage evidence, defect and out-of-spec trends."""
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
 from instructions.models import Measurement, Operation, Part, Step, WorkInstruction
@@ -88,6 +90,7 @@ def triage_view(draft: NCRTriageDraft) -> dict[str, Any]:
         ]
 
     return {
+        "method": triage_method_plain(draft.method),
         "categories": rows(draft.categories, "code"),
         "root_causes": rows(draft.root_causes, "code"),
         "containment": rows(draft.containment, "text"),
@@ -98,6 +101,35 @@ def triage_view(draft: NCRTriageDraft) -> dict[str, Any]:
             if n["id"] in found
         ],
     }
+
+
+def triage_method_plain(method: str) -> str:
+    """The draft's technical method (`TriageEngine.method` as stored, cut to 60 characters: "MiniLM + TF-IDF over
+    420 NCRs; category: fused svm_text 0.3,") said plainly from what the cut always keeps: how many past NCRs, a
+    trained model or plain nearest neighbours, and whether the meaning model was there. Nothing is recomputed."""
+    count = re.search(r"over (\d+) NCRs", method)
+    if count is None:
+        if method.startswith("no labelled NCR history"):
+            return _(
+                "Nothing to suggest from yet: no past NCRs with a category and root cause have been imported."
+            )
+        return _("Suggested from the plant's past NCRs.")
+    if "fused" in method:  # quality.classifier.FusedClassifier: text models fused with nearest neighbours
+        how = _("a text model trained on them, combined with the most similar past NCRs")
+    elif "nearest" in method:  # fewer labelled NCRs than a trained model needs
+        how = _("the most similar past NCRs (too few yet to train a model)")
+    else:
+        how = _("the most similar past NCRs")
+    similar = (
+        _("Similar past NCRs are found by meaning and by wording.")
+        if "MiniLM" in method
+        else _("Similar past NCRs are found by wording only (the meaning model is not installed).")
+    )
+    return (
+        _("Suggested from %(count)s past NCRs: %(how)s.") % {"count": count.group(1), "how": how}
+        + " "
+        + similar
+    )
 
 
 def _months(first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -213,10 +245,17 @@ def out_of_spec_trends() -> list[StepSpecTrend]:
     return trends
 
 
+def _record_id(value: Any) -> int:
+    """A record id typed or bookmarked in a query string; 0 (no record) unless it is a plain whole number."""
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else 0
+
+
 def trend_filters(params: Any) -> tuple[Part | None, Operation | None, Step | None]:
-    """Part, operation and step chosen on the trends page; unknown ids are ignored."""
-    part = Part.objects.filter(pk=params.get("part") or 0).first()
-    operation = Operation.objects.filter(pk=params.get("operation") or 0, part=part).first() if part else None
+    """Part, operation and step chosen on the trends page; unknown or malformed ids are ignored."""
+    part = Part.objects.filter(pk=_record_id(params.get("part"))).first()
+    operation = (
+        Operation.objects.filter(pk=_record_id(params.get("operation")), part=part).first() if part else None
+    )
     step = None
     if operation is not None and params.get("step"):
         instruction = WorkInstruction.objects.filter(operation=operation).first()

@@ -18,6 +18,19 @@ from quality.forms import DefectForm
 from quality.photos import PhotoRejected
 
 
+def _kept(request: HttpRequest, form: DefectForm) -> str:
+    """Every refusal of the defect sheet says the same: what stays filled in, and that a photo must be chosen again
+    (a browser never refills a file field)."""
+    photo = bool(request.FILES.get("photo"))
+    if "description" in form.errors:
+        if photo:
+            return gettext("The rest of what you entered was kept; choose the photo again.")
+        return gettext("The rest of what you entered was kept.")
+    if photo:
+        return gettext("Your description was kept; choose the photo again.")
+    return gettext("Your description was kept.")
+
+
 @require_POST
 @station_required
 def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
@@ -26,7 +39,7 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     form = DefectForm(request.POST, request.FILES)
     if not form.is_valid():
         return step_page(request, execution, order, status=422, defect_form=form,
-                         defect_error=form_problems(form))  # fmt: skip
+                         defect_error=f"{form_problems(form)} {_kept(request, form)}")  # fmt: skip
     try:
         defect_report_create(
             execution=execution,
@@ -41,7 +54,7 @@ def station_defect(request: HttpRequest, pk: int, order: int) -> HttpResponse:
         )
     except (PhotoRejected, DefectInvalid) as error:
         return step_page(request, execution, order, status=422, defect_form=form,
-                         defect_error=f"{error} " + gettext("Your description was kept; choose the photo again."))  # fmt: skip
+                         defect_error=f"{error} {_kept(request, form)}")  # fmt: skip
     messages.success(request, gettext("Defect reported."))
     return step_page(
         request,

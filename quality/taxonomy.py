@@ -99,6 +99,12 @@ def category_known(code: str, *, active_only: bool = True) -> bool:
     return entry is not None and (entry[1] or not active_only)
 
 
+def category_retired(code: str) -> bool:
+    """A category the plant has but no longer offers (its history keeps it)."""
+    entry = _fresh().categories.get(code)
+    return entry is not None and not entry[1]
+
+
 def root_cause_known(code: str, *, active_only: bool = True) -> bool:
     entry = _fresh().causes.get(code)
     return entry is not None and (entry[1] or not active_only)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from instructions.models import Operation, Step, WorkOrder, WorkOrderStatus
 from plexcopilot.llm import LLMUnavailable, llm_complete, llm_configured
 from plexcopilot.services import audit_record
+from quality import taxonomy
 from quality.models import NCR, DraftStatus, NCRTriageDraft
 from quality.triage import Case, Triage
 
@@ -95,7 +96,9 @@ def ncr_triage_run(*, draft_id: int) -> NCRTriageDraft:
             )
         else:
             result, method = (
-                _without_self(engine.triage(ncr_case(ncr, step_titles()), default_embed()), ncr.pk),
+                _proposable(
+                    _without_self(engine.triage(ncr_case(ncr, step_titles()), default_embed()), ncr.pk)
+                ),
                 (engine.method),
             )
         affected = (
@@ -144,6 +147,13 @@ def ncr_triage_run(*, draft_id: int) -> NCRTriageDraft:
 
 
 TRIAGE_EVIDENCE = 8
+
+
+def _proposable(result: Triage) -> Triage:
+    """A retired category still labels its history (so the triage learns from it) but is never proposed: it is no
+    longer offered, so the engineer could not accept it (the demo's `cosmetic` and `fastening`)."""
+    result.categories = [c for c in result.categories if not taxonomy.category_retired(c.code)]
+    return result
 
 
 def _without_self(result: Triage, ncr_id: int) -> Triage:

@@ -3,21 +3,25 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from instructions.models import Operation, Part
 from plexcopilot.middleware import STATION_SESSION_KEY
 from plexcopilot.roles import DEFECT_PHOTO_ROLES, QUALITY, role_required, user_has_role
 from quality import alerts, ncrs, selectors, triage_drafts
-from quality.forms import NcrImportForm, NcrUpdateForm, TriageDecisionForm
+from quality.forms import TRIAGE_VALUE_MAX, NcrImportForm, NcrUpdateForm, TriageDecisionForm, too_long_message
 from quality.models import (
     NCR,
     DefectReport,
     DraftStatus,
     NCRStatus,
     QualityAlert,
+    TriageField,
+    TriageVerdict,
 )
 from quality.ncr_import import ncr_history_import
 from quality.taxonomy import category_choices, root_cause_choices
@@ -57,7 +61,12 @@ def ncr_queue(request: HttpRequest) -> HttpResponse:
 
 
 def _ncr_page(
-    request: HttpRequest, ncr: NCR, *, form: NcrUpdateForm | None = None, status: int = 200
+    request: HttpRequest,
+    ncr: NCR,
+    *,
+    form: NcrUpdateForm | None = None,
+    status: int = 200,
+    edit: dict[str, str] | None = None,
 ) -> HttpResponse:
     draft = getattr(ncr, "triage", None)
     context = {
@@ -70,6 +79,7 @@ def _ncr_page(
         "categories": category_choices(),
         "lifecycle": NCRStatus.choices,
         "form": form or NcrUpdateForm(initial={f: getattr(ncr, f) for f in NcrUpdateForm.base_fields}),
+        "edit": edit or {},  # a refused triage edit comes back in its box
     }
     polling = bool(getattr(request, "htmx", False)) and request.method == "GET"
     template = "quality/ncr_detail.html#triage" if polling else "quality/ncr_detail.html"
@@ -93,14 +103,23 @@ def ncr_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def ncr_decide(request: HttpRequest, pk: int) -> HttpResponse:
     ncr = _ncr(pk)
     form = TriageDecisionForm(request.POST)
+    value = request.POST.get("value", "")
     if not form.is_valid():
+        if set(form.errors) == {"value"} and len(value) > TRIAGE_VALUE_MAX:
+            # Too long is the engineer's to fix, not "choose a field": say the limit, keep what was typed.
+            field = form.cleaned_data["field"]
+            messages.error(request, too_long_message(TriageField(field).label, len(value)))
+            return _ncr_page(request, ncr, status=422, edit={"field": field, "value": value})
         messages.error(request, "Choose a field and accept, edit or reject.")
         return _ncr_page(request, ncr, status=422)
     try:
         ncrs.ncr_decide(ncr=ncr, user=request.user, **form.cleaned_data)
     except ncrs.NcrInvalid as error:
         messages.error(request, str(error))
-        return _ncr_page(request, ncr, status=422)
+        # A refused edit (an unknown root-cause code, a category not offered) comes back in its box as typed.
+        edited = form.cleaned_data["verdict"] == TriageVerdict.EDITED
+        edit = {"field": form.cleaned_data["field"], "value": value} if edited else None
+        return _ncr_page(request, ncr, status=422, edit=edit)
     messages.success(
         request,
         f"{form.cleaned_data['field'].replace('_', ' ').capitalize()} {form.cleaned_data['verdict']}.",
@@ -112,16 +131,27 @@ def ncr_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(QUALITY)
 def ncr_update(request: HttpRequest, pk: int) -> HttpResponse:
     ncr = _ncr(pk)
-    form = NcrUpdateForm(request.POST)
+    # A field the post does not carry keeps its recorded value: a partial or malformed post never blanks
+    # the category or the containment. What the engineer typed wins over the record.
+    data = {name: getattr(ncr, name) for name in NcrUpdateForm.base_fields}
+    data.update({name: request.POST[name] for name in NcrUpdateForm.base_fields if name in request.POST})
+    form = NcrUpdateForm(data)
     if not form.is_valid():
         return _ncr_page(request, ncr, form=form, status=422)
+    advance = "advance" in request.POST
     try:
-        ncrs.ncr_update(ncr=ncr, user=request.user, **form.cleaned_data)
-        if "advance" in request.POST:
-            ncrs.ncr_advance(ncr=ncr, user=request.user)
+        # Save and advance are one decision: a refused step saves nothing, so the engineer is never left
+        # guessing which half happened; the form comes back with everything typed kept.
+        with transaction.atomic():
+            ncrs.ncr_update(ncr=ncr, user=request.user, **form.cleaned_data)
+            if advance:
+                ncrs.ncr_advance(ncr=ncr, user=request.user)
     except ncrs.NcrInvalid as error:
-        messages.error(request, str(error))
-        return _ncr_page(request, ncr, form=form, status=422)
+        if advance:
+            messages.error(request, _("Nothing was saved. %(reason)s") % {"reason": error})
+        else:
+            messages.error(request, str(error))
+        return _ncr_page(request, _ncr(pk), form=form, status=422)
     messages.success(request, f"{ncr.number} saved — {ncr.get_status_display()}.")
     return redirect("quality-ncr-detail", pk=ncr.pk)
 

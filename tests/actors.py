@@ -127,6 +127,13 @@ def build_plant() -> Plant:
     )
 
 
+def desk_login(client: Client, username: str, password: str) -> bool:
+    """Sign in at the desk sign-in form, as a person does: through django-axes's backend, which refuses
+    `Client.login()` (it passes no request)."""
+    response = client.post("/accounts/login/", {"username": username, "password": password})
+    return response.status_code == 302 and "_auth_user_id" in client.session
+
+
 def station_client(station: Station, employee: Employee, pin: str = PIN) -> Client:
     """A tablet browser signed in at `station` as `employee`."""
     client = Client()

@@ -103,8 +103,8 @@ def _isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AUDIT_HMAC_KEY = "test-audit-key"
-    # Client.login() passes no request to axes; tests/plexcopilot/test_login_throttle.py turns it on.
-    settings.AXES_ENABLED = False
+    # django-axes stays on, as in production (a signature's password check once failed only with it on): sign in
+    # with tests.actors.desk_login or force_login, since Client.login() passes axes no request.
     settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.log"
     cache.clear()
     yield

@@ -51,8 +51,16 @@
   // Station pages hand these texts over in the operator's language (data-text-* on <body>).
   const uiText = (key, english) => body.dataset[key] || english;
   const NOT_SAVED = uiText("textNotSaved", "Not saved: the server could not be reached. What you typed is still here — press the button again.");
-  function banner(text) {
+  // Shown where the operator is looking: inside the open sheet the request came from (a sheet sits in the top
+  // layer, over anything on the page), else at the top of the page.
+  function banner(text, elt) {
+    const sheet = elt && elt.closest && elt.closest("[popover]");
+    const host = sheet && sheet.matches(":popover-open") ? sheet : body;
     let el = document.getElementById("outage-banner");
+    if (el && el.parentNode !== host) {
+      el.remove();
+      el = null;
+    }
     if (!el) {
       el = document.createElement("div");
       el.id = "outage-banner";
@@ -61,7 +69,7 @@
       el.setAttribute("data-testid", "outage-banner");
       el.innerHTML = '<span></span><button type="button" class="btn btn-small">OK</button>';
       el.querySelector("button").addEventListener("click", () => el.remove());
-      body.prepend(el);
+      host.prepend(el);
     }
     el.querySelector("span").textContent = text;
   }
@@ -74,7 +82,10 @@
       const msg = holder.querySelector(".outage-message");
       if (msg) text = msg.textContent.trim();
     } else if (xhr && xhr.status === 413) {
-      text = "Not saved: that photo or file is too large. Take a smaller one and send it again.";
+      text = uiText("textTooLarge", "Not saved: that photo or file is too large. Take a smaller one and send it again; what you typed is still here.");
+    } else if (xhr && xhr.status === 403 && xhr.getResponseHeader("X-CSRF-Failure")) {
+      // A page older than the session (signed out and in again in another tab): the form's token is stale.
+      text = uiText("textSessionChanged", "Your session changed (you signed in again elsewhere or it expired). Reload the page and try again — what you typed is still here.");
     } else if (xhr && xhr.status === 429) {
       text = body.dataset.textTooMany || "Too many attempts. Wait a minute, then try again.";
     } else if (xhr && xhr.status >= 500) {
@@ -82,13 +93,15 @@
     } else {
       return;
     }
-    banner(text);
+    if (xhr) xhr.plexBannered = true;  // afterRequest (which follows) must not take it away again
+    banner(text, e.detail.elt);
   });
-  body.addEventListener("htmx:sendError", () => banner(NOT_SAVED));
-  body.addEventListener("htmx:timeout", () => banner(NOT_SAVED));
+  body.addEventListener("htmx:sendError", (e) => banner(NOT_SAVED, e.detail.elt));
+  body.addEventListener("htmx:timeout", (e) => banner(NOT_SAVED, e.detail.elt));
+  // A request that got through (a save, a 422 re-render) clears the banner of an earlier failure.
   body.addEventListener("htmx:afterRequest", (e) => {
     const xhr = e.detail.xhr;
-    if (xhr && xhr.status < 500 && xhr.status !== 429 && xhr.status !== 0) {
+    if (xhr && !xhr.plexBannered && xhr.status < 500 && xhr.status !== 429 && xhr.status !== 0) {
       const el = document.getElementById("outage-banner");
       if (el) el.remove();
     }
@@ -109,7 +122,7 @@
   });
   body.addEventListener("htmx:wsOpen", (e) => e.target.classList.remove("ws-offline"));
 
-  // A swap of the step panel (a reading, an override, a flag) replaces the elements that hold the step's
+  // A swap of the step panel (a reading, an override, a defect) replaces the elements that hold the step's
   // sockets, and the ws extension closes the old ones. A socket closed while still connecting "fails" in the
   // browser: an error event that htmx logs as a console error, on a routine swap. Such a socket is closed
   // the moment it opens instead (the extension's own factory otherwise, hoisted for this purpose).
@@ -135,7 +148,10 @@
   function settle(root) {
     const current = (root || document).querySelector(".strip-step.is-current");
     if (current) current.scrollIntoView({ block: "nearest", inline: "center" });
-    (root || document).querySelectorAll("[popover][data-open]").forEach((el) => {
+    // The sheet itself may be what was swapped (a refused flag re-renders only its sheet).
+    const sheets = [...(root || document).querySelectorAll("[popover][data-open]")];
+    if (root && root.matches && root.matches("[popover][data-open]")) sheets.push(root);
+    sheets.forEach((el) => {
       if (el.showPopover && !el.matches(":popover-open")) el.showPopover();
     });
     // Focus the reading field for wedge gauges without scrolling the step's title away.
@@ -147,16 +163,46 @@
 })();
 
 // Copilot: "thinking" shows the moment a question leaves the tablet, before the server says anything.
+// The question box sits low on the step, so what answers it is brought into view: "thinking" when the question
+// is sent, the answer when it starts and again when it is complete (not on every streamed piece, which would
+// fight the operator's own scrolling, and not for the history a socket sends on connect).
 (function () {
   const thinking = () => document.getElementById("copilot-thinking");
+  let asked = false;
+  let shown = "";
+  function reveal(el) {
+    if (el) el.scrollIntoView({ block: "nearest" });
+  }
   document.addEventListener("htmx:wsBeforeSend", (event) => {
     const form = event.target.closest && event.target.closest("[data-copilot-form]");
     const el = thinking();
-    if (form && el) el.hidden = false;
+    if (!form) return;
+    asked = true;
+    shown = "";
+    if (el) {
+      el.hidden = false;
+      reveal(el);
+    }
   });
   document.addEventListener("htmx:wsAfterMessage", () => {
     const el = thinking();
     if (el) el.hidden = true;
+    if (!asked) return;
+    const error = document.getElementById("copilot-error");
+    if (error && error.textContent.trim()) {
+      asked = false;
+      reveal(error);
+      return;
+    }
+    const log = document.getElementById("copilot-log");
+    const newest = log && log.lastElementChild;  // the log is shown newest first (column-reverse)
+    if (!newest) return;
+    const streaming = newest.classList.contains("is-streaming");
+    const state = newest.id + (streaming ? " streaming" : " complete");
+    if (state === shown) return;
+    shown = state;
+    if (!streaming) asked = false;
+    reveal(newest);
   });
 })();
 
@@ -256,6 +302,31 @@
     return "andon-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
   function state() { return document.getElementById("andon-state"); }
+
+  // While a tapped call is being sent every category button is disabled, so the second tap of a gloved double tap
+  // cannot raise a call (least of all one of another kind). At least LOCK_MIN ms, so a fast answer cannot re-arm
+  // the buttons under the finger; at most LOCK_MAX ms, so a server that does not answer never keeps the operator
+  // from raising another call (Safety): the first one is kept on the tablet and sent again meanwhile.
+  const LOCK_MIN = 800, LOCK_MAX = 4000;
+  let lockedAt = 0, unlockTimer = null;
+  const categoryButtons = () => document.querySelectorAll("form[data-andon-form] button[name=category]");
+  function unlock() {
+    unlockTimer = null;
+    categoryButtons().forEach((b) => { b.disabled = false; });
+    document.querySelectorAll("form[data-andon-form]").forEach((f) => f.removeAttribute("aria-busy"));
+  }
+  function lock(form) {
+    lockedAt = Date.now();
+    categoryButtons().forEach((b) => { b.disabled = true; });
+    form.setAttribute("aria-busy", "true");
+    clearTimeout(unlockTimer);
+    unlockTimer = setTimeout(unlock, LOCK_MAX);
+  }
+  function unlockSoon() {
+    if (!unlockTimer) return;
+    clearTimeout(unlockTimer);
+    unlockTimer = setTimeout(unlock, Math.max(0, LOCK_MIN - (Date.now() - lockedAt)));
+  }
   function showQueued(queue, message) {
     const el = state();
     if (!el) return;
@@ -290,6 +361,7 @@
           headers: { "X-CSRFToken": csrf, "Idempotency-Key": item.key, "HX-Request": "true" },
         });
       } catch (e) { response = null; }
+      unlockSoon();
       const html = response ? await response.text() : "";
       const holder = document.createElement("div");
       holder.innerHTML = html;
@@ -326,6 +398,7 @@
       lineDown: !!(form.querySelector("input[name=line_down]") || {}).checked,
     });
     save(queue);
+    lock(form);
     form.reset();
     showQueued(queue, say("textAndonSending", "sending…"));
     if (timer) clearTimeout(timer);
@@ -334,4 +407,27 @@
   }, true);
   window.addEventListener("online", () => { if (!timer) flush(); });
   document.addEventListener("DOMContentLoaded", () => { if (load().length) flush(); });
+})();
+
+// Forms that ask one of several questions (the planning board's what-if): only the chosen trigger's fieldset
+// shows. A hidden fieldset is also disabled, so its fields are not posted; without this script every fieldset
+// shows and the server ignores the fields of the triggers not chosen.
+(function () {
+  function sync(form) {
+    const kind = form.querySelector("[name=kind]");
+    if (!kind) return;
+    form.querySelectorAll("fieldset[data-triggers]").forEach((set) => {
+      const other = !set.dataset.triggers.split(" ").includes(kind.value);
+      set.hidden = other;
+      set.disabled = other;
+    });
+  }
+  const syncAll = (root) => root.querySelectorAll("form[data-trigger-form]").forEach(sync);
+  document.addEventListener("change", (e) => {
+    const form = e.target.closest && e.target.closest("form[data-trigger-form]");
+    if (form && e.target.name === "kind") sync(form);
+  });
+  document.body.addEventListener("htmx:load", (e) => syncAll(e.target));
+  window.addEventListener("pageshow", () => syncAll(document));  // Back restores the chosen trigger
+  syncAll(document);
 })();

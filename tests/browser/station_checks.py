@@ -7,6 +7,37 @@ LANDSCAPE = {"width": 1280, "height": 800}
 PORTRAIT = {"width": 800, "height": 1280}
 
 
+def tablet_page(browser, viewport: dict):
+    """A new touch-screen page of the given size (English, 15 s timeouts)."""
+    context = browser.new_context(viewport=viewport, has_touch=True, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+def desk_page(browser, server: str, badge: str, viewport: dict):
+    """A desk user of the demo plant signed in through the desk form."""
+    page = tablet_page(browser, viewport)
+    page.goto(f"{server}/accounts/login/")
+    page.locator("input[name=username]").fill(badge)
+    page.locator("input[name=password]").fill("northfield-demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
+def station_page(browser, server: str, viewport: dict, *, station: str = "ST-PRS-400", badge: str = "100107",
+                 pin: str = "3870"):  # fmt: skip
+    """An operator of the demo plant (Dwayne Porter by default) signed in at a station tablet, on its home page."""
+    page = tablet_page(browser, viewport)
+    page.goto(f"{server}/station/{station}/")
+    page.get_by_test_id("badge").fill(badge)
+    page.get_by_test_id("pin").fill(pin)
+    page.get_by_test_id("pin").press("Enter")
+    page.wait_for_url("**/station/home/")
+    return page
+
+
 def assert_actions_on_screen(page) -> None:
     """Every button of the action bar (a measured step's Record too) lies inside the viewport without scrolling,
     is >= 48 px and >= 8 px apart."""

@@ -1,6 +1,6 @@
 """A step panel swapped while its sockets are still connecting leaves no error behind.
 
-Every htmx swap of the step panel (a reading, an override, a flag) replaces the elements holding the step's two
+Every htmx swap of the step panel (a reading, an override) replaces the elements holding the step's two
 sockets (new-version banner, copilot), and the ws extension closes the old ones. A socket closed while it is still
 connecting "fails" in the browser, which fires an error event that htmx logs as a console error; CI once failed on
 it when an override came within a few milliseconds of the page load. The page's socket factory

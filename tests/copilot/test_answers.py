@@ -1,8 +1,9 @@
 import asyncio
+import re
 
 import pytest
 
-from copilot.answers import extractive_answer, numeric_guard
+from copilot.answers import Passage, extractive_answer, numeric_guard
 from copilot.index_schema import SearchFilter
 from copilot.library_files import library_ingest_paths
 from copilot.questions import knowledge_answer
@@ -48,6 +49,33 @@ class TestExtractiveAnswer:
         after = ask(question)
         assert after.text == before.text
         assert "999" not in after.text and "Ignore previous" not in after.text
+
+    def test_a_sentence_several_passages_repeat_is_quoted_once_citing_them_all(self):
+        def passage(number: int, title: str, text: str, doc_type: str = "ncr") -> Passage:
+            return Passage(number=number, chunk_id=number, title=title, location="op 10 Stamp and pierce",
+                           text=text, doc_type=doc_type, url=f"/copilot/source/{number}/")  # fmt: skip
+
+        passages = [
+            passage(1, "Maintenance log — PRS-400", "Die setter changed pierce punch P5-1050 at station 5 after "
+                    "anchor holes measured 10.61–10.63 mm, right after the coil change to heat 58821.", "maintenance"),
+            passage(2, "NCR-H1070", "Anchor hole oversize at 10.61 mm.\nContainment: Held all totes since the coil change."),
+            passage(3, "NCR-H1283", "Burr on the anchor hole.\nContainment: held all totes since the  coil change"),
+            passage(4, "NCR-H1352", "Containment: Held all totes since the coil change.\nCorrective action: punch changed."),
+        ]  # fmt: skip
+        answer = extractive_answer(
+            "What do I do if the hole measures 10.61 mm after the coil change?", passages
+        )
+        assert answer.text.lower().count("held all totes since the") == 1
+        assert "Containment: Held all totes since the coil change. [2][3][4]" in answer.text
+        # Every source is cited in the text, numbered in order from 1, with no gap.
+        marks = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+        assert (
+            sorted(set(marks))
+            == [p.number for p in answer.citations]
+            == list(range(1, len(answer.citations) + 1))
+        )
+        assert [p.title for p in answer.citations][:4] == ["Maintenance log — PRS-400", "NCR-H1070", "NCR-H1283",
+                                                            "NCR-H1352"]  # fmt: skip
 
 
 class TestNumericGuard:

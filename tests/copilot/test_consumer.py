@@ -120,6 +120,20 @@ class TestAnswering:
         assert "Escriba primero una pregunta." in frames[-1]  # in the operator's language
         assert not CopilotQuestion.objects.exists()
 
+    def test_an_answer_clears_the_error_a_blank_question_left(self, station_run):
+        client, execution, _ana = station_run
+
+        async def blank_then_real(comm):
+            return await ask(comm, "   "), await ask(comm, "how do I clear a jam on station 5?")
+
+        blank, frames = session(client, execution, blank_then_real)
+        assert "Escriba primero una pregunta." in blank[-1]
+        # The thinking frame and the answer both empty the error area: an error shown while the answer was being
+        # written (a second, blank send) is not left above it.
+        cleared = '<div id="copilot-error" hx-swap-oob="true"></div>'
+        assert cleared in frames[0] and 'id="copilot-msg-' in frames[0]
+        assert cleared in frames[-1] and "copilot-feedback" in frames[-1]
+
     def test_it_shows_the_conversation_again_after_a_reconnect(self, station_run):
         client, execution, _ana = station_run
         session(client, execution, lambda comm: ask(comm, "how do I clear a jam on station 5?"))
@@ -134,6 +148,58 @@ class TestAnswering:
         history = async_to_sync(reconnect)()
         assert 'id="copilot-log" hx-swap-oob="innerHTML"' in history
         assert "how do I clear a jam on station 5?" in history and "SOP-PRS-014" in history
+
+    def test_a_question_whose_answer_failed_ends_failed_never_pending_after_a_reconnect(
+        self, station_run, monkeypatch
+    ):
+        from copilot import questions
+
+        client, execution, _ana = station_run
+
+        def broken_search(**_kwargs):
+            raise RuntimeError("the index is being rebuilt")  # whatever breaks retrieval
+
+        monkeypatch.setattr(questions, "knowledge_search", broken_search)
+        frames = session(client, execution, lambda comm: ask(comm, "how do I clear a jam on station 5?"))
+        record = CopilotQuestion.objects.get()
+        assert record.answered_at is not None and record.engine == "failed" and not record.citations
+        # Ana reads Spanish: the retry message, and her question in the log as failed (no Stop button).
+        retry = "El copiloto no pudo responder"
+        assert retry in frames[-1] and f'id="copilot-msg-{record.pk}"' in frames[-1]
+        assert "copilot-stop" not in frames[-1]
+
+        async def reconnect():
+            comm = communicator(client, execution)
+            await comm.connect(timeout=10)
+            history = await comm.receive_from(timeout=10)
+            more = await comm.receive_nothing(timeout=1)
+            await comm.disconnect()
+            return history, more
+
+        history, nothing_more = async_to_sync(reconnect)()
+        assert f'id="copilot-msg-{record.pk}"' in history and retry in history
+        assert "how do I clear a jam on station 5?" in history
+        assert "copilot-stop" not in history and "is-streaming" not in history
+        assert nothing_more  # no "Thinking…" frame for it after the history
+
+    def test_a_blank_question_does_not_cancel_the_answer_being_written(self, station_run, settings):
+        client, execution, _ana = station_run
+        with FakeLLM() as fake:
+            settings.LLM_BASE_URL = fake.url("slow")
+            settings.LLM_FIRST_TOKEN_SECONDS = 2  # the slow endpoint times out: the extractive answer follows
+
+            async def blank_meanwhile(comm):
+                await comm.send_to(text_data=json.dumps({"question": "what torque for the die clamp bolts?"}))
+                frames = [await comm.receive_from(timeout=30)]  # thinking…
+                await comm.send_to(text_data=json.dumps({"question": "   "}))
+                while "copilot-feedback" not in frames[-1]:
+                    frames.append(await comm.receive_from(timeout=30))
+                return frames
+
+            frames = session(client, execution, blank_meanwhile)
+        assert any("Escriba primero una pregunta." in f for f in frames)
+        assert "Detenido antes de completar la respuesta." not in frames[-1]
+        assert CopilotQuestion.objects.get().engine == "extractive"
 
     def test_a_cancel_stops_the_answer_and_says_so(self, station_run, settings):
         client, execution, _ana = station_run

@@ -36,17 +36,21 @@ def test_an_operator_asks_and_sees_a_streamed_cited_answer(asgi_server, tablet, 
     record = CopilotQuestion.objects.get()
     assert record.step.order == 1 and record.work_order.barcode == "WO-24123-10" and record.citations
 
-    # Feedback, then the citation opens the source at the cited passage.
+    # Feedback, then the citation opens the source at the cited passage in the same tab (a kiosk tablet has no
+    # tabs to go back from), and "Back to the step" returns to the step with the answer still there.
     page.get_by_test_id("copilot-helpful").click()
     page.get_by_text("Gracias — marcada como útil.").wait_for()  # Ana reads Spanish
-    with page.context.expect_page() as source_page:
-        answer.locator("a.cite").first.click()
-    source = source_page.value
-    source.wait_for_load_state()
-    cited = source.get_by_test_id("cited-passage")
+    answer.locator("a.cite").first.click()
+    page.wait_for_url("**/copilot/source/**")
+    assert len(page.context.pages) == 1
+    cited = page.get_by_test_id("cited-passage")
     first = KnowledgeChunk.objects.get(pk=record.citations[0]["chunk_id"])
     assert cited.is_visible() and first.text.splitlines()[0] in cited.inner_text()
-    screenshot(source, "copilot-source")
+    screenshot(page, "copilot-source")
+    page.get_by_test_id("back-to-step").click()
+    page.wait_for_url("**/station/run/**/1/")
+    page.get_by_test_id("copilot-answer").wait_for()  # the conversation comes back over the websocket
+    assert "SOP-PRS-014" in page.get_by_test_id("copilot-answer").inner_text()
     record.refresh_from_db()
     assert record.helpful is True
 
@@ -84,10 +88,9 @@ def test_a_maintenance_log_and_a_clip_are_cited_and_the_clip_opens_at_the_moment
     clip_citation = next(c for c in record.citations if c["url"].startswith("/copilot/clip/"))
     start = KnowledgeChunk.objects.get(pk=clip_citation["chunk_id"]).start_seconds
     assert start and start > 0
-    with page.context.expect_page() as clip_page:
-        answer.locator(f'a.cite[href="{clip_citation["url"]}"]').first.click()
-    clip = clip_page.value
-    clip.wait_for_load_state()
+    answer.locator(f'a.cite[href="{clip_citation["url"]}"]').first.click()
+    page.wait_for_url("**/copilot/clip/**")
+    clip = page
     clip.wait_for_function(
         "() => { const v = document.querySelector('video'); return v && v.readyState >= 1; }"
     )

@@ -107,6 +107,27 @@ class TestSameNameUpload:
         page = desk("100101").get(f"/copilot/source/{old.pk}/").content.decode()
         assert 'data-testid="source-superseded"' in page and "version 2 is the current one" in page
 
+    def test_the_history_names_people_by_their_full_name_and_falls_back_to_the_username(
+        self, library, upload
+    ):
+        admin, quality = desk(ADMIN), desk(QUALITY)
+        upload(admin, "CK-1")
+        review(quality, versions()[0])
+        upload(quality, "CK-7")
+        uploader, reviewer = (
+            Employee.objects.get(badge_id=ADMIN).user,
+            Employee.objects.get(badge_id=QUALITY).user,
+        )
+        assert uploader.get_full_name() and reviewer.get_full_name()
+        history = admin.get("/copilot/library/").content.decode().split("History (2 versions)")[1]
+        history = history.split("</details>")[0]
+        assert f"by {uploader.get_full_name()}; reviewed by {reviewer.get_full_name()}" in history
+        assert f"by {ADMIN}" not in history and f"by {QUALITY}" not in history
+        reviewer.first_name = reviewer.last_name = ""
+        reviewer.save()
+        history = admin.get("/copilot/library/").content.decode().split("History (2 versions)")[1]
+        assert f"reviewed by {reviewer.get_username()}" in history.split("</details>")[0]
+
     def test_a_rejected_new_version_leaves_the_approved_one_cited(self, library, upload):
         admin, quality = desk(ADMIN), desk(QUALITY)
         upload(admin, "CK-1")

@@ -77,6 +77,21 @@ class TestVideoClips:
         assert part.status_code == 206 and part["Content-Range"].startswith("bytes 100-199/")
         assert len(b"".join(part.streaming_content)) == 100
 
+    def test_a_clip_opened_at_the_station_keeps_the_station_layout(self, sources_dir, station_run):
+        library_ingest_paths(paths=[sources_dir])
+        client, execution, _ana = station_run
+        clip = KnowledgeDocument.objects.get(title="Transfer finger pads on the 400 t press")
+        cited = clip.chunks.get(start_seconds=8.0)
+        step = f"/station/run/{execution.pk}/4/"
+        response = client.get(f"/copilot/clip/{cited.pk}/", {"back": step})
+        body = response.content.decode()
+        assert response.status_code == 200
+        # it was the desk layout, with the desk's sign-out
+        assert 'class="station"' in body and 'class="desk"' not in body
+        assert 'action="/station/signout/"' in body and 'action="/accounts/logout/"' not in body
+        assert f'href="{step}"' in body and "Volver al paso" in body  # Ana reads Spanish
+        assert "Cambie ambas almohadillas" in body and "citado en 0:08" in body
+
     def test_a_clip_at_a_url_is_ingested_from_the_command_line(self, sources_dir):
         out = io.StringIO()
         call_command(

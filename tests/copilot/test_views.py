@@ -1,9 +1,11 @@
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 
 from copilot.models import CopilotQuestion, KnowledgeChunk, KnowledgeDocument
 from plexcopilot.models import AuditEvent, Employee
@@ -35,13 +37,73 @@ class TestSource:
         client, execution, _ana = station_run
         chunk = KnowledgeChunk.objects.get(document__version=execution.version, step__order=4)
         body = client.get(f"/copilot/source/{chunk.pk}/").content.decode()
-        assert "instruction version 1" in body and "Step 4: Torque the die clamp bolts" in body
+        # Ana reads Spanish: the page's own words are hers, the instruction's step title is as written
+        assert "versión de la instrucción 1" in body and "Step 4: Torque the die clamp bolts" in body
 
     def test_it_hides_documents_the_role_may_not_see(self, station_run):
         client, _execution, _ana = station_run
         chunk = KnowledgeChunk.objects.filter(document__title__contains="safety circuit").first()
         assert client.get(f"/copilot/source/{chunk.pk}/").status_code == 404
         assert desk("200201").get(f"/copilot/source/{chunk.pk}/").status_code == 200
+
+
+def _back_link(body: str) -> tuple[str, str] | None:
+    """The (href, text) of the source page's way back, or None."""
+    match = re.search(r'<a [^>]*href="([^"]*)"[^>]*data-testid="back-to-step">([^<]*)</a>', body)
+    return (match[1], match[2]) if match else None
+
+
+class TestSourceAtTheStation:
+    """A citation tapped at the station tablet opens the source in the station's layout, never the desk's."""
+
+    @staticmethod
+    def _url() -> str:
+        chunk = KnowledgeChunk.objects.filter(document__title__startswith="SOP-PRS-014").first()
+        return f"/copilot/source/{chunk.pk}/"
+
+    def test_it_shows_the_station_sign_out_and_a_way_back_to_the_step(self, station_run):
+        client, execution, _ana = station_run
+        step = reverse("station-step", args=[execution.pk, 4])
+        response = client.get(self._url(), HTTP_REFERER=f"http://testserver{step}")
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert 'class="station"' in body and 'class="desk"' not in body
+        assert f'action="{reverse("station-signout")}"' in body
+        assert f'action="{reverse("account-logout")}"' not in body
+        assert '<span class="brand">ST-PRS-400</span>' in body
+        assert _back_link(body) == (step, "← Volver al paso")  # Ana reads Spanish
+        assert "magnetic pick-up tool" in body  # still the document, at the cited passage
+        assert "Procedimiento operativo estándar" in body  # its kind in her language, as the rest of the bar
+
+    def test_the_back_parameter_names_the_step_too(self, station_run):
+        client, execution, _ana = station_run
+        step = reverse("station-step", args=[execution.pk, 2])
+        body = client.get(self._url(), {"back": step}).content.decode()
+        assert _back_link(body)[0] == step
+
+    @pytest.mark.parametrize(
+        "elsewhere",
+        [
+            "https://evil.example/station/run/1/4/",
+            "//evil.example/station/run/1/4/",
+            "/copilot/library/",
+            "/station/run/1/4/../../../copilot/library/",
+            "javascript:alert(1)",
+        ],
+    )
+    def test_the_way_back_never_leaves_the_station(self, station_run, elsewhere):
+        client, _execution, _ana = station_run
+        body = client.get(self._url(), {"back": elsewhere}, HTTP_REFERER=elsewhere).content.decode()
+        assert _back_link(body)[0] == reverse("station-home")  # the work orders, not where it pointed
+
+    def test_a_desk_user_keeps_the_desk_layout(self, station_run):
+        response = desk("200201").get(self._url())
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert 'class="desk"' in body
+        assert f'action="{reverse("account-logout")}"' in body
+        assert f'action="{reverse("station-signout")}"' not in body
+        assert _back_link(body) is None
 
 
 class TestFeedback:
@@ -84,6 +146,39 @@ class TestAskWithoutWebsockets:
         assert "keep it under 500 characters" in response.content.decode()
         assert not CopilotQuestion.objects.exists()
 
+    def test_a_question_that_could_not_be_answered_says_so_in_the_operators_language(
+        self, station_run, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        from copilot import questions
+
+        def broken_search(**_kwargs):
+            raise RuntimeError("the index is being rebuilt")
+
+        monkeypatch.setattr(questions, "knowledge_search", broken_search)
+        client, execution, _ana = station_run
+        with django_capture_on_commit_callbacks(execute=True):  # what quality hears runs after commit
+            response = client.post(
+                f"/copilot/ask/{execution.pk}/4/", {"question": "how do I clear a jam on station 5?"}
+            )
+        body = response.content.decode()
+        assert response.status_code == 503  # was a 500
+        assert "El copiloto no pudo responder" in body and "Volver al paso" in body  # Ana reads Spanish
+        assert 'action="/station/signout/"' in body
+        assert CopilotQuestion.objects.get().engine == "failed"
+
+        # Quality's feedback loop does not count the failed one: Ana asks again, and it is one question.
+        from quality.models import StepQuestion
+
+        assert not StepQuestion.objects.exists()
+        monkeypatch.undo()
+        with django_capture_on_commit_callbacks(execute=True):
+            again = client.post(
+                f"/copilot/ask/{execution.pk}/4/", {"question": "how do I clear a jam on station 5?"}
+            )
+        assert again.status_code == 200
+        [counted] = StepQuestion.objects.all()
+        assert counted.question_id == CopilotQuestion.objects.latest("id").pk
+
 
 class TestLibraryUpload:
     def test_an_admin_uploads_a_pdf_and_it_is_searchable(self, library, run_worker):
@@ -117,6 +212,18 @@ class TestLibraryUpload:
         out = io.StringIO()
         call_command("ask", "how do I reset a hydraulic overload?", "--json", stdout=out)
         assert json.loads(out.getvalue())["citations"][0]["source"] == "Overload"
+
+    def test_a_refused_upload_keeps_who_may_see_it_ticked(self, demo_plant):
+        # Re-sent with the boxes cleared, a document meant for supervisors would go out to everyone.
+        upload = io.BytesIO(b"\x00\x01binary")
+        upload.name = "photo.exe"
+        response = desk("300301").post(
+            "/copilot/library/upload/", {"file": upload, "roles": ["supervisor", "admin"]}
+        )
+        ticked = re.findall(
+            r'<input type="checkbox" name="roles" value="(\w+)" checked>', response.content.decode()
+        )
+        assert response.status_code == 422 and ticked == ["supervisor", "admin"]
 
     def test_a_bad_file_is_refused_with_a_message_and_nothing_is_kept(self, library, settings):
         admin = desk("900901")

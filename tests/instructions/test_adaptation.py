@@ -1,12 +1,16 @@
 import datetime
+import html
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from instructions.models import AdaptationLog, CertificationOverride, StepCompletion
+from labor.models import EmployeeCertification
 from plexcopilot.models import AuditEvent
 from quality.models import DefectReport
 from tests.actors import PIN, at, start, station_client
+from tests.conftest import AWKWARD
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +52,10 @@ class TestAdaptation:
         client = station_client(plant.station, operator)
         url = start(client, "WO-1-10")
         page = step_page(client, url, 3)
-        assert "Stop — certification needed" in page
-        assert "expired" in page if who == "expired" else "You have no PRESS-T certification" in page
+        if who == "expired":
+            assert "Stop — your certification has expired" in page
+        else:
+            assert "Stop — certification needed" in page and "You have no PRESS-T certification" in page
         assert 'data-testid="done"' not in page
         # Steps before the gate can be worked.
         client.post(url + "done/")
@@ -57,6 +63,27 @@ class TestAdaptation:
         log = AdaptationLog.objects.filter(employee=operator).latest("at")
         gate = next(rule for rule in log.rules if rule["rule"] == "safety_gate")
         assert gate["steps"] == [3, 4]
+
+    @pytest.mark.parametrize("plant_at", AWKWARD, indirect=True)
+    def test_it_says_what_an_expired_certification_means_and_nothing_more(self, plant_at, plant):
+        valid_until = EmployeeCertification.objects.get(employee=plant.expired).valid_until
+        assert valid_until == plant_at.date() - datetime.timedelta(days=3)  # the plant's calendar, not UTC's
+        client = station_client(plant.station, plant.expired)
+        page = html.unescape(step_page(client, start(client, "WO-1-10"), 3))
+        gate = page[page.index('data-testid="gate"') : page.index('id="override-form"')]
+        assert "Stop — your certification has expired" in gate
+        assert (
+            f"Your PRESS-T certification has expired: its last valid day was "
+            f"{date_format(valid_until, 'SHORT_DATE_FORMAT')}. Step 3 is safety-critical, so from step 3 on you "
+            "can continue this job only after a supervisor records an override below with their badge, PIN and "
+            "a reason. Ask your supervisor about renewing it."
+        ) in gate
+        # Not true, so not said: step 4 is not safety-critical, and they were certified, only not any more.
+        assert "safety-critical and need" not in gate and "certification needed" not in gate
+        assert "You have no" not in gate
+        # The stop is this operator's: a certified colleague runs the same job's step 3.
+        colleague = station_client(plant.station, plant.certified)
+        assert 'data-testid="gate"' not in step_page(colleague, start(colleague, "WO-1-10"), 3)
 
     def test_it_refuses_to_complete_a_locked_step_even_when_posted_directly(self, plant):
         client = station_client(plant.station, plant.expired)
@@ -102,7 +129,7 @@ class TestAdaptation:
         assert event.actor == plant.supervisor.user
         assert "Recert booked" in event.summary
         page = client.get(url).content.decode()
-        assert "Stop — certification needed" not in page
+        assert 'data-testid="gate"' not in page
         rules = AdaptationLog.objects.filter(employee=plant.expired).latest("at").rules
         assert any(rule["rule"] == "safety_gate_overridden" for rule in rules)
 
@@ -154,6 +181,24 @@ class TestAdaptation:
         assert "Recent defect on this step" not in step_page(client, url, 1)
         rule = next(r for r in AdaptationLog.objects.latest("at").rules if r["rule"] == "recent_defects")
         assert rule["steps"] == [2] and sorted(rule["defects"]) == sorted([recent.pk, elsewhere.pk])
+
+    def test_it_sums_up_several_recent_defects_in_one_line_and_counts_them_all(self, plant):
+        step = plant.version.steps.get(order=2)
+        for hours in range(12):  # newest first: "Bolt 0 sheared" an hour ago
+            DefectReport.objects.create(
+                part=plant.work_order.part, operation=plant.work_order.operation, version=plant.version, step=step,
+                step_key=step.key, reported_by=plant.certified, category="torque", quantity=hours + 1,
+                description=f"Bolt {hours} sheared", created_at=timezone.now() - datetime.timedelta(hours=hours + 1),
+            )  # fmt: skip
+        client = station_client(plant.station, plant.expert)
+        page = step_page(client, start(client, "WO-1-10"), 2)
+        summary = page[page.index('data-testid="defects-summary"') : page.index("</summary>")]
+        assert "12 recent defects on this step" in summary
+        assert "Bolt 0 sheared" in summary and "Bolt 1 sheared" not in summary
+        assert "Bolt 9 sheared" in page and "Bolt 10 sheared" not in page
+        assert "The newest 10 are listed." in page
+        rule = next(r for r in AdaptationLog.objects.latest("at").rules if r["rule"] == "recent_defects")
+        assert len(rule["defects"]) == 12  # the audit names every defect warned about, listed or not
 
     def test_it_escapes_instruction_text(self, plant):
         from instructions.publishing import version_publish

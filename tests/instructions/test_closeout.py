@@ -146,3 +146,23 @@ class TestHandOff:
         assert who == {1: plant.certified.pk, 2: plant.expert.pk}
         # The first operator coming back is now the one who must take it over again.
         assert "is running this work order" in first.get(at(url, 3)).content.decode()
+
+    def test_the_take_over_names_and_opens_the_first_step_not_done_not_the_step_last_looked_at(self, plant):
+        first = station_client(plant.station, plant.certified)
+        url = start(first, "WO-1-10")
+        first.post(url + "done/")
+        first.post(at(url, 2) + "measure/", {"value": "26.1"})
+        first.post(at(url, 2) + "done/")
+        first.post(at(url, 3) + "done/")
+        first.get(at(url, 2))  # she looks back at step 2; steps 1-3 are done, step 4 is next
+        execution = Execution.objects.get()
+        assert execution.current_order == 2
+
+        second = station_client(plant.station, plant.expert)
+        screen = second.get(start(second, "WO-1-10")).content.decode()
+        assert "WO-1-10 is at step 4." in screen and "Take over at step 4" in screen
+        assert "at step 2" not in screen
+        response = second.post(f"/station/run/{execution.pk}/handoff/")
+        assert response["Location"] == at(url, 4)
+        assert RunHandoff.objects.get().at_step == 4
+        assert AuditEvent.objects.get(action="execution.hand_off").summary.endswith("WO-1-10 at step 4")

@@ -4,6 +4,7 @@ from instructions.models import InstructionVersion, Operation, Part, Step, WorkI
 from labor.models import EmployeeCertification
 from plexcopilot.models import Employee
 from quality.models import DefectReport
+from tests.actors import desk_login
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ class TestDemoPlant:
         )
 
     def test_it_prints_travelers_with_barcodes(self, demo_plant, client):
-        client.login(username="200201", password="northfield-demo")
+        desk_login(client, "200201", "northfield-demo")
         page = client.get("/work-orders/travelers/").content.decode()
         wo = WorkOrder.objects.exclude(status="complete").first()
         assert f"/work-orders/{wo.barcode}/barcode.svg" in page

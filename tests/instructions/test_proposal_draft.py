@@ -55,6 +55,29 @@ class TestProposalDraft:
         )  # fmt: skip
         assert proposal.risk == RiskClass.SAFETY_CRITICAL
 
+    @pytest.mark.parametrize(
+        ("edit", "risk"),
+        [
+            ({"op": "add", "after": 2, "step": {"title": "Second check", "text": "Check again."}}, "safety_critical"),
+            ({"op": "add", "after": 3, "step": {"title": "Second check", "text": "Check again."}}, "safety_critical"),
+            ({"op": "add", "after": 1, "step": {"title": "Look", "text": "Look at the die."}}, "standard"),
+            ({"op": "add", "after": 1, "step": {"title": "Lockout", "text": "Lock out.", "safety_critical": True}},
+             "safety_critical"),
+            ({"op": "remove", "key": 4}, "safety_critical"),
+            ({"op": "remove", "key": 1}, "standard"),
+            ({"op": "move", "key": 4, "after": None}, "safety_critical"),
+            ({"op": "move", "key": 1, "after": 4}, "standard"),
+        ],
+        ids=["add-before-safety", "add-after-safety", "add-away", "add-safety-step", "remove-next-to-safety",
+             "remove-away", "move-from-next-to-safety", "move-away"],
+    )  # fmt: skip
+    def test_it_marks_steps_added_removed_or_moved_next_to_a_safety_critical_step(self, plant, edit, risk):
+        k = keys(plant)  # 1 die set, 2 torque, 3 light curtain (safety-critical), 4 first piece
+        edit = {**edit, **{f: k[edit[f] - 1] for f in ("after", "key") if edit.get(f)}}
+        proposal = proposal_draft(instruction=plant.instruction, base_version=plant.version, source="engineer_edit",
+                                  edits=[edit], rationale="Sequence change.", evidence=[])  # fmt: skip
+        assert proposal.risk == risk
+
     def test_it_adds_removes_and_moves_steps_with_stable_keys(self, plant):
         k = keys(plant)
         proposal = proposal_draft(

@@ -4,7 +4,7 @@ from django.test import Client
 from instructions.models import ProposalStatus, Signature
 from instructions.proposals import proposal_draft
 from plexcopilot.models import AuditEvent
-from tests.actors import PIN
+from tests.actors import PIN, desk_login
 
 pytestmark = pytest.mark.django_db
 DESK = "desk-pass-123"
@@ -12,7 +12,7 @@ DESK = "desk-pass-123"
 
 def desk(employee) -> Client:
     client = Client()
-    assert client.login(username=employee.badge_id, password=DESK)
+    assert desk_login(client, employee.badge_id, DESK)
     return client
 
 
@@ -125,6 +125,27 @@ class TestProposalDetail:
         second.refresh_from_db()
         assert second.status == ProposalStatus.SUPERSEDED
         assert response["Location"] == f"/governance/proposals/{second.superseded_by_id}/"
+
+    def test_signing_a_proposal_that_went_stale_after_the_page_opened_says_why_and_offers_the_rebase(
+        self, plant
+    ):
+        first, second = propose(plant, order=1), propose(plant, order=4, text="Cycle once; tag the piece.")
+        client = desk(plant.supervisor)
+        assert 'data-testid="sign"' in client.get(f"/governance/proposals/{second.pk}/").content.decode()
+        client.post(
+            f"/governance/proposals/{first.pk}/sign/", {"meaning": "approved_for_release", "password": DESK}
+        )
+        response = client.post(  # the sign box of the page opened before, as htmx sends it
+            f"/governance/proposals/{second.pk}/sign/",
+            {"meaning": "approved_for_release", "password": DESK},
+            headers={"HX-Request": "true"},
+        )
+        box = response.content.decode()
+        assert response.status_code == 422 and 'id="proposal-decision"' in box
+        assert 'data-testid="sign-stale"' in box and "Still needed before release" not in box
+        assert "This proposal was drafted against v1 of" in box and "v2 has since been released" in box
+        assert f'action="/governance/proposals/{second.pk}/rebase/"' in box and "Rebase onto v2" in box
+        assert not Signature.objects.filter(proposal=second).exists()
 
     def test_rejecting_needs_a_reason_and_keeps_the_typed_text(self, plant):
         proposal = propose(plant)

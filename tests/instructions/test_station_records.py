@@ -52,3 +52,39 @@ def test_a_missing_defect_description_says_which_field(step_url):
     client, url = step_url
     page = client.post(url + "defect/", {"category": "surface", "quantity": "1", "description": ""})
     assert page.status_code == 422 and "Description is needed." in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"description": ""}, "Description is needed. The rest of what you entered was kept."),
+        ({"description": "   \n "}, "Description is needed. The rest of what you entered was kept."),
+        ({"quantity": "0"}, "Quantity must be at least 1. Your description was kept."),
+        ({"quantity": "-4"}, "Quantity must be at least 1. Your description was kept."),
+        ({"quantity": "two"}, "Quantity must be a whole number. Your description was kept."),
+        ({"quantity": "100000"}, "Quantity must be between 1 and 100. Your description was kept."),
+        ({"category": "nonsense"}, "Category: choose one from the list. Your description was kept."),
+    ],
+)
+def test_every_defect_sheet_refusal_is_plain_and_says_what_was_kept(step_url, data, expected):
+    client, url = step_url
+    response = client.post(
+        url + "defect/", {"category": "surface", "quantity": "1", "description": "Burr"} | data
+    )
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert expected in page, page[page.find("alert-error") - 20 : page.find("alert-error") + 300]
+    assert "This field is required" not in page and "Ensure this value" not in page
+    assert not DefectReport.objects.exists()
+
+
+def test_a_defect_sheet_refusal_with_a_photo_asks_for_it_again_in_the_operators_language(step_url, plant):
+    client, url = step_url
+    plant.certified.language = "es"
+    plant.certified.save()
+    photo = SimpleUploadedFile("scratch.png", _png(), "image/png")
+    data = {"category": "surface", "quantity": "0", "description": "Rayón", "photo": photo}
+    page = client.post(url + "defect/", data).content.decode()
+    assert "Cantidad: al menos 1." in page
+    assert "Se conservó su descripción; elija la foto de nuevo." in page
+    assert "Rayón" in page  # the description is in the re-rendered sheet

@@ -3,6 +3,7 @@ from django.test import Client
 
 from instructions.models import ChangeProposal, ProposalStatus, RiskClass
 from instructions.proposals import proposal_draft
+from tests.actors import desk_login
 
 pytestmark = pytest.mark.django_db
 DESK = "desk-pass-123"
@@ -11,7 +12,7 @@ TYPED = "Torque the bolts <b>harder</b>."
 
 def desk(employee) -> Client:
     client = Client()
-    assert client.login(username=employee.badge_id, password=DESK)
+    assert desk_login(client, employee.badge_id, DESK)
     return client
 
 

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 
 from instructions.models import Execution, ExecutionStatus, Measurement, StepCompletion, UnclearFlag
-from plexcopilot.models import AuditEvent
-from tests.actors import at, start, station_client
+from plexcopilot.models import AuditEvent, CertificationType
+from tests.actors import at, certify, make_employee, start, station_client
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ class TestMeasurements:
         assert "Re-check the part" in body
         first = Measurement.objects.get()
         assert first.in_spec is False and first.raw_value == "31.2"
-        client.post(url + "measure/", {"value": "25,9"})
+        client.post(url + "measure/", {"value": "25.9"})
         recheck = Measurement.objects.latest("id")
         assert recheck.in_spec and recheck.recheck_of == first and recheck.value == Decimal("25.9")
         assert Measurement.objects.count() == 2
@@ -48,6 +48,83 @@ class TestMeasurements:
         body = response.content.decode()
         assert "not a number" in body or "out of any possible range" in body
         assert not Measurement.objects.exists()
+
+    def test_it_refuses_a_negative_reading_where_the_spec_has_no_negative_values(self, run, plant):
+        client, url = run
+        response = client.post(url + "measure/", {"value": "-26.4"})
+        body = response.content.decode()
+        assert response.status_code == 422
+        assert "A reading of -26.4 N·m cannot be right here: the spec is 24–28 N·m" in body
+        assert 'value="-26.4"' in body and not Measurement.objects.exists()
+        # A spec that goes below zero (a flatness or an offset) takes a negative reading.
+        # (the version's steps are immutable for the app: the test sets the spec under it)
+        plant.version.steps.filter(order=2).update(spec_lower=Decimal("-0.05"), spec_upper=Decimal("0.05"))
+        assert client.post(url + "measure/", {"value": "-0.02"}).status_code == 200
+        assert Measurement.objects.get().value == Decimal("-0.02")
+
+    @pytest.mark.parametrize("raw", ["1e3", "1E3", "2.6e1"])
+    def test_it_refuses_exponent_notation_as_not_a_number(self, run, raw):
+        client, url = run
+        response = client.post(url + "measure/", {"value": raw})
+        body = response.content.decode()
+        assert response.status_code == 422
+        assert f"“{raw}” is not a number. Enter the reading, for example 26.4." in body
+        assert f'value="{raw}"' in body  # what was typed stays in the field
+        assert not Measurement.objects.exists()
+
+    @pytest.mark.parametrize("raw", ["1,80", "25,9", "1,800"])
+    def test_it_refuses_a_decimal_comma_on_an_english_station(self, run, raw):
+        client, url = run
+        response = client.post(url + "measure/", {"value": raw})
+        body = response.content.decode()
+        assert response.status_code == 422
+        assert f"“{raw}” has a comma. Use the decimal point, for example 26.4." in body
+        assert f'value="{raw}"' in body and 'data-decimal="."' in body
+        assert not Measurement.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("raw", "value"), [("25.80", "25.8"), (" 26 ", "26"), ("+27.5", "27.5"), ("1.80", "1.8")]
+    )
+    def test_it_accepts_plain_numbers_with_a_decimal_point_in_english(self, run, raw, value):
+        client, url = run
+        assert client.post(url + "measure/", {"value": raw}).status_code == 200
+        assert Measurement.objects.get().value == Decimal(value)
+
+    @pytest.mark.parametrize("raw", ["28.00004", "27.99996", "26.123456789012345678"])
+    def test_it_refuses_more_decimals_than_it_keeps(self, run, raw):
+        """28.00004 is above a 28 limit but would be kept (and shown, and sent to Plex) as 28.0000."""
+        client, url = run
+        response = client.post(url + "measure/", {"value": raw})
+        body = response.content.decode()
+        assert response.status_code == 422
+        assert f"“{raw[:20]}” has more than 4 decimals. Enter the reading to at most 4 decimals." in body
+        assert f'value="{raw}"' in body
+        assert not Measurement.objects.exists()
+
+    def test_it_keeps_four_decimals_and_trailing_zeros(self, run):
+        client, url = run
+        assert client.post(url + "measure/", {"value": "28.0001"}).status_code == 200
+        assert client.post(url + "measure/", {"value": "27.500000"}).status_code == 200
+        first, second = Measurement.objects.order_by("pk")
+        assert (first.value, first.in_spec) == (Decimal("28.0001"), False)
+        assert (second.value, second.in_spec) == (Decimal("27.5"), True)
+
+    def test_it_reads_a_decimal_comma_in_spanish_and_a_gauges_point_and_refuses_both_at_once(self, plant):
+        spanish = make_employee("500010", language="es", first="Lucía")
+        certify(spanish, CertificationType.objects.get(code="PRESS-T"), "certified", 100)
+        client = station_client(plant.station, spanish)
+        url = start(client, "WO-1-10")
+        client.post(url + "done/")
+        refused = client.post(at(url, 2) + "measure/", {"value": "1.025,9"})
+        body = refused.content.decode()
+        assert refused.status_code == 422 and "no es un número" in body
+        assert 'value="1.025,9"' in body and 'data-decimal=","' in body
+        assert not Measurement.objects.exists()
+        accepted = client.post(at(url, 2) + "measure/", {"value": "25,9"})
+        assert "25,9 N·m" in accepted.content.decode()
+        assert Measurement.objects.get().value == Decimal("25.9")
+        client.post(at(url, 2) + "measure/", {"value": "26.1"})  # a gauge or a US keypad sends the point
+        assert Measurement.objects.latest("pk").value == Decimal("26.1")
 
     def test_it_blocks_done_until_the_last_reading_is_in_spec(self, run):
         client, url = run
@@ -131,13 +208,36 @@ class TestFlags:
         assert flag.comment == "Which wrench — TW-25 or TW-40?"
         assert AuditEvent.objects.filter(action="step.flag_unclear").exists()
 
-    def test_it_swaps_only_the_station_region_for_htmx(self, run):
+    def test_an_htmx_flag_swaps_only_its_sheet_and_the_message_so_what_was_typed_elsewhere_stays(self, run):
         client, url = run
-        response = client.post(url + "flag/", {"comment": ""}, headers={"HX-Request": "true"})
+        page = client.get(url).content.decode()
+        assert 'hx-target="#sheet-unclear"' in page  # the sheet's form swaps the sheet, not the step
+        response = client.post(url + "flag/", {"comment": "Which wrench?"}, headers={"HX-Request": "true"})
         body = response.content.decode()
-        assert body.lstrip().startswith('<div id="station-main"')
-        assert "<html" not in body
-        assert response["HX-Push-Url"] == url
+        assert response.status_code == 200
+        assert body.lstrip().startswith('<div id="sheet-unclear"')
+        assert "data-open" not in body  # the new sheet is closed
+        # the step is not re-rendered: the reading field and the copilot question box keep what was typed
+        assert 'id="station-main"' not in body and "<html" not in body
+        assert 'data-testid="measure"' not in body and 'data-testid="copilot-question"' not in body
+        assert (
+            'id="station-msg" class="bar-msg" aria-live="polite" data-testid="station-msg" hx-swap-oob="true"'
+            in body
+        )
+        assert "step flagged as unclear" in body
+        assert UnclearFlag.objects.get().comment == "Which wrench?"
+
+    def test_a_refused_htmx_flag_comes_back_open_with_the_problem_and_the_comment(self, run):
+        client, url = run
+        comment = "Which wrench? " + "x" * 1_000
+        response = client.post(url + "flag/", {"comment": comment}, headers={"HX-Request": "true"})
+        body = response.content.decode()
+        assert response.status_code == 422
+        assert body.lstrip().startswith('<div id="sheet-unclear" class="sheet" popover data-open')
+        assert "1,014 characters long; 1,000 at most" in body
+        assert f">{comment}</textarea>" in body
+        assert 'id="station-main"' not in body
+        assert not UnclearFlag.objects.exists()
 
 
 class TestFeedbackLoop:

@@ -17,7 +17,7 @@ from instructions.proposals import proposal_draft, proposal_rollback
 from instructions.step_diff import proposal_diff
 from plexcopilot.models import AuditEvent
 from plexcopilot.services import audit_verify
-from tests.actors import STEPS, at, certify, make_employee, start, station_client
+from tests.actors import STEPS, at, certify, desk_login, make_employee, start, station_client
 
 pytestmark = pytest.mark.django_db
 DESK = "desk-pass-123"
@@ -31,7 +31,7 @@ def picture(colour=(200, 40, 40), size=(400, 300)) -> SimpleUploadedFile:
 
 def desk(employee) -> Client:
     client = Client()
-    assert client.login(username=employee.badge_id, password=DESK)
+    assert desk_login(client, employee.badge_id, DESK)
     return client
 
 

@@ -13,6 +13,7 @@ from PIL import Image
 from instructions.media import MediaRejected, media_ingest
 from instructions.media_models import StepMedia
 from plexcopilot.models import AuditEvent
+from tests.actors import desk_login
 from tests.plexcopilot.test_upload_limits import MB, asgi_post
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,7 @@ class TestServing:
         data = CLIP.read_bytes()
         media = media_ingest(upload=upload("tip.webm", data), instruction=plant.instruction, user=None)
         client = Client()
-        client.login(username=plant.supervisor.badge_id, password=DESK)
+        desk_login(client, plant.supervisor.badge_id, DESK)
         url = f"/step-media/{media.digest}/"
         whole = client.get(url)
         assert (

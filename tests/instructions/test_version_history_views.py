@@ -7,7 +7,7 @@ from django.test import Client
 from instructions.approval import proposal_sign
 from instructions.models import ProposalSource, ProposalStatus
 from instructions.proposals import proposal_draft
-from tests.actors import make_employee
+from tests.actors import desk_login, make_employee
 
 pytestmark = pytest.mark.django_db
 DESK = "desk-pass-123"
@@ -15,7 +15,7 @@ DESK = "desk-pass-123"
 
 def desk(employee) -> Client:
     client = Client()
-    assert client.login(username=employee.badge_id, password=DESK)
+    assert desk_login(client, employee.badge_id, DESK)
     return client
 
 

@@ -38,7 +38,11 @@ def test_it_raises_an_andon_call_from_the_station_with_triage(plant):
     client = station_client(plant.station, plant.certified)
     response = client.post("/labor/station/andon/", {"category": "maintenance", "note": "Die clamp leaking oil",
                                                      "line_down": "1"})  # fmt: skip
-    assert response.status_code == 200 and b"Andon maintenance raised (high)" in response.content
+    body = response.content.decode()
+    assert response.status_code == 200 and "Andon maintenance raised (high)" in body
+    # said under the buttons (a message above them would move them under a second tap), which a tap disables
+    assert body.index('data-testid="andon-safety"') < body.index('data-testid="andon-notice"')
+    assert 'hx-disabled-elt="#andon .andon-buttons button"' in body
     call = AndonCall.objects.get()
     assert (call.urgency, call.routed_to, call.line_down) == ("high", ["supervisor"], True)
     assert call.work_center == plant.station.work_center and call.raised_by == plant.certified

@@ -81,3 +81,79 @@ def test_it_shows_a_refused_decision_on_the_full_page_without_htmx(plant, mornin
     assert (
         b"<h1>Punch flags</h1>" in response.content and b"Say why the flag is dismissed" in response.content
     )
+
+
+def _local(at: datetime.datetime) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(at).strftime("%Y-%m-%dT%H:%M")
+
+
+def missed_clock_in(plant, morning) -> LaborFlag:
+    return LaborFlag.objects.create(employee=plant.certified, rule="missed_clock_in", key="mci", day=morning.date(),
+                                    confidence=0.8, reason="Scheduled but no clock-in")  # fmt: skip
+
+
+def test_a_correction_is_refused_away_from_the_flagged_shift_naming_the_times_allowed(plant, morning):
+    flag = missed_clock_in(plant, morning)
+    client = desk_client(plant.supervisor)
+    day_before_noon = morning - 18 * H  # 12:00 the day before the flagged day (06:00)
+    for at in ("1999-01-01T06:00", _local(day_before_noon - datetime.timedelta(minutes=1))):
+        response = client.post(f"/labor/flags/{flag.pk}/resolve/", {"action": "correct", "mode": "add",
+                               "kind": "clock_in", "at": at, "note": ""})  # fmt: skip
+        assert response.status_code == 422, at
+        assert b"is not on the flagged shift" in response.content
+        assert f"between {day_before_noon:%a %Y-%m-%d} 12:00 and".encode() in response.content
+    response = client.post(f"/labor/flags/{flag.pk}/resolve/", {"action": "correct", "mode": "add",
+                           "kind": "clock_in", "at": "2099-01-01T06:00"})  # fmt: skip
+    assert response.status_code == 422 and b"cannot be in the future: for this flag" in response.content
+    assert not Punch.objects.exists() and LaborFlag.objects.get(pk=flag.pk).status == FlagStatus.OPEN
+    response = client.post(f"/labor/flags/{flag.pk}/resolve/", {"action": "correct", "mode": "add",
+                           "kind": "clock_in", "at": _local(morning + datetime.timedelta(minutes=4))})  # fmt: skip
+    assert response.status_code == 302
+    assert Punch.objects.get().at == morning + datetime.timedelta(minutes=4)
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.CORRECTED and flag.resolution_note == "missing punch added"
+
+
+@pytest.mark.parametrize("plant_at", ["2026-03-10T12:00"], indirect=True)
+def test_a_correction_may_cross_midnight_into_the_day_after(plant_at, plant, morning):
+    flag = missed_clock_in(plant, morning)
+    from labor.punch_flags import flag_correct
+
+    at = morning + 20 * H  # 02:00 the morning after the flagged day: a night shift's clock-out
+    correction = flag_correct(flag=flag, user=plant.supervisor.user, mode="add", kind="clock_out", at=at,
+                              note="Left at 2, forgot to punch")  # fmt: skip
+    assert correction.at == at
+    assert LaborFlag.objects.get(pk=flag.pk).resolution_note == "Left at 2, forgot to punch"
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_refused_correction_keeps_what_was_typed_with_the_correct_section_open(plant, morning, htmx):
+    flag = missed_clock_in(plant, morning)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = desk_client(plant.supervisor).post(
+        f"/labor/flags/{flag.pk}/resolve/",
+        {
+            "action": "correct",
+            "mode": "add",
+            "kind": "job_on",
+            "at": "2030-01-01T06:00",
+            "note": "Llegó a las 6, olvidó checar",
+        },  # fmt: skip
+        **headers,
+    )
+    page = response.content.decode()
+    assert response.status_code == 422 and "cannot be in the future" in page
+    assert 'value="Llegó a las 6, olvidó checar"' in page
+    assert 'name="at" value="2030-01-01T06:00"' in page
+    assert "<details open>" in page
+    assert '<option value="add" selected>' in page and '<option value="job_on" selected>' in page
+    assert '<option value="clock_in" selected>' not in page  # the rule's default gave way to the choice made
+    assert not Punch.objects.exists()
+
+
+def test_an_untouched_row_starts_closed_with_the_rules_default(plant, morning):
+    missed_clock_in(plant, morning)
+    page = desk_client(plant.supervisor).get("/labor/flags/").content.decode()
+    assert "<details open>" not in page and '<option value="clock_in" selected>' in page

@@ -71,3 +71,66 @@ def test_it_runs_the_handover_journey_through_the_pages(plant):
     handover.refresh_from_db()
     assert handover.signed_by == plant.supervisor.user and handover.acknowledged_at is not None
     assert handover.window_end <= timezone.now() + datetime.timedelta(seconds=1)
+
+
+def test_drafting_again_asks_before_replacing_text_the_supervisor_edited(plant):
+    client = desk_client(plant.supervisor)
+    client.post("/labor/handover/draft/")
+    handover = Handover.objects.get()
+    drafted = handover.text
+    page = client.get(f"/labor/handover/?pk={handover.pk}").content.decode()
+    # The Draft button sends the text in the box along.
+    assert 'form="handover-sign-form" formaction="/labor/handover/draft/"' in page
+    edited = drafted + "\nMY EDIT: press 400 light curtain flaky"
+    response = client.post("/labor/handover/draft/", {"pk": handover.pk, "text": edited})
+    page = response.content.decode()
+    assert response.status_code == 409 and "You edited the handover text" in page
+    assert "MY EDIT: press 400 light curtain flaky</textarea>" in page
+    assert 'data-testid="handover-redraft-confirm"' in page
+    handover.refresh_from_db()
+    assert handover.text == drafted and not handover.signed_at
+    # The text as drafted (a browser sends CRLF) is no edit: it is re-drafted without asking.
+    response = client.post(
+        "/labor/handover/draft/", {"pk": handover.pk, "text": drafted.replace("\n", "\r\n")}
+    )
+    assert response.status_code == 302
+    # Said so: the edits are replaced.
+    response = client.post("/labor/handover/draft/", {"pk": handover.pk, "text": edited, "replace": "1"})
+    assert response.status_code == 302
+    handover.refresh_from_db()
+    assert "MY EDIT" not in handover.text and handover.text.startswith(f"Shift {handover.shift} handover")
+
+
+def test_drafting_another_shift_asks_before_leaving_an_edited_unsigned_handover(plant):
+    day, shift = current()
+    earlier = handover_draft(day=day - datetime.timedelta(days=1), shift=shift)
+    response = desk_client(plant.supervisor).post(
+        "/labor/handover/draft/", {"pk": earlier.pk, "text": earlier.text + "\nkeep me"}
+    )
+    assert response.status_code == 409 and b"keep me</textarea>" in response.content
+    assert f"of shift {shift.code}, {earlier.day:%a %Y-%m-%d}".encode() in response.content
+    assert list(Handover.objects.all()) == [earlier]  # this shift's draft was not started either
+
+
+def test_a_signed_handover_wraps_long_text_and_is_not_offered_for_drafting(plant):
+    from pathlib import Path
+
+    from django.conf import settings
+
+    client = desk_client(plant.supervisor)
+    client.post("/labor/handover/draft/")
+    handover = Handover.objects.get()
+    client.post(f"/labor/handover/{handover.pk}/sign/", {"text": "Lots: " + "x" * 19000})
+    page = client.get(f"/labor/handover/?pk={handover.pk}").content.decode()
+    assert '<pre class="handover-text" data-testid="handover-text">Lots: xxx' in page
+    assert 'data-testid="handover-draft"' not in page and 'data-testid="handover-draft-closed"' in page
+    assert "is signed by" in page and "it is not drafted again" in page
+    css = next(Path(d) / "css" / "plexcopilot.css" for d in settings.STATICFILES_DIRS)
+    rule = next(line for line in css.read_text().splitlines() if line.startswith(".handover-text {"))
+    assert "white-space: pre-wrap" in rule and "overflow-wrap: anywhere" in rule
+
+
+def test_a_crafted_handover_id_is_not_a_500(plant):
+    client = desk_client(plant.supervisor)
+    assert client.get("/labor/handover/?pk=²").status_code == 200  # "²".isdigit() is true; int("²") is not
+    assert client.post("/labor/handover/draft/", {"pk": "²", "text": "x"}).status_code in (200, 302, 409)

@@ -1,3 +1,5 @@
+import datetime
+
 from django.utils import timezone
 
 from labor.models import Punch
@@ -87,8 +89,25 @@ def test_it_warns_an_operator_booking_a_job_with_an_expired_certification(plant)
     client = station_client(plant.station, plant.expired)
     client.post("/labor/station/clock-in/")
     response = client.post(f"/labor/station/job/{plant.work_order.pk}/on/")
-    assert b"Your PRESS-T certification is expired on" in response.content
-    assert b"will need a supervisor" in response.content
+    from django.utils.formats import date_format
+
+    last_valid = date_format(timezone.localdate() - datetime.timedelta(days=3), "SHORT_DATE_FORMAT")
+    text = response.content.decode()
+    assert f"Your PRESS-T certification has expired: its last valid day was {last_valid}." in text
+    assert "will need a supervisor&#x27;s override" in text
+    assert "expired on" not in text
+
+
+def test_it_names_a_missing_certification_in_the_operators_language(plant):
+    from plexcopilot.models import Employee
+
+    Employee.objects.filter(pk=plant.uncertified.pk).update(language="es")
+    client = station_client(plant.station, plant.uncertified)
+    client.post("/labor/station/clock-in/")
+    response = client.post(f"/labor/station/job/{plant.work_order.pk}/on/")
+    text = response.content.decode()
+    assert "No tiene registrada la certificación PRESS-T." in text
+    assert "missing" not in text
 
 
 def test_it_is_reachable_from_the_station_home_and_the_desk_dashboard(plant):

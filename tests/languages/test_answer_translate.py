@@ -70,6 +70,23 @@ class TestCopilotMessage:
         assert 'class="cite" href="/copilot/source/1/#p-1"' in html  # the citation still links
         assert 'data-testid="answer-translation"' in html and ANSWER in html  # the original, escaped
 
+    def test_the_history_keeps_the_not_translated_mark_the_live_answer_shows(self):
+        """After a reload or "Back to the step" the socket sends the history (copilot/_log.html): the same answer
+        carries the same marks as when it arrived live (copilot/_message.html)."""
+        ana = make_employee("560002", language="es")
+        record = CopilotQuestion.objects.create(
+            conversation=Conversation.objects.create(employee=ana),
+            operator=ana,
+            question="¿Qué par de apriete?",
+            answer="Check the die [2].",  # no memory and no machine translation: it stays English
+            engine="extractive",
+        )
+        live = render_to_string("copilot/_message.html", message_context(record=record))
+        history = render_to_string("copilot/_log.html", {"messages": [message_context(record=record)]})
+        for html in (live, history):
+            assert 'data-testid="answer-translation"' in html
+            assert "lang-mark-untranslated" in html and "Original (English)" in html
+
 
 class TestInsideTheConsumer:
     def test_it_never_touches_the_database_from_the_event_loop(self):

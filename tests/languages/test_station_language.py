@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from instructions.models import AdaptationLog, Station, WorkOrder, WorkOrderStatus
+from instructions.models import AdaptationLog, Execution, Station, WorkOrder, WorkOrderStatus
 from languages.demo import demo_translations_load
 from languages.models import StepTranslation
 from plexcopilot.models import Employee
@@ -96,6 +96,43 @@ class TestSpanishOperator:
         assert "Torque the eight M16 die clamp bolts" in page and "Apriete" not in page
         assert "Original (English)" not in page
         assert re.search(r"Step 4 of \d+", page)
+
+    def test_a_step_named_in_a_refusal_carries_its_translated_title(self, spanish_demo):
+        station, ana, work_order = spanish_demo
+        client = demo_client(station, ana, "4821")
+        url = start(client, work_order.barcode)
+        first = work_order_step(work_order, 1)
+        spanish = spanish_title(first)
+        assert spanish and spanish != first.title
+        response = client.post(at(url, 3) + "done/")
+        page = response.content.decode()
+        assert response.status_code == 422
+        assert f"Termine primero el paso 1 ({spanish})." in page
+        assert f"({first.title})" not in page
+
+    def test_the_take_over_page_lists_the_done_steps_with_their_translated_titles(self, spanish_demo):
+        station, ana, work_order = spanish_demo
+        dwayne = demo_client(station, Employee.objects.get(badge_id="100107"), "3870")
+        url = start(dwayne, work_order.barcode)
+        dwayne.post(url + "done/")
+        dwayne.post(at(url, 2) + "done/")
+        client = demo_client(station, ana, "4821")
+        page = client.get(start(client, work_order.barcode)).content.decode()
+        assert 'data-testid="handoff"' in page
+        for order in (1, 2):
+            step = work_order_step(work_order, order)
+            assert f"{order}. {spanish_title(step)}</span>" in page
+            assert step.title not in page
+
+
+def work_order_step(work_order, order):
+    execution = Execution.objects.get(work_order=work_order)
+    return execution.version.steps.get(order=order)
+
+
+def spanish_title(step) -> str:
+    row = StepTranslation.objects.get(step=step, language="es")
+    return row.fields["title"]["text"]
 
 
 class TestUntranslatedLanguage:

@@ -6,7 +6,7 @@ from django.test import Client
 from languages.models import MemorySegment, ReviewStatus, StepTranslation, TranslationReview
 from languages.step_cache import version_translate
 from plexcopilot.models import AuditEvent
-from tests.actors import make_employee
+from tests.actors import desk_login, make_employee
 from tests.languages.fakes import serve
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ SOURCE = "Confirm die D-40 is loaded."
 
 def desk(employee) -> Client:
     client = Client()
-    assert client.login(username=employee.user.username, password="desk-pass-123")
+    assert desk_login(client, employee.user.username, "desk-pass-123")
     return client
 
 

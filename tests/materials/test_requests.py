@@ -15,6 +15,7 @@ from plex.models import OutboxItem
 from plex.outbox import outbox_drain
 from plexcopilot.models import Employee
 from plexcopilot.signatures import SignatureRefused
+from tests.actors import desk_login
 from tests.materials.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def fake_plex(settings):
 
 def desk(username: str) -> Client:
     client = Client()
-    assert client.login(username=username, password="northfield-demo")
+    assert desk_login(client, username, "northfield-demo")
     return client
 
 
@@ -114,6 +115,51 @@ def test_a_scanned_kanban_card_requests_one_card_and_shows_on_the_station(demo_m
     assert refused.status_code == 422
     refused = tablet.post("/materials/station/call/", {"card": loop.card_barcode(99)})
     assert refused.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("language", "bad", "unused", "elsewhere"),
+    [
+        (
+            "es",
+            "Eso no es un código de tarjeta kanban",
+            "no está en uso",
+            "no el centro de trabajo de esta estación",
+        ),
+        ("pl", "To nie jest kod karty kanban", "nie jest w użyciu", "nie gniazdo tego stanowiska"),
+        (
+            "pt",
+            "Isso não é um código de cartão kanban",
+            "não está em uso",
+            "não o centro de trabalho desta estação",
+        ),
+        (
+            "vi",
+            "Đây không phải mã vạch thẻ kanban",
+            "không được sử dụng",
+            "không phải trung tâm sản xuất của trạm",
+        ),
+    ],
+)
+def test_a_refused_kanban_card_is_explained_in_the_operators_language(demo_materials, language, bad, unused,
+                                                                       elsewhere):  # fmt: skip
+    from tests.actors import station_client
+
+    operator = Employee.objects.get(badge_id="100111")
+    operator.set_pin("1638")
+    operator.language = language
+    operator.save()
+    tablet = station_client(Station.objects.get(code="ST-INS-LT1"), operator, pin="1638")
+    loop = KanbanLoop.objects.get(component__number="PLG-M12-OR")
+    other = KanbanLoop.objects.get(component__number="NUT-M10-WP")
+    for card, said in [("12345", bad), (loop.card_barcode(99), unused), (other.card_barcode(1), elsewhere)]:
+        response = tablet.post("/materials/station/call/", {"card": card})
+        assert response.status_code == 422
+        page = response.content.decode()
+        assert said in page, card
+        assert "Scan the card again" not in page and "Give it to the material handler" not in page
+        assert "Check the card" not in page
+    assert other.location.code in page  # the location the card feeds is named
 
 
 def test_kanban_size_change_needs_a_supervisor_signature(demo_materials):

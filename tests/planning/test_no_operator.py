@@ -33,7 +33,9 @@ def absence(clock):
     ana = one_operator_press()
     today = schedule_build(time_limit=2)
     plan_release_system(plan=today, reason="test")
-    trigger = Trigger(kind="absence", summary="Ana Only is absent today", absent_ids={ana.pk})
+    trigger = Trigger(
+        kind="absence", summary="Ana Only absent today (asked by Pat Novak)", absent_ids={ana.pk}
+    )
     return SimpleNamespace(
         wc=WorkCenter.objects.get(code="PRS-X"),
         today=today,
@@ -55,7 +57,7 @@ def test_it_counts_the_operations_without_an_operator_beside_todays_plan_and_say
         assert kpi_rows(plan)[0] == {"label": "Operations without an operator", "value": 2, "today": 0}
         assert plan.slots.filter(no_operator=True).count() == 2
         first, second = plan.rationale.split(". ")[:2]
-        assert first == "Ana Only is absent today"
+        assert first == "Ana Only absent today (asked by Pat Novak)"
         assert second == (
             "Without an operator: 2 operation(s) need PRESS-X and no one holding PRESS-X is on shift at any time "
             "of this plan (Ana Only holds it and is absent), so they cannot run as planned and the KPIs count "
@@ -128,3 +130,26 @@ def test_the_board_the_dispatch_list_and_the_station_show_the_badge_with_the_cer
 def test_the_dispatch_list_has_no_badge_when_the_operator_is_there(absence):
     floor = _client("operator", "850001").get(reverse("planning-dispatch", args=["PRS-X"])).content.decode()
     assert "J-1" in floor and "NO OPERATOR" not in floor
+
+
+def test_a_recorded_absence_is_named_in_any_what_if_and_in_the_weekly_plan(clock):
+    """Ana's absence is recorded (labor's absence list), not asked about: a Hold what-if on another question and
+    the weekly plan still say who holds the missing certification and is away."""
+    import datetime
+
+    from django.utils import timezone
+
+    from labor.models import Absence
+
+    ana = one_operator_press()
+    today = timezone.localdate()
+    Absence.objects.create(employee=ana, first_day=today - datetime.timedelta(days=1),
+                           last_day=today + datetime.timedelta(days=10))  # fmt: skip
+    weekly = schedule_build(time_limit=2)
+    assert "(Ana Only holds it and is absent)" in weekly.rationale, weekly.rationale
+    start = timezone.now() + datetime.timedelta(hours=1)
+    trigger = Trigger(kind="hold", summary="PRS-X on Hold for 2 h", work_center="PRS-X",
+                      start=start, end=start + datetime.timedelta(hours=2))  # fmt: skip
+    [first, *_] = scenarios_generate(trigger, time_limit=2)
+    assert "no one holding PRESS-X is on shift" in first.rationale
+    assert "(Ana Only holds it and is absent)" in first.rationale, first.rationale

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client():
-    get_user_model().objects.create_superuser("root", "root@example.com", "pw-123456")
+    root = get_user_model().objects.create_superuser("root", "root@example.com", "pw-123456")
     browser = Client()
-    browser.login(username="root", password="pw-123456")
+    browser.force_login(root)
     return browser
 
 

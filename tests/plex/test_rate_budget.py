@@ -1,5 +1,7 @@
 """The 200 calls/minute budget holds under a burst, across processes, on an injected clock (no waiting)."""
 
+import time
+
 import pytest
 
 from plex.client import RateBudget
@@ -85,19 +87,35 @@ def test_it_tells_how_long_to_wait_when_the_window_is_full():
 def test_it_holds_the_budget_for_concurrent_workers_on_real_time():
     """Four workers at once, each with its own connection, client and budget object: 20 calls/second.
 
-    Plex here refuses a 21st call within 0.6 s rather than 1 s: a granted call can reach the server late on a
-    loaded machine, so the margin is wide; a budget that is not shared (4 × 20 calls/s) still overruns it."""
+    The budget's own grants are the measure: never more than 20 in any second of real time (a budget that is not
+    shared, one that lets each of the four workers have its own 20, grants up to 80 and fails here). Plex's arrival times are not: on a loaded machine a call granted at 0.9 s can reach
+    the server after one granted at 1.0 s, so the fake Plex refuses a 21st call within 0.6 s and the client may
+    retry the rare refusal that scheduling causes, as it does in production."""
     import threading
 
     from django.db import connection
+
+    grants: list[float] = []
+    seen = threading.local()
+
+    def clock() -> float:
+        seen.now = time.time()
+        return seen.now
+
+    class RecordingBudget(RateBudget):
+        def try_acquire(self) -> float:
+            wait = super().try_acquire()
+            if wait == 0:
+                grants.append(seen.now)
+            return wait
 
     with FakePlex(rate_limit=20, rate_window=0.6) as fake:
         problems = []
 
         def worker():
             try:
-                budget = RateBudget(limit=20, window=1.0)
-                with make_client(fake, budget=budget, max_retries=0) as client:
+                budget = RecordingBudget(limit=20, window=1.0, clock=clock)
+                with make_client(fake, budget=budget, max_retries=2) as client:
                     for _ in range(15):
                         client.get("mdm/v1/parts")
             except Exception as exc:  # collected and asserted below
@@ -110,6 +128,8 @@ def test_it_holds_the_budget_for_concurrent_workers_on_real_time():
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
-        statuses = [r.status for r in fake.requests]
+        answered = [r.status for r in fake.requests if r.status == 200]
     assert problems == []
-    assert len(statuses) == 60 and set(statuses) == {200}
+    assert len(answered) == 60
+    assert max_in_any_window(grants, 1.0) <= 20
+    assert len(grants) >= 60

@@ -4,13 +4,14 @@ from django.test import Client
 from plexcopilot.audit_guard import audit_guard_suspended
 from plexcopilot.models import AuditEvent
 from plexcopilot.services import audit_record
+from tests.actors import desk_login
 
 pytestmark = pytest.mark.django_db
 
 
 def desk(employee) -> Client:
     client = Client()
-    assert client.login(username=employee.badge_id, password="desk-pass-123")
+    assert desk_login(client, employee.badge_id, "desk-pass-123")
     return client
 
 

@@ -33,6 +33,8 @@ MOVE = {
 }
 SCHEMA_WORDS = ("CREATE ", "ALTER ", "DROP ", "RENAME ")
 
+pytestmark = pytest.mark.clock_free  # schema and rows migrated: no plant clock anywhere
+
 
 def _migrate(targets: list[tuple[str, str]]) -> tuple[MigrationExecutor, Any, list[str]]:
     """Migrate to `targets`: (a fresh executor, the models as the applied migrations leave them, the SQL run)."""

@@ -21,6 +21,28 @@ def test_a_role_refused_gets_a_styled_403_with_the_way_back_to_its_dashboard(pla
     assert 'href="/" data-testid="way-back"' in page and "Back to the floor overview" in page
 
 
+def test_a_station_refused_a_desk_page_is_told_it_is_for_the_desk(plant):
+    from tests.actors import station_client
+
+    response = station_client(plant.station, plant.certified).get("/governance/queue/")
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "for desk roles (supervisor, quality engineer, planner, material handler, admin)" in page
+    assert "sign in at a desk" in page and "cannot open that work" not in page
+    assert "Back to the station" in page
+
+
+def test_a_station_refused_another_work_centers_run_is_told_why(plant):
+    from tests.actors import at, start, station_client
+
+    press_run = at(start(station_client(plant.station, plant.certified), "WO-1-10"), 1)
+    response = station_client(plant.other_station, plant.expert).get(press_run)
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "This station cannot open that work: it belongs to another work center" in page
+    assert "desk roles" not in page
+
+
 def test_an_unknown_page_is_a_styled_404_for_a_visitor_with_the_start_and_sign_in(plant):
     response = Client().get("/no/such/page/")
     page = response.content.decode()

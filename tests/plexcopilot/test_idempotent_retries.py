@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from labor.andon import andon_resolve
 from labor.models import AndonCall
 from plexcopilot.models import AuditEvent
 from quality.models import DefectReport
@@ -35,11 +36,13 @@ def test_it_raises_one_andon_call_for_retries_with_the_same_key(plant):
         assert response.status_code == 200
     assert AndonCall.objects.count() == 1
     assert AuditEvent.objects.filter(action="andon.raise").count() == 1
+    andon_resolve(call=AndonCall.objects.get(), user=plant.supervisor.user, resolution="Guard closed")
     client.post(
         "/labor/station/andon/",
         {"category": "safety", "note": "Guard open", "idempotency_key": "andon-key-0002"},
     )
-    assert AndonCall.objects.count() == 2  # a new form (new key) is a new call
+    # A new form (new key) is a new call; while the first was open it would have joined it (test_andon_repeat).
+    assert AndonCall.objects.count() == 2
 
 
 def test_it_files_one_defect_for_retries_with_the_same_key(plant, settings):

@@ -8,6 +8,7 @@ from django_tasks_db.management.commands import db_worker
 
 from instructions.demo import DESK_PASSWORD
 from quality.ncr_import import ncr_history_import
+from tests.actors import desk_login
 
 HISTORY = Path(__file__).resolve().parents[2] / "demo" / "ncr_history.csv"
 
@@ -42,5 +43,5 @@ def history(demo_plant):
 
 def desk_client(username: str, password: str = DESK_PASSWORD) -> Client:
     client = Client()
-    assert client.login(username=username, password=password)
+    assert desk_login(client, username, password)
     return client

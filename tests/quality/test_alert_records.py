@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from instructions.models import Execution
 from instructions.readings import measurement_record
+from plexcopilot.models import AuditEvent
 from quality.alerts import out_of_spec_check, quality_scan
 from quality.models import QualityAlert, QualityAlertKind
 
@@ -42,8 +43,26 @@ def test_new_readings_after_an_alert_do_not_repeat_it(reading):
     assert reading("30") is None  # one new bad reading is not a new run
     assert reading("21") is None
     assert QualityAlert.objects.filter(kind=QualityAlertKind.OUT_OF_SPEC).count() == 1
+    first = QualityAlert.objects.get(kind=QualityAlertKind.OUT_OF_SPEC)
+    first.acknowledged_at = first.raised_at  # the engineer has seen it
+    first.save()
     assert reading("33") is not None  # three new bad readings since the alert: a new run, a new alert
     assert QualityAlert.objects.filter(kind=QualityAlertKind.OUT_OF_SPEC).count() == 2
+
+
+def test_a_new_run_updates_the_open_alert_instead_of_adding_a_second(reading):
+    assert [reading(v) for v in ("31", "32", "29")][-1] is not None
+    first = QualityAlert.objects.get(kind=QualityAlertKind.OUT_OF_SPEC)
+    assert first.summary.startswith("3 of the last 3 readings")
+    assert [reading(v) for v in ("30", "26", "21")] == [None, None, None]
+    updated = reading("33")  # three new bad readings, the first alert not acknowledged yet
+    assert updated is not None and updated.pk == first.pk
+    assert QualityAlert.objects.filter(kind=QualityAlertKind.OUT_OF_SPEC).count() == 1
+    assert (
+        updated.summary.startswith("6 of the last 7 readings") and len(updated.evidence["out_of_spec"]) == 6
+    )
+    assert updated.raised_at > first.raised_at and updated.window_start == first.window_start
+    assert AuditEvent.objects.filter(action="quality.out_of_spec_trend").count() == 2
 
 
 def test_quality_scan_raises_its_alerts_at_the_now_it_is_given(plant, settings):

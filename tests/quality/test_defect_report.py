@@ -106,6 +106,24 @@ class TestDefectReport:
         assert "not a photo we can read" in response.content.decode()
         assert not DefectReport.objects.exists()
 
+    def test_it_refuses_an_empty_photo_file_and_keeps_what_was_typed(self, run):
+        client, url = run
+        response = report(
+            client,
+            url,
+            SimpleUploadedFile("zero.jpg", b"", "image/jpeg"),
+            description="Burr on the hole edge",
+            category="dimensional",
+            quantity="7",
+        )
+        body = response.content.decode()
+        assert response.status_code == 422
+        assert "The photo is empty. Take the picture again. Your description was kept" in body
+        assert "is needed" not in body
+        assert "Burr on the hole edge" in body and 'value="7"' in body
+        assert 'value="dimensional" selected' in body
+        assert not DefectReport.objects.exists()
+
     def test_it_rejects_an_oversize_file_with_the_limit_in_the_message(self, run, settings):
         settings.PHOTO_MAX_BYTES = 1024 * 1024
         client, url = run

@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
@@ -71,6 +72,29 @@ class TestNcrImport:
         count = NCR.objects.filter(source=NCRSource.IMPORT).count()
         assert count >= 300 and f"imported: {count}" in first.out and "refused: 0" in first.out
         assert f"already_there: {count}" in second.out and "imported: 0" in second.out
+        readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
+        assert f"{count} historical NCRs" in " ".join(readme.split())  # what `make demo` is said to load
+
+    def test_the_demo_history_brings_no_second_category_for_one_meaning(self, demo_plant, capsys):
+        """`make demo`: the history's `cosmetic` and `fastening` are the demo plant's retired categories, so the
+        import creates none, the station and NCR lists offer one category per meaning, the history keeps its
+        codes (the triage figures of docs/quality.md are computed on them) and triage never proposes them."""
+        from quality import taxonomy
+        from quality.models import SEED_CATEGORIES
+        from quality.triage import Candidate, Triage
+        from quality.triage_drafts import _proposable
+
+        call_command("import_ncrs", str(HISTORY), "--create-codes")
+        out = capsys.readouterr().out
+        assert "refused: 0" in out and "created categories" not in out
+        assert {code for code, _label in taxonomy.category_choices()} == set(SEED_CATEGORIES)
+        used = set(NCR.objects.values_list("category", flat=True))
+        assert used - set(SEED_CATEGORIES) == {"cosmetic", "fastening"}
+        assert NCR.objects.filter(category="cosmetic").first().get_category_display() == (
+            "Cosmetic (retired: now Surface)"
+        )
+        drafted = _proposable(Triage([Candidate("cosmetic", 0.5), Candidate("surface", 0.4)], [], [], []))
+        assert [c.code for c in drafted.categories] == ["surface"]
 
     def test_it_shows_bad_rows_on_the_upload_page_and_refuses_non_utf8(self, demo_plant):
         client = desk_client("300301")

@@ -36,3 +36,13 @@ class TestDefectTrends:
             .content.decode()
         )
         assert "all parts" in page and "<script>" not in page.split("<main")[1]
+
+    @pytest.mark.parametrize("value", ["XYZ", "1.5", "-1", "1e3", "99999999999999999999999", "١"])
+    def test_it_ignores_a_malformed_part_or_operation(self, history, value):
+        part = Part.objects.get(number="HSG-3315")
+        client = desk_client("300301")
+        response = client.get(f"/quality/trends/?part={value}&operation={value}&step={value}")
+        assert response.status_code == 200 and "NCRs per month — all parts" in response.content.decode()
+        response = client.get(f"/quality/trends/?part={part.pk}&operation={value}&step={value}")
+        assert response.status_code == 200
+        assert f"NCRs per month — {part.number}</h2>" in response.content.decode()  # no operation, no step

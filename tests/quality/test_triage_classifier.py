@@ -67,7 +67,9 @@ class TestFusedClassifier:
         p = model.predict_proba(["zzz"], centres["noise"][None, :])[0]
         assert model.labels[int(np.argmax(p))] == "noise"
 
-    def test_the_2nd_and_3rd_follow_the_nearest_ncrs_on_small_histories_and_an_inner_cv_choice_from_200(self):
+    def test_the_2nd_and_3rd_follow_the_ranking_and_nearest_ncrs_on_small_histories_an_inner_cv_choice_from_200(
+        self,
+    ):
         rng = np.random.default_rng(1)
         centres = {label: rng.normal(size=16) for label in ("leak", "start", "noise")}
 
@@ -76,8 +78,8 @@ class TestFusedClassifier:
             vectors = np.stack([centres[label] + 0.8 * rng.normal(size=16) for label in labels])
             return FusedClassifier().fit(texts, labels, vectors)
 
-        small = fitted(20)  # 60 NCRs: a fixed rule
-        assert small.alternatives == (("closest_embed", 1.0), ("closest_embed_text", 1.0))
+        small = fitted(20)  # 60 NCRs: a fixed rule, the ranking itself and the nearest NCRs
+        assert small.alternatives == (("", 0.0), ("closest_embed", 1.0), ("closest_embed_text", 1.0))
         orders, _p = small.rank(["noisy gearbox"], centres["noise"][None, :])
         assert sorted(orders[0]) == [0, 1, 2]
         large = fitted(80)  # 240 NCRs

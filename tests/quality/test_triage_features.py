@@ -6,6 +6,7 @@ import random
 import warnings
 
 import numpy as np
+import pytest
 
 from quality.classifier import FusedClassifier
 from quality.classifier_scores import (
@@ -32,6 +33,8 @@ WORDS = [
     "scratch",
     "dent",
 ]
+
+pytestmark = pytest.mark.clock_free  # text features only: no plant clock anywhere
 
 
 def narratives(n: int, length: int, seed: int = 3) -> list[str]:

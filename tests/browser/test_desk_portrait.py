@@ -1,0 +1,72 @@
+"""The desk pages on a portrait 10-inch tablet (800x1280): no sideways page scroll, every action button on screen."""
+
+import pytest
+
+from tests.browser.station_checks import LANDSCAPE, PORTRAIT, desk_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SUPERVISOR, QUALITY = "200201", "300301"
+
+# Who opens which desk page, and the controls on it that must be reachable without scrolling sideways.
+PAGES = [
+    (SUPERVISOR, "/governance/queue/", ["[data-testid=queue] a.btn", "form.filters button"]),
+    (
+        SUPERVISOR,
+        "/labor/andon/",
+        ["[data-testid=acknowledge]", "[data-testid=resolve]", "input[name=resolution]"],
+    ),
+    (SUPERVISOR, "/audit/", ["[data-testid=verify-chain]", "main form button"]),
+    (SUPERVISOR, "/labor/flags/", ["[data-testid=flag] button", "[data-testid=flag] summary"]),
+    (QUALITY, "/copilot/library/", ["#library-table button"]),
+]
+
+# What sticks out past the viewport, named for the failure message.
+OVERFLOWING = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .slice(0, 5).map(e => `${e.tagName}.${e.className} right=${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
+@pytest.fixture
+def desk_demo(demo_plant, settings, tmp_path):
+    """The demo's desk data: pending proposals, Andon calls, punch flags, the knowledge library, their audit trail."""
+    from copilot.library_files import library_ingest_paths
+    from labor.demo import labor_demo_load
+    from quality.demo_proposals import demo_proposals_load
+
+    settings.COPILOT_CHROMA_DIR = tmp_path / "chroma"
+    settings.CHROMA_URL = ""
+    demo_proposals_load()
+    labor_demo_load()
+    library_ingest_paths(paths=[settings.BASE_DIR / "demo" / "library"])
+
+
+def test_every_desk_page_fits_a_portrait_tablet(desk_demo, live_server, browser, screenshot):
+    pages = {badge: desk_page(browser, live_server.url, badge, PORTRAIT) for badge in (SUPERVISOR, QUALITY)}
+    for badge, path, controls in PAGES:
+        page = pages[badge]
+        page.goto(f"{live_server.url}{path}")
+        screenshot(page, "desk-portrait-" + path.strip("/").replace("/", "-"))
+        scroll, client = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll <= client, (path, scroll, client, page.evaluate(OVERFLOWING))
+        for selector in controls:
+            found = page.locator(selector).locator("visible=true")
+            assert found.count(), (path, selector)  # the demo data fills the table
+            for box in (found.nth(i).bounding_box() for i in range(found.count())):
+                assert box and box["x"] >= 0 and box["x"] + box["width"] <= client, (path, selector, box)
+                assert box["height"] >= 44, (path, selector, box)  # still a touch target
+
+
+def test_the_approval_queue_status_filter_shows_its_whole_choice(desk_demo, live_server, browser, screenshot):
+    page = desk_page(browser, live_server.url, SUPERVISOR, LANDSCAPE)
+    page.goto(f"{live_server.url}/governance/queue/")
+    screenshot(page, "desk-landscape-governance-queue")
+    # The width the select needs for "Pending approval": a copy of it at its natural width.
+    shown, needed = page.locator("select[name=status]").evaluate(
+        """s => { const copy = s.cloneNode(true); copy.style.width = 'auto'; copy.style.display = 'inline-block';
+                  s.parentNode.append(copy); const needed = copy.offsetWidth; copy.remove();
+                  return [s.offsetWidth, needed]; }"""
+    )
+    assert shown >= needed, (shown, needed)
