@@ -38,6 +38,7 @@ demo: install
 	$(PY) manage.py load_demo_labor
 	$(PY) manage.py load_demo_schedule
 	$(PY) manage.py load_demo_materials
+	$(PY) manage.py materials_evaluate --schedule
 	$(PY) manage.py load_demo_labor_analytics
 	$(PY) manage.py import_ncrs demo/ncr_history.csv --create-codes
 	COPILOT_LIBRARY_DIRS=demo/library $(PY) manage.py build_index

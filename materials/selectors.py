@@ -3,6 +3,7 @@
 import datetime
 from typing import Any
 
+from django.db.models import Max
 from django.utils import timezone
 
 from materials.models import (
@@ -14,6 +15,7 @@ from materials.models import (
     KanbanChangeStatus,
     ShortageAlert,
 )
+from materials.tasks import next_evaluation_at
 
 
 def open_shortages() -> list[ShortageAlert]:
@@ -27,6 +29,12 @@ def open_shortages() -> list[ShortageAlert]:
 
 def handler_overview() -> dict[str, Any]:
     return {
+        "evaluated_at": BufferStatus.objects.aggregate(at=Max("computed_at"))["at"],
+        "next_evaluation_at": (upcoming := next_evaluation_at()),
+        # Queued but not run two minutes after its time: the background worker is not working the queue.
+        "evaluation_overdue": (
+            upcoming is not None and upcoming < timezone.now() - datetime.timedelta(minutes=2)
+        ),
         "shortages": open_shortages(),
         "buffers": list(BufferStatus.objects.select_related("component", "location").order_by("net_flow")),
         "drafts": list(

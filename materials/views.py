@@ -11,10 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from instructions.station_pages import station_required
 from materials import selectors, services
-from materials.buffers import buffers_evaluate
 from materials.models import CallOff, KanbanChange
 from materials.services import MaterialsError
-from materials.shortages import shortages_predict
+from materials.tasks import materials_evaluate_now
 from plexcopilot.roles import ADMIN, MATERIAL_HANDLER, SUPERVISOR, role_required, user_role
 from plexcopilot.signatures import SignatureRefused
 
@@ -39,9 +38,7 @@ def materials_home(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(*DESK_ROLES)
 def materials_evaluate(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    shortages_predict(now=now)
-    buffers_evaluate(now=now, actor=request.user)
+    materials_evaluate_now(now=timezone.now(), actor=request.user)
     return redirect("materials-home")
 
 

@@ -11,6 +11,7 @@ from materials.models import RECEIPT_LOT_PREFIX, BomLine, Component, LineSideLoc
 from plex.client import PlexClient
 from plex.models import SyncState
 from plex.sync_records import Context, Malformed, read_number, read_text, record_list, records_apply
+from plexcopilot import events
 
 
 def fetch_boms(client: PlexClient, state: SyncState, now: datetime.datetime) -> Any:
@@ -111,3 +112,4 @@ def apply_containers(body: Any, ctx: Context) -> None:
         location__in=list(locations.values()),
         updated_at__lte=ctx.now,
     ).delete()
+    events.publish(events.INVENTORY_SYNCED, locations=len(locations))  # materials re-evaluates shortly

@@ -43,6 +43,7 @@ NCR_HISTORY_CHANGED = "ncr_history_changed"
 NCR_DRAFT_APPROVED = "ncr_draft_approved"
 LIBRARY_CHANGED = "library_changed"
 COPILOT_QUESTION_ASKED = "copilot_question_asked"
+INVENTORY_SYNCED = "inventory_synced"
 
 KNOWN = frozenset(
     {
@@ -66,6 +67,7 @@ KNOWN = frozenset(
         NCR_DRAFT_APPROVED,
         LIBRARY_CHANGED,
         COPILOT_QUESTION_ASKED,
+        INVENTORY_SYNCED,
     }
 )
 

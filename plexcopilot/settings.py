@@ -346,6 +346,10 @@ PLEX_READ_TIMEOUT = env_int("PLEX_READ_TIMEOUT", 30)
 PLEX_MAX_RETRIES = env_int("PLEX_MAX_RETRIES", 4)
 PLEX_SYNC_EVERY_SECONDS = env_int("PLEX_SYNC_EVERY_SECONDS", 300)
 PLEX_STALE_AFTER_SECONDS = env_int("PLEX_STALE_AFTER_SECONDS", 900)
+# Materials (materials/tasks.py): the evaluation runs this long after a close-out, release, call-off or containers
+# sync (a burst of events is one evaluation), and at least this often while the worker runs.
+MATERIALS_EVALUATE_AFTER_SECONDS = env_int("MATERIALS_EVALUATE_AFTER_SECONDS", 30)
+MATERIALS_EVALUATE_EVERY_SECONDS = env_int("MATERIALS_EVALUATE_EVERY_SECONDS", 900)
 PLEX_JOB_WINDOW_DAYS = env_int("PLEX_JOB_WINDOW_DAYS", 30)
 PLEX_DRAFTS_TARGET = env_str("PLEX_DRAFTS_TARGET", "activity-manager")  # or "custom-objects"
 PLEX_CUSTOM_OBJECT = env_str("PLEX_CUSTOM_OBJECT", "plexcopilot_notes")

@@ -1,0 +1,67 @@
+"""The materials evaluation in the background (django-tasks-db; worked by `manage.py run_worker`).
+
+The desk's figures must not wait for someone to press "Re-evaluate now": a close-out (stock drawn), a released
+plan or a closed work order (demand moved), an approved call-off (supply on its way) and a Plex containers sync
+(stock counted) each queue one evaluation MATERIALS_EVALUATE_AFTER_SECONDS later, so a burst of events is one
+evaluation; and every evaluation queues the next MATERIALS_EVALUATE_EVERY_SECONDS later, because time alone moves
+a shortage closer. `manage.py materials_evaluate --schedule` (run by `make demo`, safe to repeat) starts that
+chain. The evaluation is the one behind the button, with no one named as its actor.
+"""
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.tasks import TaskResultStatus, task
+from django.utils import timezone
+
+EVALUATE_TASK_PATH = "materials.tasks.materials_evaluate_task"
+
+
+def materials_evaluate_now(*, now: datetime.datetime, actor: Any = None) -> tuple[int, int]:
+    """Predict shortages, then re-evaluate buffers (the drafts follow the alerts); (alerts, buffers)."""
+    from materials.buffers import buffers_evaluate
+    from materials.shortages import shortages_predict
+
+    alerts = shortages_predict(now=now)
+    buffers = buffers_evaluate(now=now, actor=actor)
+    return len(alerts), len(buffers)
+
+
+def _waiting() -> Any:
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path=EVALUATE_TASK_PATH, status=TaskResultStatus.READY)
+
+
+def materials_evaluate_schedule(*, delay_seconds: int | None = None) -> bool:
+    """Queue an evaluation `delay_seconds` from now (the periodic interval by default) unless one is already
+    waiting to run by then; True when one was queued."""
+    delay = settings.MATERIALS_EVALUATE_EVERY_SECONDS if delay_seconds is None else delay_seconds
+    run_after = timezone.now() + datetime.timedelta(seconds=delay)
+    if _waiting().filter(run_after__lte=run_after).exists():
+        return False
+    materials_evaluate_task.using(run_after=run_after).enqueue()
+    return True
+
+
+def next_evaluation_at() -> datetime.datetime | None:
+    """When the next queued evaluation may run (None when none is queued)."""
+    waiting = _waiting().order_by("run_after").values_list("run_after", flat=True).first()
+    return waiting
+
+
+def on_stock_or_demand_changed(**_: Any) -> None:
+    """Any event that moves stock, supply or demand: evaluate shortly (one evaluation for a burst)."""
+    materials_evaluate_schedule(delay_seconds=settings.MATERIALS_EVALUATE_AFTER_SECONDS)
+
+
+@task()
+def materials_evaluate_task() -> str:
+    try:
+        alerts, buffers = materials_evaluate_now(now=timezone.now())
+    finally:
+        # The next periodic evaluation, unless an earlier one (queued by an event) is already waiting.
+        if not _waiting().exists():
+            materials_evaluate_schedule()
+    return f"{alerts} shortage(s) predicted, {buffers} buffer(s) evaluated"
