@@ -114,9 +114,8 @@ class CopilotConsumer(AsyncWebsocketConsumer):
         question = frame.get("question")
         if not isinstance(question, str):
             return
-        if (
-            not question.strip()
-        ):  # refused with a message; an answer still being written is not cancelled for it
+        if questions.question_refusal(question=question) is not None:
+            # Refused with a message (blank, too long); an answer still being written is not cancelled for it.
             await self._answer(question)
             return
         if self.task is not None and not self.task.done():

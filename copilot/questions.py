@@ -127,13 +127,22 @@ def safety_checked(answer: Answer, execution: Execution | None) -> Answer:
     )  # fmt: skip
 
 
-def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
-    """Validate and store the question, retrieve passages and compose the extractive answer."""
+def question_refusal(*, question: str) -> str | None:
+    """Why the question is refused before anything is stored (in English: the panel translates it), or None."""
     question = " ".join(question.split())
     if not question:
-        raise QuestionInvalid("Type a question first.")
+        return "Type a question first."
     if len(question) > 500:
-        raise QuestionInvalid("That question is too long: keep it under 500 characters.")
+        return "That question is too long: keep it under 500 characters."
+    return None
+
+
+def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
+    """Validate and store the question, retrieve passages and compose the extractive answer."""
+    refusal = question_refusal(question=question)
+    if refusal is not None:
+        raise QuestionInvalid(refusal)
+    question = " ".join(question.split())
     # No indexing here: new versions and NCRs are indexed in the background (copilot.tasks).
     execution = context.execution
     work_order = execution.work_order if execution else None

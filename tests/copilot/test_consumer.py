@@ -216,3 +216,25 @@ class TestAnswering:
             frames = session(client, execution, cancel)
         assert "Detenido antes de completar la respuesta." in frames[-1]
         assert CopilotQuestion.objects.get().engine == "cancelled"
+
+    def test_a_too_long_question_is_refused_without_cancelling_the_answer_being_written(
+        self, station_run, settings
+    ):
+        client, execution, _ana = station_run
+        with FakeLLM() as fake:
+            settings.LLM_BASE_URL = fake.url("slow")
+            settings.LLM_FIRST_TOKEN_SECONDS = 2  # the slow endpoint times out: the extractive answer follows
+
+            async def too_long_meanwhile(comm):
+                await comm.send_to(text_data=json.dumps({"question": "what torque for the die clamp bolts?"}))
+                frames = [await comm.receive_from(timeout=30)]  # thinking…
+                await comm.send_to(text_data=json.dumps({"question": "torque " * 80}))  # 559 characters
+                while 'hx-swap-oob="outerHTML" id="copilot-msg-' not in frames[-1]:  # the final message
+                    frames.append(await comm.receive_from(timeout=30))
+                return frames
+
+            frames = session(client, execution, too_long_meanwhile)
+        # Ana reads Spanish: the refusal in her language, and the first answer written to the end.
+        assert any("La pregunta es demasiado larga: use menos de 500 caracteres." in f for f in frames)
+        assert "Detenido antes de completar la respuesta." not in frames[-1]
+        assert CopilotQuestion.objects.get().engine == "extractive"
