@@ -13,6 +13,7 @@ from instructions.models import (
     CertificationOverride,
     Execution,
     ExecutionStatus,
+    InstructionVersion,
     Station,
     Step,
     StepCompletion,
@@ -30,6 +31,13 @@ from plexcopilot.signatures import BadgeLocked, badge_check
 
 class StationError(Exception):
     """A problem the operator must see; the message is written for them."""
+
+
+class _EarlierStepOpen(Exception):
+    """An earlier step is not done: found under step_complete's lock, worded once the lock is released."""
+
+    def __init__(self, *, version: InstructionVersion, step: Step) -> None:
+        self.version, self.step = version, step
 
 
 SCAN_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/\-]{1,63}$")
@@ -136,6 +144,25 @@ def step_complete(
     The completion, the execution's progress or completion and the work order's status are written in one
     transaction: a database blip leaves either all of them or none, and the operator's retry finishes the job.
     """
+    try:
+        completion = _step_complete_locked(execution=execution, step=step, employee=employee, station=station)
+    except _EarlierStepOpen as open_step:
+        # Titled as the operator's step page titles it; a title not translated yet takes the translator seconds,
+        # so not while the run's row and the audit chain are locked.
+        title = station_hooks.step_title(
+            version=open_step.version, step=open_step.step, language=employee.language
+        )
+        raise StationError(
+            gettext("Finish step %(order)s (%(title)s) first.")
+            % {"order": open_step.step.order, "title": title}
+        ) from None
+    execution.refresh_from_db()
+    return completion
+
+
+def _step_complete_locked(
+    *, execution: Execution, step: Step, employee: Employee, station: Station | None
+) -> StepCompletion:
     with transaction.atomic():
         audit_chain_lock()  # first, so every transaction that also writes audit events locks in one order
         run = (
@@ -143,14 +170,8 @@ def step_complete(
         )
         done = StepCompletion.objects.filter(execution=run, step=step).first()
         if done is not None:
-            execution.refresh_from_db()
             return done
-        _step_ready(
-            run=run,
-            step=step,
-            locked=step_gate_locked(execution=run, employee=employee, step=step),
-            language=employee.language,
-        )
+        _step_ready(run=run, step=step, locked=step_gate_locked(execution=run, employee=employee, step=step))
         completion = StepCompletion.objects.create(
             execution=run, step=step, completed_by=employee, station=station
         )
@@ -167,13 +188,11 @@ def step_complete(
             Execution.objects.filter(pk=run.pk, current_order__lt=next_step.order).update(
                 current_order=next_step.order
             )
-    execution.refresh_from_db()
     return completion
 
 
-def _step_ready(*, run: Execution, step: Step, locked: bool, language: str) -> None:
-    """Raise StationError when `step` may not be marked done yet (a step it names is titled in `language`, as the
-    operator's step page titles it)."""
+def _step_ready(*, run: Execution, step: Step, locked: bool) -> None:
+    """Raise StationError (or _EarlierStepOpen) when `step` may not be marked done yet."""
     if run.status != ExecutionStatus.ACTIVE:
         raise StationError(gettext("This work order's instruction is already complete."))
     if locked:
@@ -185,13 +204,7 @@ def _step_ready(*, run: Execution, step: Step, locked: bool, language: str) -> N
         .first()
     )
     if missing is not None:
-        raise StationError(
-            gettext("Finish step %(order)s (%(title)s) first.")
-            % {
-                "order": missing.order,
-                "title": station_hooks.step_title(version=run.version, step=missing, language=language),
-            }
-        )
+        raise _EarlierStepOpen(version=run.version, step=missing)
     if step.needs_signoff and not run.signoffs.filter(step=step).exists():
         raise StationError(
             gettext("This step needs a second person's sign-off: badge and PIN of a supervisor or quality.")
