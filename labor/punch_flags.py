@@ -10,6 +10,7 @@ from labor.errors import LaborError
 from labor.models import FlagStatus, LaborFlag, Punch, PunchKind, PunchSource
 from labor.punch_checks import punches_validate
 from labor.punches import punch_record
+from labor.selectors import shift_list, shift_next, shift_window
 from plexcopilot.services import audit_record
 
 
@@ -40,15 +41,21 @@ def _flag_close(flag: LaborFlag, user: Any, status: str, note: str, verb: str,
 
 
 #: A corrected punch belongs to the flagged day's shift: from noon the day before (a night shift that started the
-#: evening before the flagged day) to noon the day after (a night shift, with overtime, that started on it).
+#: evening before the flagged day) to noon the day after, or later when the flagged day's last shift runs into a
+#: double: until the end of the shift after it, plus an hour for a late clock-out (night shift C from 22:00, then
+#: day shift A to 14:00: until 15:00).
 CORRECTION_BEFORE = datetime.timedelta(hours=12)
 CORRECTION_AFTER = datetime.timedelta(hours=36)
+DOUBLE_SHIFT_OVERRUN = datetime.timedelta(hours=1)
 
 
 def correction_window(flag: LaborFlag) -> tuple[datetime.datetime, datetime.datetime]:
     """The first and last time a correction of `flag` may be recorded at (a time in the future is refused too)."""
     midnight = datetime.datetime.combine(flag.day, datetime.time(0), tzinfo=timezone.get_current_timezone())
-    return midnight - CORRECTION_BEFORE, midnight + CORRECTION_AFTER
+    last_shift = max(shift_list(), key=lambda shift: shift_window(shift, flag.day)[1])
+    next_day, next_shift = shift_next(flag.day, last_shift)
+    _start, double_end = shift_window(next_shift, next_day)
+    return midnight - CORRECTION_BEFORE, max(midnight + CORRECTION_AFTER, double_end + DOUBLE_SHIFT_OVERRUN)
 
 
 def _correction_window_check(flag: LaborFlag, at: datetime.datetime) -> None:
@@ -64,8 +71,8 @@ def _correction_window_check(flag: LaborFlag, at: datetime.datetime) -> None:
     if future:
         raise LaborError(f"A corrected punch cannot be in the future: {allowed}.")
     raise LaborError(
-        f"{timezone.localtime(at):%a %Y-%m-%d %H:%M} is not on the flagged shift: {allowed} "
-        "(from noon the day before to noon the day after)."
+        f"{timezone.localtime(at):%a %Y-%m-%d %H:%M} is not on the flagged shift: {allowed} (from noon the day "
+        "before to an hour after the end of a double shift worked on from the flagged day's last shift)."
     )
 
 

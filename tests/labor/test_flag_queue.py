@@ -157,3 +157,30 @@ def test_an_untouched_row_starts_closed_with_the_rules_default(plant, morning):
     missed_clock_in(plant, morning)
     page = desk_client(plant.supervisor).get("/labor/flags/").content.decode()
     assert "<details open>" not in page and '<option value="clock_in" selected>' in page
+
+
+@pytest.mark.parametrize("plant_at", ["2026-03-11T18:00"], indirect=True)
+def test_it_corrects_the_clock_out_of_a_night_shift_worked_into_a_double(plant_at, plant):
+    """Shift C from Tue 22:00, then on through day shift A: the forgotten clock-out is at Wed 14:00."""
+    from labor.punch_flags import flag_correct
+    from labor.selectors import shift_get
+
+    tz = plant_at.tzinfo
+    clock_in = datetime.datetime(2026, 3, 10, 22, 0, tzinfo=tz)
+    punch(plant.certified, "clock_in", clock_in, work_center=plant.station.work_center)
+    punches_validate(start=clock_in - H)
+    flag = LaborFlag.objects.get(rule="missed_clock_out")
+    assert flag.day == datetime.date(2026, 3, 10) and shift_get("C").starts == datetime.time(22)
+    client = desk_client(plant.supervisor)
+    after_the_double = datetime.datetime(2026, 3, 11, 15, 1, tzinfo=tz)
+    response = client.post(f"/labor/flags/{flag.pk}/resolve/", {"action": "correct", "mode": "add",
+                           "kind": "clock_out", "at": _local(after_the_double)})  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 422 and "is not on the flagged shift" in page
+    assert "between Mon 2026-03-09 12:00 and Wed 2026-03-11 15:00" in page
+    assert "an hour after the end of a double shift worked on from the flagged day&#x27;s last shift" in page
+    clock_out = datetime.datetime(2026, 3, 11, 14, 7, tzinfo=tz)
+    correction = flag_correct(flag=flag, user=plant.supervisor.user, mode="add", kind="clock_out", at=clock_out,
+                              note="Stayed on for A, forgot to punch out")  # fmt: skip
+    assert Punch.objects.get(pk=correction.pk).at == clock_out
+    assert LaborFlag.objects.get(pk=flag.pk).status == FlagStatus.CORRECTED
