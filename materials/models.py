@@ -83,7 +83,8 @@ class LineSideLocation(models.Model):
 
 
 # A delivery confirmed on the desk ("Delivered") is on hand at once as a local lot without a Plex container, named
-# "call-off <id>"; the next Plex containers sync replaces it (docs/materials.md "Deliveries and the Plex sync").
+# "call-off <id>"; the next Plex containers sync replaces it at a rack with a plex_location, elsewhere it stays
+# (docs/materials.md "Deliveries and the Plex sync").
 RECEIPT_LOT_PREFIX = "call-off "
 
 

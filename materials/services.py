@@ -3,7 +3,7 @@
 Every change is audited. A requested call-off is announced (`replenishment_requested`); the plex app hears it
 after commit and queues it for Plex (outbox kind "material_request"); with the integration off it stays local and
 the material handler works from the page. A delivered call-off is on hand at once as a local receipt until the next
-Plex inventory sync replaces it.
+Plex inventory sync replaces it (at a rack with a Plex location; elsewhere close-outs use it up).
 """
 
 import datetime
@@ -148,7 +148,8 @@ def call_off_deliver(*, call_off: CallOff, user: Any, now: datetime.datetime) ->
     """A material handler or supervisor confirms a requested call-off arrived at its line-side location: its open
     supply is received and its quantity is on hand there at once, as a local receipt (a lot "call-off <id>" without
     a Plex container), so the next evaluation neither predicts the shortage it covered nor drafts it again. The next
-    Plex containers sync is the truth and replaces the receipt (docs/materials.md "Deliveries and the Plex sync")."""
+    Plex containers sync is the truth and replaces the receipt at a rack with a Plex location; elsewhere it stays until
+    close-outs use it up (docs/materials.md "Deliveries and the Plex sync")."""
     if user_role(user) not in APPROVER_ROLES:
         raise MaterialsError("Only material handlers and supervisors confirm deliveries.")
     with transaction.atomic():
@@ -168,7 +169,13 @@ def call_off_deliver(*, call_off: CallOff, user: Any, now: datetime.datetime) ->
             quantity=call_off.quantity,
             updated_at=now,
         )
-        until = "; the next Plex inventory sync replaces it" if plex_integration_on() else ""
+        # The containers sync only covers racks with a Plex location: anywhere else the receipt is there for good.
+        if not plex_integration_on():
+            until = "; it stays until station close-outs use it up: the Plex integration is off"
+        elif call_off.location.plex_location:
+            until = "; the next Plex inventory sync replaces it"
+        else:
+            until = f"; it stays until station close-outs use it up: {call_off.location.code} has no Plex location"
         audit_record(actor=user, action="materials.call_off.deliver", obj=call_off,
                      summary=f"Delivered call-off {call_off.pk}: {call_off.quantity:g} {call_off.component.number} "
                      f"on hand at {call_off.location.code} (local receipt{until})",

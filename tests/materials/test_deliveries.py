@@ -48,7 +48,10 @@ def test_a_delivered_call_off_is_on_hand_at_once_and_is_not_drafted_again(demo_m
     assert not OpenSupply.objects.filter(source=f"call-off {call.pk}", status=SupplyStatus.OPEN).exists()
     event = AuditEvent.objects.get(action="materials.call_off.deliver", object_id=str(call.pk))
     assert f"{call.quantity:g} {NUT}" in event.summary and place in event.summary
-    assert "local receipt" in event.summary
+    assert (
+        "local receipt; it stays until station close-outs use it up: the Plex integration is off"
+        in event.summary
+    )
     assert event.data["quantity"] == f"{call.quantity:f}" and event.data["lot"] == f"call-off {call.pk}"
 
     clock.shift(datetime.timedelta(minutes=10))
@@ -101,6 +104,12 @@ def test_the_next_plex_containers_sync_replaces_a_local_receipt_and_never_counts
         assert on_hand("CL-340-2", "LS-PRS-250") == 1750.0  # counted locally until Plex says otherwise
         event = AuditEvent.objects.get(action="materials.call_off.deliver", object_id=str(first.pk))
         assert "next Plex inventory sync replaces it" in event.summary
+        # No sync ever reaches a rack without a Plex location: its audit must not promise one.
+        event = AuditEvent.objects.get(action="materials.call_off.deliver", object_id=str(elsewhere.pk))
+        assert "sync replaces" not in event.summary
+        assert (
+            "it stays until station close-outs use it up: LS-PRS-250-B has no Plex location" in event.summary
+        )
 
         # Plex received the 500 kg in a container of its own: the sync brings it in and the local receipt goes.
         fake.data.containers.append(
