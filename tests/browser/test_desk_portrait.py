@@ -26,6 +26,11 @@ OVERFLOWING = """() => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
   .slice(0, 5).map(e => `${e.tagName}.${e.className} right=${Math.round(e.getBoundingClientRect().right)}`)"""
 
+# The width a select needs to show its longest choice whole: a copy of it at its natural width.
+SELECT_WIDTHS = """s => { const copy = s.cloneNode(true); copy.style.width = 'auto'; copy.style.flex = 'none';
+  copy.style.display = 'inline-block'; s.parentNode.append(copy); const needed = copy.offsetWidth; copy.remove();
+  return [s.offsetWidth, needed]; }"""
+
 
 @pytest.fixture
 def desk_demo(demo_plant, settings, tmp_path):
@@ -63,10 +68,24 @@ def test_the_approval_queue_status_filter_shows_its_whole_choice(desk_demo, live
     page = desk_page(browser, live_server.url, SUPERVISOR, LANDSCAPE)
     page.goto(f"{live_server.url}/governance/queue/")
     screenshot(page, "desk-landscape-governance-queue")
-    # The width the select needs for "Pending approval": a copy of it at its natural width.
-    shown, needed = page.locator("select[name=status]").evaluate(
-        """s => { const copy = s.cloneNode(true); copy.style.width = 'auto'; copy.style.display = 'inline-block';
-                  s.parentNode.append(copy); const needed = copy.offsetWidth; copy.remove();
-                  return [s.offsetWidth, needed]; }"""
-    )
+    shown, needed = page.locator("select[name=status]").evaluate(SELECT_WIDTHS)  # "Pending approval" whole
     assert shown >= needed, (shown, needed)
+
+
+@pytest.mark.parametrize("viewport", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_the_crew_plan_operator_choice_shows_whole_names(
+    desk_demo, live_server, browser, screenshot, viewport
+):
+    page = desk_page(browser, live_server.url, SUPERVISOR, viewport)
+    page.goto(f"{live_server.url}/labor/crew/")
+    screenshot(page, f"desk-crew-{viewport['width']}x{viewport['height']}")
+    choices = page.locator("[data-testid=crew-row] select")
+    assert page.locator("[data-testid=crew-row] select[name=employee]").count()  # the demo plan is a draft
+    client = page.evaluate("() => document.documentElement.clientWidth")
+    for i in range(choices.count()):
+        select = choices.nth(i)
+        shown, needed = select.evaluate(SELECT_WIDTHS)
+        assert shown >= needed, (select.get_attribute("aria-label"), shown, needed)
+        box = select.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= client and box["height"] >= 44, box
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= client, page.evaluate(OVERFLOWING)
