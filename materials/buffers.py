@@ -43,7 +43,7 @@ from materials.shortages import lead_hours, project
 from plexcopilot.services import audit_record
 
 ORDER_CYCLE_DAYS = 1.0
-HISTORY = 10  # evaluations kept per buffer for the persistence rule
+HISTORY = 10  # plant days kept per buffer for the persistence rule (the day's worst zone each)
 PERSISTENT_SHARE = 0.7
 # A call-off's needed-by moves only when an evaluation moves it at least this much (a call without a predicted
 # shortage is needed by now + lead time: pressing "Re-evaluate now" a few minutes later is no change).
@@ -143,7 +143,7 @@ def buffers_evaluate(*, now: datetime.datetime, actor: Any = None) -> list[Buffe
             status.red, status.yellow, status.green = red, yellow, green
             status.on_hand, status.incoming, status.qualified_demand = on_hand, supply, demand
             status.net_flow, status.zone, status.computed_at = net_flow, zone, now
-            status.zone_history = [*status.zone_history, zone][-HISTORY:]
+            status.zone_history = zone_days_add(status.zone_history, zone, now=now)
             status.save()
             _reconcile_call_offs(
                 status,
@@ -329,22 +329,41 @@ def _status_said(call: CallOff) -> str:
     return requested_said() if call.status == CallOffStatus.REQUESTED else call.get_status_display().lower()
 
 
+ZONE_ORDER = [BufferZone.RED, BufferZone.YELLOW, BufferZone.GREEN, BufferZone.OVER]  # worst first
+
+
+def zone_days_add(history: list[Any], zone: str, *, now: datetime.datetime) -> list[dict[str, str]]:
+    """The buffer's zone history as one entry per plant day, the day's worst zone, the last HISTORY days.
+
+    Persistence is measured in days, not evaluations: the background evaluation runs every 15 minutes and people
+    press "Re-evaluate now", so counting evaluations would call a buffer "persistently green" after an hour.
+    Entries of the old form (a bare zone per evaluation) are dropped: they carry no day."""
+    day = timezone.localdate(now).isoformat()
+    days = [entry for entry in history if isinstance(entry, dict) and {"day", "zone"} <= entry.keys()]
+    if days and days[-1]["day"] == day:
+        worst = min(days[-1]["zone"], zone, key=lambda z: ZONE_ORDER.index(z) if z in ZONE_ORDER else 0)
+        days[-1] = {"day": day, "zone": worst}
+    else:
+        days.append({"day": day, "zone": zone})
+    return days[-HISTORY:]
+
+
 def _suggest_kanban(status: BufferStatus, loop: KanbanLoop, *, now: datetime.datetime) -> KanbanChange | None:
-    history = status.zone_history
-    if len(history) < HISTORY // 2 or loop.changes.filter(status=KanbanChangeStatus.PROPOSED).exists():
+    zones = [entry["zone"] for entry in status.zone_history if isinstance(entry, dict) and "zone" in entry]
+    if len(zones) < HISTORY // 2 or loop.changes.filter(status=KanbanChangeStatus.PROPOSED).exists():
         return None
-    red_share = history.count(BufferZone.RED) / len(history)
-    high_share = (history.count(BufferZone.GREEN) + history.count(BufferZone.OVER)) / len(history)
+    red_share = zones.count(BufferZone.RED) / len(zones)
+    high_share = (zones.count(BufferZone.GREEN) + zones.count(BufferZone.OVER)) / len(zones)
     if red_share < PERSISTENT_SHARE and high_share < PERSISTENT_SHARE:
         return None
     per_card = float(loop.quantity_per_card)
     cards = max(2, math.ceil(status.top_of_green / per_card)) if per_card > 0 else loop.card_count
     if red_share >= PERSISTENT_SHARE:
         cards = max(cards, loop.card_count + 1)
-        why = f"Red in {red_share:.0%} of the last {len(history)} evaluations"
+        why = f"Red on {red_share:.0%} of the last {len(zones)} days"
     else:
         cards = min(cards, loop.card_count - 1)
-        why = f"Green or above in {high_share:.0%} of the last {len(history)} evaluations"
+        why = f"Green or above all day on {high_share:.0%} of the last {len(zones)} days"
     if cards == loop.card_count or cards < 1:
         return None
     return KanbanChange.objects.create(

@@ -190,7 +190,11 @@ class BufferStatus(models.Model):
     net_flow = models.FloatField()
     zone = models.CharField(max_length=8, choices=BufferZone.choices)
     computed_at = models.DateTimeField()
-    zone_history = models.JSONField(default=list, blank=True, help_text="Recent zones, newest last")
+    zone_history = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Worst zone per plant day, newest last: [{"day": "YYYY-MM-DD", "zone": "red"}, ...]',
+    )
 
     class Meta:
         ordering = ["location", "component"]

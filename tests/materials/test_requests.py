@@ -192,11 +192,38 @@ def test_persistently_red_loop_gets_a_card_suggestion(demo_materials):
     from materials.models import BufferStatus
 
     status = BufferStatus.objects.get(component__number="NUT-M10-WP")
-    status.zone_history = ["red"] * 9
+    status.zone_history = [
+        {"day": (NOW - datetime.timedelta(days=d)).date().isoformat(), "zone": "red"} for d in range(9, 0, -1)
+    ]
     status.save()
     buffers_evaluate(now=NOW + datetime.timedelta(hours=1))
     change = KanbanChange.objects.get(loop__component__number="NUT-M10-WP")
     assert change.card_count > change.old_card_count
+    assert change.reason.startswith("Red on ") and " of the last 10 days" in change.reason
+
+
+def test_many_evaluations_in_one_day_are_not_a_persistent_zone(demo_materials):
+    """The walkthrough's case: a few presses of "Re-evaluate now" (and the 15-minute background evaluation) within
+    minutes of loading suggested smaller kanbans ("green in 100% of the last 5 evaluations"). A day counts once."""
+    from materials.buffers import buffers_evaluate
+    from materials.models import BufferStatus
+
+    for minutes in range(1, 40):
+        buffers_evaluate(now=NOW + datetime.timedelta(minutes=minutes))
+    assert not KanbanChange.objects.exists()
+    histories = {len(s.zone_history) for s in BufferStatus.objects.all()}
+    assert histories == {1}  # one day so far, for every buffer
+
+
+def test_a_day_counts_by_its_worst_zone():
+    from materials.buffers import zone_days_add
+
+    history = zone_days_add(["green", "red"], "green", now=NOW)  # the old form (no day) is dropped
+    history = zone_days_add(history, "red", now=NOW + datetime.timedelta(hours=1))
+    history = zone_days_add(history, "over", now=NOW + datetime.timedelta(hours=2))
+    assert history == [{"day": "2026-11-30", "zone": "red"}]
+    history = zone_days_add(history, "green", now=NOW + datetime.timedelta(days=1))
+    assert [entry["zone"] for entry in history] == ["red", "green"]
 
 
 @pytest.mark.parametrize(
