@@ -205,6 +205,7 @@ def call_off_from_card(*, raw: str, station: Station, employee: Any, now: dateti
             kanban_card=code, status__in=[CallOffStatus.DRAFT, CallOffStatus.REQUESTED]
         ).first()
         if existing is not None:
+            existing.already_open = True  # type: ignore[attr-defined]  # the view says it was requested before
             return existing
         user = getattr(employee, "user", None)
         call_off = CallOff.objects.create(

@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -85,10 +86,19 @@ def call_off_expedite(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*DESK_ROLES)
 def call_off_deliver(request: HttpRequest, pk: int) -> HttpResponse:
     call_off = get_object_or_404(CallOff, pk=pk)
+    now = timezone.now()
     try:
-        services.call_off_deliver(call_off=call_off, user=request.user, now=timezone.now())
+        services.call_off_deliver(call_off=call_off, user=request.user, now=now)
     except MaterialsError as error:
         return _home(request, status=409, error=str(error))
+    # The figures on the page the handler comes back to count the delivery (the evaluation names no one: the
+    # handler confirmed a delivery, not a re-evaluation).
+    materials_evaluate_now(now=now)
+    messages.success(
+        request,
+        f"Delivered: {call_off.quantity:g} {call_off.component.number} on hand at {call_off.location.code} "
+        f"(call-off {call_off.pk}); the figures below count it.",
+    )
     return redirect("materials-home")
 
 
@@ -145,4 +155,5 @@ def station_material_call(request: HttpRequest) -> HttpResponse:
         )
     except MaterialsError as error:
         return _station_page(request, status=422, error=str(error), scanned=raw)
-    return _station_page(request, called=call_off)
+    # Scanning a card that is still open returns its request: say so, not "Requested" as if it were new.
+    return _station_page(request, called=call_off, already_open=getattr(call_off, "already_open", False))

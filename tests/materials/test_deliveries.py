@@ -53,6 +53,12 @@ def test_a_delivered_call_off_is_on_hand_at_once_and_is_not_drafted_again(demo_m
         in event.summary
     )
     assert event.data["quantity"] == f"{call.quantity:f}" and event.data["lot"] == f"call-off {call.pk}"
+    # The page the handler comes back to confirms it, and its figures already count the delivery.
+    page = client.get("/materials/").content.decode()
+    assert f"Delivered: {call.quantity:g} {NUT} on hand at {place} (call-off {call.pk})" in page
+    buffer = BufferStatus.objects.get(component__number=NUT, location__code=place)
+    assert buffer.on_hand == before + float(call.quantity) and buffer.incoming == 0
+    assert buffer.computed_at == timezone.now()
 
     clock.shift(datetime.timedelta(minutes=10))
     assert client.post("/materials/evaluate/").status_code == 302

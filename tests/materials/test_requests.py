@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from instructions.models import Station
 from materials.models import CallOff, CallOffStatus, KanbanChange, KanbanLoop, OpenSupply
@@ -106,8 +107,11 @@ def test_a_scanned_kanban_card_requests_one_card_and_shows_on_the_station(demo_m
     call = CallOff.objects.get(kanban_card=loop.card_barcode(2))
     assert call.status == CallOffStatus.REQUESTED and call.quantity == 500
     # The same card again while it is open: the same request, not a second one.
-    tablet.post("/materials/station/call/", {"card": loop.card_barcode(2)})
+    again = tablet.post("/materials/station/call/", {"card": loop.card_barcode(2)}).content.decode()
     assert CallOff.objects.filter(kanban_card=loop.card_barcode(2)).count() == 1
+    at = timezone.localtime(call.created_at).strftime("%H:%M")
+    assert f"This card was already requested at {at}: 500 of PLG-M12-OR is on its way." in again
+    assert "Requested 500" not in again
     assert b"PLG-M12-OR" in tablet.get("/station/home/").content
     # A card of another work center's loop, or a card number beyond the loop, is refused.
     other = KanbanLoop.objects.get(component__number="NUT-M10-WP")
