@@ -3,7 +3,14 @@ no page becomes wider than the screen. And a double-click on Reject sends one re
 
 import pytest
 
-from instructions.models import ChangeProposal, ProposalStatus, Station, WorkInstruction
+from instructions.models import (
+    ChangeProposal,
+    ProposalStatus,
+    Station,
+    UnclearFlag,
+    WorkInstruction,
+    WorkOrder,
+)
 from instructions.proposals import proposal_draft
 from labor.andon import andon_raise
 from plexcopilot.models import Employee
@@ -72,6 +79,24 @@ def test_a_long_andon_note_keeps_the_board_on_screen(live_server, demo_plant, br
                     return [e.textContent.trim(), tops.size]; })
         .filter(([, lines]) => lines > 1)""")
     assert split == [], split
+
+
+@pytest.mark.parametrize("viewport", [LANDSCAPE, PORTRAIT], ids=["landscape", "portrait"])
+def test_a_long_unclear_step_comment_keeps_the_floor_overview_on_screen(
+    live_server, demo_plant, browser, viewport
+):
+    """A walkthrough found the supervisor's floor overview scrolling sideways under a 1,000-character comment."""
+    instruction = WorkInstruction.objects.get(part__number="BRK-2040", operation__sequence=10)
+    version = instruction.current_version
+    UnclearFlag.objects.create(
+        version=version, step=version.steps.order_by("order").first(),
+        work_order=WorkOrder.objects.first(),
+        raised_by=Employee.objects.get(badge_id="100107"), comment="C" * 1000,
+    )  # fmt: skip
+    page = desk_page(browser, live_server.url, "200201", viewport)
+    page.goto(f"{live_server.url}/")
+    assert "C" * 100 in page.content()
+    assert_fits(page)
 
 
 @pytest.mark.parametrize("viewport", [LANDSCAPE, PORTRAIT], ids=["landscape", "portrait"])
