@@ -6,11 +6,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from labor.errors import LaborError
+from labor.errors import LaborError, local_time
 from labor.models import FlagStatus, LaborFlag, Punch, PunchKind, PunchSource
 from labor.punch_checks import punches_validate
 from labor.punches import punch_record
-from labor.selectors import shift_list, shift_next, shift_window
+from labor.selectors import punches_effective, shift_list, shift_next, shift_window
 from plexcopilot.services import audit_record
 
 
@@ -34,9 +34,15 @@ def _flag_close(flag: LaborFlag, user: Any, status: str, note: str, verb: str,
         locked.status, locked.resolved_by, locked.resolved_at = status, user, timezone.now()
         locked.resolution_note, locked.correction = note.strip()[:500], correction
         locked.save(update_fields=["status", "resolved_by", "resolved_at", "resolution_note", "correction"])
-        audit_record(actor=user, action=f"labor_flag.{verb}", obj=locked,
-                     summary=f"Labor flag {locked.rule} for {locked.employee} {verb}: {note.strip()[:200]}",
-                     data={"correction": correction.pk if correction else None})  # fmt: skip
+        changed = correction.replaces if correction else None
+        summary = f"Labor flag {locked.rule} for {locked.employee} {verb}: {note.strip()[:200]}"
+        if correction is not None and changed is not None:
+            summary += (f" ({'removed' if correction.voids else 'moved'} the {changed.get_kind_display().lower()}"
+                        f" punch {changed.pk} of {local_time(changed.at)})")  # fmt: skip
+        audit_record(actor=user, action=f"labor_flag.{verb}", obj=locked, summary=summary,
+                     data={"correction": correction.pk if correction else None,
+                           "replaces": changed.pk if changed else None,
+                           "replaces_kind": changed.kind if changed else None})  # fmt: skip
     return locked
 
 
@@ -76,6 +82,33 @@ def _correction_window_check(flag: LaborFlag, at: datetime.datetime) -> None:
     )
 
 
+#: Flags about two punches: beside the flagged punch, the employee's next punch of this kind after it (the
+#: clock-in that a clock-out was recorded before; the clock-out that a job was left on at).
+FLAG_PAIRED_KIND = {"clock_out_before_in": PunchKind.CLOCK_IN, "job_open_at_clock_out": PunchKind.CLOCK_OUT}
+
+
+def _flag_punch(flag: LaborFlag, kind: str, mode: str) -> Punch:
+    """The punch of `flag` a move or removal changes: the flagged punch, or the flag's punch of the `kind` chosen."""
+    flagged = flag.punch
+    if flagged is None:
+        raise LaborError("This flag has no punch to change; add the missing punch instead.")
+    if not kind or kind == flagged.kind:
+        return flagged
+    paired = None
+    if FLAG_PAIRED_KIND.get(flag.rule) == kind:
+        paired = (punches_effective([flag.employee_id])
+                  .filter(kind=kind, at__gte=flagged.at, at__lte=correction_window(flag)[1])
+                  .exclude(pk=flagged.pk).order_by("at", "id").first())  # fmt: skip
+    if paired is None:
+        label = PunchKind(kind).label.lower() if kind in PunchKind.values else kind
+        raise LaborError(
+            f"This flag has no {label} punch to {'move' if mode == 'replace' else 'remove'}: its punch is the "
+            f"{flagged.get_kind_display().lower()} of {local_time(flagged.at)}. Choose that kind, or add the "
+            "missing punch instead."
+        )
+    return paired
+
+
 #: The resolution note of a correction recorded without one (it used to read "add", "replace" or "void").
 CORRECTED_NOTES = {"replace": "punch moved", "void": "punch removed", "add": "missing punch added"}
 
@@ -85,11 +118,9 @@ def flag_correct(
 ) -> Punch:
     """Correct the punches behind a flag with a NEW punch; the original is kept as it was.
 
-    mode "replace": the flagged punch at a corrected time; "void": the flagged punch removed;
-    "add": a missing punch of `kind` at `at` (e.g. a forgotten clock-out)."""
-    original = flag.punch
-    if mode in ("replace", "void") and original is None:
-        raise LaborError("This flag has no punch to change; add the missing punch instead.")
+    mode "replace": the flag's punch of `kind` (the flagged punch when no kind is given) at a corrected time;
+    "void": that punch removed; "add": a missing punch of `kind` at `at` (e.g. a forgotten clock-out)."""
+    original = _flag_punch(flag, kind, mode) if mode in ("replace", "void") else flag.punch
     if mode in ("replace", "add") and at is None:
         raise LaborError("Enter the corrected date and time.")
     if at is not None and mode in ("replace", "add"):

@@ -184,3 +184,56 @@ def test_it_corrects_the_clock_out_of_a_night_shift_worked_into_a_double(plant_a
                               note="Stayed on for A, forgot to punch out")  # fmt: skip
     assert Punch.objects.get(pk=correction.pk).at == clock_out
     assert LaborFlag.objects.get(pk=flag.pk).status == FlagStatus.CORRECTED
+
+
+def test_a_move_takes_the_punch_of_the_kind_chosen_and_refuses_a_kind_the_flag_has_not(plant, morning):
+    """A clock-out recorded before the clock-in (a terminal with a wrong clock): moving "Clock in" moves the
+    clock-in that followed it, not the flagged clock-out; a kind the flag has no punch of is refused."""
+    from django.test import Client
+
+    from tests.actors import desk_login
+
+    center = plant.station.work_center
+    clock_out = punch(plant.certified, "clock_out", morning + 7 * H + datetime.timedelta(minutes=55),
+                      work_center=center)  # fmt: skip
+    clock_in = punch(plant.certified, "clock_in", morning + 8 * H, work_center=center)
+    punches_validate(start=morning - H)
+    flag = LaborFlag.objects.get(rule="clock_out_before_in", punch=clock_out)
+    client = Client()
+    assert desk_login(client, plant.supervisor.user.username, "desk-pass-123")
+    url = f"/labor/flags/{flag.pk}/resolve/"
+    refused = {
+        "action": "correct",
+        "mode": "replace",
+        "kind": "job_on",
+        "at": _local(morning),
+        "note": "Kept",
+    }
+    response = client.post(url, refused, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert response.status_code == 422 and "This flag has no job on punch to move" in page
+    assert 'value="Kept"' in page and '<option value="job_on" selected>' in page and "<details open>" in page
+    assert not Punch.objects.filter(replaces__isnull=False).exists()
+    response = client.post(url, {"action": "correct", "mode": "replace", "kind": "clock_in", "at": _local(morning)},
+                           HTTP_HX_REQUEST="true")  # fmt: skip
+    assert response.status_code == 200 and "New punch: Clock in" in response.content.decode()
+    correction = Punch.objects.get(replaces__isnull=False)
+    assert correction.replaces == clock_in and correction.kind == "clock_in" and correction.at == morning
+    assert not Punch.objects.filter(replaces=clock_out).exists()
+    audit = AuditEvent.objects.get(action="labor_flag.corrected")
+    assert audit.data["replaces"] == clock_in.pk and audit.data["replaces_kind"] == "clock_in"
+    assert f"moved the clock in punch {clock_in.pk} of 14:00" in audit.summary
+
+
+def test_a_job_left_on_at_clock_out_can_have_its_clock_out_moved(plant, morning):
+    from labor.punch_flags import flag_correct
+
+    center = plant.station.work_center
+    punch(plant.certified, "clock_in", morning, work_center=center)
+    job_on = punch(plant.certified, "job_on", morning + H, work_center=center)
+    clock_out = punch(plant.certified, "clock_out", morning + 8 * H, work_center=center)
+    punches_validate(start=morning - H)
+    flag = LaborFlag.objects.get(rule="job_open_at_clock_out", punch=job_on)
+    correction = flag_correct(flag=flag, user=plant.supervisor.user, mode="replace", kind="clock_out",
+                              at=morning + 9 * H)  # fmt: skip
+    assert correction.replaces == clock_out and correction.kind == "clock_out"
