@@ -229,10 +229,10 @@ def crew_plan_breaches(plan: CrewPlan) -> list[Breach]:
 
 
 def crew_assignment_set(*, plan: CrewPlan, job: ScheduledJob, employee: Employee, user: Any,
-                        replace: CrewAssignment | None = None) -> CrewAssignment:  # fmt: skip
+                        replace: CrewAssignment | None = None) -> str:  # fmt: skip
     """The supervisor puts `employee` on `job`; someone already placed elsewhere in the plan is moved. Refused when
     it breaks a hard rule (`crew_plan_breaches`): not eligible for the job, a full crew, or a trainee filling the
-    last seat of a safety-critical crew without a lead."""
+    last seat of a safety-critical crew without a lead. Returns what changed, naming the job a move left short."""
     if plan.status != PlanStatus.DRAFT:
         raise LaborError("This plan is already accepted; draft a new one to change it.")
     operation = job.work_order.operation
@@ -248,9 +248,11 @@ def crew_assignment_set(*, plan: CrewPlan, job: ScheduledJob, employee: Employee
             raise LaborError("This plan is already accepted; draft a new one to change it.")
         if replace is not None:
             CrewAssignment.objects.filter(pk=replace.pk, plan=plan).delete()  # the instance stays as it was
-        CrewAssignment.objects.filter(plan=plan, employee=employee).delete()
-        assignment = CrewAssignment.objects.create(plan=plan, job=job, employee=employee, edited=True,
-                                                   reasons=["set by the supervisor"])  # fmt: skip
+        placed = CrewAssignment.objects.filter(plan=plan, employee=employee)
+        left = next((a.job for a in placed.select_related("job__work_order") if a.job_id != job.pk), None)
+        placed.delete()
+        CrewAssignment.objects.create(plan=plan, job=job, employee=employee, edited=True,
+                                      reasons=["set by the supervisor"])  # fmt: skip
         crew_size = job.crew_size
         on_job = plan.assignments.filter(job=job).count()
         for breach in crew_plan_breaches(plan):
@@ -266,25 +268,42 @@ def crew_assignment_set(*, plan: CrewPlan, job: ScheduledJob, employee: Employee
                 raise LaborError(breach.message)
         plan.problems = _problems_after_edit(plan)
         plan.save(update_fields=["problems"])
-        audit_record(actor=user, action="crew_plan.edit", obj=plan,
-                     summary=f"{employee.full_name} put on {job.work_order.barcode} in crew plan {plan.pk}")  # fmt: skip
-    return assignment
+        said = f"{employee.full_name} put on {job.work_order.barcode}."
+        if left is not None:
+            said = f"{employee.full_name} moved from {left.work_order.barcode} to {job.work_order.barcode}"
+            still = plan.assignments.filter(job=left).count()
+            if still == 0:
+                said += f"; {left.work_order.barcode} is now unfilled."
+            elif still < left.crew_size:
+                said += f"; {left.work_order.barcode} now has {left.crew_size - still} of {left.crew_size} seats empty."
+            else:
+                said += "."
+        audit_record(actor=user, action="crew_plan.edit", obj=plan, summary=f"{said} (crew plan {plan.pk})")
+    return said
 
 
 def _problems_after_edit(plan: CrewPlan) -> list[str]:
-    """The plan's problems once the supervisor changed its crew: what the solver said of jobs still short of
-    people, and the empty seats and rule breaches as they now stand."""
+    """The plan's problems once the supervisor changed its crew, recomputed: for each job short of people, what
+    the solver said of it while that still counts the seats empty now, else the empty seats as they stand; then
+    the rule breaches. A solver's line is matched on the job it is about, not on a job it names in passing
+    ("every eligible operator is needed at ...")."""
     counts: dict[int, int] = defaultdict(int)
     for job_id in plan.assignments.values_list("job_id", flat=True):
         counts[job_id] += 1
-    short = [job for job in ScheduledJob.objects.filter(day=plan.day, shift=plan.shift).select_related(
-        "work_order__part", "work_order__operation") if counts[job.pk] < job.crew_size]  # fmt: skip
-    kept = [p for p in plan.problems if any(job.work_order.barcode in p for job in short)]
-    for job in short:
-        if not any(job.work_order.barcode in p for p in kept):
-            empty = job.crew_size - counts[job.pk]
-            kept.append(f"{_job_label(job)}: {empty} of {job.crew_size} seat(s) empty.")
-    return kept + [b.message for b in crew_plan_breaches(plan) if b.message not in kept]
+    problems = []
+    for job in ScheduledJob.objects.filter(day=plan.day, shift=plan.shift).select_related(
+        "work_order__part", "work_order__operation"
+    ):
+        empty, label = job.crew_size - counts[job.pk], _job_label(job)
+        if empty <= 0:
+            continue
+        said = [
+            p
+            for p in plan.problems
+            if f"for {label} on shift" in p and f"{empty} of {job.crew_size} seat" in p
+        ]
+        problems.append(said[0] if said else f"{label}: {empty} of {job.crew_size} seat(s) empty.")
+    return problems + [b.message for b in crew_plan_breaches(plan) if b.message not in problems]
 
 
 def crew_plan_accept(*, plan: CrewPlan, user: Any) -> CrewPlan:

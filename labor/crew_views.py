@@ -4,6 +4,7 @@ rules, and acceptance (labor.crew_plans does the work)."""
 import datetime
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -126,7 +127,7 @@ def crew_assign(request: HttpRequest, pk: int) -> HttpResponse:
             raise LaborError("Choose an operator for the job.")
         job = get_object_or_404(selectors.plan_jobs(plan), pk=form.cleaned_data["job"])
         replace = form.cleaned_data.get("replace")
-        crew_plans.crew_assignment_set(
+        said = crew_plans.crew_assignment_set(
             plan=plan, job=job, employee=form.cleaned_data["employee"], user=request.user,
             replace=plan.assignments.filter(pk=replace, job=job).first() if replace else None,
         )  # fmt: skip
@@ -134,6 +135,7 @@ def crew_assign(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "labor/crew.html", _crew_context(plan.day, shift, plan, error=str(error)), status=422
         )
+    messages.success(request, said)
     return redirect(f"{reverse('labor-crew')}?day={plan.day:%Y-%m-%d}&shift={plan.shift}")
 
 

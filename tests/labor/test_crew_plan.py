@@ -330,3 +330,38 @@ def test_a_day_outside_the_drafting_window_can_be_viewed_not_drafted(plant):
         notice = re.search(r'data-testid="crew-notice">([^<]*)<', body)
         assert notice and f"{day} can be viewed, not drafted" in notice.group(1)
         assert "Showing the next shift instead" not in notice.group(1) and "Crew plan — shift A" in body
+
+
+def test_putting_on_someone_placed_elsewhere_says_so_and_the_problems_follow(plant, tomorrow):
+    """One operator for two jobs: putting them on the empty job says who moved from where, and the red panel lists
+    the job just emptied, not the one just filled."""
+    from django.test import Client
+
+    from instructions.models import Operation
+    from labor.models import CrewPlan
+    from tests.actors import desk_login
+
+    on_shift(plant.expert)
+    weld = Operation.objects.get(part=plant.work_order.part, sequence=20)
+    weld_order = WorkOrder.objects.create(number="WO-2", barcode="WO-2-20", part=weld.part, operation=weld,
+                                          quantity=100)  # fmt: skip
+    for work_order in (plant.work_order, weld_order):
+        ScheduledJob.objects.create(day=tomorrow, shift="A", work_order=work_order)
+    client = Client()
+    assert desk_login(client, plant.supervisor.user.username, "desk-pass-123")
+    day = f"{tomorrow:%Y-%m-%d}"
+    client.post("/labor/crew/draft/", {"day": day, "shift": "A"})
+    plan = CrewPlan.objects.get()
+    filled = plan.assignments.get(employee=plant.expert).job
+    empty = ScheduledJob.objects.exclude(pk=filled.pk).get()
+    assert any(empty.work_order.barcode in p for p in plan.problems)
+    response = client.post(f"/labor/crew/{plan.pk}/assign/", {"job": empty.pk, "employee": plant.expert.pk},
+                           follow=True)  # fmt: skip
+    page = response.content.decode()
+    old, new = filled.work_order.barcode, empty.work_order.barcode
+    assert f"{plant.expert.full_name} moved from {old} to {new}; {old} is now unfilled." in page
+    panel = re.search(r'data-testid="crew-problems">(.*?)</div>', page, re.S)
+    assert panel and f"<li>{old} (" in panel.group(1) and new not in panel.group(1), panel
+    plan.refresh_from_db()
+    assert [a.job for a in plan.assignments.all()] == [empty]
+    assert all(new not in p for p in plan.problems) and any(old in p for p in plan.problems)
