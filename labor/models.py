@@ -85,7 +85,7 @@ class Punch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=500, blank=True)  # as long as the flag note it is copied from
 
     class Meta:
         ordering = ["at", "id"]

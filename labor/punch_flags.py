@@ -134,13 +134,13 @@ def flag_correct(
             correction = punch_record(flag.employee, kind, at=at, source=PunchSource.CORRECTION, recorded_by=user,
                                 work_center_id=original.work_center_id if original else None,
                                 work_order=original.work_order if original else None,
-                                note=note[:300] or f"added for flag {flag.pk}")  # fmt: skip
+                                note=note.strip()[:500] or f"added for flag {flag.pk}")  # fmt: skip
         else:
             assert original is not None
             correction = punch_record(flag.employee, original.kind, at=at or original.at, source=PunchSource.CORRECTION,
                                 recorded_by=user, work_center_id=original.work_center_id,
                                 work_order=original.work_order, station=original.station, replaces=original,
-                                voids=mode == "void", note=note[:300] or f"correction for flag {flag.pk}")  # fmt: skip
+                                voids=mode == "void", note=note.strip()[:500] or f"correction for flag {flag.pk}")  # fmt: skip
         closed = _flag_close(flag, user, FlagStatus.CORRECTED, note.strip() or CORRECTED_NOTES[mode], "corrected",
                              correction)  # fmt: skip
     day_start = datetime.datetime.combine(

@@ -52,13 +52,17 @@ def test_it_corrects_from_the_queue_with_a_new_punch(plant, morning):
     from django.utils import timezone
 
     local = timezone.localtime(new_at).strftime("%Y-%m-%dT%H:%M")
+    note = "Badge reader at gate 2 was down; " + "x" * 467  # the 500 characters the form allows
     response = client.post(
-        f"/labor/flags/{flag.pk}/resolve/", {"action": "correct", "mode": "replace", "at": local}
+        f"/labor/flags/{flag.pk}/resolve/", {"action": "correct", "mode": "replace", "at": local, "note": note}
     )
     assert response.status_code == 302
     correction = Punch.objects.get(replaces=original)
     assert correction.at == new_at and Punch.objects.get(pk=original.pk).at == morning
     assert LaborFlag.objects.get(pk=flag.pk).status == FlagStatus.CORRECTED
+    # The whole note is on the corrected punch too (it was cut at 300 characters).
+    assert len(note) == 500 and correction.note == note
+    assert LaborFlag.objects.get(pk=flag.pk).resolution_note == note
 
 
 @pytest.mark.parametrize("plant_at", ["2026-03-10T12:00", *AWKWARD], indirect=True)
