@@ -122,8 +122,10 @@ def proposal_sign(request: HttpRequest, pk: int) -> HttpResponse:
             pin=request.POST.get("pin", "")[:12],
         )
     except (SignatureRefused, proposal_content.ProposalConflict) as error:
+        # A refused badge-and-PIN signature comes back with that section open and the badge kept (not the PIN).
         return _proposal_page(request, _proposal(pk), status=422, sign_error=str(error),
-                              chosen_meaning=request.POST.get("meaning", ""))  # fmt: skip
+                              chosen_meaning=request.POST.get("meaning", ""),
+                              sign_badge=request.POST.get("badge", "")[:32].strip())  # fmt: skip
     messages.success(request, outcome.message)
     return _done(request, reverse("instructions-proposal-detail", args=[pk]))
 

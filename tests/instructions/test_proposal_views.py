@@ -87,6 +87,11 @@ class TestProposalDetail:
         assert response.status_code == 422
         assert "Badge or PIN not recognised" in response.content.decode()
         assert 'id="proposal-decision"' in response.content.decode()
+        # The badge-and-PIN section comes back open with the badge kept, the PIN empty, to try again at once.
+        page = response.content.decode()
+        assert "<details open><summary>Sign with badge and PIN instead</summary>" in page
+        assert f'data-testid="sign-badge" value="{plant.supervisor.badge_id}"' in page
+        assert 'data-testid="sign-pin">' in page  # no value: the PIN is not kept
         proposal.refresh_from_db()
         assert proposal.status == ProposalStatus.PENDING and not Signature.objects.exists()
         assert AuditEvent.objects.filter(action="signature.refused").count() == 1
