@@ -119,7 +119,8 @@ def projections(now: datetime.datetime) -> list[Projection]:
 
 
 def shortages_predict(*, now: datetime.datetime) -> list[ShortageAlert]:
-    """Open, move or resolve shortage alerts; announce MATERIAL_SHORTAGE_PREDICTED for new or earlier ones."""
+    """Open, move or resolve shortage alerts; announce MATERIAL_SHORTAGE_PREDICTED for new or earlier ones and
+    MATERIAL_SHORTAGE_RESOLVED for each alert no longer predicted."""
     raised = []
     with transaction.atomic():
         seen = set()
@@ -161,8 +162,21 @@ def shortages_predict(*, now: datetime.datetime) -> list[ShortageAlert]:
                         job_number=job,
                         work_order_id=orders[job].pk if job in orders else None,
                     )
-        for alert in ShortageAlert.objects.filter(status=AlertStatus.OPEN):
+        for alert in ShortageAlert.objects.filter(status=AlertStatus.OPEN).select_related(
+            "component", "location"
+        ):
             if (alert.component_id, alert.location_id) not in seen:
                 alert.status = AlertStatus.RESOLVED
                 alert.save(update_fields=["status"])
+                # Planning withdraws the what-ifs this shortage raised: they answer a problem that is gone.
+                events.publish(
+                    events.MATERIAL_SHORTAGE_RESOLVED,
+                    alert_id=alert.pk,
+                    component_id=alert.component_id,
+                    component=alert.component.number,
+                    location_id=alert.location_id,
+                    location=alert.location.code,
+                    job_numbers=list(alert.jobs),
+                    resolved_at=now.isoformat(),
+                )
     return raised

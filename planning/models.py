@@ -111,6 +111,10 @@ class PlanStatus(models.TextChoices):
     RELEASED = "released", "Released"
     SUPERSEDED = "superseded", "Superseded"
     DISCARDED = "discarded", "Discarded"
+    WITHDRAWN = (
+        "withdrawn",
+        "Withdrawn",
+    )  # what raised it is gone (a resolved shortage): `withdrawn_reason` says
 
 
 class Plan(models.Model):
@@ -131,6 +135,11 @@ class Plan(models.Model):
         help_text="What a planner's what-if assumed (a Hold/Down window, a rush job): made real only when the "
         "scenario is released",
     )
+    source = models.CharField(
+        max_length=40, blank=True, db_index=True,
+        help_text="The event that raised this what-if, e.g. 'shortage-alert:17'; empty for a planner's question",
+    )  # fmt: skip
+    withdrawn_reason = models.CharField(max_length=200, blank=True)
     base = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="scenarios"
     )

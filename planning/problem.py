@@ -181,10 +181,11 @@ def plan_save(
     base: Plan | None = None,
     now: datetime.datetime | None = None,
     assumptions: dict[str, Any] | None = None,
+    source: str = "",
 ) -> Plan:
     plan = Plan.objects.create(
         label=label, rank=rank, trigger=trigger, rationale=rationale, kpis=kpis, base=base, origin=origin,
-        created_at=now or timezone.now(), assumptions=assumptions or {},
+        created_at=now or timezone.now(), assumptions=assumptions or {}, source=source,
     )  # fmt: skip
     tasks = {t.key: t for t in problem.tasks}
     unstaffed = problem.unstaffed()

@@ -70,6 +70,8 @@ def plan_closed_message(plan: Plan) -> str:
         if plan.status == PlanStatus.SUPERSEDED:
             return f"{said}; a newer version has been released since."
         return f"{said}."
+    if plan.status == PlanStatus.WITHDRAWN:
+        return f"This scenario was withdrawn: {plan.withdrawn_reason or 'what raised it is over'}. Nothing to sign."
     if plan.status != PlanStatus.DISCARDED:
         return f"This scenario is {plan.get_status_display().lower()}."
     later = Plan.objects.filter(base=plan.base, created_at__gte=plan.created_at, pk__gt=plan.pk)

@@ -20,13 +20,14 @@ def trigger_kwargs(trigger: Any) -> dict[str, Any]:
         "start": trigger.start.isoformat() if trigger.start else "",
         "end": trigger.end.isoformat() if trigger.end else "",
         "absent_ids": sorted(trigger.absent_ids),
+        "source": trigger.source,
     }
 
 
 @task()
 def scenarios_task(
     *, kind: str, summary: str, work_center: str = "", start: str = "", end: str = "",
-    absent_ids: list[int] | None = None, time_limit: float = 2.0,
+    absent_ids: list[int] | None = None, time_limit: float = 2.0, source: str = "",
 ) -> str:  # fmt: skip
     """Three ranked scenarios for the trigger, planned from the moment the worker runs (a late worker must not
     plan into the past)."""
@@ -35,7 +36,19 @@ def scenarios_task(
     trigger = Trigger(
         kind=kind, summary=summary, work_center=work_center,
         start=parse_datetime(start) if start else None, end=parse_datetime(end) if end else None,
-        absent_ids=set(absent_ids or ()),
+        absent_ids=set(absent_ids or ()), source=source,
     )  # fmt: skip
     plans = scenarios_generate(trigger, now=timezone.now(), time_limit=time_limit)
     return f"{len(plans)} scenario(s): {summary[:120]}"
+
+
+def scenarios_unqueue(source: str) -> int:
+    """Drop the scenario runs for `source` that no worker has picked up yet; returns how many."""
+    from django_tasks_db.models import DBTaskResult
+
+    if not source:
+        return 0
+    deleted, _ = DBTaskResult.objects.filter(
+        task_path=SCENARIOS_TASK_PATH, status="READY", args_kwargs__kwargs__source=source
+    ).delete()
+    return deleted

@@ -2,7 +2,8 @@
 
 WORK_CENTER_STATUS_CHANGED (Plex status sync or a supervisor) with Hold/Down, ANDON_RAISED for a line-down call
 (any category: "the machine is stopped" ticked), and MATERIAL_SHORTAGE_PREDICTED (the materials app) each record the constraint (a downtime
-window, a material release time) at once and queue three scenarios for the background worker (`planning.tasks`). SCHEDULE_RELEASED refreshes the live board.
+window, a material release time) at once and queue three scenarios for the background worker (`planning.tasks`).
+MATERIAL_SHORTAGE_RESOLVED withdraws the scenarios its shortage raised. SCHEDULE_RELEASED refreshes the live board.
 """
 
 import datetime
@@ -14,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 
 from instructions.models import WorkCenter
 from planning.models import Downtime, DowntimeKind, PlanJob
-from planning.whatif import Trigger
+from planning.whatif import Trigger, scenarios_withdraw
 from plexcopilot.broadcast import group_send_now
 
 log = logging.getLogger(__name__)
@@ -111,8 +112,22 @@ def on_material_shortage(**payload: Any) -> None:
         return
     jobs.update(material_ready_at=available)
     trigger = Trigger(kind="shortage", summary=f"Material short for {', '.join(numbers[:5])} until "
-                      f"{timezone.localtime(available):%a %H:%M}")  # fmt: skip
+                      f"{timezone.localtime(available):%a %H:%M}",
+                      source=shortage_source(payload["alert_id"]) if payload.get("alert_id") else "")  # fmt: skip
     scenarios_request(trigger)
+
+
+def shortage_source(alert_id: int) -> str:
+    return f"shortage-alert:{alert_id}"
+
+
+def on_material_shortage_resolved(*, alert_id: int, resolved_at: str = "", component: str = "",
+                                  location: str = "", **_: Any) -> None:  # fmt: skip
+    """The materials desk no longer predicts the shortage: the what-ifs it raised answer nothing now."""
+    at = parse_datetime(resolved_at) if resolved_at else None
+    what = f"the {component} shortage at {location}" if component and location else "the material shortage"
+    reason = f"{what} was resolved at {timezone.localtime(at or timezone.now()):%a %H:%M}"
+    scenarios_withdraw(source=shortage_source(alert_id), reason=reason)
 
 
 def on_schedule_released(*, plan_id: int, version: int, **_: Any) -> None:

@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from labor.models import Absence, EmployeeCertification
@@ -20,6 +21,8 @@ from planning import problem as pb
 from planning.models import Plan, PlanStatus
 from planning.rationale import limit_sentences, scenario_rationale, unstaffed_sentences
 from planning.solver import kpis, solve
+from planning.tasks import scenarios_unqueue
+from plexcopilot.services import audit_chain_lock, audit_record
 
 KPI_LABELS = [
     ("no_operator", "Operations without an operator"),
@@ -46,6 +49,8 @@ class Trigger:
     extra_job_ids: set[int] = field(default_factory=set)
     # A planner's "material short" question: job id -> when its material would be there (no job may start before).
     material_ready: dict[int, datetime.datetime] = field(default_factory=dict)
+    # The event behind it ("shortage-alert:17"), so its scenarios can be withdrawn when that is over.
+    source: str = ""
 
     def assumptions(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -148,8 +153,40 @@ def scenarios_generate(
                 base=base,
                 now=now,
                 assumptions=trigger.assumptions(),
+                source=trigger.source,
             )  # fmt: skip
         )
+    return plans
+
+
+def scenarios_withdraw(*, source: str, reason: str) -> list[Plan]:
+    """Take the open scenarios `source` raised off the board, because what raised them is over (a shortage
+    resolved): each keeps its slots and says why (`withdrawn_reason`), and signing one is refused with that. A
+    scenario run still queued for it is dropped (`planning.tasks.scenarios_unqueue`). Audited once."""
+    with transaction.atomic():
+        audit_chain_lock()
+        plans = list(Plan.objects.select_for_update().filter(source=source, status=PlanStatus.DRAFT))
+        Plan.objects.filter(pk__in=[p.pk for p in plans]).update(
+            status=PlanStatus.WITHDRAWN, withdrawn_reason=reason[:200]
+        )
+        unqueued = scenarios_unqueue(source)
+        if plans or unqueued:
+            dropped = f" ({unqueued} queued run(s) dropped)" if unqueued else ""
+            audit_record(
+                actor=None,
+                action="schedule.scenarios_withdrawn",
+                object_type="planning.plan",
+                object_id=",".join(str(p.pk) for p in plans),
+                summary=f"{len(plans)} what-if scenario(s) withdrawn{dropped}: {reason}",
+                data={
+                    "source": source,
+                    "plans": [p.pk for p in plans],
+                    "unqueued": unqueued,
+                    "triggers": sorted({p.trigger for p in plans}),
+                },  # fmt: skip
+            )
+    for plan in plans:
+        plan.status, plan.withdrawn_reason = PlanStatus.WITHDRAWN, reason[:200]
     return plans
 
 

@@ -37,6 +37,7 @@ PUNCH_RECORDED = "punch_recorded"
 WORK_CENTER_STATUS_CHANGED = "work_center_status_changed"
 SCHEDULE_RELEASED = "schedule_released"
 MATERIAL_SHORTAGE_PREDICTED = "material_shortage_predicted"
+MATERIAL_SHORTAGE_RESOLVED = "material_shortage_resolved"
 REPLENISHMENT_REQUESTED = "replenishment_requested"
 TIMECARD_APPROVED = "timecard_approved"
 NCR_HISTORY_CHANGED = "ncr_history_changed"
@@ -61,6 +62,7 @@ KNOWN = frozenset(
         WORK_CENTER_STATUS_CHANGED,
         SCHEDULE_RELEASED,
         MATERIAL_SHORTAGE_PREDICTED,
+        MATERIAL_SHORTAGE_RESOLVED,
         REPLENISHMENT_REQUESTED,
         TIMECARD_APPROVED,
         NCR_HISTORY_CHANGED,

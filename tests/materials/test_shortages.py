@@ -86,6 +86,41 @@ def test_no_shortage_no_alert_and_resolved_when_supply_arrives(demo_materials):
     assert ShortageAlert.objects.get(component=nut).status == "resolved"
 
 
+def test_it_announces_a_resolved_shortage_once_for_planning(
+    demo_materials, django_capture_on_commit_callbacks
+):
+    from materials.models import OpenSupply
+
+    alert = ShortageAlert.objects.get(status="open", component__number="NUT-M10-WP")
+    heard = []
+
+    def listener(**payload):
+        heard.append(payload)
+
+    events.subscribe(events.MATERIAL_SHORTAGE_RESOLVED, listener)
+    try:
+        OpenSupply.objects.create(component=alert.component, location=alert.location, quantity=1700,
+                                  eta=NOW + datetime.timedelta(hours=5))  # fmt: skip
+        later = NOW + datetime.timedelta(minutes=20)
+        with django_capture_on_commit_callbacks(execute=True):
+            shortages_predict(now=later)
+        with django_capture_on_commit_callbacks(execute=True):
+            shortages_predict(now=later)  # already resolved: not announced again
+    finally:
+        events._subscribers[events.MATERIAL_SHORTAGE_RESOLVED].remove(listener)
+    assert heard == [
+        {
+            "alert_id": alert.pk,
+            "component_id": alert.component_id,
+            "component": "NUT-M10-WP",
+            "location_id": alert.location_id,
+            "location": "LS-WLD-PW2",
+            "job_numbers": ["WO-24123"],
+            "resolved_at": later.isoformat(),
+        }
+    ]
+
+
 def test_planned_jobs_without_work_orders_drive_demand_too(clock, demo_plant):
     """With planning's released plan (its own demo jobs), the shortage names the planned jobs."""
     from materials.demo import demo_materials_load
