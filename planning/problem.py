@@ -60,13 +60,17 @@ def build_problem(
     absent_ids: AbstractSet[int] = frozenset(),
     extra_job_ids: AbstractSet[int] = frozenset(),
     material_ready: Mapping[int, datetime.datetime] | None = None,
+    without_downtime: tuple[str, datetime.datetime, datetime.datetime] | None = None,
+    without_material_of: AbstractSet[int] = frozenset(),
 ) -> tuple[Problem, dict[tuple[str, int], dict[str, Any]]]:
     """The open jobs as a solver problem (minutes from `origin`) and, per task, the ids needed to save it.
 
     With `current`, operations it starts before `freeze_before` (started or in the frozen horizon) keep their
     work center and start — unless a Hold/Down window now cuts through them: those are redone after it.
     `extra_downtime`, `extra_job_ids` (jobs not open yet: a what-if's rush order) and `material_ready` (job id ->
-    when its material would be there) are a question's assumptions."""
+    when its material would be there) are a question's assumptions. `without_downtime` (a recorded window) and
+    `without_material_of` (job ids whose recorded material time is ignored) leave out what an event recorded, for
+    the plan as it was before that event (`whatif.scenarios_generate`'s baseline)."""
     jobs = list(PlanJob.objects.filter(Q(open=True) | Q(pk__in=extra_job_ids)).select_related("part"))
     ops_by_part: dict[int, list[Operation]] = {}
     for op in (
@@ -85,6 +89,7 @@ def build_problem(
     downtime: dict[str, list[tuple[int, int]]] = {}
     rows = Downtime.objects.filter(end__gt=origin, start__lt=horizon_end).select_related("work_center")
     spans = [(d.work_center.code, d.start, d.end) for d in rows] + list(extra_downtime)
+    spans = [span for span in spans if span != without_downtime]
     for code, start, end in spans:
         downtime.setdefault(code, []).append((max(0, minutes(origin, start)), minutes(origin, end)))
     for code in downtime:
@@ -101,9 +106,8 @@ def build_problem(
                 for alt in timing.alternatives.all():
                     options.setdefault(alt.code, max(1, run))
                     wc_ids.setdefault(alt.code, alt.pk)
-            ready = [
-                at for at in (job.material_ready_at, (material_ready or {}).get(job.pk)) if at is not None
-            ]
+            recorded = None if job.pk in without_material_of else job.material_ready_at
+            ready = [at for at in (recorded, (material_ready or {}).get(job.pk)) if at is not None]
             release = minutes(origin, max(ready)) if ready else 0
             task = Task(
                 job=job.number,

@@ -107,12 +107,14 @@ def on_material_shortage(**payload: Any) -> None:
         jobs = jobs.filter(part_id=payload["part_id"])
     else:
         return
-    numbers = list(jobs.values_list("number", flat=True))
-    if not numbers:
+    held = dict(jobs.values_list("pk", "number"))
+    if not held:
         return
+    numbers = list(held.values())
     jobs.update(material_ready_at=available)
+    # material_ready names the jobs the shortage holds, so today's plan beside its scenarios is planned without it.
     trigger = Trigger(kind="shortage", summary=f"Material short for {', '.join(numbers[:5])} until "
-                      f"{timezone.localtime(available):%a %H:%M}",
+                      f"{timezone.localtime(available):%a %H:%M}", material_ready=dict.fromkeys(held, available),
                       source=shortage_source(payload["alert_id"]) if payload.get("alert_id") else "")  # fmt: skip
     scenarios_request(trigger)
 

@@ -95,7 +95,7 @@ def scenarios_generate(
     if not problem.tasks:
         return []
     current = {k: v for k, v in current.items() if k in refs}
-    today = _kpis(problem, current, current) if current else {}
+    today = _today_kpis(trigger, origin, current, time_limit) if current else {}
     if today and base is not None:  # today's plan as released: its operators were there when it was signed
         today["no_operator"] = _released_without_operator(base, set(current))
     runs = {
@@ -157,6 +157,25 @@ def scenarios_generate(
             )  # fmt: skip
         )
     return plans
+
+
+def _today_kpis(
+    trigger: Trigger, origin: datetime.datetime, current: dict, time_limit: float
+) -> dict[str, float]:
+    """Today's plan beside the scenarios, at the same instant and on the same inputs less the trigger: the
+    released plan repaired in place (its work centers and order) for everything known now but what the trigger
+    adds. The plan as stored may no longer hold (a material hold or a Hold recorded since it was released, time
+    gone by): lateness it has anyway is not the trigger's, and a trigger that affects nothing shows +0."""
+    window = None
+    if trigger.kind in ("hold", "down") and trigger.work_center and trigger.start and trigger.end:
+        window = (trigger.work_center, trigger.start, trigger.end)  # recorded for a real Hold: left out too
+    problem, refs = pb.build_problem(
+        origin, current=current, freeze_before=pb.minutes(origin, origin + pb.FROZEN), without_downtime=window,
+        without_material_of=set() if trigger.hypothetical else set(trigger.material_ready),
+    )  # fmt: skip
+    kept = {k: v for k, v in current.items() if k in refs}
+    sol = solve(problem, time_limit, current=kept, keep_work_center=True, keep_order=True, move_weight=1)
+    return _kpis(problem, sol.assignments, kept)
 
 
 def scenarios_withdraw(*, source: str, reason: str) -> list[Plan]:
