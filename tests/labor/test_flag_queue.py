@@ -54,7 +54,8 @@ def test_it_corrects_from_the_queue_with_a_new_punch(plant, morning):
     local = timezone.localtime(new_at).strftime("%Y-%m-%dT%H:%M")
     note = "Badge reader at gate 2 was down; " + "x" * 467  # the 500 characters the form allows
     response = client.post(
-        f"/labor/flags/{flag.pk}/resolve/", {"action": "correct", "mode": "replace", "at": local, "note": note}
+        f"/labor/flags/{flag.pk}/resolve/",
+        {"action": "correct", "mode": "replace", "at": local, "note": note},
     )
     assert response.status_code == 302
     correction = Punch.objects.get(replaces=original)
