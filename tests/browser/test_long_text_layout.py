@@ -45,6 +45,9 @@ def test_a_double_clicked_reject_with_a_long_reason_sends_once_and_fits(
     page.locator("details.reject summary").click()
     page.locator("textarea[name=reason]").fill("W" * 1000)
     page.get_by_test_id("reject").dblclick()
+    # Wait for the outcome the person sees (htmx posts, then follows HX-Redirect to the detail page): the page's
+    # load state was reached before the click, so waiting for it alone raced the server on a busy machine (CI).
+    page.get_by_text("Proposal rejected; the reason is recorded.").wait_for(timeout=30_000)
     page.wait_for_load_state("networkidle")
     assert len(posts) == 1, posts
     assert ChangeProposal.objects.get(pk=proposal.pk).status == ProposalStatus.REJECTED
