@@ -54,8 +54,25 @@ def _fk_constraints() -> dict[str, int]:
         return {name: int(oid) for name, oid in cursor.fetchall()}
 
 
+@pytest.fixture
+def back_to_latest():
+    """Whatever happens in the test, later tests find every migration applied (the test stops at the move's end)."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _move_targets() -> list[tuple[str, str]]:
+    """Each app to its last migration of the move, not to its newest: a later migration of an app (labor's punch
+    note grew to 500 characters after the move) may change the schema; the move itself must not."""
+    last: dict[str, str] = {}
+    for app, name in MOVE:
+        last[app] = max(last.get(app, ""), name)
+    return sorted(last.items())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_it_moves_identity_to_the_core_keeping_rows_links_and_constraints():
+def test_it_moves_identity_to_the_core_keeping_rows_links_and_constraints(back_to_latest):
     executor, old, _ = _migrate(BEFORE)
     assert not MOVE & set(executor.loader.applied_migrations), "the move should be unapplied here"
     assert "employee" in old.all_models["labor"]
@@ -93,8 +110,7 @@ def test_it_moves_identity_to_the_core_keeping_rows_links_and_constraints():
     )
     constraints_before = _fk_constraints() if connection.vendor == "postgresql" else {}
 
-    targets = executor.loader.graph.leaf_nodes()
-    executor, new, statements = _migrate(targets)
+    executor, new, statements = _migrate(_move_targets())
     assert set(executor.loader.applied_migrations) >= MOVE
     schema = [sql for sql in statements if sql.lstrip().upper().startswith(SCHEMA_WORDS)]
     assert not schema, f"the move must not touch the schema: {schema[:5]}"
