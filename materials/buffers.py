@@ -349,8 +349,23 @@ def zone_days_add(history: list[Any], zone: str, *, now: datetime.datetime) -> l
 
 
 def _suggest_kanban(status: BufferStatus, loop: KanbanLoop, *, now: datetime.datetime) -> KanbanChange | None:
-    zones = [entry["zone"] for entry in status.zone_history if isinstance(entry, dict) and "zone" in entry]
-    if len(zones) < HISTORY // 2 or loop.changes.filter(status=KanbanChangeStatus.PROPOSED).exists():
+    if loop.changes.filter(status=KanbanChangeStatus.PROPOSED).exists():
+        return None
+    # Only the days after the loop's last decision count: a rejected suggestion is not proposed again from the same
+    # days at the next (15-minute) evaluation, and an approved one's red days do not ask for yet another card.
+    decided = (
+        loop.changes.exclude(signed_at=None)
+        .order_by("-signed_at")
+        .values_list("signed_at", flat=True)
+        .first()
+    )
+    after = timezone.localdate(decided).isoformat() if decided else ""
+    zones = [
+        entry["zone"]
+        for entry in status.zone_history
+        if isinstance(entry, dict) and "zone" in entry and str(entry.get("day", "")) > after
+    ]
+    if len(zones) < HISTORY // 2:
         return None
     red_share = zones.count(BufferZone.RED) / len(zones)
     high_share = (zones.count(BufferZone.GREEN) + zones.count(BufferZone.OVER)) / len(zones)

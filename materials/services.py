@@ -277,8 +277,9 @@ def kanban_change_sign(
 def kanban_change_reject(*, change: KanbanChange, user: Any) -> KanbanChange:
     if user_role(user) not in KANBAN_SIGNER_ROLES:
         raise MaterialsError("Only supervisors decide kanban size changes.")
+    # signed_at is when it was decided: the persistence rule counts only the days after a decision.
     claimed = KanbanChange.objects.filter(pk=change.pk, status=KanbanChangeStatus.PROPOSED).update(
-        status=KanbanChangeStatus.REJECTED
+        status=KanbanChangeStatus.REJECTED, signed_at=timezone.now()
     )
     if not claimed:
         raise MaterialsError("This change was already decided.")

@@ -1,9 +1,11 @@
 """The material handler's page, the supervisor's kanban signatures, and the station's "call material" screen."""
 
+import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,9 +16,11 @@ from instructions.station_pages import station_required
 from materials import selectors, services
 from materials.models import CallOff, KanbanChange
 from materials.services import MaterialsError
-from materials.tasks import materials_evaluate_now
+from materials.tasks import materials_evaluate_now, materials_evaluate_schedule
 from plexcopilot.roles import ADMIN, MATERIAL_HANDLER, SUPERVISOR, role_required, user_role
 from plexcopilot.signatures import SignatureRefused
+
+logger = logging.getLogger(__name__)
 
 DESK_ROLES = (MATERIAL_HANDLER, SUPERVISOR)
 
@@ -92,12 +96,19 @@ def call_off_deliver(request: HttpRequest, pk: int) -> HttpResponse:
     except MaterialsError as error:
         return _home(request, status=409, error=str(error))
     # The figures on the page the handler comes back to count the delivery (the evaluation names no one: the
-    # handler confirmed a delivery, not a re-evaluation).
-    materials_evaluate_now(now=now)
+    # handler confirmed a delivery, not a re-evaluation). The delivery is saved: an evaluation that fails here (a
+    # lock conflict with a concurrent one) is logged and queued for the worker, never shown as an error.
+    try:
+        materials_evaluate_now(now=now)
+        counted = "the figures below count it"
+    except DatabaseError:
+        logger.exception("Evaluation after delivering call-off %s failed; queued for the worker", call_off.pk)
+        materials_evaluate_schedule(delay_seconds=0)
+        counted = "the figures count it at the next evaluation, within a minute"
     messages.success(
         request,
         f"Delivered: {call_off.quantity:g} {call_off.component.number} on hand at {call_off.location.code} "
-        f"(call-off {call_off.pk}); the figures below count it.",
+        f"(call-off {call_off.pk}); {counted}.",
     )
     return redirect("materials-home")
 

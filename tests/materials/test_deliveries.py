@@ -186,3 +186,24 @@ def test_the_re_evaluation_audit_says_whether_a_request_went_to_plex(
     assert f"{local(requested_for):%Y-%m-%d %H:%M} → {local(call.needed_by):%Y-%m-%d %H:%M}" in event.summary
     assert "+00:00" not in event.summary
     assert event.data["needed_by"] == [requested_for.isoformat(), call.needed_by.isoformat()]
+
+
+def test_a_delivery_is_kept_and_confirmed_when_the_evaluation_after_it_fails(demo_materials, clock):
+    """The review's case: the evaluation Delivered runs at once can lose a lock conflict with a concurrent one. The
+    delivery is saved, the handler sees it confirmed (not a 500), and the evaluation is queued for the worker."""
+    from django_tasks_db.models import DBTaskResult
+
+    from materials.tasks import EVALUATE_TASK_PATH
+    from tests.faults import database_blip
+
+    client = desk()
+    call = CallOff.objects.get(component__number=NUT, status=CallOffStatus.DRAFT)
+    assert client.post(f"/materials/call-offs/{call.pk}/approve/").status_code == 302
+    DBTaskResult.objects.filter(task_path=EVALUATE_TASK_PATH).delete()
+    with database_blip('UPDATE "materials_bufferstatus"') as failed:
+        response = client.post(f"/materials/call-offs/{call.pk}/deliver/", follow=True)
+    assert failed and response.status_code == 200
+    call.refresh_from_db()
+    assert call.status == CallOffStatus.DELIVERED
+    assert "the figures count it at the next evaluation, within a minute" in response.content.decode()
+    assert DBTaskResult.objects.filter(task_path=EVALUATE_TASK_PATH, status="READY").count() == 1

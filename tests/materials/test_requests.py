@@ -206,6 +206,34 @@ def test_persistently_red_loop_gets_a_card_suggestion(demo_materials):
     assert change.reason.startswith("Red on ") and " of the last 10 days" in change.reason
 
 
+def test_a_decided_suggestion_is_not_proposed_again_from_the_same_days(demo_materials):
+    """The review's case: with days of history and an evaluation every 15 minutes, a rejected suggestion came back
+    at the next evaluation. Only the days after the decision count."""
+    from materials.buffers import buffers_evaluate
+    from materials.models import BufferStatus
+    from materials.services import kanban_change_reject
+
+    status = BufferStatus.objects.get(component__number="NUT-M10-WP")
+    status.zone_history = [
+        {"day": (NOW - datetime.timedelta(days=d)).date().isoformat(), "zone": "red"} for d in range(9, 0, -1)
+    ]
+    status.save()
+    buffers_evaluate(now=NOW + datetime.timedelta(hours=1))
+    change = KanbanChange.objects.get(loop__component__number="NUT-M10-WP")
+    kanban_change_reject(change=change, user=Employee.objects.get(badge_id="200201").user)
+    for minutes in (75, 90, 105):
+        buffers_evaluate(now=NOW + datetime.timedelta(minutes=minutes))
+    assert KanbanChange.objects.filter(loop__component__number="NUT-M10-WP").count() == 1
+    # Five red days after the decision: proposed again.
+    status.refresh_from_db()
+    status.zone_history = [
+        {"day": (NOW + datetime.timedelta(days=d)).date().isoformat(), "zone": "red"} for d in range(1, 6)
+    ]
+    status.save()
+    buffers_evaluate(now=NOW + datetime.timedelta(days=5, hours=1))
+    assert KanbanChange.objects.filter(loop__component__number="NUT-M10-WP", status="proposed").count() == 1
+
+
 def test_many_evaluations_in_one_day_are_not_a_persistent_zone(demo_materials):
     """The walkthrough's case: a few presses of "Re-evaluate now" (and the 15-minute background evaluation) within
     minutes of loading suggested smaller kanbans ("green in 100% of the last 5 evaluations"). A day counts once."""
