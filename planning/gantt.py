@@ -35,10 +35,10 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
             f'<line x1="{x(day):.1f}" y1="{HEAD - 6}" x2="{x(day):.1f}" y2="{height}" stroke="#cbd5e1"/>'
         )
         if d < days:
-            out.append(f'<text x="{x(day) + 4:.1f}" y="14" font-size="11" fill="#334155">{day:%a %d}</text>')
+            out.append(f'<text x="{x(day) + 4:.1f}" y="15" font-size="13" fill="#334155">{day:%a %d}</text>')
     for wc, n in ((wc, rows[wc.pk]) for wc in centers):
         y = HEAD + n * ROW
-        out.append(f'<text x="4" y="{y + 21}" font-size="12" fill="#0f172a">{escape(wc.code)}</text>')
+        out.append(f'<text x="4" y="{y + 21}" font-size="13" fill="#0f172a">{escape(wc.code)}</text>')
         out.append(f'<line x1="{LABEL}" y1="{y + ROW}" x2="{WIDTH}" y2="{y + ROW}" stroke="#e2e8f0"/>')
     down = list(downtime_between(start, end))
     for dt in down:
@@ -85,9 +85,9 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
                 f"{_no_operator(slot) if slot.no_operator else ''}"
                 "</title></rect>"
             )
-            if w > 40:
+            if w > 8 * len(slot.job.number):  # room for the number at 12 px
                 out.append(
-                    f'<text x="{x(slot.start) + 3:.1f}" y="{y + 21}" font-size="10" fill="#fff">{escape(slot.job.number)}</text>'
+                    f'<text x="{x(slot.start) + 3:.1f}" y="{y + 21}" font-size="12" fill="#fff">{escape(slot.job.number)}</text>'
                 )
             badge = " ".join(
                 b
@@ -100,7 +100,7 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
             )
             if badge:
                 out.append(
-                    f'<text class="badge" x="{x(slot.end) + 2:.1f}" y="{y + 12}" font-size="9" font-weight="bold" '
+                    f'<text class="badge" x="{x(slot.end) + 2:.1f}" y="{y + 12}" font-size="12" font-weight="bold" '
                     f'fill="#b91c1c">{badge}</text>'
                 )
     if start <= now <= end:

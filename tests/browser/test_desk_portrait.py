@@ -89,3 +89,27 @@ def test_the_crew_plan_operator_choice_shows_whole_names(
         box = select.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= client and box["height"] >= 44, box
     assert page.evaluate("() => document.documentElement.scrollWidth") <= client, page.evaluate(OVERFLOWING)
+
+
+# The rendered height of the Gantt's smallest texts: a job's number on its bar and the LATE / NO OPERATOR badges.
+GANTT_TEXT_HEIGHTS = """() => [...document.querySelectorAll('svg.gantt text')]
+  .map(t => [t.textContent, t.getBoundingClientRect().height])"""
+
+
+def test_the_schedule_board_reads_on_a_portrait_tablet(demo_plant, live_server, browser, screenshot):
+    """The Gantt keeps its texts at a readable size on an 800 px tablet (it scrolls sideways in its own box)
+    instead of shrinking the whole week into the page width (day, work center and badge texts at 6-8 px)."""
+    from planning.demo import PLANNER_BADGE, demo_schedule_load
+
+    demo_schedule_load(time_limit=3)
+    page = desk_page(browser, live_server.url, PLANNER_BADGE, PORTRAIT)
+    page.goto(f"{live_server.url}/planning/")
+    screenshot(page, "desk-portrait-planning-board")
+    heights = page.evaluate(GANTT_TEXT_HEIGHTS)
+    assert any(text == "PRS-400" for text, _ in heights), heights  # the work centers
+    smallest = min(heights, key=lambda pair: pair[1])
+    assert smallest[1] >= 12, smallest
+    client = page.evaluate("() => document.documentElement.clientWidth")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= client, page.evaluate(OVERFLOWING)
+    box = page.locator("[data-testid=gantt]").bounding_box()
+    assert box and box["width"] > client  # the week is wider than the tablet: its box scrolls, not the page
