@@ -97,6 +97,12 @@ class PlanJob(models.Model):
     due = models.DateTimeField()
     priority = models.PositiveSmallIntegerField(default=1, help_text="Tardiness weight: 1 normal, 3 expedite")
     material_ready_at = models.DateTimeField(null=True, blank=True, help_text="Earliest start (material)")
+    # Which shortages hold the job: resolving one clears its hold, no other (`triggers.material_holds_clear`).
+    material_holds = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Shortages holding the job: source -> when its material would be there",
+    )
     open = models.BooleanField(default=True, db_index=True)
 
     class Meta:
@@ -155,6 +161,19 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}" if self.version else f"{self.label} (scenario)"
+
+
+class WithdrawnSource(models.Model):
+    """An event's what-ifs were withdrawn because it is over (a resolved shortage): a run for it still being
+    solved then saves its scenarios withdrawn too (`whatif.scenarios_generate`). A source is never raised again
+    (the materials app opens a new alert for a new shortage)."""
+
+    source = models.CharField(max_length=40, unique=True)
+    reason = models.CharField(max_length=200)
+    withdrawn_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
 
 
 class PlanSlot(models.Model):

@@ -42,7 +42,8 @@ def scenarios_task(
         material_ready={int(job): at for job, iso in (material_ready or {}).items() if (at := parse_datetime(iso))},
     )  # fmt: skip
     plans = scenarios_generate(trigger, now=timezone.now(), time_limit=time_limit)
-    return f"{len(plans)} scenario(s): {summary[:120]}"
+    withdrawn = " saved withdrawn (its source is over)" if plans and plans[0].withdrawn_reason else ""
+    return f"{len(plans)} scenario(s){withdrawn}: {summary[:120]}"
 
 
 def scenarios_unqueue(source: str) -> int:

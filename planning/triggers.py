@@ -3,20 +3,26 @@
 WORK_CENTER_STATUS_CHANGED (Plex status sync or a supervisor) with Hold/Down, ANDON_RAISED for a line-down call
 (any category: "the machine is stopped" ticked), and MATERIAL_SHORTAGE_PREDICTED (the materials app) each record the constraint (a downtime
 window, a material release time) at once and queue three scenarios for the background worker (`planning.tasks`).
-MATERIAL_SHORTAGE_RESOLVED withdraws the scenarios its shortage raised. SCHEDULE_RELEASED refreshes the live board.
+MATERIAL_SHORTAGE_RESOLVED clears the holds its shortage recorded and withdraws the scenarios it raised (queuing
+scenarios for the arrived material when the released schedule waits for it). SCHEDULE_RELEASED refreshes the live
+board.
 """
 
 import datetime
 import logging
 from typing import Any
 
+from django.db import transaction
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from instructions.models import WorkCenter
 from planning.models import Downtime, DowntimeKind, PlanJob
+from planning.problem import released_plan
 from planning.whatif import Trigger, scenarios_withdraw
 from plexcopilot.broadcast import group_send_now
+from plexcopilot.services import audit_chain_lock, audit_record
 
 log = logging.getLogger(__name__)
 HOLD_ASSUMED = datetime.timedelta(hours=4)  # until Plex or the Andon says otherwise
@@ -107,16 +113,88 @@ def on_material_shortage(**payload: Any) -> None:
         jobs = jobs.filter(part_id=payload["part_id"])
     else:
         return
-    held = dict(jobs.values_list("pk", "number"))
+    source = shortage_source(payload["alert_id"]) if payload.get("alert_id") else ""
+    held = material_hold_record(jobs=jobs, source=source, available=available)
     if not held:
         return
     numbers = list(held.values())
-    jobs.update(material_ready_at=available)
     # material_ready names the jobs the shortage holds, so today's plan beside its scenarios is planned without it.
     trigger = Trigger(kind="shortage", summary=f"Material short for {', '.join(numbers[:5])} until "
                       f"{timezone.localtime(available):%a %H:%M}", material_ready=dict.fromkeys(held, available),
-                      source=shortage_source(payload["alert_id"]) if payload.get("alert_id") else "")  # fmt: skip
+                      source=source)  # fmt: skip
     scenarios_request(trigger)
+
+
+def material_hold_record(
+    *, jobs: QuerySet[PlanJob], source: str, available: datetime.datetime
+) -> dict[int, str]:
+    """Hold `jobs` until `available`. With a source (a shortage alert) the hold is remembered as that shortage's
+    (`PlanJob.material_holds`), so resolving it clears this hold and no other (`material_holds_clear`); a job
+    another open shortage holds longer keeps that later time. Returns the held jobs' numbers by id."""
+    held = {}
+    with transaction.atomic():
+        for job in jobs.select_for_update():
+            if source:
+                job.material_holds[source] = available.isoformat()
+                job.material_ready_at = max(_holds(job).values())
+            else:
+                job.material_ready_at = available
+            job.save(update_fields=["material_holds", "material_ready_at"])
+            held[job.pk] = job.number
+    return held
+
+
+def material_holds_clear(*, source: str, reason: str) -> list[tuple[PlanJob, datetime.datetime]]:
+    """The material `source` held jobs back for is there: each loses that hold. Where it was the hold in force
+    (no later shortage, no other time set since, e.g. by a planner), the job may start now, or when another
+    open shortage's material is there; a time set otherwise stays. Audited per job whose earliest start moved
+    ("Material arrived"). Returns those jobs, each with the time it was held until."""
+    freed = []
+    with transaction.atomic():
+        audit_chain_lock()
+        for job in PlanJob.objects.select_for_update().filter(material_holds__has_key=source):
+            held_until = _holds(job)[source]
+            del job.material_holds[source]
+            ready = max(_holds(job).values(), default=None)
+            if job.material_ready_at != held_until or ready == held_until:  # not this hold's time in force
+                job.save(update_fields=["material_holds"])
+                continue
+            job.material_ready_at = ready
+            job.save(update_fields=["material_holds", "material_ready_at"])
+            start = f"from {_at(ready)}, when another shortage's material is there" if ready else "now"
+            audit_record(actor=None, action="schedule.material_arrived", obj=job,
+                         summary=f"Material arrived: {job.number} may start {start} (held until "
+                         f"{_at(held_until)}): {reason}",
+                         data={"source": source, "held_until": held_until.isoformat(),
+                               "ready_at": ready.isoformat() if ready else None})  # fmt: skip
+            freed.append((job, held_until))
+    return freed
+
+
+def _holds(job: PlanJob) -> dict[str, datetime.datetime]:
+    return {source: at for source, iso in job.material_holds.items() if (at := parse_datetime(iso))}
+
+
+def _at(when: datetime.datetime) -> str:
+    return f"{timezone.localtime(when):%a %H:%M}"
+
+
+def released_waiting_for(freed: list[tuple[PlanJob, datetime.datetime]]) -> list[PlanJob]:
+    """The freed jobs the released schedule still starts no earlier than their old hold: it waits for material
+    that is there, so the board should show what starting them sooner gives."""
+    plan = released_plan()
+    if plan is None or not freed:
+        return []
+    first = dict(
+        plan.slots.filter(job__in=[job for job, _ in freed]).order_by().values("job").annotate(at=Min("start"))
+        .values_list("job", "at")
+    )  # fmt: skip
+    now = timezone.now()  # a hold already over changed nothing
+    return [
+        job
+        for job, until in freed
+        if until > now and job.pk in first and first[job.pk] >= until.replace(second=0, microsecond=0)
+    ]
 
 
 def shortage_source(alert_id: int) -> str:
@@ -125,11 +203,19 @@ def shortage_source(alert_id: int) -> str:
 
 def on_material_shortage_resolved(*, alert_id: int, resolved_at: str = "", component: str = "",
                                   location: str = "", **_: Any) -> None:  # fmt: skip
-    """The materials desk no longer predicts the shortage: the what-ifs it raised answer nothing now."""
+    """The materials desk no longer predicts the shortage: the jobs it held may start, and the what-ifs it raised
+    answer nothing now. When the released schedule still waits for that material, scenarios starting the jobs
+    sooner are queued (the board shows them being prepared, then the three to sign)."""
     at = parse_datetime(resolved_at) if resolved_at else None
     what = f"the {component} shortage at {location}" if component and location else "the material shortage"
-    reason = f"{what} was resolved at {timezone.localtime(at or timezone.now()):%a %H:%M}"
-    scenarios_withdraw(source=shortage_source(alert_id), reason=reason)
+    reason = f"{what} was resolved at {_at(at or timezone.now())}"
+    source = shortage_source(alert_id)
+    freed = material_holds_clear(source=source, reason=reason)
+    scenarios_withdraw(source=source, reason=reason, now=at)
+    if waiting := released_waiting_for(freed):
+        numbers = ", ".join(job.number for job in waiting[:5]) + ("…" if len(waiting) > 5 else "")
+        scenarios_request(Trigger(kind="material", summary=f"Material arrived for {numbers}: the released "
+                                  f"schedule waits for it ({reason})"))  # fmt: skip
 
 
 def on_schedule_released(*, plan_id: int, version: int, **_: Any) -> None:

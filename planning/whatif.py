@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from labor.models import Absence, EmployeeCertification
 from planning import problem as pb
-from planning.models import Plan, PlanStatus
+from planning.models import Plan, PlanStatus, WithdrawnSource
 from planning.rationale import limit_sentences, scenario_rationale, unstaffed_sentences
 from planning.solver import kpis, solve
 from planning.tasks import scenarios_unqueue
@@ -37,7 +37,7 @@ KPI_LABELS = [
 
 @dataclass
 class Trigger:
-    kind: str  # hold | down | shortage | rush | absence | question
+    kind: str  # hold | down | shortage | material (arrived) | rush | absence | question
     summary: str
     work_center: str = ""
     start: datetime.datetime | None = None
@@ -80,7 +80,13 @@ def _kpis(problem, assignments, current) -> dict[str, float]:
 def scenarios_generate(
     trigger: Trigger, *, now: datetime.datetime | None = None, time_limit: float = 3.0
 ) -> list[Plan]:
-    """Three ranked draft plans for `trigger`; earlier drafts of the same base plan are discarded."""
+    """Three ranked draft plans for `trigger`; earlier drafts of the same base plan are discarded.
+
+    When the trigger's source was withdrawn while this ran (the shortage was resolved during the solve, too late
+    to drop the run from the queue), the three are saved withdrawn with that reason and audited, and the drafts on
+    the board are left alone: the planner sees what they would have seen had the run finished first (nothing to
+    sign for a shortage that is over, another what-if's scenarios still open), while the scenario pages and the
+    audit trail keep what was computed and why it cannot be signed."""
     now = now or timezone.now()
     origin = pb.plan_origin(now)
     base = pb.released_plan()
@@ -123,14 +129,13 @@ def scenarios_generate(
             s[3]["makespan_h"],
         )
     )
-    Plan.objects.filter(status=PlanStatus.DRAFT, base=base).update(status=PlanStatus.DISCARDED)
     absent_holders = _absent_holders(trigger.absent_ids, problem.unstaffed(), origin)
-    plans = []
+    saves: list[dict[str, Any]] = []
     for rank, (name, label, sol, k, moved_to) in enumerate(scored, start=1):
         k_all = dict(k, today=today, solver=sol.status, seconds=round(sol.seconds, 2), strategy=name,
                      warnings=problem.warnings)  # fmt: skip
-        plans.append(
-            pb.plan_save(
+        saves.append(
+            dict(
                 origin=origin,
                 problem=problem,
                 refs=refs,
@@ -156,6 +161,14 @@ def scenarios_generate(
                 source=trigger.source,
             )  # fmt: skip
         )
+    with transaction.atomic():
+        audit_chain_lock()  # as `scenarios_withdraw` does: a withdrawal commits before this looks, or sees these
+        withdrawn = WithdrawnSource.objects.filter(source=trigger.source).first() if trigger.source else None
+        if withdrawn is None:
+            Plan.objects.filter(status=PlanStatus.DRAFT, base=base).update(status=PlanStatus.DISCARDED)
+        plans = [pb.plan_save(**save) for save in saves]
+        if withdrawn is not None:
+            _withdraw(plans, source=withdrawn.source, reason=withdrawn.reason, late=True)
     return plans
 
 
@@ -178,35 +191,40 @@ def _today_kpis(
     return _kpis(problem, sol.assignments, kept)
 
 
-def scenarios_withdraw(*, source: str, reason: str) -> list[Plan]:
+def scenarios_withdraw(*, source: str, reason: str, now: datetime.datetime | None = None) -> list[Plan]:
     """Take the open scenarios `source` raised off the board, because what raised them is over (a shortage
-    resolved): each keeps its slots and says why (`withdrawn_reason`), and signing one is refused with that. A
-    scenario run still queued for it is dropped (`planning.tasks.scenarios_unqueue`). Audited once."""
+    resolved): each keeps its slots and says why (`withdrawn_reason`), and signing one is refused with that. The
+    source is recorded as withdrawn (`WithdrawnSource`): a run for it still being solved saves its scenarios
+    withdrawn too (`scenarios_generate`), and a run still queued is dropped (`planning.tasks.scenarios_unqueue`).
+    Audited per scenario (the audit trail finds it by the plan), the dropped runs on the withdrawn source."""
+    if not source:  # a planner's question has none: nothing of it is "over"
+        return []
+    reason = reason[:200]
     with transaction.atomic():
         audit_chain_lock()
-        plans = list(Plan.objects.select_for_update().filter(source=source, status=PlanStatus.DRAFT))
-        Plan.objects.filter(pk__in=[p.pk for p in plans]).update(
-            status=PlanStatus.WITHDRAWN, withdrawn_reason=reason[:200]
+        withdrawn, _ = WithdrawnSource.objects.get_or_create(
+            source=source, defaults={"reason": reason, "withdrawn_at": now or timezone.now()}
         )
-        unqueued = scenarios_unqueue(source)
-        if plans or unqueued:
-            dropped = f" ({unqueued} queued run(s) dropped)" if unqueued else ""
-            audit_record(
-                actor=None,
-                action="schedule.scenarios_withdrawn",
-                object_type="planning.plan",
-                object_id=",".join(str(p.pk) for p in plans),
-                summary=f"{len(plans)} what-if scenario(s) withdrawn{dropped}: {reason}",
-                data={
-                    "source": source,
-                    "plans": [p.pk for p in plans],
-                    "unqueued": unqueued,
-                    "triggers": sorted({p.trigger for p in plans}),
-                },  # fmt: skip
-            )
-    for plan in plans:
-        plan.status, plan.withdrawn_reason = PlanStatus.WITHDRAWN, reason[:200]
+        plans = list(Plan.objects.select_for_update().filter(source=source, status=PlanStatus.DRAFT))
+        _withdraw(plans, source=source, reason=reason)
+        if unqueued := scenarios_unqueue(source):
+            audit_record(actor=None, action="schedule.scenario_runs_dropped", obj=withdrawn,
+                         summary=f"{unqueued} queued what-if run(s) for {source} dropped: {reason}",
+                         data={"source": source, "unqueued": unqueued})  # fmt: skip
     return plans
+
+
+def _withdraw(plans: list[Plan], *, source: str, reason: str, late: bool = False) -> None:
+    """Mark `plans` withdrawn and audit each (inside the caller's transaction, holding the audit chain lock)."""
+    Plan.objects.filter(pk__in=[p.pk for p in plans]).update(
+        status=PlanStatus.WITHDRAWN, withdrawn_reason=reason
+    )
+    how = " as it was saved (still solving when its source was withdrawn)" if late else ""
+    for plan in plans:
+        plan.status, plan.withdrawn_reason = PlanStatus.WITHDRAWN, reason
+        audit_record(actor=None, action="schedule.scenarios_withdrawn", obj=plan,
+                     summary=f"What-if scenario {plan.rank}. {plan.label} withdrawn{how}: {reason}",
+                     data={"source": source, "trigger": plan.trigger, "late": late})  # fmt: skip
 
 
 def schedule_build(

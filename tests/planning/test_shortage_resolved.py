@@ -1,14 +1,16 @@
 """A predicted shortage raises what-if scenarios; when the materials desk resolves it, they leave the board (kept,
 marked withdrawn, audited) and signing one is refused with the reason."""
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from planning import triggers
-from planning.models import Plan, PlanStatus
+from planning import triggers, whatif
+from planning.models import Plan, PlanStatus, WithdrawnSource
 from planning.release import plan_release
 from planning.tasks import SCENARIOS_TASK_PATH
 from plexcopilot import events
@@ -80,9 +82,18 @@ def test_it_withdraws_the_scenarios_of_a_shortage_the_delivery_resolved(
     with pytest.raises(SignatureRefused, match="was resolved at"):
         plan_release(plan=drafts[1], user=planner.user, password="desk-pass-123")
     assert Plan.objects.get(status=PlanStatus.RELEASED).pk == released.pk
-    audit = AuditEvent.objects.get(action="schedule.scenarios_withdrawn")
-    assert sorted(audit.data["plans"]) == sorted(p.pk for p in drafts)
-    assert "3 what-if scenario(s) withdrawn: the NUT-M10-WP shortage" in audit.summary
+    # One audit event per scenario, found on the audit trail by the plan.
+    audits = AuditEvent.objects.filter(action="schedule.scenarios_withdrawn").order_by("pk")
+    assert [(a.object_type, a.object_id) for a in audits] == [("planning.plan", str(p.pk)) for p in drafts]
+    assert all(a.data["source"] == f"shortage-alert:{alert.pk}" for a in audits)
+    assert f"What-if scenario {drafts[0].rank}. {drafts[0].label} withdrawn: the NUT-M10-WP shortage" in (
+        audits[0].summary
+    )
+    auditor = Client()
+    auditor.force_login(user)
+    trail = auditor.get(reverse("audit-trail"), {"object": f"planning.plan#{drafts[1].pk}"}).content.decode()
+    assert f"planning.plan#{drafts[1].pk}" in trail and "withdrawn: the NUT-M10-WP shortage" in trail
+    assert f"planning.plan#{drafts[0].pk}" not in trail
 
 
 def _client_post_sign(planner, plan_id: int):
@@ -110,3 +121,58 @@ def test_it_drops_a_queued_run_for_a_shortage_resolved_before_the_worker_came(
     assert [t.args_kwargs["kwargs"]["summary"].split(" is on Hold")[0] for t in left] == [
         job.part.operations.first().work_center.code
     ]
+    [audit] = AuditEvent.objects.filter(action="schedule.scenario_runs_dropped")
+    assert audit.object_type == "planning.withdrawnsource" and audit.object_id == str(
+        WithdrawnSource.objects.get(source="shortage-alert:41").pk
+    )
+    assert audit.summary.startswith("1 queued what-if run(s) for shortage-alert:41 dropped: the NUT-M10-WP")
+    assert not AuditEvent.objects.filter(action="schedule.scenarios_withdrawn").exists()
+
+
+def test_it_withdraws_what_a_run_still_solving_for_a_resolved_shortage_posts(
+    demo_schedule, clock, django_capture_on_commit_callbacks, run_worker, monkeypatch
+):
+    """The worker had already picked the run up (too late to drop it from the queue) when the desk resolved the
+    shortage: its scenarios are kept withdrawn with the reason, and the planner's own question stays open."""
+    from instructions.models import WorkCenter
+    from planning.triggers import hold_trigger
+
+    monkeypatch.setattr(triggers, "TRIGGER_TIME_LIMIT", 0.5)
+    released = Plan.objects.get(status=PlanStatus.RELEASED)
+    job = released.slots.filter(work_center__code="PRS-400").order_by("start").first().job
+    question = hold_trigger(
+        work_center=WorkCenter.objects.get(code="INS-CMM"), kind="hold", now=timezone.now(), hours=1
+    )
+    question.hypothetical = True
+    asked = whatif.scenarios_generate(question, time_limit=0.5)
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish(events.MATERIAL_SHORTAGE_PREDICTED, alert_id=42, job_number=job.number,
+                       available_at=(timezone.now() + datetime.timedelta(hours=30)).isoformat())  # fmt: skip
+    real_solve, delivered = whatif.solve, []
+
+    def solve_while_the_desk_resolves(*args, **kwargs):
+        if not delivered:  # the worker is solving when the resolved event is delivered
+            delivered.append(DBTaskResult.objects.get(task_path=SCENARIOS_TASK_PATH).status)
+            with django_capture_on_commit_callbacks(execute=True):
+                events.publish(events.MATERIAL_SHORTAGE_RESOLVED, alert_id=42, component="NUT-M10-WP",
+                               location="LS-WLD-PW2", job_numbers=[job.number],
+                               resolved_at=timezone.now().isoformat())  # fmt: skip
+        return real_solve(*args, **kwargs)
+
+    monkeypatch.setattr(whatif, "solve", solve_while_the_desk_resolves)
+    run_worker()
+    assert delivered == ["RUNNING"]
+    late = list(Plan.objects.filter(source="shortage-alert:42").order_by("rank"))
+    assert len(late) == 3
+    reason = f"the NUT-M10-WP shortage at LS-WLD-PW2 was resolved at {timezone.localtime():%a %H:%M}"
+    assert [(p.status, p.withdrawn_reason) for p in late] == [(PlanStatus.WITHDRAWN, reason)] * 3
+    assert sorted(Plan.objects.filter(status=PlanStatus.DRAFT).values_list("pk", flat=True)) == sorted(
+        p.pk for p in asked
+    )
+    board = _planner("760101").get(reverse("planning-board")).content.decode()
+    assert board.count('data-testid="scenario"') == 3 and "Material short for" not in board
+    with pytest.raises(SignatureRefused, match="was resolved at"):
+        plan_release(plan=late[0], user=make_employee("760102", "planner").user, password="desk-pass-123")
+    audits = AuditEvent.objects.filter(action="schedule.scenarios_withdrawn").order_by("pk")
+    assert [a.object_id for a in audits] == [str(p.pk) for p in late]
+    assert all("solving when" in a.summary and reason in a.summary for a in audits)
