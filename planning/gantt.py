@@ -49,7 +49,7 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
         out.append(
             f'<rect class="downtime downtime-{dt.kind}" x="{x(dt.start):.1f}" y="{y + 3}" '
             f'width="{max(1.0, x(dt.end) - x(dt.start)):.1f}" height="{ROW - 6}" fill="{fill}" opacity="0.8">'
-            f"<title>{escape(dt.get_kind_display())} {dt.start:%a %H:%M}–{dt.end:%a %H:%M} {escape(dt.note)}</title></rect>"
+            f"<title>{escape(dt.get_kind_display())} {_at(dt.start)}–{_at(dt.end)} {escape(dt.note)}</title></rect>"
         )
     if plan is not None:
         families: dict[str, str] = {}
@@ -71,7 +71,7 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
                 out.append(
                     f'<rect class="setup" x="{x(slot.setup_start):.1f}" y="{y + 8}" '
                     f'width="{max(1.0, x(slot.start) - x(slot.setup_start)):.1f}" height="{ROW - 16}" '
-                    f'fill="#94a3b8"><title>Setup {slot.setup_start:%H:%M}–{slot.start:%H:%M}</title></rect>'
+                    f'fill="#94a3b8"><title>Setup {_at(slot.setup_start)}–{_at(slot.start, day=False)}</title></rect>'
                 )
             w = max(2.0, x(slot.end) - x(slot.start))
             out.append(
@@ -80,7 +80,7 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
                 f'data-job="{escape(slot.job.number)}" x="{x(slot.start):.1f}" y="{y + 5}" width="{w:.1f}" '
                 f'height="{ROW - 10}" rx="3" fill="{color}" stroke="{"#b91c1c" if slot.late or conflict or slot.no_operator else "none"}" '
                 f'stroke-width="2"><title>{escape(slot.job.number)} op {slot.operation.sequence} '
-                f"{slot.start:%a %H:%M}–{slot.end:%a %H:%M}{' LATE' if slot.late else ''}"
+                f"{_at(slot.start)}–{_at(slot.end)}{' LATE' if slot.late else ''}"
                 f"{' CONFLICT' if conflict else ''}"
                 f"{_no_operator(slot) if slot.no_operator else ''}"
                 "</title></rect>"
@@ -110,6 +110,11 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def _at(value: datetime.datetime, *, day: bool = True) -> str:
+    """Plant time, with the day and its date (a week's board spans two Tuesdays)."""
+    return f"{timezone.localtime(value):%a %d %H:%M}" if day else f"{timezone.localtime(value):%H:%M}"
 
 
 def _no_operator(slot: PlanSlot) -> str:

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class RoutingTime(models.Model):
@@ -52,7 +53,7 @@ class Downtime(models.Model):
         indexes = [models.Index(fields=["work_center", "start"])]
 
     def __str__(self) -> str:
-        return f"{self.work_center} {self.kind} {self.start:%a %H:%M}–{self.end:%H:%M}"
+        return f"{self.work_center} {self.kind} {timezone.localtime(self.start):%a %d %H:%M}–{timezone.localtime(self.end):%H:%M}"
 
 
 class UtilityLimit(models.Model):

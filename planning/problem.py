@@ -23,6 +23,12 @@ def minutes(origin: datetime.datetime, at: datetime.datetime) -> int:
     return int((at - origin).total_seconds() // 60)
 
 
+def minutes_up(origin: datetime.datetime, at: datetime.datetime) -> int:
+    """`at` in whole minutes from `origin`, rounded up: the first minute work may start after a Hold ends or
+    material arrives part-way through a minute."""
+    return math.ceil((at - origin).total_seconds() / 60)
+
+
 def at_minute(origin: datetime.datetime, value: int) -> datetime.datetime:
     return origin + datetime.timedelta(minutes=value)
 
@@ -91,7 +97,7 @@ def build_problem(
     spans = [(d.work_center.code, d.start, d.end) for d in rows] + list(extra_downtime)
     spans = [span for span in spans if span != without_downtime]
     for code, start, end in spans:
-        downtime.setdefault(code, []).append((max(0, minutes(origin, start)), minutes(origin, end)))
+        downtime.setdefault(code, []).append((max(0, minutes(origin, start)), minutes_up(origin, end)))
     for code in downtime:
         downtime[code] = _merge(downtime[code])
     tasks, refs = [], {}
@@ -108,7 +114,7 @@ def build_problem(
                     wc_ids.setdefault(alt.code, alt.pk)
             recorded = None if job.pk in without_material_of else job.material_ready_at
             ready = [at for at in (recorded, (material_ready or {}).get(job.pk)) if at is not None]
-            release = minutes(origin, max(ready)) if ready else 0
+            release = minutes_up(origin, max(ready)) if ready else 0
             task = Task(
                 job=job.number,
                 index=op.sequence,
