@@ -273,6 +273,7 @@ LANGUAGES = [
     ("pt", "Português"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["plexcopilot.formats"]  # English with 24-hour times, like the rest of the screens
 TIME_ZONE = env_str("PLANT_TIME_ZONE", "America/Detroit")
 USE_I18N = True
 USE_TZ = True
