@@ -131,9 +131,14 @@ def scenarios_generate(
     )
     absent_holders = _absent_holders(trigger.absent_ids, problem.unstaffed(), origin)
     saves: list[dict[str, Any]] = []
+    schedules: dict[frozenset, int] = {}  # a schedule already shown -> its rank
     for rank, (name, label, sol, k, moved_to) in enumerate(scored, start=1):
         k_all = dict(k, today=today, solver=sol.status, seconds=round(sol.seconds, 2), strategy=name,
                      warnings=problem.warnings)  # fmt: skip
+        schedule = frozenset((key, a.work_center, a.start) for key, a in sol.assignments.items())
+        if schedule in schedules:  # e.g. no alternative helps: say so instead of ranking one plan three times
+            k_all["same_as"] = schedules[schedule]
+        schedules.setdefault(schedule, rank)
         saves.append(
             dict(
                 origin=origin,
