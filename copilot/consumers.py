@@ -138,7 +138,11 @@ class CopilotConsumer(AsyncWebsocketConsumer):
         try:
             prepared = await questions.aquestion_prepare(context=self.context, question=question)
         except questions.QuestionInvalid as error:
-            await self.send(text_data=self._render("copilot/_error.html", {"error": str(error)}))
+            await self.send(
+                text_data=self._render(
+                    "copilot/_error.html", {"error": str(error), "kept_question": question}
+                )
+            )
             return
         except questions.QuestionFailed as failed:
             # Stored as failed: shown in the log as failed (as a reconnect shows it), with the retry message.
@@ -148,9 +152,10 @@ class CopilotConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=f'{banner}\n<div id="copilot-log" hx-swap-oob="beforeend">{html}</div>')
             return
         except Exception:
-            # Never an endless spinner: say so, and keep the details for the log.
+            # Never an endless spinner: say so, give the question back to ask again, keep the details for the log.
             logger.exception("copilot question failed before answering")
-            await self.send(text_data=self._render("copilot/_error.html", {"error": gettext_lazy(PROBLEM)}))
+            refusal = {"error": gettext_lazy(PROBLEM), "kept_question": question}
+            await self.send(text_data=self._render("copilot/_error.html", refusal))
             return
         pk = prepared.record.pk
         await self.send(text_data=self._render("copilot/_pending.html", {"q": prepared.record}))

@@ -92,10 +92,13 @@ def ask(request: HttpRequest, execution_id: int, order: int) -> HttpResponse:
     ):  # the station's bar (its sign-out, its Andon button), in the operator's language
         request.station, request.employee = at_station  # type: ignore[attr-defined]
     with translation.override(at_station[1].language if at_station else translation.get_language()):
+        question = request.POST.get("question", "")
         try:
-            prepared = questions.question_prepare(context=context, question=request.POST.get("question", ""))
+            prepared = questions.question_prepare(context=context, question=question)
         except questions.QuestionInvalid as error:
-            return render(request, "copilot/ask.html", {**page, "error": str(error)}, status=422)
+            # The question comes back in a box, to shorten and ask again.
+            refused = {**page, "error": str(error), "kept_question": question}
+            return render(request, "copilot/ask.html", refused, status=422)
         except questions.QuestionFailed:
             # Stored as failed (its record says so); the operator is told to try again, never shown a 500.
             logger.exception("copilot question failed before answering (no-JavaScript page)")

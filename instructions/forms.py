@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from plexcopilot.forms import ProseField
+
 
 class SignInForm(forms.Form):
     badge = forms.CharField(
@@ -18,7 +20,7 @@ class MeasurementForm(forms.Form):
 
 
 class FlagForm(forms.Form):
-    comment = forms.CharField(
+    comment = ProseField(
         label=_("Comment"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
@@ -28,7 +30,7 @@ class OverrideForm(forms.Form):
     supervisor_pin = forms.CharField(
         max_length=12, widget=forms.PasswordInput(attrs={"inputmode": "numeric"})
     )
-    reason = forms.CharField(max_length=500)
+    reason = ProseField(label=_("Reason"), max_length=500)
 
 
 class CloseOutForm(forms.Form):

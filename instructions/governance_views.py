@@ -138,7 +138,7 @@ def proposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
         proposals.proposal_reject(proposal=proposal, user=request.user, reason=request.POST.get("reason", ""))
     except SignatureRefused as error:
         return _proposal_page(request, proposal, status=422, reject_error=str(error),
-                              reject_reason=request.POST.get("reason", "")[:1000])  # fmt: skip
+                              reject_reason=request.POST.get("reason", ""))  # fmt: skip
     messages.success(request, "Proposal rejected; the reason is recorded.")
     return _done(request, reverse("instructions-proposal-detail", args=[pk]))
 

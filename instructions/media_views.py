@@ -17,7 +17,7 @@ from instructions.media import MediaRejected, media_by_digest, media_ingest
 from instructions.media_models import StepMedia
 from instructions.models import WorkInstruction
 from instructions.proposal_content import ProposalInvalid, version_steps
-from instructions.proposals import proposal_draft
+from instructions.proposals import proposal_draft, rationale_clean
 from instructions.scoping import step_media_allowed
 from plexcopilot.middleware import STATION_SESSION_KEY
 from plexcopilot.roles import QUALITY, SUPERVISOR, role_required
@@ -118,8 +118,7 @@ def step_media_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     remove = request.POST.get("remove") == "on"
     context.update(caption=caption, rationale=rationale, remove=remove)
     try:
-        if not rationale:
-            raise ProposalInvalid("Say why the change is needed (the rationale).")
+        rationale_clean(rationale)  # refused before a file is stored for a proposal that cannot be made
         if remove:
             fields = {"media": "", "media_caption": ""}
         elif upload is not None:

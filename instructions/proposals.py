@@ -36,6 +36,27 @@ from plexcopilot.roles import user_role
 from plexcopilot.services import audit_record
 from plexcopilot.signatures import SignatureRefused
 
+RATIONALE_MAX = 4000  # ChangeProposal.rationale
+REJECT_REASON_MAX = 1000  # ChangeProposal.decision_reason
+
+
+def _too_long(what: str, text: str, limit: int) -> str | None:
+    """The refusal of a person's text over its limit (said with its length; never cut to fit), or None."""
+    if len(text) <= limit:
+        return None
+    return f"The {what} is {len(text):,} characters long; {limit:,} at most. Nothing was cut: shorten it and send again."
+
+
+def rationale_clean(rationale: str) -> str:
+    """The rationale as saved (trimmed, a line break once); refused when empty or over RATIONALE_MAX."""
+    text = (rationale or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ProposalInvalid("Say why the change is needed (the rationale).")
+    if refusal := _too_long("rationale", text, RATIONALE_MAX):
+        raise ProposalInvalid(refusal)
+    return text
+
+
 #: model -> (record -> ProposalEvidence fields), for records of apps above instructions that a proposal cites
 #: with their own foreign key (quality's defect reports). Registered in the owning app's AppConfig.ready().
 _evidence_describers: dict[type, Callable[[Any], dict[str, Any]]] = {}
@@ -126,9 +147,7 @@ def proposal_draft(
         raise ProposalInvalid("The base version belongs to another instruction.")
     if source not in ProposalSource.values:
         raise ProposalInvalid(f"Unknown proposal source “{str(source)[:30]}”.")
-    rationale = (rationale or "").strip()
-    if not rationale:
-        raise ProposalInvalid("Say why the change is needed (the rationale).")
+    rationale = rationale_clean(rationale)
     cleaned = edits_clean(edits)
     base_steps = version_steps(base_version)
     steps = edits_apply(steps=base_steps, edits=cleaned)
@@ -146,7 +165,7 @@ def proposal_draft(
             status=ProposalStatus.PENDING if submit else ProposalStatus.DRAFT,
             risk=diff_risk(diff),
             summary=summary[:200],
-            rationale=rationale[:4000],
+            rationale=rationale,
             edits=cleaned,
             content_hash=digest,
             proposed_by=proposed_by,
@@ -221,16 +240,18 @@ def proposal_rollback(
 
 
 def proposal_reject(*, proposal: ChangeProposal, user: Any, reason: str) -> ChangeProposal:
-    reason = (reason or "").strip()
+    reason = (reason or "").replace("\r\n", "\n").strip()
     if not reason:
         raise SignatureRefused("Give a reason for the rejection; the proposer will read it.")
+    if refusal := _too_long("reason", reason, REJECT_REASON_MAX):
+        raise SignatureRefused(refusal)
     if user_role(user) not in SIGNER_ROLES:
         raise SignatureRefused("Only supervisors, quality engineers and admins decide on proposals.")
     with transaction.atomic():
         rejected = ChangeProposal.objects.filter(
             pk=proposal.pk, status__in=[ProposalStatus.PENDING, ProposalStatus.DRAFT]
         ).update(status=ProposalStatus.REJECTED, decided_at=timezone.now(), decided_by=user,
-                 decision_reason=reason[:1000])  # fmt: skip
+                 decision_reason=reason)  # fmt: skip
         if not rejected:
             raise SignatureRefused("This proposal has already been decided.")
         audit_record(actor=user, action="proposal.reject", obj=proposal,

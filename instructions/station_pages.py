@@ -228,6 +228,8 @@ def form_problems(form: Any) -> str:
             continue
         label = (field.label or name.replace("_", " ")).capitalize()
         value = form.data.get(name, "")
+        if isinstance(value, str):  # counted as the field counts it: trimmed, a line break once
+            value = value.replace("\r\n", "\n").strip()
         limit = getattr(field, "max_length", None)
         codes = {error.code for error in errors[name]}
         if limit and isinstance(value, str) and len(value) > limit:

@@ -201,6 +201,8 @@ def station_override(request: HttpRequest, pk: int, order: int) -> HttpResponse:
     execution = station_execution(request, pk)
     form = OverrideForm(request.POST)
     try:
+        if form.has_error("reason", "max_length"):  # said with its length; the reason is kept below
+            raise StationError(form_problems(form))
         if not form.is_valid():
             raise StationError(gettext("The supervisor's badge, PIN and a reason are all needed."))
         runs.certification_override(
@@ -210,8 +212,8 @@ def station_override(request: HttpRequest, pk: int, order: int) -> HttpResponse:
             supervisor_pin=form.cleaned_data["supervisor_pin"],
             reason=form.cleaned_data["reason"],
         )
-    except StationError as error:
-        return step_page(request, execution, order, status=422, override_error=str(error))
+    except StationError as error:  # the reason comes back as typed (never the PIN)
+        return step_page(request, execution, order, status=422, override_error=str(error), override_form=form)
     return step_page(
         request, execution, order, notice=gettext("Supervisor override recorded. You may continue.")
     )

@@ -1,12 +1,15 @@
 from django import forms
 
 from labor.models import AndonCategory, PunchKind
+from plexcopilot.forms import ProseField
 from plexcopilot.models import Employee
 
 
 class AndonForm(forms.Form):
+    NOTE_MAX = 500  # AndonCall.note
+
     category = forms.ChoiceField(choices=AndonCategory.choices)
-    note = forms.CharField(max_length=500, required=False)
+    note = ProseField(max_length=NOTE_MAX, required=False)
     line_down = forms.BooleanField(required=False)
 
 
@@ -19,11 +22,11 @@ class FlagResolveForm(forms.Form):
     at = forms.DateTimeField(required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
                              widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))  # fmt: skip
     kind = forms.ChoiceField(choices=[("", "—"), *PunchKind.choices], required=False)
-    note = forms.CharField(max_length=500, required=False)
+    note = ProseField(max_length=500, required=False)
 
 
 class HandoverSignForm(forms.Form):
-    text = forms.CharField(max_length=20000, widget=forms.Textarea(attrs={"rows": 18}))
+    text = ProseField(max_length=20000, widget=forms.Textarea(attrs={"rows": 18}))
 
 
 class AssignForm(forms.Form):
@@ -35,4 +38,4 @@ class AssignForm(forms.Form):
 
 
 class AndonResolveForm(forms.Form):
-    resolution = forms.CharField(max_length=500)
+    resolution = ProseField(max_length=500)

@@ -1,6 +1,7 @@
 import datetime
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -79,9 +80,9 @@ def station_job(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
 @station_required
 def station_andon(request: HttpRequest) -> HttpResponse:
     form = AndonForm(request.POST)
-    if not form.is_valid():
-        return _station_page(request, status=422, andon_error=gettext("Choose maintenance, quality, material or safety."),
-                             andon_note=request.POST.get("note", "")[:500])  # fmt: skip
+    if not form.is_valid():  # the note comes back whole, to shorten (or to keep) and tap again
+        note = request.POST.get("note", "")
+        return _station_page(request, status=422, andon_error=_andon_refusal(form), andon_note=note)
     tapped_at = timezone.now()
     call = andon.andon_raise(station=request.station, employee=request.employee,  # type: ignore[attr-defined]
                                 idempotency_key=idempotency_key(request), **form.cleaned_data)  # fmt: skip
@@ -94,6 +95,16 @@ def station_andon(request: HttpRequest) -> HttpResponse:
     # Said under the buttons, not at the top of the page: a message above them would push them down under a
     # gloved second tap (the next button would take it).
     return _station_page(request, andon_notice=notice)
+
+
+def _andon_refusal(form: AndonForm) -> str:
+    if form.has_error("note", "max_length"):
+        note = form.data.get("note", "").replace("\r\n", "\n").strip()
+        return gettext(
+            "Help was not called yet: the note is %(length)s characters long; %(limit)s at most. "
+            "Shorten it and tap the button again."
+        ) % {"length": f"{len(note):,}", "limit": f"{AndonForm.NOTE_MAX:,}"}
+    return gettext("Choose maintenance, quality, material or safety.")
 
 
 # --- Supervisor hub ----------------------------------------------------------------------------------
@@ -157,7 +168,7 @@ def flag_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     except LaborError as error:
         flag.refresh_from_db()
         # What the supervisor typed stays in the row, the "Correct…" section open, so a refusal costs no retyping.
-        kept = {"flag": flag.pk, "note": request.POST.get("note", "")[:500], "mode": request.POST.get("mode", ""),
+        kept = {"flag": flag.pk, "note": request.POST.get("note", ""), "mode": request.POST.get("mode", ""),
                 "kind": request.POST.get("kind", ""), "at": request.POST.get("at", "")[:30],
                 "correcting": request.POST.get("action") == "correct"}  # fmt: skip
         if request.htmx:  # type: ignore[attr-defined]
@@ -286,11 +297,7 @@ def handover_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(SUPERVISOR, QUALITY)
 def andon_board(request: HttpRequest) -> HttpResponse:
-    role = selectors.board_role(request.user)
-    open_calls, recent = selectors.andon_board_calls(role)
-    context = {"open_calls": open_calls, "recent": recent, "board_role": role}
-    template = "labor/andon_board.html#andon-board" if request.htmx else "labor/andon_board.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    return _andon_board_page(request)
 
 
 @require_POST
@@ -299,24 +306,29 @@ def andon_update(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ("acknowledge", "resolve"):
         raise Http404
     call = get_object_or_404(AndonCall.objects.select_related("work_center"), pk=pk)
-    error = ""
+    typed = request.POST.get("resolution", "")
     try:
         if action == "acknowledge":
             andon.andon_acknowledge(call=call, user=request.user)
         else:
             form = AndonResolveForm(request.POST)
-            resolution = form.cleaned_data["resolution"] if form.is_valid() else ""
-            andon.andon_resolve(call=call, user=request.user, resolution=resolution)
-    except LaborError as err:
-        error = str(err)
+            if form.has_error("resolution", "max_length"):
+                raise LaborError(f"Resolution: {form.errors['resolution'][0]}")
+            andon.andon_resolve(call=call, user=request.user,
+                                resolution=form.cleaned_data["resolution"] if form.is_valid() else "")  # fmt: skip
+    except LaborError as error:  # the board again, the refused resolution back in its row
+        return _andon_board_page(request, status=422, error=str(error), error_call=pk, kept_resolution=typed)
+    if request.htmx:  # type: ignore[attr-defined]
+        return _andon_board_page(request)
+    # Without htmx: back to the board's own address, so a reload shows it and does not post the decision again.
+    done = "acknowledged" if action == "acknowledge" else "resolved"
+    messages.success(request, f"{call.get_category_display()} call at {call.work_center.code} {done}.")
+    return redirect("labor-andon")
+
+
+def _andon_board_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
     role = selectors.board_role(request.user)
     open_calls, recent = selectors.andon_board_calls(role)
-    context = {
-        "open_calls": open_calls,
-        "recent": recent,
-        "board_role": role,
-        "error": error,
-        "error_call": pk,
-    }
+    context = {"open_calls": open_calls, "recent": recent, "board_role": role, **extra}
     template = "labor/andon_board.html#andon-board" if request.htmx else "labor/andon_board.html"  # type: ignore[attr-defined]
-    return render(request, template, context, status=422 if error else 200)
+    return render(request, template, context, status=status)

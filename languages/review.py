@@ -28,6 +28,20 @@ class ReviewError(Exception):
     """The supervisor's decision could not be recorded; the message says why."""
 
 
+FINAL_TEXT_MAX = 5000  # a reviewed sentence (a step's text is at most a few hundred characters)
+REJECT_REASON_MAX = 500  # TranslationReview.reason
+
+
+def _within(what: str, text: str, limit: int) -> str:
+    """`text` trimmed (a line break once), refused with its length when over `limit`: never cut to fit."""
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > limit:
+        raise ReviewError(
+            f"The {what} is {len(text):,} characters long; {limit:,} at most. Nothing was cut: shorten it and send again."
+        )
+    return text
+
+
 def memory_segment_save(
     *, language: str, source_text: str, target_text: str, approved_by: Any, origin: str
 ) -> MemorySegment:
@@ -69,6 +83,7 @@ def translation_review_approve(
     *, review: TranslationReview, final_text: str, user: Any, password: str
 ) -> MemorySegment:
     """A supervisor signs (possibly corrected) text into the memory; cached steps are refreshed."""
+    final_text = _within("translation", final_text, FINAL_TEXT_MAX)
     signature_check(user=user, password=password)
     with transaction.atomic():
         locked = TranslationReview.objects.select_for_update().get(pk=review.pk)
@@ -103,12 +118,12 @@ def translation_review_approve(
 
 
 def translation_review_reject(*, review: TranslationReview, reason: str, user: Any) -> None:
-    reason = reason.strip()
+    reason = _within("reason", reason, REJECT_REASON_MAX)
     if not reason:
         raise ReviewError("Say why the translation is rejected, so the next one is better.")
     with transaction.atomic():
         updated = TranslationReview.objects.filter(pk=review.pk, status=ReviewStatus.PENDING).update(
-            status=ReviewStatus.REJECTED, reason=reason[:500], decided_by=user, decided_at=timezone.now()
+            status=ReviewStatus.REJECTED, reason=reason, decided_by=user, decided_at=timezone.now()
         )
         if not updated:
             raise ReviewError("This translation was already decided by someone else.")

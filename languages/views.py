@@ -1,7 +1,11 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from languages.models import ReviewStatus, TranslationReview
@@ -34,30 +38,36 @@ def _item(
     return render(request, template, {"review": review, **extra}, status=status)
 
 
+def _decided(request: HttpRequest, review: TranslationReview, notice: str) -> HttpResponse:
+    """To htmx the decided item in place; otherwise back to the list of its language (a reload does not post the
+    decision again), the outcome said at the top."""
+    if request.headers.get("HX-Request"):
+        return _item(request, review, notice=notice)
+    messages.success(request, notice)
+    return redirect(f"{reverse('languages-review')}?{urlencode({'language': review.language})}")
+
+
 @require_POST
 @role_required(SUPERVISOR)
 def review_approve(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(TranslationReview, pk=pk)
-    text = request.POST.get("final_text", "")[:5000]
+    text = request.POST.get("final_text", "")
     try:
         translation_review_approve(
             review=review, final_text=text, user=request.user, password=request.POST.get("password", "")
         )
     except ReviewError as error:
         return _item(request, review, status=422, error=str(error), final_text=text)
-    return _item(request, review, notice="Approved and signed: stations now show this sentence unmarked.")
+    return _decided(request, review, "Approved and signed: stations now show this sentence unmarked.")
 
 
 @require_POST
 @role_required(SUPERVISOR)
 def review_reject(request: HttpRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(TranslationReview, pk=pk)
+    reason = request.POST.get("reason", "")
     try:
-        translation_review_reject(
-            review=review, reason=request.POST.get("reason", "")[:500], user=request.user
-        )
+        translation_review_reject(review=review, reason=reason, user=request.user)
     except ReviewError as error:
-        return _item(request, review, status=422, reject_error=str(error))
-    return _item(
-        request, review, notice="Rejected. The sentence stays marked until a translation is approved."
-    )
+        return _item(request, review, status=422, reject_error=str(error), reject_reason=reason)
+    return _decided(request, review, "Rejected. The sentence stays marked until a translation is approved.")

@@ -1,6 +1,34 @@
+from typing import Any
+
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from plexcopilot.models import Employee
+
+
+class ProseField(forms.CharField):
+    """Text a person writes in their own words (a note, a reason, a description), at most `max_length` characters.
+
+    The limit is the server's to say, never the browser's: the widget carries it as data-limit (a live count by
+    static/js/char-count.js) and no maxlength, at which a browser cuts a pasted text without a word. Line breaks
+    count once, as the count on the page counts them (a browser posts a textarea's as CR LF)."""
+
+    default_error_messages = {
+        "max_length": _(
+            "%(show_value)s characters; %(limit_value)s at most. Nothing was cut: shorten it and send again."
+        ),
+    }
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value) or ""
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs: dict[str, Any] = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        if self.max_length is not None:
+            attrs["data-limit"] = str(self.max_length)
+        return attrs
 
 
 class EmployeeAdminForm(forms.ModelForm):

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from plexcopilot.forms import ProseField
 from quality.models import Disposition, TriageField, TriageVerdict
 from quality.taxonomy import category_choices, category_choices_blank
 
@@ -8,7 +9,7 @@ from quality.taxonomy import category_choices, category_choices_blank
 class DefectForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=category_choices)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
-    description = forms.CharField(
+    description = ProseField(
         label=_("Description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     # An empty file is the photo intake's to refuse ("The photo is empty"), not "Photo is needed".
@@ -36,10 +37,14 @@ class NcrUpdateForm(forms.Form):
     # No max_length on the long texts: it would put a maxlength on the textarea, and the browser would cut a
     # pasted text at the limit without a word. The limit is checked below and said with the count typed.
     containment = forms.CharField(
-        label="Containment", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Containment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "data-limit": NCR_TEXT_MAX}),
     )
     corrective_action = forms.CharField(
-        label="Corrective action", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Corrective action",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "data-limit": NCR_TEXT_MAX}),
     )
     disposition = forms.ChoiceField(choices=Disposition.choices, required=False)
 

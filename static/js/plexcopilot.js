@@ -340,6 +340,28 @@
     });
   }
 
+  // A call the server refused (a note over its limit) was not raised: the sheet says why, with the note and the
+  // stopped-machine tick put back as they were, to shorten and tap again.
+  function refused(item, said) {
+    const form = document.querySelector("form[data-andon-form]");
+    const note = form && form.querySelector("input[name=note]");
+    const down = form && form.querySelector("input[name=line_down]");
+    if (note) {
+      note.value = item.note;
+      note.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    if (down) down.checked = item.lineDown;
+    const el = state();
+    if (!el || !said) return;
+    el.querySelectorAll(".andon-refused").forEach((p) => p.remove());
+    const p = document.createElement("p");
+    p.className = "alert alert-error andon-refused";
+    p.setAttribute("role", "alert");
+    p.dataset.testid = "andon-refused";
+    p.textContent = said.textContent.trim();
+    el.prepend(p);
+  }
+
   async function flush() {
     timer = null;
     let queue = load();
@@ -374,6 +396,7 @@
         delay = 1000;
       } else if (response && response.status === 422) {
         save(load().filter((q) => q.key !== item.key));  // refused as invalid: retrying cannot help
+        refused(item, holder.querySelector("[data-testid=andon-error]"));
       } else {
         showQueued(load(), say("textAndonQueued", "kept on this tablet, sending again…"));
         delay = Math.min(delay * 2, 15000);

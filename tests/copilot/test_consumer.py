@@ -120,6 +120,18 @@ class TestAnswering:
         assert "Escriba primero una pregunta." in frames[-1]  # in the operator's language
         assert not CopilotQuestion.objects.exists()
 
+    def test_a_too_long_question_comes_back_whole_in_the_question_box(self, station_run):
+        client, execution, _ana = station_run
+        question = "¿Qué par de apriete para los pernos de la matriz, y en qué orden? " * 9  # 594 characters
+        frames = session(client, execution, lambda comm: ask(comm, question))
+        assert "La pregunta es demasiado larga: use menos de 500 caracteres." in frames[-1]
+        # The box was emptied when the question was sent: the refusal puts the question back, every character.
+        box = frames[-1][frames[-1].index('<input id="copilot-question"') :]
+        box = box[: box.index(">") + 1]
+        assert 'hx-swap-oob="true"' in box and f'value="{question}"' in box
+        assert "maxlength" not in box and 'data-limit="500"' in box
+        assert not CopilotQuestion.objects.exists()
+
     def test_an_answer_clears_the_error_a_blank_question_left(self, station_run):
         client, execution, _ana = station_run
 

@@ -146,6 +146,14 @@ class TestAskWithoutWebsockets:
         assert "keep it under 500 characters" in response.content.decode()
         assert not CopilotQuestion.objects.exists()
 
+    def test_a_question_that_is_too_long_comes_back_in_a_box_to_shorten_and_ask_again(self, station_run):
+        client, execution, _ana = station_run
+        question = "Which torque for the clamp bolts of die D-40, and in which order? " * 8
+        page = client.post(f"/copilot/ask/{execution.pk}/4/", {"question": question}).content.decode()
+        assert f'action="/copilot/ask/{execution.pk}/4/"' in page
+        box = page[page.index('<input id="copilot-question"') :]
+        assert f'value="{question}"' in box[: box.index(">")] and "maxlength" not in box[: box.index(">")]
+
     def test_a_question_that_could_not_be_answered_says_so_in_the_operators_language(
         self, station_run, monkeypatch, django_capture_on_commit_callbacks
     ):

@@ -165,6 +165,21 @@ class TestProposalDetail:
             proposal.status == ProposalStatus.REJECTED and proposal.decision_reason == "Covered by training."
         )
 
+    def test_an_over_long_reject_reason_is_refused_whole_not_cut(self, plant):
+        proposal = propose(plant)
+        reason = "The die D-40 is not used on this line any more; the tag colour is set by the kit. " * 13
+        response = desk(plant.supervisor).post(
+            f"/governance/proposals/{proposal.pk}/reject/", {"reason": reason}, HTTP_HX_REQUEST="true"
+        )
+        page = response.content.decode()
+        assert response.status_code == 422
+        assert "The reason is 1,065 characters long; 1,000 at most. Nothing was cut" in page
+        box = page[page.index('name="reason"') :]
+        assert reason.strip() in box[: box.index("</textarea>")]  # the whole text, back in its box
+        assert "maxlength" not in box[: box.index(">")] and 'data-limit="1000"' in box[: box.index(">")]
+        proposal.refresh_from_db()
+        assert proposal.status == ProposalStatus.PENDING and proposal.decision_reason == ""
+
 
 class TestTwoSignatures:
     def test_a_safety_critical_change_waits_for_the_quality_engineer(self, plant):

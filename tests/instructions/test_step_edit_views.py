@@ -66,6 +66,25 @@ class TestStepEdit:
             assert "Torque the bolts &lt;b&gt;harder&lt;/b&gt;." in body
         assert not ChangeProposal.objects.exists()
 
+    def test_an_over_long_rationale_is_refused_whole_not_cut(self, plant):
+        step = plant.version.steps.get(order=2)
+        rationale = (
+            "Three cracked brackets this week; the wrench was at the top of the band each time.\r\n" * 50
+        )
+        response = desk(plant.quality).post(
+            f"/governance/instructions/{plant.instruction.pk}/steps/{step.key}/edit/",
+            form_for(step, spec_upper="27.5", rationale=rationale),
+        )
+        page = response.content.decode()
+        assert response.status_code == 422
+        assert "The rationale is 4,149 characters long; 4,000 at most. Nothing was cut" in page
+        box = page[page.index('name="rationale"') :]
+        assert rationale.replace("\r\n", "\n").strip() in box[: box.index("</textarea>")].replace(
+            "\r\n", "\n"
+        )
+        assert "maxlength" not in box[: box.index(">")] and 'data-limit="4000"' in box[: box.index(">")]
+        assert not ChangeProposal.objects.exists()
+
     def test_rewording_an_open_proposal_supersedes_it_and_keeps_the_evidence(self, plant):
         step = plant.version.steps.get(order=1)
         proposal = proposal_draft(

@@ -154,3 +154,72 @@ async def _refuses_operators(plant):
     )
     connected, _ = await anonymous.connect()
     assert not connected
+
+
+def _field(page: str, name: str) -> str:
+    start = page.index(f'name="{name}"')
+    return page[page.rindex("<", 0, start) : page.index(">", start) + 1]
+
+
+def test_it_refuses_an_over_long_andon_note_with_its_length_and_keeps_it_whole(plant):
+    client = station_client(plant.station, plant.certified)
+    note = "Die clamp leaking oil onto the coil, the drip tray is full and the floor is slippery. " * 7
+    response = client.post("/labor/station/andon/", {"category": "maintenance", "note": note},
+                           HTTP_HX_REQUEST="true")  # fmt: skip
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "not called yet: the note is 601 characters long; 500 at most" in page
+    assert "Choose maintenance, quality" not in page
+    field = _field(page, "note")
+    assert f'value="{note}"' in field  # the whole note as typed, not its first 500 characters
+    assert "maxlength" not in field and 'data-limit="500"' in field
+    assert not AndonCall.objects.exists()
+
+
+def test_the_andon_sheet_note_has_a_count_not_a_cut(plant):
+    page = station_client(plant.station, plant.certified).get("/station/home/").content.decode()
+    sheet = page[page.index('id="andon-sheet"') :]
+    field = _field(sheet, "note")
+    assert "maxlength" not in field and 'data-limit="500"' in field
+
+
+def test_it_refuses_an_over_long_resolution_and_keeps_it_in_the_row(plant):
+    call = andon_raise(station=plant.station, employee=plant.certified, category="material")
+    board = desk_client(plant.supervisor)
+    typed = "Nuts delivered from the second rack; the kanban card for the welder was missing. " * 7
+    response = board.post(f"/labor/andon/{call.pk}/resolve/", {"resolution": typed})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "Resolution: 566 characters; 500 at most. Nothing was cut" in page
+    assert "Write what was done" not in page
+    row = page[page.index(f'id="andon-call-{call.pk}"') :]
+    field = _field(row, "resolution")
+    assert f'value="{typed.strip()}' in field and "maxlength" not in field and 'data-limit="500"' in field
+    call.refresh_from_db()
+    assert call.resolved_at is None
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "said"),
+    [("acknowledge", {}, "acknowledged"), ("resolve", {"resolution": "Punch replaced"}, "resolved")],
+)
+def test_a_board_decision_without_htmx_redirects_to_the_board_and_says_what_was_done(
+    plant, action, data, said
+):
+    call = andon_raise(station=plant.station, employee=plant.certified, category="quality")
+    board = desk_client(plant.supervisor)
+    response = board.post(f"/labor/andon/{call.pk}/{action}/", data)
+    assert response.status_code == 302 and response["Location"] == "/labor/andon/"
+    page = board.get(response["Location"]).content.decode()
+    assert f"Quality call at {call.work_center.code} {said}." in page
+    call.refresh_from_db()
+    assert (call.acknowledged_at is not None) and (call.resolved_at is not None) == (action == "resolve")
+
+
+def test_a_board_decision_with_htmx_still_answers_with_the_board(plant):
+    call = andon_raise(station=plant.station, employee=plant.certified, category="quality")
+    board = desk_client(plant.supervisor)
+    response = board.post(f"/labor/andon/{call.pk}/acknowledge/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'id="andon-board"' in response.content.decode()
+    # the board it swapped in was the answer: no message waits to be shown on the next page loaded
+    assert "acknowledged." not in board.get("/labor/andon/").content.decode()

@@ -242,3 +242,20 @@ def test_a_job_left_on_at_clock_out_can_have_its_clock_out_moved(plant, morning)
     correction = flag_correct(flag=flag, user=plant.supervisor.user, mode="replace", kind="clock_out",
                               at=morning + 9 * H)  # fmt: skip
     assert correction.replaces == clock_out and correction.kind == "clock_out"
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_an_over_long_note_is_refused_with_its_length_and_kept_whole(plant, morning, htmx):
+    flag = raise_flag(plant, morning)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    note = "Talked to him: the clock at door 3 was down from 05:50 to 06:20, maintenance confirmed. " * 6
+    response = desk_client(plant.supervisor).post(
+        f"/labor/flags/{flag.pk}/resolve/", {"action": "accept", "note": note}, **headers
+    )
+    page = response.content.decode()
+    assert response.status_code == 422 and "note: 527 characters; 500 at most. Nothing was cut" in page
+    start = page.index('name="note"')
+    field = page[page.rindex("<", 0, start) : page.index(">", start) + 1]
+    assert f'value="{note}"' in field and "maxlength" not in field and 'data-limit="500"' in field
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.OPEN

@@ -93,7 +93,9 @@ class TestReviewPage:
         client = desk(plant.supervisor)
         assert client.post(f"/languages/review/{queued.pk}/reject/", {"reason": ""}).status_code == 422
         response = client.post(f"/languages/review/{queued.pk}/reject/", {"reason": "Wrong word for die"})
-        assert response.status_code == 200
+        assert response.status_code == 302 and response["Location"] == "/languages/review/?language=es"
+        page = client.get(response["Location"]).content.decode()
+        assert "Rejected. The sentence stays marked until a translation is approved." in page
         queued.refresh_from_db()
         assert queued.status == ReviewStatus.REJECTED and queued.reason == "Wrong word for die"
         assert AuditEvent.objects.filter(action="translation.reject").exists()
@@ -106,3 +108,45 @@ class TestReviewPage:
             {"final_text": "Confirme que el troquel D-40 está cargado.", "password": "desk-pass-123"},
         )
         assert response.status_code == 422 and "already decided" in response.content.decode()
+
+
+class TestLongTexts:
+    def test_an_over_long_reject_reason_is_refused_and_kept_whole(self, plant, queued):
+        reason = "“Troquel” is right but the plant says “matriz” for the D-40 and the other presses. " * 7
+        response = desk(plant.supervisor).post(
+            f"/languages/review/{queued.pk}/reject/", {"reason": reason}, HTTP_HX_REQUEST="true"
+        )
+        page = response.content.decode()
+        assert response.status_code == 422
+        assert "The reason is 580 characters long; 500 at most. Nothing was cut" in page
+        start = page.index('name="reason"')
+        field = page[page.rindex("<", 0, start) : page.index(">", start) + 1]
+        assert "Troquel" in field and field.count("matriz") == 7
+        assert "maxlength" not in field and 'data-limit="500"' in field
+        queued.refresh_from_db()
+        assert queued.status == ReviewStatus.PENDING
+
+    def test_an_over_long_translation_is_refused_not_signed_cut(self, plant, queued):
+        text = "Confirme que el troquel D-40 está cargado. " * 120
+        response = desk(plant.supervisor).post(
+            f"/languages/review/{queued.pk}/approve/", {"final_text": text, "password": "desk-pass-123"}
+        )
+        page = response.content.decode()
+        assert response.status_code == 422
+        assert "The translation is 5,159 characters long; 5,000 at most. Nothing was cut" in page
+        assert text.strip() in page
+        assert not MemorySegment.objects.exists()
+
+
+class TestDecisionsRedirect:
+    def test_an_approval_without_htmx_redirects_to_the_list_and_says_so(self, plant, queued):
+        client = desk(plant.supervisor)
+        response = client.post(
+            f"/languages/review/{queued.pk}/approve/",
+            {"final_text": "Confirme que el troquel D-40 está cargado.", "password": "desk-pass-123"},
+        )
+        assert response.status_code == 302 and response["Location"] == "/languages/review/?language=es"
+        page = client.get(response["Location"]).content.decode()
+        assert "Approved and signed: stations now show this sentence unmarked." in page
+        queued.refresh_from_db()
+        assert queued.status == ReviewStatus.APPROVED

@@ -94,7 +94,7 @@ class TestTriageEditTooLong:
         assert response.status_code == 422
         assert "The containment can be at most 4000 characters; you typed 20000." in page
         assert "Choose a field and accept, edit or reject." not in page
-        assert f'<textarea name="value" rows="2">{typed}</textarea>' in page
+        assert f'<textarea name="value" rows="2" data-limit="4000">{typed}</textarea>' in page
         assert not TriageDecision.objects.exists()
         assert NCR.objects.get(pk=ncr.pk).containment == ""
 
@@ -156,7 +156,10 @@ class TestTriageEditRefusedKeepsWhatWasTyped:
         # Surface is no longer offered, so the drafted value is not pre-selected as if the engineer had chosen it ...
         assert "selected" not in box
         # ... and the root-cause and containment boxes show nothing the engineer did not type there.
-        assert 'autocomplete="off">' in page and '<textarea name="value" rows="2"></textarea>' in page
+        assert (
+            'autocomplete="off">' in page
+            and '<textarea name="value" rows="2" data-limit="4000"></textarea>' in page
+        )
 
     def test_a_blank_containment_edit_keeps_the_box(self, ready):
         response = self.decide(ready, "containment", "   ")
