@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from instructions import closeout, runs
 from instructions.forms import CloseOutForm, ScanForm
-from instructions.models import Execution, ExecutionStatus, ScrapReason, StepCompletion, WorkOrder
+from instructions.models import Execution, ExecutionStatus, ScrapReason, WorkOrder
 from instructions.runs import StationError
 from instructions.scoping import execution_for_station
 from instructions.station_pages import open_work_orders, station_required
@@ -20,11 +20,7 @@ def _run(request: HttpRequest, pk: int) -> Execution:
 
 
 def closeout_context(execution: Execution, **extra: object) -> dict[str, object]:
-    completions = (
-        StepCompletion.objects.filter(execution=execution)
-        .select_related("step", "completed_by")
-        .order_by("step__order")
-    )
+    completions = runs.execution_completions(execution)  # each step once, also after a version switch
     good, scrap = closeout.work_order_reported(work_order=execution.work_order)
     return {
         "execution": execution,

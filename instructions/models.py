@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -371,11 +372,17 @@ class RunHandoff(models.Model):
 
 
 class StepCompletion(models.Model):
+    """A step done on a run. A version switch copies the unchanged steps' completions onto the new version's steps
+    with who, when and where of the original (`carried_from`): the person at the tablet did not do them again."""
+
     execution = models.ForeignKey(Execution, on_delete=models.PROTECT, related_name="completions")
     step = models.ForeignKey(Step, on_delete=models.PROTECT, related_name="+")
     completed_by = models.ForeignKey("plexcopilot.Employee", on_delete=models.PROTECT, related_name="+")
-    completed_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(default=timezone.now, editable=False)
     station = models.ForeignKey(Station, null=True, on_delete=models.PROTECT, related_name="+")
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["execution", "step"], name="step_done_once")]

@@ -4,6 +4,7 @@ unclear, let a supervisor past the certification gate. Readings are in `instruct
 import re
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -322,4 +323,14 @@ def execution_next_step(execution: Execution) -> Step | None:
         .exclude(pk__in=execution.completions.values("step"))
         .order_by("order")
         .first()
+    )
+
+
+def execution_completions(execution: Execution) -> QuerySet[StepCompletion]:
+    """Who did which step of the run, in step order: the completions on the run's version only. After a version
+    switch the old version's completions are history; their copies on the new steps keep who, when and where."""
+    return (
+        StepCompletion.objects.filter(execution=execution, step__version_id=execution.version_id)
+        .select_related("step", "completed_by")
+        .order_by("step__order")
     )

@@ -20,7 +20,7 @@ from instructions.adaptation import instruction_adapt
 from instructions.closeout import execution_holder
 from instructions.forms import FlagForm, MeasurementForm, OverrideForm
 from instructions.models import Execution, ExecutionStatus, Station, WorkOrder, WorkOrderStatus
-from instructions.runs import execution_next_step
+from instructions.runs import execution_completions, execution_next_step
 from instructions.scoping import execution_for_station
 from instructions.version_switch import PendingSwitch, version_switch_pending
 from plexcopilot.middleware import STATION_SESSION_KEY
@@ -120,7 +120,7 @@ def handoff_page(request: HttpRequest, execution: Execution) -> HttpResponse | N
     if execution.status != ExecutionStatus.ACTIVE or execution_holder(execution) == request.employee.pk:  # type: ignore[attr-defined]
         return None
     holder = Employee.objects.get(pk=execution_holder(execution))
-    completions = list(execution.completions.select_related("step", "completed_by").order_by("step__order"))
+    completions = list(execution_completions(execution))  # each step once, also after a version switch
     texts = station_hooks.steps_text(  # the steps titled as the operator's step page titles them
         version=execution.version,
         steps=[c.step for c in completions],

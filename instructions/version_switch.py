@@ -3,7 +3,8 @@
 A run pinned to an older version keeps it for ordinary changes ("new work uses vN"). When a newer version was
 released through a safety-critical proposal, the run is stopped at its next step boundary, shown what changed,
 and moved to the instruction's current version once the operator acknowledges: steps are mapped by `Step.key`,
-unchanged steps keep their completions, changed and new steps must be done again.
+unchanged steps keep their completions (copied onto the new steps with their original operator, time and station,
+and `carried_from`), changed and new steps must be done again.
 """
 
 from dataclasses import dataclass
@@ -73,14 +74,22 @@ def execution_switch_version(
         if pending is None:
             return None  # another tablet switched it a moment ago
         target, changed_keys = pending.target, {s.key for s in pending.changed}
-        done = StepCompletion.objects.filter(execution=run).select_related("step")
-        done_keys = {c.step.key: c for c in done if c.step.version_id == run.version_id}
+        done = StepCompletion.objects.filter(execution=run, step__version=run.version).select_related("step")
+        done_keys = {c.step.key: c for c in done}
+        # Who did an unchanged step, when and where stays as it was: the operator acknowledging the switch did
+        # not do it again (the switch itself is theirs, in the audit trail). `carried_from` names the first
+        # record, also over several switches.
         carried = [
             StepCompletion(
-                execution=run, step=step, completed_by=done_keys[step.key].completed_by, station=station
+                execution=run,
+                step=step,
+                completed_by_id=original.completed_by_id,
+                completed_at=original.completed_at,
+                station_id=original.station_id,
+                carried_from_id=original.carried_from_id or original.pk,
             )
             for step in target.steps.all()
-            if step.key in done_keys and step.key not in changed_keys
+            if (original := done_keys.get(step.key)) is not None and step.key not in changed_keys
         ]
         StepCompletion.objects.bulk_create(carried)
         carried_keys = {c.step.key for c in carried}
@@ -97,8 +106,13 @@ def execution_switch_version(
             action="execution.version_switch",
             obj=switch,
             summary=f"{run.work_order.barcode} moved from v{run.version.number} to v{target.number} "
-            f"(safety-critical change); {employee.full_name} acknowledged {len(changed_keys)} changed step(s)",
-            data={"execution": run.pk, "changed": sorted(changed_keys)},
+            f"(safety-critical change); {employee.full_name} acknowledged {len(changed_keys)} changed step(s); "
+            f"{len(carried)} done step(s) carried over as done by who did them",
+            data={
+                "execution": run.pk,
+                "changed": sorted(changed_keys),
+                "carried": sorted(c.step.key for c in carried),  # each copy names its original (carried_from)
+            },
         )
     execution.refresh_from_db()
     return switch

@@ -82,7 +82,9 @@ def handover_items(*, start: datetime.datetime, end: datetime.datetime) -> list[
     done = Execution.objects.filter(completed_at__gte=start, completed_at__lt=end).select_related(
         "work_order"
     )
-    steps = StepCompletion.objects.filter(completed_at__gte=start, completed_at__lt=end).count()
+    steps = StepCompletion.objects.filter(  # a step carried over by a version switch was signed off once
+        completed_at__gte=start, completed_at__lt=end, carried_from__isnull=True
+    ).count()
     add("production", f"Production: {done.count()} work order run(s) completed, {steps} step(s) signed off this shift"
         + (f" ({', '.join(_runs_by_work_order(done)[:8])})." if done else "."))  # fmt: skip
     items.sort(key=lambda i: (i["priority"], not i.get("open", False)))

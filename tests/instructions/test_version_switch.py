@@ -1,11 +1,15 @@
 """A safety-critical release reaches runs in progress at their next step boundary; ordinary ones do not."""
 
+import re
+
 import pytest
+import time_machine
 
 from instructions.models import ChangeProposal, Execution, StepCompletion, VersionSwitch
 from instructions.publishing import version_publish
 from plexcopilot.models import AuditEvent
 from tests.actors import at, start, station_client
+from tests.conftest import plant_instant
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +79,94 @@ def test_an_ordinary_release_keeps_new_work_uses_vn(plant):
     body = client.get(at(url, 3)).content.decode()
     assert "safety-critical change" not in body and "Reset the light curtain" in body
     assert Execution.objects.get().version == plant.version
+
+
+ANA_AT, MARCUS_AT, ANA_BACK_AT = "2026-03-10T22:16", "2026-03-10T22:29", "2026-03-10T22:40"
+
+
+def demo_takeover_and_switch():
+    """The demo walkthrough: Ana (100101) does steps 1-4 of WO-24123-10 at ST-PRS-400 at 22:16; a safety-critical
+    release changes step 6; Marcus (100105) takes the run over at step 5 and acknowledges the switch at 22:29."""
+    from instructions.demo import demo_plant_load
+    from instructions.models import Station, WorkInstruction
+    from plexcopilot.models import Employee
+
+    with time_machine.travel(plant_instant(ANA_AT), tick=False):
+        demo_plant_load()
+        station = Station.objects.get(code="ST-PRS-400")
+        ana = station_client(station, Employee.objects.get(badge_id="100101"), pin="4821")
+        url = start(ana, "WO-24123-10")
+        for order in (1, 2, 3, 4):
+            if order == 4:
+                ana.post(at(url, 4) + "measure/", {"value": "180"})
+            assert ana.post(at(url, order) + "done/").status_code in (200, 204)
+    instruction = WorkInstruction.objects.get(title__startswith="Stamp and pierce")
+    current = instruction.current_version
+    steps = [s.content() for s in current.steps.order_by("order")]
+    steps[5] = dict(steps[5], text=NEW_TEST)  # "Remove lockout and test the light curtain"
+    v2 = version_publish(instruction=instruction, steps=steps, published_by=None, base_version=current,
+                         change_note="Light curtain tested at both side edges")  # fmt: skip
+    ChangeProposal.objects.create(
+        instruction=instruction, base_version=current, source="quality_engineer", status="approved",
+        risk="safety_critical", summary="Light curtain edges", rationale="Dead edge beam",
+        content_hash=v2.content_hash, published_version=v2,
+    )  # fmt: skip
+    with time_machine.travel(plant_instant(MARCUS_AT), tick=False):
+        marcus = station_client(station, Employee.objects.get(badge_id="100105"), pin="2248")
+        assert "Take over at step 5" in marcus.get(start(marcus, "WO-24123-10")).content.decode()
+        execution = Execution.objects.get(work_order__barcode="WO-24123-10")
+        marcus.post(f"/station/run/{execution.pk}/handoff/")
+        assert "safety-critical change" in marcus.get(at(url, 5)).content.decode()
+        assert marcus.post(f"/station/run/{execution.pk}/switch/")["Location"] == at(url, 5)
+    return url, station, v2, marcus
+
+
+def test_it_keeps_who_did_a_carried_step_when_and_where_and_records_the_switch_as_the_acknowledgers(db):
+    url, station, v2, _marcus = demo_takeover_and_switch()
+    execution = Execution.objects.get(work_order__barcode="WO-24123-10")
+    assert execution.version == v2
+    originals = {
+        c.step.key: c for c in StepCompletion.objects.filter(execution=execution, step__version__number=1)
+    }
+    carried = StepCompletion.objects.filter(execution=execution, step__version=v2).select_related("step")
+    assert sorted(c.step.order for c in carried) == [1, 2, 3, 4]
+    for copy in carried:
+        original = originals[copy.step.key]
+        assert copy.completed_by.badge_id == "100101"  # Ana, not Marcus at the tablet
+        assert copy.completed_at == original.completed_at == plant_instant(ANA_AT)  # 22:16, not 22:29
+        assert copy.station_id == original.station_id == station.pk
+        assert copy.carried_from == original
+    switch = VersionSwitch.objects.get()
+    assert switch.acknowledged_by.badge_id == "100105"
+    event = AuditEvent.objects.get(action="execution.version_switch")
+    assert event.actor_id == switch.acknowledged_by.user_id  # the switch is Marcus's action
+    assert event.data["carried"] == sorted(originals)
+
+
+def test_the_done_so_far_list_shows_each_step_once_after_a_switch(db):
+    from plexcopilot.models import Employee
+
+    url, station, _v2, _marcus = demo_takeover_and_switch()
+    with time_machine.travel(plant_instant(ANA_BACK_AT), tick=False):
+        ana = station_client(station, Employee.objects.get(badge_id="100101"), pin="4821")
+        screen = ana.get(start(ana, "WO-24123-10")).content.decode()
+    assert 'data-testid="handoff"' in screen
+    done_list = screen[
+        screen.index('<ol class="who-list">') : screen.index("</ol>", screen.index("who-list"))
+    ]
+    assert done_list.count("<li>") == 4
+    assert [int(n) for n in re.findall(r"<li><span>(\d+)\.", done_list)] == [1, 2, 3, 4]
+    assert done_list.count("Ana") == 4
+
+
+def test_the_close_out_lists_who_did_each_step_once_after_a_switch(plant):
+    client = station_client(plant.station, plant.certified)
+    url = two_steps_done(client)
+    release(plant, risk="safety_critical")
+    execution = Execution.objects.get()
+    client.post(f"/station/run/{execution.pk}/switch/")
+    client.post(at(url, 3) + "done/")
+    assert client.post(at(url, 4) + "done/")["Location"] == f"/station/run/{execution.pk}/closeout/"
+    page = client.get(f"/station/run/{execution.pk}/closeout/").content.decode()
+    who = page[page.index('data-testid="who-did"') : page.index("</ol>", page.index('data-testid="who-did"'))]
+    assert [int(n) for n in re.findall(r"<li><span>(\d+)\.", who)] == [1, 2, 3, 4]

@@ -7,7 +7,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from instructions.models import Execution, ExecutionStatus, Measurement
+from instructions.models import Execution, ExecutionStatus, Measurement, StepCompletion
+from instructions.publishing import version_publish
 from instructions.readings import measurement_record
 from labor.handover import handover_items
 from quality.models import NCR, DefectReport
@@ -98,3 +99,17 @@ def test_quality_hands_over_the_shifts_defects_then_its_open_ncrs(plant, window)
     defects = [item["text"] for item in items if item["kind"] == "defect"]
     assert defects[0].startswith("Defect ") and "qty 2: Bore oversize" in defects[0]
     assert defects[1:] == ["NCR NCR-T2 (open): Bore oversize on two parts"]
+
+
+def test_a_step_carried_over_by_a_version_switch_is_counted_once(plant, window):
+    run = Execution.objects.create(
+        work_order=plant.work_order, version=plant.version, started_by=plant.certified
+    )
+    first = StepCompletion.objects.create(execution=run, step=plant.version.steps.get(order=1),
+                                          completed_by=plant.certified, completed_at=NOON - datetime.timedelta(hours=1))  # fmt: skip
+    steps = [s.content() for s in plant.version.steps.order_by("order")]
+    v2 = version_publish(instruction=plant.instruction, steps=[dict(steps[0]), *steps[1:2]], published_by=None,
+                         base_version=plant.version, change_note="Shorter")  # fmt: skip
+    StepCompletion.objects.create(execution=run, step=v2.steps.get(order=1), completed_by=plant.certified,
+                                  completed_at=first.completed_at, carried_from=first)  # fmt: skip
+    assert "1 step(s) signed off this shift" in _text(window)
