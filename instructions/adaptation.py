@@ -3,8 +3,8 @@
 Rules, in order:
 1. certification level for the operation (labor answers, through `instructions.station_hooks`): trainee → expanded cautions, the "why" of critical steps and
    highlighted critical specs; certified → standard; expert → compact (cautions and specs still shown).
-2. safety gate: required certification missing or expired → steps from the first safety-critical one
-   on are locked until a supervisor override is recorded.
+2. safety gate: required certification missing or expired → steps from the first safety-critical one not done
+   yet on are locked until a supervisor override is recorded.
 3. recent defects on this part and step → a prominent warning with the defect photo (quality provides them).
 4. language: the operator's language → each step's cached translation, machine/untranslated marked (languages
    provides it). Both come through `instructions.station_hooks`.
@@ -64,7 +64,7 @@ class Adapted:
 def _gate_message(*, problem: str, cert_code: str, first_safety: int) -> tuple[str, str]:
     """The stop's heading and why the steps are locked, in the operator's language. Only what is so: which
     certification, the last day it was valid (a plant date), that the lock is this operator's from the first
-    safety-critical step on, and that a supervisor's recorded override lets them continue."""
+    safety-critical step not done yet on, and that a supervisor's recorded override lets them continue."""
     override = gettext(
         "Step %(step)s is safety-critical, so from step %(step)s on you can continue this job only after a "
         "supervisor records an override below with their badge, PIN and a reason."
@@ -87,7 +87,8 @@ def _override(execution: Execution, employee: Employee) -> CertificationOverride
 def step_gate_locked(*, execution: Execution, employee: Employee, step: Step) -> bool:
     """Whether the certification gate locks `step` for `employee`: the certification the operation requires is
     missing or expired, no supervisor override is recorded on this run, and the step is at or after the run's
-    first safety-critical step. The same rule `instruction_adapt` shows; every write path checks it here."""
+    first safety-critical step not done yet (one done before, by a colleague before a take-over, stops no one).
+    The same rule `instruction_adapt` shows; every write path checks it here."""
     operation = execution.work_order.operation
     _level, problem = station_hooks.certification_status(
         employee=employee,
@@ -98,6 +99,7 @@ def step_gate_locked(*, execution: Execution, employee: Employee, step: Step) ->
         return False
     first_safety = (
         execution.version.steps.filter(safety_critical=True)
+        .exclude(pk__in=execution.completions.values("step"))
         .order_by("order")
         .values_list("order", flat=True)
         .first()
@@ -153,7 +155,7 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
     gate_title = gate_message = ""
     if problem:
         override = _override(execution, employee)
-        first_safety = next((a.step.order for a in adapted if a.step.safety_critical), None)
+        first_safety = next((a.step.order for a in adapted if a.step.safety_critical and not a.done), None)
         if override is not None:
             rules.append(
                 {

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from instructions.models import AdaptationLog, CertificationOverride, StepCompletion
+from instructions.models import AdaptationLog, CertificationOverride, Execution, StepCompletion
 from labor.models import EmployeeCertification
 from plexcopilot.models import AuditEvent
 from quality.models import DefectReport
@@ -84,6 +84,24 @@ class TestAdaptation:
         # The stop is this operator's: a certified colleague runs the same job's step 3.
         colleague = station_client(plant.station, plant.certified)
         assert 'data-testid="gate"' not in step_page(colleague, start(colleague, "WO-1-10"), 3)
+
+    def test_it_does_not_stop_an_operator_at_a_safety_step_a_colleague_already_did(self, plant):
+        certified = station_client(plant.station, plant.certified)
+        url = start(certified, "WO-1-10")
+        certified.post(url + "done/")
+        certified.post(at(url, 2) + "measure/", {"value": "26"})
+        certified.post(at(url, 2) + "done/")
+        certified.post(at(url, 3) + "done/")  # the safety-critical step, done by a certified operator
+        client = station_client(plant.station, plant.expired)
+        execution = Execution.objects.get()
+        client.post(f"/station/run/{execution.pk}/handoff/")
+        page = step_page(client, url, 4)
+        assert 'data-testid="gate"' not in page and 'data-testid="done"' in page
+        done = client.post(at(url, 4) + "done/")
+        assert done.status_code == 302 and done["Location"].endswith("/closeout/")  # the last step
+        assert StepCompletion.objects.get(step__order=4).completed_by == plant.expired
+        log = AdaptationLog.objects.filter(employee=plant.expired).latest("at")
+        assert not any(rule["rule"] == "safety_gate" for rule in log.rules)
 
     def test_it_refuses_to_complete_a_locked_step_even_when_posted_directly(self, plant):
         client = station_client(plant.station, plant.expired)

@@ -1,5 +1,6 @@
 """A safety-critical release reaches runs in progress at their next step boundary; ordinary ones do not."""
 
+import html
 import re
 
 import pytest
@@ -157,6 +158,22 @@ def test_the_done_so_far_list_shows_each_step_once_after_a_switch(db):
     assert done_list.count("<li>") == 4
     assert [int(n) for n in re.findall(r"<li><span>(\d+)\.", done_list)] == [1, 2, 3, 4]
     assert done_list.count("Ana") == 4
+
+
+def test_the_certification_stop_after_a_take_over_names_the_first_safety_step_not_done(db):
+    """Marcus's PRESS-OP certification expired: steps 3 and 4 (safety-critical) are Ana's and done, so his stop
+    is at step 6, the next safety-critical one; step 5 is his to do."""
+    url, _station, _v2, marcus = demo_takeover_and_switch()
+    with time_machine.travel(plant_instant(MARCUS_AT), tick=False):
+        five = marcus.get(at(url, 5)).content.decode()
+        assert 'data-testid="gate"' not in five and 'data-testid="done"' in five
+        assert marcus.post(at(url, 5) + "done/").status_code == 200
+        six = html.unescape(marcus.get(at(url, 6)).content.decode())
+        gate = six[six.index('data-testid="gate"') : six.index('id="override-form"')]
+        assert "Step 6 is safety-critical, so from step 6 on you can continue" in gate
+        assert "step 3" not in gate
+        assert marcus.post(at(url, 6) + "done/").status_code == 422
+    assert not StepCompletion.objects.filter(step__version__number=2, step__order=6).exists()
 
 
 def test_the_close_out_lists_who_did_each_step_once_after_a_switch(plant):
