@@ -80,9 +80,14 @@ def station_job(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
 @station_required
 def station_andon(request: HttpRequest) -> HttpResponse:
     form = AndonForm(request.POST)
-    if not form.is_valid():  # the note comes back whole, to shorten (or to keep) and tap again
+    typed = request.POST.get("note", "").replace("\r\n", "\n").strip()
+    cut = form.has_error("note", "max_length")
+    if cut:  # a stopped machine is not refused over its note: the call goes, with the note's start
+        form = AndonForm({**request.POST.dict(), "note": typed[: AndonForm.NOTE_MAX]})
+    if not form.is_valid():
         note = request.POST.get("note", "")
-        return _station_page(request, status=422, andon_error=_andon_refusal(form), andon_note=note)
+        return _station_page(request, status=422, andon_error=gettext("Choose maintenance, quality, material or safety."),
+                             andon_note=note)  # fmt: skip
     tapped_at = timezone.now()
     call = andon.andon_raise(station=request.station, employee=request.employee,  # type: ignore[attr-defined]
                                 idempotency_key=idempotency_key(request), **form.cleaned_data)  # fmt: skip
@@ -92,19 +97,14 @@ def station_andon(request: HttpRequest) -> HttpResponse:
         notice = gettext("Andon %(category)s was already raised at %(time)s. Help is on the way.") % facts
     else:
         notice = gettext("Andon %(category)s raised (%(urgency)s). Help is on the way.") % facts
+    if cut:
+        notice += " " + gettext(
+            "Your note was %(length)s characters long: its first %(limit)s went with the call; tell the rest "
+            "to whoever comes."
+        ) % {"length": f"{len(typed):,}", "limit": f"{AndonForm.NOTE_MAX:,}"}
     # Said under the buttons, not at the top of the page: a message above them would push them down under a
     # gloved second tap (the next button would take it).
     return _station_page(request, andon_notice=notice)
-
-
-def _andon_refusal(form: AndonForm) -> str:
-    if form.has_error("note", "max_length"):
-        note = form.data.get("note", "").replace("\r\n", "\n").strip()
-        return gettext(
-            "Help was not called yet: the note is %(length)s characters long; %(limit)s at most. "
-            "Shorten it and tap the button again."
-        ) % {"length": f"{len(note):,}", "limit": f"{AndonForm.NOTE_MAX:,}"}
-    return gettext("Choose maintenance, quality, material or safety.")
 
 
 # --- Supervisor hub ----------------------------------------------------------------------------------

@@ -161,19 +161,19 @@ def _field(page: str, name: str) -> str:
     return page[page.rindex("<", 0, start) : page.index(">", start) + 1]
 
 
-def test_it_refuses_an_over_long_andon_note_with_its_length_and_keeps_it_whole(plant):
+def test_an_over_long_andon_note_does_not_stop_the_call_and_says_what_went(plant):
+    """A stopped machine is never refused over its note: the call goes with the note's first 500 characters and
+    the operator is told so (the rest is said to whoever comes)."""
     client = station_client(plant.station, plant.certified)
     note = "Die clamp leaking oil onto the coil, the drip tray is full and the floor is slippery. " * 7
-    response = client.post("/labor/station/andon/", {"category": "maintenance", "note": note},
+    response = client.post("/labor/station/andon/", {"category": "maintenance", "note": note, "line_down": "on"},
                            HTTP_HX_REQUEST="true")  # fmt: skip
     page = response.content.decode()
-    assert response.status_code == 422
-    assert "not called yet: the note is 601 characters long; 500 at most" in page
-    assert "Choose maintenance, quality" not in page
-    field = _field(page, "note")
-    assert f'value="{note}"' in field  # the whole note as typed, not its first 500 characters
-    assert "maxlength" not in field and 'data-limit="500"' in field
-    assert not AndonCall.objects.exists()
+    assert response.status_code == 200
+    assert "Help is on the way" in page
+    assert "Your note was 601 characters long: its first 500 went with the call" in page
+    call = AndonCall.objects.get()
+    assert call.note == note.strip()[:500] and call.line_down
 
 
 def test_the_andon_sheet_note_has_a_count_not_a_cut(plant):

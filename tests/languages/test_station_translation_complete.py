@@ -101,6 +101,9 @@ def plant_data() -> set[str]:
 
     data |= set(Station.objects.values_list("code", flat=True))
     data |= set(WorkInstruction.objects.values_list("title", flat=True))
+    from instructions.models import InstructionVersion
+
+    data |= set(InstructionVersion.objects.values_list("change_note", flat=True))  # the approver's words
     for s in Step.objects.all():
         data |= {s.title, s.text, s.caution, s.why, s.tool, s.media_caption, f"{s.order}. {s.title}"}
     return {d for d in data if d}
