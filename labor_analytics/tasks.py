@@ -7,9 +7,11 @@ from django.tasks import TaskResultStatus, task
 
 @task()
 def job_model_retrain_task() -> str:
+    from labor_analytics.forecast_cache import forecast_figures_refresh
     from labor_analytics.job_forecast import job_model_retrain
 
     run = job_model_retrain()
+    forecast_figures_refresh()  # the page shows the new model's figures without computing them itself
     return f"{run.kind} model on {run.jobs} jobs"
 
 

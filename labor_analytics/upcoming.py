@@ -4,7 +4,10 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from labor.models import ScheduledJob, Shift
+from labor.selectors import shift_at, shift_list, shift_window
 from labor_analytics.costs import Rates, rates_load, standard_for
 from labor_analytics.job_forecast import JobHoursModel, crew_for, facts_for, job_model_current
 from labor_analytics.models import LaborSettings
@@ -20,6 +23,12 @@ class JobForecast:
     cost: tuple[float, float, float]
     crew_size: int
     drivers: list[tuple[str, float]] = field(default_factory=list)
+    shifts: int = 1  # scheduled shifts of this work order in the window; its hours are shared among them
+
+    @property
+    def shift_hours(self) -> tuple[float, float, float]:
+        """This shift's share of the work order's forecast hours (person-hours, like the crew's paid hours)."""
+        return self.hours[0] / self.shifts, self.hours[1] / self.shifts, self.hours[2] / self.shifts
 
 
 @dataclass
@@ -33,25 +42,50 @@ class CrewOvertime:
     jobs: int
 
 
-def job_forecasts(*, today: datetime.date, days: int = 3, model: JobHoursModel | None = None,
+def upcoming_jobs(*, now: datetime.datetime, days: int = 3) -> list[ScheduledJob]:
+    """Scheduled jobs from the shift running at `now` (else the next one) over `days` plant days: a shift that
+    has ended is history, not forecast, even on today's date (a night shift belongs to the day it started)."""
+    first_day, today = shift_at(now)[0], timezone.localdate(now)
+    shifts = {s.code: s for s in shift_list()}
+    jobs = ScheduledJob.objects.filter(day__gte=first_day, day__lt=today + datetime.timedelta(days=days))
+    out = []
+    for job in jobs.select_related("work_order__operation__work_center", "work_order__part").order_by(
+        "day", "shift", "id"
+    ):
+        shift = shifts.get(job.shift)
+        if shift is None or shift_window(shift, job.day)[1] > now:
+            out.append(job)
+    return out
+
+
+def job_forecasts(*, now: datetime.datetime, days: int = 3, model: JobHoursModel | None = None,
                   rates: Rates | None = None) -> list[JobForecast]:  # fmt: skip
     plant = LaborSettings.current()
     model = model or job_model_current()
     rates = rates or rates_load(plant)
-    jobs = ScheduledJob.objects.filter(day__gte=today, day__lt=today + datetime.timedelta(days=days))
-    out = []
-    for job in jobs.select_related("work_order__operation__work_center", "work_order__part"):
+    jobs = upcoming_jobs(now=now, days=days)
+    slots: dict[int, int] = defaultdict(int)
+    for job in jobs:
+        slots[job.work_order_id] += 1
+    rows = []
+    for job in jobs:
         wo = job.work_order
         setup, per_unit, _rate = standard_for(wo, plant)
         standard = setup + per_unit * wo.quantity if per_unit else float(job.hours) * job.crew_size
         crew = crew_for(job)
         facts = facts_for(wo, crew=crew, shift=job.shift, day=job.day, standard_hours=standard)
-        hours = model.quantiles(facts)
+        rows.append((job, crew, facts))
+    facts_all = [facts for _job, _crew, facts in rows]
+    out = []
+    for (job, crew, facts), hours, drivers in zip(
+        rows, model.quantiles_many(facts_all), model.drivers_many(facts_all), strict=True
+    ):
         ids = list(crew) or [0]
         hourly = sum(rates.hourly(i, job.shift) for i in ids) / len(ids)
-        out.append(JobForecast(job=job, label=facts.label, standard_hours=standard, hours=hours,
+        out.append(JobForecast(job=job, label=facts.label, standard_hours=facts.standard_hours, hours=hours,
                                cost=(hours[0] * hourly, hours[1] * hourly, hours[2] * hourly),
-                               crew_size=max(len(crew), job.crew_size), drivers=model.drivers(facts)))  # fmt: skip
+                               crew_size=max(len(crew), job.crew_size), drivers=drivers,
+                               shifts=slots[job.work_order_id]))  # fmt: skip
     return out
 
 
@@ -68,7 +102,7 @@ def crew_overtime(forecasts: list[JobForecast]) -> list[CrewOvertime]:
     for (day, shift), items in sorted(grouped.items()):
         people = sum(f.crew_size for f in items) or home[shift]
         capacity = people * paid.get(shift, 8.0)
-        demand = tuple(sum(f.hours[i] for f in items) for i in range(3))
+        demand = tuple(sum(f.shift_hours[i] for f in items) for i in range(3))
         out.append(CrewOvertime(day=day, shift=shift, people=people, capacity_hours=capacity,
                                 demand_hours=demand,  # type: ignore[arg-type]
                                 overtime_hours=(max(0.0, demand[1] - capacity), max(0.0, demand[2] - capacity)),

@@ -51,12 +51,13 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(SUPERVISOR)
 def forecast(request: HttpRequest) -> HttpResponse:
-    from labor_analytics.upcoming import crew_overtime, job_forecasts  # scikit-learn loads on first use only
+    from labor_analytics.forecast_cache import forecast_figures  # scikit-learn loads on first use only
 
-    forecasts = job_forecasts(today=timezone.localdate(), days=3)
+    figures = forecast_figures(now=timezone.now())
     context = {
-        "forecasts": forecasts,
-        "overtime": crew_overtime(forecasts),
+        "forecasts": figures.forecasts,
+        "overtime": figures.overtime,
+        "computed_at": figures.computed_at,
         "run": ForecastModelRun.objects.order_by("-trained_at", "-id").first(),
         "queued": request.GET.get("queued"),
     }

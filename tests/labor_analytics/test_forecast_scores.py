@@ -49,7 +49,7 @@ def test_few_jobs_use_similar_past_jobs_and_give_an_interval(plant, standard, cl
     ScheduledJob.objects.create(day=NOW.date(), shift="A", work_order=plant.work_order, crew_size=1)
     plant.work_order.quantity = 100
     plant.work_order.save()
-    [forecast] = job_forecasts(today=NOW.date(), model=model)
+    [forecast] = job_forecasts(now=NOW, model=model)
     lo, mid, hi = forecast.hours
     assert lo <= mid <= hi and 3.5 <= mid <= 5.0  # actual/standard ratio around 1.1 of 4 h
     assert forecast.cost[1] == pytest.approx(mid * 28)
@@ -69,7 +69,7 @@ def test_many_jobs_train_quantile_trees_in_the_background_with_drivers(plant, st
     assert run.kind == "trees" and run.jobs == MIN_TREES + 5
     model = job_model_current()
     ScheduledJob.objects.create(day=NOW.date(), shift="A", work_order=plant.work_order, crew_size=1)
-    [forecast] = job_forecasts(today=NOW.date(), model=model)
+    [forecast] = job_forecasts(now=NOW, model=model)
     assert forecast.hours[0] <= forecast.hours[1] <= forecast.hours[2]
     assert forecast.drivers and all(isinstance(name, str) for name, _effect in forecast.drivers)
 
