@@ -7,22 +7,26 @@ know a part's defects (quality); it asks these registries, and those apps fill t
   a version switch, in the operator's language;
 - `recent_defects_register(provider)` — quality: recent defects on the part, by step key, for the red warning;
 - `step_context_register(provider)` — quality: what the step page needs for the sheets it adds (the defect form);
-- `certification_check_register(check)` — labor: how far the operator is certified for the operation today.
+- `certification_check_register(check)` — labor: how far the operator is certified for the operation today;
+- `station_notice_register(provider)` — labor: a line above the step with one button ("not clocked in").
 
-With nothing registered the station shows the instruction's own text, no defect warnings and no extra context;
-the certification check alone is required (it opens the safety gate), so asking it unregistered is an error.
+With nothing registered the station shows the instruction's own text, no defect warnings, no notices and no extra
+context; the certification check alone is required (it opens the safety gate), so asking it unregistered is an
+error.
 """
 
 import contextlib
 import datetime
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from instructions.models import InstructionVersion, Step
+from instructions.models import InstructionVersion, Station, Step
+from plexcopilot.models import Employee
 
 #: adapt(adapted=[AdaptedStep], version=, language=) -> the "language" adaptation rule, or None (source language)
 AdaptTranslate = Callable[..., dict[str, Any] | None]
@@ -36,10 +40,26 @@ StepContext = Callable[[], dict[str, Any]]
 #: certification is valid (or none is required), "missing" or "expired on YYYY-MM-DD" otherwise
 CertificationCheck = Callable[..., tuple[str, str]]
 
+
+@dataclass(frozen=True)
+class StationNotice:
+    """A line the run page shows above the step, in the operator's language, with one button: a POST to
+    `action_url` that comes back to the step page (its `back` parameter). It informs; it never blocks the run."""
+
+    key: str  # names the notice in the page (data-testid="notice-<key>")
+    text: str
+    action_label: str
+    action_url: str
+
+
+#: provider(employee=, station=) -> the notice for this operator at this station, or None
+StationNoticeProvider = Callable[..., StationNotice | None]
+
 _translator: dict[str, Callable[..., Any]] = {}
 _recent_defects: list[RecentDefects] = []
 _step_context: list[StepContext] = []
 _certification_check: list[CertificationCheck] = []
+_station_notice: list[StationNoticeProvider] = []
 
 
 def translator_register(*, adapt: AdaptTranslate, texts: StepTexts) -> None:
@@ -125,3 +145,14 @@ def certification_problem_text(*, problem: str, cert_code: str) -> str:
         "cert": cert_code,
         "date": last_valid,
     }
+
+
+def station_notice_register(provider: StationNoticeProvider) -> None:
+    if provider not in _station_notice:
+        _station_notice.append(provider)
+
+
+def station_notices(*, employee: Employee, station: Station) -> list[StationNotice]:
+    """The notices every registered provider has for this operator at this station (none: an empty list)."""
+    notices = (provider(employee=employee, station=station) for provider in _station_notice)
+    return [notice for notice in notices if notice is not None]

@@ -167,6 +167,8 @@ def step_page(
         "flag_form": FlagForm(),
         "override_form": OverrideForm(),
         **station_hooks.step_context(),  # the sheets other apps add (quality: the defect form)
+        # what other apps have to say to this operator here (labor: not clocked in); they never block the run
+        "station_notices": station_hooks.station_notices(employee=request.employee, station=request.station),  # type: ignore[attr-defined]
         **extra,
     }
     template = "station/step.html#station-main" if request.headers.get("HX-Request") else "station/step.html"

@@ -8,12 +8,13 @@ import datetime
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from instructions.models import Station, WorkOrder
-from instructions.station_hooks import certification_problem_text
+from instructions.station_hooks import StationNotice, certification_problem_text
 from labor.certifications import certification_status
 from labor.errors import LaborError, center_code, local_time
 from labor.models import Punch, PunchKind, PunchSource
@@ -76,6 +77,27 @@ def clock_in(*, employee: Employee, station: Station) -> str:
         punch_record(employee, PunchKind.CLOCK_IN, station=station)
     punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
     return message
+
+
+def clock_notice(*, employee: Employee, station: Station) -> StationNotice | None:
+    """The run page's warning for an operator not clocked in at this station's work center (the station asks it
+    through instructions.station_hooks): their time on the job is not recorded there. Its button is clock_in."""
+    clock = punch_state(employee).clock
+    if clock is not None and clock.work_center_id == station.work_center_id:
+        return None
+    here = station.work_center.code
+    if clock is None:
+        text = gettext("You are not clocked in: your time on this job is not recorded.")
+    else:
+        text = gettext(
+            "You are clocked in at %(old)s, not at %(center)s: your time on this job is not recorded here."
+        ) % {"old": center_code(clock), "center": here}
+    return StationNotice(
+        key="clock",
+        text=text,
+        action_label=gettext("Clock in at %(center)s") % {"center": here},
+        action_url=reverse("labor-station-clock", args=["in"]),
+    )
 
 
 def clock_out(*, employee: Employee, station: Station) -> str:

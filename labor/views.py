@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from instructions.models import WorkOrder
-from instructions.station_pages import station_required
+from instructions.station_pages import station_required, station_step_return
 from labor import andon, punch_checks, punch_flags, punches, selectors
 from labor import certifications as certs
 from labor import handover as shift_handover
@@ -55,10 +55,16 @@ def station_clock(request: HttpRequest, direction: str) -> HttpResponse:
     if direction not in ("in", "out"):
         raise Http404
     action = punches.clock_in if direction == "in" else punches.clock_out
+    # The run page's "not clocked in" button comes back to its step, where the warning is gone once clocked in
+    # here (after a double tap's "already clocked in" too).
+    back = station_step_return(request) if direction == "in" else None
     try:
         message = action(employee=request.employee, station=request.station)  # type: ignore[attr-defined]
     except LaborError as error:
-        return _station_page(request, status=422, error=str(error))
+        if back is None:
+            return _station_page(request, status=422, error=str(error))
+    if back is not None:
+        return redirect(back)
     return _station_page(request, notice=message)
 
 

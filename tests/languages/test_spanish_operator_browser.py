@@ -48,7 +48,7 @@ def test_it_shows_ana_her_instruction_in_spanish_with_the_english_one_tap_away(
     text = page.locator(".step-text").inner_text()
     assert "180 N·m (165–195 N·m)" in text and "M16" in text and text.startswith("Apriete los ocho tornillos")
     page.get_by_test_id("measure").fill("181")
-    page.get_by_role("button", name="Registrar").click()
+    page.get_by_role("button", name="Registrar", exact=True).click()  # not "Registrar entrada en …"
     page.locator(".readings .ok").wait_for()
     assert "dentro de especificación" in page.locator(".readings .ok").inner_text()
     screenshot(page, "languages-spanish-operator-step-4")
