@@ -4,13 +4,26 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.utils.translation import gettext_noop
 
-from copilot.answers import Answer, llm_messages, numeric_guard
+from copilot.answers import FIXED_REPLIES, Answer, llm_messages, numeric_guard
 from copilot.questions import Prepared, safety_checked
 from plexcopilot.llm import LLMUnavailable, breaker, llm_configured, llm_stream
 
-UNCITED_NOTICE = "This answer cites no passage of the plant library: check it against the related passages."
-FALLBACK_NOTICE = "The language model {reason}; this answer quotes the plant library directly."
+# Stored in English; copilot/_message.html shows them with {% translate %} in the operator's language.
+UNCITED_NOTICE = gettext_noop(
+    "This answer cites no passage of the plant library: check it against the related passages."
+)
+FALLBACK_NOTICES = {
+    "busy": gettext_noop(
+        "The language model is unavailable right now (too many recent failures); this answer quotes the plant "
+        "library directly."
+    ),
+    "slow": gettext_noop(
+        "The language model did not answer in time; this answer quotes the plant library directly."
+    ),
+    "failed": gettext_noop("The language model failed; this answer quotes the plant library directly."),
+}
 
 
 async def question_answer_stream(
@@ -21,7 +34,7 @@ async def question_answer_stream(
     extractive = prepared.extractive
     if llm_configured() and prepared.passages:
         if not breaker.allow():
-            yield "final", _with_notice(extractive, "is unavailable right now (too many recent failures)")
+            yield "final", _with_notice(extractive, "busy")
             return
         pieces: list[str] = []
         try:
@@ -44,6 +57,12 @@ async def question_answer_stream(
         # The safety check reads the instruction's steps: ORM work, off the event loop.
         yield "final", await sync_to_async(safety_checked, thread_sensitive=True)(final, prepared.execution)
         return
+    if extractive.text in FIXED_REPLIES:
+        yield (
+            "final",
+            extractive,
+        )  # a fixed reply is shown whole, in the operator's language, never streamed in English
+        return
     words = extractive.text.split(" ")
     for start in range(0, len(words), chunk_words):
         yield "token", " ".join(words[start : start + chunk_words]) + " "
@@ -51,11 +70,11 @@ async def question_answer_stream(
 
 
 def _reason(error: str) -> str:
-    return "did not answer in time" if "time" in error or "slow" in error else "failed"
+    return "slow" if "time" in error or "slow" in error else "failed"
 
 
 def _with_notice(answer: Answer, reason: str) -> Answer:
     return Answer(
         text=answer.text, citations=answer.citations, engine="extractive", found=answer.found,
-        notice=FALLBACK_NOTICE.format(reason=reason),
+        notice=FALLBACK_NOTICES[reason],
     )  # fmt: skip

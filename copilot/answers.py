@@ -13,6 +13,7 @@ from typing import Any
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
+from django.utils.translation import gettext_noop
 
 from copilot.library import INJECTION, split_sentences
 
@@ -64,10 +65,12 @@ def terms(text: str) -> set[str]:
     return set(_stemmer.stemWords([w for w in words if w not in _stopwords]))
 
 
-NOTHING_FOUND = (
+# Stored in English (the desk reads it); shown to the operator from the catalogs (conversation.message_context).
+NOTHING_FOUND = gettext_noop(
     "I found nothing about that in the plant library. Ask your supervisor, or flag the step as unclear "
     "so the instruction can be improved."
 )
+FIXED_REPLIES = frozenset({NOTHING_FOUND})
 
 
 def _same_text(sentence: str) -> str:

@@ -2,12 +2,16 @@
 
 from typing import Any
 
-from copilot.answers import Answer, Passage, answer_segments
+from django.utils import translation
+from django.utils.translation import gettext
+
+from copilot.answers import FIXED_REPLIES, Answer, Passage, answer_segments
 from copilot.models import (
     CopilotQuestion,
 )
 from copilot.questions import QuestionInvalid
-from languages.answers import answer_translate
+from languages.answers import AnswerTranslation, answer_translate
+from languages.pipeline import SOURCE_LANGUAGE
 from plexcopilot.services import audit_record
 
 
@@ -48,7 +52,15 @@ def message_context(*, record: CopilotQuestion, answer: Answer | None = None) ->
         answer = Answer(text=record.answer, citations=citations, engine=record.engine, notice=record.notice,
                         unverified=record.unverified)  # fmt: skip
     # languages: the answer in the operator's language, numbers/units/terms guarded, [n] citations kept.
-    translated = answer_translate(text=answer.text, language=record.operator.language)
+    language = record.operator.language
+    if answer.text in FIXED_REPLIES:
+        # The copilot's own words come from the catalogs, a reviewed translation like the page around them: no
+        # translation engine and no machine-translation marks (so no "Original (English)" beside them).
+        with translation.override(language or None):
+            text = gettext(answer.text)
+        translated = AnswerTranslation(text=text, original=answer.text, language=SOURCE_LANGUAGE)
+    else:
+        translated = answer_translate(text=answer.text, language=language)
     return {
         "q": record,
         "answer": answer,

@@ -71,6 +71,7 @@ def station_required(view: View) -> View:
             if request.headers.get("HX-Request"):
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = target
+                response["X-Session-Ended"] = "1"  # plexcopilot.js keeps what the form held for after sign-in
                 return response
             return HttpResponseRedirect(target)
         station, employee = session
@@ -242,7 +243,10 @@ def form_problems(form: Any) -> str:
                 % {"label": label, "length": f"{len(value):,}", "limit": f"{limit:,}"}
             )
         elif "required" in codes or not str(value).strip():  # empty, or only spaces
-            problems.append(gettext("%(label)s is needed.") % {"label": label})
+            # A field that says how to fill it in (the defect category) says so; others are named.
+            own = field.error_messages.get("required")
+            generic = own is forms.Field.default_error_messages["required"]
+            problems.append(gettext("%(label)s is needed.") % {"label": label} if generic else str(own))
         elif "min_value" in codes:
             problems.append(
                 gettext("%(label)s must be at least %(min)s.") % {"label": label, "min": field.min_value}

@@ -3,11 +3,15 @@ from django.utils.translation import gettext_lazy as _
 
 from plexcopilot.forms import ProseField
 from quality.models import Disposition, TriageField, TriageVerdict
-from quality.taxonomy import category_choices, category_choices_blank
+from quality.taxonomy import category_choices_blank, station_category_choices
 
 
 class DefectForm(forms.Form):
-    category = forms.ChoiceField(label=_("Category"), choices=category_choices)
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=station_category_choices,
+        error_messages={"required": _("Choose which defect you see in the list, or “Not sure / other”.")},
+    )
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
     description = ProseField(
         label=_("Description"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
+from django.utils.translation import gettext
 
 from quality.models import (
     ROOT_CAUSE_CODE_PATTERN,
@@ -87,6 +88,17 @@ def category_choices() -> list[tuple[str, str]]:
 
 def category_choices_blank() -> list[tuple[str, str]]:
     return [("", "—"), *category_choices()]
+
+
+NOT_SURE_CODE = "other"  # what an operator who is not sure files under, for the quality engineer to triage
+
+
+def station_category_choices() -> list[tuple[str, str]]:
+    """The station's defect sheet: a blank first choice (an untouched select is refused, never filed as the
+    first category), the active categories, and "Not sure / other" last when the plant offers "other"."""
+    choices = [c for c in category_choices() if c[0] != NOT_SURE_CODE]
+    not_sure = [(NOT_SURE_CODE, gettext("Not sure / other"))] if category_known(NOT_SURE_CODE) else []
+    return [("", gettext("— choose what you see —")), *choices, *not_sure]
 
 
 def root_cause_choices() -> dict[str, str]:

@@ -72,7 +72,57 @@
       host.prepend(el);
     }
     el.querySelector("span").textContent = text;
+    el.querySelectorAll("[data-testid=sign-in-again]").forEach((b) => b.remove());  // only the 403 offers it
+    return el;
   }
+
+  // --- Drafts across a sign-in: a form refused because the session ended (403 with X-CSRF-Failure, or a
+  // station's X-Session-Ended redirect to sign-in) is kept in this tab's sessionStorage, keyed by the form's
+  // action, and filled back in (its sheet opened) when that screen is open again after signing in.
+  // A photo cannot be kept: the browser never refills a file field, and the banner says so.
+  const DRAFTS = "plexcopilot-drafts";
+  function drafts() {
+    try { return JSON.parse(sessionStorage.getItem(DRAFTS) || "{}"); } catch (_) { return {}; }
+  }
+  function saveDrafts(all) {
+    try { sessionStorage.setItem(DRAFTS, JSON.stringify(all)); } catch (_) { /* private mode: nothing kept */ }
+  }
+  const formOf = (elt) => elt && (elt.tagName === "FORM" ? elt : elt.closest && elt.closest("form"));
+  function keepDraft(form) {
+    if (!form || !form.getAttribute("action")) return;
+    const fields = {};
+    form.querySelectorAll("textarea[name], select[name], input[name]").forEach((field) => {
+      if (["file", "hidden", "password", "submit", "checkbox", "radio"].indexOf(field.type) >= 0) return;
+      fields[field.name] = field.value;
+    });
+    const all = drafts();
+    all[form.getAttribute("action")] = fields;
+    saveDrafts(all);
+  }
+  function restoreDrafts() {
+    const all = drafts();
+    let restored = null;
+    document.querySelectorAll("form[action]").forEach((form) => {
+      const fields = all[form.getAttribute("action")];
+      if (!fields) return;
+      Object.keys(fields).forEach((name) => {
+        const field = form.elements[name];
+        if (field && field.type !== "file" && field.value !== undefined) field.value = fields[name];
+      });
+      delete all[form.getAttribute("action")];
+      restored = form;
+    });
+    if (!restored) return;
+    saveDrafts(all);
+    const sheet = restored.closest("[popover]");
+    if (sheet && sheet.showPopover && !sheet.matches(":popover-open")) sheet.showPopover();
+    banner(uiText("textDraftBack", "What you typed before signing in again is back. Check it and send it again."), restored);
+  }
+  document.addEventListener("DOMContentLoaded", restoreDrafts);
+  body.addEventListener("htmx:beforeOnLoad", (e) => {
+    const xhr = e.detail.xhr;
+    if (xhr && xhr.getResponseHeader("X-Session-Ended")) keepDraft(formOf(e.detail.elt));
+  });
   body.addEventListener("htmx:responseError", (e) => {
     const xhr = e.detail.xhr;
     let text = NOT_SAVED;
@@ -85,7 +135,18 @@
       text = uiText("textTooLarge", "Not saved: that photo or file is too large. Take a smaller one and send it again; what you typed is still here.");
     } else if (xhr && xhr.status === 403 && xhr.getResponseHeader("X-CSRF-Failure")) {
       // A page older than the session (signed out and in again in another tab): the form's token is stale.
-      text = uiText("textSessionChanged", "Your session changed (you signed in again elsewhere or it expired). Reload the page and try again — what you typed is still here.");
+      // What was typed is kept in this tab and put back after signing in; the banner offers the sign-in.
+      keepDraft(formOf(e.detail.elt));
+      if (xhr) xhr.plexBannered = true;
+      const el = banner(uiText("textSessionEnded", "Your session ended or changed, so this was not sent. Sign in again: what you typed is kept in this browser tab and put back when this screen opens again (choose a photo again)."), e.detail.elt);
+      const signIn = document.createElement("button");
+      signIn.type = "button";
+      signIn.className = "btn btn-small btn-primary";
+      signIn.setAttribute("data-testid", "sign-in-again");
+      signIn.textContent = uiText("textSignInAgain", "Sign in again");
+      signIn.addEventListener("click", () => window.location.reload());  // the server sends it to its sign-in
+      el.querySelector("span").after(signIn);
+      return;
     } else if (xhr && xhr.status === 429) {
       text = body.dataset.textTooMany || "Too many attempts. Wait a minute, then try again.";
     } else if (xhr && xhr.status >= 500) {
