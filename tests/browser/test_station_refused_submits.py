@@ -36,6 +36,7 @@ def test_a_photo_over_the_limit_says_so_in_the_operators_language_and_keeps_the_
     page.get_by_test_id("defect").click()
     sheet = page.locator("#sheet-defect")
     description = sheet.locator("textarea[name=description]")
+    sheet.locator("select[name=category]").select_option("surface")  # required: the sheet starts on a blank
     description.fill("Grieta en la esquina de la brida")
     sheet.locator("input[name=quantity]").fill("3")
     page.get_by_test_id("photo").set_input_files(str(huge))
