@@ -1,17 +1,19 @@
 """A week of demo jobs over the demo plant's work centers: routings with setups, a changeover matrix between
 bracket families, alternative press, two-shift calendar with breaks, a PM window, a planner — and a released
-first plan.
+first plan whose jobs on its first working day are released to the floor as work orders.
 
-Idempotent: reloading replaces the demo jobs, calendar and plans (never anything outside the demo)."""
+Idempotent: reloading replaces the demo jobs, calendar and plans (never anything outside the demo); a demo work
+order the floor has used (an execution, a punch, a report protects it) is kept and linked again."""
 
 import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from instructions.demo import DESK_PASSWORD
-from instructions.models import Operation, Part, WorkCenter
+from instructions.models import Operation, Part, WorkCenter, WorkOrder, WorkOrderStatus
 from planning.models import Changeover, Downtime, DowntimeKind, Plan, PlanJob, RoutingTime
 from planning.release import plan_release_system
 from planning.whatif import schedule_build
@@ -46,6 +48,9 @@ JOBS = [
     ("BRK-2060", 350, 4, 14, 1), ("BRK-2041", 450, 4, 20, 1), ("HSG-3315", 170, 4, 21, 1), ("ASM-7730", 260, 4, 21, 1),
     ("BRK-2040", 550, 5, 16, 1), ("HSG-3315", 140, 5, 21, 1),
 ]  # fmt: skip
+# The floor gets the jobs that start on the plan's first working day (Plex: released work orders); later ones stay
+# planned. The solver front-loads the week, so two days would release nearly every job and show nothing planned.
+RELEASED_DAYS = 1
 SHIFT_START, SHIFT_END = 6, 22  # two shifts; the plant is closed overnight
 BREAKS = [(12, 0, 30), (18, 0, 30)]  # hour, minute, minutes
 
@@ -77,6 +82,7 @@ def demo_schedule_load(*, now: datetime.datetime | None = None, time_limit: floa
         Plan.objects.all().delete()
         PlanJob.objects.filter(number__startswith="DEMO-").delete()
         PlanJob.objects.filter(number__startswith="RUSH-").delete()
+        _floor_orders_clear()
         Downtime.objects.all().delete()
         parts = {p.number: p for p in Part.objects.all()}
         for n, (number, qty, days, hour, priority) in enumerate(JOBS, start=1):
@@ -107,8 +113,44 @@ def demo_schedule_load(*, now: datetime.datetime | None = None, time_limit: floa
         Downtime.objects.bulk_create(downtime)
         _planner()
     plan = schedule_build(now=now, time_limit=time_limit, label="Weekly plan")
+    on_floor = _floor_release(plan, until=_working_day(week_start, RELEASED_DAYS))
     plan_release_system(plan=plan, reason="demo loader", now=now)
-    return {"jobs": len(JOBS), "downtime windows": len(downtime), "slots": plan.slots.count()}
+    return {"jobs": len(JOBS), "downtime windows": len(downtime), "slots": plan.slots.count(),
+            "jobs on the floor": on_floor}  # fmt: skip
+
+
+def _floor_orders_clear() -> None:
+    """Delete the last load's demo work orders that are still only released. One the floor has used stays: the
+    PROTECT foreign keys of executions, punches, reports and NCRs refuse its delete."""
+    for order in WorkOrder.objects.filter(number__startswith="DEMO-", status=WorkOrderStatus.RELEASED):
+        try:
+            with transaction.atomic():
+                order.delete()
+        except (ProtectedError, RestrictedError):
+            continue
+
+
+def _floor_release(plan: Plan, *, until: datetime.datetime) -> int:
+    """Release to the floor the demo jobs whose first operation starts before `until`, as Plex does: one work
+    order number (the job's) with one row per routed operation, barcode `DEMO-001-10`; the job links its first
+    operation's row. Plex releases a job whether or not it has a work instruction: the bracket variants have none,
+    and their scan at a station says so ("no released work instruction ... call your supervisor")."""
+    first: dict[int, datetime.datetime] = {}
+    for job_id, start in plan.slots.filter(job__number__startswith="DEMO-").values_list("job_id", "start"):
+        first[job_id] = min(first.get(job_id, start), start)
+    released = 0
+    for job in PlanJob.objects.filter(pk__in=[j for j, start in first.items() if start < until]):
+        rows = [
+            WorkOrder.objects.get_or_create(barcode=f"{job.number}-{op.sequence}", defaults={
+                "number": job.number, "part_id": job.part_id, "operation": op, "quantity": job.quantity,
+                "status": WorkOrderStatus.RELEASED, "due_date": timezone.localdate(job.due)})[0]
+            for op in Operation.objects.filter(part_id=job.part_id).order_by("sequence")
+        ]  # fmt: skip
+        if rows:
+            job.work_order = rows[0]
+            job.save(update_fields=["work_order"])
+            released += 1
+    return released
 
 
 def _week_start(now: datetime.datetime) -> datetime.datetime:

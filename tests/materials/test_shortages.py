@@ -136,6 +136,25 @@ def test_planned_jobs_without_work_orders_drive_demand_too(clock, demo_plant):
     assert alert.jobs and all(job.startswith("DEMO-") for job in alert.jobs)
 
 
+def test_a_planned_job_released_to_the_floor_is_counted_once(clock, demo_plant):
+    """The demo's first-day jobs are work orders on the floor too (one row per operation, the job's number):
+    demand still counts each planned operation once, as its slot, and names the work order it runs as."""
+    from materials.demand import scheduled_runs
+    from planning.demo import demo_schedule_load
+    from planning.selectors import plan_released
+
+    demo_schedule_load(now=NOW, time_limit=2)
+    runs = scheduled_runs(NOW)
+    slots = plan_released().slots.filter(end__gt=NOW, job__open=True).select_related("job")
+    assert sorted((r.label, r.operation.pk) for r in runs) == sorted(
+        (s.job.number, s.operation_id) for s in slots
+    )
+    on_floor = [r for r in runs if r.work_order is not None]
+    assert on_floor and all(
+        (r.work_order.number, r.work_order.operation) == (r.label, r.operation) for r in on_floor
+    )
+
+
 def test_zone_formula():
     red, yellow, green = zones(adu=100, lead_days=2, cv=0.3, minimum_order=50)
     assert yellow == pytest.approx(200)
