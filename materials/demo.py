@@ -12,7 +12,6 @@ from django.db import transaction
 
 from instructions.demo import DESK_PASSWORD
 from instructions.models import Operation, Part, WorkCenter
-from materials.buffers import buffers_evaluate
 from materials.demand import component_needs
 from materials.models import (
     BomLine,
@@ -23,7 +22,7 @@ from materials.models import (
     Lot,
     RunRate,
 )
-from materials.shortages import shortages_predict
+from materials.tasks import materials_evaluate_now
 from plexcopilot.models import Employee
 from plexcopilot.roles import MATERIAL_HANDLER
 
@@ -96,9 +95,8 @@ def demo_materials_load(*, now: datetime.datetime) -> dict[str, int]:
                 )  # fmt: skip
         _handler()
         _nut_runs_out_in_the_second_shift(now)
-    alerts = shortages_predict(now=now)
-    buffers = buffers_evaluate(now=now)
-    return {"components": len(COMPONENTS), "alerts": len(alerts), "buffers": len(buffers)}
+    alerts, buffers = materials_evaluate_now(now=now)
+    return {"components": len(COMPONENTS), "alerts": alerts, "buffers": buffers}
 
 
 def _nut_runs_out_in_the_second_shift(now: datetime.datetime) -> None:

@@ -227,6 +227,14 @@ class ShortageAlert(models.Model):
 
     class Meta:
         ordering = ["shortage_at"]
+        constraints = [
+            # The evaluation moves the place's open alert; two evaluations at once must not open a second one.
+            models.UniqueConstraint(
+                fields=["component", "location"],
+                condition=models.Q(status="open"),
+                name="one_open_shortage_per_place",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.component.number} @ {self.location.code} short at {self.shortage_at:%Y-%m-%d %H:%M}"
@@ -272,6 +280,15 @@ class CallOff(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # One call-off on its way per place from the buffer (buffers._reconcile_call_offs); a kanban card is its
+            # own authorisation and may be open beside it.
+            models.UniqueConstraint(
+                fields=["component", "location"],
+                condition=models.Q(status__in=["draft", "requested"], kanban_card=""),
+                name="one_open_call_off_per_place",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Call-off {self.pk}: {self.quantity} {self.component.number} → {self.location.code}"

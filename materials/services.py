@@ -31,7 +31,7 @@ from materials.models import (
 )
 from plexcopilot import events
 from plexcopilot.roles import ADMIN, MATERIAL_HANDLER, SUPERVISOR, user_role
-from plexcopilot.services import audit_record
+from plexcopilot.services import audit_chain_lock, audit_record
 from plexcopilot.signatures import SignatureRefused, printed_name, reauthenticate
 
 CARD_PATTERN = re.compile(r"^KB-(?P<loop>\d{1,9})-(?P<card>\d{1,4})$")
@@ -73,6 +73,7 @@ def call_off_approve(
     if user_role(user) not in APPROVER_ROLES:
         raise MaterialsError("Only material handlers and supervisors approve call-offs.")
     with transaction.atomic():
+        audit_chain_lock()  # first, as the evaluation does: one lock order (materials_evaluate_now)
         drafts = CallOff.objects.filter(pk=call_off.pk, status=CallOffStatus.DRAFT)
         if seen_quantity is not None:
             drafts = drafts.filter(quantity=seen_quantity)
@@ -116,6 +117,7 @@ def call_off_expedite(
     if user_role(user) not in APPROVER_ROLES:
         raise MaterialsError("Only material handlers and supervisors ask for call-offs.")
     with transaction.atomic():
+        audit_chain_lock()
         current = CallOff.objects.select_for_update().filter(pk=call_off.pk).first()
         if current is None or current.status != CallOffStatus.REQUESTED:
             raise MaterialsError("Only a call-off that is on its way can be asked for earlier.")
@@ -153,6 +155,7 @@ def call_off_deliver(*, call_off: CallOff, user: Any, now: datetime.datetime) ->
     if user_role(user) not in APPROVER_ROLES:
         raise MaterialsError("Only material handlers and supervisors confirm deliveries.")
     with transaction.atomic():
+        audit_chain_lock()
         claimed = CallOff.objects.filter(pk=call_off.pk, status=CallOffStatus.REQUESTED).update(
             status=CallOffStatus.DELIVERED
         )
@@ -201,6 +204,7 @@ def call_off_from_card(*, raw: str, station: Station, employee: Any, now: dateti
             % {"location": loop.location.code}
         )
     with transaction.atomic():
+        audit_chain_lock()  # also makes two scans of one card at once one request
         existing = CallOff.objects.filter(
             kanban_card=code, status__in=[CallOffStatus.DRAFT, CallOffStatus.REQUESTED]
         ).first()

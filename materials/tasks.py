@@ -12,19 +12,30 @@ import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
+
+from plexcopilot.services import audit_chain_lock
 
 EVALUATE_TASK_PATH = "materials.tasks.materials_evaluate_task"
 
 
 def materials_evaluate_now(*, now: datetime.datetime, actor: Any = None) -> tuple[int, int]:
-    """Predict shortages, then re-evaluate buffers (the drafts follow the alerts); (alerts, buffers)."""
+    """Predict shortages, then re-evaluate buffers (the drafts follow the alerts); (alerts, buffers).
+
+    One evaluation at a time: the worker's, "Re-evaluate now" and the one after "Delivered" may start together, and
+    two reading the plant before either writes would open a second alert or draft a second call-off for one place.
+    The whole evaluation is one transaction that takes the audit chain's lock first: on PostgreSQL that advisory lock
+    serialises evaluations (SQLite's IMMEDIATE transaction holds the write lock from its start), and the call-off
+    actions take it first too, so an evaluation and an approval never wait for each other in a circle."""
     from materials.buffers import buffers_evaluate
     from materials.shortages import shortages_predict
 
-    alerts = shortages_predict(now=now)
-    buffers = buffers_evaluate(now=now, actor=actor)
+    with transaction.atomic():
+        audit_chain_lock()
+        alerts = shortages_predict(now=now)
+        buffers = buffers_evaluate(now=now, actor=actor)
     return len(alerts), len(buffers)
 
 
