@@ -1,7 +1,9 @@
 """Background indexing (django-tasks-db, worked by `manage.py run_worker`): imports, uploads and publishes queue
 incremental index work here, so questions never wait for it and keep being answered from the current index."""
 
-from django.tasks import TaskResultStatus, task
+from django.tasks import task
+
+from plexcopilot.worker import enqueue_unless_waiting
 
 
 @task()
@@ -25,12 +27,4 @@ def library_upload_task(document_id: int, meta: dict[str, str]) -> str:
 
 def knowledge_index_enqueue(**_payload: object) -> bool:
     """Queue one incremental index run unless one is already waiting (a domain-event handler); True if queued."""
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        task_path=knowledge_index_task.module_path, status=TaskResultStatus.READY
-    ).exists()
-    if waiting:
-        return False
-    knowledge_index_task.enqueue()
-    return True
+    return enqueue_unless_waiting(knowledge_index_task)

@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from django.tasks import TaskResultStatus, task
+from django.tasks import task
+
+from plexcopilot.worker import enqueue_unless_waiting
 
 
 @task()
@@ -17,15 +19,7 @@ def job_model_retrain_task() -> str:
 
 def job_model_retrain_schedule() -> bool:
     """Queue a retraining unless one is already waiting; True when one was queued."""
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(
-        task_path=job_model_retrain_task.module_path, status=TaskResultStatus.READY
-    )
-    if waiting.exists():
-        return False
-    job_model_retrain_task.enqueue()
-    return True
+    return enqueue_unless_waiting(job_model_retrain_task)
 
 
 def on_work_order_closed(**_: Any) -> None:

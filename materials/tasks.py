@@ -17,6 +17,7 @@ from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 
 from plexcopilot.services import audit_chain_lock
+from plexcopilot.worker import enqueue_unless_waiting
 
 EVALUATE_TASK_PATH = "materials.tasks.materials_evaluate_task"
 
@@ -50,10 +51,7 @@ def materials_evaluate_schedule(*, delay_seconds: int | None = None) -> bool:
     waiting to run by then; True when one was queued."""
     delay = settings.MATERIALS_EVALUATE_EVERY_SECONDS if delay_seconds is None else delay_seconds
     run_after = timezone.now() + datetime.timedelta(seconds=delay)
-    if _waiting().filter(run_after__lte=run_after).exists():
-        return False
-    materials_evaluate_task.using(run_after=run_after).enqueue()
-    return True
+    return enqueue_unless_waiting(materials_evaluate_task, run_after=run_after, waiting_by=run_after)
 
 
 def next_evaluation_at() -> datetime.datetime | None:
@@ -72,7 +70,7 @@ def materials_evaluate_task() -> str:
     try:
         alerts, buffers = materials_evaluate_now(now=timezone.now())
     finally:
-        # The next periodic evaluation, unless an earlier one (queued by an event) is already waiting.
-        if not _waiting().exists():
-            materials_evaluate_schedule()
+        # The next periodic evaluation, unless one (queued by an event) is already waiting, whenever it runs.
+        run_after = timezone.now() + datetime.timedelta(seconds=settings.MATERIALS_EVALUATE_EVERY_SECONDS)
+        enqueue_unless_waiting(materials_evaluate_task, run_after=run_after)
     return f"{alerts} shortage(s) predicted, {buffers} buffer(s) evaluated"

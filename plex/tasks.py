@@ -7,23 +7,20 @@ so one `plex_schedule()` (run by `manage.py plex_sync --schedule`, safe to repea
 import datetime
 
 from django.conf import settings
-from django.tasks import TaskResultStatus, task
+from django.tasks import task
 from django.utils import timezone
 
 from plex.outbox import outbox_drain, plex_enabled
 from plex.sync import plex_sync
+from plexcopilot.worker import enqueue_unless_waiting
 
 
 def plex_schedule(*, delay_seconds: int | None = None) -> bool:
     """Queue the next sync unless one is already waiting; True when one was queued."""
-    from django_tasks_db.models import DBTaskResult
-
-    waiting = DBTaskResult.objects.filter(task_path=plex_sync_task.module_path, status=TaskResultStatus.READY)
-    if waiting.exists():
-        return False
     delay = settings.PLEX_SYNC_EVERY_SECONDS if delay_seconds is None else delay_seconds
-    plex_sync_task.using(run_after=timezone.now() + datetime.timedelta(seconds=delay)).enqueue()
-    return True
+    return enqueue_unless_waiting(
+        plex_sync_task, run_after=timezone.now() + datetime.timedelta(seconds=delay)
+    )
 
 
 @task()

@@ -16,11 +16,13 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connection
-from django.tasks import TaskResultStatus
+from django.db import close_old_connections, connection, transaction
+from django.tasks import Task, TaskResultStatus
 from django.utils import timezone
 
 from plexcopilot.models import WorkerHeartbeat
@@ -67,6 +69,38 @@ def stale_tasks_requeue(*, now: datetime.datetime | None = None, dead_worker_id:
         )
         logger.warning("Re-queued task %s (worker %s gone or task past its timeout)", task.pk, owner or "?")
     return requeued
+
+
+QUEUE_LOCK_SPACE = 7_220_612  # the first key of the advisory locks below (the second is the task's path)
+
+
+def enqueue_unless_waiting(
+    task: Task[Any, Any],
+    *,
+    run_after: datetime.datetime | None = None,
+    waiting_by: datetime.datetime | None = None,
+) -> bool:
+    """Queue `task` (to run at `run_after`; as soon as a worker is free when None) unless one is already waiting
+    (READY); with `waiting_by`, only one waiting to run by then counts. True when one was queued.
+
+    The debounce behind "a burst of events is one run": the check and the enqueue are one transaction under one
+    lock, so two events at once queue one task. PostgreSQL: a transaction-scoped advisory lock keyed on the task's
+    path. SQLite: the IMMEDIATE transaction (settings) holds the write lock from its first statement, before the
+    check."""
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            key = zlib.crc32(task.module_path.encode()) - 2**31  # into PostgreSQL's int4
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [QUEUE_LOCK_SPACE, key])
+        waiting = DBTaskResult.objects.filter(task_path=task.module_path, status=TaskResultStatus.READY)
+        if waiting_by is not None:
+            waiting = waiting.filter(run_after__lte=waiting_by)
+        if waiting.exists():
+            return False
+        (task.using(run_after=run_after) if run_after is not None else task).enqueue()
+    return True
 
 
 def worker_round(*, worker_id: str, max_tasks: int = 20) -> None:
