@@ -70,14 +70,18 @@ def apply_boms(body: Any, ctx: Context) -> None:
 
 
 def apply_containers(body: Any, ctx: Context) -> None:
-    """Containers at known line-side locations become lots; lots whose container is gone are removed."""
+    """Containers at known line-side locations become lots; lots whose container is gone are removed. INVENTORY_SYNCED
+    is announced only when stock moved (a lot came, went or changed quantity, place or lot number): Plex is synced
+    every few minutes and mostly says the same, and each announcement queues a materials evaluation."""
     records = record_list(body, "containers")
     locations = {}
     for location in LineSideLocation.objects.exclude(plex_location=""):
         locations[location.plex_location] = location
     seen: set[str] = set()
+    moved = False
 
     def apply(rec: dict[str, Any]) -> None:
+        nonlocal moved
         location = locations.get(read_text(rec, "locationId", max_len=64)) or locations.get(
             read_text(rec, "location", max_len=64)
         )
@@ -89,27 +93,34 @@ def apply_containers(body: Any, ctx: Context) -> None:
             raise Malformed("quantity should be a number >= 0")
         serial = rec["serialNo"]
         seen.add(serial)
+        lot_number = read_text(rec, "lotNo", max_len=60) or serial
+        lot = Lot.objects.filter(plex_container_id=serial).first()
+        kept = quantity.quantize(Decimal("0.001"))  # as the lot stores it: Plex may send more decimals
+        plex_says = (component.pk, location.pk, lot_number, kept)
+        if lot is None or (lot.component_id, lot.location_id, lot.lot_number, lot.quantity) != plex_says:
+            moved = True
         Lot.objects.update_or_create(
             plex_container_id=serial,
             defaults={
                 "component": component,
                 "location": location,
-                "lot_number": (read_text(rec, "lotNo", max_len=60) or serial),
-                "quantity": Decimal(quantity),
+                "lot_number": lot_number,
+                "quantity": kept,
                 "updated_at": ctx.now,
             },
         )
 
     records_apply(ctx, "container", records, "serialNo", apply)
     seen |= {r["serialNo"] for r in records if isinstance(r, dict) and isinstance(r.get("serialNo"), str)}
-    Lot.objects.exclude(plex_container_id="").exclude(plex_container_id__in=seen).delete()
+    gone, _ = Lot.objects.exclude(plex_container_id="").exclude(plex_container_id__in=seen).delete()
     # Plex is the truth for the racks it knows: a delivery confirmed on the desk before this sync started is in
     # Plex's containers by now (or Plex says it is not there), so its local receipt goes and is never counted twice.
     # One confirmed since may be missing from this answer: it stays until the next sync (docs/materials.md).
-    Lot.objects.filter(
+    replaced, _ = Lot.objects.filter(
         plex_container_id="",
         lot_number__startswith=RECEIPT_LOT_PREFIX,
         location__in=list(locations.values()),
         updated_at__lte=ctx.now,
     ).delete()
-    events.publish(events.INVENTORY_SYNCED, locations=len(locations))  # materials re-evaluates shortly
+    if moved or gone or replaced:
+        events.publish(events.INVENTORY_SYNCED, locations=len(locations))  # materials re-evaluates shortly

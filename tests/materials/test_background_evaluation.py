@@ -98,6 +98,38 @@ def test_a_plex_containers_sync_queues_an_evaluation(clock, django_capture_on_co
 
 
 @pytest.mark.django_db
+def test_a_containers_sync_that_changed_nothing_queues_no_evaluation(
+    clock, django_capture_on_commit_callbacks
+):
+    """Plex is synced every few minutes and mostly says the same: an evaluation follows only a sync that moved
+    stock (a quantity, a container come or gone)."""
+    with FakePlex() as fake, make_client(fake) as client:
+        plex_sync(client=client, resources=["workcenters", "parts", "part_operations", "jobs"])
+        LineSideLocation.objects.create(
+            work_center=WorkCenter.objects.get(code="PRS-250"),
+            code="LS-PRS-250",
+            plex_location=fake_id("location", "LS-PRS-250"),
+        )
+
+        def sync() -> list[datetime.datetime]:
+            DBTaskResult.objects.filter(task_path=EVALUATE_TASK_PATH).delete()
+            with django_capture_on_commit_callbacks(execute=True):
+                assert plex_sync(client=client, resources=["boms", "containers"]).status == "ok"
+            return queued()
+
+        assert len(sync()) == 1  # the container arrives: stock moved
+        assert sync() == []  # the same answer again
+        fake.data.containers[0]["updateDateTime"] = "2026-11-30T05:30:00Z"  # touched in Plex, same quantity
+        assert sync() == []
+        fake.data.containers[0]["quantity"] = 1100.0
+        assert len(sync()) == 1
+        fake.data.containers.clear()  # used up: the lot goes
+        assert len(sync()) == 1
+        assert not Lot.objects.exists()
+        assert sync() == []
+
+
+@pytest.mark.django_db
 def test_the_desk_says_when_its_figures_are_from_and_when_the_worker_is_behind(clock, demo_materials, client):
     assert desk_login(client, "500501", "northfield-demo")
     materials_evaluate_schedule(delay_seconds=60)
