@@ -122,6 +122,31 @@ def test_a_scanned_kanban_card_requests_one_card_and_shows_on_the_station(demo_m
 
 
 @pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "This card was already requested on Mon 30 Nov at 00:20: 500 of PLG-M12-OR is on its way."),
+        ("es", "Esta tarjeta ya se solicitó el lun 30 Nov a las 00:20: 500 de PLG-M12-OR está en camino."),
+    ],
+)
+def test_a_card_requested_on_an_earlier_plant_day_is_said_with_its_day(demo_materials, clock, language, said):
+    """The review's case: "already requested at 00:20", read on Tuesday, was Monday's 00:20."""
+    from tests.actors import station_client
+
+    operator = Employee.objects.get(badge_id="100111")
+    operator.set_pin("1638")
+    operator.language = language
+    operator.save()
+    station = Station.objects.get(code="ST-INS-LT1")
+    card = KanbanLoop.objects.get(component__number="PLG-M12-OR").card_barcode(2)
+    station_client(station, operator, pin="1638").post("/materials/station/call/", {"card": card})
+    clock.move_to(NOW + datetime.timedelta(hours=23, minutes=50))  # Tuesday 00:10: another plant day
+    tablet = station_client(station, operator, pin="1638")
+    again = tablet.post("/materials/station/call/", {"card": card}).content.decode()
+    assert said in again
+    assert CallOff.objects.filter(kanban_card=card).count() == 1
+
+
+@pytest.mark.parametrize(
     ("language", "bad", "unused", "elsewhere"),
     [
         (
