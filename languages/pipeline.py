@@ -3,7 +3,7 @@
 Per sentence, in order: (1) curated safety phrases, verbatim; (2) approved translation memory, exact match;
 (3) sentences that are only codes and numbers stay as written; (4) translation memory, fuzzy match; (5) a
 machine translation backend, with glossary terms and codes shielded by placeholders; (6) nothing available →
-the English sentence, marked "not translated". Whatever a fuzzy match or a machine produced must pass the
+the English sentence, marked "not translated" (and queued for a supervisor to translate). Whatever a fuzzy match or a machine produced must pass the
 number/unit/term guard, or the English sentence is kept and flagged. Machine and fuzzy results stay marked
 until a supervisor approves them into the memory (TranslationReview).
 """
@@ -41,6 +41,7 @@ MIN_LENGTH_RATIO = 0.35
 APPROVED_ORIGINS = {"safety", "memory", "verbatim"}
 PLACEHOLDER = re.compile(r"\[\s*T\s*(\d+)\s*\]")
 CITATION = re.compile(r"\[\d{1,2}\]")
+NO_MACHINE = "no machine translation"  # the review's backend when a person must write the translation
 
 
 @dataclass
@@ -252,6 +253,9 @@ def texts_translate(
                     segment.origin, segment.note = "flagged", f"{backend}: lost {lost}"
                 if queue_review:
                     _review_queue(segment, target, output if restored is None else restored, backend)
+        elif queue_review:  # no machine: the sentence still needs a person's translation
+            for segment, *_rest in pending:
+                _review_queue(segment, target, "", NO_MACHINE)
     if queue_review:
         for result in results:
             for segment in result.segments:

@@ -175,9 +175,13 @@ def step_text(row: StepTranslation | None, step: Step, language: str) -> StepTex
     texts = {}
     for name in TRANSLATED_FIELDS:
         original = getattr(step, name)
-        translated = (row.fields.get(name) or {}).get("text", "")
-        # A safety caution is never dropped or shortened: an empty rendering of real text falls back.
-        texts[name] = translated if translated.strip() or not original.strip() else original
+        field = row.fields.get(name) or {}
+        translated = field.get("text", "")
+        # A safety caution is never dropped or shortened: an empty rendering of real text falls back. A text
+        # with a sentence still in English is shown whole in English (marked untranslated): half a translated
+        # instruction reads as if it were all of it.
+        partly = "untranslated" in field.get("origins", [])
+        texts[name] = translated if (translated.strip() and not partly) or not original.strip() else original
     notes = [n for name in TRANSLATED_FIELDS for n in (row.fields.get(name) or {}).get("notes", [])]
     caption_origins = (row.fields.get("media_caption") or {}).get("origins", [])
     caption_untranslated = bool(step.media_caption) and (
