@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
@@ -51,12 +52,15 @@ def materials_evaluate(request: HttpRequest) -> HttpResponse:
 @role_required(*DESK_ROLES)
 def call_off_approve(request: HttpRequest, pk: int) -> HttpResponse:
     call_off = get_object_or_404(CallOff, pk=pk)
+    raw = request.POST.get("quantity", "")
     try:
-        seen = Decimal(request.POST["quantity"]) if request.POST.get("quantity") else None
+        seen = Decimal(raw) if raw else None
     except InvalidOperation:
-        seen = None
+        seen = Decimal("NaN")
     if seen is not None and not seen.is_finite():
-        seen = None
+        # A garbled quantity is refused like any other the page did not show, never approved unchecked.
+        return _home(request, status=409, error=f"The quantity sent ({raw[:20]}) is not the one shown. "
+                     "Reload the page, check the call-off and approve again.")  # fmt: skip
     try:
         services.call_off_approve(
             call_off=call_off, user=request.user, now=timezone.now(), seen_quantity=seen
@@ -107,7 +111,7 @@ def call_off_deliver(request: HttpRequest, pk: int) -> HttpResponse:
         counted = "the figures count it at the next evaluation, within a minute"
     messages.success(
         request,
-        f"Delivered: {call_off.quantity:g} {call_off.component.number} on hand at {call_off.location.code} "
+        f"Delivered: {floatformat(call_off.quantity, '-3')} {call_off.component.number} on hand at {call_off.location.code} "
         f"(call-off {call_off.pk}); {counted}.",
     )
     return redirect("materials-home")

@@ -240,3 +240,14 @@ def test_a_draft_changed_since_the_page_was_shown_is_not_approved_unseen(demo_ma
     assert approved.status_code == 302
     call.refresh_from_db()
     assert call.status == CallOffStatus.REQUESTED
+
+
+def test_a_quantity_that_is_not_a_number_is_refused_like_a_negative_one(demo_materials, clock):
+    """The page posts the quantity it shows; a tampered or garbled one never skips the stale-quantity check."""
+    client = desk()
+    call = CallOff.objects.get(component__number=NUT, status=CallOffStatus.DRAFT)
+    for crafted in ("abc", "-5", "NaN", "Infinity"):
+        refused = client.post(f"/materials/call-offs/{call.pk}/approve/", {"quantity": crafted})
+        assert refused.status_code == 409, crafted
+        call.refresh_from_db()
+        assert call.status == CallOffStatus.DRAFT, crafted
