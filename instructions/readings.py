@@ -48,6 +48,8 @@ def measurement_parse(raw: str) -> Decimal:
             % {"raw": raw.strip()[:20], "example": number_format(Decimal("26.4"))}
         )
     value = Decimal(plain)
+    if value.is_zero():
+        value = value.copy_abs()  # "-0" is 0: kept, shown and plotted as 0, never as a "-0" reading
     if abs(value) >= Decimal("1e7"):
         raise StationError(
             gettext("That reading is out of any possible range. Enter the value shown on the gauge.")

@@ -109,6 +109,17 @@ class TestMeasurements:
         assert (first.value, first.in_spec) == (Decimal("28.0001"), False)
         assert (second.value, second.in_spec) == (Decimal("27.5"), True)
 
+    @pytest.mark.parametrize("raw", ["-0", "-0.00", "-.0"])
+    def test_it_reads_minus_zero_as_zero(self, run, plant, raw):
+        client, url = run
+        body = client.post(url + "measure/", {"value": raw}).content.decode()
+        assert "OUT OF SPEC: 0 N·m is below the limit (24–28 N·m)" in body and "-0 N·m" not in body
+        measurement = Measurement.objects.get()
+        assert measurement.value == 0 and not measurement.value.is_signed()
+        assert AuditEvent.objects.get(action="measurement.out_of_spec").data["value"].startswith("0")
+        plant.version.steps.filter(order=2).update(spec_lower=Decimal("-0.5"), spec_nominal=0)
+        assert "0 N·m is within spec" in client.post(url + "measure/", {"value": raw}).content.decode()
+
     def test_it_reads_a_decimal_comma_in_spanish_and_a_gauges_point_and_refuses_both_at_once(self, plant):
         spanish = make_employee("500010", language="es", first="Lucía")
         certify(spanish, CertificationType.objects.get(code="PRESS-T"), "certified", 100)
