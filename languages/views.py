@@ -22,7 +22,8 @@ def review_list(request: HttpRequest) -> HttpResponse:
     pending = TranslationReview.objects.filter(status=ReviewStatus.PENDING)
     if language in LANGUAGES:
         pending = pending.filter(language=language)
-    page = Paginator(pending.order_by("language", "id"), 25).get_page(request.GET.get("page"))
+    # Newest first: the sentences of the version just published (what operators read now) before the backlog.
+    page = Paginator(pending.order_by("language", "-id"), 25).get_page(request.GET.get("page"))
     context = {"page": page, "language": language, "languages": settings.LANGUAGES[1:]}
     return render(request, "languages/review.html", context)
 

@@ -37,6 +37,15 @@ class TestReviewPage:
         assert page.status_code == 200
         assert SOURCE in page.content.decode() and "Approve and sign" in page.content.decode()
 
+    def test_it_lists_the_newest_sentences_first(self, plant, queued):
+        """A version just published (what operators read now) comes before the backlog of older sentences."""
+        newer = TranslationReview.objects.create(
+            language="es", source_text="Keep both hands on the two-hand control.", source_hash="n" * 64,
+            machine_text="", backend="none",
+        )  # fmt: skip
+        page = desk(plant.supervisor).get("/languages/review/?language=es").content.decode()
+        assert page.index(newer.source_text) < page.index(SOURCE)
+
     def test_it_refuses_operators(self, plant, queued):
         assert desk(plant.certified).get("/languages/review/").status_code == 403
         assert desk(plant.certified).post(f"/languages/review/{queued.pk}/approve/").status_code == 403
