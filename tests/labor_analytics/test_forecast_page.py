@@ -125,7 +125,6 @@ UNREACHABLE = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCac
 def test_it_computes_the_figures_while_the_shared_cache_is_unreachable(plant, standard):
     (wo,) = _orders(plant, 1)
     ScheduledJob.objects.create(day=NOW.date(), shift="A", work_order=wo)
-    sup = _supervisor(plant)
     with time_machine.travel(NOW, tick=False), override_settings(CACHES=UNREACHABLE):
-        response = sup.get("/labor/analytics/forecast/")
+        response = _supervisor(plant).get("/labor/analytics/forecast/")  # signed in at the page's hour
     assert response.status_code == 200 and len(_rows(response.content.decode(), "job-forecast")) == 1
