@@ -281,12 +281,14 @@ class CallOff(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            # One call-off on its way per place from the buffer (buffers._reconcile_call_offs); a kanban card is its
-            # own authorisation and may be open beside it.
+            # One draft per place from the buffer. The evaluation drafts only at a place with no open call-off
+            # (buffers._reconcile_call_offs) and approving one is draft → requested, both under the materials lock,
+            # so no second requested one follows; requested ones left by the earlier race stay (migration 0005).
+            # A kanban card is its own authorisation (never a draft).
             models.UniqueConstraint(
                 fields=["component", "location"],
-                condition=models.Q(status__in=["draft", "requested"], kanban_card=""),
-                name="one_open_call_off_per_place",
+                condition=models.Q(status="draft", kanban_card=""),
+                name="one_draft_call_off_per_place",
             )
         ]
 

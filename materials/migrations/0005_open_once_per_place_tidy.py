@@ -1,10 +1,8 @@
-"""Before the database keeps one open shortage alert and one open buffer call-off per place (0006): close the
-duplicates two evaluations running at once could leave behind."""
+"""Before the database keeps one open shortage alert and one draft buffer call-off per place (0006): close the
+duplicates two evaluations running at once could leave behind. Never stops `migrate`."""
 
 from django.db import migrations
 from django.db.models import Count
-
-OPEN_CALLS = ["draft", "requested"]
 
 
 def open_once_tidy(apps, schema_editor):
@@ -22,34 +20,18 @@ def open_once_tidy(apps, schema_editor):
         ).order_by("-predicted_at", "-id")
         # The newest prediction stays open; the next evaluation moves or resolves it as usual.
         ShortageAlert.objects.filter(pk__in=[a.pk for a in alerts[1:]]).update(status="resolved")
-    doubled = (
-        CallOff.objects.filter(status__in=OPEN_CALLS, kanban_card="")
-        .values("component_id", "location_id")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-    )
-    for place in doubled:
-        calls = list(
-            CallOff.objects.filter(
-                component_id=place["component_id"],
-                location_id=place["location_id"],
-                status__in=OPEN_CALLS,
-                kanban_card="",
-            ).order_by("created_at", "id")
-        )
-        requested = [call for call in calls if call.status == "requested"]
-        if len(requested) > 1:
-            raise RuntimeError(
-                "Call-offs "
-                + ", ".join(str(call.pk) for call in requested)
-                + " are all requested for one component "
-                "at one place; only one may be open. Confirm the ones that arrived (Delivered) on the materials "
-                "desk, then migrate again."
-            )
-        # Nobody acted on a draft: the requested call (or else the oldest draft) stays, the other drafts are
-        # withdrawn as the evaluation withdraws a draft no longer needed.
-        keep = requested[0] if requested else calls[0]
-        CallOff.objects.filter(pk__in=[call.pk for call in calls if call.pk != keep.pk]).update(
+    # Only drafts are closed: nobody acted on them, and the database keeps one per place (0006). Requested call-offs
+    # stay, however many: each may be on its way, and closing one here (or confirming it Delivered) could count
+    # material still on the road as stock; the material handler confirms or cancels them on the desk.
+    places = CallOff.objects.filter(status="draft", kanban_card="").values_list("component_id", "location_id")
+    for component_id, location_id in set(places):
+        calls = CallOff.objects.filter(component_id=component_id, location_id=location_id, kanban_card="")
+        drafts = list(calls.filter(status="draft").order_by("created_at", "id"))
+        # A place with a call-off on its way gets no draft beside it (the evaluation drafts only where none is
+        # open). Otherwise each evaluation rewrote every draft alike, so they say the same: the oldest (the number
+        # the desk has shown longest) stays. The others are withdrawn as the evaluation withdraws a draft.
+        keep = 0 if calls.filter(status="requested").exists() else 1
+        CallOff.objects.filter(pk__in=[call.pk for call in drafts[keep:]]).update(
             status="cancelled", still_needed=False
         )
 

@@ -10,9 +10,9 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="calloff",
             constraint=models.UniqueConstraint(
-                condition=models.Q(("kanban_card", ""), ("status__in", ["draft", "requested"])),
+                condition=models.Q(("kanban_card", ""), ("status", "draft")),
                 fields=("component", "location"),
-                name="one_open_call_off_per_place",
+                name="one_draft_call_off_per_place",
             ),
         ),
         migrations.AddConstraint(
