@@ -15,7 +15,9 @@ supervisor's signature.
 import datetime
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -48,6 +50,7 @@ PERSISTENT_SHARE = 0.7
 # A call-off's needed-by moves only when an evaluation moves it at least this much (a call without a predicted
 # shortage is needed by now + lead time: pressing "Re-evaluate now" a few minutes later is no change).
 NEEDED_BY_DRIFT = datetime.timedelta(minutes=15)
+Audits = list[Callable[[], object]]  # audit appends an evaluation makes at its end (buffers_evaluate)
 
 
 def lead_time_factor(lead_days: float) -> float:
@@ -117,6 +120,7 @@ def buffers_evaluate(*, now: datetime.datetime, actor: Any = None) -> list[Buffe
     components = Component.objects.in_bulk({c for c, _ in places})
     locations = LineSideLocation.objects.in_bulk({loc for _, loc in places})
     results = []
+    audits: Audits = []
     with transaction.atomic():
         for component_id, location_id in places:
             component, location = components[component_id], locations[location_id]
@@ -153,10 +157,15 @@ def buffers_evaluate(*, now: datetime.datetime, actor: Any = None) -> list[Buffe
                 supplies=supplies.get((component_id, location_id), []),
                 now=now,
                 actor=actor,
+                audits=audits,
             )
             if loop is not None:
                 _suggest_kanban(status, loop, now=now)
             results.append(status)
+        # Last: the audit chain's lock (every audited write in the plant waits for it) is held from the first append
+        # to the commit, so only for these appends, not for the evaluation (materials_evaluate_now).
+        for append in audits:
+            append()
     return results
 
 
@@ -169,6 +178,7 @@ def _reconcile_call_offs(
     supplies: list[OpenSupply],
     now: datetime.datetime,
     actor: Any,
+    audits: Audits,
 ) -> None:
     """Make the place's open call-offs say what this evaluation says (docs/materials.md "Call-offs follow the
     evaluation"). One open call-off per place at a time (no new request every day while one is on its way):
@@ -179,7 +189,7 @@ def _reconcile_call_offs(
       place would run out without it; the page flags it when that is earlier than when it was requested, and
       when the place is covered without it (no longer needed; the material handler decides).
 
-    Every change of needed-by, quantity or need is audited."""
+    Every change of needed-by, quantity or need is audited (appended to `audits`, written at the evaluation's end)."""
     open_calls = list(
         CallOff.objects.filter(
             component_id=status.component_id,
@@ -189,11 +199,13 @@ def _reconcile_call_offs(
     )
     for call in open_calls:
         if call.status == CallOffStatus.REQUESTED:
-            _refresh_requested(call, status, needs=needs, supplies=supplies, now=now, actor=actor)
+            _refresh_requested(
+                call, status, needs=needs, supplies=supplies, now=now, actor=actor, audits=audits
+            )
     drafts = [call for call in open_calls if call.status == CallOffStatus.DRAFT]
     if not needed:
         for draft in drafts:
-            _withdraw(draft, status, now=now, actor=actor)
+            _withdraw(draft, status, now=now, actor=actor, audits=audits)
         return
     alert = ShortageAlert.objects.filter(
         component_id=status.component_id, location_id=status.location_id, status="open"
@@ -245,7 +257,7 @@ def _reconcile_call_offs(
         )
         if updated and changes:
             draft.quantity, draft.needed_by = quantity, target
-            _audit_change(draft, changes, status, actor=actor)
+            _audit_change(draft, changes, status, actor=actor, audits=audits)
 
 
 def _moved(old: datetime.datetime | None, new: datetime.datetime) -> bool:
@@ -260,6 +272,7 @@ def _refresh_requested(
     supplies: list[OpenSupply],
     now: datetime.datetime,
     actor: Any,
+    audits: Audits,
 ) -> None:
     """A requested call keeps its quantity; it is needed by when the place would run out without it (kept when the
     place does not run out over the horizon), and still needed while the place runs out or sits at or below the
@@ -289,20 +302,22 @@ def _refresh_requested(
     call.evaluated_at = now
     call.save(update_fields=["needed_by", "still_needed", "evaluated_at"])
     if changes:
-        _audit_change(call, changes, status, actor=actor)
+        _audit_change(call, changes, status, actor=actor, audits=audits)
 
 
-def _withdraw(draft: CallOff, status: BufferStatus, *, now: datetime.datetime, actor: Any) -> None:
+def _withdraw(
+    draft: CallOff, status: BufferStatus, *, now: datetime.datetime, actor: Any, audits: Audits
+) -> None:
     """A draft the place no longer needs is cancelled (nobody acted on it) and listed on the desk as such."""
     claimed = CallOff.objects.filter(pk=draft.pk, status=CallOffStatus.DRAFT).update(
         status=CallOffStatus.CANCELLED, still_needed=False, evaluated_at=now
     )
     if not claimed:
         return
-    audit_record(actor=actor, action="materials.call_off.withdrawn", obj=draft,
+    audits.append(partial(audit_record, actor=actor, action="materials.call_off.withdrawn", obj=draft,
                  summary=f"Call-off {draft.pk} withdrawn by the evaluation: no longer needed (net flow "
                  f"{status.net_flow:.0f} above top of yellow {status.red + status.yellow:.0f})",
-                 data={"net_flow": round(status.net_flow, 3)})  # fmt: skip
+                 data={"net_flow": round(status.net_flow, 3)}))  # fmt: skip
 
 
 def _local(iso: str) -> str:
@@ -310,7 +325,9 @@ def _local(iso: str) -> str:
     return f"{timezone.localtime(datetime.datetime.fromisoformat(iso)):%Y-%m-%d %H:%M}" if iso else "—"
 
 
-def _audit_change(call: CallOff, changes: dict[str, Any], status: BufferStatus, *, actor: Any) -> None:
+def _audit_change(
+    call: CallOff, changes: dict[str, Any], status: BufferStatus, *, actor: Any, audits: Audits
+) -> None:
     said = []
     if "needed_by" in changes:
         said.append(f"needed by {_local(changes['needed_by'][0])} → {_local(changes['needed_by'][1])}")
@@ -318,10 +335,10 @@ def _audit_change(call: CallOff, changes: dict[str, Any], status: BufferStatus, 
         said.append(f"quantity {changes['quantity'][0]} → {changes['quantity'][1]}")
     if "still_needed" in changes:
         said.append("still needed" if changes["still_needed"][1] else "no longer needed")
-    audit_record(actor=actor, action="materials.call_off.reevaluated", obj=call,
+    audits.append(partial(audit_record, actor=actor, action="materials.call_off.reevaluated", obj=call,
                  summary=f"Call-off {call.pk} ({_status_said(call)}) re-evaluated: "
                  + "; ".join(said) + f" (net flow {status.net_flow:.0f})",
-                 data={**changes, "net_flow": round(status.net_flow, 3)})  # fmt: skip
+                 data={**changes, "net_flow": round(status.net_flow, 3)}))  # fmt: skip
 
 
 def _status_said(call: CallOff) -> str:

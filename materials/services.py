@@ -31,7 +31,7 @@ from materials.models import (
 )
 from plexcopilot import events
 from plexcopilot.roles import ADMIN, MATERIAL_HANDLER, SUPERVISOR, user_role
-from plexcopilot.services import audit_chain_lock, audit_record
+from plexcopilot.services import audit_record, named_lock
 from plexcopilot.signatures import SignatureRefused, printed_name, reauthenticate
 
 CARD_PATTERN = re.compile(r"^KB-(?P<loop>\d{1,9})-(?P<card>\d{1,4})$")
@@ -57,6 +57,13 @@ def requested_said() -> str:
     )
 
 
+def materials_lock() -> None:
+    """One at a time, until the transaction ends: the evaluation (materials.tasks.materials_evaluate_now) and each
+    call-off or kanban action. Taken first; their audit appends take the audit chain's lock last, briefly, so
+    every path takes the two in one order and the plant's other audited writes never wait for an evaluation."""
+    named_lock("materials")
+
+
 def _requested(call_off: CallOff, *, previous_needed_by: datetime.datetime | None = None) -> None:
     payload: dict[str, Any] = {"call_off_id": call_off.pk}
     if previous_needed_by is not None:  # asked again, for an earlier time
@@ -73,7 +80,7 @@ def call_off_approve(
     if user_role(user) not in APPROVER_ROLES:
         raise MaterialsError("Only material handlers and supervisors approve call-offs.")
     with transaction.atomic():
-        audit_chain_lock()  # first, as the evaluation does: one lock order (materials_evaluate_now)
+        materials_lock()  # first, as the evaluation does: an approval never lands in the middle of one
         drafts = CallOff.objects.filter(pk=call_off.pk, status=CallOffStatus.DRAFT)
         if seen_quantity is not None:
             drafts = drafts.filter(quantity=seen_quantity)
@@ -117,7 +124,7 @@ def call_off_expedite(
     if user_role(user) not in APPROVER_ROLES:
         raise MaterialsError("Only material handlers and supervisors ask for call-offs.")
     with transaction.atomic():
-        audit_chain_lock()
+        materials_lock()
         current = CallOff.objects.select_for_update().filter(pk=call_off.pk).first()
         if current is None or current.status != CallOffStatus.REQUESTED:
             raise MaterialsError("Only a call-off that is on its way can be asked for earlier.")
@@ -155,7 +162,7 @@ def call_off_deliver(*, call_off: CallOff, user: Any, now: datetime.datetime) ->
     if user_role(user) not in APPROVER_ROLES:
         raise MaterialsError("Only material handlers and supervisors confirm deliveries.")
     with transaction.atomic():
-        audit_chain_lock()
+        materials_lock()
         claimed = CallOff.objects.filter(pk=call_off.pk, status=CallOffStatus.REQUESTED).update(
             status=CallOffStatus.DELIVERED
         )
@@ -204,7 +211,7 @@ def call_off_from_card(*, raw: str, station: Station, employee: Any, now: dateti
             % {"location": loop.location.code}
         )
     with transaction.atomic():
-        audit_chain_lock()  # also makes two scans of one card at once one request
+        materials_lock()  # also makes two scans of one card at once one request
         existing = CallOff.objects.filter(
             kanban_card=code, status__in=[CallOffStatus.DRAFT, CallOffStatus.REQUESTED]
         ).first()
@@ -258,6 +265,7 @@ def kanban_change_sign(
                      summary=f"Signature refused on kanban change {change.pk}: {error}")  # fmt: skip
         raise
     with transaction.atomic():
+        materials_lock()  # the loop changes between evaluations, never under one suggesting from its old size
         claimed = KanbanChange.objects.filter(pk=change.pk, status=KanbanChangeStatus.PROPOSED).update(
             status=KanbanChangeStatus.APPROVED,
             signed_by=user,

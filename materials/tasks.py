@@ -16,7 +16,6 @@ from django.db import transaction
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 
-from plexcopilot.services import audit_chain_lock
 from plexcopilot.worker import enqueue_unless_waiting
 
 EVALUATE_TASK_PATH = "materials.tasks.materials_evaluate_task"
@@ -27,14 +26,16 @@ def materials_evaluate_now(*, now: datetime.datetime, actor: Any = None) -> tupl
 
     One evaluation at a time: the worker's, "Re-evaluate now" and the one after "Delivered" may start together, and
     two reading the plant before either writes would open a second alert or draft a second call-off for one place.
-    The whole evaluation is one transaction that takes the audit chain's lock first: on PostgreSQL that advisory lock
-    serialises evaluations (SQLite's IMMEDIATE transaction holds the write lock from its start), and the call-off
-    actions take it first too, so an evaluation and an approval never wait for each other in a circle."""
+    The whole evaluation is one transaction that takes the materials lock first (`materials_lock`: an advisory lock
+    on PostgreSQL; SQLite's IMMEDIATE transaction holds the write lock from its start); the call-off actions take it
+    first too. Its audit events are appended at its end (`buffers_evaluate`), so the audit chain's lock, which every
+    audited write in the plant takes, is held only for those appends and the commit, never for the evaluation."""
     from materials.buffers import buffers_evaluate
+    from materials.services import materials_lock
     from materials.shortages import shortages_predict
 
     with transaction.atomic():
-        audit_chain_lock()
+        materials_lock()
         alerts = shortages_predict(now=now)
         buffers = buffers_evaluate(now=now, actor=actor)
     return len(alerts), len(buffers)

@@ -1,6 +1,7 @@
 """Shared services: the audit trail."""
 
 import hmac
+import zlib
 from functools import partial
 from typing import Any
 
@@ -71,6 +72,24 @@ def audit_chain_lock() -> None:
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
+
+
+NAMED_LOCK_SPACE = (
+    7_220_613  # the first key of named_lock's advisory locks (the second is the name's checksum)
+)
+
+
+def named_lock(name: str, *, space: int = NAMED_LOCK_SPACE) -> None:
+    """Hold the lock called `name` until the current transaction ends: one holder at a time, the others wait.
+
+    For work that must run one at a time without holding the audit chain's lock (which every audited write in the
+    plant waits for). PostgreSQL: a transaction-scoped advisory lock keyed on (`space`, the name's checksum).
+    SQLite needs nothing: its IMMEDIATE transactions already hold the single write lock. Take it first in the
+    transaction; an audit append then takes the chain's lock last, so the two are always taken in one order."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        key = zlib.crc32(name.encode()) - 2**31  # into PostgreSQL's int4
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [space, key])
 
 
 def _event(

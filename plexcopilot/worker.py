@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from django.tasks import Task, TaskResultStatus
 from django.utils import timezone
 
 from plexcopilot.models import WorkerHeartbeat
+from plexcopilot.services import named_lock
 
 logger = logging.getLogger(__name__)
 
@@ -90,10 +90,7 @@ def enqueue_unless_waiting(
     from django_tasks_db.models import DBTaskResult
 
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            key = zlib.crc32(task.module_path.encode()) - 2**31  # into PostgreSQL's int4
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [QUEUE_LOCK_SPACE, key])
+        named_lock(task.module_path, space=QUEUE_LOCK_SPACE)
         waiting = DBTaskResult.objects.filter(task_path=task.module_path, status=TaskResultStatus.READY)
         if waiting_by is not None:
             waiting = waiting.filter(run_after__lte=waiting_by)
