@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from instructions.models import WorkCenter
-from planning.models import Downtime, DowntimeKind, PlanJob
+from planning.models import Downtime, DowntimeKind, PlanJob, WithdrawnSource
 from planning.problem import released_plan
 from planning.whatif import Trigger, scenarios_withdraw
 from plexcopilot.broadcast import group_send_now
-from plexcopilot.services import audit_chain_lock, audit_record
+from plexcopilot.services import audit_chain_lock, audit_record, named_lock
 
 log = logging.getLogger(__name__)
 HOLD_ASSUMED = datetime.timedelta(hours=4)  # until Plex or the Andon says otherwise
@@ -130,9 +130,16 @@ def material_hold_record(
 ) -> dict[int, str]:
     """Hold `jobs` until `available`. With a source (a shortage alert) the hold is remembered as that shortage's
     (`PlanJob.material_holds`), so resolving it clears this hold and no other (`material_holds_clear`); a job
-    another open shortage holds longer keeps that later time. Returns the held jobs' numbers by id."""
+    another open shortage holds longer keeps that later time. A shortage already resolved (its source withdrawn: a
+    late "predicted" from an earlier evaluation) holds nothing. Returns the held jobs' numbers by id."""
     held = {}
     with transaction.atomic():
+        if source:
+            named_lock(
+                source
+            )  # as material_holds_clear: the hold is recorded before the clear, or not at all
+            if WithdrawnSource.objects.filter(source=source).exists():
+                return {}
         for job in jobs.select_for_update():
             if source:
                 job.material_holds[source] = available.isoformat()
@@ -151,6 +158,7 @@ def material_holds_clear(*, source: str, reason: str) -> list[tuple[PlanJob, dat
     ("Material arrived"). Returns those jobs, each with the time it was held until."""
     freed = []
     with transaction.atomic():
+        named_lock(source)  # a hold being recorded for it is committed first, and cleared here
         audit_chain_lock()
         for job in PlanJob.objects.select_for_update().filter(material_holds__has_key=source):
             held_until = _holds(job)[source]
@@ -210,8 +218,9 @@ def on_material_shortage_resolved(*, alert_id: int, resolved_at: str = "", compo
     what = f"the {component} shortage at {location}" if component and location else "the material shortage"
     reason = f"{what} was resolved at {_at(at or timezone.now())}"
     source = shortage_source(alert_id)
-    freed = material_holds_clear(source=source, reason=reason)
+    # Withdrawn first: a "predicted" for it handled from now on holds nothing (material_hold_record).
     scenarios_withdraw(source=source, reason=reason, now=at)
+    freed = material_holds_clear(source=source, reason=reason)
     if waiting := released_waiting_for(freed):
         numbers = ", ".join(job.number for job in waiting[:5]) + ("…" if len(waiting) > 5 else "")
         scenarios_request(Trigger(kind="material", summary=f"Material arrived for {numbers}: the released "

@@ -85,3 +85,26 @@ def test_it_clears_the_hold_of_a_released_shortage_scenario_when_the_material_ar
     client.force_login(make_employee("770002", "planner").user)
     board = client.get(reverse("planning-board")).content.decode()
     assert f"Scenarios being prepared for: Material arrived for {held.number}" in board
+
+
+def test_it_keeps_a_late_shortage_prediction_from_holding_a_job_again_once_resolved(
+    demo_schedule, clock, django_capture_on_commit_callbacks
+):
+    # One evaluation's "predicted" handler can run after the next evaluation resolved that alert and cleared its
+    # hold: a shortage that is over holds nothing.
+    job = PlanJob.objects.filter(open=True).order_by("number").first()
+    until = timezone.now() + datetime.timedelta(hours=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        _predicted(45, job, until)
+    job.refresh_from_db()
+    assert job.material_holds == {"shortage-alert:45": until.isoformat()}
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish(events.MATERIAL_SHORTAGE_RESOLVED, alert_id=45, component="NUT-M10-WP",
+                       location="LS-WLD-PW2", job_numbers=[job.number], resolved_at=timezone.now().isoformat())  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        _predicted(45, job, until)  # late, from the evaluation before
+    job.refresh_from_db()
+    assert (job.material_ready_at, job.material_holds) == (None, {})
+    assert not DBTaskResult.objects.filter(  # nor asks for what-ifs about it
+        task_path=SCENARIOS_TASK_PATH, status="READY", args_kwargs__kwargs__source="shortage-alert:45"
+    ).exists()
