@@ -71,7 +71,7 @@ def station_required(view: View) -> View:
             if request.headers.get("HX-Request"):
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = target
-                response["X-Session-Ended"] = "1"  # plexcopilot.js keeps what the form held for after sign-in
+                response["X-Session-Ended"] = "1"  # drafts.js keeps what the form held for after sign-in
                 return response
             return HttpResponseRedirect(target)
         station, employee = session

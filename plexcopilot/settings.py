@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "plexcopilot.context_processors.plant",
+                "plexcopilot.context_processors.draft_owner",
             ],
         },
     },

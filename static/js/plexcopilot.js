@@ -76,53 +76,9 @@
     return el;
   }
 
-  // --- Drafts across a sign-in: a form refused because the session ended (403 with X-CSRF-Failure, or a
-  // station's X-Session-Ended redirect to sign-in) is kept in this tab's sessionStorage, keyed by the form's
-  // action, and filled back in (its sheet opened) when that screen is open again after signing in.
-  // A photo cannot be kept: the browser never refills a file field, and the banner says so.
-  const DRAFTS = "plexcopilot-drafts";
-  function drafts() {
-    try { return JSON.parse(sessionStorage.getItem(DRAFTS) || "{}"); } catch (_) { return {}; }
-  }
-  function saveDrafts(all) {
-    try { sessionStorage.setItem(DRAFTS, JSON.stringify(all)); } catch (_) { /* private mode: nothing kept */ }
-  }
-  const formOf = (elt) => elt && (elt.tagName === "FORM" ? elt : elt.closest && elt.closest("form"));
-  function keepDraft(form) {
-    if (!form || !form.getAttribute("action")) return;
-    const fields = {};
-    form.querySelectorAll("textarea[name], select[name], input[name]").forEach((field) => {
-      if (["file", "hidden", "password", "submit", "checkbox", "radio"].indexOf(field.type) >= 0) return;
-      fields[field.name] = field.value;
-    });
-    const all = drafts();
-    all[form.getAttribute("action")] = fields;
-    saveDrafts(all);
-  }
-  function restoreDrafts() {
-    const all = drafts();
-    let restored = null;
-    document.querySelectorAll("form[action]").forEach((form) => {
-      const fields = all[form.getAttribute("action")];
-      if (!fields) return;
-      Object.keys(fields).forEach((name) => {
-        const field = form.elements[name];
-        if (field && field.type !== "file" && field.value !== undefined) field.value = fields[name];
-      });
-      delete all[form.getAttribute("action")];
-      restored = form;
-    });
-    if (!restored) return;
-    saveDrafts(all);
-    const sheet = restored.closest("[popover]");
-    if (sheet && sheet.showPopover && !sheet.matches(":popover-open")) sheet.showPopover();
-    banner(uiText("textDraftBack", "What you typed before signing in again is back. Check it and send it again."), restored);
-  }
-  document.addEventListener("DOMContentLoaded", restoreDrafts);
-  body.addEventListener("htmx:beforeOnLoad", (e) => {
-    const xhr = e.detail.xhr;
-    if (xhr && xhr.getResponseHeader("X-Session-Ended")) keepDraft(formOf(e.detail.elt));
-  });
+  // drafts.js keeps what a form refused for an ended session held, and says so with this banner when it is back.
+  window.plexcopilot = Object.assign(window.plexcopilot || {}, { banner: banner });
+
   body.addEventListener("htmx:responseError", (e) => {
     const xhr = e.detail.xhr;
     let text = NOT_SAVED;
@@ -135,8 +91,7 @@
       text = uiText("textTooLarge", "Not saved: that photo or file is too large. Take a smaller one and send it again; what you typed is still here.");
     } else if (xhr && xhr.status === 403 && xhr.getResponseHeader("X-CSRF-Failure")) {
       // A page older than the session (signed out and in again in another tab): the form's token is stale.
-      // What was typed is kept in this tab and put back after signing in; the banner offers the sign-in.
-      keepDraft(formOf(e.detail.elt));
+      // What was typed is kept in this tab (drafts.js) and put back after signing in; the banner offers the sign-in.
       if (xhr) xhr.plexBannered = true;
       const el = banner(uiText("textSessionEnded", "Your session ended or changed, so this was not sent. Sign in again: what you typed is kept in this browser tab and put back when this screen opens again (choose a photo again)."), e.detail.elt);
       const signIn = document.createElement("button");
@@ -265,85 +220,6 @@
     if (!streaming) asked = false;
     reveal(newest);
   });
-})();
-
-// On-screen numeric keypad for readings, quantities, badges and PINs (fields with data-keypad). It opens on a
-// tap of the field; a keyboard-wedge scanner or gauge keeps typing into the field and pressing Enter as before.
-(function () {
-  const body = document.body;
-  const decimal = body.dataset.decimal || ".";
-  let target = null;
-  let pad = null;
-
-  function build() {
-    pad = document.createElement("div");
-    pad.className = "keypad";
-    pad.id = "keypad";
-    pad.setAttribute("role", "group");
-    pad.setAttribute("aria-label", body.dataset.textKeypad || "Keypad");
-    pad.dataset.testid = "keypad";
-    const keys = ["7", "8", "9", "4", "5", "6", "1", "2", "3", "±", "0", decimal, "clear", "⌫", "enter"];
-    keys.forEach((key) => {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.className = "btn keypad-key" + (key === "enter" ? " btn-success keypad-enter" : "");
-      b.dataset.key = key;
-      b.dataset.testid = "key-" + (key === decimal ? "decimal" : key);
-      b.textContent = key === "clear" ? (body.dataset.textClear || "C") : key === "enter" ? "↵" : key;
-      if (key === "enter") b.setAttribute("aria-label", body.dataset.textEnter || "Enter");
-      if (key === "⌫") b.setAttribute("aria-label", body.dataset.textBackspace || "Backspace");
-      pad.appendChild(b);
-    });
-    // Keep the focus (and the caret) in the field while keys are tapped.
-    pad.addEventListener("pointerdown", (e) => e.preventDefault());
-    pad.addEventListener("click", (e) => {
-      const key = e.target.closest("[data-key]");
-      if (key && target) press(key.dataset.key);
-    });
-    body.appendChild(pad);
-  }
-
-  function press(key) {
-    const kind = target.dataset.keypad;
-    let value = target.value;
-    if (key === "clear") value = "";
-    else if (key === "⌫") value = value.slice(0, -1);
-    else if (key === "±") { if (kind !== "decimal") return; value = value.startsWith("-") ? value.slice(1) : "-" + value; }
-    else if (key === "enter") { close(); if (target.form) target.form.requestSubmit(); return; }
-    else if (key === decimal) { if (kind !== "decimal" || value.includes(decimal)) return; value += decimal; }
-    else value += key;
-    target.value = value;
-    target.dispatchEvent(new Event("input", { bubbles: true }));
-  }
-
-  function open(field) {
-    if (!pad) build();
-    target = field;
-    // Inside a sheet (a popover in the top layer) the keypad must live in the sheet to be seen and tapped.
-    const host = field.closest("[popover]") || body;
-    if (pad.parentNode !== host) host.appendChild(pad);
-    pad.classList.toggle("keypad-integer", field.dataset.keypad !== "decimal");
-    // Above the action bar (where a step's reading field and its Record button are), never over it.
-    const bar = host === body && document.querySelector(".actionbar");
-    pad.style.bottom = bar ? (window.innerHeight - bar.getBoundingClientRect().top + 8) + "px" : "";
-    pad.hidden = false;
-    body.classList.add("keypad-open");
-  }
-  function close() {
-    if (pad) pad.hidden = true;
-    body.classList.remove("keypad-open");
-  }
-
-  // A tap on the field opens the keypad; focus set by the page (wedge gauges) does not.
-  document.addEventListener("pointerup", (e) => {
-    const field = e.target.closest && e.target.closest("input[data-keypad]");
-    if (field) open(field);
-    else if (pad && !pad.contains(e.target)) close();
-  });
-  document.addEventListener("focusin", (e) => { if (pad && !pad.hidden && e.target !== target && !pad.contains(e.target)) close(); });
-  document.addEventListener("htmx:beforeSwap", close);
-  document.addEventListener("keydown", (e) => { if (e.key === "Escape") close(); });
-  document.addEventListener("toggle", (e) => { if (e.newState === "closed") close(); }, true);
 })();
 
 // Andon first: a call is kept on the tablet (localStorage) the moment it is tapped, shown at once, and sent

@@ -1,5 +1,5 @@
 """An htmx submit from a station page whose session has ended is sent to sign-in with X-Session-Ended, which
-plexcopilot.js reads to keep what the form held for after signing in (tests/browser/test_station_session_ended_keeps_draft.py
+static/js/drafts.js reads to keep what the form held for after signing in (tests/browser/test_station_session_ended_keeps_draft.py
 covers the 403 path in a browser)."""
 
 import pytest
