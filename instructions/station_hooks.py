@@ -8,7 +8,8 @@ know a part's defects (quality); it asks these registries, and those apps fill t
 - `recent_defects_register(provider)` — quality: recent defects on the part, by step key, for the red warning;
 - `step_context_register(provider)` — quality: what the step page needs for the sheets it adds (the defect form);
 - `certification_check_register(check)` — labor: how far the operator is certified for the operation today;
-- `station_notice_register(provider)` — labor: a line above the step with one button ("not clocked in").
+- `station_notice_register(provider)` — labor: a line above the step with one button ("not clocked in", "your
+  time on this work order is not being recorded").
 
 With nothing registered the station shows the instruction's own text, no defect warnings, no notices and no extra
 context; the certification check alone is required (it opens the safety gate), so asking it unregistered is an
@@ -25,7 +26,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from instructions.models import InstructionVersion, Station, Step
+from instructions.models import InstructionVersion, Station, Step, WorkOrder
 from plexcopilot.models import Employee
 
 #: adapt(adapted=[AdaptedStep], version=, language=) -> the "language" adaptation rule, or None (source language)
@@ -52,7 +53,8 @@ class StationNotice:
     action_url: str
 
 
-#: provider(employee=, station=) -> the notice for this operator at this station, or None
+#: provider(employee=, station=, work_order=) -> the notice for this operator at this station running this work
+#: order (the run's), or None
 StationNoticeProvider = Callable[..., StationNotice | None]
 
 _translator: dict[str, Callable[..., Any]] = {}
@@ -152,7 +154,10 @@ def station_notice_register(provider: StationNoticeProvider) -> None:
         _station_notice.append(provider)
 
 
-def station_notices(*, employee: Employee, station: Station) -> list[StationNotice]:
-    """The notices every registered provider has for this operator at this station (none: an empty list)."""
-    notices = (provider(employee=employee, station=station) for provider in _station_notice)
+def station_notices(*, employee: Employee, station: Station, work_order: WorkOrder) -> list[StationNotice]:
+    """The notices every registered provider has for this operator at this station running `work_order` (none:
+    an empty list)."""
+    notices = (
+        provider(employee=employee, station=station, work_order=work_order) for provider in _station_notice
+    )
     return [notice for notice in notices if notice is not None]

@@ -60,6 +60,23 @@ def station_step_return(request: HttpRequest) -> str | None:
     return None
 
 
+#: the session key of what a station action said before it came back to the step page (shown there once)
+STEP_RETURN_MESSAGE = "station_step_return_message"
+
+
+def station_step_return_say(request: HttpRequest, *, text: str, error: bool = False) -> None:
+    """What a station action that comes back to the step page (`station_step_return`) has to say there: the next
+    step page shows it once in its message line, as the action's own page would have said it."""
+    request.session[STEP_RETURN_MESSAGE] = {"text": text, "error": error}
+
+
+def _carried_message(request: HttpRequest) -> dict[str, str]:
+    carried = request.session.pop(STEP_RETURN_MESSAGE, None)
+    if not isinstance(carried, dict) or not carried.get("text"):
+        return {}
+    return {"return_error" if carried.get("error") else "notice": str(carried["text"])}
+
+
 def station_required(view: View) -> View:
     """The request comes from a signed-in station session; sets request.station and request.employee."""
 
@@ -169,7 +186,12 @@ def step_page(
         "override_form": OverrideForm(),
         **station_hooks.step_context(),  # the sheets other apps add (quality: the defect form)
         # what other apps have to say to this operator here (labor: not clocked in); they never block the run
-        "station_notices": station_hooks.station_notices(employee=request.employee, station=request.station),  # type: ignore[attr-defined]
+        "station_notices": station_hooks.station_notices(
+            employee=request.employee,  # type: ignore[attr-defined]
+            station=request.station,  # type: ignore[attr-defined]
+            work_order=execution.work_order,
+        ),
+        **_carried_message(request),
         **extra,
     }
     template = "station/step.html#station-main" if request.headers.get("HX-Request") else "station/step.html"

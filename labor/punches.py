@@ -58,34 +58,54 @@ def punch_record(employee: Employee, kind: str, *, station: Station | None = Non
     return punch
 
 
-def clock_in(*, employee: Employee, station: Station) -> str:
-    """Clock in at the station's work center; clocked in elsewhere → transferred here. Returns a message."""
+def clock_in(*, employee: Employee, station: Station, work_order: WorkOrder | None = None) -> str:
+    """Clock in at the station's work center; clocked in elsewhere → transferred here (the jobs on there stop).
+    With `work_order` (the run page's notice) its job goes on too, in the same transaction: one tap, and the
+    operator's time on the job they are running is recorded. Returns a message."""
     state = punch_state(employee)
+    if state.clock is not None and state.clock.work_center_id == station.work_center_id:
+        raise LaborError(
+            gettext("You are already clocked in at %(center)s since %(time)s.")
+            % {"center": station.work_center.code, "time": local_time(state.clock.at)}
+        )
+    if work_order is not None:  # refused before any punch; the jobs on elsewhere stop at the move
+        _job_refusal(jobs=[], station=station, work_order=work_order)
     with transaction.atomic():
-        if state.clock is not None and state.clock.work_center_id == station.work_center_id:
-            raise LaborError(
-                gettext("You are already clocked in at %(center)s since %(time)s.")
-                % {"center": station.work_center.code, "time": local_time(state.clock.at)}
-            )
         message = gettext("Clocked in at %(center)s.") % {"center": station.work_center.code}
         if state.clock is not None:
-            _stop_jobs(employee, state.jobs, station, "stopped at transfer")
+            stopped = _stop_jobs(employee, state.jobs, station, "stopped at transfer")
             punch_record(employee, PunchKind.CLOCK_OUT, station=station, work_center_id=state.clock.work_center_id,
                    note=f"transfer to {station.work_center.code}")  # fmt: skip
             message = gettext("Moved from %(old)s and clocked in at %(center)s.") % {
                 "old": center_code(state.clock), "center": station.work_center.code}  # fmt: skip
+            if stopped:
+                message += " " + gettext("Stopped %(jobs)s.") % {"jobs": ", ".join(stopped)}
         punch_record(employee, PunchKind.CLOCK_IN, station=station)
+        if work_order is not None:
+            punch_record(employee, PunchKind.JOB_ON, station=station, work_order=work_order)
     punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
+    if work_order is not None:
+        message += " " + _job_on_message(employee, work_order)
     return message
 
 
-def clock_notice(*, employee: Employee, station: Station) -> StationNotice | None:
-    """The run page's warning for an operator not clocked in at this station's work center (the station asks it
-    through instructions.station_hooks): their time on the job is not recorded there. Its button is clock_in."""
-    clock = punch_state(employee).clock
+def clock_notice(*, employee: Employee, station: Station, work_order: WorkOrder) -> StationNotice | None:
+    """The run page's warning (the station asks it through instructions.station_hooks) when the operator's time
+    on the run's work order is not recorded: not clocked in here (its button clocks in and puts the job on, or
+    only clocks in when the work order runs elsewhere), or clocked in here without this job on (its button starts
+    the job)."""
+    state = punch_state(employee)
+    clock, here = state.clock, station.work_center.code
+    runs_here = work_order.operation.work_center_id == station.work_center_id
     if clock is not None and clock.work_center_id == station.work_center_id:
-        return None
-    here = station.work_center.code
+        if not runs_here or any(j.work_order_id == work_order.pk for j in state.jobs):
+            return None
+        return StationNotice(
+            key="job",
+            text=gettext("Your time on %(barcode)s is not being recorded.") % {"barcode": work_order.barcode},
+            action_label=gettext("Start job %(barcode)s") % {"barcode": work_order.barcode},
+            action_url=reverse("labor-station-job", args=[work_order.pk, "on"]),
+        )
     if clock is None:
         text = gettext("You are not clocked in: your time on this job is not recorded.")
     else:
@@ -96,7 +116,9 @@ def clock_notice(*, employee: Employee, station: Station) -> StationNotice | Non
         key="clock",
         text=text,
         action_label=gettext("Clock in at %(center)s") % {"center": here},
-        action_url=reverse("labor-station-clock", args=["in"]),
+        action_url=reverse("labor-station-clock-job", args=[work_order.pk])
+        if runs_here
+        else reverse("labor-station-clock", args=["in"]),
     )
 
 
@@ -133,21 +155,30 @@ def job_on(*, employee: Employee, station: Station, work_order: WorkOrder) -> st
             gettext("You are clocked in at %(old)s. Clock in here to move to %(center)s.")
             % {"old": center_code(state.clock), "center": station.work_center.code}
         )
+    _job_refusal(jobs=state.jobs, station=station, work_order=work_order)
+    punch_record(employee, PunchKind.JOB_ON, station=station, work_order=work_order)
+    punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
+    return _job_on_message(employee, work_order)
+
+
+def _job_refusal(*, jobs: list[Punch], station: Station, work_order: WorkOrder) -> None:
+    """Raise why `work_order` cannot go on at the station next to the jobs on (`jobs`), if it cannot."""
     if work_order.operation.work_center_id != station.work_center_id:
         raise LaborError(
             gettext("%(barcode)s runs at %(center)s, not here.")
             % {"barcode": work_order.barcode, "center": work_order.operation.work_center.code}
         )
-    if any(j.work_order_id == work_order.pk for j in state.jobs):
+    if any(j.work_order_id == work_order.pk for j in jobs):
         raise LaborError(gettext("%(barcode)s is already on.") % {"barcode": work_order.barcode})
-    if state.jobs:
-        running = ", ".join(j.work_order.barcode for j in state.jobs if j.work_order)
+    if jobs:
+        running = ", ".join(j.work_order.barcode for j in jobs if j.work_order)
         raise LaborError(
             gettext("Stop %(running)s before starting %(barcode)s.")
             % {"running": running, "barcode": work_order.barcode}
         )
-    punch_record(employee, PunchKind.JOB_ON, station=station, work_order=work_order)
-    punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
+
+
+def _job_on_message(employee: Employee, work_order: WorkOrder) -> str:
     operation = work_order.operation
     _level, problem = certification_status(
         employee=employee,

@@ -5,6 +5,7 @@ from labor import crew_views, views
 urlpatterns = [
     path("", views.home, name="labor-home"),
     path("station/", views.station, name="labor-station"),
+    path("station/clock-in/job/<int:pk>/", views.station_clock_job, name="labor-station-clock-job"),
     path("station/clock-<str:direction>/", views.station_clock, name="labor-station-clock"),
     path("station/job/<int:pk>/<str:direction>/", views.station_job, name="labor-station-job"),
     path("station/andon/", views.station_andon, name="labor-station-andon"),

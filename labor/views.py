@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from instructions.models import WorkOrder
-from instructions.station_pages import station_required, station_step_return
+from instructions.station_pages import station_required, station_step_return, station_step_return_say
 from labor import andon, punch_checks, punch_flags, punches, selectors
 from labor import certifications as certs
 from labor import handover as shift_handover
@@ -56,16 +56,36 @@ def station_clock(request: HttpRequest, direction: str) -> HttpResponse:
         raise Http404
     action = punches.clock_in if direction == "in" else punches.clock_out
     # The run page's "not clocked in" button comes back to its step, where the warning is gone once clocked in
-    # here (after a double tap's "already clocked in" too).
+    # here (after a double tap's "already clocked in" too) and what the clock-in said is shown once.
     back = station_step_return(request) if direction == "in" else None
     try:
         message = action(employee=request.employee, station=request.station)  # type: ignore[attr-defined]
     except LaborError as error:
         if back is None:
             return _station_page(request, status=422, error=str(error))
+        return redirect(back)
     if back is not None:
+        station_step_return_say(request, text=message)
         return redirect(back)
     return _station_page(request, notice=message)
+
+
+@require_POST
+@station_required
+def station_clock_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """The run page's "not clocked in" button: clock in here and put the run's work order on, in one tap."""
+    work_order = get_object_or_404(WorkOrder.objects.select_related("operation__work_center"), pk=pk)
+    back = station_step_return(request)
+    try:
+        message = punches.clock_in(employee=request.employee, station=request.station, work_order=work_order)  # type: ignore[attr-defined]
+    except LaborError as error:
+        if back is None:
+            return _station_page(request, status=422, error=str(error))
+        return redirect(back)  # a double tap: already clocked in here, the job on
+    if back is None:
+        return _station_page(request, notice=message)
+    station_step_return_say(request, text=message)
+    return redirect(back)
 
 
 @require_POST
@@ -75,10 +95,17 @@ def station_job(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
         raise Http404
     work_order = get_object_or_404(WorkOrder.objects.select_related("operation__work_center"), pk=pk)
     action = punches.job_on if direction == "on" else punches.job_off
+    back = station_step_return(request) if direction == "on" else None  # the run page's "Start job" button
     try:
         message = action(employee=request.employee, station=request.station, work_order=work_order)  # type: ignore[attr-defined]
     except LaborError as error:
-        return _station_page(request, status=422, error=str(error))
+        if back is None:
+            return _station_page(request, status=422, error=str(error))
+        station_step_return_say(request, text=str(error), error=True)
+        return redirect(back)
+    if back is not None:
+        station_step_return_say(request, text=message)
+        return redirect(back)
     return _station_page(request, notice=message)
 
 

@@ -49,6 +49,18 @@ def test_it_keeps_every_action_on_screen_and_the_message_beside_it(
     assert_actions_on_screen(page)
     screenshot(page, f"station-{orientation}-message-at-action")
 
+    # The "not clocked in" button clocks in and puts the job on; back on this step, what it said sits above the
+    # bar and the reading field and every action stay on screen.
+    torque = page.url
+    page.get_by_test_id("notice-clock-action").click()
+    page.wait_for_url(torque)
+    said = page.get_by_test_id("station-msg")
+    assert "Job on: WO-24123-10" in said.inner_text()
+    assert page.get_by_test_id("notice-clock").count() == 0
+    assert page.get_by_test_id("measure").is_visible()
+    assert_actions_on_screen(page)
+    screenshot(page, f"station-{orientation}-clocked-in-message")
+
     # Done before a reading: the refusal is beside Done too.
     page.get_by_test_id("done").click()
     page.get_by_text("reading before marking done").wait_for()

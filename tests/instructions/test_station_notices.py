@@ -18,8 +18,8 @@ def test_it_shows_no_notice_when_none_is_registered(plant, monkeypatch):
 
 
 def test_it_shows_a_registered_notice_with_its_button_back_to_the_step(plant, monkeypatch):
-    def provider(*, employee, station):
-        return StationNotice(key="demo", text=f"{employee.badge_id} at {station.code}", action_label="Do it",
+    def provider(*, employee, station, work_order):
+        return StationNotice(key="demo", text=f"{employee.badge_id} at {station.code} on {work_order.barcode}", action_label="Do it",
                              action_url="/somewhere/")  # fmt: skip
 
     monkeypatch.setattr(station_hooks, "_station_notice", [provider])
@@ -27,5 +27,5 @@ def test_it_shows_a_registered_notice_with_its_button_back_to_the_step(plant, mo
     url = start(client, "WO-1-10")
     page = client.get(url).content.decode()
     assert 'class="run has-notice"' in page and 'data-testid="notice-demo"' in page
-    assert "500002 at ST-T1" in page
+    assert "500002 at ST-T1 on WO-1-10" in page
     assert f'action="/somewhere/?back={url.replace("/", "%2F")}"' in page and "Do it</button>" in page

@@ -1,8 +1,10 @@
 """The run page warns an operator whose time on the job is not recorded (labor's notice through
-instructions.station_hooks), with a button that clocks in here and comes back to the step; the run goes on."""
+instructions.station_hooks), with a button that clocks in here and puts the run's work order on (or, clocked in
+here, starts the job) and comes back to the step, which says what happened; the run goes on."""
 
 import pytest
 
+from instructions.models import WorkOrder
 from labor.models import Punch
 from plexcopilot.models import AuditEvent
 from tests.actors import at, start, station_client
@@ -18,7 +20,9 @@ def test_it_warns_an_operator_not_clocked_in_and_lets_the_run_go_on(plant):
     page = client.get(url).content.decode()
     assert 'data-testid="notice-clock"' in page and WARNING in page
     assert 'data-testid="notice-clock-action"' in page and "Clock in at PRS-T1" in page
-    assert f'action="/labor/station/clock-in/?back={url.replace("/", "%2F")}"' in page
+    assert (
+        f'action="/labor/station/clock-in/job/{plant.work_order.pk}/?back={url.replace("/", "%2F")}"' in page
+    )
     done = client.post(url + "done/")  # not blocked: the plant decides its labor policy
     assert done.status_code == 200 and "Step 1 done." in done.content.decode()
     assert WARNING in done.content.decode()  # the next step says it too
@@ -70,3 +74,79 @@ def test_it_speaks_the_operators_language(plant):
     assert "No ha registrado su entrada: su tiempo en este trabajo no queda registrado." in page
     assert "Registrar entrada en PRS-T1" in page
     assert WARNING not in page
+
+
+def test_its_button_also_puts_this_work_order_on_in_one_tap(plant):
+    client = station_client(plant.station, plant.certified)
+    url = start(client, "WO-1-10")
+    page = client.get(url).content.decode()
+    action = f"/labor/station/clock-in/job/{plant.work_order.pk}/"
+    assert f'action="{action}?back={url.replace("/", "%2F")}"' in page
+    response = client.post(f"{action}?back={url}")
+    assert response.status_code == 302 and response["Location"] == url
+    assert [(p.kind, p.work_center.code, p.work_order_id) for p in Punch.objects.order_by("id")] == [
+        ("clock_in", "PRS-T1", None), ("job_on", "PRS-T1", plant.work_order.pk)]  # fmt: skip
+    assert AuditEvent.objects.filter(action="punch.job_on").count() == 1
+    page = client.get(url).content.decode()
+    assert "station-notice" not in page
+    assert "Clocked in at PRS-T1. Job on: WO-1-10." in page  # said once, on the step it came back to
+    assert "Clocked in at PRS-T1." not in client.get(url).content.decode()
+
+
+def test_it_offers_to_start_the_job_to_an_operator_clocked_in_here_without_it(plant):
+    client = station_client(plant.station, plant.certified)
+    client.post("/labor/station/clock-in/")
+    url = start(client, "WO-1-10")
+    page = client.get(url).content.decode()
+    assert 'data-testid="notice-job"' in page and "Your time on WO-1-10 is not being recorded." in page
+    assert "Start job WO-1-10" in page
+    job_url = f"/labor/station/job/{plant.work_order.pk}/on/"
+    assert f'action="{job_url}?back={url.replace("/", "%2F")}"' in page
+    response = client.post(f"{job_url}?back={url}")
+    assert response.status_code == 302 and response["Location"] == url
+    assert Punch.objects.filter(kind="job_on", work_order=plant.work_order).count() == 1
+    page = client.get(url).content.decode()
+    assert "station-notice" not in page and "Job on: WO-1-10." in page
+
+
+def test_the_step_page_says_which_job_a_move_stopped(plant):
+    weld_order = WorkOrder.objects.create(number="WO-1", barcode="WO-1-20", part=plant.work_order.part,
+                                          operation=plant.work_order.part.operations.get(sequence=20), quantity=100)  # fmt: skip
+    weld = station_client(plant.other_station, plant.certified)
+    weld.post("/labor/station/clock-in/")
+    weld.post(f"/labor/station/job/{weld_order.pk}/on/")
+    client = station_client(plant.station, plant.certified)
+    url = start(client, "WO-1-10")
+    client.post(f"/labor/station/clock-in/job/{plant.work_order.pk}/?back={url}")
+    page = client.get(url).content.decode()
+    assert "Moved from WLD-T1 and clocked in at PRS-T1. Stopped WO-1-20. Job on: WO-1-10." in page
+    assert [(p.kind, p.work_order_id) for p in Punch.objects.filter(kind__startswith="job").order_by("id")] == [
+        ("job_on", weld_order.pk), ("job_off", weld_order.pk), ("job_on", plant.work_order.pk)]  # fmt: skip
+
+
+def test_the_step_page_says_why_the_job_could_not_start(plant):
+    weld_order = WorkOrder.objects.create(number="WO-1", barcode="WO-1-20", part=plant.work_order.part,
+                                          operation=plant.work_order.part.operations.get(sequence=20), quantity=100)  # fmt: skip
+    client = station_client(plant.station, plant.certified)
+    url = start(client, "WO-1-10")
+    client.post("/labor/station/clock-in/")
+    response = client.post(f"/labor/station/job/{weld_order.pk}/on/?back={url}")
+    assert response.status_code == 302 and response["Location"] == url
+    assert "WO-1-20 runs at WLD-T1, not here." in client.get(url).content.decode()
+
+
+def test_its_job_notice_and_what_the_move_stopped_speak_the_operators_language(plant):
+    plant.certified.language = "es"
+    plant.certified.save()
+    client = station_client(plant.station, plant.certified)
+    client.post("/labor/station/clock-in/")
+    url = start(client, "WO-1-10")
+    page = client.get(url).content.decode()
+    assert "Su tiempo en WO-1-10 no se está registrando." in page and "Iniciar trabajo WO-1-10" in page
+    weld_order = WorkOrder.objects.create(number="WO-1", barcode="WO-1-20", part=plant.work_order.part,
+                                          operation=plant.work_order.part.operations.get(sequence=20), quantity=100)  # fmt: skip
+    weld = station_client(plant.other_station, plant.certified)
+    weld.post(f"/labor/station/clock-in/job/{weld_order.pk}/")
+    client.post(f"/labor/station/clock-in/job/{plant.work_order.pk}/?back={url}")
+    page = client.get(url).content.decode()
+    assert "Se detuvo WO-1-20. Trabajo iniciado: WO-1-10." in page

@@ -113,6 +113,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "labor-home": SUPERVISOR_OR_QUALITY,
     "labor-station": STATION,
     "labor-station-clock": STATION,
+    "labor-station-clock-job": STATION,
     "labor-station-job": STATION,
     "labor-station-andon": STATION,
     "labor-flags": desk("supervisor"),
@@ -286,6 +287,7 @@ IDS: dict[str, Callable[[Ctx], list[dict[str, Any]]]] = {
     "copilot-feedback": lambda c: [{"pk": c.question_id or c.ids["question"]}],
     "copilot-library-remove": lambda c: [{"pk": c.ids["document"]}],
     "labor-station-clock": lambda c: [{"direction": "in"}, {"direction": "out"}],
+    "labor-station-clock-job": lambda c: [{"pk": c.ids["work_order"]}],
     "labor-station-job": lambda c: [
         {"pk": c.ids["work_order"], "direction": "on"},
         {"pk": c.ids["work_order"], "direction": "off"},
