@@ -25,36 +25,53 @@ def _rows(client) -> dict[str, str]:
     return dict(re.findall(r'<li data-testid="next-job" data-job="([^"]+)"[^>]*>(.*?)</li>', html, re.S))
 
 
-def test_it_puts_the_first_planned_job_on_the_floor_and_keeps_later_ones_planned(demo_schedule, clock):
-    station = Station.objects.get(code="ST-PRS-400")
-    client = station_client(station, Employee.objects.get(badge_id=PRESS_OPERATOR), PIN)
-    first = selectors.next_jobs_for_station(station)[0]
-    assert timezone.localtime(first.start).date() == datetime.date(2026, 3, 9)
-    assert first.floor_open and first.floor_order.barcode == f"{first.job.number}-10"
-    order = first.floor_order
-    assert (order.number, order.part, order.operation, order.quantity, order.status) == (
-        first.job.number, first.job.part, first.operation, first.job.quantity, WorkOrderStatus.RELEASED,
-    )  # fmt: skip
-    row = _rows(client)[first.job.number]
-    assert 'data-testid="next-job-open"' in row and f'name="code" value="{order.barcode}"' in row
-    # Plex: one work order number with a row per routed operation; the job links its first operation's row.
-    assert [o.barcode for o in WorkOrder.objects.filter(number=first.job.number)] == [
-        f"{first.job.number}-10", f"{first.job.number}-20",
-    ]  # fmt: skip
-    assert first.job.work_order == order
+def _first_starts(plan) -> dict[PlanJob, datetime.datetime]:
+    first: dict[PlanJob, datetime.datetime] = {}
+    for slot in plan.slots.select_related("job", "job__work_order").order_by("start"):
+        first.setdefault(slot.job, slot.start)
+    return first
 
-    second_day = datetime.datetime(2026, 3, 10, tzinfo=first.start.tzinfo)
-    later = [s for s in selectors.dispatch_list(station.work_center_id) if s.start >= second_day]
-    selectors.slots_floor_orders(later)
-    assert later and all(s.floor_order is None and s.job.work_order is None for s in later)
-    monday_night = datetime.datetime(
-        2026, 3, 9, 22, 30, tzinfo=first.start.tzinfo
-    )  # Monday's shifts are over
-    clock.move_to(monday_night)
+
+def test_it_puts_the_first_planned_job_on_the_floor_and_keeps_later_ones_planned(demo_schedule, clock):
+    """Whichever work centers the solver chose (a 3-s solve on a busy machine varies): a job is on the floor
+    exactly when the released plan starts it on the first working day, and a station shows the difference."""
+    plan = selectors.plan_released()
+    first = _first_starts(plan)
+    monday = datetime.date(2026, 3, 9)
+    on_floor = {job for job, start in first.items() if timezone.localtime(start).date() == monday}
+    assert on_floor and len(on_floor) < len(first)  # some jobs on the floor, some still planned
+    for job, begins in first.items():
+        assert (job.work_order is not None) == (job in on_floor), (job.number, begins)
+    job = min(on_floor, key=lambda j: j.number)
+    order = job.work_order
+    assert (order.number, order.barcode, order.part, order.quantity, order.status) == (
+        job.number, f"{job.number}-10", job.part, job.quantity, WorkOrderStatus.RELEASED,
+    )  # fmt: skip
+    # Plex: one work order number with a row per routed operation; the job links its first operation's row.
+    assert [o.barcode for o in WorkOrder.objects.filter(number=job.number).order_by("barcode")] == [
+        f"{job.number}-10", f"{job.number}-20",
+    ]  # fmt: skip
+
+    # A station whose next jobs include a job on the floor: its tile starts the work order.
+    stations = {st.work_center_id: st for st in Station.objects.all()}
+    slot = next(s for s in plan.slots.order_by("start") if s.job in on_floor and s.work_center_id in stations)
+    station = stations[slot.work_center_id]
+    clock.move_to(slot.start - datetime.timedelta(minutes=1))
     client = station_client(station, Employee.objects.get(badge_id=PRESS_OPERATOR), PIN)
+    row = _rows(client)[slot.job.number]
+    floor_order = WorkOrder.objects.get(number=slot.job.number, operation=slot.operation)
+    assert 'data-testid="next-job-open"' in row and f'name="code" value="{floor_order.barcode}"' in row
+
+    # A later job at a station: information only.
+    later = next(
+        s for s in plan.slots.order_by("start") if s.job not in on_floor and s.work_center_id in stations
+    )
+    clock.move_to(later.start - datetime.timedelta(minutes=1))
+    client = station_client(
+        stations[later.work_center_id], Employee.objects.get(badge_id=PRESS_OPERATOR), PIN
+    )
     rows = _rows(client)
-    assert later[0].job.number in rows
-    assert f"Planned job {later[0].job.number}: not released to the floor yet." in rows[later[0].job.number]
+    assert f"Planned job {later.job.number}: not released to the floor yet." in rows[later.job.number]
 
 
 def test_the_first_bracket_job_starts_at_the_press(demo_schedule):
