@@ -130,14 +130,15 @@ def station_andon(request: HttpRequest) -> HttpResponse:
         notice = gettext("Andon %(category)s was already raised at %(time)s. Help is on the way.") % facts
     else:
         notice = gettext("Andon %(category)s raised (%(urgency)s). Help is on the way.") % facts
-    if cut:
-        notice += " " + gettext(
+    said_cut = ""
+    if cut:  # inside the call's status, which the run page's Andon sheet shows too
+        said_cut = gettext(
             "Your note was %(length)s characters long: its first %(limit)s went with the call; tell the rest "
             "to whoever comes."
         ) % {"length": f"{len(typed):,}", "limit": f"{AndonForm.NOTE_MAX:,}"}
     # Said under the buttons, not at the top of the page: a message above them would push them down under a
     # gloved second tap (the next button would take it).
-    return _station_page(request, andon_notice=notice)
+    return _station_page(request, andon_notice=notice, andon_note_cut=said_cut)
 
 
 # --- Supervisor hub ----------------------------------------------------------------------------------

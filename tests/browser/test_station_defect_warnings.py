@@ -52,7 +52,13 @@ def open_step_4(browser, url: str, viewport):
 def test_several_recent_defects_leave_the_instruction_on_the_first_screen(
     live_server, demo_plant, browser, screenshot, orientation
 ):
+    from instructions.models import Station
+    from labor.punches import clock_in
+
     defects_on_torque_step()
+    # Clocked in and on the job, as at work: the "not clocked in" row has its own layout test (test_station_layout).
+    clock_in(employee=Employee.objects.get(badge_id="100107"), station=Station.objects.get(code="ST-PRS-400"),
+             work_order=WorkOrder.objects.get(barcode="WO-24123-10"))  # fmt: skip
     page = open_step_4(browser, live_server.url, LANDSCAPE if orientation == "landscape" else PORTRAIT)
 
     summary = page.get_by_test_id("defects-summary")

@@ -49,6 +49,6 @@ def test_the_board_shows_plant_times_with_their_date(demo_schedule, clock):
     client = Client()
     client.force_login(make_employee("800002", "planner").user)
     body = client.get(f"/planning/dispatch/{slot.work_center.code}/").content.decode()
-    assert f"{local:%a} {local.day} {local:%H:%M}" in body
+    assert f"{local:%a %Y-%m-%d %H:%M}" in body
     due = timezone.localtime(slot.job.due)
-    assert f"{due:%a} {due.day} {due:%b} {due:%H:%M}" in body
+    assert f"{due:%a %Y-%m-%d %H:%M}" in body

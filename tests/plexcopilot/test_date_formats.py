@@ -10,7 +10,7 @@ ALLOWED = {
     "Y-m-d", "Y-m-d H:i", "Y-m-d H:i:s", "D Y-m-d", "D Y-m-d H:i",  # desk: year first
     "SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT", "TIME_FORMAT",  # station: the operator's language
     "D H:i", "H:i",  # a time of this week or of today
-    "D j M",  # a day at the station that is not today, with its month's name (never a numeric month-day)
+    "D j M", "D j M H:i",  # a day at the station that is not today, with its month's name (never a numeric month-day)
     "c", "Y-m-d\\TH:i",  # machine-readable (datetime attributes, datetime-local inputs)
 }  # fmt: skip
 FILTER = re.compile(r"\|(?:date|time):(?:\"([^\"]*)\"|'([^']*)')")
