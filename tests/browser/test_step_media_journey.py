@@ -82,7 +82,14 @@ def test_an_engineer_proposes_a_picture_a_supervisor_signs_and_the_operator_sees
     supervisor.get_by_test_id("sign").click()
     supervisor.get_by_text("Approved and published as v2").wait_for()
 
-    # Ana (reads Spanish) opens new work: the picture, large, with the Spanish caption.
+    # Ana (reads Spanish) opens new work: the picture, large, with the Spanish caption. She is clocked in and on
+    # the job, as at work (the "not clocked in" row has its own layout test, in test_station_layout).
+    from instructions.models import Station
+    from labor.punches import clock_in
+    from plexcopilot.models import Employee
+
+    clock_in(employee=Employee.objects.get(badge_id="100101"), station=Station.objects.get(code="ST-PRS-400"),
+             work_order=WorkOrder.objects.get(barcode="WO-24131-10"))  # fmt: skip
     for orientation, viewport in (("landscape", LANDSCAPE), ("portrait", PORTRAIT)):
         context = browser.new_context(viewport=viewport, has_touch=True, locale="es-ES")
         page = context.new_page()
