@@ -10,7 +10,7 @@ Started and frozen-horizon work keeps its place in every scenario (`problem.FROZ
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
@@ -20,7 +20,7 @@ from labor.models import Absence, EmployeeCertification
 from planning import problem as pb
 from planning.models import Plan, PlanStatus, WithdrawnSource
 from planning.rationale import limit_sentences, scenario_rationale, unstaffed_sentences
-from planning.solver import kpis, solve
+from planning.solver import Solution, cost, kpis, solve
 from planning.tasks import scenarios_unqueue
 from plexcopilot.services import audit_chain_lock, audit_record
 
@@ -77,6 +77,17 @@ def _kpis(problem, assignments, current) -> dict[str, float]:
     return values
 
 
+def _unless_better(problem: pb.Problem, own: Solution, simpler: Solution, move_weight: int) -> Solution:
+    """`own` only when it beats `simpler` on its strategy's own objective. `simpler` is a more constrained
+    strategy's plan (a repair in place is a plan the alternatives may keep; either is one a re-sequence may
+    keep), so it is feasible here too: a tie — the same KPIs with an operation started elsewhere in its slack, or a
+    search cut short on a busy machine — is shown as the simpler plan, which the board then marks as the same
+    schedule instead of presenting it as an alternative."""
+    if cost(problem, own, move_weight) < cost(problem, simpler, move_weight):
+        return own
+    return replace(own, assignments=simpler.assignments, kpis=simpler.kpis, notes=simpler.notes)
+
+
 def scenarios_generate(
     trigger: Trigger, *, now: datetime.datetime | None = None, time_limit: float = 3.0
 ) -> list[Plan]:
@@ -104,13 +115,18 @@ def scenarios_generate(
     today = _today_kpis(trigger, origin, current, time_limit) if current else {}
     if today and base is not None:  # today's plan as released: its operators were there when it was signed
         today["no_operator"] = _released_without_operator(base, set(current))
+    repair = solve(
+        problem, time_limit, current=current, keep_work_center=True, keep_order=True, move_weight=1
+    )
+    alternatives = _unless_better(
+        problem, solve(problem, time_limit, current=current, move_weight=1), repair, 1
+    )
+    resequence = _unless_better(problem, solve(problem, time_limit, current=current), alternatives, 0)
     runs = {
-        "repair": ("Repair in place", solve(problem, time_limit, current=current, keep_work_center=True,
-                                            keep_order=True, move_weight=1)),
-        "alternatives": ("Move to the alternative work center", solve(problem, time_limit, current=current,
-                                                                       move_weight=1)),
-        "resequence": ("Re-sequence the line", solve(problem, time_limit, current=current)),
-    }  # fmt: skip
+        "repair": ("Repair in place", repair),
+        "alternatives": ("Move to the alternative work center", alternatives),
+        "resequence": ("Re-sequence the line", resequence),
+    }
     scored = []
     for name, (label, sol) in runs.items():
         k = _kpis(problem, sol.assignments, current)
