@@ -19,4 +19,8 @@ def draft_owner(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"draft_owner": ""}
-    return {"draft_owner": salted_hmac("plexcopilot.drafts.owner", str(user.pk)).hexdigest()[:16]}
+    return {
+        "draft_owner": salted_hmac("plexcopilot.drafts.owner", str(user.pk), algorithm="sha256").hexdigest()[
+            :16
+        ]
+    }

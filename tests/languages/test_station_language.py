@@ -149,3 +149,29 @@ class TestUntranslatedLanguage:
         assert "Confirm die D-40 is loaded." in page  # English kept, not dropped
         assert "Trzymaj ręce z dala." in page  # "Keep hands clear." from the safety phrases
         assert StepTranslation.objects.filter(version=plant.version, language="pl").count() == 4
+
+
+def test_the_polish_operator_reads_the_cnc_instruction_in_approved_polish(demo_plant):
+    """The demo's Polish operator runs HSG-3315 op 10 at VM-2: every step in approved Polish, nothing marked
+    untranslated, the English original one tap away (a walkthrough read it in English, marked, before the demo
+    shipped Polish memory)."""
+    demo_translations_load()
+    station = Station.objects.get(code="ST-MCH-VM2")
+    krzysztof = Employee.objects.get(badge_id="100103")
+    assert krzysztof.language == "pl"
+    work_order = WorkOrder.objects.filter(
+        operation__work_center=station.work_center,
+        operation__part__number="HSG-3315",
+        status__in=[WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS],
+    ).first()
+    client = demo_client(station, krzysztof, "1964")
+    url = start(client, work_order.barcode)
+    page = client.get(at(url, 5)).content.decode()
+    assert "Wymień płytki i dokręć śruby mocujące" in page
+    assert "dokręć każdą śrubę mocującą płytkę momentem 3.5 N·m (3.2–3.8 N·m)." in page
+    assert "Krawędzie płytek są ostre; trzymaj korpus narzędzia, nie krawędź skrawającą." in page
+    assert "Replace worn inserts on the boring bar and face mill" in page  # the original, one tap away
+    log = AdaptationLog.objects.filter(employee=krzysztof).latest("at")
+    rule = next(r for r in log.rules if r["rule"] == "language")
+    assert log.language == "pl"
+    assert rule["untranslated"] == [] and rule["machine"] == [] and rule["flagged"] == []
