@@ -100,6 +100,15 @@ def clock_notice(*, employee: Employee, station: Station, work_order: WorkOrder)
     if clock is not None and clock.work_center_id == station.work_center_id:
         if not runs_here or any(j.work_order_id == work_order.pk for j in state.jobs):
             return None
+        running = [j.work_order.barcode for j in state.jobs if j.work_order]
+        if running:  # one job at a time here: the button stops the one on and starts this one, one tap
+            values = {"running": ", ".join(running), "barcode": work_order.barcode}
+            return StationNotice(
+                key="job",
+                text=gettext("Your time is on %(running)s, not on %(barcode)s.") % values,
+                action_label=gettext("Switch to %(barcode)s") % values,
+                action_url=reverse("labor-station-job", args=[work_order.pk, "switch"]),
+            )
         return StationNotice(
             key="job",
             text=gettext("Your time on %(barcode)s is not being recorded.") % {"barcode": work_order.barcode},
@@ -159,6 +168,24 @@ def job_on(*, employee: Employee, station: Station, work_order: WorkOrder) -> st
     punch_record(employee, PunchKind.JOB_ON, station=station, work_order=work_order)
     punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
     return _job_on_message(employee, work_order)
+
+
+def job_switch(*, employee: Employee, station: Station, work_order: WorkOrder) -> str:
+    """Stop the jobs on at this work center and put `work_order` on, in one transaction (the run page's
+    "Switch to" button: one job at a time at a station, and the operator is running this one)."""
+    state = punch_state(employee)
+    if state.clock is None or state.clock.work_center_id != station.work_center_id:
+        return job_on(employee=employee, station=station, work_order=work_order)  # says why it cannot
+    others = [j for j in state.jobs if j.work_order_id != work_order.pk]
+    _job_refusal(jobs=[j for j in state.jobs if j not in others], station=station, work_order=work_order)
+    with transaction.atomic():
+        stopped = _stop_jobs(employee, others, station, f"switched to {work_order.barcode}")
+        punch_record(employee, PunchKind.JOB_ON, station=station, work_order=work_order)
+    punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
+    message = _job_on_message(employee, work_order)
+    if stopped:
+        message = gettext("Stopped %(jobs)s.") % {"jobs": ", ".join(stopped)} + " " + message
+    return message
 
 
 def _job_refusal(*, jobs: list[Punch], station: Station, work_order: WorkOrder) -> None:

@@ -91,11 +91,13 @@ def station_clock_job(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @station_required
 def station_job(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
-    if direction not in ("on", "off"):
+    actions = {"on": punches.job_on, "off": punches.job_off, "switch": punches.job_switch}
+    if direction not in actions:
         raise Http404
     work_order = get_object_or_404(WorkOrder.objects.select_related("operation__work_center"), pk=pk)
-    action = punches.job_on if direction == "on" else punches.job_off
-    back = station_step_return(request) if direction == "on" else None  # the run page's "Start job" button
+    action = actions[direction]
+    # the run page's "Start job" / "Switch to" buttons come back to the step
+    back = station_step_return(request) if direction != "off" else None
     try:
         message = action(employee=request.employee, station=request.station, work_order=work_order)  # type: ignore[attr-defined]
     except LaborError as error:

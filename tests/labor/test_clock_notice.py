@@ -150,3 +150,39 @@ def test_its_job_notice_and_what_the_move_stopped_speak_the_operators_language(p
     client.post(f"/labor/station/clock-in/job/{plant.work_order.pk}/?back={url}")
     page = client.get(url).content.decode()
     assert "Se detuvo WO-1-20. Trabajo iniciado: WO-1-10." in page
+
+
+def test_with_another_job_on_here_its_button_switches_to_this_one_in_one_tap(plant):
+    """One job at a time at a station: "Start job" was refused ("Stop WO-2-10 before starting WO-1-10") with no
+    way to stop the other job from the run page. The notice names the job the time goes to and switches."""
+    other = WorkOrder.objects.create(number="WO-2", barcode="WO-2-10", part=plant.work_order.part,
+                                     operation=plant.work_order.operation, quantity=50)  # fmt: skip
+    client = station_client(plant.station, plant.certified)
+    client.post(f"/labor/station/clock-in/job/{other.pk}/")
+    url = start(client, "WO-1-10")
+    page = client.get(url).content.decode()
+    assert "Your time is on WO-2-10, not on WO-1-10." in page and "Switch to WO-1-10" in page
+    switch_url = f"/labor/station/job/{plant.work_order.pk}/switch/"
+    assert f'action="{switch_url}?back={url.replace("/", "%2F")}"' in page
+    response = client.post(f"{switch_url}?back={url}")
+    assert response.status_code == 302 and response["Location"] == url
+    page = client.get(url).content.decode()
+    assert "station-notice" not in page and "Stopped WO-2-10. Job on: WO-1-10." in page
+    assert [(p.kind, p.work_order_id) for p in Punch.objects.filter(kind__startswith="job").order_by("id")] == [
+        ("job_on", other.pk), ("job_off", other.pk), ("job_on", plant.work_order.pk)]  # fmt: skip
+    assert AuditEvent.objects.filter(action="punch.job_off").count() == 1
+    client.post(f"{switch_url}?back={url}")  # a double tap changes nothing and says so
+    assert Punch.objects.filter(kind="job_on", work_order=plant.work_order).count() == 1
+    assert "WO-1-10 is already on." in client.get(url).content.decode()
+
+
+def test_its_switch_notice_speaks_the_operators_language(plant):
+    plant.certified.language = "pl"
+    plant.certified.save()
+    other = WorkOrder.objects.create(number="WO-2", barcode="WO-2-10", part=plant.work_order.part,
+                                     operation=plant.work_order.operation, quantity=50)  # fmt: skip
+    client = station_client(plant.station, plant.certified)
+    client.post(f"/labor/station/clock-in/job/{other.pk}/")
+    page = client.get(start(client, "WO-1-10")).content.decode()
+    assert "Twój czas jest rejestrowany przy WO-2-10, a nie przy WO-1-10." in page
+    assert "Przełącz na WO-1-10" in page

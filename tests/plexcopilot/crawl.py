@@ -291,6 +291,7 @@ IDS: dict[str, Callable[[Ctx], list[dict[str, Any]]]] = {
     "labor-station-job": lambda c: [
         {"pk": c.ids["work_order"], "direction": "on"},
         {"pk": c.ids["work_order"], "direction": "off"},
+        {"pk": c.ids["work_order"], "direction": "switch"},
     ],
     "labor-flag-resolve": lambda c: [{"pk": c.ids["labor_flag"]}],
     "labor-crew-assign": lambda c: [{"pk": c.ids["crew_plan"]}],
