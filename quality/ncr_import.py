@@ -60,6 +60,15 @@ class ImportReport:
     created_root_causes: list[str] = field(default_factory=list)
     dry_run: bool = False
 
+    @property
+    def unknown_category_rows(self) -> list[tuple[str, int]]:
+        """(code, rows) most used first (a template cannot call a Counter's methods: it looks up keys)."""
+        return self.unknown_categories.most_common()
+
+    @property
+    def unknown_root_cause_rows(self) -> list[tuple[str, int]]:
+        return self.unknown_root_causes.most_common()
+
     def refuse(self, line: int, reason: str) -> None:
         self.refused += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
@@ -207,6 +216,12 @@ def _flush(batch: list[tuple[int, NCR]], report: ImportReport, create_codes: boo
     report.unlinked += sum(1 for n in rows if n.part_id is None or n.operation_id is None)
     if dry_run:
         report.imported += len(rows)
+        if create_codes:  # what the import would create, each code once
+            for codes, known, created in (
+                ({n.category for n in rows}, taxonomy.category_known, report.created_categories),
+                ({n.root_cause_code for n in rows}, taxonomy.root_cause_known, report.created_root_causes),
+            ):
+                created += [c for c in sorted(codes - set(created)) if c and not known(c, active_only=False)]
         return
     with transaction.atomic():
         if create_codes:

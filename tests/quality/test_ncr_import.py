@@ -195,3 +195,36 @@ class TestRealHistoryImport:
         assert NCR.objects.get(number="NCR-T1").get_category_display() == "Dimensional"
         again = ncr_history_import(lines=csv_text(GOOD.replace("NCR-T1", "NCR-T2")), actor=None)
         assert again.imported == 1  # history may use retired categories
+
+
+def test_the_upload_page_checks_only_or_creates_codes_and_says_what_it_did(demo_plant):
+    """The page offered neither the command's --dry-run nor --create-codes, and its report said nothing of
+    unknown codes or unsynced parts: a quality engineer could only find out by importing."""
+    from quality.models import DefectCategory
+
+    client = desk_client("300301")
+    page = client.get("/quality/import/").content.decode()
+    assert 'name="dry_run"' in page and 'name="create_codes"' in page
+
+    def upload():
+        return SimpleUploadedFile("h.csv", (HEADER + "".join(UNSYNCED)).encode(), "text/csv")
+
+    page = client.post("/quality/import/", {"file": upload()}).content.decode()
+    assert "Imported 1 NCRs; 0 were already there; 2 rows refused." in page
+    assert "categories: electrical (1 row)" in page and "SEAL-WORN (1 row)" in page
+    assert "1 NCRs name a part or operation not synced from Plex yet" in page
+    page = client.post("/quality/import/", {"file": upload(), "dry_run": "on", "create_codes": "on"}).content
+    page = page.decode()
+    assert (
+        "Check only — nothing was written. Would import 2 NCRs; 1 are already there; 0 rows would be refused."
+        in page
+    )
+    assert "Would create categories: electrical; root-cause codes: MOTOR-FAULT, SEAL-WORN." in page
+    assert NCR.objects.count() == 1 and not DefectCategory.objects.filter(code="electrical").exists()
+    response = client.post("/quality/import/", {"file": upload(), "create_codes": "on"})
+    assert response.status_code == 200
+    assert (
+        "Created categories: electrical; root-cause codes: MOTOR-FAULT, SEAL-WORN."
+        in response.content.decode()
+    )
+    assert NCR.objects.count() == 3 and DefectCategory.objects.filter(code="electrical").exists()
