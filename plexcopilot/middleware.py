@@ -34,6 +34,7 @@ class StationIdleTimeoutMiddleware:
                 if getattr(request, "htmx", False) or request.headers.get("HX-Request"):
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = target
+                    response["X-Session-Ended"] = "1"  # drafts.js keeps what the form held for after sign-in
                     return response
                 return HttpResponseRedirect(target)
             request.session[LAST_SEEN_KEY] = now
