@@ -23,6 +23,14 @@ class MeasurementResult:
 # Digits with at most one decimal point and a leading sign; no exponent ("1e3"), no "NaN" or "Infinity".
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _SEPARATED = re.compile(r"[+-]?[\d.,]+")
+# A reading with a unit after it ("18.0 mm", "26,4N·m"): the unit has no digit, so "1e3" stays "not a number".
+_WITH_UNIT = re.compile(r"(?P<number>.*?\d\.?)\s*(?P<unit>[^\d\s+\-.,][^\d]*)")
+# What a unit's spelling may vary in: case, spaces and the product sign ("N·m", "N.m", "Nm", "n m", "°C", "C").
+_UNIT_NOISE = re.compile(r"[\s·⋅*.\-°]")
+
+
+def _unit_key(unit: str) -> str:
+    return _UNIT_NOISE.sub("", unit).casefold()
 
 
 def decimal_separator() -> str:
@@ -30,12 +38,31 @@ def decimal_separator() -> str:
     return str(get_format("DECIMAL_SEPARATOR"))
 
 
-def measurement_parse(raw: str) -> Decimal:
+def measurement_parse(raw: str, unit: str = "") -> Decimal:
     """A reading as the operator's language writes numbers: "26.4" in English, "26,4" or "26.4" in es/pl/pt/vi (a
     gauge, a scanner or a US keypad sends the point whatever the tablet's language); a leading sign and spaces are
     fine. A comma on an English tablet is refused, not guessed: "1,80" may be 1.8 or a mistyped 180, and "1,800"
-    is 1800 in English. Where the comma is the decimal mark, a number with both marks ("1.800,5") is refused."""
-    cleaned = raw.strip().replace(" ", "")
+    is 1800 in English. Where the comma is the decimal mark, a number with both marks ("1.800,5") is refused.
+
+    Operators type units: the spec's own `unit` after the number ("18.0 mm", "18,0MM", "26 Nm" for N·m) is read
+    as the number; another unit ("18 in" for a spec in mm) is refused, never converted or dropped."""
+    with_unit = _WITH_UNIT.fullmatch(raw.strip())
+    number = raw
+    if unit and with_unit is not None:
+        if _unit_key(with_unit["unit"]) != _unit_key(unit):
+            raise StationError(
+                gettext(
+                    "“%(raw)s” is not in %(unit)s. This check is read in %(unit)s: enter the value in %(unit)s, "
+                    "for example %(example)s."
+                )
+                % {
+                    "raw": raw.strip()[:20],
+                    "unit": unit,
+                    "example": f"{number_format(Decimal('26.4'))} {unit}",
+                }
+            )
+        number = with_unit["number"]
+    cleaned = number.strip().replace(" ", "")
     if decimal_separator() == "." and "," in cleaned and _SEPARATED.fullmatch(cleaned):
         raise StationError(
             gettext("“%(raw)s” has a comma. Use the decimal point, for example %(example)s.")
@@ -73,7 +100,7 @@ def measurement_record(
     """Check a reading against the step's spec and keep it whatever the result."""
     if not step.is_measured:
         raise StationError(gettext("This step has no measured check."))
-    value = measurement_parse(raw)
+    value = measurement_parse(raw, step.spec_unit)
     if value < 0 and step.spec_lower is not None and step.spec_lower >= 0:
         # A torque or a bore of -180 is a slipped minus key, not a reading: kept, it would count in the quality
         # trend and the feedback threshold as an out-of-spec part. A spec with negative values takes them.

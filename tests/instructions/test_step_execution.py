@@ -137,6 +137,52 @@ class TestMeasurements:
         client.post(at(url, 2) + "measure/", {"value": "26.1"})  # a gauge or a US keypad sends the point
         assert Measurement.objects.latest("pk").value == Decimal("26.1")
 
+    @pytest.mark.parametrize("raw", ["26.4 mm", "26.4mm", " 26.4 MM ", "26.40 Mm"])
+    def test_it_reads_a_reading_typed_with_the_specs_unit_as_the_number(self, run, plant, raw):
+        plant.version.steps.filter(order=2).update(spec_unit="mm")  # a bore, not a torque
+        client, url = run
+        response = client.post(url + "measure/", {"value": raw})
+        assert response.status_code == 200
+        assert "26.4 mm is within spec (24–28 mm)" in response.content.decode()
+        measurement = Measurement.objects.get()
+        assert measurement.value == Decimal("26.4") and measurement.in_spec
+
+    @pytest.mark.parametrize(
+        ("raw", "value"), [("26.4 N·m", "26.4"), ("26.4 Nm", "26.4"), ("26.4 n.m", "26.4"), ("31N·M", "31")]
+    )
+    def test_it_takes_the_usual_spellings_of_the_specs_unit(self, run, raw, value):
+        client, url = run
+        assert client.post(url + "measure/", {"value": raw}).status_code == 200
+        assert Measurement.objects.get().value == Decimal(value)
+
+    @pytest.mark.parametrize("raw", ["26 in", "26.4 lbf·ft", "26cm"])
+    def test_it_refuses_a_reading_in_another_unit_and_keeps_what_was_typed(self, run, plant, raw):
+        plant.version.steps.filter(order=2).update(spec_unit="mm")
+        client, url = run
+        response = client.post(url + "measure/", {"value": raw})
+        body = response.content.decode()
+        assert response.status_code == 422
+        assert (
+            f"“{raw}” is not in mm. This check is read in mm: enter the value in mm, for example 26.4 mm."
+            in body
+        )
+        assert f'value="{raw}"' in body and not Measurement.objects.exists()
+
+    def test_a_spanish_operator_types_the_unit_after_a_decimal_comma(self, plant):
+        plant.version.steps.filter(order=2).update(spec_unit="mm")
+        spanish = make_employee("500011", language="es", first="Lucía")
+        certify(spanish, CertificationType.objects.get(code="PRESS-T"), "certified", 100)
+        client = station_client(plant.station, spanish)
+        url = start(client, "WO-1-10")
+        client.post(url + "done/")
+        accepted = client.post(at(url, 2) + "measure/", {"value": "25,9 mm"})
+        assert accepted.status_code == 200 and "25,9 mm" in accepted.content.decode()
+        assert Measurement.objects.get().value == Decimal("25.9")
+        refused = client.post(at(url, 2) + "measure/", {"value": "25,9 in"})
+        body = refused.content.decode()
+        assert refused.status_code == 422 and "“25,9 in” no está en mm." in body
+        assert 'value="25,9 in"' in body and Measurement.objects.count() == 1
+
     def test_it_blocks_done_until_the_last_reading_is_in_spec(self, run):
         client, url = run
         assert client.post(url + "done/").status_code == 422
