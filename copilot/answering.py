@@ -6,6 +6,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.utils.translation import gettext_noop
 
+from copilot import safety
 from copilot.answers import FIXED_REPLIES, Answer, llm_messages, numeric_guard
 from copilot.questions import Prepared, safety_checked
 from plexcopilot.llm import LLMUnavailable, breaker, llm_configured, llm_stream
@@ -57,7 +58,7 @@ async def question_answer_stream(
         # The safety check reads the instruction's steps: ORM work, off the event loop.
         yield "final", await sync_to_async(safety_checked, thread_sensitive=True)(final, prepared.execution)
         return
-    if extractive.text in FIXED_REPLIES:
+    if extractive.text in FIXED_REPLIES or safety.is_withheld(extractive.text):
         yield (
             "final",
             extractive,

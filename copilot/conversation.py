@@ -1,10 +1,12 @@
 """After the answer: the operator's feedback, the recent conversation and how a stored answer is shown."""
 
+import dataclasses
 from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext
 
+from copilot import safety
 from copilot.answers import FIXED_REPLIES, Answer, Passage, answer_segments
 from copilot.models import (
     CopilotQuestion,
@@ -53,7 +55,15 @@ def message_context(*, record: CopilotQuestion, answer: Answer | None = None) ->
                         unverified=record.unverified)  # fmt: skip
     # languages: the answer in the operator's language, numbers/units/terms guarded, [n] citations kept.
     language = record.operator.language
-    if answer.text in FIXED_REPLIES:
+    withheld = safety.withheld_in(
+        text=answer.text, notice=answer.notice, version=record.version, language=language
+    )
+    if withheld is not None:
+        # Withheld for safety: the copilot's own words, from the catalogs like its other fixed replies.
+        text, notice = withheld
+        answer = dataclasses.replace(answer, notice=notice)
+        translated = AnswerTranslation(text=text, original=answer.text, language=SOURCE_LANGUAGE)
+    elif answer.text in FIXED_REPLIES:
         # The copilot's own words come from the catalogs, a reviewed translation like the page around them: no
         # translation engine and no machine-translation marks (so no "Original (English)" beside them).
         with translation.override(language or None):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from copilot import retrieval, safety
-from copilot.answers import Answer, Passage, extractive_answer
+from copilot.answers import FIXED_REPLIES, Answer, Passage, extractive_answer
 from copilot.index_schema import Hit, SearchFilter
 from copilot.models import (
     Conversation,
@@ -123,7 +123,7 @@ def safety_checked(answer: Answer, execution: Execution | None) -> Answer:
         return answer
     return Answer(
         text=safety.withheld_text(found), citations=[], engine=answer.engine, found=False,
-        notice=f"Withheld: it contradicts safety-critical step {found.step_order}.", step_url=found.url,
+        notice=safety.withheld_notice(found), step_url=found.url,
     )  # fmt: skip
 
 
@@ -246,7 +246,10 @@ def question_finish(*, prepared: Prepared, answer: Answer) -> CopilotQuestion:
     record.answered_at = timezone.now()
     record.save(update_fields=["answer", "citations", "unverified", "engine", "notice", "answered_at"])
     # languages: translate (and cache) the answer here, off the event loop; message_context reads the cache.
-    answer_translate(text=answer.text, language=record.operator.language)
+    if answer.text not in FIXED_REPLIES and not safety.is_withheld(
+        answer.text
+    ):  # those come from the catalogs
+        answer_translate(text=answer.text, language=record.operator.language)
     return record
 
 

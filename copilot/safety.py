@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from copilot.library import split_sentences
 
@@ -25,6 +27,18 @@ SAFEGUARDS = {
     r"|respirator|safety shoes|apron",
     "confined space": r"confined space|permit",
     "ventilation": r"fume extraction|ventilation|extraction",
+}
+# The safeguards' names as the withheld notice names them to the operator (the catalogs translate them).
+SAFEGUARD_NAMES = {
+    "lockout": gettext_noop("lockout"),
+    "guard": gettext_noop("guard"),
+    "light curtain": gettext_noop("light curtain"),
+    "interlock": gettext_noop("interlock"),
+    "two-hand control": gettext_noop("two-hand control"),
+    "emergency stop": gettext_noop("emergency stop"),
+    "PPE": gettext_noop("PPE"),
+    "confined space": gettext_noop("confined space"),
+    "ventilation": gettext_noop("ventilation"),
 }
 _SAFEGUARD = {name: re.compile(rf"\b({words})\b", re.IGNORECASE) for name, words in SAFEGUARDS.items()}
 WEAKENING = re.compile(
@@ -89,9 +103,64 @@ def contradiction(*, answer_text: str, execution: object | None) -> Contradictio
     return None
 
 
+# Stored in English (the desk reads it); shown to the operator in their language by `withheld_in`, like the
+# copilot's other fixed replies (copilot.answers.FIXED_REPLIES), never machine-translated or streamed in English.
+WITHHELD = gettext_noop(
+    "Answer withheld: a library source contradicts step %(order)s “%(title)s” of your instruction, a "
+    "safety-critical step (%(safeguard)s). Follow step %(order)s as written and tell your supervisor or quality "
+    "about the source."
+)
+WITHHELD_NOTICE = gettext_noop("Withheld: it contradicts safety-critical step %(order)s.")
+
+
+def _template_pattern(template: str, groups: dict[str, str]) -> re.Pattern[str]:
+    """A regular expression matching `template` filled in: each %(name)s once as a group, then as that group."""
+    parts, seen = [], set()
+    for n, part in enumerate(re.split(r"%\((\w+)\)s", template)):
+        if n % 2 == 0:
+            parts.append(re.escape(part))
+        else:
+            parts.append(f"(?P={part})" if part in seen else f"(?P<{part}>{groups[part]})")
+            seen.add(part)
+    return re.compile("".join(parts), re.DOTALL)
+
+
+_WITHHELD = _template_pattern(WITHHELD, {"order": r"\d+", "title": r".*?", "safeguard": r"[\w -]+?"})
+_WITHHELD_NOTICE = _template_pattern(WITHHELD_NOTICE, {"order": r"\d+"})
+
+
 def withheld_text(found: Contradiction) -> str:
-    return (
-        f"Answer withheld: a library source contradicts step {found.step_order} “{found.step_title}” of your "
-        f"instruction, a safety-critical step ({found.safeguard}). Follow step {found.step_order} as written and "
-        "tell your supervisor or quality about the source."
-    )
+    return WITHHELD % {"order": found.step_order, "title": found.step_title, "safeguard": found.safeguard}
+
+
+def withheld_notice(found: Contradiction) -> str:
+    return WITHHELD_NOTICE % {"order": found.step_order}
+
+
+def is_withheld(text: str) -> bool:
+    return _WITHHELD.fullmatch(text) is not None
+
+
+def withheld_in(*, text: str, notice: str, version: object | None, language: str) -> tuple[str, str] | None:
+    """A stored (English) withheld answer and its notice in the operator's language, the step titled as their step
+    page titles it; None when `text` is not a withheld answer."""
+    from instructions import station_hooks  # the station's registries; copilot sits above instructions
+
+    found = _WITHHELD.fullmatch(text)
+    if found is None:
+        return None
+    title = found["title"]
+    step = version.steps.filter(order=found["order"]).first() if version is not None else None  # type: ignore[attr-defined]
+    if step is not None and step.title == title:
+        title = station_hooks.step_title(version=version, step=step, language=language)  # type: ignore[arg-type]
+    with translation.override(language or None):
+        safeguard = found["safeguard"]
+        text = gettext(WITHHELD) % {
+            "order": found["order"],
+            "title": title,
+            "safeguard": gettext(SAFEGUARD_NAMES[safeguard]) if safeguard in SAFEGUARD_NAMES else safeguard,
+        }
+        said = _WITHHELD_NOTICE.fullmatch(notice)
+        if said is not None:
+            notice = gettext(WITHHELD_NOTICE) % {"order": said["order"]}
+    return text, notice
