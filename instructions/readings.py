@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext
 
+from instructions.adaptation import step_gate_locked
 from instructions.models import Execution, Measurement, Station, Step
 from instructions.runs import StationError
 from plexcopilot import events
@@ -97,9 +98,22 @@ READING_RESOLUTION = Decimal("0.0001")  # Measurement.value and the spec limits 
 def measurement_record(
     *, execution: Execution, step: Step, raw: str, employee: Employee, station: Station | None
 ) -> MeasurementResult:
-    """Check a reading against the step's spec and keep it whatever the result."""
+    """Check a reading against the step's spec and keep it whatever the result.
+
+    A reading is taken on any step the operator can open, also ahead of the next step to mark done (the step strip
+    opens every step; completion is what keeps the order, and it needs the step's last reading in spec). A step
+    the certification gate locks for this operator takes none: it is not theirs to work until a supervisor's
+    override, so its reading is refused with the value said back (the locked step has no reading field)."""
     if not step.is_measured:
         raise StationError(gettext("This step has no measured check."))
+    if step_gate_locked(execution=execution, employee=employee, step=step):
+        raise StationError(
+            gettext(
+                "“%(raw)s” was not recorded: step %(order)s needs a valid certification or a supervisor override "
+                "first. Enter the reading again once the step is open."
+            )
+            % {"raw": raw.strip()[:20], "order": step.order}
+        )
     value = measurement_parse(raw, step.spec_unit)
     if value < 0 and step.spec_lower is not None and step.spec_lower >= 0:
         # A torque or a bore of -180 is a slipped minus key, not a reading: kept, it would count in the quality

@@ -128,6 +128,52 @@ class TestAdaptation:
         with pytest.raises(StationError, match="Finish step 1"):  # past the gate: now the usual order rules
             step_complete(execution=execution, step=gated, employee=plant.expired, station=plant.station)
 
+    def test_a_step_behind_the_gate_refuses_a_reading_and_says_it_back(self, plant):
+        """The walkthrough: a reading for a later step taken while step 1 was open. Ahead of the next step is
+        allowed (the strip opens every step; completion keeps the order); behind the certification gate is not."""
+        from instructions.models import Measurement
+
+        plant.version.steps.filter(order=4).update(  # the first piece's length: a reading behind the gate
+            check_kind="dimension", spec_lower="17.9", spec_upper="18.1", spec_unit="mm"
+        )
+        client = station_client(plant.station, plant.expired)
+        url = start(client, "WO-1-10")  # step 1 open, steps 3 and 4 locked for this operator
+        response = client.post(at(url, 4) + "measure/", {"value": "18.0 mm"})
+        body = html.unescape(response.content.decode())
+        assert response.status_code == 422
+        assert (
+            "“18.0 mm” was not recorded: step 4 needs a valid certification or a supervisor override first. "
+            "Enter the reading again once the step is open."
+        ) in body
+        assert 'data-testid="gate"' in body and not Measurement.objects.exists()
+        # Ahead of the open step 1 but before the gate: taken, as on any step the operator can work.
+        assert client.post(at(url, 2) + "measure/", {"value": "26"}).status_code == 200
+        CertificationOverride.objects.create(
+            execution=Execution.objects.get(),
+            operator=plant.expired,
+            supervisor=plant.supervisor,
+            reason="watched",
+        )
+        assert client.post(at(url, 4) + "measure/", {"value": "18.0 mm"}).status_code == 200
+        assert [m.step.order for m in Measurement.objects.order_by("pk")] == [2, 4]
+
+    def test_the_reading_gate_is_kept_by_the_domain_whatever_calls_it(self, plant):
+        from instructions.models import Measurement
+        from instructions.readings import measurement_record
+        from instructions.runs import StationError
+
+        client = station_client(plant.station, plant.uncertified)
+        start(client, "WO-1-10")
+        execution = Execution.objects.get()
+        gated = execution.version.steps.get(order=4)
+        gated.__class__.objects.filter(pk=gated.pk).update(check_kind="dimension", spec_upper="18.1")
+        gated.refresh_from_db()
+        with pytest.raises(StationError, match="needs a valid certification or a supervisor override first"):
+            measurement_record(
+                execution=execution, step=gated, raw="18", employee=plant.uncertified, station=None
+            )
+        assert not Measurement.objects.exists()
+
     def test_it_records_a_supervisor_override_and_opens_the_gate(self, plant):
         client = station_client(plant.station, plant.expired)
         url = at(start(client, "WO-1-10"), 3)
