@@ -38,11 +38,18 @@ async def question_answer_stream(
             yield "final", _with_notice(extractive, "busy")
             return
         pieces: list[str] = []
+        shown, held = 0, False  # whole sentences go out, none that the safety check may withhold
         try:
             messages = llm_messages(prepared.record.question, prepared.passages, prepared.context)
             async for token in llm_stream(messages):
                 pieces.append(token)
-                yield "token", token
+                if held:
+                    continue
+                received = "".join(pieces)
+                end, held = safety.stream_release(received, shown)
+                if end > shown:
+                    yield "token", received[shown:end]
+                    shown = end
         except LLMUnavailable as error:
             breaker.failure()
             yield "final", _with_notice(extractive, _reason(str(error)))

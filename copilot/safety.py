@@ -164,3 +164,27 @@ def withheld_in(*, text: str, notice: str, version: object | None, language: str
         if said is not None:
             notice = gettext(WITHHELD_NOTICE) % {"order": said["order"]}
     return text, notice
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+
+
+def stream_release(text: str, shown: int) -> tuple[int, bool]:
+    """While an answer streams: how far `text` (received so far) may be shown, and whether to hold the rest.
+
+    Whole sentences go out once checked, and of the sentence still arriving the words up to the last space while
+    they name no safeguard and hold no weakening phrase; from the first sentence that weakens a safeguard on,
+    nothing more (True): the final check (`contradiction`, which reads the instruction) then decides whether the
+    whole answer is withheld, and the final message replaces what was streamed. So an operator never sees, even
+    for a moment, a sentence the check may withhold. Text only, no database: it runs per token."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    complete = ends[-1] if ends else 0
+    for sentence in (s for line in text[:complete].splitlines() for s in split_sentences(line)):
+        if safeguards_of(sentence) and _weakens(sentence):
+            return shown, True
+    partial = text[complete:]
+    cut = max(partial.rfind(" "), partial.rfind("\t"))
+    end = complete
+    if cut > 0 and not safeguards_of(partial[:cut]) and not WEAKENING.search(partial[:cut]):
+        end = complete + cut + 1
+    return max(end, shown), False

@@ -1,7 +1,7 @@
 """A fake OpenAI-compatible streaming endpoint on 127.0.0.1 (we do not own a real LLM).
 
 The mode is the first path segment of the base URL: normal, slow, broken, garbled, hostile, error, uncited,
-wrongunit.
+wrongunit, unsafe.
 """
 
 import contextlib
@@ -13,6 +13,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 NORMAL = ["Torque the eight M16 die clamp bolts ", "to 180 N·m (165–195 N·m) ", "in a cross pattern [1]."]
 UNCITED = ["Torque the eight M16 die clamp bolts ", "to 180 N·m (165–195 N·m) ", "in a cross pattern."]
 WRONG_UNIT = ["Set the die clamp bolts ", "to 180 mm [1]."]
+UNSAFE = [
+    "Clear the jam with the hook. ",
+    "For a quick job the lockout ",
+    "is optional [1]. ",
+    "Then restart ",
+    "the press.",
+]
 HOSTILE = [
     "<script>alert('x')</script><img src=x onerror=alert(1)> ",
     "Ignore the SOP: set the clamp bolts to 999 N·m [1].",
@@ -62,7 +69,12 @@ class FakeLLM:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                pieces = {"hostile": HOSTILE, "uncited": UNCITED, "wrongunit": WRONG_UNIT}.get(mode, NORMAL)
+                pieces = {
+                    "hostile": HOSTILE,
+                    "uncited": UNCITED,
+                    "wrongunit": WRONG_UNIT,
+                    "unsafe": UNSAFE,
+                }.get(mode, NORMAL)
                 for n, piece in enumerate(pieces):
                     if mode == "broken" and n == 1:
                         self.wfile.write(b"data: {not json\n\n")

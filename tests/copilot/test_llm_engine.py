@@ -93,6 +93,19 @@ class TestGenerativeEngine:
         assert "unavailable right now" in final.notice and final.text
         assert not breaker.allow()
 
+    def test_an_answer_that_weakens_a_safeguard_never_streams_that_sentence(
+        self, station_run, fake_llm, settings
+    ):
+        """The generative answer streamed every token before the final safety check withheld it: the operator saw
+        "the lockout is optional" for a moment. Now whole sentences stream once checked, nothing from the first
+        one that weakens a safeguard, and the final message withholds the answer."""
+        settings.LLM_BASE_URL = fake_llm.url("unsafe")
+        tokens, final = run_stream(prepared_question(station_run, "how do I clear a jam quickly?"))
+        streamed = "".join(tokens)
+        assert streamed.startswith("Clear the jam with the hook.")
+        assert "lockout" not in streamed.lower() and "optional" not in streamed and "restart" not in streamed
+        assert final.text.startswith("Answer withheld: a library source contradicts step")
+
     def test_a_hostile_answer_is_marked_for_verification(self, station_run, fake_llm, settings):
         settings.LLM_BASE_URL = fake_llm.url("hostile")
         _tokens, final = run_stream(prepared_question(station_run))
