@@ -16,14 +16,14 @@ from labor.selectors import andon_board_calls
 from plexcopilot import events
 from plexcopilot.broadcast import group_send_after_commit
 from plexcopilot.models import Employee
-from plexcopilot.roles import QUALITY, SUPERVISOR
+from plexcopilot.roles import MATERIAL_HANDLER, QUALITY, SUPERVISOR
 from plexcopilot.services import audit_record
 
 ROUTES = {
     AndonCategory.SAFETY: [SUPERVISOR],
     AndonCategory.QUALITY: [QUALITY, SUPERVISOR],
     AndonCategory.MAINTENANCE: [SUPERVISOR],
-    AndonCategory.MATERIAL: [SUPERVISOR],
+    AndonCategory.MATERIAL: [MATERIAL_HANDLER, SUPERVISOR],  # the material handler brings it
 }
 DANGER_WORDS = ("injur", "hurt", "blood", "fire", "smoke", "burn", "fell", "fall", "trapped", "pinch", "gas",
                 "spill", "shock", "herida", "fuego", "humo")  # fmt: skip

@@ -23,7 +23,7 @@ from labor.models import (
     Shift,
 )
 from plexcopilot.models import Employee
-from plexcopilot.roles import ADMIN, OPERATOR, QUALITY, SUPERVISOR
+from plexcopilot.roles import ADMIN, MATERIAL_HANDLER, OPERATOR, QUALITY, SUPERVISOR
 
 DEFAULT_SHIFTS = [
     ("A", "Day", datetime.time(6), datetime.time(14)),
@@ -178,7 +178,7 @@ def board_role(user: Any) -> str | None:
     role = user_role(user)
     if role in (SUPERVISOR, ADMIN):
         return SUPERVISOR
-    return QUALITY if role == QUALITY else None
+    return role if role in (QUALITY, MATERIAL_HANDLER) else None
 
 
 def andon_for_station(station_id: int) -> list[AndonCall]:

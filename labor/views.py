@@ -25,7 +25,7 @@ from labor.models import (
     PunchKind,
 )
 from plexcopilot.idempotency import idempotency_key
-from plexcopilot.roles import QUALITY, SUPERVISOR, role_required, user_has_role
+from plexcopilot.roles import MATERIAL_HANDLER, QUALITY, SUPERVISOR, role_required, user_has_role
 
 # --- Station: clock, jobs, Andon -------------------------------------------------------------------
 
@@ -331,17 +331,20 @@ def handover_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@role_required(SUPERVISOR, QUALITY)
+@role_required(SUPERVISOR, QUALITY, MATERIAL_HANDLER)
 def andon_board(request: HttpRequest) -> HttpResponse:
     return _andon_board_page(request)
 
 
 @require_POST
-@role_required(SUPERVISOR, QUALITY)
+@role_required(SUPERVISOR, QUALITY, MATERIAL_HANDLER)
 def andon_update(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ("acknowledge", "resolve"):
         raise Http404
     call = get_object_or_404(AndonCall.objects.select_related("work_center"), pk=pk)
+    role = selectors.board_role(request.user)
+    if role != SUPERVISOR and role not in call.routed_to:  # a call not on this role's board
+        raise Http404
     typed = request.POST.get("resolution", "")
     try:
         if action == "acknowledge":

@@ -62,9 +62,9 @@ def test_it_refuses_an_andon_without_a_category_and_keeps_the_note(plant):
     ("category", "note", "urgency", "routes"),
     [
         ("safety", "", "critical", ["supervisor"]),
-        ("material", "out of nuts", "normal", ["supervisor"]),
+        ("material", "out of nuts", "normal", ["material_handler", "supervisor"]),
         ("quality", "burr on holes", "normal", ["quality", "supervisor"]),
-        ("material", "smoke from the coil cart", "critical", ["supervisor"]),
+        ("material", "smoke from the coil cart", "critical", ["material_handler", "supervisor"]),
     ],
 )
 def test_it_routes_each_category_to_the_right_role(plant, category, note, urgency, routes):
@@ -223,3 +223,30 @@ def test_a_board_decision_with_htmx_still_answers_with_the_board(plant):
     assert response.status_code == 200 and 'id="andon-board"' in response.content.decode()
     # the board it swapped in was the answer: no message waits to be shown on the next page loaded
     assert "acknowledged." not in board.get("/labor/andon/").content.decode()
+
+
+def test_material_calls_reach_the_material_handlers_board_and_only_theirs(plant):
+    """A material Andon went to supervisors only: the material handler, who brings the parts, never saw it. Now
+    it is on the material handler's board (linked from the materials desk), where they acknowledge and resolve
+    it; other calls are not on their board and cannot be decided there."""
+    from tests.actors import make_employee
+
+    handler = make_employee("800501", "material_handler", first="Owen")
+    material = andon_raise(
+        station=plant.station, employee=plant.certified, category="material", note="out of nuts"
+    )
+    maintenance = andon_raise(
+        station=plant.station, employee=plant.certified, category="maintenance", note="leak"
+    )
+    board = desk_client(handler)
+    page = board.get("/labor/andon/").content.decode()
+    assert "out of nuts" in page and "leak" not in page
+    assert 'href="/labor/andon/"' in board.get("/materials/").content.decode()
+    assert board.post(f"/labor/andon/{maintenance.pk}/acknowledge/").status_code == 404
+    board.post(f"/labor/andon/{material.pk}/acknowledge/")
+    board.post(f"/labor/andon/{material.pk}/resolve/", {"resolution": "Nuts delivered to PRS-T1"})
+    material.refresh_from_db()
+    maintenance.refresh_from_db()
+    assert material.state == "resolved" and material.resolved_by == handler.user
+    assert maintenance.acknowledged_at is None
+    assert AuditEvent.objects.filter(action="andon.resolve", actor=handler.user).count() == 1
