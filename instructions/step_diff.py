@@ -37,8 +37,13 @@ class StepDiff:
         return bool((self.old or {}).get("safety_critical") or (self.new or {}).get("safety_critical"))
 
 
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+
+
 def _words(value: Any) -> list[str]:
-    return re.split(r"(\s+)", "" if value is None else str(value))
+    """Tokens that together are the text: runs of whitespace, words, and each punctuation mark on its own, so
+    "porosity" and "porosity," match and only what changed is marked."""
+    return _TOKEN.findall("" if value is None else str(value))
 
 
 def _segments(old: Any, new: Any) -> tuple[list[tuple[bool, str]], list[tuple[bool, str]]]:

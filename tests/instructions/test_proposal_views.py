@@ -2,7 +2,9 @@ import pytest
 from django.test import Client
 
 from instructions.models import ProposalStatus, Signature
+from instructions.proposal_content import version_steps
 from instructions.proposals import proposal_draft
+from instructions.publishing import version_publish
 from plexcopilot.models import AuditEvent
 from tests.actors import PIN, desk_login
 
@@ -65,6 +67,23 @@ class TestProposalDetail:
         assert 'data-status="changed"' in page and page.count('data-status="same"') == 3
         assert "&lt;b&gt;which&lt;/b&gt;" in page and "&lt;script&gt;x&lt;/script&gt;" in page
         assert "<script>x</script>" not in page
+
+    def test_the_diff_marks_only_the_words_that_changed(self, plant):
+        steps = version_steps(plant.version)
+        steps[0]["text"] = "Inspect the weld bead for porosity and undercut; reject the part if found."
+        version_publish(instruction=plant.instruction, steps=steps, change_note="Weld wording.",
+                        published_by=plant.supervisor.user, base_version=plant.version)  # fmt: skip
+        plant.instruction.refresh_from_db()
+        proposal = propose(
+            plant, text="Inspect the weld bead for porosity, cracks and undercut; scrap the part if found."
+        )
+        page = desk(plant.supervisor).get(f"/governance/proposals/{proposal.pk}/").content.decode()
+        old = page.split('<td class="diff-old">')[1].split("</td>")[0]
+        new = page.split('<td class="diff-new">')[1].split("</td>")[0]
+        assert old == "Inspect the weld bead for porosity and undercut; <del>reject</del> the part if found."
+        assert new == (
+            "Inspect the weld bead for porosity<ins>, cracks</ins> and undercut; <ins>scrap</ins> the part if found."
+        )
 
     def test_signing_with_the_password_publishes(self, plant):
         proposal = propose(plant, by=plant.quality.user)
