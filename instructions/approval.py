@@ -53,6 +53,12 @@ def signature_requirements(proposal: ChangeProposal, signatures: Sequence[Signat
     return missing
 
 
+def already_signed(signature: Signature) -> str:
+    """What a second press of Sign answers: who signed, and when (plant time, year first)."""
+    at = timezone.localtime(signature.signed_at)
+    return f"Already signed by {signature.printed_name} at {at:%Y-%m-%d %H:%M}."
+
+
 AREA_GROUP_PREFIX = "area:"
 
 
@@ -108,7 +114,13 @@ def proposal_sign(
                 revision=F("revision") + 1
             )
             if not claimed:
-                current = ChangeProposal.objects.get(pk=proposal.pk)
+                current = ChangeProposal.objects.select_related("published_version").get(pk=proposal.pk)
+                own = current.signatures.filter(signer=user, content_hash=current.content_hash).first()
+                if own is not None:  # a second press of Sign (a double click, a page left open): no error
+                    released = current.published_version
+                    return SignOutcome(None, None, f"{already_signed(own)} The proposal is "
+                                       f"{current.get_status_display().lower()}"
+                                       f"{f' as v{released.number}' if released else ''}.")  # fmt: skip
                 raise SignatureRefused(f"This proposal is already {current.get_status_display().lower()}.")
             fresh = ChangeProposal.objects.select_related("instruction", "base_version").get(pk=proposal.pk)
             if fresh.instruction.current_version_id != fresh.base_version_id:
@@ -120,7 +132,8 @@ def proposal_sign(
                     "the current version as a new proposal, and that one is signed."
                 )
             signature = None
-            if not fresh.signatures.filter(signer=user, content_hash=fresh.content_hash).exists():
+            own = fresh.signatures.filter(signer=user, content_hash=fresh.content_hash).first()
+            if own is None:
                 with transaction.atomic():
                     signature = Signature.objects.create(
                         proposal=fresh, signer=user, printed_name=printed, role=role, meaning=meaning,
@@ -132,15 +145,16 @@ def proposal_sign(
             missing = signature_requirements(fresh, list(fresh.signatures.all()))
             if missing:
                 message = "Signature recorded. Still needed: " + "; ".join(missing) + "."
-                if signature is None:
-                    message = (
-                        "You have already signed this proposal. Still needed: " + "; ".join(missing) + "."
-                    )
+                if own is not None:
+                    message = f"{already_signed(own)} Still needed: " + "; ".join(missing) + "."
                 return SignOutcome(signature, None, message)
             version = _publish(fresh, user)
     except IntegrityError:
-        # A double submit by the same person raced past the exists() check: it is the same signature.
-        return SignOutcome(None, None, "You have already signed this proposal.")
+        # A double submit by the same person raced past the check above: it is the same signature.
+        own = proposal.signatures.filter(signer=user, content_hash=proposal.content_hash).first()
+        return SignOutcome(
+            None, None, already_signed(own) if own else "You have already signed this proposal."
+        )
     except SignatureRefused as error:
         audit_record(actor=user, action="signature.refused", obj=proposal,
                      summary=f"Signature refused on proposal {proposal.pk}: {error}")  # fmt: skip

@@ -69,6 +69,15 @@ def _proposal_page(
         "stale": proposals.proposal_is_stale(proposal),
         "meanings": SignatureMeaning.choices,
         "own": proposal.proposed_by_id == request.user.pk,
+        # The signer's own signature on this content: the page then says so instead of offering the form again.
+        "signed_by_you": next(
+            (
+                s
+                for s in signatures
+                if s.signer_id == request.user.pk and s.content_hash == proposal.content_hash
+            ),
+            None,
+        ),  # fmt: skip
         "role": user_role(request.user),
         "left_label": f"v{proposal.base_version.number} (base)",
         "right_label": "Proposed",
@@ -126,7 +135,9 @@ def proposal_sign(request: HttpRequest, pk: int) -> HttpResponse:
         return _proposal_page(request, _proposal(pk), status=422, sign_error=str(error),
                               chosen_meaning=request.POST.get("meaning", ""),
                               sign_badge=request.POST.get("badge", "")[:32].strip())  # fmt: skip
-    messages.success(request, outcome.message)
+    # A second press of Sign records nothing and says who signed when (an info, not a success).
+    recorded = outcome.signature is not None or outcome.published is not None
+    (messages.success if recorded else messages.info)(request, outcome.message)
     return _done(request, reverse("instructions-proposal-detail", args=[pk]))
 
 

@@ -1,12 +1,13 @@
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from instructions.models import ProposalStatus, Signature
 from instructions.proposal_content import version_steps
 from instructions.proposals import proposal_draft
 from instructions.publishing import version_publish
 from plexcopilot.models import AuditEvent
-from tests.actors import PIN, desk_login
+from tests.actors import PIN, desk_login, make_employee
 
 pytestmark = pytest.mark.django_db
 DESK = "desk-pass-123"
@@ -214,6 +215,55 @@ class TestTwoSignatures:
             "approved_for_release",
             "reviewed",
         ]
+
+
+class TestSignedOnce:
+    def test_after_signing_the_form_is_gone_and_a_second_press_says_who_signed_when(self, plant):
+        proposal = propose(plant, order=3, text="Reset and test the curtain at three heights.")
+        client = desk(plant.supervisor)
+        sign = {"meaning": "approved_for_release", "password": DESK}
+        response = client.post(f"/governance/proposals/{proposal.pk}/sign/", sign, follow=True)
+        page = response.content.decode()
+        assert "Signature recorded. Still needed: a quality engineer" in page
+        # The outcome comes first on the page, and no second signature is offered.
+        assert page.index("Signature recorded.") < page.index('data-testid="diff"')
+        assert 'data-testid="sign"' not in page and 'data-testid="signed-by-you"' in page
+        signature = Signature.objects.get()
+        at = f"{timezone.localtime(signature.signed_at):%Y-%m-%d %H:%M}"
+        assert f"You signed this proposal at {at} (Approved for release)" in page
+        # A second press (a double click, a page left open) signs nothing and says who signed and when.
+        again = client.post(f"/governance/proposals/{proposal.pk}/sign/", sign, HTTP_HX_REQUEST="true")
+        assert again.status_code == 204 and again["HX-Redirect"] == f"/governance/proposals/{proposal.pk}/"
+        page = client.get(again["HX-Redirect"]).content.decode()
+        message = f"Already signed by {plant.supervisor.full_name} at {at}. Still needed: a quality engineer"
+        assert message in page and page.index(message) < page.index('data-testid="diff"')
+        assert Signature.objects.count() == 1 and 'data-testid="sign"' not in page
+
+    def test_a_second_press_after_the_release_says_who_signed_when_not_that_it_failed(self, plant):
+        proposal = propose(plant, by=plant.quality.user)
+        client = desk(plant.supervisor)
+        sign = {"meaning": "approved_for_release", "password": DESK}
+        client.post(f"/governance/proposals/{proposal.pk}/sign/", sign)
+        response = client.post(f"/governance/proposals/{proposal.pk}/sign/", sign, follow=True)
+        page = response.content.decode()
+        at = f"{timezone.localtime(Signature.objects.get().signed_at):%Y-%m-%d %H:%M}"
+        assert (
+            f"Already signed by {plant.supervisor.full_name} at {at}. The proposal is approved and published as v2."
+            in page
+        )
+        assert 'data-testid="sign"' not in page and plant.instruction.versions.count() == 2
+
+    def test_another_persons_refusal_on_a_released_proposal_is_shown(self, plant):
+        proposal = propose(plant, by=plant.quality.user)
+        desk(plant.supervisor).post(f"/governance/proposals/{proposal.pk}/sign/",
+                                    {"meaning": "approved_for_release", "password": DESK})  # fmt: skip
+        response = desk(make_employee("600002", "supervisor")).post(f"/governance/proposals/{proposal.pk}/sign/",
+                                                {"meaning": "reviewed", "password": DESK}, HTTP_HX_REQUEST="true")  # fmt: skip
+        assert response.status_code == 422
+        assert (
+            'data-testid="sign-error">This proposal is already approved and published.'
+            in response.content.decode()
+        )
 
 
 class TestDrafts:
