@@ -1,6 +1,7 @@
 import datetime
 
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from labor.certifications import certification_expiries, expiry_band, skill_gaps
 from plexcopilot.models import CertificationType
@@ -44,6 +45,18 @@ def test_it_finds_skill_gaps_for_the_open_work_and_suggests_cross_training(plant
     assert any(s.startswith("Shift B has no valid PRESS-T") for s in gap.suggestions)
     page = desk_client(plant.supervisor).get("/labor/skill-gaps/")
     assert b"THIN" in page.content
+
+
+def test_the_skill_gap_tags_read_apart_when_the_text_is_extracted(plant):
+    """A screen reader and a copy of the page read the per-shift tags as "A: 3, B: 0", not "A: 3B: 0"."""
+    for e in (plant.trainee, plant.certified, plant.expert):
+        e.shift = "A"
+        e.save()
+    page = desk_client(plant.supervisor).get("/labor/skill-gaps/").content.decode()
+    text = " ".join(strip_tags(page).split())
+    assert "Per shift: A: 3, B: 0, C: 0" in text
+    assert "PRESS-T — Test press operation THIN" in text
+    assert "Cross-training and renewals Bring" in text and "certified on PRESS-T. Renew" in text
 
 
 def test_it_shows_quality_engineers_the_andon_and_certifications_but_not_the_supervisor_tiles(plant):
