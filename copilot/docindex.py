@@ -48,14 +48,18 @@ def tokenize(stemmer: Any, texts: list[str]) -> list[list[str]]:
     )  # fmt: skip
 
 
+NO_WORDS = "\x00"  # never a query token (TOKEN_PATTERN cannot match it)
+
+
 def _bm25(stemmer: Any, texts: list[str]) -> bm25s.BM25:
+    """BM25 over `texts`. A field in which no document has a word (every title a stop word or a dash) still
+    gets an index, of a token no query has: bm25s refuses an empty vocabulary, and a question must be answered
+    from the other fields, not fail."""
     index = bm25s.BM25()
-    index.index(
-        bm25s.tokenize(
-            texts, token_pattern=TOKEN_PATTERN, stopwords=STOPWORDS, stemmer=stemmer, show_progress=False
-        ),
-        show_progress=False,
-    )
+    tokens = tokenize(stemmer, texts)
+    if not any(tokens):
+        tokens = [[NO_WORDS] for _ in texts]
+    index.index(tokens, show_progress=False)
     return index
 
 

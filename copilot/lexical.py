@@ -49,7 +49,9 @@ class LexicalIndex:
         self.versions = np.array([r[9] or 0 for r in rows], dtype=np.int64)
         self.document_of = {int(r[0]): int(r[10]) for r in rows}
         self.approved = np.array([r[11] == DocumentStatus.APPROVED for r in rows], dtype=bool)
-        self.documents = self._documents(rows)
+        # None without a chunk: a library not ingested yet answers every question with "nothing found"
+        self.first_chunk = self.document_position = np.zeros(0, dtype=np.int64)
+        self.documents = self._documents(rows) if rows else None
         roles = [[x.strip() for x in (r[8] or "").split(",") if x.strip()] for r in rows]
         self.role_ok = {
             role: np.array([not rs or role in rs for rs in roles], dtype=bool) for role in ROLE_VALUES

@@ -113,6 +113,7 @@ def _search(query: str, f: SearchFilter, *, k: int, mode: str) -> list[Hit]:
             # Still an answer: BM25 and the document evidence (titles, headings, title vectors from the database).
             logger.exception("vector store unavailable: answering from BM25 alone")
     documents = lexical.documents
+    assert documents is not None  # a library with chunks (the empty one returned above)
     allowed = mask[lexical.first_chunk] if mask is not None else None
     scores = documents.document_scores(tokens if mode != "dense" else [], query_vector, allowed)
     top = min(TOP_DOCUMENTS, len(scores))
