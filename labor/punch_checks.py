@@ -21,16 +21,61 @@ def _event(p: Punch) -> rules.PunchEvent:
                             p.work_order.barcode if p.work_order else "")  # fmt: skip
 
 
-def _boundary(at: datetime.datetime, home_shift: str, *, start: bool) -> datetime.datetime:
-    """The shift start (or end) nearest to `at`, on the employee's home shift when they have one."""
+def _occurrence(
+    start: datetime.datetime, end: datetime.datetime, home_shift: str
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The one shift (start, end) a clock interval belongs to, on the employee's home shift when they have one:
+    the window it overlaps most, else the nearest one. Its clock-in and clock-out are measured against it."""
     shifts = [s for s in shift_list() if s.code == home_shift] or shift_list()
-    day = timezone.localtime(at).date()
-    candidates = []
-    for d in (day - datetime.timedelta(days=1), day, day + datetime.timedelta(days=1)):
-        for shift in shifts:
-            s, e = shift_window(shift, d)
-            candidates.append(s if start else e)
-    return min(candidates, key=lambda t: abs((at - t).total_seconds()))
+    day = timezone.localtime(start).date()
+    windows = [shift_window(shift, day + datetime.timedelta(days=d)) for d in (-1, 0, 1) for shift in shifts]
+
+    def rank(w: tuple[datetime.datetime, datetime.datetime]) -> tuple[float, float]:
+        overlap = (min(end, w[1]) - max(start, w[0])).total_seconds()
+        gap = max((w[0] - end).total_seconds(), (start - w[1]).total_seconds(), 0)
+        return (-overlap, gap) if overlap > 0 else (0, gap)
+
+    return min(windows, key=rank)
+
+
+#: A clock interval this short lying inside its shift is a stray or re-clock, not an arrival or departure.
+SHORT_INTERVAL = datetime.timedelta(minutes=rules.MIN_DEVIATION_MINUTES)
+
+
+def _arrivals_departures(punches: list[Punch], home_shift: str) -> list[tuple[Punch, datetime.date, float]]:
+    """Per shift worked: its first clock-in against the shift start and its last clock-out against the shift end
+    (offset in minutes), the shift's day with it. Clock-outs and clock-ins in the middle of the shift are not
+    measured, nor is a short interval inside the shift; in and out of one interval share one shift."""
+    intervals: list[tuple[Punch | None, Punch | None]] = []
+    for p in punches:
+        if p.kind == PunchKind.CLOCK_IN:
+            intervals.append((p, None))
+        elif p.kind == PunchKind.CLOCK_OUT:
+            if intervals and intervals[-1][0] is not None and intervals[-1][1] is None:
+                intervals[-1] = (intervals[-1][0], p)
+            else:
+                intervals.append((None, p))
+    shifts: dict[tuple[datetime.datetime, datetime.datetime], list[Punch]] = defaultdict(list)
+    for clock_in, clock_out in intervals:
+        first, last = (clock_in or clock_out).at, (clock_out or clock_in).at  # type: ignore[union-attr]
+        window = _occurrence(first, last, home_shift)
+        if (
+            clock_in
+            and clock_out
+            and last - first < SHORT_INTERVAL
+            and window[0] <= first
+            and last <= window[1]
+        ):
+            continue
+        shifts[window] += [p for p in (clock_in, clock_out) if p is not None]
+    result = []
+    for (s, e), ps in sorted(shifts.items()):
+        day = timezone.localtime(s).date()
+        ins = [p for p in ps if p.kind == PunchKind.CLOCK_IN]
+        outs = [p for p in ps if p.kind == PunchKind.CLOCK_OUT]
+        result += [(ins[0], day, rules.offset_minutes(ins[0].at, s))] if ins else []
+        result += [(outs[-1], day, rules.offset_minutes(outs[-1].at, e))] if outs else []
+    return result
 
 
 def punches_validate(
@@ -138,13 +183,11 @@ def _history_findings(
     employee: Employee, punches: list[Punch], start: datetime.datetime
 ) -> list[rules.Finding]:
     found = []
+    measured = _arrivals_departures(
+        [p for p in punches if p.kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT)], employee.shift
+    )
     for kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT):
-        offsets: list[tuple[Punch, datetime.date, float]] = []
-        for p in punches:
-            if p.kind != kind:
-                continue
-            ref = _boundary(p.at, employee.shift, start=kind == PunchKind.CLOCK_IN)
-            offsets.append((p, timezone.localtime(p.at).date(), rules.offset_minutes(p.at, ref)))
+        offsets = [(p, day, offset) for p, day, offset in measured if p.kind == kind]
         for p, day, offset in offsets:
             if p.at < start:
                 continue

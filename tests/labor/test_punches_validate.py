@@ -146,3 +146,53 @@ def test_it_refuses_a_correction_without_a_time_or_in_the_future(plant, morning)
         flag_correct(flag=flag, user=plant.supervisor.user, mode="void", at=None)
     assert Punch.objects.count() == 0
     assert Station.objects.exists()
+
+
+def _habit(employee, wc, tz, days):
+    """Ten days of a normal shift A (06:00-14:00, a few minutes either way) before `days[0]`."""
+    for back in range(10, 0, -1):
+        day = days[0] - datetime.timedelta(days=back)
+        start = datetime.datetime.combine(day, datetime.time(6), tzinfo=tz)
+        punch(employee, "clock_in", start + datetime.timedelta(minutes=back % 3 - 3), work_center=wc)
+        punch(employee, "clock_out", start + 8 * H + datetime.timedelta(minutes=back % 4), work_center=wc)
+
+
+def _early_late():
+    return sorted(LaborFlag.objects.filter(rule__regex=r"^(early|late)_").values_list("rule", flat=True))
+
+
+def test_a_two_minute_punch_is_never_both_early_and_late(plant):
+    """In and out of one clock interval are measured against the same shift: 21:59-22:01 for a shift A employee
+    is not 'early' for tomorrow's start and 'late' for today's end at once."""
+    tz = timezone.get_current_timezone()
+    employee, wc = plant.certified, plant.station.work_center
+    employee.shift = "A"
+    employee.save()
+    day = timezone.localdate() - datetime.timedelta(days=2)
+    _habit(employee, wc, tz, [day])
+    at = datetime.datetime.combine(day, datetime.time(21, 59), tzinfo=tz)
+    punch(employee, "clock_in", at, work_center=wc)
+    punch(employee, "clock_out", at + datetime.timedelta(minutes=2), work_center=wc)
+    punches_validate(start=datetime.datetime.combine(day, datetime.time(0), tzinfo=tz))
+    found = _early_late()
+    assert found and len({rule.split("_")[0] for rule in found}) == 1, found
+
+
+def test_a_short_punch_inside_the_shift_is_not_early_or_late(plant):
+    """Out at 10:00 and back in at 10:02 (a re-clock) and a lone two-minute punch inside the shift are neither a
+    late arrival nor an early departure: only the shift's first clock-in and last clock-out are measured."""
+    tz = timezone.get_current_timezone()
+    employee, wc = plant.certified, plant.station.work_center
+    employee.shift = "A"
+    employee.save()
+    first = timezone.localdate() - datetime.timedelta(days=3)
+    second = first + datetime.timedelta(days=1)
+    _habit(employee, wc, tz, [first])
+    six = datetime.datetime.combine(first, datetime.time(6), tzinfo=tz)
+    for at, kind in ((0, "clock_in"), (4 * 60, "clock_out"), (4 * 60 + 2, "clock_in"), (8 * 60, "clock_out")):
+        punch(employee, kind, six + datetime.timedelta(minutes=at), work_center=wc)
+    ten = datetime.datetime.combine(second, datetime.time(10), tzinfo=tz)
+    punch(employee, "clock_in", ten, work_center=wc)
+    punch(employee, "clock_out", ten + datetime.timedelta(minutes=2), work_center=wc)
+    punches_validate(start=datetime.datetime.combine(first, datetime.time(0), tzinfo=tz))
+    assert _early_late() == []
