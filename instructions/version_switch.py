@@ -7,7 +7,7 @@ unchanged steps keep their completions (copied onto the new steps with their ori
 and `carried_from`), changed and new steps must be done again.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -16,6 +16,7 @@ from instructions.models import (
     ExecutionStatus,
     InstructionVersion,
     RiskClass,
+    Signature,
     Station,
     Step,
     StepCompletion,
@@ -29,10 +30,30 @@ from plexcopilot.services import audit_record
 
 
 @dataclass(frozen=True)
+class Release:
+    version: InstructionVersion
+    signers: list[str]  # printed names of everyone whose signature released it, in signing order
+
+
+@dataclass(frozen=True)
 class PendingSwitch:
     target: InstructionVersion
     safety_versions: list[InstructionVersion]  # the safety-critical releases since the run's version
     changed: list[Step]  # steps of the target that are new or changed: to be done (again)
+    releases: list[Release] = field(default_factory=list)  # the safety versions with their signers
+
+
+def release_signers(version: InstructionVersion) -> list[str]:
+    """Who signed the proposal that released `version` (the signatures on its content; a change needing two
+    signatures names both), else the publisher."""
+    names = list(
+        Signature.objects.filter(
+            proposal__published_version=version, content_hash=version.content_hash
+        ).values_list("printed_name", flat=True)
+    )
+    if not names and version.published_by is not None:
+        names = [version.published_by.get_full_name() or version.published_by.username]
+    return list(dict.fromkeys(names))
 
 
 def version_switch_pending(*, execution: Execution) -> PendingSwitch | None:
@@ -61,7 +82,8 @@ def version_switch_pending(*, execution: Execution) -> PendingSwitch | None:
         if d.status in ("changed", "added")
     }
     changed = [s for s in target.steps.order_by("order") if s.key in changed_keys]
-    return PendingSwitch(target=target, safety_versions=safety, changed=changed)
+    releases = [Release(v, release_signers(v)) for v in safety]
+    return PendingSwitch(target=target, safety_versions=safety, changed=changed, releases=releases)
 
 
 def execution_switch_version(

@@ -187,3 +187,42 @@ def test_the_close_out_lists_who_did_each_step_once_after_a_switch(plant):
     page = client.get(f"/station/run/{execution.pk}/closeout/").content.decode()
     who = page[page.index('data-testid="who-did"') : page.index("</ol>", page.index('data-testid="who-did"'))]
     assert [int(n) for n in re.findall(r"<li><span>(\d+)\.", who)] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "language, joined", [("en", "and"), ("es", "y"), ("pl", "i"), ("pt", "e"), ("vi", "và")]
+)
+def test_the_switch_notice_names_every_signer_of_a_two_signature_release(plant, language, joined):
+    """A safety-critical change released on a supervisor's and a quality engineer's signatures: the notice names
+    both (not only the quality engineer whose signature published it), in the operator's language."""
+    from instructions.approval import proposal_sign
+    from instructions.proposals import proposal_draft
+
+    plant.certified.language = language
+    plant.certified.save()
+    client = station_client(plant.station, plant.certified)
+    url = two_steps_done(client)
+    base = plant.instruction.current_version
+    step = base.steps.get(order=3)
+    proposal = proposal_draft(
+        instruction=plant.instruction, base_version=base, source="engineer_edit",
+        edits=[{"op": "change", "key": step.key, "fields": {"caution": "Never bypass or mute the light curtain."}}],
+        rationale="Muted curtain found.", evidence=[], proposed_by=None,
+    )  # fmt: skip
+    assert proposal.is_safety_critical
+    proposal_sign(
+        proposal=proposal,
+        user=plant.supervisor.user,
+        meaning="approved_for_release",
+        password="desk-pass-123",
+    )
+    done = proposal_sign(
+        proposal=proposal, user=plant.quality.user, meaning="reviewed", password="desk-pass-123"
+    )
+    assert done.published is not None
+
+    body = html.unescape(client.get(at(url, 3)).content.decode())
+    assert 'data-testid="switch-notice"' in body
+    note = re.search(r'<p class="switch-note">(.*?)</p>', body, re.S).group(1)
+    assert plant.supervisor.full_name in note and plant.quality.full_name in note, note
+    assert f" {joined} " in note, note
