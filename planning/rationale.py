@@ -29,14 +29,18 @@ def scenario_rationale(
     problem: Problem,
     origin: datetime.datetime,
     absent_holders: dict[str, list[str]] | None = None,
+    current: dict[tuple[str, int], Assignment] | None = None,
+    hold: tuple[str, str, int] | None = None,
 ) -> str:
+    """`moved_to`: work center -> operations that changed work center to it; `hold`: (work center, "hold" or
+    "down", end minute) of the what-if's window, so operations it pushed back on that work center are named."""
     k = kpis
     parts = [f"{trigger}.", *unstaffed_sentences(problem, solution.assignments, absent_holders)]
     if strategy == "repair":
         parts.append("Every operation stays on its work center in today's order; only start times move")
     elif strategy == "alternatives":
         if moved_to:
-            where = ", ".join(f"{n} to {wc}" for wc, n in sorted(moved_to.items()))
+            where = ", ".join(f"{_ops(n)} to {wc}" for wc, n in sorted(moved_to.items()))
             parts.append(f"Moves {where} (approved alternative work centers)")
         else:
             parts.append("No approved alternative work center helps here, so the order is repaired instead")
@@ -47,6 +51,8 @@ def scenario_rationale(
         f": {k['late_jobs']:g} late job(s) ({'+' if delta_late >= 0 else ''}{delta_late:g} vs today's plan), "
         f"{k['tardiness_h']:g} h total tardiness, {k['changeovers']:g} changeovers, {k['moved']:g} operation(s) moved."
     )
+    if hold and current:
+        parts += after_hold_sentences(current, solution.assignments, hold, origin)
     if k["changeovers"] > today["changeovers"]:
         parts.append(
             f"It costs {k['changeovers'] - today['changeovers']:g} extra changeover(s) between part families."
@@ -64,6 +70,33 @@ def scenario_rationale(
     parts += [f"{note}." for note in solution.notes]
     parts += [f"{warning}." for warning in problem.warnings]
     return " ".join(parts)
+
+
+def _ops(n: int) -> str:
+    return f"{n} operation{'' if n == 1 else 's'}"
+
+
+def after_hold_sentences(
+    current: dict[tuple[str, int], Assignment],
+    plan: dict[tuple[str, int], Assignment],
+    hold: tuple[str, str, int],
+    origin: datetime.datetime,
+) -> list[str]:
+    """Operations that stay on the held work center and now start after the window ends (today's plan started
+    them before its end): they wait, they are not moved."""
+    code, kind, end = hold
+    waiting = [
+        key
+        for key, a in plan.items()
+        if key in current
+        and current[key].work_center == code == a.work_center
+        and current[key].start < end <= a.start
+    ]
+    if not waiting:
+        return []
+    window = "the Hold ends" if kind == "hold" else "it is back up"
+    start = "starts" if len(waiting) == 1 else "start"
+    return [f"{_ops(len(waiting))} on {code} {start} after {window} ({_when(origin, end)})."]
 
 
 def unstaffed_sentences(

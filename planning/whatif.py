@@ -145,6 +145,9 @@ def scenarios_generate(
             s[3]["makespan_h"],
         )
     )
+    hold = None
+    if extra:
+        hold = (trigger.work_center, trigger.kind, pb.minutes_up(origin, extra[0][2]))
     absent_holders = _absent_holders(trigger.absent_ids, problem.unstaffed(), origin)
     saves: list[dict[str, Any]] = []
     schedules: dict[frozenset, int] = {}  # a schedule already shown -> its rank
@@ -175,6 +178,8 @@ def scenarios_generate(
                     problem=problem,
                     origin=origin,
                     absent_holders=absent_holders,
+                    current=current,
+                    hold=hold,
                 ),
                 base=base,
                 now=now,

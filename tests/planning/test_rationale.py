@@ -108,3 +108,38 @@ def test_no_limit_is_named_when_none_held_work_back(clock):
     _job("CNC-2", "J-C2", 120, cert)
     plans = scenarios_generate(Trigger(kind="question", summary="Planner's question"), time_limit=2)
     assert plans and all("limit" not in plan.rationale for plan in plans)
+
+
+def test_a_hold_whatif_says_which_operations_wait_for_the_hold_and_which_move():
+    """PRS-400 on Hold from 0 to 120 min. Today's plan ran J1..J4 on it from minute 0; the scenario keeps J1..J3
+    on PRS-400 after the Hold and moves J4 to PRS-300: three wait (not "moved to PRS-400"), one moves."""
+    from planning.rationale import scenario_rationale
+    from planning.solver import Solution, kpis
+
+    tasks = [Task(f"J{n}", 10, {"PRS-400": 30, "PRS-300": 30}) for n in range(1, 5)]
+    problem = Problem(tasks, downtime={"PRS-400": [(0, 120)]}, horizon=960)
+    current = {(f"J{n}", 10): Assignment("PRS-400", 30 * (n - 1), 30 * (n - 1), 30 * n) for n in range(1, 5)}
+    plan = {(f"J{n}", 10): Assignment("PRS-400", 90 + 30 * n, 90 + 30 * n, 120 + 30 * n) for n in range(1, 4)}
+    plan["J4", 10] = Assignment("PRS-300", 0, 0, 30)
+    origin = datetime.datetime(2026, 3, 9, 6, tzinfo=timezone.get_current_timezone())
+    k = kpis(problem, plan, current)
+    moved_to = {"PRS-300": 1}
+    text = scenario_rationale(
+        strategy="alternatives", trigger="PRS-400 is on Hold from Mon 06:00 to Mon 08:00", kpis=k, today=k,
+        moved_to=moved_to, solution=Solution(plan, "OPTIMAL", 0.1), problem=problem, origin=origin,
+        current=current, hold=("PRS-400", "hold", 120),
+    )  # fmt: skip
+    assert "Moves 1 operation to PRS-300 (approved alternative work centers)" in text, text
+    assert "3 operations on PRS-400 start after the Hold ends (Mon 08:00)." in text, text
+    assert "to PRS-400" not in text, text
+    repair = {
+        key: Assignment("PRS-400", 120 + a.start, 120 + a.start, 120 + a.end) for key, a in current.items()
+    }
+    k = kpis(problem, repair, current)
+    text = scenario_rationale(
+        strategy="repair", trigger="PRS-400 is down", kpis=k, today=k, moved_to={},
+        solution=Solution(repair, "OPTIMAL", 0.1), problem=problem, origin=origin, current=current,
+        hold=("PRS-400", "down", 120),
+    )  # fmt: skip
+    assert "4 operations on PRS-400 start after it is back up (Mon 08:00)." in text, text
+    assert "Moves" not in text, text
