@@ -277,6 +277,12 @@ class CallOff(models.Model):
     still_needed = models.BooleanField(
         default=True, help_text="False when the last evaluation found its place covered without it"
     )
+    delivered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a handler confirmed it delivered"
+    )
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Max
 from django.utils import timezone
 
+from labor.selectors import shift_at, shift_window
 from materials.models import (
     AlertStatus,
     BufferStatus,
@@ -56,6 +57,13 @@ def handler_overview() -> dict[str, Any]:
             .select_related("component", "location")
             .order_by("-evaluated_at", "-id")
         ),
+        # Deliveries confirmed since the running shift started: a history of the shift, whatever the evaluations do.
+        "delivered_since": (since := _shift_start()),
+        "delivered": list(
+            CallOff.objects.filter(status=CallOffStatus.DELIVERED, delivered_at__gte=since)
+            .select_related("component", "location", "delivered_by")
+            .order_by("-delivered_at", "-id")
+        ),
         "changes": list(
             KanbanChange.objects.filter(status=KanbanChangeStatus.PROPOSED).select_related(
                 "loop__component", "loop__location"
@@ -73,3 +81,8 @@ def station_call_offs(work_center_id: int) -> list[CallOff]:
         .select_related("component", "location")
         .order_by("needed_by", "id")
     )
+
+
+def _shift_start() -> datetime.datetime:
+    day, shift = shift_at(timezone.now())
+    return shift_window(shift, day)[0]

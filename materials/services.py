@@ -164,7 +164,7 @@ def call_off_deliver(*, call_off: CallOff, user: Any, now: datetime.datetime) ->
     with transaction.atomic():
         materials_lock()
         claimed = CallOff.objects.filter(pk=call_off.pk, status=CallOffStatus.REQUESTED).update(
-            status=CallOffStatus.DELIVERED
+            status=CallOffStatus.DELIVERED, delivered_at=now, delivered_by=user
         )
         if not claimed:
             raise MaterialsError("Only a requested call-off can be delivered.")

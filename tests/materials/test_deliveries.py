@@ -209,3 +209,20 @@ def test_a_delivery_is_kept_and_confirmed_when_the_evaluation_after_it_fails(dem
     assert call.status == CallOffStatus.DELIVERED
     assert "the figures count it at the next evaluation, within a minute" in response.content.decode()
     assert DBTaskResult.objects.filter(task_path=EVALUATE_TASK_PATH, status="READY").count() == 1
+
+
+def test_the_delivered_section_keeps_the_shifts_deliveries_across_re_evaluations(demo_materials, clock):
+    """ "Delivered" is a history of the shift: a re-evaluation (the desk's button or the worker's) does not empty it,
+    as it did the one-off notice."""
+    client = desk()
+    call = CallOff.objects.get(component__number=NUT, status=CallOffStatus.DRAFT)
+    assert client.post(f"/materials/call-offs/{call.pk}/approve/").status_code == 302
+    assert client.post(f"/materials/call-offs/{call.pk}/deliver/").status_code == 302
+    client.get("/materials/")  # the one-off notice is read
+    clock.shift(datetime.timedelta(minutes=5))
+    assert client.post("/materials/evaluate/").status_code == 302
+    page = client.get("/materials/").content.decode()
+    delivered = re.findall(r'<tr data-testid="delivered-call-off">(.*?)</tr>', page, re.S)
+    assert len(delivered) == 1 and NUT in delivered[0] and call.location.code in delivered[0], page
+    call.refresh_from_db()
+    assert call.delivered_at is not None and call.delivered_by is not None
