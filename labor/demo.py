@@ -171,6 +171,13 @@ def _andon_history(employees: dict, centers: dict, now: datetime.datetime) -> No
             triage_reason="no escalation signals", routed_to=["quality", "supervisor"],
             raised_by=employees["100103"], raised_at=now - datetime.timedelta(minutes=25),
         )  # fmt: skip
+    if "WLD-PW2" in stations:  # on the material handler's board (and the supervisors')
+        AndonCall.objects.create(
+            station=stations["WLD-PW2"], work_center=centers["WLD-PW2"], category=AndonCategory.MATERIAL,
+            note="M10 weld nut bowl feeder low, one tote left at the line", urgency=Urgency.NORMAL,
+            triage_reason="no escalation signals", routed_to=["material_handler", "supervisor"],
+            raised_by=employees["100101"], raised_at=now - datetime.timedelta(minutes=10),
+        )  # fmt: skip
 
 
 def demo_certifications_load(

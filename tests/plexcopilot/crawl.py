@@ -129,8 +129,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "labor-handover-draft": desk("supervisor"),
     "labor-handover-sign": desk("supervisor"),
     "labor-handover-acknowledge": desk("supervisor"),
-    "labor-andon": SUPERVISOR_OR_QUALITY,
-    "labor-andon-update": SUPERVISOR_OR_QUALITY,
+    "labor-andon": desk("supervisor", "quality", "material_handler"),
+    "labor-andon-update": desk("supervisor", "quality", "material_handler"),
     # Planning
     "planning-board": desk("supervisor", "planner"),
     "planning-whatif": desk("supervisor", "planner"),
@@ -298,9 +298,9 @@ IDS: dict[str, Callable[[Ctx], list[dict[str, Any]]]] = {
     "labor-crew-accept": lambda c: [{"pk": c.ids["crew_plan"]}],
     "labor-handover-sign": lambda c: [{"pk": c.ids["handover"]}],
     "labor-handover-acknowledge": lambda c: [{"pk": c.ids["handover"]}],
-    "labor-andon-update": lambda c: [
-        {"pk": c.ids["andon_open"], "action": "acknowledge"},
-        {"pk": c.ids["andon_open"], "action": "resolve"},
+    "labor-andon-update": lambda c: [  # a call on the role's own board (the material handler's: a material call)
+        {"pk": c.ids["andon_material" if c.role == "material_handler" else "andon_open"], "action": action}
+        for action in ("acknowledge", "resolve")
     ],
     "languages-review-approve": lambda c: [{"pk": c.ids["translation_review"]}],
     "languages-review-reject": lambda c: [{"pk": c.ids["translation_review"]}],
@@ -360,6 +360,7 @@ def demo_ids() -> dict[str, Any]:
         "crew_plan": _first("labor.CrewPlan"),
         "handover": _first("labor.Handover"),
         "andon_open": _first("labor.AndonCall", resolved_at__isnull=True),
+        "andon_material": _first("labor.AndonCall", resolved_at__isnull=True, category="material"),
         "translation_review": _first("languages.TranslationReview"),
         "plan": _first("planning.Plan"),
         "variance_alert": _first("labor_analytics.VarianceAlert"),
