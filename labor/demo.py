@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from instructions.models import Station, WorkCenter, WorkOrder
+from instructions.models import Station, WorkCenter, WorkOrder, WorkOrderStatus
 from labor.crew_plans import crew_plan_draft
 from labor.handover import handover_draft
 from labor.models import (
@@ -32,6 +32,21 @@ HOME_WORK_CENTER = {  # badge -> work center code they usually clock into
     "100106": "INS-LT1", "100107": "PRS-400", "100108": "ASM-L1", "100109": "ASM-L1", "100110": "MCH-VM2",
     "100111": "PRS-400", "100112": "PRS-400", "100113": "WLD-PW2", "100114": "WLD-R3", "100115": "ASM-L1",
 }  # fmt: skip
+# The demo plant's run rates: standard hours = SETUP_HOURS + hours per unit × units (the labor analytics demo
+# makes its operation standards from them).
+SETUP_HOURS = 0.5
+HOURS_PER_UNIT = {
+    "PRS-400": 0.004,
+    "WLD-PW2": 0.012,
+    "MCH-VM2": 0.05,
+    "INS-LT1": 0.02,
+    "WLD-R3": 0.03,
+    "ASM-L1": 0.04,
+}
+
+
+def standard_hours(work_center: str, quantity: int) -> float:
+    return SETUP_HOURS + HOURS_PER_UNIT.get(work_center, 0.02) * quantity
 
 
 def labor_demo_load(*, now: datetime.datetime | None = None) -> dict[str, Any]:
@@ -42,7 +57,10 @@ def labor_demo_load(*, now: datetime.datetime | None = None) -> dict[str, Any]:
     employees = {e.badge_id: e for e in Employee.objects.filter(badge_id__in=HOME_WORK_CENTER)}
     centers = {c.code: c for c in WorkCenter.objects.all()}
     work = {
-        wo.operation.work_center.code: wo for wo in WorkOrder.objects.select_related("operation__work_center")
+        wo.operation.work_center.code: wo
+        for wo in WorkOrder.objects.exclude(status=WorkOrderStatus.COMPLETE).select_related(
+            "operation__work_center"
+        )
     }
     if len(employees) < len(HOME_WORK_CENTER) or not centers:
         return {"punches": 0, "skipped": "load the demo plant first"}
@@ -59,6 +77,7 @@ def labor_demo_load(*, now: datetime.datetime | None = None) -> dict[str, Any]:
                              source=PunchSource.IMPORT, note=DEMO_NOTE)  # fmt: skip
         punches += 1
 
+    shifts_on_job: list[tuple[Employee, str, datetime.datetime, datetime.datetime]] = []
     with transaction.atomic():
         for badge, wc in HOME_WORK_CENTER.items():
             employee = employees[badge]
@@ -77,14 +96,54 @@ def labor_demo_load(*, now: datetime.datetime | None = None) -> dict[str, Any]:
                         clock_in = start + datetime.timedelta(minutes=74)  # late against his own norm
                     punch(employee, PunchKind.CLOCK_IN, clock_in, wc)
                     if wo is not None:
-                        punch(employee, PunchKind.JOB_ON, clock_in + datetime.timedelta(minutes=10), wc, wo)
-                        punch(employee, PunchKind.JOB_OFF, clock_out - datetime.timedelta(minutes=10), wc, wo)
+                        on, off = (
+                            clock_in + datetime.timedelta(minutes=10),
+                            clock_out - datetime.timedelta(minutes=10),
+                        )
+                        shifts_on_job.append((employee, wc, on, off))
                     punch(employee, PunchKind.CLOCK_OUT, clock_out, wc)
                 day += datetime.timedelta(days=1)
+        for employee, wc, on, off, wo in _jobs_of_the_fortnight(shifts_on_job, work):
+            punch(employee, PunchKind.JOB_ON, on, wc, wo)
+            punch(employee, PunchKind.JOB_OFF, off, wc, wo)
         recent = _last_weekday(today)
         _planted_mistakes(employees, centers, work, recent, punch)
         _andon_history(employees, centers, now)
     return {"punches": punches, **_plans(now)}
+
+
+def _jobs_of_the_fortnight(shifts: list, work: dict[str, WorkOrder]) -> list[tuple]:
+    """Which work order each shift on a job went to: at each work center, the latest shifts to its open work
+    order (the demo's job in progress) up to its standard hours, the earlier ones to finished work orders of
+    the same operation made here (WO-L…), each sized so that its hours are 0.75–1.35× its standard. (Every
+    shift of the two weeks on the one open order had put 87–348 h on jobs of 10–40 standard hours.)"""
+    rng = random.Random(2041)  # noqa: S311 — repeatable demo data, apart from the punch history's own
+    booked: list[tuple] = []
+    for wc, current in work.items():
+        here = sorted((s for s in shifts if s[1] == wc), key=lambda s: s[2], reverse=True)
+        budget, hours, chunks, chunk = standard_hours(wc, current.quantity), 0.0, [], []
+        for shift in here:
+            span = (shift[3] - shift[2]).total_seconds() / 3600
+            if chunk and hours + span > budget:
+                chunks.append((chunk, hours))
+                budget, hours, chunk = rng.uniform(6, 32), 0.0, []
+            chunk.append(shift)
+            hours += span
+        if chunk:
+            chunks.append((chunk, hours))
+        for n, (chunk, hours) in enumerate(chunks):
+            order = current if n == 0 else _finished_order(rng, current, hours)
+            booked.extend((*s, order) for s in chunk)
+    return booked
+
+
+def _finished_order(rng: random.Random, like: WorkOrder, hours: float) -> WorkOrder:
+    """A completed work order of `like`'s operation whose standard is `hours` / 0.75–1.35."""
+    per_unit = HOURS_PER_UNIT.get(like.operation.work_center.code, 0.02)
+    quantity = max(10, int(round((hours / rng.uniform(0.75, 1.35) - SETUP_HOURS) / per_unit, -1)))
+    number = f"WO-L{WorkOrder.objects.filter(number__startswith='WO-L').count() + 1:04d}"
+    return WorkOrder.objects.create(number=number, barcode=f"{number}-{like.operation.sequence}", part=like.part,
+                                    operation=like.operation, quantity=quantity, status=WorkOrderStatus.COMPLETE)  # fmt: skip
 
 
 def _plans(now: datetime.datetime) -> dict[str, Any]:

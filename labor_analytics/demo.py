@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from instructions.models import Operation, Station, WorkOrder, WorkOrderStatus
+from labor.demo import HOURS_PER_UNIT, SETUP_HOURS
 from labor.models import AndonCall, AndonCategory, Punch, PunchKind, PunchSource, ScheduledJob
 from labor.selectors import shift_get, shift_window
 from labor_analytics.costs import job_costs_refresh
@@ -21,15 +22,8 @@ from labor_analytics.models import EmployeeGrade, LaborGrade, LaborSettings, Ope
 from plexcopilot.models import Employee
 
 DEMO_NOTE = "labor analytics demo"
-HOURS_PER_UNIT = {
-    "PRS-400": 0.004,
-    "WLD-PW2": 0.012,
-    "MCH-VM2": 0.05,
-    "INS-LT1": 0.02,
-    "WLD-R3": 0.03,
-    "ASM-L1": 0.04,
-}
-MISBOOKED = {("B", "PRS-400"): ("BRK-2040", 20, 0.3), ("A", "MCH-VM2"): ("HSG-3315", 20, 0.12)}
+# (shift, work center worked at) -> the neighbouring job code its job-ons were sometimes booked to, how often
+MISBOOKED = {("B", "WLD-PW2"): ("BRK-2040", 10, 0.4), ("A", "INS-LT1"): ("HSG-3315", 10, 0.14)}
 
 
 def labor_analytics_demo_load(*, now: datetime.datetime | None = None) -> dict[str, Any]:
@@ -64,7 +58,7 @@ def _standards() -> None:
     for op in Operation.objects.select_related("work_center"):
         per_unit = HOURS_PER_UNIT.get(op.work_center.code, 0.02)
         OperationStandard.objects.get_or_create(operation=op, defaults={
-            "setup_hours": Decimal("0.5"), "hours_per_unit": Decimal(str(per_unit)), "standard_rate": Decimal("28.00")})  # fmt: skip
+            "setup_hours": Decimal(str(SETUP_HOURS)), "hours_per_unit": Decimal(str(per_unit)), "standard_rate": Decimal("28.00")})  # fmt: skip
 
 
 def _history(rng: random.Random, now: datetime.datetime) -> int:
@@ -91,7 +85,7 @@ def _history(rng: random.Random, now: datetime.datetime) -> int:
             made += 1
             wo = WorkOrder.objects.create(number=f"WO-H{made:04d}", barcode=f"WO-H{made:04d}-{op.sequence}", part=op.part,
                                           operation=op, quantity=quantity, status=WorkOrderStatus.COMPLETE)  # fmt: skip
-            standard = 0.5 + HOURS_PER_UNIT.get(op.work_center.code, 0.02) * quantity
+            standard = SETUP_HOURS + HOURS_PER_UNIT.get(op.work_center.code, 0.02) * quantity
             skill = sum(0.04 * (e.pk % 3) for e in crew) / len(crew)
             efficiency = max(
                 0.45, rng.gauss(0.88 + skill - 0.05 * (shift_code == "C") - 0.03 * (len(crew) == 3), 0.09)
@@ -113,9 +107,11 @@ def _history(rng: random.Random, now: datetime.datetime) -> int:
                 chunk = min(7.5, left)
                 at = begin + datetime.timedelta(days=day_no)
                 for e in crew:
-                    on = _punch(e, PunchKind.JOB_ON, at, wo)
-                    off = _punch(e, PunchKind.JOB_OFF, at + datetime.timedelta(hours=chunk), wo)
-                    _maybe_misbooked(rng, e, shift_code, op, on, off)
+                    booked = _misbooked_to(rng, shift_code, op) or wo
+                    on = _punch(e, PunchKind.JOB_ON, at, booked)
+                    off = _punch(e, PunchKind.JOB_OFF, at + datetime.timedelta(hours=chunk), booked)
+                    if booked != wo:  # the supervisor recoded it to the job really worked
+                        _recode(e, (on, off), wo)
                 left -= chunk
                 day_no += 1
     return made
@@ -126,19 +122,19 @@ def _punch(employee: Employee, kind: str, at: datetime.datetime, wo: WorkOrder, 
                                 source=extra.pop("source", PunchSource.IMPORT), note=DEMO_NOTE, **extra)  # fmt: skip
 
 
-def _maybe_misbooked(
-    rng: random.Random, e: Employee, shift: str, op: Operation, on: Punch, off: Punch
-) -> None:
-    """Plant the habit: on some shift/code pairs the job-on was booked to the neighbouring code and corrected."""
+def _recode(employee: Employee, originals: tuple[Punch, ...], wo: WorkOrder) -> None:
+    for original in originals:
+        _punch(employee, original.kind, original.at, wo, source=PunchSource.CORRECTION, replaces=original)
+
+
+def _misbooked_to(rng: random.Random, shift: str, op: Operation) -> WorkOrder | None:
+    """Plant the habit: on some shift/work center pairs the job-on was booked to the neighbouring job code (and
+    later corrected, so the hours stay on the job worked: a press job-on on shift B recoded to the weld job)."""
     rule = MISBOOKED.get((shift, op.work_center.code))
     if rule is None or rng.random() > rule[2]:
-        return
+        return None
     part, sequence, _p = rule
-    right = WorkOrder.objects.filter(part__number=part, operation__sequence=sequence).order_by("-id").first()
-    if right is None:
-        return
-    for original in (on, off):
-        _punch(e, original.kind, original.at, right, source=PunchSource.CORRECTION, replaces=original)
+    return WorkOrder.objects.filter(part__number=part, operation__sequence=sequence).order_by("-id").first()
 
 
 def _schedule(rng: random.Random, now: datetime.datetime) -> None:
