@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from instructions import approval, proposal_content, proposals, selectors, step_diff
@@ -32,6 +33,7 @@ def _int(value: str | None) -> int | None:
 
 
 @require_GET
+@never_cache  # Back after signing must show the queue as it is now, not the copy with the proposal still pending
 @_role_required
 def approval_queue(request: HttpRequest) -> HttpResponse:
     filters = {

@@ -39,14 +39,18 @@ def decimal_separator() -> str:
     return str(get_format("DECIMAL_SEPARATOR"))
 
 
-def measurement_parse(raw: str, unit: str = "") -> Decimal:
+def measurement_parse(raw: str, unit: str = "", example: Decimal | None = None) -> Decimal:
     """A reading as the operator's language writes numbers: "26.4" in English, "26,4" or "26.4" in es/pl/pt/vi (a
     gauge, a scanner or a US keypad sends the point whatever the tablet's language); a leading sign and spaces are
     fine. A comma on an English tablet is refused, not guessed: "1,80" may be 1.8 or a mistyped 180, and "1,800"
     is 1800 in English. Where the comma is the decimal mark, a number with both marks ("1.800,5") is refused.
 
     Operators type units: the spec's own `unit` after the number ("18.0 mm", "18,0MM", "26 Nm" for N·m) is read
-    as the number; another unit ("18 in" for a spec in mm) is refused, never converted or dropped."""
+    as the number; another unit ("18 in" for a spec in mm) is refused, never converted or dropped. A refusal's
+    example is `example` (the spec's nominal: "for example 18.009 mm" on a bore), else 26.4."""
+    example = Decimal("26.4") if example is None else example
+    exponent = example.normalize().as_tuple().exponent
+    shown = number_format(example, max(1, -exponent if isinstance(exponent, int) else 1))  # 26 -> "26.0"
     with_unit = _WITH_UNIT.fullmatch(raw.strip())
     number = raw
     if unit and with_unit is not None:
@@ -59,7 +63,7 @@ def measurement_parse(raw: str, unit: str = "") -> Decimal:
                 % {
                     "raw": raw.strip()[:20],
                     "unit": unit,
-                    "example": f"{number_format(Decimal('26.4'))} {unit}",
+                    "example": f"{shown} {unit}",
                 }
             )
         number = with_unit["number"]
@@ -67,13 +71,13 @@ def measurement_parse(raw: str, unit: str = "") -> Decimal:
     if decimal_separator() == "." and "," in cleaned and _SEPARATED.fullmatch(cleaned):
         raise StationError(
             gettext("“%(raw)s” has a comma. Use the decimal point, for example %(example)s.")
-            % {"raw": raw.strip()[:20], "example": number_format(Decimal("26.4"))}
+            % {"raw": raw.strip()[:20], "example": shown}
         )
     plain = cleaned.replace(",", ".")
     if not _NUMBER.fullmatch(plain):
         raise StationError(
             gettext("“%(raw)s” is not a number. Enter the reading, for example %(example)s.")
-            % {"raw": raw.strip()[:20], "example": number_format(Decimal("26.4"))}
+            % {"raw": raw.strip()[:20], "example": shown}
         )
     value = Decimal(plain)
     if value.is_zero():
@@ -114,7 +118,7 @@ def measurement_record(
             )
             % {"raw": raw.strip()[:20], "order": step.order}
         )
-    value = measurement_parse(raw, step.spec_unit)
+    value = measurement_parse(raw, step.spec_unit, step.spec_nominal)
     if value < 0 and step.spec_lower is not None and step.spec_lower >= 0:
         # A torque or a bore of -180 is a slipped minus key, not a reading: kept, it would count in the quality
         # trend and the feedback threshold as an out-of-spec part. A spec with negative values takes them.

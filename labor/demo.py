@@ -121,7 +121,9 @@ def _jobs_of_the_fortnight(shifts: list, work: dict[str, WorkOrder]) -> list[tup
     booked: list[tuple] = []
     for wc, current in work.items():
         here = sorted((s for s in shifts if s[1] == wc), key=lambda s: s[2], reverse=True)
-        budget, hours, chunks, chunk = standard_hours(wc, current.quantity), 0.0, [], []
+        chunks: list[tuple[list, float]] = []
+        chunk: list = []
+        budget, hours = standard_hours(wc, current.quantity), 0.0
         for shift in here:
             span = (shift[3] - shift[2]).total_seconds() / 3600
             if chunk and hours + span > budget:

@@ -291,6 +291,14 @@ class AndonCall(models.Model):
         return f"Andon {self.get_category_display()} at {self.work_center.code}"
 
     @property
+    def routed_to_labels(self) -> str:
+        """Who the call went to, as people read it ("Material handler, Supervisor"), not the role codes."""
+        from plexcopilot.roles import ROLE_CHOICES
+
+        names = dict(ROLE_CHOICES)
+        return ", ".join(names.get(role, role) for role in self.routed_to)
+
+    @property
     def state(self) -> str:
         """raised → acknowledged → resolved."""
         if self.resolved_at:

@@ -261,18 +261,19 @@ def _row(values: dict[str, str], lookups: _Lookups, report: ImportReport, create
     category = taxonomy.normalise_category(values.get("category", ""))
     if not taxonomy.valid_category_code(category):
         raise RowInvalid(f"category “{values.get('category', '')[:30]}” is not a category name")
-    if not taxonomy.category_known(category, active_only=False) and not create_codes:
-        report.unknown_categories[category] += 1
-        raise RowInvalid(
-            f"unknown category “{category}” (add it in the admin, or import with --create-codes)"
-        )
     code = re.sub(r"[\s_]+", "-", values.get("root_cause_code", "").strip().upper())
     if not taxonomy.valid_root_cause_code(code):
         raise RowInvalid(f"root cause code “{code[:40]}” is not a code like TOOL-WEAR")
-    if not taxonomy.root_cause_known(code, active_only=False) and not create_codes:
+    unknown = []  # both named at once: adding only the category and importing again would refuse the row again
+    if not create_codes and not taxonomy.category_known(category, active_only=False):
+        report.unknown_categories[category] += 1
+        unknown.append(f"unknown category “{category}”")
+    if not create_codes and not taxonomy.root_cause_known(code, active_only=False):
         report.unknown_root_causes[code] += 1
+        unknown.append(f"unknown root cause code “{code}”")
+    if unknown:
         raise RowInvalid(
-            f"unknown root cause code “{code}” (add it in the admin, or import with --create-codes)"
+            f"{' and '.join(unknown)} (add it in the admin, or import with the option that creates codes)"
         )
     step_key = lookups.step_key(operation, values["step"]) if values.get("step") and operation else ""
     quantity = 1

@@ -46,6 +46,12 @@ class TestApprovalQueue:
         page = desk(plant.supervisor).get("/governance/queue/?age=7").content.decode()
         assert "Nothing waiting" in page
 
+    def test_back_after_signing_shows_the_queue_as_it_is_now(self, plant):
+        """The browser kept the queue: Back after signing showed the proposal still pending (a walkthrough)."""
+        propose(plant)
+        response = desk(plant.supervisor).get("/governance/queue/")
+        assert "no-store" in response["Cache-Control"]
+
     def test_it_answers_htmx_with_the_table_only(self, plant):
         propose(plant)
         response = desk(plant.supervisor).get("/governance/queue/?area=Stamping", HTTP_HX_REQUEST="true")

@@ -68,7 +68,7 @@ class TestMeasurements:
         response = client.post(url + "measure/", {"value": raw})
         body = response.content.decode()
         assert response.status_code == 422
-        assert f"“{raw}” is not a number. Enter the reading, for example 26.4." in body
+        assert f"“{raw}” is not a number. Enter the reading, for example 26.0." in body  # the spec's nominal
         assert f'value="{raw}"' in body  # what was typed stays in the field
         assert not Measurement.objects.exists()
 
@@ -78,7 +78,7 @@ class TestMeasurements:
         response = client.post(url + "measure/", {"value": raw})
         body = response.content.decode()
         assert response.status_code == 422
-        assert f"“{raw}” has a comma. Use the decimal point, for example 26.4." in body
+        assert f"“{raw}” has a comma. Use the decimal point, for example 26.0." in body
         assert f'value="{raw}"' in body and 'data-decimal="."' in body
         assert not Measurement.objects.exists()
 
@@ -163,7 +163,7 @@ class TestMeasurements:
         body = response.content.decode()
         assert response.status_code == 422
         assert (
-            f"“{raw}” is not in mm. This check is read in mm: enter the value in mm, for example 26.4 mm."
+            f"“{raw}” is not in mm. This check is read in mm: enter the value in mm, for example 26.0 mm."
             in body
         )
         assert f'value="{raw}"' in body and not Measurement.objects.exists()

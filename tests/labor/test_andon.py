@@ -241,6 +241,7 @@ def test_material_calls_reach_the_material_handlers_board_and_only_theirs(plant)
     board = desk_client(handler)
     page = board.get("/labor/andon/").content.decode()
     assert "out of nuts" in page and "leak" not in page
+    assert "→ Material handler, Supervisor" in page and "material_handler" not in page
     assert 'href="/labor/andon/"' in board.get("/materials/").content.decode()
     assert board.post(f"/labor/andon/{maintenance.pk}/acknowledge/").status_code == 404
     board.post(f"/labor/andon/{material.pk}/acknowledge/")

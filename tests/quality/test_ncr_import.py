@@ -102,7 +102,7 @@ class TestNcrImport:
         response = client.post("/quality/import/", {"file": upload})
         page = response.content.decode()
         assert response.status_code == 422
-        assert "Imported 1 NCRs" in page and "unknown category" in page and "<td>3</td>" in page
+        assert "Imported 1 NCR;" in page and "unknown category" in page and "<td>3</td>" in page
         latin = SimpleUploadedFile("h.csv", (HEADER + GOOD).replace("oversize", "übergroß").encode("latin-1"))
         response = client.post("/quality/import/", {"file": latin})
         assert response.status_code == 422 and "not UTF-8" in response.content.decode()
@@ -148,9 +148,16 @@ class TestRealHistoryImport:
 
         report = ncr_history_import(lines=csv_text(*UNSYNCED), actor=None)
         assert report.imported == 1  # NCR-U2 uses known codes
+        # a row with an unknown category and an unknown code names both (adding one and importing again would
+        # refuse the row again)
         assert report.unknown_categories == {"electrical": 1} and report.unknown_root_causes == {
-            "SEAL-WORN": 1
+            "SEAL-WORN": 1,
+            "MOTOR-FAULT": 1,
         }
+        assert any(
+            "unknown category “electrical” and unknown root cause code “MOTOR-FAULT”" in e
+            for _, e in report.errors
+        )
         again = ncr_history_import(lines=csv_text(*UNSYNCED), actor=None, create_codes=True)
         assert (again.imported, again.already_there) == (2, 1)
         assert again.created_categories == ["electrical"]
@@ -210,13 +217,17 @@ def test_the_upload_page_checks_only_or_creates_codes_and_says_what_it_did(demo_
         return SimpleUploadedFile("h.csv", (HEADER + "".join(UNSYNCED)).encode(), "text/csv")
 
     page = client.post("/quality/import/", {"file": upload()}).content.decode()
-    assert "Imported 1 NCRs; 0 were already there; 2 rows refused." in page
-    assert "categories: electrical (1 row)" in page and "SEAL-WORN (1 row)" in page
-    assert "1 NCRs name a part or operation not synced from Plex yet" in page
+    assert "Imported 1 NCR; 0 were already there; 2 rows refused." in page
+    assert (
+        "categories: electrical (1 row)" in page
+        and "SEAL-WORN (1 row)" in page
+        and "MOTOR-FAULT (1 row)" in page
+    )
+    assert "1 NCR names a part or operation not synced from Plex yet: it is kept" in page
     page = client.post("/quality/import/", {"file": upload(), "dry_run": "on", "create_codes": "on"}).content
     page = page.decode()
     assert (
-        "Check only — nothing was written. Would import 2 NCRs; 1 are already there; 0 rows would be refused."
+        "Check only — nothing was written. Would import 2 NCRs; 1 is already there; 0 rows would be refused."
         in page
     )
     assert "Would create categories: electrical; root-cause codes: MOTOR-FAULT, SEAL-WORN." in page
