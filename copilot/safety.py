@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from copilot.library import split_sentences
+from copilot.library import SENTENCE_END, split_sentences
 
 # Safeguards and the words that name them in a step and in an answer.
 SAFEGUARDS = {
@@ -166,7 +166,9 @@ def withheld_in(*, text: str, notice: str, version: object | None, language: str
     return text, notice
 
 
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# Where the final check (`split_sentences`, by lines) splits: after ". " only before a capital, a digit, a quote or
+# "(", so "i.e. the lockout" or "approx. once" is one sentence to both; a split counts once that next character is in.
+_SENTENCE_END = re.compile(rf"{SENTENCE_END.pattern}|\n")
 
 
 def stream_release(text: str, shown: int) -> tuple[int, bool]:

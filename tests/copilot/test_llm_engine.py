@@ -129,3 +129,40 @@ class TestHonestCitations:
         settings.LLM_BASE_URL = fake_llm.url("wrongunit")
         _tokens, final = run_stream(prepared_question(station_run))
         assert final.citations and final.unverified == ["180 mm"]
+
+
+def _streamed(pieces: list[str]) -> str:
+    """What an operator sees while `pieces` arrive (copilot.answering's loop)."""
+    from copilot.safety import stream_release
+
+    text, shown, held, out = "", 0, False, ""
+    for piece in pieces:
+        text += piece
+        if held:
+            continue
+        end, held = stream_release(text, shown)
+        out += text[shown:end]
+        shown = max(shown, end)
+    return out
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        ["It is optional, i.e. ", "the lockout for a quick jam."],
+        ["Skipping it is fine, e.g. ", "the guard on a short job."],
+        ["Wearing them is optional. ", "[1] the PPE stays in the locker."],
+        ["The guard approx. ", "once a shift can be removed."],
+        ["Clear the jam. For a quick job the lockout ", "is optional. ", "Then restart."],
+    ],
+)
+def test_the_stream_never_shows_part_of_a_sentence_the_check_may_withhold(pieces):
+    """A review found sentence ends the stream and the final check disagreed on ("i.e. the lockout" is one
+    sentence to the check): the first piece went out, then the answer was withheld."""
+    out = _streamed(pieces)
+    for word in ("optional", "fine", "removed", "lockout", "guard", "PPE", "once a shift"):
+        assert word not in out, (pieces, out)
+
+
+def test_the_stream_shows_ordinary_sentences_as_they_come():
+    assert _streamed(["Clear the jam. ", "Then restart ", "the press."]) == "Clear the jam. Then restart the "
