@@ -21,14 +21,28 @@ def _event(p: Punch) -> rules.PunchEvent:
                             p.work_order.barcode if p.work_order else "")  # fmt: skip
 
 
+def _windows(at: datetime.datetime, home_shift: str) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The shift windows around `at`: the employee's home shift when they have one, else every shift."""
+    shifts = [s for s in shift_list() if s.code == home_shift] or shift_list()
+    day = timezone.localtime(at).date()
+    return [shift_window(shift, day + datetime.timedelta(days=d)) for d in (-1, 0, 1) for shift in shifts]
+
+
+def _nearest(
+    at: datetime.datetime, home_shift: str, boundary: int
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The shift whose start (`boundary` 0) or end (1) is nearest `at`: a clock-in still open, or a clock-out
+    without its clock-in, is an arrival or a departure of that shift (a 05:50 clock-in arrives for the 06:00
+    shift, not late for the one that started at 22:00 and is still running)."""
+    return min(_windows(at, home_shift), key=lambda w: abs((w[boundary] - at).total_seconds()))
+
+
 def _occurrence(
     start: datetime.datetime, end: datetime.datetime, home_shift: str
 ) -> tuple[datetime.datetime, datetime.datetime]:
     """The one shift (start, end) a clock interval belongs to, on the employee's home shift when they have one:
     the window it overlaps most, else the nearest one. Its clock-in and clock-out are measured against it."""
-    shifts = [s for s in shift_list() if s.code == home_shift] or shift_list()
-    day = timezone.localtime(start).date()
-    windows = [shift_window(shift, day + datetime.timedelta(days=d)) for d in (-1, 0, 1) for shift in shifts]
+    windows = _windows(start, home_shift)
 
     def rank(w: tuple[datetime.datetime, datetime.datetime]) -> tuple[float, float]:
         overlap = (min(end, w[1]) - max(start, w[0])).total_seconds()
@@ -58,7 +72,10 @@ def _arrivals_departures(punches: list[Punch], home_shift: str) -> list[tuple[Pu
     shifts: dict[tuple[datetime.datetime, datetime.datetime], list[Punch]] = defaultdict(list)
     for clock_in, clock_out in intervals:
         first, last = (clock_in or clock_out).at, (clock_out or clock_in).at  # type: ignore[union-attr]
-        window = _occurrence(first, last, home_shift)
+        if clock_in and clock_out:
+            window = _occurrence(first, last, home_shift)
+        else:
+            window = _nearest(first, home_shift, 0 if clock_in else 1)
         if (
             clock_in
             and clock_out

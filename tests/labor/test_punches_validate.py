@@ -1,5 +1,6 @@
 import datetime
 
+import time_machine
 from django.utils import timezone
 
 from instructions.models import Station
@@ -162,7 +163,7 @@ def _early_late():
 
 
 def test_a_two_minute_punch_is_never_both_early_and_late(plant):
-    """In and out of one clock interval are measured against the same shift: 21:59-22:01 for a shift A employee
+    """In and out of one clock interval are measured against the same shift: 21:50-21:52 for a shift A employee
     is not 'early' for tomorrow's start and 'late' for today's end at once."""
     tz = timezone.get_current_timezone()
     employee, wc = plant.certified, plant.station.work_center
@@ -170,7 +171,9 @@ def test_a_two_minute_punch_is_never_both_early_and_late(plant):
     employee.save()
     day = timezone.localdate() - datetime.timedelta(days=2)
     _habit(employee, wc, tz, [day])
-    at = datetime.datetime.combine(day, datetime.time(21, 59), tzinfo=tz)
+    at = datetime.datetime.combine(
+        day, datetime.time(21, 50), tzinfo=tz
+    )  # nearer today's end than tomorrow's start
     punch(employee, "clock_in", at, work_center=wc)
     punch(employee, "clock_out", at + datetime.timedelta(minutes=2), work_center=wc)
     punches_validate(start=datetime.datetime.combine(day, datetime.time(0), tzinfo=tz))
@@ -196,3 +199,21 @@ def test_a_short_punch_inside_the_shift_is_not_early_or_late(plant):
     punch(employee, "clock_out", ten + datetime.timedelta(minutes=2), work_center=wc)
     punches_validate(start=datetime.datetime.combine(first, datetime.time(0), tzinfo=tz))
     assert _early_late() == []
+
+
+def test_a_clock_in_still_open_is_an_arrival_for_the_shift_about_to_start(plant):
+    """A 05:50 clock-in with no clock-out yet, by an employee with no home shift, arrives for the 06:00 shift: it
+    is not 'late' by 470 minutes for the night shift that started at 22:00 and is still running (review finding:
+    the open clock-in was a zero-length interval, which the running shift contains)."""
+    tz = timezone.get_current_timezone()
+    employee, wc = plant.certified, plant.station.work_center
+    employee.shift = ""
+    employee.save()
+    day = timezone.localdate() - datetime.timedelta(days=2)
+    _habit(employee, wc, tz, [day])
+    punch(
+        employee, "clock_in", datetime.datetime.combine(day, datetime.time(5, 50), tzinfo=tz), work_center=wc
+    )
+    with time_machine.travel(datetime.datetime.combine(day, datetime.time(5, 55), tzinfo=tz), tick=False):
+        punches_validate(start=datetime.datetime.combine(day, datetime.time(0), tzinfo=tz))  # 5 min after it
+    assert _early_late() == [] and not LaborFlag.objects.exists()
