@@ -19,10 +19,10 @@ from labor.certifications import certification_status
 from labor.errors import LaborError, center_code, local_time
 from labor.models import Punch, PunchKind, PunchSource
 from labor.punch_checks import punches_validate
-from labor.selectors import punch_state
+from labor.selectors import PunchState, punch_state
 from plexcopilot import events
 from plexcopilot.models import Employee
-from plexcopilot.services import audit_record
+from plexcopilot.services import audit_record, named_lock
 
 
 def punch_record(employee: Employee, kind: str, *, station: Station | None = None, work_center_id: int | None = None,
@@ -58,19 +58,27 @@ def punch_record(employee: Employee, kind: str, *, station: Station | None = Non
     return punch
 
 
+def _state_locked(employee: Employee) -> PunchState:
+    """The employee's punch state, read under their punch lock until the transaction ends: two taps at once (a
+    gloved double tap, two tablets) act one after the other, the second on what the first recorded, never both on
+    the same state (two job-offs, two clock-ins). Call inside `transaction.atomic()`, before any punch."""
+    named_lock(f"labor.punch:{employee.pk}")
+    return punch_state(employee)
+
+
 def clock_in(*, employee: Employee, station: Station, work_order: WorkOrder | None = None) -> str:
     """Clock in at the station's work center; clocked in elsewhere → transferred here (the jobs on there stop).
     With `work_order` (the run page's notice) its job goes on too, in the same transaction: one tap, and the
     operator's time on the job they are running is recorded. Returns a message."""
-    state = punch_state(employee)
-    if state.clock is not None and state.clock.work_center_id == station.work_center_id:
-        raise LaborError(
-            gettext("You are already clocked in at %(center)s since %(time)s.")
-            % {"center": station.work_center.code, "time": local_time(state.clock.at)}
-        )
-    if work_order is not None:  # refused before any punch; the jobs on elsewhere stop at the move
-        _job_refusal(jobs=[], station=station, work_order=work_order)
     with transaction.atomic():
+        state = _state_locked(employee)
+        if state.clock is not None and state.clock.work_center_id == station.work_center_id:
+            raise LaborError(
+                gettext("You are already clocked in at %(center)s since %(time)s.")
+                % {"center": station.work_center.code, "time": local_time(state.clock.at)}
+            )
+        if work_order is not None:  # refused before any punch; the jobs on elsewhere stop at the move
+            _job_refusal(jobs=[], station=station, work_order=work_order)
         message = gettext("Clocked in at %(center)s.") % {"center": station.work_center.code}
         if state.clock is not None:
             stopped = _stop_jobs(employee, state.jobs, station, "stopped at transfer")
@@ -132,10 +140,10 @@ def clock_notice(*, employee: Employee, station: Station, work_order: WorkOrder)
 
 
 def clock_out(*, employee: Employee, station: Station) -> str:
-    state = punch_state(employee)
-    if state.clock is None:
-        raise LaborError(gettext("You are not clocked in, so there is nothing to clock out of."))
     with transaction.atomic():
+        state = _state_locked(employee)
+        if state.clock is None:
+            raise LaborError(gettext("You are not clocked in, so there is nothing to clock out of."))
         stopped = _stop_jobs(employee, state.jobs, station, "stopped at clock-out")
         punch_record(
             employee, PunchKind.CLOCK_OUT, station=station, work_center_id=state.clock.work_center_id
@@ -156,16 +164,17 @@ def _stop_jobs(employee: Employee, jobs: list[Punch], station: Station, note: st
 
 
 def job_on(*, employee: Employee, station: Station, work_order: WorkOrder) -> str:
-    state = punch_state(employee)
-    if state.clock is None:
-        raise LaborError(gettext("Clock in first, then start the job."))
-    if state.clock.work_center_id != station.work_center_id:
-        raise LaborError(
-            gettext("You are clocked in at %(old)s. Clock in here to move to %(center)s.")
-            % {"old": center_code(state.clock), "center": station.work_center.code}
-        )
-    _job_refusal(jobs=state.jobs, station=station, work_order=work_order)
-    punch_record(employee, PunchKind.JOB_ON, station=station, work_order=work_order)
+    with transaction.atomic():
+        state = _state_locked(employee)
+        if state.clock is None:
+            raise LaborError(gettext("Clock in first, then start the job."))
+        if state.clock.work_center_id != station.work_center_id:
+            raise LaborError(
+                gettext("You are clocked in at %(old)s. Clock in here to move to %(center)s.")
+                % {"old": center_code(state.clock), "center": station.work_center.code}
+            )
+        _job_refusal(jobs=state.jobs, station=station, work_order=work_order)
+        punch_record(employee, PunchKind.JOB_ON, station=station, work_order=work_order)
     punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
     return _job_on_message(employee, work_order)
 
@@ -173,12 +182,12 @@ def job_on(*, employee: Employee, station: Station, work_order: WorkOrder) -> st
 def job_switch(*, employee: Employee, station: Station, work_order: WorkOrder) -> str:
     """Stop the jobs on at this work center and put `work_order` on, in one transaction (the run page's
     "Switch to" button: one job at a time at a station, and the operator is running this one)."""
-    state = punch_state(employee)
-    if state.clock is None or state.clock.work_center_id != station.work_center_id:
-        return job_on(employee=employee, station=station, work_order=work_order)  # says why it cannot
-    others = [j for j in state.jobs if j.work_order_id != work_order.pk]
-    _job_refusal(jobs=[j for j in state.jobs if j not in others], station=station, work_order=work_order)
     with transaction.atomic():
+        state = _state_locked(employee)
+        if state.clock is None or state.clock.work_center_id != station.work_center_id:
+            return job_on(employee=employee, station=station, work_order=work_order)  # says why it cannot
+        others = [j for j in state.jobs if j.work_order_id != work_order.pk]
+        _job_refusal(jobs=[j for j in state.jobs if j not in others], station=station, work_order=work_order)
         stopped = _stop_jobs(employee, others, station, f"switched to {work_order.barcode}")
         punch_record(employee, PunchKind.JOB_ON, station=station, work_order=work_order)
     punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
@@ -231,15 +240,20 @@ def _uncertified_job_on(work_order: WorkOrder, problem: str) -> str:
 
 
 def job_off(*, employee: Employee, station: Station, work_order: WorkOrder) -> str:
-    state = punch_state(employee)
-    job = next((j for j in state.jobs if j.work_order_id == work_order.pk), None)
-    if job is None:
-        raise LaborError(
-            gettext("%(barcode)s is not on, so it cannot be stopped.") % {"barcode": work_order.barcode}
+    with transaction.atomic():
+        state = _state_locked(employee)
+        job = next((j for j in state.jobs if j.work_order_id == work_order.pk), None)
+        if job is None:
+            raise LaborError(
+                gettext("%(barcode)s is not on, so it cannot be stopped.") % {"barcode": work_order.barcode}
+            )
+        punch_record(
+            employee,
+            PunchKind.JOB_OFF,
+            station=station,
+            work_center_id=job.work_center_id,
+            work_order=work_order,
         )
-    punch_record(
-        employee, PunchKind.JOB_OFF, station=station, work_center_id=job.work_center_id, work_order=work_order
-    )
     hours = (timezone.now() - job.at).total_seconds() / 3600
     return gettext("Job off: %(barcode)s after %(hours)s h.") % {
         "barcode": work_order.barcode, "hours": number_format(hours, 1)}  # fmt: skip

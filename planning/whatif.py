@@ -85,7 +85,9 @@ def _unless_better(problem: pb.Problem, own: Solution, simpler: Solution, move_w
     schedule instead of presenting it as an alternative."""
     if cost(problem, own, move_weight) < cost(problem, simpler, move_weight):
         return own
-    return replace(own, assignments=simpler.assignments, kpis=simpler.kpis, notes=simpler.notes)
+    return replace(
+        simpler, seconds=own.seconds
+    )  # the plan shown, with its own status (a repair's DISPATCH stays)
 
 
 def scenarios_generate(

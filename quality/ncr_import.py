@@ -272,8 +272,9 @@ def _row(values: dict[str, str], lookups: _Lookups, report: ImportReport, create
         report.unknown_root_causes[code] += 1
         unknown.append(f"unknown root cause code “{code}”")
     if unknown:
+        them = "them" if len(unknown) > 1 else "it"
         raise RowInvalid(
-            f"{' and '.join(unknown)} (add it in the admin, or import with the option that creates codes)"
+            f"{' and '.join(unknown)} (add {them} in the admin, or import with the option that creates codes)"
         )
     step_key = lookups.step_key(operation, values["step"]) if values.get("step") and operation else ""
     quantity = 1

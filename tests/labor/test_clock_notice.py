@@ -186,3 +186,38 @@ def test_its_switch_notice_speaks_the_operators_language(plant):
     page = client.get(start(client, "WO-1-10")).content.decode()
     assert "Twój czas jest rejestrowany przy WO-2-10, a nie przy WO-1-10." in page
     assert "Przełącz na WO-1-10" in page
+
+
+def test_two_switch_taps_at_the_same_instant_punch_once(transactional_db):
+    """Two taps of "Switch to" at once (a gloved double tap, PostgreSQL's read committed): both read WO-2-10 on
+    and recorded two job-offs and two job-ons, counting the job's hours twice (review finding). The punch state
+    is read under the employee's punch lock: the second tap sees the first's punches and says so."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from labor.errors import LaborError
+    from labor.punches import clock_in, job_switch
+    from tests.actors import build_plant
+
+    plant = build_plant()
+    other = WorkOrder.objects.create(number="WO-2", barcode="WO-2-10", part=plant.work_order.part,
+                                     operation=plant.work_order.operation, quantity=50)  # fmt: skip
+    clock_in(employee=plant.certified, station=plant.station, work_order=other)
+    both_ready = threading.Barrier(2)
+
+    def tap(_: int) -> str:
+        try:
+            both_ready.wait(timeout=10)
+            return job_switch(employee=plant.certified, station=plant.station, work_order=plant.work_order)
+        except LaborError as error:
+            return str(error)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(2) as pool:
+        said = sorted(pool.map(tap, [1, 2]))
+    assert said == ["Stopped WO-2-10. Job on: WO-1-10.", "WO-1-10 is already on."], said
+    jobs = [(p.kind, p.work_order_id) for p in Punch.objects.filter(kind__startswith="job").order_by("id")]
+    assert jobs == [("job_on", other.pk), ("job_off", other.pk), ("job_on", plant.work_order.pk)]
