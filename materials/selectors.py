@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Max
 from django.utils import timezone
 
-from labor.selectors import shift_at, shift_window
+from labor.selectors import shift_list, shift_window
 from materials.models import (
     AlertStatus,
     BufferStatus,
@@ -84,5 +84,11 @@ def station_call_offs(work_center_id: int) -> list[CallOff]:
 
 
 def _shift_start() -> datetime.datetime:
-    day, shift = shift_at(timezone.now())
-    return shift_window(shift, day)[0]
+    """When the shift running now started; between shifts (a plant pattern with a gap), when the last one did —
+    never a start still to come, which would show no delivery at all."""
+    now = timezone.now()
+    day = timezone.localdate(now)
+    starts = [
+        shift_window(shift, d)[0] for d in (day, day - datetime.timedelta(days=1)) for shift in shift_list()
+    ]
+    return max(start for start in starts if start <= now)
