@@ -1,5 +1,6 @@
 import asyncio
 import concurrent.futures
+import datetime
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -251,3 +252,12 @@ def test_material_calls_reach_the_material_handlers_board_and_only_theirs(plant)
     assert material.state == "resolved" and material.resolved_by == handler.user
     assert maintenance.acknowledged_at is None
     assert AuditEvent.objects.filter(action="andon.resolve", actor=handler.user).count() == 1
+
+
+def test_the_board_shows_the_waiting_time_as_its_live_timer_writes_it(plant):
+    """The board's "Waiting" reads "0 h 12 min" when it loads, as labor/timer.js keeps writing it every 15 s
+    (it read "12 minutes" on load and "0 h 12 min" a moment later)."""
+    call = andon_raise(station=plant.station, employee=plant.certified, category="maintenance")
+    AndonCall.objects.filter(pk=call.pk).update(raised_at=call.raised_at - datetime.timedelta(minutes=12))
+    page = desk_client(plant.supervisor).get("/labor/andon/").content.decode()
+    assert ">0 h 12 min</span>" in page and "12\xa0minutes" not in page
