@@ -1,5 +1,6 @@
 import hashlib
 import json
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -408,6 +409,13 @@ class Measurement(models.Model):
     def value_text(self) -> str:
         """The reading as a plain number ("1000", "1.8") for text the system writes; `raw_value` is as typed."""
         return _num(self.value) or ""
+
+    @property
+    def value_shown(self) -> Decimal:
+        """The reading with the decimals the operator typed ("18.0 mm" is 18.0, not 18): a gauge's resolution."""
+        typed = re.search(r"\d*[.,](\d+)|\d+", self.raw_value)
+        decimals = min(len(typed[1] or ""), 4) if typed else 0
+        return self.value.quantize(Decimal(1).scaleb(-decimals)) if decimals else self.value.normalize()
 
 
 class UnclearFlag(models.Model):

@@ -150,8 +150,10 @@ def measurement_record(
         in_spec=in_spec,
     )
     spec = spec_text(step)
+    reading = (
+        f"{number_format(measurement.value_shown)} {step.spec_unit}"  # with the decimals typed: "18.0 mm"
+    )
     if in_spec:
-        reading = f"{_loc(value)} {step.spec_unit}"
         return MeasurementResult(
             measurement,
             gettext("%(reading)s is within spec (%(spec)s).") % {"reading": reading, "spec": spec},
@@ -168,7 +170,7 @@ def measurement_record(
         gettext("OUT OF SPEC: %(reading)s is below the limit (%(spec)s).")
         if below
         else gettext("OUT OF SPEC: %(reading)s is above the limit (%(spec)s).")
-    ) % {"reading": f"{_loc(value)} {step.spec_unit}", "spec": spec}
+    ) % {"reading": reading, "spec": spec}
     return MeasurementResult(
         measurement,
         f"{where} "

@@ -113,7 +113,8 @@ class TestMeasurements:
     def test_it_reads_minus_zero_as_zero(self, run, plant, raw):
         client, url = run
         body = client.post(url + "measure/", {"value": raw}).content.decode()
-        assert "OUT OF SPEC: 0 N·m is below the limit (24–28 N·m)" in body and "-0 N·m" not in body
+        shown = {"-0": "0", "-0.00": "0.00", "-.0": "0.0"}[raw]  # with the decimals typed
+        assert f"OUT OF SPEC: {shown} N·m is below the limit (24–28 N·m)" in body and "-0" not in body
         measurement = Measurement.objects.get()
         assert measurement.value == 0 and not measurement.value.is_signed()
         assert AuditEvent.objects.get(action="measurement.out_of_spec").data["value"].startswith("0")
@@ -143,9 +144,30 @@ class TestMeasurements:
         client, url = run
         response = client.post(url + "measure/", {"value": raw})
         assert response.status_code == 200
-        assert "26.4 mm is within spec (24–28 mm)" in response.content.decode()
+        shown = "26.40" if "26.40" in raw else "26.4"  # with the decimals typed: a gauge's resolution
+        assert f"{shown} mm is within spec (24–28 mm)" in response.content.decode()
         measurement = Measurement.objects.get()
         assert measurement.value == Decimal("26.4") and measurement.in_spec
+
+    @pytest.mark.parametrize(
+        ("language", "raw", "shown"),
+        [("en", "18.0 mm", "18.0"), ("pl", "18,50", "18,50"), ("en", "18", "18")],
+    )
+    def test_a_reading_is_listed_with_the_decimals_typed(self, plant, language, raw, shown):
+        """ "18.0 mm" typed is listed and answered as 18.0 mm (the gauge's resolution), not 18 mm, in the
+        operator's own decimal mark; the value kept is the number."""
+        plant.version.steps.filter(order=2).update(
+            spec_unit="mm", spec_lower="17.9", spec_upper="18.6", spec_nominal="18"
+        )
+        operator = make_employee("500012", language=language, first="Ola")
+        certify(operator, CertificationType.objects.get(code="PRESS-T"), "certified", 100)
+        client = station_client(plant.station, operator)
+        url = start(client, "WO-1-10")
+        client.post(url + "done/")
+        answer = client.post(at(url, 2) + "measure/", {"value": raw}).content.decode()
+        page = client.get(at(url, 2)).content.decode()
+        assert f"{shown} mm" in answer and f"{shown} mm —" in page
+        assert Measurement.objects.get().value == Decimal(raw.split()[0].replace(",", "."))
 
     @pytest.mark.parametrize(
         ("raw", "value"), [("26.4 N·m", "26.4"), ("26.4 Nm", "26.4"), ("26.4 n.m", "26.4"), ("31N·M", "31")]
