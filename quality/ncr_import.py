@@ -30,6 +30,7 @@ IMPORT_COLUMNS = ["id", "date", "part", "operation", "description", "category", 
 OPTIONAL_COLUMNS = ["step", "quantity", "containment", "corrective_action", "disposition"]
 BATCH_ROWS = 2000
 MAX_ERRORS_KEPT = 1000  # the report keeps the first errors in full and counts the rest
+UNSYNCED_LISTED = 20  # the report names this many parts not synced yet, most rows first
 LIMITS = {  # longest value accepted per column (the model's limits)
     "id": 40,
     "part": 60,
@@ -56,6 +57,7 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
     unknown_categories: Counter[str] = field(default_factory=Counter)
     unknown_root_causes: Counter[str] = field(default_factory=Counter)
+    unsynced: Counter[str] = field(default_factory=Counter)  # "P-100" or "P-100 op 20" -> rows
     created_categories: list[str] = field(default_factory=list)
     created_root_causes: list[str] = field(default_factory=list)
     dry_run: bool = False
@@ -68,6 +70,15 @@ class ImportReport:
     @property
     def unknown_root_cause_rows(self) -> list[tuple[str, int]]:
         return self.unknown_root_causes.most_common()
+
+    @property
+    def unsynced_rows(self) -> list[tuple[str, int]]:
+        """The parts (or operations of a known part) not synced yet, most rows first, the first `UNSYNCED_LISTED`."""
+        return self.unsynced.most_common(UNSYNCED_LISTED)
+
+    @property
+    def unsynced_more(self) -> int:
+        return max(0, len(self.unsynced) - UNSYNCED_LISTED)
 
     def refuse(self, line: int, reason: str) -> None:
         self.refused += 1
@@ -213,7 +224,18 @@ def _flush(batch: list[tuple[int, NCR]], report: ImportReport, create_codes: boo
         else:
             seen.add(ncr.number)
             rows.append(ncr)
-    report.unlinked += sum(1 for n in rows if n.part_id is None or n.operation_id is None)
+    for n in rows:
+        if n.part_id is None or n.operation_id is None:
+            report.unlinked += 1
+            if n.part_id is None:
+                name = n.part_number.upper()  # linked case-blind when the part arrives: "pump-77" is PUMP-77
+            else:
+                name = (
+                    f"{n.part_number} op {n.operation_number}"
+                    if n.operation_number
+                    else f"{n.part_number}, no operation"
+                )
+            report.unsynced[name] += 1
     if dry_run:
         report.imported += len(rows)
         if create_codes:  # what the import would create, each code once

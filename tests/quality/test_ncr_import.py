@@ -173,6 +173,7 @@ class TestRealHistoryImport:
         call_command("import_ncrs", str(path), "--dry-run", "--create-codes")
         out = capsys.readouterr().out
         assert "would be imported: 4" in out and "dry run: nothing was written" in out
+        assert "not synced yet (rows): PUMP-77 (2), BRK-2040 op 30 (1)" in out
         assert not NCR.objects.exists() and not DefectCategory.objects.filter(code="electrical").exists()
 
     def test_it_streams_in_batches_with_progress_and_keeps_going_past_bad_rows(self, demo_plant):
@@ -224,6 +225,7 @@ def test_the_upload_page_checks_only_or_creates_codes_and_says_what_it_did(demo_
         and "MOTOR-FAULT (1 row)" in page
     )
     assert "1 NCR names a part or operation not synced from Plex yet: it is kept" in page
+    assert '<span data-testid="import-unsynced">BRK-2040 op 30 (1 row)</span>' in page  # which one, by name
     page = client.post("/quality/import/", {"file": upload(), "dry_run": "on", "create_codes": "on"}).content
     page = page.decode()
     assert (
@@ -239,3 +241,16 @@ def test_the_upload_page_checks_only_or_creates_codes_and_says_what_it_did(demo_
         in response.content.decode()
     )
     assert NCR.objects.count() == 3 and DefectCategory.objects.filter(code="electrical").exists()
+
+
+def test_the_report_names_the_unsynced_parts_most_rows_first_and_counts_the_rest(demo_plant):
+    """A 10-year export can name hundreds of parts Plex has not synced here: the report names the first 20 by
+    rows (a check does the same) and says how many more, so the engineer knows which parts to sync."""
+    rows = [
+        f"NCR-S{i},2026-03-02,OLD-{i % 25:02d},10,,1,Leak on flange,dimensional,TOOL-WEAR,,,\n"
+        for i in range(60)
+    ]
+    rows += [f"NCR-X{i},2026-03-02,OLD-07,10,,1,Leak on flange,dimensional,TOOL-WEAR,,,\n" for i in range(3)]
+    report = ncr_history_import(lines=csv_text("".join(rows)), actor=None, dry_run=True)
+    assert report.unlinked == 63 and report.unsynced_rows[0] == ("OLD-07", 6)
+    assert len(report.unsynced_rows) == 20 and report.unsynced_more == 5

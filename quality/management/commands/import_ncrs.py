@@ -64,6 +64,11 @@ class Command(BaseCommand):
             f"refused: {report.refused}",
             f"{prefix}kept unlinked (part or operation not synced yet): {report.unlinked}",
         ]
+        if report.unsynced:
+            more = f", and {report.unsynced_more} more" if report.unsynced_more else ""
+            lines.append(
+                "not synced yet (rows): " + _counts(report.unsynced, len(report.unsynced_rows)) + more
+            )
         if report.unknown_categories:
             lines.append("unknown categories (use --create-codes): " + _counts(report.unknown_categories))
         if report.unknown_root_causes:
@@ -79,5 +84,5 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines))
 
 
-def _counts(counter: Any) -> str:
-    return ", ".join(f"{code} ({n})" for code, n in counter.most_common(50))
+def _counts(counter: Any, most: int = 50) -> str:
+    return ", ".join(f"{code} ({n})" for code, n in counter.most_common(most))
