@@ -70,7 +70,7 @@ def document_review(*, document: KnowledgeDocument, actor: Any, approve: bool) -
         superseded: list[KnowledgeDocument] = []
         if approve and document.upload_name:
             family = (
-                KnowledgeDocument.objects.select_for_update()
+                KnowledgeDocument.objects.select_for_update(no_key=True)
                 .filter(upload_name=document.upload_name)
                 .exclude(pk=document.pk)
             )
@@ -133,7 +133,7 @@ def upload_receive(*, name: str, data: bytes, actor: Any, meta: dict[str, str]) 
     with transaction.atomic():
         # The family's rows are locked: two uploads of one name at once get versions n + 1 and n + 2.
         latest = (
-            KnowledgeDocument.objects.select_for_update()
+            KnowledgeDocument.objects.select_for_update(no_key=True)
             .filter(upload_name=upload_name)
             .order_by("-revision")
             .first()

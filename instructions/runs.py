@@ -167,7 +167,9 @@ def _step_complete_locked(
     with transaction.atomic():
         audit_chain_lock()  # first, so every transaction that also writes audit events locks in one order
         run = (
-            Execution.objects.select_for_update().select_related("work_order", "version").get(pk=execution.pk)
+            Execution.objects.select_for_update(no_key=True)
+            .select_related("work_order", "version")
+            .get(pk=execution.pk)
         )
         done = StepCompletion.objects.filter(execution=run, step=step).first()
         if done is not None:

@@ -91,7 +91,7 @@ def execution_switch_version(
 ) -> VersionSwitch | None:
     """Move the run to the current version after the operator acknowledged the changed steps."""
     with transaction.atomic():
-        run = Execution.objects.select_for_update().select_related("version").get(pk=execution.pk)
+        run = Execution.objects.select_for_update(no_key=True).select_related("version").get(pk=execution.pk)
         pending = version_switch_pending(execution=run)
         if pending is None:
             return None  # another tablet switched it a moment ago

@@ -93,7 +93,7 @@ def andon_raise(
         with transaction.atomic():
             # One raise at a time per station, so two taps cannot both miss each other: a row lock on
             # PostgreSQL; SQLite's IMMEDIATE transactions (settings) already serialize every write.
-            Station.objects.select_for_update().only("pk").get(pk=station.pk)
+            Station.objects.select_for_update(no_key=True).only("pk").get(pk=station.pk)
             repeat = andon_repeat_of(station=station, category=category, note=note, line_down=line_down)
             if repeat is not None:
                 return repeat
@@ -137,7 +137,7 @@ def andon_repeat_of(*, station: Station, category: str, note: str, line_down: bo
 
 def andon_acknowledge(*, call: AndonCall, user: Any) -> AndonCall:
     with transaction.atomic():
-        locked = AndonCall.objects.select_for_update().get(pk=call.pk)
+        locked = AndonCall.objects.select_for_update(no_key=True).get(pk=call.pk)
         if locked.acknowledged_at:
             raise LaborError(
                 f"Already acknowledged by {_name(locked.acknowledged_by)} at {local_time(locked.acknowledged_at)}."
@@ -155,7 +155,7 @@ def andon_resolve(*, call: AndonCall, user: Any, resolution: str) -> AndonCall:
     if not resolution.strip():
         raise LaborError("Write what was done, so the next shift knows.")
     with transaction.atomic():
-        locked = AndonCall.objects.select_for_update().get(pk=call.pk)
+        locked = AndonCall.objects.select_for_update(no_key=True).get(pk=call.pk)
         if locked.resolved_at:
             raise LaborError("This call is already resolved.")
         now = timezone.now()

@@ -145,7 +145,8 @@ def crew_plan_draft(*, day: datetime.date, shift: Shift, user: Any = None) -> Cr
                   "solve_seconds": solution.seconds,
                   "created_by": user if getattr(user, "is_authenticated", False) else None}  # fmt: skip
         plan = (
-            CrewPlan.objects.select_for_update()  # a draft never accepted: one accepted before keeps its history
+            # a draft never accepted: one accepted before keeps its history
+            CrewPlan.objects.select_for_update(no_key=True)
             .filter(day=day, shift=shift.code, status=PlanStatus.DRAFT, accepted_at__isnull=True)
             .order_by("-created_at", "-pk")
             .first()
@@ -244,7 +245,7 @@ def crew_assignment_set(*, plan: CrewPlan, job: ScheduledJob, employee: Employee
         raise LaborError(f"{employee.full_name} cannot run {job.work_order.barcode}: {cert} {problem}.")
     with transaction.atomic():
         # Locked: an acceptance or another edit of this plan in flight waits, then sees this one.
-        if CrewPlan.objects.select_for_update().get(pk=plan.pk).status != PlanStatus.DRAFT:
+        if CrewPlan.objects.select_for_update(no_key=True).get(pk=plan.pk).status != PlanStatus.DRAFT:
             raise LaborError("This plan is already accepted; draft a new one to change it.")
         if replace is not None:
             CrewAssignment.objects.filter(pk=replace.pk, plan=plan).delete()  # the instance stays as it was
@@ -310,7 +311,7 @@ def crew_plan_accept(*, plan: CrewPlan, user: Any) -> CrewPlan:
     """Accept the plan for its shift (the one accepted before goes back to draft, kept). Refused while its crew
     breaks a hard rule: a supervisor's edit, or an absence or expiry recorded since it was drafted."""
     with transaction.atomic():
-        locked = CrewPlan.objects.select_for_update().get(pk=plan.pk)
+        locked = CrewPlan.objects.select_for_update(no_key=True).get(pk=plan.pk)
         if locked.status != PlanStatus.DRAFT:
             raise LaborError("This plan was already accepted.")
         breaches = crew_plan_breaches(locked)

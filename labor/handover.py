@@ -151,7 +151,7 @@ def handover_draft(
     items = handover_items(start=start, end=end)
     text = handover_text(items, shift=shift.code, day=day)
     with transaction.atomic():
-        handover, created = Handover.objects.select_for_update().get_or_create(
+        handover, created = Handover.objects.select_for_update(no_key=True).get_or_create(
             day=day,
             shift=shift.code,
             defaults={"window_start": start, "window_end": end, "items": items, "text": text},
@@ -191,7 +191,7 @@ def handover_sign(*, handover: Handover, user: Any, text: str) -> Handover:
     if not text:
         raise LaborError("The handover is empty; write at least one line before signing.")
     with transaction.atomic():
-        locked = Handover.objects.select_for_update().get(pk=handover.pk)
+        locked = Handover.objects.select_for_update(no_key=True).get(pk=handover.pk)
         if locked.signed_at:
             raise LaborError("This handover is already signed.")
         locked.text, locked.signed_by, locked.signed_at = text[:20000], user, timezone.now()
@@ -204,7 +204,7 @@ def handover_sign(*, handover: Handover, user: Any, text: str) -> Handover:
 
 def handover_acknowledge(*, handover: Handover, user: Any) -> Handover:
     with transaction.atomic():
-        locked = Handover.objects.select_for_update().get(pk=handover.pk)
+        locked = Handover.objects.select_for_update(no_key=True).get(pk=handover.pk)
         if not locked.signed_at:
             raise LaborError("The outgoing lead has not signed this handover yet.")
         if locked.acknowledged_at:

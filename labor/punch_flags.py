@@ -28,7 +28,7 @@ def flag_dismiss(*, flag: LaborFlag, user: Any, note: str) -> LaborFlag:
 def _flag_close(flag: LaborFlag, user: Any, status: str, note: str, verb: str,
                 correction: Punch | None = None) -> LaborFlag:  # fmt: skip
     with transaction.atomic():
-        locked = LaborFlag.objects.select_for_update().get(pk=flag.pk)
+        locked = LaborFlag.objects.select_for_update(no_key=True).get(pk=flag.pk)
         if locked.status != FlagStatus.OPEN:
             raise LaborError(f"This flag was already {locked.get_status_display().lower()}.")
         locked.status, locked.resolved_by, locked.resolved_at = status, user, timezone.now()

@@ -86,7 +86,7 @@ def translation_review_approve(
     final_text = _within("translation", final_text, FINAL_TEXT_MAX)
     signature_check(user=user, password=password)
     with transaction.atomic():
-        locked = TranslationReview.objects.select_for_update().get(pk=review.pk)
+        locked = TranslationReview.objects.select_for_update(no_key=True).get(pk=review.pk)
         if locked.status != ReviewStatus.PENDING:
             raise ReviewError("This translation was already decided by someone else.")
         segment = memory_segment_save(

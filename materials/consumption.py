@@ -50,7 +50,7 @@ def _issue(*, component_id: int, location_id: int, quantity: Decimal) -> None:
     """Take `quantity` off the location's lots, oldest lot number first, never below zero."""
     left = quantity
     for lot in (
-        Lot.objects.select_for_update()
+        Lot.objects.select_for_update(no_key=True)
         .filter(component_id=component_id, location_id=location_id, quantity__gt=0)
         .order_by("lot_number")
     ):

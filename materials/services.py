@@ -125,7 +125,7 @@ def call_off_expedite(
         raise MaterialsError("Only material handlers and supervisors ask for call-offs.")
     with transaction.atomic():
         materials_lock()
-        current = CallOff.objects.select_for_update().filter(pk=call_off.pk).first()
+        current = CallOff.objects.select_for_update(no_key=True).filter(pk=call_off.pk).first()
         if current is None or current.status != CallOffStatus.REQUESTED:
             raise MaterialsError("Only a call-off that is on its way can be asked for earlier.")
         if not current.needed_earlier or current.needed_by is None:

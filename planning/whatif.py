@@ -233,7 +233,9 @@ def scenarios_withdraw(*, source: str, reason: str, now: datetime.datetime | Non
         withdrawn, _ = WithdrawnSource.objects.get_or_create(
             source=source, defaults={"reason": reason, "withdrawn_at": now or timezone.now()}
         )
-        plans = list(Plan.objects.select_for_update().filter(source=source, status=PlanStatus.DRAFT))
+        plans = list(
+            Plan.objects.select_for_update(no_key=True).filter(source=source, status=PlanStatus.DRAFT)
+        )
         _withdraw(plans, source=source, reason=reason)
         if unqueued := scenarios_unqueue(source):
             audit_record(actor=None, action="schedule.scenario_runs_dropped", obj=withdrawn,

@@ -82,7 +82,7 @@ class RateBudget:
         with transaction.atomic():
             # The locked row serialises budget checks between processes (PostgreSQL); SQLite's
             # immediate transactions already do. The clock is read once the lock is held.
-            BudgetLock.objects.select_for_update().filter(name=self.name).first()
+            BudgetLock.objects.select_for_update(no_key=True).filter(name=self.name).first()
             now = self.clock()
             ApiCall.objects.filter(at__lte=now - self.window).delete()
             in_window = ApiCall.objects.filter(at__gt=now - self.window)

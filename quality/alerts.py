@@ -34,7 +34,7 @@ def out_of_spec_check(
     if len(bad) < limit:
         return None
     with transaction.atomic():
-        WorkInstruction.objects.select_for_update().get(pk=instruction.pk)
+        WorkInstruction.objects.select_for_update(no_key=True).get(pk=instruction.pk)
         last = (
             QualityAlert.objects.filter(
                 kind=QualityAlertKind.OUT_OF_SPEC, instruction=instruction, step_key=step_key

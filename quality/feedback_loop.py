@@ -130,7 +130,7 @@ def step_feedback_check(
     threshold, window = feedback_settings()
     now = now or timezone.now()
     with transaction.atomic():
-        instruction = WorkInstruction.objects.select_for_update().get(pk=instruction.pk)
+        instruction = WorkInstruction.objects.select_for_update(no_key=True).get(pk=instruction.pk)
         last = (
             QualityAlert.objects.filter(
                 kind=QualityAlertKind.FEEDBACK, instruction=instruction, step_key=step_key
