@@ -136,9 +136,9 @@ def skill_gaps(today: datetime.date) -> list[SkillGap]:
             seen.add(wo.pk)
     shifts = [s.code for s in shift_list()]
     certs = list(
-        EmployeeCertification.objects.filter(
-            employee__active=True, employee__role__in=[OPERATOR, SUPERVISOR]
-        ).select_related("employee", "certification_type")
+        EmployeeCertification.objects.filter(employee__active=True, employee__role__in=[OPERATOR, SUPERVISOR])
+        .select_related("employee", "certification_type")
+        .order_by("employee__last_name", "employee__first_name", "pk")  # alike on every database
     )
     gaps = []
     for cert_type in CertificationType.objects.filter(pk__in=demand):
