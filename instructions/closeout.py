@@ -22,7 +22,7 @@ from instructions.models import (
 from instructions.runs import StationError, execution_next_step
 from plexcopilot import events
 from plexcopilot.models import Employee
-from plexcopilot.services import audit_record
+from plexcopilot.services import audit_chain_lock, audit_record
 
 MAX_QUANTITY = 1_000_000
 
@@ -106,6 +106,7 @@ def execution_hand_off(
     next_step = execution_next_step(execution)
     at_step = next_step.order if next_step is not None else execution.current_order
     with transaction.atomic():
+        audit_chain_lock()  # first: step completion takes it before the run's row, so both lock in one order
         moved = Execution.objects.filter(pk=execution.pk, status=ExecutionStatus.ACTIVE).update(
             operator=to_employee
         )

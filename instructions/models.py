@@ -413,9 +413,12 @@ class Measurement(models.Model):
     @property
     def value_shown(self) -> Decimal:
         """The reading with the decimals the operator typed ("18.0 mm" is 18.0, not 18): a gauge's resolution."""
-        typed = re.search(r"\d*[.,](\d+)|\d+", self.raw_value)
-        decimals = min(len(typed[1] or ""), 4) if typed else 0
-        return self.value.quantize(Decimal(1).scaleb(-decimals)) if decimals else self.value.normalize()
+        typed = re.search(r"\d*[.,](\d+)|\d+", "".join(self.raw_value.split()))  # read as parsed: no spaces
+        exponent = self.value.normalize().as_tuple().exponent
+        decimals = max(
+            min(len(typed[1] or ""), 4) if typed else 0, -exponent if isinstance(exponent, int) else 0
+        )
+        return self.value.quantize(Decimal(1).scaleb(-decimals))
 
 
 class UnclearFlag(models.Model):

@@ -167,7 +167,7 @@ def _step_complete_locked(
     with transaction.atomic():
         audit_chain_lock()  # first, so every transaction that also writes audit events locks in one order
         run = (
-            Execution.objects.select_for_update(no_key=True)
+            Execution.objects.select_for_update(no_key=True, of=("self",))  # not the joined rows
             .select_related("work_order", "version")
             .get(pk=execution.pk)
         )

@@ -26,7 +26,7 @@ from instructions.models import (
 from instructions.proposal_content import version_steps
 from instructions.step_diff import steps_diff
 from plexcopilot.models import Employee
-from plexcopilot.services import audit_record
+from plexcopilot.services import audit_chain_lock, audit_record
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,12 @@ def execution_switch_version(
 ) -> VersionSwitch | None:
     """Move the run to the current version after the operator acknowledged the changed steps."""
     with transaction.atomic():
-        run = Execution.objects.select_for_update(no_key=True).select_related("version").get(pk=execution.pk)
+        audit_chain_lock()  # first: step completion takes it before the run's row, so both lock in one order
+        run = (
+            Execution.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("version")
+            .get(pk=execution.pk)
+        )
         pending = version_switch_pending(execution=run)
         if pending is None:
             return None  # another tablet switched it a moment ago

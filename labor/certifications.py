@@ -135,10 +135,11 @@ def skill_gaps(today: datetime.date) -> list[SkillGap]:
             seats[cert_id] = seats.get(cert_id, 0) + 1
             seen.add(wo.pk)
     shifts = [s.code for s in shift_list()]
-    certs = list(
-        EmployeeCertification.objects.filter(employee__active=True, employee__role__in=[OPERATOR, SUPERVISOR])
-        .select_related("employee", "certification_type")
-        .order_by("employee__last_name", "employee__first_name", "pk")  # alike on every database
+    certs = sorted(  # by name, alike on every database (a database's collation orders "Łukasz" its own way)
+        EmployeeCertification.objects.filter(
+            employee__active=True, employee__role__in=[OPERATOR, SUPERVISOR]
+        ).select_related("employee", "certification_type"),
+        key=lambda c: (c.employee.last_name.casefold(), c.employee.first_name.casefold(), c.pk),
     )
     gaps = []
     for cert_type in CertificationType.objects.filter(pk__in=demand):

@@ -31,7 +31,7 @@ from labor.selectors import (
 )
 from plexcopilot.models import Employee
 from plexcopilot.roles import OPERATOR
-from plexcopilot.services import audit_record
+from plexcopilot.services import audit_record, named_lock
 
 
 def schedule_for_shift(*, day: datetime.date, shift: Shift) -> list[ScheduledJob]:
@@ -311,6 +311,8 @@ def crew_plan_accept(*, plan: CrewPlan, user: Any) -> CrewPlan:
     """Accept the plan for its shift (the one accepted before goes back to draft, kept). Refused while its crew
     breaks a hard rule: a supervisor's edit, or an absence or expiry recorded since it was drafted."""
     with transaction.atomic():
+        # One acceptance per shift at a time: two drafts of one shift accepted at once both stayed accepted.
+        named_lock(f"crew-plan-{plan.day:%Y-%m-%d}-{plan.shift}")
         locked = CrewPlan.objects.select_for_update(no_key=True).get(pk=plan.pk)
         if locked.status != PlanStatus.DRAFT:
             raise LaborError("This plan was already accepted.")

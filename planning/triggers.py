@@ -135,12 +135,11 @@ def material_hold_record(
     held = {}
     with transaction.atomic():
         if source:
-            named_lock(
-                source
-            )  # as material_holds_clear: the hold is recorded before the clear, or not at all
+            # as material_holds_clear: the hold is recorded before the clear, or not at all
+            named_lock(source)
             if WithdrawnSource.objects.filter(source=source).exists():
                 return {}
-        for job in jobs.select_for_update(no_key=True):
+        for job in jobs.select_for_update(no_key=True).order_by("pk"):  # rows locked in one order everywhere
             if source:
                 job.material_holds[source] = available.isoformat()
                 job.material_ready_at = max(_holds(job).values())
@@ -160,7 +159,11 @@ def material_holds_clear(*, source: str, reason: str) -> list[tuple[PlanJob, dat
     with transaction.atomic():
         named_lock(source)  # a hold being recorded for it is committed first, and cleared here
         audit_chain_lock()
-        for job in PlanJob.objects.select_for_update(no_key=True).filter(material_holds__has_key=source):
+        for job in (
+            PlanJob.objects.select_for_update(no_key=True)
+            .filter(material_holds__has_key=source)
+            .order_by("pk")
+        ):
             held_until = _holds(job)[source]
             del job.material_holds[source]
             ready = max(_holds(job).values(), default=None)

@@ -234,7 +234,9 @@ def scenarios_withdraw(*, source: str, reason: str, now: datetime.datetime | Non
             source=source, defaults={"reason": reason, "withdrawn_at": now or timezone.now()}
         )
         plans = list(
-            Plan.objects.select_for_update(no_key=True).filter(source=source, status=PlanStatus.DRAFT)
+            Plan.objects.select_for_update(no_key=True)
+            .filter(source=source, status=PlanStatus.DRAFT)
+            .order_by("pk")
         )
         _withdraw(plans, source=source, reason=reason)
         if unqueued := scenarios_unqueue(source):

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from instructions.models import Measurement, UnclearFlag, WorkInstruction
-from plexcopilot.services import audit_record
+from plexcopilot.services import audit_record, named_lock
 from quality.feedback_loop import feedback_settings, step_feedback_check
 from quality.models import DefectReport, QualityAlert, QualityAlertKind, StepQuestion
 
@@ -34,7 +34,9 @@ def out_of_spec_check(
     if len(bad) < limit:
         return None
     with transaction.atomic():
-        WorkInstruction.objects.select_for_update(no_key=True).get(pk=instruction.pk)
+        named_lock(
+            f"instruction-alerts-{instruction.pk}"
+        )  # not the row: a publish updates it under the audit lock
         last = (
             QualityAlert.objects.filter(
                 kind=QualityAlertKind.OUT_OF_SPEC, instruction=instruction, step_key=step_key

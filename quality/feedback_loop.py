@@ -20,7 +20,7 @@ from instructions.models import (
     UnclearFlag,
     WorkInstruction,
 )
-from plexcopilot.services import audit_record
+from plexcopilot.services import audit_record, named_lock
 from quality.models import DefectReport, QualityAlert, QualityAlertKind, StepQuestion
 
 
@@ -130,7 +130,10 @@ def step_feedback_check(
     threshold, window = feedback_settings()
     now = now or timezone.now()
     with transaction.atomic():
-        instruction = WorkInstruction.objects.select_for_update(no_key=True).get(pk=instruction.pk)
+        # An advisory lock, not the instruction's row: a signed proposal publishing this instruction holds the
+        # audit chain's lock and then updates that row, while an alert audits after this lock.
+        named_lock(f"instruction-alerts-{instruction.pk}")
+        instruction = WorkInstruction.objects.get(pk=instruction.pk)
         last = (
             QualityAlert.objects.filter(
                 kind=QualityAlertKind.FEEDBACK, instruction=instruction, step_key=step_key

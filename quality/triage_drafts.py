@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from instructions.models import Operation, Step, WorkOrder, WorkOrderStatus
 from plexcopilot.llm import LLMUnavailable, llm_complete, llm_configured
-from plexcopilot.services import audit_record
+from plexcopilot.services import audit_chain_lock, audit_record
 from quality import taxonomy
 from quality.models import NCR, DraftStatus, NCRTriageDraft
 from quality.triage import Case, Triage
@@ -23,6 +23,10 @@ def ncr_triage_request(*, ncr: NCR, actor: Any | None) -> NCRTriageDraft:
     from quality.tasks import ncr_triage_task
 
     with transaction.atomic():
+        if actor is not None:
+            # Audited: the chain's lock before update_or_create's FOR UPDATE on the draft, the order every audited
+            # writer takes them in (a triage verdict holds the chain and, committing, references the draft).
+            audit_chain_lock()
         draft, _ = NCRTriageDraft.objects.update_or_create(
             ncr=ncr,
             defaults={

@@ -65,3 +65,15 @@ def test_it_shows_quality_engineers_the_andon_and_certifications_but_not_the_sup
     assert b"Andon board" in page.content and b"Certifications" in page.content
     assert b"Punch flags" not in page.content and b"Skill gaps" not in page.content
     assert b"Punch flags" in desk_client(plant.supervisor).get("/labor/").content
+
+
+def test_the_renewals_are_listed_by_name_whatever_order_they_were_recorded_in(plant):
+    """The suggestions followed the order the database returned the certifications in (PostgreSQL's differs)."""
+    cert = CertificationType.objects.get(code="PRESS-T")
+    for badge, last in (("500031", "Zimmer"), ("500032", "łukasz"), ("500033", "Adams")):
+        employee = make_employee(badge, first="Pat")
+        employee.last_name = last
+        employee.save()
+        certify(employee, cert, "certified", -5)
+    renewals = [s for s in skill_gaps(timezone.localdate())[0].suggestions if s.startswith("Renew Pat")]
+    assert [s.split("'s")[0] for s in renewals] == ["Renew Pat Adams", "Renew Pat Zimmer", "Renew Pat łukasz"]

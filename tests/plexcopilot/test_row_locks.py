@@ -20,9 +20,12 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from instructions.closeout import execution_hand_off
+from instructions.models import Execution
+from instructions.runs import execution_start
 from labor.andon import andon_raise
 from labor.models import AndonCall
-from plexcopilot.services import audit_record
+from plexcopilot.services import AUDIT_LOCK_KEY, audit_record
 from tests.actors import build_plant
 
 postgresql_only = pytest.mark.skipif(
@@ -42,7 +45,11 @@ def in_thread(work):
 
 def waiting_for_the_audit_lock() -> bool:
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        cursor.execute(  # this test database's audit lock only: other runs may share the server
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = %s"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            [AUDIT_LOCK_KEY],
+        )
         return cursor.fetchone()[0] > 0
 
 
@@ -73,7 +80,10 @@ def test_an_andon_raise_and_an_audited_report_at_the_same_station_both_go_throug
                 lambda: andon_raise(station=plant.station, employee=plant.certified, category="material")))  # fmt: skip
             deadline = time.monotonic() + 20
             while not waiting_for_the_audit_lock():  # the raise holds the station row and waits for the chain
-                assert time.monotonic() < deadline and not raised.done(), raised.exception()
+                if raised.done():
+                    raised.result()  # its error, if it failed before waiting
+                    pytest.fail("the raise finished before the report committed: the race was not built")
+                assert time.monotonic() < deadline, "the raise never waited for the audit lock"
                 time.sleep(0.05)
         finally:
             release.set()
@@ -81,6 +91,45 @@ def test_an_andon_raise_and_an_audited_report_at_the_same_station_both_go_throug
         call = raised.result(timeout=30)
     assert AndonCall.objects.filter(pk=call.pk, category="material").exists()
     assert AndonCall.objects.count() == 2
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_hand_over_of_a_run_and_a_step_marked_done_on_it_both_go_through():
+    """Step completion takes the audit chain's lock, then the run's row; a hand-over updated the run's row, then
+    waited for the audit lock: deadlock. Every writer of a run takes the chain's lock first now."""
+    plant = build_plant()
+    run = execution_start(work_order=plant.work_order, employee=plant.certified)
+    audited, release = threading.Event(), threading.Event()
+
+    def completion_like():
+        with transaction.atomic():
+            audit_record(actor=None, action="test.step", summary="a step marked done")
+            audited.set()
+            assert release.wait(timeout=30)
+            Execution.objects.select_for_update(no_key=True).get(pk=run.pk)
+        return "committed"
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(in_thread(completion_like))
+        try:
+            assert audited.wait(timeout=20)
+            handed = pool.submit(in_thread(lambda: execution_hand_off(
+                execution=Execution.objects.get(pk=run.pk), to_employee=plant.expert, station=plant.station)))  # fmt: skip
+            deadline = time.monotonic() + 20
+            while not waiting_for_the_audit_lock():
+                if handed.done():
+                    handed.result()
+                    pytest.fail(
+                        "the hand-over finished before the completion committed: the race was not built"
+                    )
+                assert time.monotonic() < deadline, "the hand-over never waited for the audit lock"
+                time.sleep(0.05)
+        finally:
+            release.set()
+        assert first.result(timeout=30) == "committed"
+        assert handed.result(timeout=30) is not None
+    assert Execution.objects.get(pk=run.pk).operator_id == plant.expert.pk
 
 
 APPS = ("plexcopilot", "instructions", "quality", "labor", "copilot", "languages", "plex", "labor_analytics",
