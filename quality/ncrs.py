@@ -104,6 +104,8 @@ def ncr_decide(*, ncr: NCR, field: str, verdict: str, value: str, user: Any) -> 
     }[TriageField(field)]
     proposed = candidates[0] if candidates else ""
     value = (value or "").strip()
+    if field == TriageField.ROOT_CAUSE:
+        value = value.upper()  # as the NCR record form takes it: "tool-wear" is TOOL-WEAR
     if verdict == TriageVerdict.ACCEPTED:
         if not proposed:
             raise NcrInvalid("There is nothing drafted to accept for this field.")

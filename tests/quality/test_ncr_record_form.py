@@ -139,6 +139,15 @@ class TestTriageEditRefusedKeepsWhatWasTyped:
         assert not TriageDecision.objects.exists()
         assert NCR.objects.get(pk=ready.pk).root_cause_code == "TOOL-WEAR"
 
+    def test_a_lower_case_root_cause_is_taken_as_the_record_form_takes_it(self, ready):
+        response = self.decide(ready, "root_cause", " tool-wear ")
+        assert response.status_code == 302
+        assert NCR.objects.get(pk=ready.pk).root_cause_code == "TOOL-WEAR"
+        decision = TriageDecision.objects.get()
+        assert (
+            decision.final == "TOOL-WEAR" and decision.proposed_rank == 1
+        )  # the drafted code, edited in lower case
+
     def test_a_typed_value_is_escaped_when_it_comes_back(self, ready):
         page = self.decide(ready, "root_cause", '"><script>x</script>').content.decode()
         assert 'value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;">' in page
