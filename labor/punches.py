@@ -10,7 +10,6 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from instructions.models import Station, WorkOrder
@@ -20,6 +19,7 @@ from labor.errors import LaborError, center_code, local_time
 from labor.models import Punch, PunchKind, PunchSource
 from labor.punch_checks import punches_validate
 from labor.selectors import PunchState, punch_state
+from labor.templatetags.andon_tags import elapsed
 from plexcopilot import events
 from plexcopilot.models import Employee
 from plexcopilot.services import audit_record, named_lock
@@ -149,9 +149,9 @@ def clock_out(*, employee: Employee, station: Station) -> str:
             employee, PunchKind.CLOCK_OUT, station=station, work_center_id=state.clock.work_center_id
         )
     punches_validate(employee_ids=[employee.pk], start=timezone.now() - datetime.timedelta(days=1))
-    worked = (timezone.now() - state.clock.at).total_seconds() / 3600
     jobs = (" " + gettext("Stopped %(jobs)s.") % {"jobs": ", ".join(stopped)}) if stopped else ""
-    return gettext("Clocked out after %(hours)s h.") % {"hours": number_format(worked, 1)} + jobs
+    # "1 h 05 min", as the clock above it counted (a three-minute clock-in was "0.0 h")
+    return gettext("Clocked out after %(duration)s.") % {"duration": elapsed(state.clock.at)} + jobs
 
 
 def _stop_jobs(employee: Employee, jobs: list[Punch], station: Station, note: str) -> list[str]:
@@ -254,6 +254,5 @@ def job_off(*, employee: Employee, station: Station, work_order: WorkOrder) -> s
             work_center_id=job.work_center_id,
             work_order=work_order,
         )
-    hours = (timezone.now() - job.at).total_seconds() / 3600
-    return gettext("Job off: %(barcode)s after %(hours)s h.") % {
-        "barcode": work_order.barcode, "hours": number_format(hours, 1)}  # fmt: skip
+    return gettext("Job off: %(barcode)s after %(duration)s.") % {
+        "barcode": work_order.barcode, "duration": elapsed(job.at)}  # fmt: skip

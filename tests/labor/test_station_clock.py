@@ -118,3 +118,19 @@ def test_it_is_reachable_from_the_station_home_and_the_desk_dashboard(plant):
     from tests.labor.conftest import desk_client
 
     assert b'href="/labor/"' in desk_client(plant.supervisor).get("/").content
+
+
+def test_it_says_how_long_in_hours_and_minutes_as_the_clock_on_the_page_counts(plant):
+    """A job stopped after three minutes said "after 0.0 h" under a clock showing "0 h 03 min" (walk finding)."""
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2026, 3, 10, 11, 0, tzinfo=datetime.UTC), tick=False) as clock:
+        client = station_client(plant.station, plant.certified)
+        client.post("/labor/station/clock-in/")
+        client.post(f"/labor/station/job/{plant.work_order.pk}/on/")
+        clock.shift(datetime.timedelta(minutes=3, seconds=20))
+        response = client.post(f"/labor/station/job/{plant.work_order.pk}/off/")
+        assert "Job off: WO-1-10 after 0 h 03 min." in response.content.decode()
+        clock.shift(datetime.timedelta(minutes=2))  # within the station idle timeout
+        response = client.post("/labor/station/clock-out/")
+        assert "Clocked out after 0 h 05 min." in response.content.decode()
