@@ -91,6 +91,36 @@ def handover_items(*, start: datetime.datetime, end: datetime.datetime) -> list[
     return items
 
 
+def handover_news(handover: Handover, *, now: datetime.datetime) -> list[str]:
+    """What the shift raised after an unsigned draft was made — Andon calls, out-of-spec readings, defects and
+    NCRs — which the draft does not list until it is drafted again (a draft made at 06:26 and signed at 13:55
+    left out the morning's line-down)."""
+    if handover.signed_at:
+        return []
+    shift = Shift.objects.filter(code=handover.shift).first()
+    start, end = handover.window_end, now
+    if shift is not None:
+        end = min(end, shift_window(shift, handover.day)[1])
+    if end <= start:
+        return []
+    news: list[str] = []
+    for call in AndonCall.objects.filter(raised_at__gte=start, raised_at__lt=end).select_related(
+        "work_center"
+    ):
+        news.append(
+            f"Andon {call.get_category_display().lower()} at {call.work_center.code} {local_time(call.raised_at)}"
+        )
+    for m in Measurement.objects.filter(
+        in_spec=False, entered_at__gte=start, entered_at__lt=end
+    ).select_related("step", "execution__work_order"):
+        news.append(
+            f"Out of spec on {m.execution.work_order.barcode} step {m.step.order} at {local_time(m.entered_at)}"
+        )
+    for section in _sections.values():
+        section(lambda kind, text, **extra: news.append(text), start, end)
+    return news
+
+
 def _runs_by_work_order(runs: Any) -> list[str]:
     """Each work order once, in order, with its number of runs when more than one."""
     counts: dict[str, int] = {}

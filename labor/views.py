@@ -267,7 +267,8 @@ def _handover_context(
     form = HandoverSignForm(initial={"text": current.text}) if current else None
     # This shift's handover: once signed it is not offered for drafting again.
     now_handover = selectors.handover_for(now_day, now_shift)
-    return {"current": current, "recent": recent, "now_day": now_day, "now_shift": now_shift,
+    news = shift_handover.handover_news(current, now=timezone.now()) if current else []
+    return {"current": current, "recent": recent, "now_day": now_day, "now_shift": now_shift, "news": news,
             "now_handover": now_handover, "form": extra.pop("form", form), **extra}  # fmt: skip
 
 

@@ -134,3 +134,28 @@ def test_a_crafted_handover_id_is_not_a_500(plant):
     client = desk_client(plant.supervisor)
     assert client.get("/labor/handover/?pk=²").status_code == 200  # "²".isdigit() is true; int("²") is not
     assert client.post("/labor/handover/draft/", {"pk": "²", "text": "x"}).status_code in (200, 302, 409)
+
+
+def test_the_page_says_what_the_shift_raised_after_the_draft_until_it_is_drafted_again(plant):
+    """A draft made early in the shift and signed at its end left out what came later, with nothing to say so
+    (walk finding: drafted 06:26, a line-down Andon at 06:32 was not in it)."""
+    import time_machine
+
+    morning = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)  # 08:00 at the plant, shift A
+    with time_machine.travel(morning, tick=False) as clock:
+        client = desk_client(plant.supervisor)
+        client.post("/labor/handover/draft/")
+        handover = Handover.objects.get()
+        assert b'data-testid="handover-news"' not in client.get("/labor/handover/").content
+        clock.shift(datetime.timedelta(minutes=30))
+        andon_raise(
+            station=plant.station, employee=plant.certified, category="maintenance", note="Die cracked"
+        )
+        clock.shift(datetime.timedelta(minutes=1))
+        page = client.get("/labor/handover/").content.decode()
+        assert 'data-testid="handover-news"' in page
+        assert "Not in this draft: 1 thing raised since 08:00." in page
+        assert "Andon maintenance at PRS-T1 08:30" in page
+        client.post("/labor/handover/draft/", {"text": handover.text, "pk": handover.pk})
+        page = client.get("/labor/handover/").content.decode()
+        assert 'data-testid="handover-news"' not in page and "Die cracked" in page
