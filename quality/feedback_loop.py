@@ -170,9 +170,14 @@ def _feedback_propose(*, feedback: StepFeedback, now: datetime.datetime) -> Qual
         },
     )
     step = version.steps.filter(key=feedback.step_key).first() if version else None
-    counts = (
-        f"{len(feedback.flags)} unclear flags, {len(feedback.defects)} defects, "
-        f"{len(feedback.out_of_spec)} out-of-spec readings, {len(feedback.questions)} copilot questions"
+    counts = ", ".join(
+        f"{len(items)} {word}" + ("" if len(items) == 1 else "s")  # "1 unclear flag", not "1 unclear flags"
+        for items, word in (
+            (feedback.flags, "unclear flag"),
+            (feedback.defects, "defect"),
+            (feedback.out_of_spec, "out-of-spec reading"),
+            (feedback.questions, "copilot question"),
+        )
     )
     alert.step_title = step.title if step else ""
     alert.summary = f"Step “{alert.step_title or feedback.step_key}” of {instruction.title}: {counts} since {timezone.localtime(feedback.since):%Y-%m-%d %H:%M}"[

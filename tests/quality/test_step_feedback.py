@@ -56,6 +56,7 @@ class TestStepFeedbackThreshold:
         kinds = sorted(proposal.evidence.values_list("kind", flat=True))
         assert kinds == [EvidenceKind.FLAG, EvidenceKind.FLAG, EvidenceKind.OUT_OF_SPEC]
         assert "Which wrench" in proposal.edits[0]["fields"]["why"]
+        assert "2 unclear flags, 0 defects, 1 out-of-spec reading, 0 copilot questions" in alert.summary
 
     def test_it_drafts_the_readings_as_numbers_not_as_they_were_typed(self, run, settings, client):
         settings.QUALITY_FEEDBACK_THRESHOLD, settings.QUALITY_OOS_LIMIT = 3, 50
