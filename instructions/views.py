@@ -55,6 +55,10 @@ def station_signin(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("station-home")
         error = error or gettext("Badge or PIN not recognised. Check the PIN and try again.")
         form = SignInForm(initial={"badge": badge})
+    elif request.method == "POST":
+        # Empty, too long, a NUL byte: a badge and PIN no one holds, said so (it was the page back without a
+        # word); the bound form keeps the badge as scanned.
+        error = gettext("Badge or PIN not recognised. Check the PIN and try again.")
     idle = request.GET.get("idle") == "1"
     context = {"station": station, "form": form, "error": error, "idle": idle}
     return render(request, "station/signin.html", context, status=401 if error else 200)

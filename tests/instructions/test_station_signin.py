@@ -26,6 +26,28 @@ class TestStationSignin:
         assert f'value="{plant.certified.badge_id}"' in body
         assert "_auth_user_id" not in client.session
 
+    @pytest.mark.parametrize(
+        "badge, pin",
+        [
+            ("", PIN),
+            (None, ""),
+            (None, "1" * 10_000),
+            ("9" * 10_000, PIN),
+            (None, "12\x0034"),
+            ("bad\x00badge", PIN),
+        ],
+    )
+    def test_it_says_why_it_refuses_a_badge_or_pin_the_form_cannot_take(self, plant, badge, pin):
+        """An empty, overlong or NUL-holding badge or PIN was refused with the page back and no word (200)."""
+        client = Client()
+        badge = plant.certified.badge_id if badge is None else badge
+        response = client.post(f"/station/{plant.station.code}/", {"badge": badge, "pin": pin})
+        assert response.status_code == 401
+        assert "Badge or PIN not recognised" in response.content.decode()
+        assert "_auth_user_id" not in client.session
+        if badge == plant.certified.badge_id:
+            assert f'value="{badge}"' in response.content.decode()  # the badge as scanned, kept
+
     def test_it_locks_a_badge_after_repeated_wrong_pins(self, plant, settings):
         client = Client()
         for _ in range(settings.BADGE_LOCKOUT_ATTEMPTS):
