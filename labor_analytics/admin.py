@@ -7,6 +7,7 @@ from labor_analytics.models import (
     OperationStandard,
     ShiftPremium,
 )
+from plexcopilot.admin import AutocompleteAdmin
 
 admin.site.register(LaborSettings)
 admin.site.register(ShiftPremium)
@@ -18,7 +19,7 @@ class LaborGradeAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmployeeGrade)
-class EmployeeGradeAdmin(admin.ModelAdmin):
+class EmployeeGradeAdmin(AutocompleteAdmin):
     list_display = ["employee", "grade"]
     autocomplete_fields = ["employee"]
 

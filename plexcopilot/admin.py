@@ -1,6 +1,8 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -21,6 +23,37 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class KeyCheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, minus its 500: re-rendering a refused form, it looks the posted value up
+    as a key, and a value the key cannot hold (a word, a NUL byte, a number past the column's range) raised
+    there (ValueError, OverflowError) instead of the form's own "Select a valid choice". Such a value selects
+    nothing; the form's error says why."""
+
+    def optgroups(self, name: str, value: list[str], attr: Any = None) -> list:
+        remote = self.field.remote_field
+        key = remote.model._meta.get_field(getattr(remote, "field_name", remote.model._meta.pk.attname))
+        return super().optgroups(name, [v for v in value if _holds(key, v)], attr)
+
+
+def _holds(key: Any, value: str) -> bool:
+    try:
+        key.run_validators(key.to_python(value))
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
+class AutocompleteAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose autocomplete_fields use KeyCheckedAutocompleteSelect."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = KeyCheckedAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(AuditEvent)
