@@ -127,9 +127,15 @@ def safety_checked(answer: Answer, execution: Execution | None) -> Answer:
     )  # fmt: skip
 
 
+def question_text(question: str) -> str:
+    """The question as stored: white space runs and NUL bytes (a paste's, a scanner's: PostgreSQL refuses them
+    in text) are one space."""
+    return " ".join(question.replace("\x00", " ").split())
+
+
 def question_refusal(*, question: str) -> str | None:
     """Why the question is refused before anything is stored (in English: the panel translates it), or None."""
-    question = " ".join(question.split())
+    question = question_text(question)
     if not question:
         return "Type a question first."
     if len(question) > 500:
@@ -142,7 +148,7 @@ def question_prepare(*, context: QuestionContext, question: str) -> Prepared:
     refusal = question_refusal(question=question)
     if refusal is not None:
         raise QuestionInvalid(refusal)
-    question = " ".join(question.split())
+    question = question_text(question)
     # No indexing here: new versions and NCRs are indexed in the background (copilot.tasks).
     execution = context.execution
     work_order = execution.work_order if execution else None

@@ -146,6 +146,15 @@ class TestAskWithoutWebsockets:
         assert "keep it under 500 characters" in response.content.decode()
         assert not CopilotQuestion.objects.exists()
 
+    def test_a_nul_byte_in_a_question_is_a_space(self, station_run):
+        """A NUL byte (a scanner's or a paste's) was stored as typed: PostgreSQL refuses it in text (500)."""
+        client, execution, _ana = station_run
+        response = client.post(f"/copilot/ask/{execution.pk}/4/", {"question": "how do I clear\x00a jam?"})
+        assert response.status_code == 200
+        assert CopilotQuestion.objects.get().question == "how do I clear a jam?"
+        response = client.post(f"/copilot/ask/{execution.pk}/4/", {"question": "\x00 \x00"})
+        assert response.status_code == 422 and "Type a question first" in response.content.decode()
+
     def test_a_question_that_is_too_long_comes_back_in_a_box_to_shorten_and_ask_again(self, station_run):
         client, execution, _ana = station_run
         question = "Which torque for the clamp bolts of die D-40, and in which order? " * 8
