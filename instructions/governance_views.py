@@ -287,7 +287,8 @@ def _step_fields(post: Any, current: dict[str, Any]) -> dict[str, Any]:
             if value != bool(current.get(name)):
                 changed[name] = value
             continue
-        value = post.get(name, "").replace("\r\n", "\n").strip()
+        # A NUL byte (a paste's) is no character anyone reads: dropped (PostgreSQL's jsonb refuses it, a 500).
+        value = post.get(name, "").replace("\x00", "").replace("\r\n", "\n").strip()
         if value != str(current.get(name) if current.get(name) is not None else ""):
             changed[name] = value
     return changed
@@ -315,7 +316,7 @@ def step_edit(request: HttpRequest, pk: int, key: str, proposal_pk: int | None =
                                "rationale": proposal.rationale if proposal else ""}  # fmt: skip
     if request.method == "POST":
         edits = [{"op": "change", "key": key, "fields": _step_fields(request.POST, step)}]
-        rationale = request.POST.get("rationale", "")
+        rationale = request.POST.get("rationale", "").replace("\x00", "")
         try:
             if proposal is not None:
                 fresh = proposals.proposal_revise(

@@ -240,7 +240,8 @@ def proposal_rollback(
 
 
 def proposal_reject(*, proposal: ChangeProposal, user: Any, reason: str) -> ChangeProposal:
-    reason = (reason or "").replace("\r\n", "\n").strip()
+    # A NUL byte (a paste's) is no character anyone reads: dropped, not stored (PostgreSQL refuses it, a 500).
+    reason = (reason or "").replace("\x00", "").replace("\r\n", "\n").strip()
     if not reason:
         raise SignatureRefused("Give a reason for the rejection; the proposer will read it.")
     if refusal := _too_long("reason", reason, REJECT_REASON_MAX):

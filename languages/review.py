@@ -33,8 +33,9 @@ REJECT_REASON_MAX = 500  # TranslationReview.reason
 
 
 def _within(what: str, text: str, limit: int) -> str:
-    """`text` trimmed (a line break once), refused with its length when over `limit`: never cut to fit."""
-    text = text.replace("\r\n", "\n").strip()
+    """`text` trimmed (a line break once), refused with its length when over `limit`: never cut to fit. A NUL
+    byte (a paste's) is no character anyone reads: dropped (PostgreSQL refuses it in text, a 500)."""
+    text = text.replace("\x00", "").replace("\r\n", "\n").strip()
     if len(text) > limit:
         raise ReviewError(
             f"The {what} is {len(text):,} characters long; {limit:,} at most. Nothing was cut: shorten it and send again."

@@ -24,7 +24,10 @@ class BadgeLocked(Exception):
 
 
 def badge_check(*, badge_id: str, pin: str, place: str = "") -> Any:
-    """The active employee with this badge and PIN, or None; raises BadgeLocked (see SIGNATURE_BADGE_CHECK)."""
+    """The active employee with this badge and PIN, or None; raises BadgeLocked (see SIGNATURE_BADGE_CHECK).
+    A badge or PIN holding a NUL byte is no one's (it was looked up as typed: PostgreSQL refuses NUL, a 500)."""
+    if "\x00" in badge_id or "\x00" in pin:
+        return None
     return import_string(settings.SIGNATURE_BADGE_CHECK)(badge_id=badge_id, pin=pin, place=place)
 
 
