@@ -6,6 +6,7 @@ URL name must say who may open it in ACCESS (likewise).
 
 import re
 import tomllib
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,9 +14,10 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import F
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # --- Roles -----------------------------------------------------------------------------------------------------
 
@@ -479,3 +481,44 @@ def sign_in(role: str) -> Client:
     elif role in DESK:
         client.force_login(desk_user(role))
     return client
+
+
+# --- Requesting (the crawl's and the malformed-input test's) --------------------------------------------------
+
+
+def request(
+    client: Client, method: str, url: str, data: dict | None = None, **headers: str
+) -> tuple[int, Any, str]:
+    """One request in a savepoint rolled back afterwards; a raised exception counts as the 500 it would be."""
+    sid = transaction.savepoint()
+    try:
+        args = () if data is None else (data,)
+        response = getattr(client, method)(url, *args, HTTP_ACCEPT="text/html", **headers)
+        return response.status_code, response, ""
+    except Exception:
+        return 500, None, traceback.format_exc(limit=-4)
+    finally:
+        transaction.savepoint_rollback(sid)
+
+
+def targets(ctx: Ctx) -> list[tuple[str, str]]:
+    """(URL name, URL) for every URL pattern, filled with the ids in IDS (admin pages: admin_kwargs)."""
+    found, missing = [], []
+    for pattern in url_patterns():
+        if not pattern.params:
+            found.append((pattern.name, reverse(pattern.name)))
+            continue
+        try:
+            if pattern.name.startswith("admin:"):
+                kwarg_sets = admin_kwargs(pattern.name, pattern.params)
+            elif pattern.name in IDS:
+                kwarg_sets = IDS[pattern.name](ctx)
+            else:
+                raise LookupError("no entry in tests/plexcopilot/crawl.py IDS: register the ids it needs")
+        except LookupError as error:
+            missing.append(f"{pattern.name}: {error}")
+            continue
+        for kwargs in kwarg_sets:
+            found.append((pattern.name, reverse(pattern.name, kwargs=kwargs)))
+    assert not missing, "The crawl cannot fill these URL patterns:\n" + "\n".join(missing)
+    return found
