@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin, messages
@@ -31,7 +32,7 @@ class KeyCheckedAutocompleteSelect(AutocompleteSelect):
     there (ValueError, OverflowError) instead of the form's own "Select a valid choice". Such a value selects
     nothing; the form's error says why."""
 
-    def optgroups(self, name: str, value: list[str], attr: Any = None) -> list:
+    def optgroups(self, name: str, value: Sequence[str], attr: Any = None) -> list:
         remote = self.field.remote_field
         key = remote.model._meta.get_field(getattr(remote, "field_name", remote.model._meta.pk.attname))
         return super().optgroups(name, [v for v in value if _holds(key, v)], attr)
