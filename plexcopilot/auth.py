@@ -8,6 +8,7 @@ Three counters, all in the shared cache (Redis in production) with a per-process
 - a badge anywhere: PIN_BADGE_TOTAL_ATTEMPTS misses lock it everywhere (the brute-force backstop).
 """
 
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -54,8 +55,13 @@ def _get(key: str) -> int:
     return int(_cache(lambda c: c.get(key, 0)) or 0)
 
 
+def _badge(badge_id: str) -> str:
+    """The badge as a cache key holds it: a digest, so a scan of any length or byte is a valid key."""
+    return hashlib.sha256(badge_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def _badge_key(badge_id: str, place: str) -> str:
-    return f"badge-attempts:{badge_id}:{place}"
+    return f"badge-attempts:{_badge(badge_id)}:{place}"
 
 
 def _place_key(place: str) -> str:
@@ -63,7 +69,7 @@ def _place_key(place: str) -> str:
 
 
 def _total_key(badge_id: str) -> str:
-    return f"badge-attempts-total:{badge_id}"
+    return f"badge-attempts-total:{_badge(badge_id)}"
 
 
 def badge_is_locked(badge_id: str, place: str = "") -> bool:

@@ -79,3 +79,20 @@ class TestPinLockoutByPlace:
             )
         refused = Client().post(f"/station/{plant.other_station.code}/", {"badge": badge, "pin": PIN})
         assert refused.status_code == 401
+
+
+def test_a_scan_of_any_length_counts_towards_its_lockout_under_a_valid_cache_key(plant, settings):
+    """A 10,000-character or NUL-holding badge scan was put in the cache key as it came (a key memcached refuses;
+    Django warned on every such sign-in): the badge is a digest in the key now, and still counts."""
+    import warnings
+
+    from django.core.cache import CacheKeyWarning
+
+    from plexcopilot.auth import badge_check, badge_is_locked
+
+    scan = "x" * 10_000 + "\x00"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        for _ in range(settings.BADGE_LOCKOUT_ATTEMPTS):
+            assert badge_check(badge_id=scan, pin="0000", place="ST-T1@10.0.0.9") is None
+        assert badge_is_locked(scan, "ST-T1@10.0.0.9")
