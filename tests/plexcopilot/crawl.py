@@ -490,7 +490,7 @@ def request(
     client: Client, method: str, url: str, data: dict | None = None, **headers: str
 ) -> tuple[int, Any, str]:
     """One request in a savepoint rolled back afterwards; a raised exception counts as the 500 it would be."""
-    sid = transaction.savepoint()
+    sid = transaction.savepoint_create()
     try:
         args = () if data is None else (data,)
         response = getattr(client, method)(url, *args, HTTP_ACCEPT="text/html", **headers)
