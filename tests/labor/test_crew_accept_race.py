@@ -6,25 +6,16 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from labor import crew_plans
 from labor.models import CrewPlan, PlanStatus
 from tests.actors import make_employee
+from tests.threads import in_thread
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite serialises every write anyway"
 )
-
-
-def in_thread(work):
-    def run():
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    return run
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from django.db import connection
 
 from materials import buffers
 from materials.models import CallOff, CallOffStatus
@@ -16,6 +16,7 @@ from materials.tasks import materials_evaluate_now
 from plexcopilot.models import AuditEvent
 from plexcopilot.services import audit_record
 from tests.materials.conftest import NOW
+from tests.threads import in_thread
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite serialises every write anyway"
@@ -36,16 +37,6 @@ def evaluation_held(monkeypatch):
 
     monkeypatch.setattr(buffers, "component_needs", needs)
     return inside, release
-
-
-def in_thread(work):
-    def run():
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    return run
 
 
 @pytest.mark.django_db(transaction=True)

@@ -27,20 +27,11 @@ from labor.andon import andon_raise
 from labor.models import AndonCall
 from plexcopilot.services import AUDIT_LOCK_KEY, audit_record
 from tests.actors import build_plant
+from tests.threads import in_thread
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite serialises every write"
 )
-
-
-def in_thread(work):
-    def run():
-        try:
-            return work()
-        finally:
-            connections.close_all()
-
-    return run
 
 
 def waiting_for_the_audit_lock() -> bool:
