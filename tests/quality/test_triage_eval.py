@@ -38,6 +38,7 @@ def assert_triage_wins(result: dict, fields: tuple[str, ...], short: dict | None
                 assert ours[metric] > best, (field, metric, ours, result)
 
 
+@pytest.mark.clock_free  # the shipped history (its own dates) in, figures out: no plant clock
 class TestTriageEvalOnTheHistory:
     def test_it_evaluates_the_imported_history_with_all_baselines_in_one_run(self, history, capsys):
         call_command("triage_eval")

@@ -11,7 +11,8 @@ from quality import triage_store
 from quality.models import TriageModel, TriageModelState
 from quality.triage import Case, TriageEngine
 
-pytestmark = pytest.mark.django_db
+# Which stored model is loaded or retrained: the shipped history (its own dates) in, no plant clock read.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock_free]
 
 
 @pytest.fixture

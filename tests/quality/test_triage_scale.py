@@ -31,6 +31,7 @@ class TestTrainingLimit:
         assert model is not None and model.cases == 40
 
 
+@pytest.mark.clock_free  # generated texts in, figures out: no plant clock
 class TestEvaluationAtScale:
     def test_an_over_limit_fold_trains_the_triage_on_a_sample_and_the_baselines_on_everything(
         self, monkeypatch
