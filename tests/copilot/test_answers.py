@@ -8,7 +8,8 @@ from copilot.index_schema import SearchFilter
 from copilot.library_files import library_ingest_paths
 from copilot.questions import knowledge_answer
 
-pytestmark = [pytest.mark.django_db, pytest.mark.clock_free]  # library text in, cited answer out: no plant clock
+# Library text in, cited answer out: no plant clock.
+pytestmark = [pytest.mark.django_db, pytest.mark.clock_free]
 
 
 def ask(question: str, **filters):
