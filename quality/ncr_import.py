@@ -61,6 +61,8 @@ class ImportReport:
     created_categories: list[str] = field(default_factory=list)
     created_root_causes: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # The file as a whole could not be read (empty, no header, a required column missing).
+    file_error: str = ""
 
     @property
     def unknown_category_rows(self) -> list[tuple[str, int]]:
@@ -144,14 +146,15 @@ def ncr_history_import(
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        report.refuse(1, "the file is empty")
+        report.file_error = "the file is empty"
         return report
     except csv.Error as error:
-        report.refuse(1, f"unreadable header: {error}")
+        report.file_error = f"its first line (the column names) cannot be read: {error}"
         return report
     missing = [c for c in IMPORT_COLUMNS if c not in header]
     if missing:
-        report.refuse(1, f"missing column(s): {', '.join(missing)}")
+        # A file without its columns is not N bad rows: nothing in it can be read, so it is refused whole.
+        report.file_error = f"its first line does not name the column(s) {', '.join(missing)}"
         return report
     lookups = _Lookups.load()
     batch: list[tuple[int, NCR]] = []

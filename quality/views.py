@@ -224,5 +224,6 @@ def ncr_import(request: HttpRequest) -> HttpResponse:
                 create_codes=form.cleaned_data["create_codes"],
                 dry_run=form.cleaned_data["dry_run"],
             )
-    status = 422 if request.method == "POST" and (not form.is_valid() or (report and report.errors)) else 200
+    refused = report is not None and bool(report.errors or report.file_error)
+    status = 422 if request.method == "POST" and (not form.is_valid() or refused) else 200
     return render(request, "quality/import.html", {"form": form, "report": report}, status=status)

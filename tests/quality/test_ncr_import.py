@@ -3,7 +3,7 @@ import io
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from plexcopilot.models import AuditEvent
 from quality.models import NCR, NCRSource, NCRStatus
@@ -59,10 +59,27 @@ class TestNcrImport:
         assert (again.imported, again.already_there, again.errors) == (0, 1, [])
         assert NCR.objects.filter(number="NCR-T1").count() == 1
 
-    def test_it_refuses_a_file_without_the_required_columns(self, demo_plant):
+    def test_it_refuses_a_file_without_the_required_columns_as_a_whole_not_as_a_bad_row(self, demo_plant):
         report = ncr_history_import(lines=io.StringIO("id,date,part\nA,2026-01-01,BRK-2040\n"), actor=None)
-        assert report.imported == 0 and report.errors[0][0] == 1
-        assert "operation" in report.errors[0][1] and "root_cause_code" in report.errors[0][1]
+        assert report.imported == 0 and report.refused == 0 and report.errors == []
+        assert "operation" in report.file_error and "root_cause_code" in report.file_error
+        assert ncr_history_import(lines=io.StringIO(""), actor=None).file_error == "the file is empty"
+
+    def test_a_check_of_a_file_without_its_columns_says_nothing_can_be_imported(self, demo_plant, tmp_path):
+        """It said '1 row would be refused' and listed line 1, as if the rest of the file were fine."""
+        client = desk_client("300301")
+        upload = SimpleUploadedFile("h.csv", b"number;date;part\nNCR-1;2026-03-02;BRK-2040\n", "text/csv")
+        response = client.post("/quality/import/", {"file": upload, "dry_run": "on"})
+        page = response.content.decode()
+        assert response.status_code == 422 and 'data-testid="import-file-error"' in page
+        assert "Nothing was imported: its first line does not name the column(s) id, date, part," in page
+        assert "would be refused" not in page
+        path = tmp_path / "h.csv"
+        path.write_text("number;date;part\n", encoding="utf-8")
+        with pytest.raises(
+            CommandError, match="nothing was imported: its first line does not name the column"
+        ):
+            call_command("import_ncrs", str(path), "--dry-run")
 
     def test_it_imports_the_shipped_demo_history_with_the_command_twice(self, demo_plant, capsys):
         call_command("import_ncrs", str(HISTORY), "--create-codes")

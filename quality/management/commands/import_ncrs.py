@@ -53,6 +53,8 @@ class Command(BaseCommand):
             ) from None
         if show:
             self.stderr.write("")
+        if report.file_error:
+            raise CommandError(f"{file}: nothing was imported: {report.file_error} (see docs/quality.md).")
         for line, reason in report.errors:
             self.stderr.write(f"{file}:{line}: {reason}")
         if report.refused > len(report.errors):
