@@ -228,16 +228,12 @@ def _flush(batch: list[tuple[int, NCR]], report: ImportReport, create_codes: boo
             seen.add(ncr.number)
             rows.append(ncr)
     for n in rows:
-        if n.part_id is None or n.operation_id is None:
+        # A known part with no operation given (receiving inspection, a customer return) is linked as it is: no
+        # sync will bring it more, so it is neither "kept unlinked" nor a part to sync.
+        if n.part_id is None or (n.operation_id is None and n.operation_number):
             report.unlinked += 1
-            if n.part_id is None:
-                name = n.part_number.upper()  # linked case-blind when the part arrives: "pump-77" is PUMP-77
-            else:
-                name = (
-                    f"{n.part_number} op {n.operation_number}"
-                    if n.operation_number
-                    else f"{n.part_number}, no operation"
-                )
+            # An unknown part is linked case-blind when it arrives: "pump-77" is PUMP-77.
+            name = n.part_number.upper() if n.part_id is None else f"{n.part_number} op {n.operation_number}"
             report.unsynced[name] += 1
     if dry_run:
         report.imported += len(rows)

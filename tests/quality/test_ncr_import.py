@@ -271,3 +271,17 @@ def test_the_report_names_the_unsynced_parts_most_rows_first_and_counts_the_rest
     report = ncr_history_import(lines=csv_text("".join(rows)), actor=None, dry_run=True)
     assert report.unlinked == 63 and report.unsynced_rows[0] == ("OLD-07", 6)
     assert len(report.unsynced_rows) == 20 and report.unsynced_more == 5
+
+
+def test_an_ncr_of_a_known_part_without_an_operation_is_not_listed_as_waiting_for_a_sync(demo_plant):
+    """A receiving-inspection NCR names a part and no operation: it was counted 'kept unlinked' and listed as
+    'BRK-2040, no operation' among the parts to sync, though no sync would ever link it more."""
+    rows = (
+        "NCR-R1,2026-03-02,BRK-2040,,,1,Burr on incoming blank,dimensional,TOOL-WEAR,,,\n"
+        "NCR-R2,2026-03-02,BRK-2040,90,,1,Burr on edge,dimensional,TOOL-WEAR,,,\n"
+    )
+    report = ncr_history_import(lines=csv_text(rows), actor=None)
+    assert (report.imported, report.unlinked, report.errors) == (2, 1, [])
+    assert report.unsynced_rows == [("BRK-2040 op 90", 1)]
+    kept = NCR.objects.get(number="NCR-R1")
+    assert kept.part.number == "BRK-2040" and kept.operation is None and kept.operation_number == ""
