@@ -25,6 +25,7 @@ from labor.models import (
 from labor.punch_checks import punches_validate
 from labor.selectors import crew_plan_for, current_and_next_shift, handover_for, shift_get, shift_window
 from plexcopilot.models import CertificationType, Employee
+from plexcopilot.roles import SUPERVISOR
 
 DEMO_NOTE = "demo history"
 HOME_WORK_CENTER = {  # badge -> work center code they usually clock into
@@ -179,6 +180,12 @@ def _last_weekday(today: datetime.date) -> datetime.date:
     return day
 
 
+def demo_supervisor_user() -> Any:
+    """Who acknowledged and resolved the demo's finished Andon calls: the first supervisor by badge (or no one)."""
+    supervisor = Employee.objects.filter(role=SUPERVISOR).select_related("user").order_by("badge_id").first()
+    return supervisor.user if supervisor is not None else None
+
+
 def _planted_mistakes(employees: dict, centers: dict, work: dict, day: datetime.date, punch: Any) -> None:
     """The mistakes a supervisor finds every week, on the last weekday."""
     tz = timezone.get_current_timezone()
@@ -210,6 +217,7 @@ def _planted_mistakes(employees: dict, centers: dict, work: dict, day: datetime.
             note="Cooling water flow alarm on the lower electrode", line_down=True, urgency=Urgency.HIGH,
             triage_reason="the work center is down", routed_to=["supervisor"], raised_by=marcus,
             raised_at=at(9, 30), acknowledged_at=at(9, 34), resolved_at=at(10, 10),
+            acknowledged_by=demo_supervisor_user(), resolved_by=demo_supervisor_user(),
             resolution="Kinked hose replaced, flow 6 L/min restored",
         )  # fmt: skip
 
@@ -223,6 +231,7 @@ def _andon_history(employees: dict, centers: dict, now: datetime.datetime) -> No
             triage_reason="the work center is down", routed_to=["supervisor"], raised_by=employees["100101"],
             raised_at=now - datetime.timedelta(hours=3), acknowledged_at=now - datetime.timedelta(hours=2, minutes=55),
             resolved_at=now - datetime.timedelta(hours=2, minutes=20),
+            acknowledged_by=demo_supervisor_user(), resolved_by=demo_supervisor_user(),
             resolution="Electrode dressed, weld schedule verified with a teardown",
         )  # fmt: skip
     if "MCH-VM2" in stations:

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from instructions.models import Operation, Station, WorkOrder, WorkOrderStatus
-from labor.demo import HOURS_PER_UNIT, SETUP_HOURS
+from labor.demo import HOURS_PER_UNIT, SETUP_HOURS, demo_supervisor_user
 from labor.models import AndonCall, AndonCategory, Punch, PunchKind, PunchSource, ScheduledJob
 from labor.selectors import shift_get, shift_window
 from labor_analytics.costs import job_costs_refresh
@@ -65,6 +65,7 @@ def _history(rng: random.Random, now: datetime.datetime) -> int:
     operators = list(Employee.objects.filter(role="operator", active=True).exclude(shift=""))
     ops = list(Operation.objects.select_related("work_center", "part"))
     stations = {s.work_center_id: s for s in Station.objects.all()}
+    resolver = demo_supervisor_user()
     today = timezone.localdate(now)
     made = 0
     for back in range(63, 20, -1):
@@ -100,7 +101,8 @@ def _history(rng: random.Random, now: datetime.datetime) -> int:
                                          work_center=op.work_center, category=AndonCategory.MAINTENANCE,
                                          line_down=True, note="demo breakdown", raised_by=crew[0],
                                          raised_at=begin + datetime.timedelta(hours=1),
-                                         resolved_at=begin + datetime.timedelta(hours=1.5), resolution="fixed")  # fmt: skip
+                                         resolved_at=begin + datetime.timedelta(hours=1.5), resolution="fixed",
+                                         resolved_by=resolver)  # fmt: skip
                 hours_each += 0.5
             left, day_no = hours_each, 0
             while left > 0.05:  # a long job goes on the next days, at most 7.5 h a day each

@@ -5,6 +5,7 @@ from django.test import Client
 
 from instructions.models import WorkOrderStatus
 from labor.demo import labor_demo_load
+from labor.models import AndonCall
 from labor_analytics.demo import labor_analytics_demo_load
 from labor_analytics.models import JobCost
 from tests.actors import desk_login
@@ -34,3 +35,5 @@ def test_the_demos_jobs_have_actual_hours_near_their_standard(plant_at, demo_pla
     for cost in finished:
         assert 0.7 <= cost.actual_hours / cost.standard_hours <= 1.6, (
             str(cost.work_order), cost.actual_hours, cost.standard_hours)  # fmt: skip
+    # Its breakdowns (downtime not charged to the crew) say who resolved them, as the board's history does.
+    assert not AndonCall.objects.exclude(resolved_at=None).filter(resolved_by=None).exists()
