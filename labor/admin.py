@@ -39,7 +39,7 @@ class EmployeeCertificationAdmin(admin.ModelAdmin):
 
 @admin.register(Shift)
 class ShiftAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "starts", "ends", "paid_hours"]
+    list_display = ["code", "name", "starts", "ends", "paid_hours", "grace_minutes"]
 
 
 @admin.register(Punch)

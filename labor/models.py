@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +41,14 @@ class Shift(models.Model):
     starts = models.TimeField()
     ends = models.TimeField()
     paid_hours = models.DecimalField(max_digits=4, decimal_places=2, default=8)
+    grace_minutes = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(240)],
+        help_text="The plant's attendance rule: a clock-in more than this many minutes after the shift start is "
+        "flagged late, a clock-out more than this many minutes before its end is flagged early (0: to the "
+        "minute). Empty: no plant rule, only each person's own usual times are checked.",
+    )
 
     class Meta:
         ordering = ["starts"]
@@ -158,6 +167,8 @@ RULE_LABELS = {
     "late_in": "Late clock-in (own history)",
     "early_out": "Early clock-out (own history)",
     "late_out": "Late clock-out (own history)",
+    "late_arrival": "Late for the shift (plant grace)",
+    "early_departure": "Left before the shift end (plant grace)",
 }
 
 

@@ -56,9 +56,11 @@ def _occurrence(
 SHORT_INTERVAL = datetime.timedelta(minutes=rules.MIN_DEVIATION_MINUTES)
 
 
-def _arrivals_departures(punches: list[Punch], home_shift: str) -> list[tuple[Punch, datetime.date, float]]:
+def _arrivals_departures(
+    punches: list[Punch], home_shift: str
+) -> list[tuple[Punch, datetime.date, float, datetime.datetime]]:
     """Per shift worked: its first clock-in against the shift start and its last clock-out against the shift end
-    (offset in minutes), the shift's day with it. Clock-outs and clock-ins in the middle of the shift are not
+    (offset in minutes), the shift's day and start with it. Clock-outs and clock-ins in the middle of the shift are not
     measured, nor is a short interval inside the shift; in and out of one interval share one shift."""
     intervals: list[tuple[Punch | None, Punch | None]] = []
     for p in punches:
@@ -90,8 +92,8 @@ def _arrivals_departures(punches: list[Punch], home_shift: str) -> list[tuple[Pu
         day = timezone.localtime(s).date()
         ins = [p for p in ps if p.kind == PunchKind.CLOCK_IN]
         outs = [p for p in ps if p.kind == PunchKind.CLOCK_OUT]
-        result += [(ins[0], day, rules.offset_minutes(ins[0].at, s))] if ins else []
-        result += [(outs[-1], day, rules.offset_minutes(outs[-1].at, e))] if outs else []
+        result += [(ins[0], day, rules.offset_minutes(ins[0].at, s), s)] if ins else []
+        result += [(outs[-1], day, rules.offset_minutes(outs[-1].at, e), s)] if outs else []
     return result
 
 
@@ -199,19 +201,24 @@ def _uncertified_findings(
 def _history_findings(
     employee: Employee, punches: list[Punch], start: datetime.datetime
 ) -> list[rules.Finding]:
+    """Arrivals and departures against the plant's grace (when the shift has one), else the person's own norm."""
     found = []
     measured = _arrivals_departures(
         [p for p in punches if p.kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT)], employee.shift
     )
+    graces = {shift.starts: shift.grace_minutes for shift in shift_list()}
     for kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT):
-        offsets = [(p, day, offset) for p, day, offset in measured if p.kind == kind]
-        for p, day, offset in offsets:
+        offsets = [(p, day, offset, s) for p, day, offset, s in measured if p.kind == kind]
+        for p, day, offset, s in offsets:
             if p.at < start:
                 continue
-            history = [o for q, d, o in offsets if d < day]
-            finding = rules.history_finding(
-                rule_kind=kind, punch=_event(p), offset=offset, history=history[-30:]
-            )
+            grace = graces.get(timezone.localtime(s).time())
+            history = [o for q, d, o, _s in offsets if d < day]
+            finding = rules.grace_finding(
+                rule_kind=kind, punch=_event(p), offset=offset, grace=grace
+            ) or rules.history_finding(rule_kind=kind, punch=_event(p), offset=offset, history=history[-30:])
+            if finding and grace is not None and finding.rule in ("late_in", "early_out"):
+                continue  # with a plant rule, the rule decides who is late or left early, not the person's norm
             if finding:
                 found.append(finding)
     return found

@@ -179,6 +179,30 @@ def history_finding(
     )
 
 
+def grace_finding(*, rule_kind: str, punch: PunchEvent, offset: float, grace: int | None) -> Finding | None:
+    """The plant's attendance rule (`Shift.grace_minutes`): a clock-in more than `grace` minutes after the shift
+    start is late, a clock-out more than `grace` minutes before its end is early. None without a plant rule."""
+    if grace is None:
+        return None
+    if rule_kind == CLOCK_IN and offset > grace:
+        return Finding(
+            "late_arrival",
+            punch.id,
+            1.0,
+            f"Clocked in {_signed(offset)} against the shift start; the plant's grace is {grace} min.",
+            f"grace:{punch.id}",
+        )
+    if rule_kind == CLOCK_OUT and offset < -grace:
+        return Finding(
+            "early_departure",
+            punch.id,
+            1.0,
+            f"Clocked out {_signed(offset)} against the shift end; the plant's grace is {grace} min.",
+            f"grace:{punch.id}",
+        )
+    return None
+
+
 def _signed(minutes: float) -> str:
     if abs(minutes) < 0.5:
         return "on time"
