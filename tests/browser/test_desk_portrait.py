@@ -144,3 +144,21 @@ def test_every_control_and_disclosure_of_the_desk_pages_is_a_touch_target(desk_d
         summaries += page.locator("main summary").count()
         assert page.evaluate(SMALL_CONTROLS) == [], path
     assert summaries >= 3  # the pages above have their disclosures
+
+
+def test_the_certification_matrix_keeps_each_row_named_when_it_scrolls_sideways(
+    demo_plant, live_server, browser
+):
+    """Six certifications are wider than an 800 px tablet: the matrix scrolls in its box, and the names column
+    stays where it is, so a cell far right is never read without its person (it scrolled away before)."""
+    page = desk_page(browser, live_server.url, SUPERVISOR, PORTRAIT)
+    page.goto(f"{live_server.url}/labor/certifications/")
+    client = page.evaluate("() => document.documentElement.clientWidth")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= client, page.evaluate(OVERFLOWING)
+    name, last_code = page.locator(".matrix tbody th[scope=row]").first, page.locator(".matrix thead th").last
+    before = name.bounding_box()
+    page.locator(".matrix").evaluate("t => { t.closest('.scroll-x').scrollLeft = 10000; }")
+    after, code = name.bounding_box(), last_code.bounding_box()
+    assert before and after and code and abs(after["x"] - before["x"]) < 1, (before, after)
+    assert code["x"] + code["width"] <= client  # the last certification came into view beside the names
+    assert code["x"] >= after["x"] + after["width"]
