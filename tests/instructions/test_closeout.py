@@ -160,7 +160,7 @@ class TestHandOff:
 
         second = station_client(plant.station, plant.expert)
         screen = second.get(start(second, "WO-1-10")).content.decode()
-        assert "WO-1-10 is at step 4." in screen and "Take over at step 4" in screen
+        assert "WO-1-10</span> is at step 4." in screen and "Take over at step 4" in screen
         assert "at step 2" not in screen
         response = second.post(f"/station/run/{execution.pk}/handoff/")
         assert response["Location"] == at(url, 4)

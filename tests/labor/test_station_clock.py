@@ -29,7 +29,7 @@ def test_it_keeps_the_timer_across_reloads_and_tablet_swaps(plant):
     page = other_tablet.get("/labor/station/").content.decode()
     assert "Clocked in at <strong>PRS-T1</strong>" in page
     assert timezone.localtime(clock_in.at).isoformat()[:19] in page
-    assert "Job off WO-1-10" in page
+    assert 'Job off <span class="code">WO-1-10</span>' in page  # the number kept whole on the button
 
 
 def test_it_moves_the_clock_to_another_work_center(plant):
