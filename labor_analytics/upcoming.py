@@ -24,11 +24,14 @@ class JobForecast:
     crew_size: int
     drivers: list[tuple[str, float]] = field(default_factory=list)
     shifts: int = 1  # scheduled shifts of this work order in the window; its hours are shared among them
+    share: float = (
+        1.0  # this shift's part of the work order: its planned hours over all its slots' in the window
+    )
 
     @property
     def shift_hours(self) -> tuple[float, float, float]:
         """This shift's share of the work order's forecast hours (person-hours, like the crew's paid hours)."""
-        return self.hours[0] / self.shifts, self.hours[1] / self.shifts, self.hours[2] / self.shifts
+        return self.hours[0] * self.share, self.hours[1] * self.share, self.hours[2] * self.share
 
 
 @dataclass
@@ -65,8 +68,10 @@ def job_forecasts(*, now: datetime.datetime, days: int = 3, model: JobHoursModel
     rates = rates or rates_load(plant)
     jobs = upcoming_jobs(now=now, days=days)
     slots: dict[int, int] = defaultdict(int)
+    planned: dict[int, float] = defaultdict(float)
     for job in jobs:
         slots[job.work_order_id] += 1
+        planned[job.work_order_id] += float(job.hours)
     rows = []
     for job in jobs:
         wo = job.work_order
@@ -85,8 +90,15 @@ def job_forecasts(*, now: datetime.datetime, days: int = 3, model: JobHoursModel
         out.append(JobForecast(job=job, label=facts.label, standard_hours=facts.standard_hours, hours=hours,
                                cost=(hours[0] * hourly, hours[1] * hourly, hours[2] * hourly),
                                crew_size=max(len(crew), job.crew_size), drivers=drivers,
-                               shifts=slots[job.work_order_id]))  # fmt: skip
+                               shifts=slots[job.work_order_id],
+                               share=_share(float(job.hours), planned[job.work_order_id], slots[job.work_order_id])))  # fmt: skip
     return out
+
+
+def _share(hours: float, planned: float, slots: int) -> float:
+    """A slot's part of its work order: by the hours planned on it (a 2-hour finish on Wednesday is not a third of
+    the job), equal parts when no slot has planned hours."""
+    return hours / planned if planned > 0 else 1 / slots
 
 
 def crew_overtime(forecasts: list[JobForecast]) -> list[CrewOvertime]:

@@ -128,3 +128,18 @@ def test_it_computes_the_figures_while_the_shared_cache_is_unreachable(plant, st
     with time_machine.travel(NOW, tick=False), override_settings(CACHES=UNREACHABLE):
         response = _supervisor(plant).get("/labor/analytics/forecast/")  # signed in at the page's hour
     assert response.status_code == 200 and len(_rows(response.content.decode(), "job-forecast")) == 1
+
+
+def test_a_short_finishing_slot_takes_its_share_of_the_hours_not_an_equal_part(plant, standard):
+    """8 planned hours on shift A and a 2-hour finish on shift B: 80 % and 20 % of the work order's forecast
+    (an equal split put 20 h on each: 12 h of overtime forecast on the finishing shift's one person)."""
+    (wo,) = _orders(plant, 1)
+    wo.quantity = 1000  # 40 standard hours; no past jobs, so the forecast is 0.8 / 1 / 1.4 × standard
+    wo.save()
+    ScheduledJob.objects.create(day=NOW.date(), shift="A", work_order=wo, hours=Decimal("8"))
+    ScheduledJob.objects.create(day=NOW.date(), shift="B", work_order=wo, hours=Decimal("2"))
+    with time_machine.travel(NOW, tick=False):
+        page = _supervisor(plant).get("/labor/analytics/forecast/").content.decode()
+    first, finish = _rows(page, "overtime-row")
+    assert "Shift A" in first and "32.0 (25.6–44.8)" in first
+    assert "Shift B" in finish and "8.0 (6.4–11.2)" in finish and "none / 3.2 h" in finish
