@@ -83,6 +83,9 @@ class TestNcrTriage:
         )
         page = desk_client("300301").get(f"/quality/ncrs/{ncr.pk}/").content.decode()
         assert "Still waiting for the background worker" in page and "nothing is lost" in page
+        # one message naming one command (it said run_worker in one box and db_worker in the next: walk finding)
+        assert page.count("Still waiting for the background worker") == 1 and "db_worker" not in page
+        assert "manage.py run_worker" in page and "queued 10" in page
         ncr.triage.refresh_from_db()
         assert ncr.triage.status == DraftStatus.PENDING
         DBTaskResult.objects.filter(id=ncr.triage.task_id).update(status="RUNNING")
