@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from instructions import closeout, runs
+from instructions import closeout, runs, station_hooks
 from instructions.forms import CloseOutForm, ScanForm
 from instructions.models import Execution, ExecutionStatus, ScrapReason, WorkOrder
 from instructions.runs import StationError
@@ -19,13 +19,26 @@ def _run(request: HttpRequest, pk: int) -> Execution:
     return execution_for_station(pk, request.station)  # type: ignore[attr-defined]
 
 
-def closeout_context(execution: Execution, **extra: object) -> dict[str, object]:
-    completions = runs.execution_completions(execution)  # each step once, also after a version switch
+def _who_did(execution: Execution, language: str) -> list[tuple[object, str, object]]:
+    """Each step done (once, also after a version switch): titled as the operator's step pages title it, with who
+    did it and the second person who signed it off, if the step needed one."""
+    completions = list(runs.execution_completions(execution))
+    texts = station_hooks.steps_text(
+        version=execution.version, steps=[c.step for c in completions], language=language
+    )
+    signoffs = {s.step.key: s for s in execution.signoffs.select_related("signer", "step")}
+    return [
+        (c, getattr(texts.get(c.step_id), "title", "") or c.step.title, signoffs.get(c.step.key))
+        for c in completions
+    ]
+
+
+def closeout_context(execution: Execution, language: str, **extra: object) -> dict[str, object]:
     good, scrap = closeout.work_order_reported(work_order=execution.work_order)
     return {
         "execution": execution,
         "report": getattr(execution, "production", None),
-        "completions": completions,
+        "who_did": _who_did(execution, language),
         "handoffs": execution.handoffs.select_related("from_employee", "to_employee"),
         "reported_good": good,
         "reported_scrap": scrap,
@@ -55,12 +68,14 @@ def station_closeout(request: HttpRequest, pk: int) -> HttpResponse:
                 scrap_reason=form.cleaned_data["scrap_reason"],
             )
         except StationError as error:
-            context = closeout_context(execution, form=form, error=str(error))
+            context = closeout_context(execution, request.employee.language, form=form, error=str(error))  # type: ignore[attr-defined]
             return render(request, "station/closeout.html", context, status=422)
         execution.refresh_from_db()
         execution.work_order.refresh_from_db()
         return redirect("station-closeout", execution.pk)
-    return render(request, "station/closeout.html", closeout_context(execution, form=form))
+    return render(
+        request, "station/closeout.html", closeout_context(execution, request.employee.language, form=form)
+    )  # type: ignore[attr-defined]
 
 
 @require_POST

@@ -124,6 +124,37 @@ class TestSpanishOperator:
             assert f"{order}. {spanish_title(step)}</span>" in page
             assert step.title not in page
 
+    def test_the_close_out_lists_the_steps_with_their_translated_titles_and_who_signed_off(
+        self, spanish_demo
+    ):
+        """It listed the English titles the step pages never showed her, and not the supervisor's sign-off on a
+        step that needs a second person (walkthrough findings)."""
+        from django.utils import timezone
+
+        from instructions.models import CriticalSignoff, ExecutionStatus, StepCompletion
+
+        station, ana, work_order = spanish_demo
+        client = demo_client(station, ana, "4821")
+        start(client, work_order.barcode)
+        execution = Execution.objects.get(work_order=work_order)
+        steps = list(execution.version.steps.order_by("order"))
+        for step in steps:
+            StepCompletion.objects.create(execution=execution, step=step, completed_by=ana, station=station)
+        rosa = Employee.objects.get(badge_id="200201")
+        signed = steps[-1]
+        CriticalSignoff.objects.create(execution=execution, step=signed, operator=ana, signer=rosa,
+                                       signer_role="supervisor")  # fmt: skip
+        Execution.objects.filter(pk=execution.pk).update(
+            status=ExecutionStatus.COMPLETE, completed_at=timezone.now()
+        )
+        page = client.get(f"/station/run/{execution.pk}/closeout/").content.decode()
+        who = page[
+            page.index('data-testid="who-did"') : page.index("</ol>", page.index('data-testid="who-did"'))
+        ]
+        assert f"1. {spanish_title(steps[0])}" in who and f"1. {steps[0].title}<" not in who
+        assert who.count('data-testid="who-signed-off"') == 1 and "Firmado por Rosa Delgado a las" in who
+        assert f"{signed.order}. " in who.split("Firmado por")[0].rsplit("<li>", 1)[-1]
+
 
 def work_order_step(work_order, order):
     execution = Execution.objects.get(work_order=work_order)
