@@ -73,9 +73,8 @@ def station_closeout(request: HttpRequest, pk: int) -> HttpResponse:
         execution.refresh_from_db()
         execution.work_order.refresh_from_db()
         return redirect("station-closeout", execution.pk)
-    return render(
-        request, "station/closeout.html", closeout_context(execution, request.employee.language, form=form)
-    )  # type: ignore[attr-defined]
+    language = request.employee.language  # type: ignore[attr-defined]
+    return render(request, "station/closeout.html", closeout_context(execution, language, form=form))
 
 
 @require_POST
