@@ -27,6 +27,15 @@ from plexcopilot.services import audit_chain_lock, audit_record
 MAX_QUANTITY = 1_000_000
 
 
+class OverOrdered(StationError):
+    """The good count would take the work order past its ordered quantity: refused once, so a slip of the keypad
+    (5000 for 500) does not close the order; the same count confirmed is taken."""
+
+    def __init__(self, message: str, good: int) -> None:
+        super().__init__(message)
+        self.good = good
+
+
 def work_order_reported(*, work_order: WorkOrder) -> tuple[int, int]:
     """(good, scrap) reported so far over all the work order's runs."""
     totals = ProductionReport.objects.filter(work_order=work_order).aggregate(
@@ -43,10 +52,12 @@ def execution_close_out(
     good: int,
     scrap: int,
     scrap_reason: str,
+    over_confirmed: bool = False,
 ) -> ProductionReport:
     """Report a finished run's quantities; closes the work order when its quantity is reached.
 
-    Idempotent per run: a second submit (double tap, second tablet) returns the first report.
+    Idempotent per run: a second submit (double tap, second tablet) returns the first report. A good count past
+    the ordered quantity is refused (`OverOrdered`) unless the operator confirmed that very count.
     """
     existing = ProductionReport.objects.filter(execution=execution).first()
     if existing is not None:
@@ -60,6 +71,16 @@ def execution_close_out(
     if scrap and scrap_reason not in ScrapReason.values:
         raise StationError(gettext("Choose a scrap reason for the scrapped parts."))
     work_order = execution.work_order
+    before, _ = work_order_reported(work_order=work_order)
+    if before + good > work_order.quantity and not over_confirmed:
+        raise OverOrdered(
+            gettext(
+                "%(good)s good parts would make %(total)s reported for %(ordered)s ordered. Check the count; "
+                "if it is right, tap Close out the run again."
+            )
+            % {"good": good, "total": before + good, "ordered": work_order.quantity},
+            good,
+        )
     try:
         with transaction.atomic():
             report = ProductionReport.objects.create(
@@ -81,7 +102,8 @@ def execution_close_out(
                 summary=f"{work_order.barcode}: {good} good, {scrap} scrap"
                 f"{f' ({scrap_reason})' if scrap else ''} by {employee.full_name}"
                 f"{'; work order closed' if closed else ''}",
-                data={"execution": execution.pk, "total_good": total_good, "closed": closed},
+                data={"execution": execution.pk, "total_good": total_good, "closed": closed,
+                      "over_ordered": total_good > work_order.quantity},
             )  # fmt: skip
             events.publish(events.PRODUCTION_RECORDED, report_id=report.pk)
             if closed:

@@ -66,9 +66,12 @@ def station_closeout(request: HttpRequest, pk: int) -> HttpResponse:
                 good=form.cleaned_data["good"],
                 scrap=form.cleaned_data["scrap"] or 0,
                 scrap_reason=form.cleaned_data["scrap_reason"],
+                over_confirmed=form.cleaned_data["confirm_good"] == form.cleaned_data["good"],
             )
         except StationError as error:
-            context = closeout_context(execution, request.employee.language, form=form, error=str(error))  # type: ignore[attr-defined]
+            confirm = {"confirm_good": error.good} if isinstance(error, closeout.OverOrdered) else {}
+            language = request.employee.language  # type: ignore[attr-defined]
+            context = closeout_context(execution, language, form=form, error=str(error), **confirm)
             return render(request, "station/closeout.html", context, status=422)
         execution.refresh_from_db()
         execution.work_order.refresh_from_db()

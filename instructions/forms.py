@@ -37,6 +37,9 @@ class CloseOutForm(forms.Form):
     good = forms.IntegerField(min_value=0, max_value=1_000_000)
     scrap = forms.IntegerField(min_value=0, max_value=1_000_000, required=False)
     scrap_reason = forms.CharField(max_length=16, required=False)
+    confirm_good = forms.IntegerField(
+        min_value=0, max_value=1_000_000, required=False
+    )  # a count past the order
 
 
 class SignoffForm(forms.Form):

@@ -108,6 +108,26 @@ class TestCloseOut:
         refused = client.post("/station/scan/", {"code": "WO-1-10"})
         assert refused.status_code == 422 and "cannot be started" in refused.content.decode()
 
+    def test_a_good_count_past_the_order_is_refused_once_and_taken_when_that_count_is_confirmed(self, plant):
+        """5000 good on a work order of 100 closed it without a word (walkthrough finding): a keypad slip must be
+        caught, and a real over-run still recorded when the operator confirms that very count."""
+        client = station_client(plant.station, plant.expert)
+        _url, execution = finish_run(client)
+        closeout = f"/station/run/{execution.pk}/closeout/"
+        refused = client.post(closeout, {"good": "5000", "scrap": "0"})
+        page = refused.content.decode()
+        assert refused.status_code == 422 and not ProductionReport.objects.exists()
+        assert "5000 good parts would make 5000 reported for 100 ordered." in page
+        assert 'name="confirm_good" value="5000"' in page and 'value="5000"' in page  # the count kept
+        other = client.post(closeout, {"good": "500", "scrap": "0", "confirm_good": "5000"})  # another count
+        assert other.status_code == 422 and not ProductionReport.objects.exists()
+        assert 'name="confirm_good" value="500"' in other.content.decode()
+        assert client.post(closeout, {"good": "500", "scrap": "0", "confirm_good": "500"}).status_code == 302
+        report = ProductionReport.objects.get()
+        assert report.good == 500 and report.closed_work_order
+        event = AuditEvent.objects.get(action="execution.close_out")
+        assert event.data["over_ordered"] is True and event.data["total_good"] == 500
+
     def test_it_refuses_a_close_out_before_the_last_step(self, plant):
         client = station_client(plant.station, plant.expert)
         url = start(client, "WO-1-10")

@@ -161,6 +161,7 @@ def scenario(plant, language: str, barcode: str) -> dict[str, str]:
     closeout = f"/station/run/{execution.pk}/closeout/"
     keep("closeout", client.get(closeout))
     keep("closeout-error", client.post(closeout, {"good": "5", "scrap": "1", "scrap_reason": ""}))
+    keep("closeout-over-ordered", client.post(closeout, {"good": "999999", "scrap": "0"}))
     keep(
         "closeout-done",
         client.post(closeout, {"good": "5", "scrap": "1", "scrap_reason": "setup"}, follow=True),
