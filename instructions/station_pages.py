@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
@@ -19,7 +20,14 @@ from instructions import readings, station_hooks
 from instructions.adaptation import instruction_adapt
 from instructions.closeout import execution_holder
 from instructions.forms import FlagForm, MeasurementForm, OverrideForm
-from instructions.models import Execution, ExecutionStatus, Station, WorkOrder, WorkOrderStatus
+from instructions.models import (
+    Execution,
+    ExecutionStatus,
+    Station,
+    WorkInstruction,
+    WorkOrder,
+    WorkOrderStatus,
+)
 from instructions.runs import execution_completions, execution_next_step
 from instructions.scoping import execution_for_station
 from instructions.version_switch import PendingSwitch, version_switch_pending
@@ -102,11 +110,17 @@ def station_required(view: View) -> View:
 
 
 def open_work_orders(station: Station) -> list[WorkOrder]:
+    """The open work at the station's work center, each marked `startable`: a released instruction for its part and
+    operation, or a run already on it. The others are listed as waiting for one (a tap only said so after it)."""
+    released = WorkInstruction.objects.filter(
+        part=OuterRef("part"), operation=OuterRef("operation"), current_version__isnull=False
+    )
     return list(
         WorkOrder.objects.filter(
             operation__work_center=station.work_center,
             status__in=[WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS],
         )
+        .annotate(startable=Exists(released) | Exists(Execution.objects.filter(work_order=OuterRef("pk"))))
         .select_related("part", "operation")
         .order_by("due_date", "number")[:20]
     )
