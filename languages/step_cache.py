@@ -166,12 +166,13 @@ class StepText:
     notes: list[str]
     media_caption: str = ""
     caption_untranslated: bool = False  # the caption (or part of it) is still the English
+    all_english: bool = False  # nothing of the step is translated: every text it has is shown in English
 
 
 def step_text(row: StepTranslation | None, step: Step, language: str) -> StepText:
     if row is None:
         return StepText(language, step.title, step.text, step.caution, step.why, False, True, False, [],
-                        step.media_caption, bool(step.media_caption))  # fmt: skip
+                        step.media_caption, bool(step.media_caption), True)  # fmt: skip
     texts = {}
     for name in TRANSLATED_FIELDS:
         original = getattr(step, name)
@@ -191,6 +192,7 @@ def step_text(row: StepTranslation | None, step: Step, language: str) -> StepTex
         language, texts["title"], texts["text"], texts["caution"], texts["why"],
         row.machine, row.untranslated or caption_untranslated, row.flagged, notes,
         texts["media_caption"], caption_untranslated,
+        all(texts[name] == getattr(step, name) for name in TRANSLATED_FIELDS if getattr(step, name).strip()),
     )  # fmt: skip
 
 

@@ -180,6 +180,11 @@ class TestUntranslatedLanguage:
         assert "Confirm die D-40 is loaded." in page  # English kept, not dropped
         assert "Trzymaj ręce z dala." in page  # "Keep hands clear." from the safety phrases
         assert StepTranslation.objects.filter(version=plant.version, language="pl").count() == 4
+        assert "Jeszcze nieprzetłumaczone: część tekstu" in page  # the caution is in Polish, the rest is not
+        marks = {order: client.get(at(url, order)).content.decode() for order in (2, 3, 4)}
+        whole = [order for order, step in marks.items() if "cały ten krok jest po angielsku" in step]
+        assert whole, "a step with nothing in Polish says the whole step is English (walkthrough finding)"
+        assert all("część tekstu" not in marks[order] for order in whole)
 
 
 def test_the_polish_operator_reads_the_cnc_instruction_in_approved_polish(demo_plant):
