@@ -237,7 +237,12 @@ def version_rollback(request: HttpRequest, pk: int, number: int) -> HttpResponse
     except proposal_content.ProposalInvalid as error:
         messages.error(request, str(error))
         return redirect("instructions-version-history", pk)
-    messages.success(request, f"Rollback to v{number} proposed. Another person signs it to release it.")
+    needed = "; ".join(approval.signature_requirements(proposal, []))
+    messages.success(
+        request,
+        f"Rollback to v{number} proposed. It is released when it has {needed}, "
+        "from someone other than you (you proposed it).",
+    )
     return redirect("instructions-proposal-detail", proposal.pk)
 
 

@@ -80,6 +80,9 @@ class TestVersionHistory:
         response = client.post(f"/governance/instructions/{plant.instruction.pk}/rollback/1/")
         proposal = plant.instruction.proposals.get(source=ProposalSource.ROLLBACK)
         assert response["Location"] == f"/governance/proposals/{proposal.pk}/"
+        said = client.get(response["Location"]).content.decode()  # who must sign, not "another person"
+        assert "Rollback to v1 proposed. It is released when it has a supervisor" in said
+        assert "from someone other than you (you proposed it)." in said
         other = make_employee("600009", "supervisor")
         desk(other).post(f"/governance/proposals/{proposal.pk}/sign/",
                          {"meaning": "approved_for_release", "password": DESK})  # fmt: skip
