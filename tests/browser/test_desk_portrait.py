@@ -116,7 +116,7 @@ def test_the_schedule_board_reads_on_a_portrait_tablet(demo_plant, live_server, 
 
 
 # Every control a desk user touches on a page: buttons, button links, choices, fields and disclosure toggles.
-SMALL_CONTROLS = """() => [...document.querySelectorAll(`main button, main a.btn, main select, main textarea, main summary,
+SMALL_CONTROLS = """() => [...document.querySelectorAll(`main button, main a.btn, main .back a, main select, main textarea, main summary,
     main input:not([type=hidden]):not([type=checkbox]):not([type=radio])`)]
   .filter(e => e.offsetParent).map(e => [e.tagName, (e.innerText || e.name || '').trim().slice(0, 40),
     Math.round(e.getBoundingClientRect().height)]).filter(([, , height]) => height < 44)"""
