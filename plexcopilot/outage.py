@@ -11,6 +11,7 @@ import sys
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.defaults import server_error as django_server_error
 
@@ -77,4 +78,7 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
     if kind is not None:
         logger.warning("Answered 503 (%s) for %s %s", kind, request.method, request.path)
         return outage_response(request, kind)
-    return django_server_error(request, template_name=template_name)
+    from plexcopilot.views import error_language
+
+    with translation.override(error_language(request)):  # at a station, the operator's language
+        return django_server_error(request, template_name=template_name)

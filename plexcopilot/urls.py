@@ -21,4 +21,5 @@ urlpatterns = [
     path("materials/", include("materials.urls")),
 ]
 handler403 = "plexcopilot.views.permission_denied"
+handler404 = "plexcopilot.views.page_not_found"
 handler500 = "plexcopilot.outage.server_error"

@@ -50,11 +50,36 @@ def account_logout(request: HttpRequest) -> HttpResponse:
     return auth_views.LogoutView.as_view()(request)
 
 
+def error_language(request: HttpRequest) -> str:
+    """The language an error page speaks: at a station, the signed-in operator's (the view's own language switch
+    has ended by the time an error page renders); elsewhere the site's. Never fails: an error page must render."""
+    language = translation.get_language()
+    try:
+        if request.user.is_authenticated and request.session.get(STATION_SESSION_KEY):
+            operator = Employee.objects.filter(user_id=request.user.pk).first()
+            language = operator.language if operator else language
+    except Exception:  # noqa: BLE001 - a broken session or database leaves the page in the site's language
+        pass
+    return language
+
+
+def render_error(request: HttpRequest, template: str, context: dict, status: int) -> HttpResponse:
+    language = error_language(request)
+    with translation.override(language):
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        return render(request, template, context, status=status)
+
+
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     """handler403: Django's 403 page, told whether a role check refused (a desk page opened at a station)
     or the page's own rule did (a station's scope)."""
     context = {"exception": str(exception), "role_refused": isinstance(exception, RoleRefused)}
-    return render(request, "403.html", context, status=403)
+    return render_error(request, "403.html", context, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: the 404 page, at a station in the operator's language."""
+    return render_error(request, "404.html", {"request_path": request.path}, 404)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -66,10 +91,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         back = ""
-    language = translation.get_language()
-    if request.user.is_authenticated and request.session.get(STATION_SESSION_KEY):
-        operator = Employee.objects.filter(user_id=request.user.pk).first()
-        language = operator.language if operator else language
+    language = error_language(request)
     with translation.override(language):  # at a station, the signed-in operator's language
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         response = render(request, "403_csrf.html", {"reload_url": back}, status=403)

@@ -73,3 +73,28 @@ def test_every_error_page_extends_the_one_error_base():
     for code in ("403", "404", "500"):
         text = (Path(settings.BASE_DIR) / "templates" / f"{code}.html").read_text()
         assert text.startswith('{% extends "errors/base.html" %}')
+
+
+def test_a_polish_operator_gets_the_403_404_and_500_pages_in_polish(plant, monkeypatch):
+    """The station's language switch ends with the view, so the error pages were English for every operator
+    (a Spanish operator's close-out 500 read 'Something went wrong on our side': walkthrough finding)."""
+    from tests.actors import at, certify, make_employee, start, station_client
+
+    polish = make_employee("510077", language="pl")
+    certify(polish, plant.instruction.operation.required_certification, "certified", 100)
+    press_run = at(start(station_client(plant.station, plant.certified), "WO-1-10"), 1)
+    client = station_client(plant.other_station, polish)
+    refused = client.get(press_run)
+    assert refused.status_code == 403 and 'lang="pl"' in refused.content.decode()
+    assert "To stanowisko nie może otworzyć tej pracy" in refused.content.decode()
+    missing = client.get("/station/run/999999/1/").content.decode()
+    assert "Nie znaleźliśmy tej strony" in missing and "Powrót do stanowiska" in missing
+
+    def broken(station):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("instructions.views.open_work_orders", broken)
+    client.raise_request_exception = False
+    failed = client.get("/station/home/")
+    assert failed.status_code == 500 and "Coś poszło nie tak po naszej stronie" in failed.content.decode()
+    assert "Something went wrong" not in failed.content.decode()
