@@ -1,3 +1,5 @@
+import logging
+
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -58,8 +60,10 @@ def error_language(request: HttpRequest) -> str:
         if request.user.is_authenticated and request.session.get(STATION_SESSION_KEY):
             operator = Employee.objects.filter(user_id=request.user.pk).first()
             language = operator.language if operator else language
-    except Exception:  # noqa: BLE001 - a broken session or database leaves the page in the site's language
-        pass
+    except Exception:  # a broken session or database leaves the page in the site's language
+        logging.getLogger(__name__).warning(
+            "error page: the operator's language could not be read", exc_info=True
+        )
     return language
 
 
