@@ -39,5 +39,5 @@ def admin_change_audit(sender: type[LogEntry], instance: LogEntry, created: bool
 
 def admin_audit_connect() -> None:
     post_save.connect(admin_change_audit, sender=LogEntry, dispatch_uid="plexcopilot-admin-audit")
-    if "delete_selected" in dict(admin.site.actions):
+    if any(name == "delete_selected" for name, _action in admin.site.actions):
         admin.site.disable_action("delete_selected")

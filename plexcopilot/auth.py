@@ -87,7 +87,7 @@ def badge_check(*, badge_id: str, pin: str, place: str = "") -> Employee | None:
     if badge_is_locked(badge_id, place):
         raise BadgeLocked
     employee = None
-    if "\x00" not in badge_id and len(badge_id) <= Employee._meta.get_field("badge_id").max_length:
+    if "\x00" not in badge_id and len(badge_id) <= (Employee._meta.get_field("badge_id").max_length or 0):
         # No badge holds a NUL or is longer than the column (PostgreSQL refuses a NUL in a query's text).
         employee = Employee.objects.select_related("user").filter(badge_id=badge_id, active=True).first()
     if employee is not None and employee.check_pin(pin) and employee.user.is_active:
