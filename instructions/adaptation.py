@@ -51,13 +51,19 @@ class Adapted:
     gate_open: bool
     steps: list[AdaptedStep]
     rules: list[dict[str, Any]]
+    problem: str = ""  # the required certification is "missing" or "expired on …" ("" when valid)
 
     def step(self, order: int) -> AdaptedStep | None:
         return next((s for s in self.steps if s.step.order == order), None)
 
     @property
     def level_label(self) -> str:
-        """The certification level in the operator's language."""
+        """The certification level in the operator's language; an expired or missing certification says so (the
+        run is adapted as for a trainee, but an expert whose certificate lapsed is not a trainee)."""
+        if self.problem.startswith("expired"):
+            return gettext("Certification expired")
+        if self.problem:
+            return gettext("Not certified")
         return str(CertificationLevel(self.level).label)
 
 
@@ -220,4 +226,5 @@ def instruction_adapt(*, execution: Execution, employee: Employee, station: Stat
         gate_open=gate_open,
         steps=adapted,
         rules=rules,
+        problem=problem,
     )

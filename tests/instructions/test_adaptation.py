@@ -85,6 +85,19 @@ class TestAdaptation:
         colleague = station_client(plant.station, plant.certified)
         assert 'data-testid="gate"' not in step_page(colleague, start(colleague, "WO-1-10"), 3)
 
+    def test_the_header_names_a_lapsed_or_missing_certification_not_the_trainee_level(self, plant):
+        """An expert whose certificate lapsed read "Trainee" beside their name (walkthrough finding): the run is
+        adapted as for a trainee, but the header says what is so."""
+        expired = station_client(plant.station, plant.expired)
+        url = start(expired, "WO-1-10")
+        header = step_page(expired, url, 1)
+        assert '<span class="level level-trainee" data-testid="level">Certification expired</span>' in header
+        run = Execution.objects.get()
+        for employee, label in ((plant.uncertified, "Not certified"), (plant.trainee, "Trainee")):
+            client = station_client(plant.station, employee)
+            client.post(f"/station/run/{run.pk}/handoff/")  # the same run, taken over
+            assert f'data-testid="level">{label}</span>' in step_page(client, url, 1), label
+
     def test_it_does_not_stop_an_operator_at_a_safety_step_a_colleague_already_did(self, plant):
         certified = station_client(plant.station, plant.certified)
         url = start(certified, "WO-1-10")
