@@ -2,6 +2,7 @@
 sign-off, supervisor override, version switch). The page building blocks are in `instructions.station_pages`;
 close-out and hand-off in `instructions.closeout_views`; quality's defect report in `quality.station_views`."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +26,7 @@ from instructions.station_pages import (
     step_page,
 )
 from instructions.version_switch import execution_switch_version
-from plexcopilot.middleware import LAST_SEEN_KEY, STATION_SESSION_KEY
+from plexcopilot.middleware import LAST_SEEN_KEY, STATION_LANGUAGE_COOKIE, STATION_SESSION_KEY
 from plexcopilot.signatures import BadgeLocked
 
 
@@ -52,7 +53,10 @@ def station_signin(request: HttpRequest, code: str) -> HttpResponse:
             request.session[STATION_SESSION_KEY] = station.pk
             request.session["station_code"] = station.code
             request.session[LAST_SEEN_KEY] = timezone.now().timestamp()
-            return redirect("station-home")
+            response = redirect("station-home")
+            response.set_cookie(STATION_LANGUAGE_COOKIE, user.employee.language, httponly=True, samesite="Lax",
+                                secure=settings.SESSION_COOKIE_SECURE)  # fmt: skip
+            return response
         error = error or gettext("Badge or PIN not recognised. Check the PIN and try again.")
         form = SignInForm(initial={"badge": badge})
     elif request.method == "POST":
@@ -68,7 +72,9 @@ def station_signin(request: HttpRequest, code: str) -> HttpResponse:
 def station_signout(request: HttpRequest) -> HttpResponse:
     code = request.session.get("station_code")
     logout(request)
-    return redirect("station-signin", code) if code else redirect("station-list")
+    response = redirect("station-signin", code) if code else redirect("station-list")
+    response.delete_cookie(STATION_LANGUAGE_COOKIE, samesite="Lax")
+    return response
 
 
 @require_GET

@@ -9,6 +9,9 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 STATION_SESSION_KEY = "station_id"
+# The signed-in operator's language, also as a cookie: the outage page (rendered without the database, so without
+# the session) speaks it too.
+STATION_LANGUAGE_COOKIE = "plexcopilot_station_language"
 LAST_SEEN_KEY = "station_last_seen"
 
 

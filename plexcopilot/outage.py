@@ -13,19 +13,36 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.defaults import server_error as django_server_error
+
+from plexcopilot.middleware import STATION_LANGUAGE_COOKIE
 
 logger = logging.getLogger(__name__)
 
 BUSY, DATABASE, REDIS = "busy", "database", "redis"
 
 MESSAGES = {
-    BUSY: "The server is busy right now. Your entry was not saved: wait a few seconds and press the button again.",
-    DATABASE: "The plant database cannot be reached. Your entry was NOT saved: keep this screen and press the "
-    "button again in a moment. If it keeps failing, tell your supervisor.",
-    REDIS: "The live-update service cannot be reached. Your entry was NOT saved: press the button again in a "
-    "moment. If it keeps failing, tell your supervisor.",
+    BUSY: _(
+        "The server is busy right now. Your entry was not saved: wait a few seconds and press the button again."
+    ),
+    DATABASE: _(
+        "The plant database cannot be reached. Your entry was NOT saved: keep this screen and press the "
+        "button again in a moment. If it keeps failing, tell your supervisor."
+    ),
+    REDIS: _(
+        "The live-update service cannot be reached. Your entry was NOT saved: press the button again in a "
+        "moment. If it keeps failing, tell your supervisor."
+    ),
 }
+
+
+def _page_language(request: HttpRequest) -> str:
+    """The outage page's language without the database: a station's operator's from the cookie sign-in set."""
+    from django.conf import settings
+
+    language = request.COOKIES.get(STATION_LANGUAGE_COOKIE, "")
+    return language if language in dict(settings.LANGUAGES) else translation.get_language()
 
 
 def outage_kind(error: BaseException | None) -> str | None:
@@ -56,10 +73,11 @@ def outage_response(request: HttpRequest, kind: str) -> HttpResponse:
     retry = request.get_full_path() if request.method == "GET" else request.headers.get("Referer", "/")
     if not url_has_allowed_host_and_scheme(retry, allowed_hosts={request.get_host()}):
         retry = "/"
-    html = render_to_string(
-        "errors/503.html",
-        {"kind": kind, "message": MESSAGES[kind], "retry": retry[:500], "fragment": is_htmx},
-    )
+    with translation.override(_page_language(request)):
+        html = render_to_string(
+            "errors/503.html",
+            {"kind": kind, "message": str(MESSAGES[kind]), "retry": retry[:500], "fragment": is_htmx},
+        )
     response = HttpResponse(html, status=503)
     response["Retry-After"] = "5"
     response["Cache-Control"] = "no-store"

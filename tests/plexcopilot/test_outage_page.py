@@ -56,3 +56,27 @@ def test_it_keeps_real_bugs_as_500(monkeypatch):
     monkeypatch.setattr("instructions.views.Station.objects.filter", bug)
     response = Client(raise_request_exception=False).get("/station/")
     assert response.status_code == 500
+
+
+def test_a_spanish_operator_reads_the_outage_page_and_banner_in_spanish_and_no_one_after_sign_out(
+    plant, monkeypatch
+):
+    """The outage page is rendered without the database, so without the session: it was English for every
+    operator. The station sign-in leaves the operator's language in a cookie it can read."""
+    from tests.actors import make_employee
+
+    ana = make_employee("510088", language="es")
+    signed_in = station_client(plant.station, ana)
+    assert signed_in.cookies["plexcopilot_station_language"].value == "es"
+    assert signed_in.cookies["plexcopilot_station_language"]["httponly"]
+    client = Client(raise_request_exception=False)
+    client.cookies = signed_in.cookies
+    monkeypatch.setattr(connection, "ensure_connection", refuse)
+    banner = client.post("/station/scan/", {"code": "WO-1-10"}, headers={"HX-Request": "true"}).content.decode()
+    assert "No se puede acceder a la base de datos de la planta. Su entrada NO se guardó" in banner
+    page = client.get("/station/home/")
+    body = page.content.decode()
+    assert page.status_code == 503 and 'lang="es"' in body and "No guardado: base de datos no disponible" in body
+    monkeypatch.undo()
+    signed_out = signed_in.post("/station/signout/")
+    assert signed_out.cookies["plexcopilot_station_language"].value == ""  # deleted
