@@ -38,8 +38,10 @@ class StationIdleTimeoutMiddleware:
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = target
                     response["X-Session-Ended"] = "1"  # drafts.js keeps what the form held for after sign-in
-                    return response
-                return HttpResponseRedirect(target)
+                else:
+                    response = HttpResponseRedirect(target)
+                response.delete_cookie(STATION_LANGUAGE_COOKIE, samesite="Lax")  # the operator is gone
+                return response
             request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 

@@ -76,6 +76,9 @@ class TestStationSignin:
         response = client.get("/station/home/")
         assert response.status_code == 302
         assert response["Location"] == f"/station/{plant.station.code}/?idle=1"
+        assert (
+            response.cookies["plexcopilot_station_language"].value == ""
+        )  # the operator's language goes too
         follow = client.get(response["Location"])
         assert "signed out after a period without activity" in follow.content.decode()
 

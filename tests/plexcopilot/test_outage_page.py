@@ -72,11 +72,15 @@ def test_a_spanish_operator_reads_the_outage_page_and_banner_in_spanish_and_no_o
     client = Client(raise_request_exception=False)
     client.cookies = signed_in.cookies
     monkeypatch.setattr(connection, "ensure_connection", refuse)
-    banner = client.post("/station/scan/", {"code": "WO-1-10"}, headers={"HX-Request": "true"}).content.decode()
+    banner = client.post(
+        "/station/scan/", {"code": "WO-1-10"}, headers={"HX-Request": "true"}
+    ).content.decode()
     assert "No se puede acceder a la base de datos de la planta. Su entrada NO se guardó" in banner
     page = client.get("/station/home/")
     body = page.content.decode()
-    assert page.status_code == 503 and 'lang="es"' in body and "No guardado: base de datos no disponible" in body
+    assert (
+        page.status_code == 503 and 'lang="es"' in body and "No guardado: base de datos no disponible" in body
+    )
     monkeypatch.undo()
     signed_out = signed_in.post("/station/signout/")
     assert signed_out.cookies["plexcopilot_station_language"].value == ""  # deleted
