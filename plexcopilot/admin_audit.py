@@ -4,13 +4,21 @@ The admin writes one `LogEntry` per object it adds, changes or deletes; each is 
 `admin.changed` or `admin.deleted` audit event in the same transaction (a shift's grace minutes, a defect
 category retired, a labor rate, a certification's validity). The one admin path that logs several objects in one
 bulk insert, without save signals, is the "delete selected" action: it is switched off, so a deletion is made
-one object at a time on its own confirmation page, and recorded."""
+one object at a time on its own confirmation page, and recorded.
 
+Lock order (docs/architecture.md): the audit record is written after the admin has written its row, so an admin
+POST runs in one transaction that takes the audit chain's lock first (`AdminWriteOrderMiddleware`); the admin's own
+transaction and the audit append nest inside it, and the row locks come after the chain's lock, as everywhere."""
+
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.db import transaction
 from django.db.models.signals import post_save
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 VERBS = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}
 
@@ -41,3 +49,21 @@ def admin_audit_connect() -> None:
     post_save.connect(admin_change_audit, sender=LogEntry, dispatch_uid="plexcopilot-admin-audit")
     if any(name == "delete_selected" for name, _action in admin.site.actions):
         admin.site.disable_action("delete_selected")
+
+
+class AdminWriteOrderMiddleware:
+    """Every POST to the admin runs in a transaction that holds the audit chain's lock before any row is written."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.prefix = ""
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from plexcopilot.services import audit_chain_lock
+
+        self.prefix = self.prefix or reverse("admin:index")
+        if request.method != "POST" or not request.path.startswith(self.prefix):
+            return self.get_response(request)
+        with transaction.atomic():
+            audit_chain_lock()
+            return self.get_response(request)

@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "plexcopilot.middleware.StationIdleTimeoutMiddleware",
     "plexcopilot.middleware.StationNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "plexcopilot.admin_audit.AdminWriteOrderMiddleware",  # an admin POST takes the audit chain's lock first
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page

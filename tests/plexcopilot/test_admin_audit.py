@@ -49,3 +49,25 @@ def test_deleting_many_at_once_is_not_offered_each_deletion_is_one_recorded_page
     )
     assert Shift.objects.count() == 2 and _events() == []  # refused ("No action selected"), nothing gone
     assert response.status_code in (200, 302)
+
+
+def test_an_admin_write_takes_the_audit_chains_lock_before_it_writes_its_row(admin_client, settings):
+    """The audit record follows the admin's own write: without the lock first, an admin edit held the row while
+    it waited for the chain, which station writers hold while they wait for rows (lock order, docs/architecture)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's write lock serialises every write; the advisory lock is PostgreSQL's")
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert (
+            admin_client.post("/admin/labor/shift/add/", {**SHIFT, "grace_minutes": "3"}).status_code == 302
+        )
+    lock = next(i for i, sql in enumerate(statements) if "pg_advisory_xact_lock" in sql)
+    write = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "labor_shift"'))
+    assert lock < write, statements[: write + 1]
