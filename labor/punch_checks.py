@@ -58,9 +58,9 @@ SHORT_INTERVAL = datetime.timedelta(minutes=rules.MIN_DEVIATION_MINUTES)
 
 def _arrivals_departures(
     punches: list[Punch], home_shift: str
-) -> list[tuple[Punch, datetime.date, float, datetime.datetime]]:
+) -> list[tuple[Punch, datetime.date, float, tuple[datetime.datetime, datetime.datetime]]]:
     """Per shift worked: its first clock-in against the shift start and its last clock-out against the shift end
-    (offset in minutes), the shift's day and start with it. Clock-outs and clock-ins in the middle of the shift are not
+    (offset in minutes), the shift's day and window with it. Clock-outs and clock-ins in the middle of the shift are not
     measured, nor is a short interval inside the shift; in and out of one interval share one shift."""
     intervals: list[tuple[Punch | None, Punch | None]] = []
     for p in punches:
@@ -92,8 +92,8 @@ def _arrivals_departures(
         day = timezone.localtime(s).date()
         ins = [p for p in ps if p.kind == PunchKind.CLOCK_IN]
         outs = [p for p in ps if p.kind == PunchKind.CLOCK_OUT]
-        result += [(ins[0], day, rules.offset_minutes(ins[0].at, s), s)] if ins else []
-        result += [(outs[-1], day, rules.offset_minutes(outs[-1].at, e), s)] if outs else []
+        result += [(ins[0], day, rules.offset_minutes(ins[0].at, s), (s, e))] if ins else []
+        result += [(outs[-1], day, rules.offset_minutes(outs[-1].at, e), (s, e))] if outs else []
     return result
 
 
@@ -206,13 +206,14 @@ def _history_findings(
     measured = _arrivals_departures(
         [p for p in punches if p.kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT)], employee.shift
     )
-    graces = {shift.starts: shift.grace_minutes for shift in shift_list()}
+    # A window is known by the wall-clock start and end it was built from (not normalised: a DST day keeps them).
+    graces = {(shift.starts, shift.ends): shift.grace_minutes for shift in shift_list()}
     for kind in (PunchKind.CLOCK_IN, PunchKind.CLOCK_OUT):
-        offsets = [(p, day, offset, s) for p, day, offset, s in measured if p.kind == kind]
-        for p, day, offset, s in offsets:
+        offsets = [(p, day, offset, w) for p, day, offset, w in measured if p.kind == kind]
+        for p, day, offset, (s, e) in offsets:
             if p.at < start:
                 continue
-            grace = graces.get(timezone.localtime(s).time())
+            grace = graces.get((s.time(), e.time()))
             history = [o for q, d, o, _s in offsets if d < day]
             finding = rules.grace_finding(
                 rule_kind=kind, punch=_event(p), offset=offset, grace=grace

@@ -184,7 +184,10 @@ def grace_finding(*, rule_kind: str, punch: PunchEvent, offset: float, grace: in
     start is late, a clock-out more than `grace` minutes before its end is early. None without a plant rule."""
     if grace is None:
         return None
-    if rule_kind == CLOCK_IN and offset > grace:
+    minutes = round(
+        offset
+    )  # judged in the whole minutes the reason shows: 20 s late is on time, 5.4 min is 5
+    if rule_kind == CLOCK_IN and minutes > grace:
         return Finding(
             "late_arrival",
             punch.id,
@@ -192,7 +195,7 @@ def grace_finding(*, rule_kind: str, punch: PunchEvent, offset: float, grace: in
             f"Clocked in {_signed(offset)} against the shift start; the plant's grace is {grace} min.",
             f"grace:{punch.id}",
         )
-    if rule_kind == CLOCK_OUT and offset < -grace:
+    if rule_kind == CLOCK_OUT and minutes < -grace:
         return Finding(
             "early_departure",
             punch.id,

@@ -94,3 +94,33 @@ def test_a_grace_longer_than_four_hours_is_refused():
     shift = Shift(code="A", name="A", starts=datetime.time(6), ends=datetime.time(14), grace_minutes=241)
     with pytest.raises(ValidationError, match="grace_minutes"):
         shift.full_clean()
+
+
+def test_the_rule_judges_the_whole_minutes_it_shows(plant, six):
+    """20 s late against a grace of 0 read "Clocked in on time … grace is 0 min" as a late arrival (review)."""
+    _shifts(grace=0)
+    wc = plant.station.work_center
+    punch(plant.certified, "clock_in", six + datetime.timedelta(seconds=20), work_center=wc)
+    punch(plant.certified, "clock_out", six + 8 * 60 * M - datetime.timedelta(seconds=25), work_center=wc)
+    _validate(six)
+    assert _found() == set()
+
+
+def test_two_shifts_starting_at_the_same_time_keep_their_own_grace(plant, six):
+    """A 06:00-14:00 and a 06:00-18:00 shift: each arrival is judged by its own shift's rule (review finding: the
+    rule was looked up by start time, so one shift's grace applied to the other)."""
+    Shift.objects.create(
+        code="A", name="A", starts=datetime.time(6), ends=datetime.time(14), grace_minutes=15
+    )
+    Shift.objects.create(
+        code="L", name="Long", starts=datetime.time(6), ends=datetime.time(18), grace_minutes=0
+    )
+    wc = plant.station.work_center
+    punch(plant.certified, "clock_in", six + 10 * M, work_center=wc)  # shift A, within its 15 minutes
+    punch(plant.certified, "clock_out", six + 8 * 60 * M, work_center=wc)
+    _validate(six)
+    assert _found() == set()
+    plant.certified.shift = "L"
+    plant.certified.save()
+    _validate(six)  # the same punches for someone on the long shift: 10 min late, no grace
+    assert {rule for rule, _reason in _found()} >= {"late_arrival"}
