@@ -54,8 +54,8 @@ def station_signin(request: HttpRequest, code: str) -> HttpResponse:
             request.session["station_code"] = station.code
             request.session[LAST_SEEN_KEY] = timezone.now().timestamp()
             response = redirect("station-home")
-            response.set_cookie(STATION_LANGUAGE_COOKIE, user.employee.language, httponly=True, samesite="Lax",
-                                secure=settings.SESSION_COOKIE_SECURE)  # fmt: skip
+            response.set_cookie(STATION_LANGUAGE_COOKIE, user.employee.language, max_age=settings.SESSION_COOKIE_AGE,
+                                httponly=True, samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)  # fmt: skip
             return response
         error = error or gettext("Badge or PIN not recognised. Check the PIN and try again.")
         form = SignInForm(initial={"badge": badge})

@@ -43,7 +43,16 @@ class StationIdleTimeoutMiddleware:
                 response.delete_cookie(STATION_LANGUAGE_COOKIE, samesite="Lax")  # the operator is gone
                 return response
             request.session[LAST_SEEN_KEY] = now
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            STATION_LANGUAGE_COOKIE in request.COOKIES
+            and STATION_LANGUAGE_COOKIE not in response.cookies
+            and not (request.user.is_authenticated and request.session.get(STATION_SESSION_KEY))
+        ):
+            # The operator's language outlives no station session: a desk sign-in on the same tablet, a session
+            # ended anyhow, and the next person's outage page is in the site's language again.
+            response.delete_cookie(STATION_LANGUAGE_COOKIE, samesite="Lax")
+        return response
 
 
 STATION_PATH_PREFIXES = ("/station/", "/labor/station/", "/materials/station/")

@@ -84,3 +84,19 @@ def test_a_spanish_operator_reads_the_outage_page_and_banner_in_spanish_and_no_o
     monkeypatch.undo()
     signed_out = signed_in.post("/station/signout/")
     assert signed_out.cookies["plexcopilot_station_language"].value == ""  # deleted
+
+
+def test_the_operators_language_cookie_goes_when_a_desk_user_signs_in_on_the_same_tablet(plant):
+    """A supervisor signing in at the desk on a tablet an operator used kept the operator's Spanish for their own
+    outage page (review finding)."""
+    from tests.actors import make_employee
+
+    tablet = station_client(plant.station, make_employee("510089", language="es"))
+    assert tablet.cookies["plexcopilot_station_language"].value == "es"
+    assert tablet.get("/station/home/").status_code == 200  # still the operator's: kept
+    assert tablet.cookies["plexcopilot_station_language"].value == "es"
+    signed_in = tablet.post(
+        "/accounts/login/", {"username": plant.supervisor.badge_id, "password": "desk-pass-123"}
+    )
+    assert signed_in.status_code == 302
+    assert signed_in.cookies["plexcopilot_station_language"].value == ""  # gone with the station session
