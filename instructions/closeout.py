@@ -7,6 +7,7 @@ quantity reported over its runs reaches the ordered quantity. Plex hears about b
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.formats import localize
 from django.utils.translation import gettext
 
 from instructions.models import (
@@ -71,18 +72,28 @@ def execution_close_out(
     if scrap and scrap_reason not in ScrapReason.values:
         raise StationError(gettext("Choose a scrap reason for the scrapped parts."))
     work_order = execution.work_order
-    before, _ = work_order_reported(work_order=work_order)
-    if before + good > work_order.quantity and not over_confirmed:
-        raise OverOrdered(
-            gettext(
-                "%(good)s good parts would make %(total)s reported for %(ordered)s ordered. Check the count; "
-                "if it is right, tap Close out the run again."
-            )
-            % {"good": good, "total": before + good, "ordered": work_order.quantity},
-            good,
-        )
     try:
         with transaction.atomic():
+            # The count past the order is judged under the work order's lock (after the chain's, the lock order):
+            # two runs closed out at once cannot both slip past the ordered quantity unconfirmed.
+            audit_chain_lock()
+            WorkOrder.objects.select_for_update(no_key=True).filter(pk=work_order.pk).values_list(
+                "pk"
+            ).first()
+            before, _ = work_order_reported(work_order=work_order)
+            if before + good > work_order.quantity and not over_confirmed:
+                raise OverOrdered(
+                    gettext(
+                        "%(total)s good parts reported for %(ordered)s ordered, with this run's %(good)s. Check "
+                        "the count; if it is right, tap Close out the run again."
+                    )
+                    % {
+                        "good": localize(good),
+                        "total": localize(before + good),
+                        "ordered": localize(work_order.quantity),
+                    },
+                    good,
+                )
             report = ProductionReport.objects.create(
                 execution=execution, work_order=work_order, good=good, scrap=scrap,
                 scrap_reason=scrap_reason if scrap else "", reported_by=employee, station=station,

@@ -70,6 +70,10 @@ def station_closeout(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except StationError as error:
             confirm = {"confirm_good": error.good} if isinstance(error, closeout.OverOrdered) else {}
+            if form.is_valid() and form.cleaned_data["confirm_good"] == form.cleaned_data["good"] is not None:
+                confirm = confirm or {
+                    "confirm_good": form.cleaned_data["good"]
+                }  # confirmed, then another refusal
             language = request.employee.language  # type: ignore[attr-defined]
             context = closeout_context(execution, language, form=form, error=str(error), **confirm)
             return render(request, "station/closeout.html", context, status=422)

@@ -1,5 +1,7 @@
 """The end of a run: quantities, close-out, the work order closing, Plex told through the outbox; hand-offs."""
 
+import html
+
 import pytest
 
 from instructions.models import (
@@ -117,11 +119,17 @@ class TestCloseOut:
         refused = client.post(closeout, {"good": "5000", "scrap": "0"})
         page = refused.content.decode()
         assert refused.status_code == 422 and not ProductionReport.objects.exists()
-        assert "5000 good parts would make 5000 reported for 100 ordered." in page
+        assert "5000 good parts reported for 100 ordered, with this run's 5000." in html.unescape(page)
         assert 'name="confirm_good" value="5000"' in page and 'value="5000"' in page  # the count kept
         other = client.post(closeout, {"good": "500", "scrap": "0", "confirm_good": "5000"})  # another count
         assert other.status_code == 422 and not ProductionReport.objects.exists()
         assert 'name="confirm_good" value="500"' in other.content.decode()
+        no_reason = client.post(
+            closeout, {"good": "500", "scrap": "2", "confirm_good": "500"}
+        )  # another refusal
+        assert (
+            no_reason.status_code == 422 and 'name="confirm_good" value="500"' in no_reason.content.decode()
+        )
         assert client.post(closeout, {"good": "500", "scrap": "0", "confirm_good": "500"}).status_code == 302
         report = ProductionReport.objects.get()
         assert report.good == 500 and report.closed_work_order
