@@ -6,12 +6,12 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from instructions import closeout, runs, station_hooks
+from instructions import closeout, runs
 from instructions.forms import CloseOutForm, ScanForm
 from instructions.models import Execution, ExecutionStatus, ScrapReason, WorkOrder
 from instructions.runs import StationError
 from instructions.scoping import execution_for_station
-from instructions.station_pages import open_work_orders, station_required
+from instructions.station_pages import open_work_orders, station_required, who_did
 
 
 def _run(request: HttpRequest, pk: int) -> Execution:
@@ -19,26 +19,12 @@ def _run(request: HttpRequest, pk: int) -> Execution:
     return execution_for_station(pk, request.station)  # type: ignore[attr-defined]
 
 
-def _who_did(execution: Execution, language: str) -> list[tuple[object, str, object]]:
-    """Each step done (once, also after a version switch): titled as the operator's step pages title it, with who
-    did it and the second person who signed it off, if the step needed one."""
-    completions = list(runs.execution_completions(execution))
-    texts = station_hooks.steps_text(
-        version=execution.version, steps=[c.step for c in completions], language=language
-    )
-    signoffs = {s.step.key: s for s in execution.signoffs.select_related("signer", "step")}
-    return [
-        (c, getattr(texts.get(c.step_id), "title", "") or c.step.title, signoffs.get(c.step.key))
-        for c in completions
-    ]
-
-
 def closeout_context(execution: Execution, language: str, **extra: object) -> dict[str, object]:
     good, scrap = closeout.work_order_reported(work_order=execution.work_order)
     return {
         "execution": execution,
         "report": getattr(execution, "production", None),
-        "who_did": _who_did(execution, language),
+        "who_did": who_did(execution, language),
         "handoffs": execution.handoffs.select_related("from_employee", "to_employee"),
         "reported_good": good,
         "reported_scrap": scrap,

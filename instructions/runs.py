@@ -88,6 +88,12 @@ def work_order_scan(*, raw: str, station: Station) -> WorkOrder:
     return work_order
 
 
+def released_instructions() -> QuerySet[WorkInstruction]:
+    """Instructions with a version in effect: a work order of their part and operation can be started (the station
+    home lists the others as waiting for one)."""
+    return WorkInstruction.objects.filter(current_version__isnull=False)
+
+
 def execution_start(*, work_order: WorkOrder, employee: Employee, new_run: bool = False) -> Execution:
     """Resume the work order's open execution, or start one on the version in effect now.
 
@@ -101,9 +107,7 @@ def execution_start(*, work_order: WorkOrder, employee: Employee, new_run: bool 
         finished = Execution.objects.filter(work_order=work_order, status=ExecutionStatus.COMPLETE).first()
         if finished is not None:
             return finished
-    instruction = WorkInstruction.objects.filter(
-        part=work_order.part, operation=work_order.operation, current_version__isnull=False
-    ).first()
+    instruction = released_instructions().filter(part=work_order.part, operation=work_order.operation).first()
     if instruction is None or instruction.current_version_id is None:
         raise StationError(
             gettext("There is no released work instruction for %(part)s op %(op)s. Call your supervisor.")

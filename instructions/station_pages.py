@@ -24,11 +24,10 @@ from instructions.models import (
     Execution,
     ExecutionStatus,
     Station,
-    WorkInstruction,
     WorkOrder,
     WorkOrderStatus,
 )
-from instructions.runs import execution_completions, execution_next_step
+from instructions.runs import execution_completions, execution_next_step, released_instructions
 from instructions.scoping import execution_for_station
 from instructions.version_switch import PendingSwitch, version_switch_pending
 from plexcopilot.middleware import STATION_SESSION_KEY
@@ -112,9 +111,7 @@ def station_required(view: View) -> View:
 def open_work_orders(station: Station) -> list[WorkOrder]:
     """The open work at the station's work center, each marked `startable`: a released instruction for its part and
     operation, or a run already on it. The others are listed as waiting for one (a tap only said so after it)."""
-    released = WorkInstruction.objects.filter(
-        part=OuterRef("part"), operation=OuterRef("operation"), current_version__isnull=False
-    )
+    released = released_instructions().filter(part=OuterRef("part"), operation=OuterRef("operation"))
     return list(
         WorkOrder.objects.filter(
             operation__work_center=station.work_center,
@@ -147,24 +144,32 @@ def held_run(view: View) -> View:
     return wrapped
 
 
+def who_did(execution: Execution, language: str) -> list[tuple[Any, str, Any]]:
+    """Each step done on the run (once, also after a version switch), titled as the operator's step pages title it,
+    with who did it and the second person who signed it off if the step needed one: the hand-off and close-out."""
+    completions = list(execution_completions(execution))
+    texts = station_hooks.steps_text(
+        version=execution.version, steps=[c.step for c in completions], language=language
+    )
+    signoffs = {s.step.key: s for s in execution.signoffs.select_related("signer", "step")}
+    return [
+        (c, getattr(texts.get(c.step_id), "title", "") or c.step.title, signoffs.get(c.step.key))
+        for c in completions
+    ]
+
+
 def handoff_page(request: HttpRequest, execution: Execution) -> HttpResponse | None:
     """Another operator holds this run: show who did what before this one takes it over."""
     if execution.status != ExecutionStatus.ACTIVE or execution_holder(execution) == request.employee.pk:  # type: ignore[attr-defined]
         return None
     holder = Employee.objects.get(pk=execution_holder(execution))
-    completions = list(execution_completions(execution))  # each step once, also after a version switch
-    texts = station_hooks.steps_text(  # the steps titled as the operator's step page titles them
-        version=execution.version,
-        steps=[c.step for c in completions],
-        language=request.employee.language,  # type: ignore[attr-defined]
-    )
     measurements = execution.measurements.select_related("step", "entered_by").order_by("-id")[:5]
     next_step = execution_next_step(execution)  # where the run really is: the first step not done
     context = {
         "execution": execution,
         "next_order": next_step.order if next_step is not None else execution.current_order,
         "holder": holder,
-        "completions": [(c, texts.get(c.step_id)) for c in completions],
+        "completions": who_did(execution, request.employee.language),  # type: ignore[attr-defined]
         "measurements": measurements,
     }
     response = render(
