@@ -1,4 +1,7 @@
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
 
 from labor.models import (
     Absence,
@@ -12,6 +15,7 @@ from labor.models import (
     ScheduledJob,
     Shift,
 )
+from labor.selectors import shift_list
 from plexcopilot.admin import EmployeeAdmin, ReadOnlyAdmin
 from plexcopilot.models import Employee
 
@@ -40,6 +44,16 @@ class EmployeeCertificationAdmin(admin.ModelAdmin):
 @admin.register(Shift)
 class ShiftAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "starts", "ends", "paid_hours", "grace_minutes"]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method == "GET" and not Shift.objects.exists():
+            pattern = ", ".join(f"{s.code} {s.starts:%H:%M}–{s.ends:%H:%M}" for s in shift_list())
+            messages.info(request, f"No shifts are defined here, so the plant runs on the built-in pattern ({pattern}). "
+                          "Defining a shift replaces the whole pattern: add every shift the plant runs (then set "
+                          "grace minutes, paid hours).")  # fmt: skip
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Punch)

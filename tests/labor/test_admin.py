@@ -36,3 +36,17 @@ def test_it_lists_the_labor_models_in_the_admin(plant, admin_client):
         "scheduledjob",
     ):
         assert admin_client.get(f"/admin/labor/{model}/").status_code == 200, model
+
+
+def test_the_shift_list_says_the_plant_runs_on_the_built_in_pattern_until_shifts_are_defined(
+    plant, admin_client
+):
+    """The demo's shift list read '0 shifts', and adding shift A to set its grace left the plant with shift A
+    only (review finding): the page says so before anyone adds one."""
+    page = admin_client.get("/admin/labor/shift/").content.decode()
+    assert "the plant runs on the built-in pattern (A 06:00–14:00, B 14:00–22:00, C 22:00–06:00)" in page
+    assert "Defining a shift replaces the whole pattern" in page
+    from labor.models import Shift
+
+    Shift.objects.create(code="A", name="Day", starts="06:00", ends="14:00")
+    assert "built-in pattern" not in admin_client.get("/admin/labor/shift/").content.decode()
