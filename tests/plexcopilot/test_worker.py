@@ -101,7 +101,7 @@ def test_the_ncr_page_says_whether_the_drafting_worker_runs(history):  # noqa: F
     ncr = NCR.objects.get(defect__isnull=False)
     client = desk_client("300301")
     page = client.get(f"/quality/ncrs/{ncr.pk}/").content.decode()
-    assert "The drafting worker is not running" in page
+    assert "the drafting worker is not running" in page and "manage.py run_worker" in page
     WorkerHeartbeat.objects.create(worker_id="w-1", seen_at=timezone.now())
     page = client.get(f"/quality/ncrs/{ncr.pk}/").content.decode()
     assert "Drafting… the background worker" in page and "not running" not in page
