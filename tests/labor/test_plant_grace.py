@@ -42,12 +42,17 @@ def _validate(six):
     punches_validate(start=six - datetime.timedelta(hours=6))
 
 
-def test_a_clock_in_after_the_grace_and_a_clock_out_before_it_are_flagged_without_any_history(plant, six):
-    _shifts(grace=5)
+def _shift_worked(plant, six, *, grace, late, early):
+    """One shift A worked, in `late` after its start and out `early` before its end, checked under `grace`."""
+    _shifts(grace=grace)
     wc = plant.station.work_center
-    punch(plant.certified, "clock_in", six + 12 * M, work_center=wc)
-    punch(plant.certified, "clock_out", six + 8 * 60 * M - 20 * M, work_center=wc)
+    punch(plant.certified, "clock_in", six + late, work_center=wc)
+    punch(plant.certified, "clock_out", six + 8 * 60 * M - early, work_center=wc)
     _validate(six)
+
+
+def test_a_clock_in_after_the_grace_and_a_clock_out_before_it_are_flagged_without_any_history(plant, six):
+    _shift_worked(plant, six, grace=5, late=12 * M, early=20 * M)
     assert _found() == {
         ("late_arrival", "Clocked in 12 min late against the shift start; the plant's grace is 5 min."),
         ("early_departure", "Clocked out 20 min early against the shift end; the plant's grace is 5 min."),
@@ -56,11 +61,7 @@ def test_a_clock_in_after_the_grace_and_a_clock_out_before_it_are_flagged_withou
 
 
 def test_within_the_grace_nothing_is_flagged(plant, six):
-    _shifts(grace=5)
-    wc = plant.station.work_center
-    punch(plant.certified, "clock_in", six + 5 * M, work_center=wc)
-    punch(plant.certified, "clock_out", six + 8 * 60 * M - 5 * M, work_center=wc)
-    _validate(six)
+    _shift_worked(plant, six, grace=5, late=5 * M, early=5 * M)
     assert _found() == set()
 
 
@@ -98,11 +99,8 @@ def test_a_grace_longer_than_four_hours_is_refused():
 
 def test_the_rule_judges_the_whole_minutes_it_shows(plant, six):
     """20 s late against a grace of 0 read "Clocked in on time … grace is 0 min" as a late arrival (review)."""
-    _shifts(grace=0)
-    wc = plant.station.work_center
-    punch(plant.certified, "clock_in", six + datetime.timedelta(seconds=20), work_center=wc)
-    punch(plant.certified, "clock_out", six + 8 * 60 * M - datetime.timedelta(seconds=25), work_center=wc)
-    _validate(six)
+    seconds = datetime.timedelta(seconds=1)
+    _shift_worked(plant, six, grace=0, late=20 * seconds, early=25 * seconds)
     assert _found() == set()
 
 
