@@ -15,6 +15,7 @@ from plex.models import (
     WorkCenterStatus,
 )
 from plex.outbox import outbox_retry
+from plexcopilot.admin_audit import admin_action_audit
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -45,6 +46,7 @@ class SyncStateAdmin(ReadOnly):
         from plex.tasks import plex_sync_task
 
         plex_sync_task.enqueue()
+        admin_action_audit(request, "sync_now", list(queryset), "asked to sync now")
         self.message_user(request, "A Plex sync is queued; `manage.py db_worker` runs it.")
 
 
@@ -76,7 +78,9 @@ class SyncErrorAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark resolved (fixed in Plex or accepted)")
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[SyncError]) -> None:
-        count = queryset.update(resolved=True)
+        open_problems = list(queryset.filter(resolved=False))
+        count = queryset.filter(pk__in=[e.pk for e in open_problems]).update(resolved=True)
+        admin_action_audit(request, "resolved", open_problems, "marked resolved")
         self.message_user(request, f"{count} sync problems marked resolved.")
 
 

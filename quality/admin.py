@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from plexcopilot.admin import ReadOnlyAdmin
+from plexcopilot.admin_audit import admin_action_audit
 from quality.models import (
     NCR,
     DefectCategory,
@@ -30,12 +32,16 @@ class TaxonomyAdmin(admin.ModelAdmin):
         return ["code", "source", "created_at"] if obj is not None else ["source", "created_at"]
 
     @admin.action(description="Retire (no longer offered; history keeps it)")
-    def retire(self, request: HttpRequest, queryset: object) -> None:
-        queryset.update(active=False)  # type: ignore[attr-defined]
+    def retire(self, request: HttpRequest, queryset: QuerySet) -> None:
+        retired = list(queryset.filter(active=True))
+        queryset.filter(pk__in=[c.pk for c in retired]).update(active=False)
+        admin_action_audit(request, "retired", retired, "retired (no longer offered; history keeps it)")
 
     @admin.action(description="Offer again")
-    def reinstate(self, request: HttpRequest, queryset: object) -> None:
-        queryset.update(active=True)  # type: ignore[attr-defined]
+    def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        offered = list(queryset.filter(active=False))
+        queryset.filter(pk__in=[c.pk for c in offered]).update(active=True)
+        admin_action_audit(request, "reinstated", offered, "offered again")
 
     def in_use(self, obj: object) -> bool:
         raise NotImplementedError
