@@ -53,7 +53,34 @@ class ShiftAdmin(admin.ModelAdmin):
             messages.info(request, f"No shifts are defined here, so the plant runs on the built-in pattern ({pattern}). "
                           "Defining a shift replaces the whole pattern: add every shift the plant runs (then set "
                           "grace minutes, paid hours).")  # fmt: skip
+        elif request.method == "GET" and (gaps := uncovered_hours(list(Shift.objects.all()))):
+            messages.warning(request, f"No shift covers {gaps}: the built-in pattern no longer applies once a shift "
+                             "is defined, so clock punches then belong to no shift. Add the missing shifts.")  # fmt: skip
         return super().changelist_view(request, extra_context)
+
+
+def uncovered_hours(shifts: list[Shift]) -> str:
+    """The times of day no defined shift covers, as "14:00–06:00" (several joined by "and"), or ""."""
+    covered = [False] * 1440
+    for shift in shifts:
+        start, end = shift.starts.hour * 60 + shift.starts.minute, shift.ends.hour * 60 + shift.ends.minute
+        for minute in range(start, end if end > start else end + 1440):
+            covered[minute % 1440] = True
+    if all(covered):
+        return ""
+    gaps, minute = [], 0
+    first_covered = covered.index(True) if any(covered) else 0
+    while minute < 1440:  # walk once round the clock from a covered minute, so a gap over midnight is one gap
+        at = (first_covered + minute) % 1440
+        if not covered[at]:
+            length = next((n for n in range(1, 1441) if covered[(at + n) % 1440] or n == 1440), 1440)
+            gaps.append(
+                f"{at // 60:02d}:{at % 60:02d}–{(at + length) % 1440 // 60:02d}:{(at + length) % 60:02d}"
+            )
+            minute += length
+        else:
+            minute += 1
+    return " and ".join(gaps)
 
 
 @admin.register(Punch)

@@ -1,7 +1,8 @@
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -40,7 +41,11 @@ class Shift(models.Model):
     name = models.CharField(max_length=60)
     starts = models.TimeField()
     ends = models.TimeField()
-    paid_hours = models.DecimalField(max_digits=4, decimal_places=2, default=8)
+    paid_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=8,
+        validators=[MinValueValidator(Decimal("0.5"), "A shift pays at least half an hour."),
+                    MaxValueValidator(Decimal("24"), "A shift pays at most 24 hours.")],
+    )  # fmt: skip
     grace_minutes = models.PositiveSmallIntegerField(
         null=True,
         blank=True,

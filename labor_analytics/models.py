@@ -3,29 +3,43 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+POSITIVE_RATE = MinValueValidator(Decimal("0.01"), "A rate is more than 0 per hour.")
+NOT_NEGATIVE = MinValueValidator(Decimal("0"), "This cannot be negative.")
 
 
 class LaborSettings(models.Model):
     """One row: the plant's labor-analytics settings (`LaborSettings.current()`)."""
 
     overtime_after_hours = models.DecimalField(
-        max_digits=4, decimal_places=2, default=Decimal("8"), help_text="Paid hours per day before overtime."
-    )
-    overtime_multiplier = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("1.5"))
+        max_digits=4, decimal_places=2, default=Decimal("8"), help_text="Paid hours per day before overtime.",
+        validators=[MinValueValidator(Decimal("1"), "Overtime starts after at least 1 hour a day."),
+                    MaxValueValidator(Decimal("24"), "A day has 24 hours.")],
+    )  # fmt: skip
+    overtime_multiplier = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.5"),
+        validators=[MinValueValidator(Decimal("1"), "Overtime is paid at least at the normal rate (1.00)."),
+                    MaxValueValidator(Decimal("5"), "An overtime multiplier above 5 is not a plant's.")],
+    )  # fmt: skip
     default_rate = models.DecimalField(
         max_digits=8,
         decimal_places=2,
         default=Decimal("28.00"),
         help_text="Hourly rate of an ungraded person.",
+        validators=[POSITIVE_RATE],
     )
     variance_alert_pct = models.DecimalField(
         max_digits=5, decimal_places=1, default=Decimal("15.0"),
         help_text="Alert when a job's total variance exceeds this share of its standard cost.",
+        validators=[MinValueValidator(Decimal("0.1"), "Alert above at least 0.1 %."),
+                    MaxValueValidator(Decimal("1000"), "Alert below 1000 %.")],
     )  # fmt: skip
     variance_alert_min_hours = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("1.0"),
         help_text="No alert before this many actual hours are on the job.",
+        validators=[NOT_NEGATIVE],
     )  # fmt: skip
     individual_scores = models.BooleanField(
         default=True, help_text="Show individual scores to supervisors (team scores are always shown)."
@@ -48,7 +62,7 @@ class LaborGrade(models.Model):
 
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=80)
-    hourly_rate = models.DecimalField(max_digits=8, decimal_places=2)
+    hourly_rate = models.DecimalField(max_digits=8, decimal_places=2, validators=[POSITIVE_RATE])
     plex_id = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
@@ -70,7 +84,9 @@ class EmployeeGrade(models.Model):
 
 class ShiftPremium(models.Model):
     shift = models.CharField(max_length=4, unique=True)
-    premium_per_hour = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0"))
+    premium_per_hour = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("0"), validators=[NOT_NEGATIVE]
+    )
 
     class Meta:
         ordering = ["shift"]
@@ -85,9 +101,11 @@ class OperationStandard(models.Model):
     operation = models.OneToOneField(
         "instructions.Operation", on_delete=models.CASCADE, related_name="labor_standard"
     )
-    setup_hours = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0"))
-    hours_per_unit = models.DecimalField(max_digits=8, decimal_places=5)
-    standard_rate = models.DecimalField(max_digits=8, decimal_places=2)
+    setup_hours = models.DecimalField(
+        max_digits=6, decimal_places=3, default=Decimal("0"), validators=[NOT_NEGATIVE]
+    )
+    hours_per_unit = models.DecimalField(max_digits=8, decimal_places=5, validators=[NOT_NEGATIVE])
+    standard_rate = models.DecimalField(max_digits=8, decimal_places=2, validators=[POSITIVE_RATE])
 
     def __str__(self) -> str:
         return f"{self.operation}: {self.setup_hours} h + {self.hours_per_unit} h/unit @ {self.standard_rate}"

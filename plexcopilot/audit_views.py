@@ -9,8 +9,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from plexcopilot.models import AuditEvent
-from plexcopilot.roles import QUALITY, SUPERVISOR, role_required
+from plexcopilot.roles import QUALITY, SUPERVISOR, role_required, user_has_role
 from plexcopilot.services import audit_verify
+
+#: Pay rates, job costs and timecards: shown to those who may open labor analytics (supervisors, admins), not to a
+#: quality engineer reading the trail (walkthrough finding: "Labor grade 'OP2 (29.50/h)'" was on their page).
+PAY_RECORDS = "labor_analytics."
 
 
 def _day(value: str) -> datetime.date | None:
@@ -27,7 +31,10 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         key: request.GET.get(key, "").strip()[:100]
         for key in ("action", "actor", "object", "q", "since", "until")
     }
-    events = AuditEvent.objects.order_by("-id")
+    visible = AuditEvent.objects.all()
+    if not user_has_role(request.user, SUPERVISOR):
+        visible = visible.exclude(object_type__startswith=PAY_RECORDS)
+    events = visible.order_by("-id")
     if filters["action"]:
         events = events.filter(action__startswith=filters["action"])
     if filters["actor"]:
@@ -52,10 +59,8 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "filters": filters,
-        "actions": AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct(),
-        "object_types": AuditEvent.objects.order_by("object_type")
-        .values_list("object_type", flat=True)
-        .distinct(),
+        "actions": visible.order_by("action").values_list("action", flat=True).distinct(),
+        "object_types": visible.order_by("object_type").values_list("object_type", flat=True).distinct(),
         "verification": audit_verify() if request.GET.get("verify") else None,
         "query": query,
     }

@@ -49,4 +49,31 @@ def test_the_shift_list_says_the_plant_runs_on_the_built_in_pattern_until_shifts
     from labor.models import Shift
 
     Shift.objects.create(code="A", name="Day", starts="06:00", ends="14:00")
-    assert "built-in pattern" not in admin_client.get("/admin/labor/shift/").content.decode()
+    page = admin_client.get("/admin/labor/shift/").content.decode()
+    assert "the plant runs on the built-in pattern" not in page
+    assert (
+        "No shift covers 14:00–06:00: the built-in pattern no longer applies" in page
+    )  # walkthrough finding
+    Shift.objects.create(code="C", name="Night", starts="22:00", ends="06:00")
+    assert "No shift covers 14:00–22:00:" in admin_client.get("/admin/labor/shift/").content.decode()
+    Shift.objects.create(code="B", name="Late", starts="14:00", ends="21:30")
+    assert "No shift covers 21:30–22:00:" in admin_client.get("/admin/labor/shift/").content.decode()
+    Shift.objects.filter(code="B").update(ends="22:00")
+    assert "No shift covers" not in admin_client.get("/admin/labor/shift/").content.decode()
+
+
+def test_labor_rates_and_shift_hours_out_of_range_are_refused_with_a_plain_message(admin_client):
+    """A negative hourly rate saved in the admin ("OP2 (-5/h)", walkthrough finding) costs every job wrongly."""
+    from labor_analytics.models import LaborGrade
+
+    grade = LaborGrade.objects.create(code="OP2", name="Operator 2", hourly_rate="28.00")
+    url = f"/admin/labor_analytics/laborgrade/{grade.pk}/change/"
+    response = admin_client.post(
+        url, {"code": "OP2", "name": "Operator 2", "hourly_rate": "-5", "plex_id": ""}
+    )
+    assert response.status_code == 200 and "A rate is more than 0 per hour." in response.content.decode()
+    grade.refresh_from_db()
+    assert str(grade.hourly_rate) == "28.00"
+    shift = {"code": "A", "name": "Day", "starts": "06:00", "ends": "14:00", "grace_minutes": ""}
+    response = admin_client.post("/admin/labor/shift/add/", {**shift, "paid_hours": "25"})
+    assert response.status_code == 200 and "A shift pays at most 24 hours." in response.content.decode()

@@ -42,3 +42,20 @@ class TestAuditTrailView:
 
     def test_it_is_closed_to_operators(self, plant):
         assert desk(plant.certified).get("/audit/").status_code == 403
+
+
+def test_pay_rates_and_job_costs_in_the_trail_are_for_those_who_may_see_labor_costs(plant):
+    """A quality engineer could read "Labor grade 'OP2 (29.50/h)'" on the audit page while labor analytics was
+    closed to them (walkthrough finding)."""
+    audit_record(actor=None, action="admin.changed", object_type="labor_analytics.laborgrade", object_id="2",
+                 summary="Labor grade 'OP2 (29.50/h)' changed in the admin: Hourly rate: 28.00 → 29.50")  # fmt: skip
+    audit_record(actor=None, action="labor.variance_alert", object_type="labor_analytics.variancealert",
+                 object_id="1", summary="WO-24128 op 10 actual cost 815 (+64 %)")  # fmt: skip
+    quality = desk(plant.quality)
+    for url in ("/audit/", "/audit/?object=labor_analytics.laborgrade", "/audit/?q=29.50"):
+        page = quality.get(url).content.decode()
+        assert "Hourly rate: 28.00 → 29.50" not in page and "actual cost 815" not in page
+    assert "labor_analytics.laborgrade" not in quality.get("/audit/").content.decode()  # nor among the filters
+    assert "Published Stamp test bracket v1" in quality.get("/audit/").content.decode()  # the rest is there
+    page = desk(plant.supervisor).get("/audit/").content.decode()
+    assert "Hourly rate: 28.00 → 29.50" in page and "actual cost 815" in page
