@@ -13,6 +13,9 @@ STATION_SESSION_KEY = "station_id"
 # the session) speaks it too.
 STATION_LANGUAGE_COOKIE = "plexcopilot_station_language"
 LAST_SEEN_KEY = "station_last_seen"
+#: Sent by a page's own refresh (htmx `every Ns` with `data-background-poll`): it reads, it is not the operator, so it
+#: never keeps an idle station signed in (the labor page's Andon status polled every 20 s and did).
+BACKGROUND_POLL_HEADER = "X-Background-Poll"
 
 
 class StationIdleTimeoutMiddleware:
@@ -42,7 +45,8 @@ class StationIdleTimeoutMiddleware:
                     response = HttpResponseRedirect(target)
                 response.delete_cookie(STATION_LANGUAGE_COOKIE, samesite="Lax")  # the operator is gone
                 return response
-            request.session[LAST_SEEN_KEY] = now
+            if not request.headers.get(BACKGROUND_POLL_HEADER):
+                request.session[LAST_SEEN_KEY] = now
         response = self.get_response(request)
         if (
             STATION_LANGUAGE_COOKIE in request.COOKIES

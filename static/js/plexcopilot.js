@@ -7,7 +7,10 @@
   let last = Date.now();
   const touch = () => { last = Date.now(); };
   ["pointerdown", "keydown", "input", "touchstart"].forEach((e) => document.addEventListener(e, touch, { passive: true }));
-  document.body.addEventListener("htmx:afterRequest", touch);
+  // A page's own refresh (data-background-poll) is not the operator: it does not keep the screen signed in.
+  document.body.addEventListener("htmx:afterRequest", (e) => {
+    if (!(e.detail && e.detail.elt && e.detail.elt.matches("[data-background-poll]"))) touch();
+  });
   setInterval(() => {
     if (Date.now() - last > (seconds + 2) * 1000) window.location.assign(body.dataset.idleUrl || "/");
   }, 5000);

@@ -101,3 +101,42 @@ class TestStationSignin:
             f"/station/{plant.station.code}/", {"badge": plant.certified.badge_id, "pin": PIN}
         )
         assert response.status_code == 403
+
+
+class TestBackgroundRefresh:
+    """A page's own refresh (the labor page's Andon status every 20 s, the next-jobs list every minute) read the
+    page as the operator would have, so a tablet left on those pages never timed out (review finding)."""
+
+    def test_a_background_poll_does_not_keep_an_idle_station_signed_in(self, plant, settings):
+        settings.STATION_IDLE_TIMEOUT_SECONDS = 60
+        client = station_client(plant.station, plant.certified)
+        session = client.session
+        session["station_last_seen"] -= 50
+        session.save()
+        before = client.session["station_last_seen"]
+        poll = {"HTTP_HX_REQUEST": "true", "HTTP_X_BACKGROUND_POLL": "1"}
+        assert client.get("/labor/station/", **poll).status_code == 200
+        assert client.get("/station/home/", **poll).status_code == 200
+        assert client.session["station_last_seen"] == before  # read, not touched
+        session = client.session
+        session["station_last_seen"] -= 11
+        session.save()
+        ended = client.get("/station/home/", **poll)
+        assert ended.status_code == 204 and ended["HX-Redirect"] == f"/station/{plant.station.code}/?idle=1"
+
+    def test_the_operators_own_request_still_counts_as_activity(self, plant, settings):
+        settings.STATION_IDLE_TIMEOUT_SECONDS = 60
+        client = station_client(plant.station, plant.certified)
+        session = client.session
+        session["station_last_seen"] -= 50
+        session.save()
+        before = client.session["station_last_seen"]
+        assert client.get("/station/home/", HTTP_HX_REQUEST="true").status_code == 200
+        assert client.session["station_last_seen"] > before
+
+    def test_the_polling_parts_of_station_pages_say_they_are_background_reads(self, plant):
+        client = station_client(plant.station, plant.certified)
+        for url, part in (("/labor/station/", 'id="andon-status"'), ("/station/home/", 'id="next-jobs-area"')):
+            page = client.get(url).content.decode()
+            tag = page[page.index(part) - 5 : page.index(">", page.index(part))]
+            assert "hx-trigger=\"every" in tag and "data-background-poll" in tag and "X-Background-Poll" in tag
