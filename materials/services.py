@@ -71,6 +71,26 @@ def _requested(call_off: CallOff, *, previous_needed_by: datetime.datetime | Non
     events.publish(events.REPLENISHMENT_REQUESTED, **payload)
 
 
+def _already(pk: int) -> str:
+    """Why a call-off is not there to approve or deliver any more, and who did it when (a stale tab, a colleague)."""
+    current = CallOff.objects.select_related("approved_by", "delivered_by").filter(pk=pk).first()
+
+    def by(user: Any, at: datetime.datetime | None) -> str:
+        name = (user.get_full_name() or user.get_username()) if user is not None else ""
+        return (f" by {name}" if name else "") + (f" at {timezone.localtime(at):%a %H:%M}" if at else "")
+
+    if current is None:
+        return f"Call-off {pk} no longer exists; nothing changed."
+    if current.status == CallOffStatus.DELIVERED:
+        return f"Call-off {pk} was already delivered{by(current.delivered_by, current.delivered_at)}; nothing changed."
+    if current.status == CallOffStatus.REQUESTED:
+        return (f"Call-off {pk} was already approved{by(current.approved_by, current.approved_at)} and is on its "
+                "way; nothing changed.")  # fmt: skip
+    if current.status == CallOffStatus.CANCELLED:
+        return f"Call-off {pk} was cancelled; nothing changed."
+    return f"Call-off {pk} is still a draft: approve it first."
+
+
 def call_off_approve(
     *, call_off: CallOff, user: Any, now: datetime.datetime, seen_quantity: Decimal | None = None
 ) -> CallOff:
@@ -98,7 +118,7 @@ def call_off_approve(
                     f"{current.component.unit}, needed by {timezone.localtime(current.needed_by):%Y-%m-%d %H:%M}. "
                     "Check it and approve again."
                 )
-            raise MaterialsError("This call-off is no longer a draft.")
+            raise MaterialsError(_already(call_off.pk))
         call_off.refresh_from_db()
         OpenSupply.objects.create(
             component=call_off.component,
@@ -167,7 +187,7 @@ def call_off_deliver(*, call_off: CallOff, user: Any, now: datetime.datetime) ->
             status=CallOffStatus.DELIVERED, delivered_at=now, delivered_by=user
         )
         if not claimed:
-            raise MaterialsError("Only a requested call-off can be delivered.")
+            raise MaterialsError(_already(call_off.pk))
         call_off.refresh_from_db()
         OpenSupply.objects.filter(source=f"call-off {call_off.pk}", status=SupplyStatus.OPEN).update(
             status=SupplyStatus.RECEIVED

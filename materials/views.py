@@ -67,6 +67,11 @@ def call_off_approve(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except MaterialsError as error:
         return _home(request, status=409, error=str(error))
+    messages.success(
+        request,
+        f"Requested: {floatformat(call_off.quantity, '-3')} {call_off.component.number} to "
+        f"{call_off.location.code} (call-off {call_off.pk}); the Delivered button confirms it when it arrives.",
+    )
     return redirect("materials-home")
 
 

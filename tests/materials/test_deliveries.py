@@ -248,3 +248,33 @@ def test_between_two_shifts_the_delivered_section_counts_from_the_last_shift(dem
     client.get("/materials/")  # the one-off notice is read
     page = client.get("/materials/").content.decode()
     assert len(re.findall(r'<tr data-testid="delivered-call-off">', page)) == 1
+
+
+def test_approving_says_so_and_a_stale_tab_is_told_who_already_did_it_and_when(demo_materials, clock):
+    """The walkthrough's stale tab read "Only a requested call-off can be delivered." and an approval said
+    nothing: the page says what was done, and a second press names who did it first."""
+    client = desk()
+    call = CallOff.objects.get(component__number=NUT, status=CallOffStatus.DRAFT)
+    response = client.post(f"/materials/call-offs/{call.pk}/approve/", follow=True)
+    call.refresh_from_db()
+    shown = floatformat(call.quantity, "-3")
+    assert (
+        f"Requested: {shown} {NUT} to {call.location.code} (call-off {call.pk})" in response.content.decode()
+    )
+    again = client.post(f"/materials/call-offs/{call.pk}/approve/")
+    approver = call.approved_by.get_full_name() or call.approved_by.get_username()
+    at = f"{timezone.localtime(call.approved_at):%a %H:%M}"
+    assert again.status_code == 409
+    assert (
+        f"Call-off {call.pk} was already approved by {approver} at {at} and is on its way"
+        in again.content.decode()
+    )
+    assert client.post(f"/materials/call-offs/{call.pk}/deliver/").status_code == 302
+    call.refresh_from_db()
+    stale = client.post(f"/materials/call-offs/{call.pk}/deliver/")
+    at = f"{timezone.localtime(call.delivered_at):%a %H:%M}"
+    assert stale.status_code == 409
+    assert f"Call-off {call.pk} was already delivered by {approver} at {at}; nothing changed." in (
+        stale.content.decode()
+    )
+    assert Lot.objects.filter(lot_number=f"call-off {call.pk}").count() == 1  # delivered once
