@@ -39,6 +39,7 @@ from materials.models import (
     OpenSupply,
     ShortageAlert,
     SupplyStatus,
+    quantity_said,
 )
 from materials.services import requested_said
 from materials.shortages import lead_hours, project
@@ -404,6 +405,6 @@ def _suggest_kanban(status: BufferStatus, loop: KanbanLoop, *, now: datetime.dat
         old_quantity_per_card=loop.quantity_per_card,
         card_count=cards,
         quantity_per_card=loop.quantity_per_card,
-        reason=f"{why}; the buffer's top of green is {status.top_of_green:.0f} ({cards} cards of {per_card:g}).",
+        reason=f"{why}; the buffer's top of green is {status.top_of_green:.0f} ({cards} cards of {quantity_said(per_card)}).",
         created_at=now,
     )

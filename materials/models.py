@@ -10,6 +10,11 @@ from django.conf import settings
 from django.db import models
 
 
+def quantity_said(quantity: Decimal | float | int) -> str:
+    """A stored quantity as people write it: 3500, 12.5 (never "3500.000" or "3.5E+3")."""
+    return f"{Decimal(str(quantity)).normalize():f}"
+
+
 class Component(models.Model):
     """A purchased or transferred material a part is built from (a Plex part of a purchased type)."""
 
@@ -105,7 +110,7 @@ class Lot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.component.number} {self.lot_number} @ {self.location.code}: {self.quantity}"
+        return f"{self.component.number} {self.lot_number} @ {self.location.code}: {quantity_said(self.quantity)}"
 
 
 class SupplyStatus(models.TextChoices):
@@ -129,7 +134,7 @@ class OpenSupply(models.Model):
         verbose_name_plural = "open supply"
 
     def __str__(self) -> str:
-        return f"{self.quantity} {self.component.number} → {self.location.code} at {self.eta:%Y-%m-%d %H:%M}"
+        return f"{quantity_said(self.quantity)} {self.component.number} → {self.location.code} at {self.eta:%Y-%m-%d %H:%M}"
 
 
 class Consumption(models.Model):
@@ -299,7 +304,7 @@ class CallOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Call-off {self.pk}: {self.quantity} {self.component.number} → {self.location.code}"
+        return f"Call-off {self.pk}: {quantity_said(self.quantity)} {self.component.number} → {self.location.code}"
 
     @property
     def needed_earlier(self) -> bool:

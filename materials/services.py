@@ -28,6 +28,7 @@ from materials.models import (
     Lot,
     OpenSupply,
     SupplyStatus,
+    quantity_said,
 )
 from plexcopilot import events
 from plexcopilot.roles import ADMIN, MATERIAL_HANDLER, SUPERVISOR, user_role
@@ -129,7 +130,7 @@ def call_off_approve(
         )
         _requested(call_off)
         audit_record(actor=user, action="materials.call_off.approve", obj=call_off,
-                     summary=f"Approved call-off {call_off.pk}: {call_off.quantity:g} {call_off.component.number} "
+                     summary=f"Approved call-off {call_off.pk}: {quantity_said(call_off.quantity)} {call_off.component.number} "
                      f"to {call_off.location.code}")  # fmt: skip
     return call_off
 
@@ -165,7 +166,7 @@ def call_off_expedite(
         current.save(update_fields=["requested_needed_by"])
         _requested(current, previous_needed_by=previous)
         audit_record(actor=user, action="materials.call_off.expedite", obj=current,
-                     summary=f"Asked again for call-off {current.pk} ({current.quantity:g} "
+                     summary=f"Asked again for call-off {current.pk} ({quantity_said(current.quantity)} "
                      f"{current.component.number} to {current.location.code}): needed by "
                      f"{timezone.localtime(current.needed_by):%Y-%m-%d %H:%M}, was requested for "
                      f"{timezone.localtime(previous):%Y-%m-%d %H:%M}",
@@ -207,7 +208,7 @@ def call_off_deliver(*, call_off: CallOff, user: Any, now: datetime.datetime) ->
         else:
             until = f"; it stays until station close-outs use it up: {call_off.location.code} has no Plex location"
         audit_record(actor=user, action="materials.call_off.deliver", obj=call_off,
-                     summary=f"Delivered call-off {call_off.pk}: {call_off.quantity:g} {call_off.component.number} "
+                     summary=f"Delivered call-off {call_off.pk}: {quantity_said(call_off.quantity)} {call_off.component.number} "
                      f"on hand at {call_off.location.code} (local receipt{until})",
                      data={"quantity": f"{call_off.quantity:f}", "lot": lot.lot_number})  # fmt: skip
     return call_off
@@ -260,7 +261,7 @@ def call_off_from_card(*, raw: str, station: Station, employee: Any, now: dateti
         )
         _requested(call_off)
         audit_record(actor=user, action="materials.call_off.card", obj=call_off,
-                     summary=f"Kanban card {code} called {loop.quantity_per_card:g} {loop.component.number} "
+                     summary=f"Kanban card {code} called {quantity_said(loop.quantity_per_card)} {loop.component.number} "
                      f"at {station.code}")  # fmt: skip
     return call_off
 
@@ -301,7 +302,7 @@ def kanban_change_sign(
         )
         audit_record(actor=user, action="materials.kanban.sign", obj=change,
                      summary=f"{change.signed_name} signed kanban change {change.pk}: "
-                     f"{change.old_card_count} → {change.card_count} cards of {change.quantity_per_card:g}",
+                     f"{change.old_card_count} → {change.card_count} cards of {quantity_said(change.quantity_per_card)}",
                      data={"method": method})  # fmt: skip
     return change
 

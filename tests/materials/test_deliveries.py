@@ -21,6 +21,7 @@ from materials.models import (
     OpenSupply,
     ShortageAlert,
     SupplyStatus,
+    quantity_said,
 )
 from plexcopilot.models import AuditEvent
 from tests.materials.test_call_off_reevaluation import NUT, desk, rows, the_welder_runs_twice_as_fast
@@ -48,7 +49,8 @@ def test_a_delivered_call_off_is_on_hand_at_once_and_is_not_drafted_again(demo_m
     assert on_hand(NUT, place) == before + float(call.quantity)  # on hand at once, before any evaluation
     assert not OpenSupply.objects.filter(source=f"call-off {call.pk}", status=SupplyStatus.OPEN).exists()
     event = AuditEvent.objects.get(action="materials.call_off.deliver", object_id=str(call.pk))
-    assert f"{call.quantity:g} {NUT}" in event.summary and place in event.summary
+    assert f"{quantity_said(call.quantity)} {NUT}" in event.summary and place in event.summary
+    assert f"{call.quantity.normalize():f} {NUT}" in event.summary  # 3500 NUT-…, not 3500.000 (walkthrough)
     assert (
         "local receipt; it stays until station close-outs use it up: the Plex integration is off"
         in event.summary
