@@ -2,7 +2,7 @@
 
 Predicting every scheduled job and its drivers walks hundreds of trees per job; the page reads the figures
 computed for the same inputs instead: the model run, the scheduled jobs of the window (and which shift is
-the current one), crew plans, certifications, rates, standards, shifts and home-shift headcounts. Computing the
+the current one), the hours booked and units reported on their work orders, their later shifts, crew plans, certifications, rates, standards, shifts and home-shift headcounts. Computing the
 key is a handful of small queries; the retraining task computes the figures for the new model right away.
 """
 
@@ -25,7 +25,15 @@ from labor_analytics.models import (
     OperationStandard,
     ShiftPremium,
 )
-from labor_analytics.upcoming import CrewOvertime, JobForecast, crew_overtime, job_forecasts, upcoming_jobs
+from labor_analytics.upcoming import (
+    CrewOvertime,
+    JobForecast,
+    crew_overtime,
+    job_forecasts,
+    slots_ahead,
+    upcoming_jobs,
+    work_done,
+)
 from plexcopilot.models import Employee
 
 FORECAST_DAYS = 3
@@ -72,6 +80,12 @@ def forecast_inputs_key(*, now: datetime.datetime) -> str:
             .order_by("shift")
         ),
     ]
+    orders = {j.work_order_id for j in upcoming}
+    slots, planned = slots_ahead(now=now, work_order_ids=orders)
+    booked, done = work_done(orders)
+    parts.append(
+        [sorted(slots.items()), sorted(planned.items()), sorted(booked.items()), sorted(done.items())]
+    )
     if run is None:  # no stored model: the page fits on the finished jobs themselves
         parts.append(JobCost.objects.aggregate(n=Count("id"), last=Max("updated_at")))
     return "labor-analytics:forecast:" + hashlib.sha256(repr(parts).encode()).hexdigest()

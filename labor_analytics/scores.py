@@ -86,7 +86,7 @@ def _downtime(
     for wc, start, end in calls:
         if wc == center:
             overlap = (min(end, span.end) - max(start, span.start)).total_seconds() / 3600
-            hours += max(0.0, overlap)
+            hours += max(0.0, overlap) * span.share
     return min(hours, span.hours)
 
 

@@ -12,7 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from instructions.models import WorkOrder
+from labor.errors import local_time
 from labor.models import Punch, PunchSource
+from labor.selectors import shift_list, shift_window
+from labor_analytics.intervals import job_spans
 from labor_analytics.misapplied import Suspect, job_code
 from labor_analytics.models import TimecardApproval
 from plexcopilot import events
@@ -65,3 +68,23 @@ def timecard_approve(*, employee: Employee, day: datetime.date, user: Any,
     except IntegrityError as exc:
         raise TimecardError("This timecard was approved meanwhile; reload.") from exc
     return approval
+
+
+def sharing_notes(*, employee_id: int, day: datetime.date) -> dict[tuple[int, datetime.datetime], list[str]]:
+    """Per job-on (work order, time) of the day: when its time was shared with the person's other jobs, in words
+    ("Shared with WO-24128 op 20 15:00–21:54, while both were on: half the time each, 3.5 h here.")."""
+    windows = [shift_window(s, day) for s in shift_list()]
+    start, end = min(w[0] for w in windows), max(w[1] for w in windows)
+    spans = [s for s in job_spans(employee_ids=[employee_id], start=start, end=end + datetime.timedelta(hours=14))
+             if s.shared_with and s.began is not None]  # fmt: skip
+    names = {wo.pk: f"{wo.number} op {wo.operation.sequence}"
+             for wo in WorkOrder.objects.filter(pk__in={i for s in spans for i in s.shared_with}).select_related("operation")}  # fmt: skip
+    notes: dict[tuple[int, datetime.datetime], list[str]] = {}
+    for s in spans:
+        others = ", ".join(names.get(i, str(i)) for i in s.shared_with)
+        part = "half" if len(s.shared_with) == 1 else f"1/{len(s.shared_with) + 1}"
+        notes.setdefault((s.work_order_id, s.began), []).append(  # type: ignore[arg-type]
+            f"Shared with {others} {local_time(s.start)}–{local_time(s.end)}, while "
+            f"{'both' if len(s.shared_with) == 1 else 'all'} were on: {part} the time each, {s.hours:.1f} h here."
+        )
+    return notes

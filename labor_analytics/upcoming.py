@@ -4,13 +4,15 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Sum
 from django.utils import timezone
 
+from instructions.models import ProductionReport
 from labor.models import ScheduledJob, Shift
 from labor.selectors import shift_at, shift_list, shift_window
 from labor_analytics.costs import Rates, rates_load, standard_for
 from labor_analytics.job_forecast import JobHoursModel, crew_for, facts_for, job_model_current
-from labor_analytics.models import LaborSettings
+from labor_analytics.models import JobCost, LaborSettings
 from plexcopilot.models import Employee
 
 
@@ -23,15 +25,35 @@ class JobForecast:
     cost: tuple[float, float, float]
     crew_size: int
     drivers: list[tuple[str, float]] = field(default_factory=list)
-    shifts: int = 1  # scheduled shifts of this work order in the window; its hours are shared among them
+    shifts: int = 1  # scheduled shifts of this work order from now on; its hours to go are shared among them
     share: float = (
-        1.0  # this shift's part of the work order: its planned hours over all its slots' in the window
+        1.0  # this shift's part: its planned hours over those of all the work order's shifts to come
     )
+    booked: float = 0.0  # hours already on the work order (its job cost's actual hours)
+    done_units: int = 0  # good + scrap reported so far
+    hourly: float = 0.0
+
+    @property
+    def to_go(self) -> tuple[float, float, float]:
+        """The work order's hours still to work: the forecast total for the units not yet reported when some
+        are, else the forecast total less the hours booked (never below zero)."""
+        quantity = self.job.work_order.quantity
+        if self.done_units and quantity:
+            left = max(0.0, 1 - self.done_units / quantity)
+            return self.hours[0] * left, self.hours[1] * left, self.hours[2] * left
+        return (max(0.0, self.hours[0] - self.booked), max(0.0, self.hours[1] - self.booked),
+                max(0.0, self.hours[2] - self.booked))  # fmt: skip
 
     @property
     def shift_hours(self) -> tuple[float, float, float]:
-        """This shift's share of the work order's forecast hours (person-hours, like the crew's paid hours)."""
-        return self.hours[0] * self.share, self.hours[1] * self.share, self.hours[2] * self.share
+        """This shift's share of the hours to go (person-hours, like the crew's paid hours)."""
+        lo, mid, hi = self.to_go
+        return lo * self.share, mid * self.share, hi * self.share
+
+    @property
+    def shift_cost(self) -> tuple[float, float, float]:
+        lo, mid, hi = self.shift_hours
+        return lo * self.hourly, mid * self.hourly, hi * self.hourly
 
 
 @dataclass
@@ -67,11 +89,8 @@ def job_forecasts(*, now: datetime.datetime, days: int = 3, model: JobHoursModel
     model = model or job_model_current()
     rates = rates or rates_load(plant)
     jobs = upcoming_jobs(now=now, days=days)
-    slots: dict[int, int] = defaultdict(int)
-    planned: dict[int, float] = defaultdict(float)
-    for job in jobs:
-        slots[job.work_order_id] += 1
-        planned[job.work_order_id] += float(job.hours)
+    slots, planned = slots_ahead(now=now, work_order_ids={job.work_order_id for job in jobs})
+    booked, done = work_done({job.work_order_id for job in jobs})
     rows = []
     for job in jobs:
         wo = job.work_order
@@ -90,9 +109,38 @@ def job_forecasts(*, now: datetime.datetime, days: int = 3, model: JobHoursModel
         out.append(JobForecast(job=job, label=facts.label, standard_hours=facts.standard_hours, hours=hours,
                                cost=(hours[0] * hourly, hours[1] * hourly, hours[2] * hourly),
                                crew_size=max(len(crew), job.crew_size), drivers=drivers,
-                               shifts=slots[job.work_order_id],
+                               shifts=slots[job.work_order_id], booked=booked.get(job.work_order_id, 0.0),
+                               done_units=done.get(job.work_order_id, 0), hourly=hourly,
                                share=_share(float(job.hours), planned[job.work_order_id], slots[job.work_order_id])))  # fmt: skip
     return out
+
+
+def slots_ahead(
+    *, now: datetime.datetime, work_order_ids: set[int]
+) -> tuple[dict[int, int], dict[int, float]]:
+    """Per work order: its scheduled shifts from the one running now on (beyond the page's window too) and their
+    planned hours: the hours to go are shared among all of them, not only the ones the page shows."""
+    first_day = shift_at(now)[0]
+    shifts = {s.code: s for s in shift_list()}
+    slots: dict[int, int] = defaultdict(int)
+    planned: dict[int, float] = defaultdict(float)
+    for job in ScheduledJob.objects.filter(work_order_id__in=work_order_ids, day__gte=first_day):
+        shift = shifts.get(job.shift)
+        if shift is None or shift_window(shift, job.day)[1] > now:
+            slots[job.work_order_id] += 1
+            planned[job.work_order_id] += float(job.hours)
+    return slots, planned
+
+
+def work_done(work_order_ids: set[int]) -> tuple[dict[int, float], dict[int, int]]:
+    """Hours booked (the job costs' actual hours, as on the variances page) and units reported per work order."""
+    booked = dict(
+        JobCost.objects.filter(work_order_id__in=work_order_ids).values_list("work_order_id", "actual_hours")
+    )
+    done = {r["work_order"]: (r["g"] or 0) + (r["s"] or 0)
+            for r in ProductionReport.objects.filter(work_order_id__in=work_order_ids).values("work_order")
+            .annotate(g=Sum("good"), s=Sum("scrap"))}  # fmt: skip
+    return booked, done
 
 
 def _share(hours: float, planned: float, slots: int) -> float:

@@ -17,8 +17,8 @@ from labor_analytics.costs import variance_acknowledge
 from labor_analytics.misapplied import misapplied_learn, timecard_suspects
 from labor_analytics.models import ForecastModelRun, JobCost, LaborSettings, TimecardApproval, VarianceAlert
 from labor_analytics.scores import scores_compute, trend_svg
-from labor_analytics.tasks import job_model_retrain_schedule
-from labor_analytics.timecards import TimecardError, timecard_approve
+from labor_analytics.tasks import job_costs_refresh_pending, job_model_retrain_schedule
+from labor_analytics.timecards import TimecardError, sharing_notes, timecard_approve
 from plexcopilot.models import Employee
 from plexcopilot.roles import SUPERVISOR, role_required
 
@@ -36,6 +36,7 @@ def variances(request: HttpRequest) -> HttpResponse:
         "open_jobs": sorted(open_jobs, key=lambda c: -abs(c.total_variance)),
         "done_jobs": sorted(recent_done, key=lambda c: -abs(c.total_variance)),
         "plant": LaborSettings.current(),
+        "costs_pending": job_costs_refresh_pending(),
     }
     return render(request, "labor_analytics/variances.html", context)
 
@@ -132,6 +133,9 @@ def timecard(request: HttpRequest, employee_id: int, day: str) -> HttpResponse:
     choices = WorkOrder.objects.filter(Q(pk__in=ids) | ~Q(status=WorkOrderStatus.COMPLETE)).select_related(
         "part", "operation"
     )
+    shared = sharing_notes(employee_id=employee.pk, day=the_day)
+    for s in suspects:
+        s.reasons = [*s.reasons, *shared.get((s.punch.work_order_id or 0, s.punch.at), [])]
     context = {"employee": employee, "day": the_day, "suspects": suspects, "approval": approval, "error": error,
                "choices": choices.order_by("number", "operation__sequence")}  # fmt: skip
     return render(request, "labor_analytics/timecard.html", context, status=422 if error else 200)

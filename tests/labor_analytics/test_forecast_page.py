@@ -51,7 +51,7 @@ def test_it_renders_the_stored_figures_until_an_input_changes(plant, standard, d
         assert len(_rows(first, "job-forecast")) == 10
         assert "Figures computed 2026-11-30 00:20" in first
         clock.shift(datetime.timedelta(minutes=7))
-        with django_assert_max_num_queries(25):  # computing them takes 3+ queries per scheduled job (50+)
+        with django_assert_max_num_queries(30):  # computing them takes 3+ queries per scheduled job (50+)
             again = sup.get("/labor/analytics/forecast/").content.decode()
         assert "Figures computed 2026-11-30 00:20" in again and _rows(again, "job-forecast") == _rows(
             first, "job-forecast"
@@ -143,3 +143,40 @@ def test_a_short_finishing_slot_takes_its_share_of_the_hours_not_an_equal_part(p
     first, finish = _rows(page, "overtime-row")
     assert "Shift A" in first and "32.0 (25.6–44.8)" in first
     assert "Shift B" in finish and "8.0 (6.4–11.2)" in finish and "none / 3.2 h" in finish
+
+
+def test_each_shift_row_shows_its_share_and_the_work_orders_total_is_labelled(plant, standard):
+    """WO-24120 op 20 showed 21.0 h on Thu A and again 21.0 h on Fri A: read as twice the work."""
+    (wo,) = _orders(plant, 1)
+    wo.quantity = 1000  # 40 standard hours; no past jobs, so the forecast is 0.8 / 1 / 1.4 × standard
+    wo.save()
+    ScheduledJob.objects.create(day=NOW.date(), shift="A", work_order=wo, hours=Decimal("8"))
+    ScheduledJob.objects.create(day=NOW.date(), shift="B", work_order=wo, hours=Decimal("2"))
+    with time_machine.travel(NOW, tick=False):
+        page = _supervisor(plant).get("/labor/analytics/forecast/").content.decode()
+    first, finish = _rows(page, "job-forecast")
+    assert "<strong>32.0</strong> (25.6–44.8)" in first and "<strong>8.0</strong> (6.4–11.2)" in finish
+    assert "Work order: 40.0 h total (32.0–56.0)" in first and "this shift's part 80 %" in first
+
+
+def test_a_work_order_under_way_forecasts_the_hours_still_to_go(plant, standard):
+    """WO-24123 op 10: 11.2 h forecast for the whole work order while 11.5 h were already booked on it."""
+    from labor.models import Punch, PunchKind, PunchSource
+    from labor_analytics.costs import job_cost_update
+
+    (wo,) = _orders(plant, 1)
+    wo.quantity = 1000  # forecast 40 h (32–56)
+    wo.save()
+    ScheduledJob.objects.create(day=NOW.date(), shift="A", work_order=wo)
+    with time_machine.travel(NOW, tick=False):
+        for kind, hour in ((PunchKind.JOB_ON, 6), (PunchKind.JOB_OFF, 16)):  # 10 h booked the day before
+            Punch.objects.create(employee=plant.certified, kind=kind, work_order=wo, source=PunchSource.IMPORT,
+                                 at=datetime.datetime.combine(NOW.date() - datetime.timedelta(days=1),
+                                                              datetime.time(hour), tzinfo=DETROIT))  # fmt: skip
+        job_cost_update(wo)
+        page = _supervisor(plant).get("/labor/analytics/forecast/").content.decode()
+    (row,) = _rows(page, "job-forecast")
+    assert "<strong>30.0</strong> (22.0–46.0)" in row
+    assert "Work order: 40.0 h total (32.0–56.0), 10.0 h booked, ~30.0 h to go" in row
+    (crew,) = _rows(page, "overtime-row")
+    assert "30.0 (22.0–46.0)" in crew
