@@ -3,18 +3,20 @@
 import datetime
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from instructions.models import (
     AdaptationLog,
     ChangeProposal,
+    Execution,
     InstructionVersion,
     ProposalStatus,
     Signature,
     UnclearFlag,
     WorkCenter,
     WorkInstruction,
+    WorkOrder,
 )
 
 
@@ -84,3 +86,15 @@ def dashboard_flags() -> QuerySet[UnclearFlag]:
 def dashboard_adaptations() -> QuerySet[AdaptationLog]:
     """The desk home page's latest adaptation log rows."""
     return AdaptationLog.objects.select_related("employee", "version__instruction", "work_order")[:15]
+
+
+def work_orders_startable(work_orders: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """Each work order annotated `startable`: a released instruction for its part and operation (a version in
+    effect), or a run already on it. The station home's open work and its next-jobs list both show the others as
+    waiting for an instruction, instead of a tile whose tap only says so afterwards."""
+    released = WorkInstruction.objects.filter(
+        current_version__isnull=False, part=OuterRef("part"), operation=OuterRef("operation")
+    )
+    return work_orders.annotate(
+        startable=Exists(released) | Exists(Execution.objects.filter(work_order=OuterRef("pk")))
+    )

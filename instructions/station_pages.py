@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
@@ -27,8 +26,9 @@ from instructions.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from instructions.runs import execution_completions, execution_next_step, released_instructions
+from instructions.runs import execution_completions, execution_next_step
 from instructions.scoping import execution_for_station
+from instructions.selectors import work_orders_startable
 from instructions.version_switch import PendingSwitch, version_switch_pending
 from plexcopilot.middleware import STATION_SESSION_KEY
 from plexcopilot.models import Employee
@@ -111,13 +111,13 @@ def station_required(view: View) -> View:
 def open_work_orders(station: Station) -> list[WorkOrder]:
     """The open work at the station's work center, each marked `startable`: a released instruction for its part and
     operation, or a run already on it. The others are listed as waiting for one (a tap only said so after it)."""
-    released = released_instructions().filter(part=OuterRef("part"), operation=OuterRef("operation"))
     return list(
-        WorkOrder.objects.filter(
-            operation__work_center=station.work_center,
-            status__in=[WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS],
+        work_orders_startable(
+            WorkOrder.objects.filter(
+                operation__work_center=station.work_center,
+                status__in=[WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS],
+            )
         )
-        .annotate(startable=Exists(released) | Exists(Execution.objects.filter(work_order=OuterRef("pk"))))
         .select_related("part", "operation")
         .order_by("due_date", "number")[:20]
     )

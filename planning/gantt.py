@@ -4,9 +4,10 @@ import datetime
 from html import escape
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from instructions.models import WorkCenter
-from planning.models import Plan, PlanSlot
+from planning.models import Downtime, Plan, PlanSlot
 from planning.selectors import downtime_between
 
 ROW, LABEL, WIDTH, HEAD = 34, 120, 1100, 26
@@ -41,16 +42,27 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
         out.append(f'<text x="4" y="{y + 21}" font-size="13" fill="#0f172a">{escape(wc.code)}</text>')
         out.append(f'<line x1="{LABEL}" y1="{y + ROW}" x2="{WIDTH}" y2="{y + ROW}" stroke="#e2e8f0"/>')
     down = list(downtime_between(start, end))
+    assumed = _assumed_downtime(plan, {wc.code: wc.pk for wc in centers})
+    down += [dt for dt in assumed if dt.end > start and dt.start < end]
     for dt in down:
         if dt.work_center_id not in rows:
             continue
         y = HEAD + rows[dt.work_center_id] * ROW
         fill = {"pm": "#fde68a", "hold": "#fca5a5", "down": "#f87171"}.get(dt.kind, "#e5e7eb")
+        what = "Assumed by this what-if: " if any(dt is a for a in assumed) else ""
+        edge = ' stroke="#b91c1c" stroke-dasharray="4 3"' if what else ""  # dashed: not in the calendar yet
         out.append(
-            f'<rect class="downtime downtime-{dt.kind}" x="{x(dt.start):.1f}" y="{y + 3}" '
-            f'width="{max(1.0, x(dt.end) - x(dt.start)):.1f}" height="{ROW - 6}" fill="{fill}" opacity="0.8">'
-            f"<title>{escape(dt.get_kind_display())} {_at(dt.start)}–{_at(dt.end)} {escape(dt.note)}</title></rect>"
+            f'<rect class="downtime downtime-{dt.kind}{" assumed" if what else ""}" x="{x(dt.start):.1f}" '
+            f'y="{y + 3}" width="{max(1.0, x(dt.end) - x(dt.start)):.1f}" height="{ROW - 6}" fill="{fill}" '
+            f'opacity="0.8"{edge}>'
+            f"<title>{what}{escape(dt.get_kind_display())} {_at(dt.start)}–{_at(dt.end)} {escape(dt.note)}</title></rect>"
         )
+        if what:  # named on the row: the what-if's window is not in the plant's calendar (yet)
+            label = f"{'HOLD' if dt.kind == 'hold' else 'DOWN'} (what-if) {_at(dt.start, day=False)}–{_at(dt.end, day=False)}"
+            out.append(
+                f'<text class="assumed-label" x="{x(max(dt.start, start)) + 3:.1f}" y="{y + 14}" font-size="11" '
+                f'font-weight="bold" fill="#7f1d1d">{escape(label)}</text>'
+            )
     if plan is not None:
         families: dict[str, str] = {}
         for slot in plan.slots.select_related(
@@ -110,6 +122,20 @@ def gantt_svg(plan: Plan | None, *, now: datetime.datetime | None = None, days: 
         )
     out.append("</svg>")
     return "".join(out)
+
+
+def _assumed_downtime(plan: Plan | None, centers: dict[str, int]) -> list[Downtime]:
+    """A what-if's assumed Hold/Down windows (`Plan.assumptions`), unsaved: its scenarios plan around them, but
+    they are in the plant's calendar only once one is released (then `downtime_between` has them)."""
+    if plan is None or plan.version is not None:
+        return []
+    out = []
+    for window in plan.assumptions.get("downtime", []):
+        first, last = parse_datetime(window.get("start", "")), parse_datetime(window.get("end", ""))
+        if window.get("work_center") in centers and first and last:
+            out.append(Downtime(work_center_id=centers[window["work_center"]], kind=window.get("kind", "hold"),
+                                start=first, end=last, note=window.get("note", "")))  # fmt: skip
+    return out
 
 
 def _at(value: datetime.datetime, *, day: bool = True) -> str:

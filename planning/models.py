@@ -147,6 +147,11 @@ class Plan(models.Model):
         help_text="The event that raised this what-if, e.g. 'shortage-alert:17'; empty for a planner's question",
     )  # fmt: skip
     withdrawn_reason = models.CharField(max_length=200, blank=True)
+    trigger_key = models.CharField(
+        max_length=80, blank=True, db_index=True,
+        help_text="What the what-if is about, e.g. 'wc:PRS-400' or 'shortage-alert:17': a newer set with the same "
+        "key replaces this one; sets of other keys stay open beside it",
+    )  # fmt: skip
     base = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="scenarios"
     )

@@ -192,10 +192,11 @@ def plan_save(
     now: datetime.datetime | None = None,
     assumptions: dict[str, Any] | None = None,
     source: str = "",
+    trigger_key: str = "",
 ) -> Plan:
     plan = Plan.objects.create(
         label=label, rank=rank, trigger=trigger, rationale=rationale, kpis=kpis, base=base, origin=origin,
-        created_at=now or timezone.now(), assumptions=assumptions or {}, source=source,
+        created_at=now or timezone.now(), assumptions=assumptions or {}, source=source, trigger_key=trigger_key,
     )  # fmt: skip
     tasks = {t.key: t for t in problem.tasks}
     unstaffed = problem.unstaffed()

@@ -31,9 +31,11 @@ def scenario_rationale(
     absent_holders: dict[str, list[str]] | None = None,
     current: dict[tuple[str, int], Assignment] | None = None,
     hold: tuple[str, str, int] | None = None,
+    unaccounted: str = "",
 ) -> str:
     """`moved_to`: work center -> operations that changed work center to it; `hold`: (work center, "hold" or
-    "down", end minute) of the what-if's window, so operations it pushed back on that work center are named."""
+    "down", end minute) of the what-if's window, so operations it pushed back on that work center are named;
+    `unaccounted`: the sentence naming what today's plan was released without (`whatif.unaccounted_sentence`)."""
     k = kpis
     parts = [f"{trigger}.", *unstaffed_sentences(problem, solution.assignments, absent_holders)]
     if strategy == "repair":
@@ -51,6 +53,8 @@ def scenario_rationale(
         f": {k['late_jobs']:g} late job(s) ({'+' if delta_late >= 0 else ''}{delta_late:g} vs today's plan), "
         f"{k['tardiness_h']:g} h total tardiness, {k['changeovers']:g} changeovers, {k['moved']:g} operation(s) moved."
     )
+    if unaccounted:  # the comparison's other differences: known facts the released plan was made without
+        parts.append(unaccounted)
     if hold and current:
         parts += after_hold_sentences(current, solution.assignments, hold, origin)
     if k["changeovers"] > today["changeovers"]:

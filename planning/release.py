@@ -5,6 +5,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -18,6 +19,19 @@ from plexcopilot.services import audit_chain_lock, audit_record
 from plexcopilot.signatures import SignatureRefused, reauthenticate
 
 RELEASE_ROLES = {PLANNER, SUPERVISOR, ADMIN}
+
+
+def plex_integration_on() -> bool:
+    """Whether a release's job sequence goes to Plex (the plex app's `plex_enabled`: PLEX_BASE_URL set). Planning
+    only announces the release; the plex app queues the write-backs, none while the integration is off."""
+    return bool(settings.PLEX_BASE_URL)
+
+
+def writeback_said() -> str:
+    """What happens to a release's job sequence, for the sign page and the release's audit summary."""
+    if plex_integration_on():
+        return "job sequence queued for Plex (one write-back per job)"
+    return "job sequence kept local: the Plex integration is off"
 
 
 def plan_hash(plan: Plan) -> str:
@@ -60,8 +74,8 @@ def _at(when: Any) -> str:
 
 def plan_closed_message(plan: Plan) -> str:
     """Why `plan` is no longer a scenario one can sign, and what to do instead (the scenario page, a refused
-    signature). A newer what-if on the same released plan discards the drafts before it (`scenarios_generate`),
-    a release discards its siblings (`_release`)."""
+    signature). A newer set of the same what-if replaces the open one (`scenarios_generate`, `Plan.trigger_key`),
+    a release closes every open scenario (`_release`)."""
     if plan.status in (PlanStatus.RELEASED, PlanStatus.SUPERSEDED):
         by = f" by {person_name(plan.released_by)}" if plan.released_by else ""
         said = f"This scenario was released as v{plan.version}{by}" + (
@@ -74,27 +88,40 @@ def plan_closed_message(plan: Plan) -> str:
         return f"This scenario was withdrawn: {plan.withdrawn_reason or 'what raised it is over'}. Nothing to sign."
     if plan.status != PlanStatus.DISCARDED:
         return f"This scenario is {plan.get_status_display().lower()}."
-    later = Plan.objects.filter(base=plan.base, created_at__gte=plan.created_at, pk__gt=plan.pk)
-    newer = later.filter(status=PlanStatus.DRAFT).order_by("-created_at", "rank", "-pk").first()
-    if newer is not None:
-        asked = newer.trigger or newer.label
-        return (
-            f'This scenario was replaced by a newer what-if at {_at(newer.created_at)}: "{asked}". '
-            "Review the new scenarios on the schedule board."
+    parts = []
+    newer = None
+    if plan.trigger_key:  # a newer set of the same what-if replaced it (other what-ifs' sets leave it open)
+        siblings_end = plan.pk + max(0, 3 - plan.rank)  # a set's three are saved one after the other, by rank
+        newer = (
+            Plan.objects.filter(
+                trigger_key=plan.trigger_key, created_at__gte=plan.created_at, pk__gt=siblings_end
+            )
+            .order_by("pk")
+            .first()
         )
     released = (
-        Plan.objects.filter(base=plan.base, version__isnull=False)
+        Plan.objects.filter(version__gt=plan.base.version if plan.base and plan.base.version else 0)
         .exclude(pk=plan.pk)
-        .order_by("-version")
+        .order_by("version")
         .first()
     )
-    if released is not None:
+    if newer is not None and (
+        released is None or newer.created_at <= (released.released_at or newer.created_at)
+    ):
+        parts.append(
+            f'This scenario was replaced by a newer what-if at {_at(newer.created_at)}: "{newer.trigger or newer.label}".'
+        )
+        if newer.status == PlanStatus.DRAFT:
+            parts.append("Review the new scenarios on the schedule board.")
+    if released is not None and (newer is None or newer.status != PlanStatus.DRAFT):
         by = f" by {person_name(released.released_by)}" if released.released_by else ""
         at = f" at {_at(released.released_at)}" if released.released_at else ""
-        return (
-            f"This scenario was closed when v{released.version} ({released.label}) was released{by}{at}. "
-            "Ask the what-if again on the schedule board to plan from the schedule released now."
+        parts.append(
+            f"{'It' if parts else 'This scenario'} was closed when v{released.version} ({released.label}) was "
+            f"released{by}{at}. Ask the what-if again on the schedule board to plan from the schedule released now."
         )
+    if parts:
+        return " ".join(parts)
     return "This scenario is discarded."
 
 
@@ -173,7 +200,9 @@ def _release(
         previous = Plan.objects.filter(status=PlanStatus.RELEASED).exclude(pk=plan.pk)
         previous_versions = list(previous.values_list("version", flat=True))
         previous.update(status=PlanStatus.SUPERSEDED)
-        Plan.objects.filter(status=PlanStatus.DRAFT, base=plan.base).exclude(pk=plan.pk).update(
+        Plan.objects.filter(status=PlanStatus.DRAFT).exclude(
+            pk=plan.pk
+        ).update(  # every open what-if: stale now
             status=PlanStatus.DISCARDED
         )
         version = (Plan.objects.aggregate(v=Max("version"))["v"] or 0) + 1
@@ -187,10 +216,11 @@ def _release(
             acknowledged = (f"; acknowledged {sum(without_operator.values())} operation(s) without an operator "
                             f"({', '.join(without_operator)})")  # fmt: skip
         audit_record(actor=user, action="schedule.release", obj=plan,
-                     summary=f"Schedule v{version} released ({plan.label}) — {method}{acknowledged}{assumed}",
+                     summary=f"Schedule v{version} released ({plan.label}) — {method}{acknowledged}{assumed}; "
+                     f"{writeback_said()}",
                      data={"version": version, "content_hash": plan.content_hash, "method": method,
                            "supersedes": previous_versions, "trigger": plan.trigger, "kpis": plan.kpis,
-                           "acknowledged_without_operator": without_operator or {},
+                           "acknowledged_without_operator": without_operator or {}, "plex": plex_integration_on(),
                            "assumptions": plan.assumptions})  # fmt: skip
         events.publish(events.SCHEDULE_RELEASED, plan_id=plan.pk, version=version)
     return plan

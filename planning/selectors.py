@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from instructions.models import WorkOrder, WorkOrderStatus
+from instructions.selectors import work_orders_startable
 from planning.models import Downtime, Plan, PlanSlot, PlanStatus
 
 
@@ -15,6 +16,19 @@ def plan_released() -> Plan | None:
 
 def scenarios_open() -> QuerySet[Plan]:
     return Plan.objects.filter(status=PlanStatus.DRAFT).order_by("-created_at", "rank")
+
+
+def scenario_sets() -> list[dict]:
+    """The open what-ifs side by side, newest first: per trigger (`Plan.trigger_key`) its question and its
+    scenarios in rank order (a newer set of the same trigger replaces the older, so each key has one set)."""
+    sets: dict[str, dict] = {}
+    for plan in Plan.objects.filter(status=PlanStatus.DRAFT).order_by("-created_at", "-pk"):
+        key = plan.trigger_key or f"{plan.trigger}@{plan.created_at}"
+        sets.setdefault(key, {"trigger": plan.trigger, "created_at": plan.created_at, "scenarios": []})
+        sets[key]["scenarios"].append(plan)
+    for group in sets.values():
+        group["scenarios"] = sorted(group["scenarios"], key=lambda p: p.rank)[:3]
+    return list(sets.values())
 
 
 def plan_history(limit: int = 10) -> QuerySet[Plan]:
@@ -50,7 +64,8 @@ def next_jobs_for_station(
 
 def slots_floor_orders(slots: list[PlanSlot]) -> None:
     """Set `slot.floor_order` on each slot, the floor's work order for the slot's operation of the job, and
-    `slot.floor_open`, whether a station can start it (released or in progress; not on hold or complete).
+    `slot.floor_open`, whether a station can start it (released or in progress, not on hold or complete, with a
+    released instruction or a run on it), and `slot.no_instruction` when only the instruction is missing.
 
     A Plex job is one work order number with one row (barcode) per operation; the plan job links one of them.
     The slot's own operation is the row the station scans; a job linked to no work order, or whose number has no
@@ -58,19 +73,41 @@ def slots_floor_orders(slots: list[PlanSlot]) -> None:
     linked = [s for s in slots if s.job.work_order_id]
     rows = {  # no query when no job is linked (an empty `__in`)
         (wo.number, wo.operation_id): wo
-        for wo in WorkOrder.objects.filter(
-            number__in={s.job.work_order.number for s in linked},  # type: ignore[union-attr]
-            operation_id__in={s.operation_id for s in linked},
+        for wo in work_orders_startable(
+            WorkOrder.objects.filter(
+                number__in={s.job.work_order.number for s in linked},  # type: ignore[union-attr]
+                operation_id__in={s.operation_id for s in linked},
+            )
         ).select_related("operation", "part")
     }
     for slot in slots:
         linked_order = slot.job.work_order
         order = rows.get((linked_order.number, slot.operation_id)) if linked_order else None
         slot.floor_order = order  # type: ignore[attr-defined]
-        slot.floor_open = order is not None and order.status in STARTABLE  # type: ignore[attr-defined]
+        on_floor = order is not None and order.status in STARTABLE
+        slot.floor_open = on_floor and order.startable  # type: ignore[attr-defined, union-attr]
+        slot.no_instruction = on_floor and not order.startable  # type: ignore[attr-defined, union-attr]
 
 
 STARTABLE = (WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS)  # what a station scan starts
+
+
+def planned_elsewhere(work_orders: list[WorkOrder], work_center_id: int) -> None:
+    """Set `wo.planned_elsewhere` on each work order the released schedule runs at another work center (its
+    slot, whose `work_center` and `start` the station names), else None. The floor's "Open work at PRS-400" lists
+    a work order by its routing's work center; the planner may have moved it to the alternative press."""
+    plan = plan_released()
+    slots: dict[tuple[str, int], PlanSlot] = {}
+    if plan is not None and work_orders:
+        for slot in (
+            plan.slots.filter(job__work_order__number__in={wo.number for wo in work_orders})
+            .exclude(work_center_id=work_center_id)
+            .select_related("work_center", "job__work_order")
+            .order_by("start")
+        ):
+            slots.setdefault((slot.job.work_order.number, slot.operation_id), slot)  # type: ignore[union-attr]
+    for wo in work_orders:
+        wo.planned_elsewhere = slots.get((wo.number, wo.operation_id))  # type: ignore[attr-defined]
 
 
 def downtime_between(start: datetime.datetime, end: datetime.datetime) -> QuerySet[Downtime]:

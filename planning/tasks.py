@@ -21,6 +21,7 @@ def trigger_kwargs(trigger: Any) -> dict[str, Any]:
         "end": trigger.end.isoformat() if trigger.end else "",
         "absent_ids": sorted(trigger.absent_ids),
         "source": trigger.source,
+        "key": trigger.key,
         "material_ready": {str(job): at.isoformat() for job, at in trigger.material_ready.items()},
     }
 
@@ -29,7 +30,7 @@ def trigger_kwargs(trigger: Any) -> dict[str, Any]:
 def scenarios_task(
     *, kind: str, summary: str, work_center: str = "", start: str = "", end: str = "",
     absent_ids: list[int] | None = None, time_limit: float = 2.0, source: str = "",
-    material_ready: dict[str, str] | None = None,
+    material_ready: dict[str, str] | None = None, key: str = "",
 ) -> str:  # fmt: skip
     """Three ranked scenarios for the trigger, planned from the moment the worker runs (a late worker must not
     plan into the past)."""
@@ -38,7 +39,7 @@ def scenarios_task(
     trigger = Trigger(
         kind=kind, summary=summary, work_center=work_center,
         start=parse_datetime(start) if start else None, end=parse_datetime(end) if end else None,
-        absent_ids=set(absent_ids or ()), source=source,
+        absent_ids=set(absent_ids or ()), source=source, key=key,
         material_ready={int(job): at for job, iso in (material_ready or {}).items() if (at := parse_datetime(iso))},
     )  # fmt: skip
     plans = scenarios_generate(trigger, now=timezone.now(), time_limit=time_limit)

@@ -117,11 +117,25 @@ def on_material_shortage(**payload: Any) -> None:
     held = material_hold_record(jobs=jobs, source=source, available=available)
     if not held:
         return
-    numbers = list(held.values())
+    ready = dict.fromkeys(held, available)
+    if source:  # the alert announces each job it stops: its scenarios answer for every job it holds so far
+        for job in PlanJob.objects.filter(material_holds__has_key=source).order_by("due", "number"):
+            if job.pk not in ready and (at := _holds(job).get(source)):
+                ready[job.pk] = at
+        numbers = list(
+            PlanJob.objects.filter(pk__in=ready).order_by("due", "number").values_list("number", flat=True)
+        )
+    else:
+        numbers = list(held.values())
+    until = max(ready.values())
+    listed = ", ".join(numbers[:5]) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
     # material_ready names the jobs the shortage holds, so today's plan beside its scenarios is planned without it.
-    trigger = Trigger(kind="shortage", summary=f"Material short for {', '.join(numbers[:5])} until "
-                      f"{timezone.localtime(available):%a %H:%M}", material_ready=dict.fromkeys(held, available),
-                      source=source)  # fmt: skip
+    trigger = Trigger(kind="shortage", summary=f"Material short for {listed} until "
+                      f"{timezone.localtime(until):%a %H:%M}", material_ready=ready, source=source)  # fmt: skip
+    if source:  # a run still queued for this alert covers fewer jobs: this one replaces it
+        from planning.tasks import scenarios_unqueue
+
+        scenarios_unqueue(source)
     scenarios_request(trigger)
 
 
@@ -227,7 +241,7 @@ def on_material_shortage_resolved(*, alert_id: int, resolved_at: str = "", compo
     if waiting := released_waiting_for(freed):
         numbers = ", ".join(job.number for job in waiting[:5]) + ("…" if len(waiting) > 5 else "")
         scenarios_request(Trigger(kind="material", summary=f"Material arrived for {numbers}: the released "
-                                  f"schedule waits for it ({reason})"))  # fmt: skip
+                                  f"schedule waits for it ({reason})", key=f"arrived:{source}"))  # fmt: skip
 
 
 def on_schedule_released(*, plan_id: int, version: int, **_: Any) -> None:

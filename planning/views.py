@@ -17,12 +17,15 @@ from instructions.models import Part, WorkCenter
 from planning import selectors
 from planning.gantt import gantt_svg
 from planning.models import DowntimeKind, Plan, PlanJob, PlanStatus
+from planning.problem import HORIZON
 from planning.release import (
     person_name,
     plan_closed_message,
     plan_release,
     plan_without_operator,
+    plex_integration_on,
     without_operator_message,
+    writeback_said,
 )
 from planning.triggers import hold_trigger
 from planning.whatif import Trigger, kpi_rows, scenarios_generate
@@ -33,6 +36,9 @@ from plexcopilot.signatures import SignatureRefused
 BOARD_ROLES = (PLANNER, SUPERVISOR)  # admins pass every role check
 HOLD_HOURS = 4  # a what-if Hold/Down without hours (the form's initial value)
 WHATIF_SECONDS = 3.0
+HOLD_MAX_HOURS = int(
+    HORIZON.total_seconds() // 3600
+)  # a what-if's Hold/Down: up to the planning horizon (192 h)
 
 
 class OperatorChoiceField(forms.ModelChoiceField):
@@ -58,7 +64,7 @@ class WhatIfForm(forms.Form):
                                       ("shortage", "Material short"), ("rush", "Rush order"),
                                       ("absence", "Operator absent")])  # fmt: skip
     work_center = forms.ModelChoiceField(queryset=WorkCenter.objects.order_by("code"), required=False)
-    hours = forms.DecimalField(min_value=0.25, max_value=72, initial=4, required=False)
+    hours = forms.DecimalField(min_value=0.25, initial=4, required=False)  # at most the horizon: clean_hours
     part = forms.ModelChoiceField(queryset=Part.objects.order_by("number"), required=False)
     quantity = forms.IntegerField(min_value=1, max_value=100000, required=False)
     due_hours = forms.IntegerField(min_value=1, max_value=24 * 14, required=False, initial=24)
@@ -109,6 +115,16 @@ class WhatIfForm(forms.Form):
         return [{"legend": legend, "triggers": " ".join(kinds), "fields": [self[name] for name in names]}
                 for legend, kinds, names in self.FIELDSETS]  # fmt: skip
 
+    def clean_hours(self) -> Any:
+        hours = self.cleaned_data.get("hours")
+        if hours is not None and hours > HOLD_MAX_HOURS:
+            raise ValidationError(
+                _("At most %(hours)s hours (%(days)s days): the plan looks %(days)s days ahead, so a longer Hold or "
+                  "breakdown takes the work center out of the whole plan just the same. Enter %(hours)s for a longer "
+                  "one."), code="beyond_horizon", params={"hours": HOLD_MAX_HOURS, "days": HORIZON.days},
+            )  # fmt: skip
+        return hours
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for name, message in self.NEEDED.get(data.get("kind", ""), {}).items():
@@ -129,7 +145,7 @@ def _board_context(now: datetime.datetime) -> dict:
     return {
         "plan": plan,
         "svg": gantt_svg(plan, now=now),
-        "scenarios": list(selectors.scenarios_open()[:3]),
+        "scenario_sets": selectors.scenario_sets(),
         "preparing": selectors.scenarios_preparing(now=now),
         "history": selectors.plan_history(),
         "work_centers": WorkCenter.objects.order_by("code"),
@@ -169,7 +185,8 @@ def whatif(request: HttpRequest) -> HttpResponse:
             number=number, part=data["part"], quantity=data["quantity"], due=due, priority=3, open=False
         )
         trigger = Trigger(kind="rush", summary=f"Rush order {number}: {data['quantity']} × {data['part'].number} "
-                          f"due {timezone.localtime(due):%a %H:%M} ({asked})", hypothetical=True, extra_job_ids={job.pk})  # fmt: skip
+                          f"due {timezone.localtime(due):%a %H:%M} ({asked})", hypothetical=True, extra_job_ids={job.pk},
+                          key=f"asked:rush:{data['part'].number}")  # fmt: skip
     elif kind == "shortage":
         ready_at = now + datetime.timedelta(hours=float(data["available_hours"]))
         jobs = list(PlanJob.objects.filter(open=True, part=data["short_part"]).order_by("due"))
@@ -180,13 +197,21 @@ def whatif(request: HttpRequest) -> HttpResponse:
         numbers = ", ".join(j.number for j in jobs[:5]) + ("…" if len(jobs) > 5 else "")
         trigger = Trigger(kind="shortage", summary=f"Material for {data['short_part'].number} short until "
                           f"{timezone.localtime(ready_at):%a %H:%M} ({numbers}; {asked})", hypothetical=True,
-                          material_ready={j.pk: ready_at for j in jobs})  # fmt: skip
+                          material_ready={j.pk: ready_at for j in jobs},
+                          key=f"asked:shortage:{data['short_part'].number}")  # fmt: skip
     else:
         employee = data["employee"]
         trigger = Trigger(
-            kind="absence", summary=f"{employee.full_name} absent today ({asked})", absent_ids={employee.pk}
+            kind="absence",
+            summary=f"{employee.full_name} absent today ({asked})",
+            absent_ids={employee.pk},
+            key=f"asked:absence:{employee.pk}",
         )
-    scenarios_generate(trigger, now=now, time_limit=WHATIF_SECONDS)
+    replaced = selectors.scenarios_open().filter(trigger_key=trigger.group()).first()
+    if scenarios_generate(trigger, now=now, time_limit=WHATIF_SECONDS):
+        messages.success(request, f'Three scenarios for "{trigger.summary}" are on the board'
+                         + (f'; they replace the open scenarios of the same question, "{replaced.trigger}".'
+                            if replaced else "; the scenarios of other what-ifs stay open beside them."))  # fmt: skip
     return redirect("planning-board")
 
 
@@ -196,10 +221,12 @@ def scenario(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "planning/scenario.html", _scenario_context(plan, SignForm()))
 
 
-def _scenario_context(plan: Plan, form: SignForm, error: str = "") -> dict:
+def _scenario_context(plan: Plan, form: SignForm, error: str = "", badge: str = "") -> dict:
+    """`badge`: the badge number typed before a refused signature, kept (never the password or PIN)."""
     missing = plan_without_operator(plan)
     return {"plan": plan, "rows": kpi_rows(plan), "svg": gantt_svg(plan, now=timezone.now()), "form": form,
-            "error": error, "open": plan.status == PlanStatus.DRAFT,
+            "error": error, "badge": badge, "open": plan.status == PlanStatus.DRAFT, "plex_on": plex_integration_on(),
+            "writeback": writeback_said(),
             "closed": "" if plan.status == PlanStatus.DRAFT else plan_closed_message(plan),
             "without_operator": without_operator_message(missing) if missing else ""}  # fmt: skip
 
@@ -216,9 +243,8 @@ def scenario_sign(request: HttpRequest, plan_id: int) -> HttpResponse:
                                 badge=data.get("badge", ""), pin=data.get("pin", ""),
                                 acknowledge_no_operator=data.get("acknowledge_no_operator", False))  # fmt: skip
     except SignatureRefused as error:
-        return render(
-            request, "planning/scenario.html", _scenario_context(plan, SignForm(), str(error)), status=422
-        )
+        context = _scenario_context(plan, SignForm(), str(error), badge=data.get("badge", ""))
+        return render(request, "planning/scenario.html", context, status=422)
     messages.success(request, f"Schedule v{released.version} released: {released.label}.")
     return redirect("planning-board")
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from labor.models import Absence, EmployeeCertification
 from planning import problem as pb
-from planning.models import Plan, PlanStatus, WithdrawnSource
+from planning.models import Downtime, Plan, PlanJob, PlanStatus, WithdrawnSource
 from planning.rationale import limit_sentences, scenario_rationale, unstaffed_sentences
 from planning.solver import Solution, cost, kpis, solve
 from planning.tasks import scenarios_unqueue
@@ -51,6 +51,19 @@ class Trigger:
     material_ready: dict[int, datetime.datetime] = field(default_factory=dict)
     # The event behind it ("shortage-alert:17"), so its scenarios can be withdrawn when that is over.
     source: str = ""
+    # What it is about (`Plan.trigger_key`, `group()`): a newer set of the same key replaces the open one; sets of
+    # other keys stay open beside it until one is released.
+    key: str = ""
+
+    def group(self) -> str:
+        asked = "asked:" if self.hypothetical else ""
+        if self.key or self.source:
+            return (self.key or self.source)[:80]
+        if (
+            self.kind in ("hold", "down") and self.work_center
+        ):  # Hold and Down of one work center: one question
+            return f"{asked}wc:{self.work_center}"[:80]
+        return f"{asked}{self.kind}"
 
     def assumptions(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -93,7 +106,8 @@ def _unless_better(problem: pb.Problem, own: Solution, simpler: Solution, move_w
 def scenarios_generate(
     trigger: Trigger, *, now: datetime.datetime | None = None, time_limit: float = 3.0
 ) -> list[Plan]:
-    """Three ranked draft plans for `trigger`; earlier drafts of the same base plan are discarded.
+    """Three ranked draft plans for `trigger`; the open drafts of the same trigger (`Trigger.group`: the same work
+    center's Hold/Down, the same shortage alert, the same part's rush…) are discarded, those of other triggers stay.
 
     When the trigger's source was withdrawn while this ran (the shortage was resolved during the solve, too late
     to drop the run from the queue), the three are saved withdrawn with that reason and audited, and the drafts on
@@ -151,11 +165,13 @@ def scenarios_generate(
     if extra:
         hold = (trigger.work_center, trigger.kind, pb.minutes_up(origin, extra[0][2]))
     absent_holders = _absent_holders(trigger.absent_ids, problem.unstaffed(), origin)
+    unaccounted = unaccounted_sentence(base, trigger, origin) if today else ""
     saves: list[dict[str, Any]] = []
     schedules: dict[frozenset, int] = {}  # a schedule already shown -> its rank
     for rank, (name, label, sol, k, moved_to) in enumerate(scored, start=1):
+        absurd = _absurd(k)
         k_all = dict(k, today=today, solver=sol.status, seconds=round(sol.seconds, 2), strategy=name,
-                     warnings=problem.warnings)  # fmt: skip
+                     warnings=[*problem.warnings, *absurd])  # fmt: skip
         schedule = frozenset((key, a.work_center, a.start) for key, a in sol.assignments.items())
         if schedule in schedules:  # e.g. no alternative helps: say so instead of ranking one plan three times
             k_all["same_as"] = schedules[schedule]
@@ -182,18 +198,23 @@ def scenarios_generate(
                     absent_holders=absent_holders,
                     current=current,
                     hold=hold,
-                ),
+                    unaccounted=unaccounted,
+                )
+                + "".join(f" {warning}." for warning in absurd),
                 base=base,
                 now=now,
                 assumptions=trigger.assumptions(),
                 source=trigger.source,
+                trigger_key=trigger.group(),
             )  # fmt: skip
         )
     with transaction.atomic():
         audit_chain_lock()  # as `scenarios_withdraw` does: a withdrawal commits before this looks, or sees these
         withdrawn = WithdrawnSource.objects.filter(source=trigger.source).first() if trigger.source else None
-        if withdrawn is None:
-            Plan.objects.filter(status=PlanStatus.DRAFT, base=base).update(status=PlanStatus.DISCARDED)
+        if withdrawn is None:  # the open set of the same trigger is replaced; other triggers' sets stay open
+            Plan.objects.filter(status=PlanStatus.DRAFT, trigger_key=trigger.group()).update(
+                status=PlanStatus.DISCARDED
+            )
         plans = [pb.plan_save(**save) for save in saves]
         if withdrawn is not None:
             _withdraw(plans, source=withdrawn.source, reason=withdrawn.reason, late=True)
@@ -217,6 +238,64 @@ def _today_kpis(
     kept = {k: v for k, v in current.items() if k in refs}
     sol = solve(problem, time_limit, current=kept, keep_work_center=True, keep_order=True, move_weight=1)
     return _kpis(problem, sol.assignments, kept)
+
+
+def _absurd(k: dict[str, float]) -> list[str]:
+    """A plan that runs past twice the horizon answers a question whose figures are likely wrong (a rush of 100000
+    pieces): said as a warning, not refused — the planner may mean it."""
+    horizon_h = pb.HORIZON.total_seconds() / 3600
+    if k["makespan_h"] <= 2 * horizon_h:
+        return []
+    return [
+        f"Check the question: this plan runs {k['makespan_h']:g} h, more than twice the {pb.HORIZON.days}-day "
+        f"planning horizon, with {k['overtime_h']:g} h of work past it; a quantity or a window may be too large"
+    ]
+
+
+def unaccounted_sentence(base: Plan | None, trigger: Trigger, origin: datetime.datetime) -> str:
+    """What today's plan was released without and its KPIs beside the scenarios are repaired for: a material hold
+    recorded since (the job planned to start before its material is there) or a Hold/Down window its operations
+    run into — the trigger's own excepted. Without it a scenario's "-4 vs today's plan" reads as the trigger's
+    doing when it comes from re-planning for a shortage recorded earlier."""
+    if base is None:
+        return ""
+    found: list[str] = []
+    starts: dict[int, datetime.datetime] = {}
+    for job_id, start in base.slots.filter(end__gt=origin).values_list("job_id", "start"):
+        starts[job_id] = min(start, starts.get(job_id, start))
+    short = [
+        (job.number, job.material_ready_at)
+        for job in PlanJob.objects.filter(pk__in=starts, material_ready_at__gt=origin).order_by("due", "number")
+        if job.material_ready_at and starts[job.pk] < job.material_ready_at and job.pk not in trigger.material_ready
+    ]  # fmt: skip
+    if short:
+        named = ", ".join(f"{number} (material there {_at(at)})" for number, at in short[:5])
+        found.append(
+            f"the material shortage of {named}{f' and {len(short) - 5} more job(s)' if len(short) > 5 else ''}"
+        )
+    for window in Downtime.objects.filter(kind__in=["hold", "down"], end__gt=origin).select_related(
+        "work_center"
+    ):
+        own = (window.work_center.code, window.start, window.end) == (
+            trigger.work_center,
+            trigger.start,
+            trigger.end,
+        )
+        hit = base.slots.filter(work_center=window.work_center, setup_start__lt=window.end,
+                                end__gt=max(window.start, origin))  # fmt: skip
+        if not own and hit.exists():
+            label = "Hold" if window.kind == "hold" else "Down"
+            found.append(f"{window.work_center.code}'s {label} {_at(window.start)}–{_at(window.end)}")
+    if not found:
+        return ""
+    return (
+        f"Today's plan does not yet account for {' and '.join(found)}: its figures here are today's plan repaired "
+        "in place for that, so the differences come partly from re-planning for it, not from this what-if alone."
+    )
+
+
+def _at(when: datetime.datetime) -> str:
+    return f"{timezone.localtime(when):%a %H:%M}"
 
 
 def scenarios_withdraw(*, source: str, reason: str, now: datetime.datetime | None = None) -> list[Plan]:

@@ -136,7 +136,10 @@ class TestBackgroundRefresh:
 
     def test_the_polling_parts_of_station_pages_say_they_are_background_reads(self, plant):
         client = station_client(plant.station, plant.certified)
-        for url, part in (("/labor/station/", 'id="andon-status"'), ("/station/home/", 'id="next-jobs-area"')):
+        for url, part in (
+            ("/labor/station/", 'id="andon-status"'),
+            ("/station/home/", 'id="next-jobs-area"'),
+        ):
             page = client.get(url).content.decode()
             tag = page[page.index(part) - 5 : page.index(">", page.index(part))]
-            assert "hx-trigger=\"every" in tag and "data-background-poll" in tag and "X-Background-Poll" in tag
+            assert 'hx-trigger="every' in tag and "data-background-poll" in tag and "X-Background-Poll" in tag

@@ -54,10 +54,28 @@ def test_a_planned_job_not_on_the_floor_is_information_only(demo_schedule):
         assert f"Planned job {number}: not released to the floor yet." in row
 
 
+def _released(slot) -> None:
+    """Give the slot's part and operation a released instruction if the demo has none (which part the solver puts
+    first depends on the test's clock; BRK-2041 has no instruction in the demo)."""
+    from instructions.models import WorkInstruction
+    from instructions.publishing import version_publish
+    from tests.actors import STEPS
+
+    if not WorkInstruction.objects.filter(
+        part=slot.job.part, operation=slot.operation, current_version__isnull=False
+    ).exists():
+        instruction = WorkInstruction.objects.create(
+            part=slot.job.part, operation=slot.operation, title="Test"
+        )
+        version_publish(instruction=instruction, steps=STEPS, change_note="Test", published_by=None,
+                        base_version=None)  # fmt: skip
+
+
 def test_a_job_released_to_the_floor_opens_its_work_order_at_this_operation(demo_schedule):
     _unreleased()
     station = Station.objects.get(code="ST-PRS-400")
     slot = selectors.next_jobs_for_station(station)[0]
+    _released(slot)
     job = slot.job
     # Plex: one work order number, one row (barcode) per operation; the job links another operation's row.
     at_this_op = WorkOrder.objects.create(number="WO-31001", barcode="WO-31001-10", part=job.part,
@@ -101,3 +119,54 @@ def test_a_linked_job_without_a_row_for_this_operation_is_not_on_the_floor_here(
     PlanJob.objects.filter(pk=slot.job.pk).update(work_order=elsewhere)  # another operation's row only
     row = _rows(_home(station))[slot.job.number]
     assert "<form" not in row and "not released to the floor yet" in row and "WO-31003" not in row
+
+
+def _tile(html: str, barcode: str) -> str:
+    return re.search(rf"<li><form[^>]*>(?:(?!</li>).)*{barcode}(?:(?!</li>).)*</li>", html, re.S)[0]
+
+
+def test_open_work_the_released_schedule_runs_at_another_work_center_says_so(demo_schedule):
+    """The walkthrough's ST-PRS-400 listed DEMO-002/009/014 under "Open work at PRS-400" though the released
+    schedule ran them on PRS-200, and said nothing."""
+    from instructions.models import WorkCenter
+
+    station = Station.objects.get(code="ST-PRS-400")
+    plan = selectors.plan_released()
+    slot = plan.slots.filter(work_center_id=station.work_center_id).select_related("job", "operation").first()
+    _released(slot)
+    slot.job.work_order = WorkOrder.objects.create(
+        number="WO-31005", barcode="WO-31005-10", part=slot.job.part, operation=slot.operation,
+        quantity=slot.job.quantity, status=WorkOrderStatus.RELEASED,
+    )  # fmt: skip
+    slot.job.save()
+    assert 'data-testid="planned-elsewhere"' not in _tile(
+        _home(station), "WO-31005-10"
+    )  # planned here: nothing to say
+    other = WorkCenter.objects.exclude(pk=station.work_center_id).order_by("code").first()
+    type(slot).objects.filter(pk=slot.pk).update(work_center=other)
+    said = strip_tags(_tile(_home(station), "WO-31005-10"))
+    assert f"The released schedule runs this on {other.code} ({slot.start:%a %H:%M})" in said or (
+        f"The released schedule runs this on {other.code} (" in said
+    ), said
+    assert "Ask your supervisor before starting it here." in said
+
+
+def test_a_next_job_whose_part_has_no_released_instruction_says_so_instead_of_a_tile_to_tap(demo_schedule):
+    """The walkthrough's next-jobs list offered DEMO-002-10 as a tile to tap while the open work below said
+    "There is no released work instruction for BRK-2041": the tap only said so afterwards."""
+    from instructions.models import WorkInstruction
+
+    station = Station.objects.get(code="ST-PRS-400")
+    slot = selectors.next_jobs_for_station(station)[0]
+    slot.job.work_order = WorkOrder.objects.create(
+        number="WO-31004", barcode="WO-31004-10", part=slot.job.part, operation=slot.operation,
+        quantity=slot.job.quantity,
+    )  # fmt: skip
+    slot.job.save()
+    WorkInstruction.objects.filter(part=slot.job.part, operation=slot.operation).update(current_version=None)
+    row = _rows(_home(station))[slot.job.number]
+    assert "<form" not in row and 'data-testid="no-instruction"' in row
+    assert (
+        f"There is no released work instruction for {slot.job.part} op {slot.operation.sequence}. "
+        "Call your supervisor." in strip_tags(row)
+    )

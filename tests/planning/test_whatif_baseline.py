@@ -58,6 +58,13 @@ def test_it_shows_no_change_for_a_hold_on_a_work_center_with_nothing_to_do(
         today["tardiness_h"],
     )
     assert "(+0 vs today's plan)" in repair.rationale
+    # Finding P2-c: a what-if's deltas also carry the re-planning for facts today's plan was released without;
+    # every scenario names them (a re-sequence beat today's plan by -N only because it planned for the shortage).
+    said = (
+        f"Today's plan does not yet account for the material shortage of {job.number} (material there "
+        f"{timezone.localtime(until):%a %H:%M}): its figures here are today's plan repaired in place for that"
+    )
+    assert all(said in plan.rationale for plan in plans.values())
 
 
 def test_it_still_blames_a_real_shortage_for_its_own_lateness(
@@ -73,6 +80,7 @@ def test_it_still_blames_a_real_shortage_for_its_own_lateness(
     assert repair.trigger.startswith("Material short for")
     assert repair.kpis["today"]["late_jobs"] == 0  # today's plan without the shortage
     assert repair.kpis["late_jobs"] > 0
+    assert "does not yet account for" not in repair.rationale  # the shortage is the trigger itself
 
 
 def _queued_kwargs() -> dict:

@@ -116,3 +116,50 @@ def test_a_non_operator_posted_anyway_is_refused_by_name(planner):
         in _fieldset(response.content.decode(), "absence")
     )
     assert not Plan.objects.exists()
+
+
+def test_a_hold_may_last_the_planning_horizon_and_beyond_it_is_refused_in_plain_words(planner):
+    """Finding P3: the Hold/Down hours stopped at 72 with Django's stock "Ensure this value is less than or equal
+    to 72.", so a multi-day breakdown could not be asked about."""
+    from instructions.models import Part, WorkCenter
+
+    press = WorkCenter.objects.get(code="PRS-T1")
+    due = timezone.now() + datetime.timedelta(days=2)
+    PlanJob.objects.create(number="J-1", part=Part.objects.get(number="TP-100"), quantity=10, due=due)
+    response = planner.post(
+        reverse("planning-whatif"), {"kind": "down", "work_center": press.pk, "hours": "336"}
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    said = ("At most 192 hours (8 days): the plan looks 8 days ahead, so a longer Hold or breakdown takes the "
+            "work center out of the whole plan just the same. Enter 192 for a longer one.")  # fmt: skip
+    assert said in _fieldset(body, "down") and "less than or equal" not in body and not Plan.objects.exists()
+    response = planner.post(
+        reverse("planning-whatif"), {"kind": "down", "work_center": press.pk, "hours": "192"}
+    )
+    assert response.status_code == 302
+    window = Plan.objects.first().assumptions["downtime"][0]
+    assert window["kind"] == "down" and "Mon 00:20 to Tue 00:20" in Plan.objects.first().trigger
+
+
+def test_a_rush_order_far_beyond_the_horizon_is_flagged_for_a_check(planner):
+    """Finding P3: a rush of 100000 pieces was proposed with "Overtime 2204.6 h" and no warning."""
+    from instructions.models import Part
+
+    part = Part.objects.get(number="TP-100")
+    question = {"kind": "rush", "part": part.pk, "quantity": "100000", "due_hours": "24"}
+    assert planner.post(reverse("planning-whatif"), question).status_code == 302
+    for plan in Plan.objects.all():
+        (warning,) = [w for w in plan.kpis["warnings"] if w.startswith("Check the question")]
+        assert (
+            "more than twice the 8-day planning horizon" in warning
+            and "a quantity or a window may be too large" in warning
+        )
+        assert plan.rationale.endswith(f" {warning}.")
+    page = planner.get(reverse("planning-scenario", args=[Plan.objects.first().pk])).content.decode()
+    assert 'data-testid="plan-warning">Check the question: this plan runs' in page
+    # an ordinary rush says nothing of the kind
+    Plan.objects.all().delete()
+    question["quantity"] = "40"
+    assert planner.post(reverse("planning-whatif"), question).status_code == 302
+    assert not any(w.startswith("Check the question") for p in Plan.objects.all() for w in p.kpis["warnings"])

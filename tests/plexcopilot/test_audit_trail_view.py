@@ -55,7 +55,9 @@ def test_pay_rates_and_job_costs_in_the_trail_are_for_those_who_may_see_labor_co
     for url in ("/audit/", "/audit/?object=labor_analytics.laborgrade", "/audit/?q=29.50"):
         page = quality.get(url).content.decode()
         assert "Hourly rate: 28.00 → 29.50" not in page and "actual cost 815" not in page
-    assert "labor_analytics.laborgrade" not in quality.get("/audit/").content.decode()  # nor among the filters
+    assert (
+        "labor_analytics.laborgrade" not in quality.get("/audit/").content.decode()
+    )  # nor among the filters
     assert "Published Stamp test bracket v1" in quality.get("/audit/").content.decode()  # the rest is there
     page = desk(plant.supervisor).get("/audit/").content.decode()
     assert "Hourly rate: 28.00 → 29.50" in page and "actual cost 815" in page
