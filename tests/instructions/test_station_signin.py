@@ -103,16 +103,22 @@ class TestStationSignin:
         assert response.status_code == 403
 
 
+def _idle_for(seconds: int, plant, settings):
+    """A station session of the certified operator, last active `seconds` ago, with a 60-s idle timeout."""
+    settings.STATION_IDLE_TIMEOUT_SECONDS = 60
+    client = station_client(plant.station, plant.certified)
+    session = client.session
+    session["station_last_seen"] -= seconds
+    session.save()
+    return client
+
+
 class TestBackgroundRefresh:
     """A page's own refresh (the labor page's Andon status every 20 s, the next-jobs list every minute) read the
     page as the operator would have, so a tablet left on those pages never timed out (review finding)."""
 
     def test_a_background_poll_does_not_keep_an_idle_station_signed_in(self, plant, settings):
-        settings.STATION_IDLE_TIMEOUT_SECONDS = 60
-        client = station_client(plant.station, plant.certified)
-        session = client.session
-        session["station_last_seen"] -= 50
-        session.save()
+        client = _idle_for(50, plant, settings)
         before = client.session["station_last_seen"]
         poll = {"HTTP_HX_REQUEST": "true", "HTTP_X_BACKGROUND_POLL": "1"}
         assert client.get("/labor/station/", **poll).status_code == 200
@@ -125,11 +131,7 @@ class TestBackgroundRefresh:
         assert ended.status_code == 204 and ended["HX-Redirect"] == f"/station/{plant.station.code}/?idle=1"
 
     def test_the_operators_own_request_still_counts_as_activity(self, plant, settings):
-        settings.STATION_IDLE_TIMEOUT_SECONDS = 60
-        client = station_client(plant.station, plant.certified)
-        session = client.session
-        session["station_last_seen"] -= 50
-        session.save()
+        client = _idle_for(50, plant, settings)
         before = client.session["station_last_seen"]
         assert client.get("/station/home/", HTTP_HX_REQUEST="true").status_code == 200
         assert client.session["station_last_seen"] > before

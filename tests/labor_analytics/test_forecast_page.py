@@ -130,9 +130,8 @@ def test_it_computes_the_figures_while_the_shared_cache_is_unreachable(plant, st
     assert response.status_code == 200 and len(_rows(response.content.decode(), "job-forecast")) == 1
 
 
-def test_a_short_finishing_slot_takes_its_share_of_the_hours_not_an_equal_part(plant, standard):
-    """8 planned hours on shift A and a 2-hour finish on shift B: 80 % and 20 % of the work order's forecast
-    (an equal split put 20 h on each: 12 h of overtime forecast on the finishing shift's one person)."""
+def _eight_hours_and_a_two_hour_finish(plant) -> str:
+    """The forecast page for one work order of 40 standard hours planned 8 h on shift A and 2 h on shift B."""
     (wo,) = _orders(plant, 1)
     wo.quantity = 1000  # 40 standard hours; no past jobs, so the forecast is 0.8 / 1 / 1.4 × standard
     wo.save()
@@ -140,6 +139,13 @@ def test_a_short_finishing_slot_takes_its_share_of_the_hours_not_an_equal_part(p
     ScheduledJob.objects.create(day=NOW.date(), shift="B", work_order=wo, hours=Decimal("2"))
     with time_machine.travel(NOW, tick=False):
         page = _supervisor(plant).get("/labor/analytics/forecast/").content.decode()
+    return page
+
+
+def test_a_short_finishing_slot_takes_its_share_of_the_hours_not_an_equal_part(plant, standard):
+    """8 planned hours on shift A and a 2-hour finish on shift B: 80 % and 20 % of the work order's forecast
+    (an equal split put 20 h on each: 12 h of overtime forecast on the finishing shift's one person)."""
+    page = _eight_hours_and_a_two_hour_finish(plant)
     first, finish = _rows(page, "overtime-row")
     assert "Shift A" in first and "32.0 (25.6–44.8)" in first
     assert "Shift B" in finish and "8.0 (6.4–11.2)" in finish and "none / 3.2 h" in finish
@@ -147,13 +153,7 @@ def test_a_short_finishing_slot_takes_its_share_of_the_hours_not_an_equal_part(p
 
 def test_each_shift_row_shows_its_share_and_the_work_orders_total_is_labelled(plant, standard):
     """WO-24120 op 20 showed 21.0 h on Thu A and again 21.0 h on Fri A: read as twice the work."""
-    (wo,) = _orders(plant, 1)
-    wo.quantity = 1000  # 40 standard hours; no past jobs, so the forecast is 0.8 / 1 / 1.4 × standard
-    wo.save()
-    ScheduledJob.objects.create(day=NOW.date(), shift="A", work_order=wo, hours=Decimal("8"))
-    ScheduledJob.objects.create(day=NOW.date(), shift="B", work_order=wo, hours=Decimal("2"))
-    with time_machine.travel(NOW, tick=False):
-        page = _supervisor(plant).get("/labor/analytics/forecast/").content.decode()
+    page = _eight_hours_and_a_two_hour_finish(plant)
     first, finish = _rows(page, "job-forecast")
     assert "<strong>32.0</strong> (25.6–44.8)" in first and "<strong>8.0</strong> (6.4–11.2)" in finish
     assert "Work order: 40.0 h total (32.0–56.0)" in first and "this shift's part 80 %" in first
