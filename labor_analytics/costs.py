@@ -117,10 +117,10 @@ def _variance_check(cost: JobCost, plant: LaborSettings, now: datetime.datetime)
         return None
     limit = float(plant.variance_alert_pct)
     over = pct > limit or (cost.units_basis == "reported" and pct < -limit)
-    if (
-        not over
-        or VarianceAlert.objects.filter(work_order_id=cost.work_order_id, acknowledged_at=None).exists()
-    ):
+    last = (
+        VarianceAlert.objects.filter(work_order_id=cost.work_order_id).order_by("-raised_at", "-id").first()
+    )
+    if not over or (last is not None and (last.acknowledged_at is None or _no_worse(last, pct, limit))):
         return None
     wo = cost.work_order
     kind = "over" if pct > 0 else "under"
@@ -136,6 +136,12 @@ def _variance_check(cost: JobCost, plant: LaborSettings, now: datetime.datetime)
     )  # fmt: skip
     audit_record(actor=None, action="labor.variance_alert", obj=alert, summary=reason[:500])
     return alert
+
+
+def _no_worse(last: VarianceAlert, pct: float, limit: float) -> bool:
+    """An acknowledged alert stands for its job until the variance, the same way, grows by another threshold: a
+    recompute (a rate changed, a punch corrected) does not raise the job again for what was already seen."""
+    return (last.variance_pct > 0) == (pct > 0) and abs(pct) < abs(last.variance_pct) + limit
 
 
 def variance_acknowledge(*, alert: VarianceAlert, user: Any) -> VarianceAlert:

@@ -12,6 +12,7 @@ from labor.models import PunchKind, Shift
 from labor.selectors import punches_effective, shift_list, shift_window
 
 MAX_OPEN_HOURS = 14.0  # an open job older than this is a missed punch, not work
+EARLY_CLOCK_IN = datetime.timedelta(hours=1)  # a clock-in this long before a shift starts is for that shift
 
 
 class ShiftClock:
@@ -29,16 +30,21 @@ class ShiftClock:
                     return day, shift
         return local.date(), self.shifts[0]
 
-    def nearest(
+    def clocked_for(
         self, moment: datetime.datetime
     ) -> tuple[datetime.date, Shift, datetime.datetime, datetime.datetime]:
-        """The plant day, shift and window of the shift starting nearest to `moment` (the shift a clock-in is
-        for: a clock-in at 05:50 is for the 06:00 shift, not the night shift it falls in)."""
+        """The plant day, shift and window a clock-in is for: a shift starting within the hour after it (05:50 is
+        for the 06:00 shift, not the night shift it falls in), else the shift running then (a late arrival at
+        06:20, a transfer at 10:05, a night-shift transfer at 02:30 all stay in their own shift)."""
         local = timezone.localtime(moment)
-        windows = [(day, shift, *shift_window(shift, day))
-                   for day in (local.date() + datetime.timedelta(days=d) for d in (-1, 0, 1))
-                   for shift in self.shifts]  # fmt: skip
-        return min(windows, key=lambda w: abs((w[2] - local).total_seconds()))
+        soon = [(day, shift, *shift_window(shift, day))
+                for day in (local.date(), local.date() + datetime.timedelta(days=1))
+                for shift in self.shifts]  # fmt: skip
+        ahead = [w for w in soon if datetime.timedelta(0) <= w[2] - local <= EARLY_CLOCK_IN]
+        if ahead:
+            return min(ahead, key=lambda w: w[2])
+        day, shift = self.at(moment)
+        return (day, shift, *shift_window(shift, day))
 
 
 @dataclass
@@ -112,6 +118,8 @@ def job_spans(*, employee_ids: list[int] | None = None, start: datetime.datetime
         if p.kind == PunchKind.JOB_ON and p.work_order_id:
             if (p.employee_id, p.work_order_id) in open_jobs:
                 close(p.employee_id, p.work_order_id, p.at)
+            if p.employee_id in clocked_in and p.at - clocked_in[p.employee_id][0] > limit:
+                clock_off(p.employee_id, p.at)  # a missed clock-out: that clock-in's day ended with its shift
             if p.employee_id in clocked_in:  # the job belongs to the shift the person clocked in for
                 _at, day, shift, _s, _e = clocked_in[p.employee_id]
             else:
@@ -122,7 +130,7 @@ def job_spans(*, employee_ids: list[int] | None = None, start: datetime.datetime
         elif p.kind == PunchKind.CLOCK_IN:
             if p.employee_id in clocked_in:  # a missed clock-out: the next clock-in ends the stretch
                 clock_off(p.employee_id, p.at)
-            clocked_in[p.employee_id] = (p.at, *clock.nearest(p.at))
+            clocked_in[p.employee_id] = (p.at, *clock.clocked_for(p.at))
         elif p.kind == PunchKind.CLOCK_OUT:
             for key in [k for k in open_jobs if k[0] == p.employee_id]:
                 close(key[0], key[1], p.at)

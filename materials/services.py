@@ -84,6 +84,8 @@ def _already(pk: int) -> str:
         return f"Call-off {pk} no longer exists; nothing changed."
     if current.status == CallOffStatus.DELIVERED:
         return f"Call-off {pk} was already delivered{by(current.delivered_by, current.delivered_at)}; nothing changed."
+    if current.status == CallOffStatus.REQUESTED and current.approved_by is None:  # a kanban card's call
+        return f"Call-off {pk} was already requested and is on its way; nothing changed."
     if current.status == CallOffStatus.REQUESTED:
         return (f"Call-off {pk} was already approved{by(current.approved_by, current.approved_at)} and is on its "
                 "way; nothing changed.")  # fmt: skip

@@ -15,6 +15,7 @@ POST runs in one transaction that takes the audit chain's lock first (`AdminWrit
 transaction and the audit append nest inside it, and the row locks come after the chain's lock, as everywhere.
 The same middleware opens the `AdminWrite` in which the rows are read before they are saved."""
 
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,9 +34,11 @@ from django.urls import reverse
 
 VERBS = {ADDITION: "added", CHANGE: "changed", DELETION: "deleted"}
 SECRET = re.compile(r"password|pin_hash|secret|token|_hash$")  # recorded as "(changed)", never the value
-SHOWN = (
-    12  # field changes, and related records deleted with an object, named in the summary before "and N more"
-)
+#: Their records name rates and costs ("OP2 (29.50/h)", "… @ 32.00"): a cascade lists them without their names, as
+#: the audit page shows pay records only to those who may see labor costs.
+PAY_APPS = {"labor_analytics"}
+#: Field changes, and related records deleted with an object, named in the summary before "and N more".
+SHOWN = 12
 
 
 @dataclass
@@ -64,7 +67,9 @@ def _key(model: type[models.Model], pk: Any) -> tuple[str, str]:
 
 
 def _fields(model: type[models.Model]) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields if not f.auto_created]
+    return [
+        f for f in model._meta.concrete_fields if not f.auto_created and not isinstance(f, models.BinaryField)
+    ]  # a pickled model or a vector is not a value a person reads
 
 
 def _row(model: type[models.Model], pk: Any) -> dict[str, Any] | None:
@@ -101,7 +106,8 @@ def _shown(f: models.Field, value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if f.is_relation and f.related_model is not None:
-        related = f.related_model._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
+        to_field = str(getattr(f.remote_field, "field_name", None) or "pk")  # the pk, or the key's to_field
+        related = f.related_model._default_manager.filter(**{to_field: value}).first()  # type: ignore[union-attr]
         return str(related) if related is not None else f"#{value}"
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
@@ -160,12 +166,28 @@ def _listed(phrases: list[str]) -> str:
     return "; ".join(phrases[:SHOWN]) + (f"; and {more} more" if more > 0 else "")
 
 
+def _rows_added_or_deleted(entry: LogEntry) -> list[str]:
+    """Rows the page added or deleted in its inline forms ("Deleted employee certification 'X'"): no row was
+    saved over an old one, so they have no before and after, and the admin's message names them."""
+    try:
+        items = json.loads(entry.change_message or "[]")
+    except ValueError:
+        return []
+    return [
+        f"{verb.capitalize()} {item[verb].get('name', '')} '{item[verb].get('object', '')}'"
+        for item in (items if isinstance(items, list) else [])
+        for verb in ("added", "deleted")
+        if isinstance(item, dict) and isinstance(item.get(verb), dict) and item[verb]
+    ]
+
+
 def deleted_with(obj: models.Model) -> list[str]:
     """What the delete cascades to, as the admin's confirmation page lists it ("Certification: …")."""
     collector = NestedObjects(using=router.db_for_write(type(obj)))
     collector.collect([obj])
     return [
-        f"{_capital(str(related._meta.verbose_name))}: {related}"
+        f"{_capital(str(related._meta.verbose_name))}: "
+        + ("(a labor cost record)" if related._meta.app_label in PAY_APPS else str(related))
         for model_objects in collector.data.values()
         for related in model_objects
         if related is not obj and not (type(related) is type(obj) and related.pk == obj.pk)
@@ -195,7 +217,11 @@ def admin_change_audit(sender: type[LogEntry], instance: LogEntry, created: bool
             details = f" with {len(taken)} related records: {_listed(taken)}" if taken else ""
         elif details:
             details = f": {details}"
-        elif instance.action_flag == CHANGE and _write.get() is not None:
+        elif (
+            instance.action_flag == CHANGE
+            and _write.get() is not None
+            and not _rows_added_or_deleted(instance)
+        ):
             details = ": no stored value changed"  # the admin's message can name a field saved as it was
     summary = f"{_capital(what)} '{instance.object_repr}' {verb} in the admin"
     summary = f"{summary}{details}" if details else f"{summary}: {message}" if message else summary
@@ -224,7 +250,8 @@ def _what_changed(model: type[models.Model], entry: LogEntry) -> tuple[list[dict
         if obj is not None and key in write.sets_before:
             changes += set_changes(model, write.sets_before[key], _sets(obj))
         changes += _inline_changes(write, model)
-    return changes, _listed([_phrase(c) for c in changes]) if changes else ""
+    phrases = [_phrase(c) for c in changes] + _rows_added_or_deleted(entry)
+    return changes, _listed(phrases) if phrases else ""
 
 
 def _inline_changes(write: AdminWrite, model: type[models.Model]) -> list[dict]:

@@ -110,3 +110,25 @@ def _execution(plant):
 
     return Execution.objects.create(version=plant.version, work_order=plant.work_order,
                                     started_by=plant.certified)  # fmt: skip
+
+
+def test_an_acknowledged_alert_is_not_raised_again_by_a_recompute_only_by_a_worse_variance(priced, clock):
+    """Review finding: a rate or settings change recomputes every job, and each job over the threshold whose
+    alert a supervisor had acknowledged was raised again."""
+    from labor_analytics.costs import variance_acknowledge
+
+    wo = priced.work_order
+    _punch(priced.certified, PunchKind.JOB_ON, at(2, 6), wo)
+    _punch(priced.certified, PunchKind.JOB_OFF, at(2, 16), wo)
+    ProductionReport.objects.create(execution=_execution(priced), work_order=wo, good=480, scrap=20,
+                                    scrap_reason="setup", reported_by=priced.certified)  # fmt: skip
+    first = job_cost_update(wo)
+    variance_acknowledge(alert=VarianceAlert.objects.get(work_order=wo), user=priced.supervisor.user)
+    LaborGrade.objects.filter(code="OP2").update(hourly_rate=Decimal("31"))  # a small rate change
+    job_cost_update(wo)
+    assert VarianceAlert.objects.filter(work_order=wo).count() == 1
+    _punch(priced.certified, PunchKind.JOB_ON, at(1, 6), wo)  # another 10 h on the same 500 units
+    _punch(priced.certified, PunchKind.JOB_OFF, at(1, 16), wo)
+    worse = job_cost_update(wo)
+    assert worse.variance_pct > first.variance_pct + float(LaborSettings.current().variance_alert_pct)
+    assert VarianceAlert.objects.filter(work_order=wo).count() == 2

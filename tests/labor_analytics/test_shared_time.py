@@ -69,3 +69,56 @@ def test_a_real_double_shift_is_still_overtime(plant, clock):
     _punch(person, PunchKind.CLOCK_OUT, at(2, 18, 5))
     cost = job_cost_update(wo)
     assert cost.actual_hours == pytest.approx(12) and cost.overtime_hours == pytest.approx(4)
+
+
+def test_a_missed_clock_out_does_not_put_the_next_days_work_on_the_day_before(plant, clock):
+    """Review finding: clocked in Monday 06:00 and never out; the station refuses Tuesday's clock-in ("already
+    clocked in") but takes Tuesday's job-on, which went on Monday's plant day: 7.9 h of overtime."""
+    wo, person = plant.work_order, plant.certified
+    _punch(person, PunchKind.CLOCK_IN, at(3, 6))
+    _punch(person, PunchKind.JOB_ON, at(3, 6, 5), wo)
+    _punch(person, PunchKind.JOB_OFF, at(3, 13, 55), wo)
+    _punch(person, PunchKind.JOB_ON, at(2, 6, 5), wo)  # Tuesday, no clock-in accepted
+    _punch(person, PunchKind.JOB_OFF, at(2, 13, 55), wo)
+    _punch(person, PunchKind.CLOCK_OUT, at(2, 14))
+    cost = job_cost_update(wo)
+    assert cost.actual_hours == pytest.approx(2 * (7 + 50 / 60))
+    assert cost.overtime_hours == 0
+
+
+@pytest.mark.parametrize(
+    ("clock_in", "job", "expected_shift"),
+    [
+        ((10, 5), ((10, 10), (13, 55)), "A"),  # a transfer mid-shift stays in shift A (was made shift B)
+        ((6, 20), ((6, 25), (13, 55)), "A"),  # a late arrival
+        ((13, 50), ((14, 0), (21, 55)), "B"),  # early for shift B: shift B
+    ],
+)
+def test_a_clock_in_is_for_the_shift_running_then_unless_one_starts_within_the_hour(
+    plant, clock, clock_in, job, expected_shift
+):
+    """Review finding: a transfer's clock-in at 10:05 was taken for shift B (its start is nearer than A's), so the
+    afternoon premium was charged and 10:05–14:00 fell out of the attended time."""
+    from labor_analytics.intervals import job_spans
+
+    wo, person = plant.work_order, plant.certified
+    _punch(person, PunchKind.CLOCK_IN, at(2, *clock_in))
+    _punch(person, PunchKind.JOB_ON, at(2, *job[0]), wo)
+    _punch(person, PunchKind.JOB_OFF, at(2, *job[1]), wo)
+    _punch(person, PunchKind.CLOCK_OUT, at(2, job[1][0], job[1][1] + 3))
+    (span,) = job_spans(employee_ids=[person.pk])
+    assert span.shift == expected_shift and span.overtime_hours == 0
+
+
+def test_a_night_shift_transfer_after_midnight_stays_on_the_nights_plant_day(plant, clock):
+    from labor_analytics.intervals import job_spans
+
+    wo, person = plant.work_order, plant.certified
+    _punch(person, PunchKind.CLOCK_IN, at(3, 21, 55))
+    _punch(person, PunchKind.CLOCK_OUT, at(2, 2, 30))  # transfer: out and in again at once
+    _punch(person, PunchKind.CLOCK_IN, at(2, 2, 30))
+    _punch(person, PunchKind.JOB_ON, at(2, 2, 35), wo)
+    _punch(person, PunchKind.JOB_OFF, at(2, 5, 55), wo)
+    _punch(person, PunchKind.CLOCK_OUT, at(2, 6))
+    (span,) = job_spans(employee_ids=[person.pk])
+    assert span.shift == "C" and span.day == at(3, 0).date() and span.overtime_hours == 0

@@ -200,3 +200,32 @@ def test_every_admin_action_records_what_it_did(plant, admin_client):
         assert response.status_code == 302, (label, name)
         recorded = AuditEvent.objects.filter(id__gt=0).order_by("-id")[: AuditEvent.objects.count() - before]
         assert [e for e in recorded if e.object_id == str(obj.pk)], (label, name)
+
+
+def test_an_inline_row_deleted_on_a_page_is_named_not_called_no_change(plant, admin_client):
+    """Review finding: deleting an employee's certification on the employee's page read "no stored value
+    changed" (a deleted row has no before and after)."""
+    employee = plant.certified
+    certification = employee.certifications.get()
+    form = _employee_form(employee, certification, **{"certifications-0-DELETE": "on"})
+    assert admin_client.post(f"/admin/plexcopilot/employee/{employee.pk}/change/", form).status_code == 302
+    (changed,) = _events()
+    assert not employee.certifications.exists()
+    assert changed.summary == (
+        f"Employee '{employee}' changed in the admin: Deleted employee certification '{certification}'"
+    )
+
+
+def test_a_deletion_lists_labor_cost_records_without_their_rates(plant, admin_client):
+    """The audit page hides pay records from roles without labor analytics; a cascade listed "OP2 (28.00/h)"."""
+    from labor_analytics.models import EmployeeGrade, LaborGrade
+
+    employee = plant.trainee
+    EmployeeGrade.objects.create(employee=employee, grade=LaborGrade.objects.create(code="OP2", name="Op 2",
+                                                                                      hourly_rate="28.00"))  # fmt: skip
+    assert (
+        admin_client.post(f"/admin/plexcopilot/employee/{employee.pk}/delete/", {"post": "yes"}).status_code
+        == 302
+    )
+    (deleted,) = _events()
+    assert "Employee grade: (a labor cost record)" in deleted.summary and "28.00" not in str(deleted.data)
